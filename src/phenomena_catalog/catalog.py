@@ -1,0 +1,212 @@
+"""Index stage: validated records -> a read-only catalog indexed by topic, author, year, venue, keyword.
+
+Everything the pages need is sorted and grouped here, once, so templates only present. Taxonomy
+terms are small values (``Term``) that know their slug and URL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from phenomena_catalog import urls
+from phenomena_catalog.errors import UserError, display_path
+from phenomena_catalog.models import KeywordEntry, Paper, Topic
+from phenomena_catalog.records import TOPICS_FILE, LoadedRecords, load_keywords, load_papers, load_topics, record_files
+from phenomena_catalog.validate import check_catalog
+
+TERM_KINDS = ("authors", "years", "venues", "keywords")
+_YEAR_TOKEN = re.compile(r"(?<![\w-])(?:19|20)\d\d(?![\w-])|'\d\d\b")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, eq=False)
+class Term:
+    """One author, year, venue or keyword, with the papers filed under it (newest first)."""
+
+    kind: str
+    name: str
+    slug: str
+    papers: tuple[Paper, ...]
+
+    @property
+    def url(self) -> str:
+        return urls.term_url(self.kind, self.slug)
+
+
+@dataclass(frozen=True, eq=False)
+class TopicEntry:
+    """One topic of the taxonomy, its papers, and its place in the tree."""
+
+    topic: Topic
+    papers: tuple[Paper, ...]
+    """Papers filed directly under this topic, newest first."""
+    children: tuple[TopicEntry, ...] = ()
+    parent_id: str | None = None
+    total: int = 0
+    """Distinct papers under this topic and all of its subtopics."""
+
+    @property
+    def id(self) -> str:
+        return self.topic.id
+
+    @property
+    def slug(self) -> str:
+        return self.topic.id
+
+    @property
+    def name(self) -> str:
+        return self.topic.title
+
+    @property
+    def url(self) -> str:
+        return urls.term_url("topics", self.topic.id)
+
+
+@dataclass(frozen=True)
+class PaperTerms:
+    """The terms one paper is filed under, for linking from its page and listings."""
+
+    topics: tuple[TopicEntry, ...]
+    authors: tuple[Term, ...]
+    year: Term
+    venue: Term | None
+    keywords: tuple[Term, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The whole catalog, indexed. Built once by ``index_catalog``; never mutated."""
+
+    papers: tuple[Paper, ...]
+    """Every paper, newest first, then by title."""
+    topics: tuple[TopicEntry, ...]
+    """Every topic in taxonomy order."""
+    roots: tuple[TopicEntry, ...]
+    """Topics without a parent, in taxonomy order."""
+    terms: dict[str, tuple[Term, ...]]
+    """For each kind in TERM_KINDS, its terms in display order."""
+    paper_terms: dict[str, PaperTerms] = field(repr=False)
+    """For each paper id, the terms it is filed under."""
+
+    def topic(self, topic_id: str) -> TopicEntry:
+        return next(t for t in self.topics if t.id == topic_id)
+
+
+def paper_order(paper: Paper) -> tuple[int, int, str]:
+    """Newest first, then by title: the order of every paper list on the site."""
+    return (-paper.year, -(paper.month or 0), paper.title.casefold())
+
+
+def venue_series(venue: str) -> str:
+    """The venue without its year, so "NeurIPS 2021" and "NeurIPS 2022" share one page."""
+    return _SPACES.sub(" ", _YEAR_TOKEN.sub(" ", venue)).strip(" ,.-") or venue
+
+
+def keyword_canonicalizer(vocabulary: Iterable[KeywordEntry]):  # type: ignore[no-untyped-def]
+    """A function mapping any spelling of a keyword to its canonical name (case-insensitively)."""
+    canonical: dict[str, str] = {}
+    for entry in vocabulary:
+        for spelling in (entry.name, *entry.aliases):
+            canonical.setdefault(spelling.casefold(), entry.name)
+
+    def canonicalize(keyword: str) -> str:
+        return canonical.get(keyword.casefold(), keyword)
+
+    return canonicalize
+
+
+def _group_terms(kind: str, named: Iterable[tuple[str, Paper]]) -> dict[str, tuple[str, list[Paper]]]:
+    """Group (name, paper) pairs by slug; the most frequent spelling names the term."""
+    spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    papers: dict[str, list[Paper]] = defaultdict(list)
+    for name, paper in named:
+        slug = urls.slugify(name)
+        spellings[slug][name] += 1
+        if not papers[slug] or papers[slug][-1] is not paper:
+            papers[slug].append(paper)
+    return {
+        slug: (max(sorted(spellings[slug].items()), key=lambda item: item[1])[0], papers[slug])
+        for slug in papers
+    }
+
+
+def index_catalog(papers: Iterable[Paper], topics: list[Topic], keywords: list[KeywordEntry]) -> Catalog:
+    """Index validated papers by every taxonomy. Pure; the input must already be valid."""
+    ordered = tuple(sorted(papers, key=paper_order))
+    canonical_keyword = keyword_canonicalizer(keywords)
+
+    direct: dict[str, list[Paper]] = defaultdict(list)
+    for paper in ordered:
+        for topic_id in dict.fromkeys(paper.topics):
+            direct[topic_id].append(paper)
+    children_of: dict[str | None, list[Topic]] = defaultdict(list)
+    for topic in topics:
+        children_of[topic.parent].append(topic)
+
+    entries: dict[str, TopicEntry] = {}
+
+    def build_entry(topic: Topic) -> tuple[TopicEntry, set[str]]:
+        children, under = [], {p.id for p in direct[topic.id]}
+        for child in children_of[topic.id]:
+            child_entry, child_under = build_entry(child)
+            children.append(child_entry)
+            under |= child_under
+        entry = TopicEntry(topic, tuple(direct[topic.id]), tuple(children), topic.parent, len(under))
+        entries[topic.id] = entry
+        return entry, under
+
+    roots = tuple(build_entry(topic)[0] for topic in children_of[None])
+    topic_entries = tuple(entries[t.id] for t in topics)
+
+    groups = {
+        "authors": _group_terms("authors", ((a, p) for p in ordered for a in p.authors)),
+        "years": _group_terms("years", ((str(p.year), p) for p in ordered)),
+        "venues": _group_terms("venues", ((venue_series(p.venue), p) for p in ordered if p.venue)),
+        "keywords": _group_terms("keywords", ((canonical_keyword(k), p) for p in ordered for k in p.keywords)),
+    }
+    terms: dict[str, tuple[Term, ...]] = {}
+    by_slug: dict[str, dict[str, Term]] = {}
+    for kind, grouped in groups.items():
+        made = {slug: Term(kind, name, slug, tuple(found)) for slug, (name, found) in grouped.items()}
+        by_slug[kind] = made
+        if kind == "years":
+            terms[kind] = tuple(sorted(made.values(), key=lambda t: -int(t.name)))
+        else:
+            terms[kind] = tuple(sorted(made.values(), key=lambda t: (t.name.casefold(), t.slug)))
+
+    paper_terms = {
+        paper.id: PaperTerms(
+            topics=tuple(entries[t] for t in dict.fromkeys(paper.topics)),
+            authors=tuple(by_slug["authors"][urls.slugify(a)] for a in paper.authors),
+            year=by_slug["years"][str(paper.year)],
+            venue=by_slug["venues"][urls.slugify(venue_series(paper.venue))] if paper.venue else None,
+            keywords=tuple(dict.fromkeys(by_slug["keywords"][urls.slugify(canonical_keyword(k))]
+                                         for k in paper.keywords)),
+        )
+        for paper in ordered
+    }
+    return Catalog(ordered, topic_entries, roots, terms, paper_terms)
+
+
+def read_catalog(papers_dir: Path) -> Catalog:
+    """Load, validate and index the catalog in ``papers_dir``; every problem at once as a UserError."""
+    if not papers_dir.is_dir():
+        raise UserError(f"{display_path(papers_dir)}: no such folder; pass --papers DIR")
+    records, topics, keywords = load_records(papers_dir)
+    return index_catalog(records.papers, topics, keywords)
+
+
+def load_records(papers_dir: Path) -> tuple[LoadedRecords, list[Topic], list[KeywordEntry]]:
+    """Load and validate every file in ``papers_dir``; raises UserError listing every problem."""
+    topics, topic_problems = load_topics(papers_dir)
+    keywords, keyword_problems = load_keywords(papers_dir)
+    records = load_papers(record_files(papers_dir))
+    problems = topic_problems + keyword_problems + records.problems
+    problems += check_catalog(records, topics, keywords, display_path(papers_dir / TOPICS_FILE))
+    if problems:
+        raise UserError(problems)
+    return records, topics, keywords

@@ -1,0 +1,32 @@
+"""``phenomena-catalog validate``: check every record without writing a site."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from phenomena_catalog.catalog import read_catalog
+
+NAME = "validate"
+HELP = "check every record and the taxonomy; write nothing"
+DESCRIPTION = """\
+Check every paper record, the topic taxonomy and the keyword vocabulary, and report every
+problem as FILE:LINE: FIELD: MESSAGE. Exits 0 when the catalog is valid, 1 otherwise.
+
+example:
+  phenomena-catalog validate --papers papers/
+"""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--papers", type=Path, default=Path("papers"), metavar="DIR",
+                        help="folder of paper records (default: papers/)")
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    catalog = read_catalog(args.papers)
+    elapsed = time.perf_counter() - started
+    print(f"{len(catalog.papers)} papers and {len(catalog.topics)} topics are valid ({elapsed:.2f} s).")
+    return 0

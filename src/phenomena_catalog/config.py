@@ -1,0 +1,50 @@
+"""Site settings: one validated file (``catalog.yaml``), every setting with a sensible default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from phenomena_catalog.errors import Problem, UserError, display_path
+from phenomena_catalog.models import HttpUrl, StrictModel
+from phenomena_catalog.records import LineDict, parse_yaml, validation_problems
+
+DEFAULT_CONFIG_FILE = "catalog.yaml"
+
+
+class SiteConfig(StrictModel):
+    """Settings for the published site, from ``catalog.yaml`` beside ``papers/``."""
+
+    title: str = "Paper Catalog"
+    """The site's name, shown in every page's header and title."""
+    description: str = "A curated catalog of research papers."
+    """What the catalog is, in Markdown; shown on the home page."""
+    repository: HttpUrl | None = None
+    """The catalog's source repository (e.g. https://github.com/org/catalog), for 'edit this record'."""
+    branch: str = "main"
+    """The repository branch that holds the records."""
+    base_url: HttpUrl | None = None
+    """Where the site is published (e.g. https://org.github.io/catalog/); pages link relatively anyway."""
+    recent: int = 12
+    """How many recently added papers the home page lists."""
+
+
+def load_config(path: Path | None) -> SiteConfig:
+    """The settings in ``path``; defaults when no file is given and ``catalog.yaml`` does not exist."""
+    explicit = path is not None
+    path = path or Path(DEFAULT_CONFIG_FILE)
+    if not path.exists():
+        if explicit:
+            raise UserError(f"{display_path(path)}: the settings file does not exist")
+        return SiteConfig()
+    shown = display_path(path)
+    data, problems = parse_yaml(path.read_text(encoding="utf-8"), shown)
+    if not problems and data is not None and not isinstance(data, LineDict):
+        problems = [Problem(shown, 1, "", "the settings file must be a block of 'setting: value' lines")]
+    if problems:
+        raise UserError(problems)
+    try:
+        return SiteConfig.model_validate(data or {})
+    except ValidationError as err:
+        raise UserError(validation_problems(err, SiteConfig, data, shown)) from None

@@ -1,0 +1,165 @@
+"""The record format: what a paper record, a topic and a keyword may say.
+
+This module is the format's documentation. Every field has a docstring; unknown fields are errors,
+so a typo such as ``autors:`` never passes silently. A record file holds a ``PaperRecord``; the
+loader adds the id (the file name) and the file's path to make a ``Paper``.
+
+A record, ``papers/power2022grokking.yaml``::
+
+    title: "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets"
+    authors: [Alethea Power, Yuri Burda, Harri Edwards, Igor Babuschkin, Vedant Misra]
+    year: 2022
+    month: 1
+    venue: ICLR 2022 MATH-AI Workshop
+    topics: [grokking]
+    keywords: [grokking, algorithmic datasets]
+    links:
+      paper: https://arxiv.org/abs/2201.02177
+    arxiv: "2201.02177"
+    digest: |
+      Networks trained on small algorithmic datasets generalize long after they overfit.
+    added: 2026-11-23
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+"""Record and topic ids: lowercase letters, digits and dashes, starting with a letter or digit."""
+
+ARXIV_NEW = re.compile(r"^\d{4}\.\d{4,5}$")
+ARXIV_OLD = re.compile(r"^[a-z][a-z-]*(\.[A-Z]{2})?/\d{7}$")
+DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+
+Text = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1)]
+Slug = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+
+
+def _check_http_url(value: str) -> str:
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme not in ("http", "https"):
+        raise ValueError("a link must start with http:// or https://")
+    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if not host or "." not in host and host != "localhost":
+        raise ValueError(f"{value!r} has no valid host name")
+    if any(c.isspace() or ord(c) < 32 or c in '"<>\\`' for c in value):
+        raise ValueError("a link must not contain spaces, quotes or angle brackets")
+    return value
+
+
+def _check_arxiv(value: str) -> str:
+    if not (ARXIV_NEW.match(value) or ARXIV_OLD.match(value)):
+        raise ValueError(
+            f"{value!r} is not an arXiv id; write it like \"2201.02177\" or \"hep-th/9901001\", "
+            "without a version or URL"
+        )
+    return value
+
+
+def _check_doi(value: str) -> str:
+    if not DOI.match(value):
+        raise ValueError(f"{value!r} is not a DOI; write it like \"10.1145/3446776\", without a URL")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
+ArxivId = Annotated[str, AfterValidator(_check_arxiv)]
+Doi = Annotated[str, AfterValidator(_check_doi)]
+
+
+class StrictModel(BaseModel):
+    """Base for every record model: unknown fields are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Links(StrictModel):
+    """Where to read the paper and its companions. Each is an http(s) URL."""
+
+    paper: HttpUrl | None = None
+    """The paper's landing page (an arXiv abs page, a proceedings page, OpenReview)."""
+    pdf: HttpUrl | None = None
+    """A direct link to the PDF."""
+    code: HttpUrl | None = None
+    """The official code repository."""
+    project: HttpUrl | None = None
+    """A project or demo page."""
+    video: HttpUrl | None = None
+    """A recorded talk."""
+    slides: HttpUrl | None = None
+    """Slides of a talk."""
+    blog: HttpUrl | None = None
+    """A blog post explaining the paper."""
+    data: HttpUrl | None = None
+    """A dataset released with the paper."""
+
+    def items(self) -> list[tuple[str, str]]:
+        """The links that are set, as (kind, url) in field order."""
+        return [(k, v) for k, v in self.__dict__.items() if v is not None]
+
+
+class PaperRecord(StrictModel):
+    """One paper, as written in ``papers/<id>.yaml``."""
+
+    title: Text
+    """The paper's title, as printed on the paper."""
+    authors: list[Text] = Field(default_factory=list)
+    """Authors in the paper's order, one name per item ("Alethea Power"). May be empty when unknown."""
+    year: int = Field(ge=1900, le=2100)
+    """Year of first publication (the arXiv version counts)."""
+    month: int | None = Field(default=None, ge=1, le=12)
+    """Month of first publication, 1-12."""
+    venue: Text | None = None
+    """Where it was published, with the year ("NeurIPS 2021", "ICLR 2022 Workshop"); omit for preprints."""
+    topics: list[Slug] = Field(min_length=1)
+    """Topic ids from the taxonomy (``papers/_topics.yaml``); at least one."""
+    keywords: list[Text] = Field(default_factory=list)
+    """Free keywords; spelling variants are merged through ``papers/_keywords.yaml``."""
+    links: Links = Field(default_factory=Links)
+    """Links to the paper, its PDF, code and companions."""
+    arxiv: ArxivId | None = None
+    """The arXiv identifier without version ("2201.02177")."""
+    doi: Doi | None = None
+    """The DOI without URL prefix ("10.1145/3446776")."""
+    digest: str | None = None
+    """A short summary in Markdown. Raw HTML is shown as text, never as markup."""
+    added: dt.date
+    """The day the paper was added to the catalog (YYYY-MM-DD)."""
+    sources: list[Text] = Field(default_factory=list)
+    """Lists this record was imported from; kept by the importer, not needed for new papers."""
+
+
+class Paper(PaperRecord):
+    """A loaded record: its content plus where it came from."""
+
+    id: Slug
+    """The file name without ``.yaml``; unique across the catalog."""
+    path: str
+    """The record's file, as shown in messages (``papers/power2022grokking.yaml``)."""
+
+
+class Topic(StrictModel):
+    """One topic of the taxonomy, as written in ``papers/_topics.yaml``."""
+
+    id: Slug
+    """Stable id used by records' ``topics:`` lists and in the topic page's URL."""
+    title: Text
+    """Display name ("Double descent")."""
+    description: str = ""
+    """A short description in Markdown, shown on the home and topic pages."""
+    parent: Slug | None = None
+    """Id of the broader topic this one belongs to, if any."""
+
+
+class KeywordEntry(StrictModel):
+    """A canonical keyword and the spellings that mean the same, from ``papers/_keywords.yaml``."""
+
+    name: Text
+    """The canonical spelling shown on the site ("Neural Scaling Laws")."""
+    aliases: list[Text] = Field(default_factory=list)
+    """Other spellings that are folded into ``name`` ("Neural Scaling Law")."""

@@ -1,0 +1,359 @@
+"""Load stage: YAML files -> models, with file and line for every problem.
+
+Only this module reads ``papers/``. Each file is parsed with libyaml (``CSafeLoader``) through a
+constructor that remembers the line of every key and list item, so a validation error on
+``links.code`` can be reported at the line where ``code:`` stands, without parsing the file twice.
+Problems are collected across all files; the caller decides when to stop.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from phenomena_catalog.errors import Problem, display_path
+from phenomena_catalog.models import ID_PATTERN, KeywordEntry, Paper, PaperRecord, Topic
+
+TOPICS_FILE = "_topics.yaml"
+KEYWORDS_FILE = "_keywords.yaml"
+
+
+class LineDict(dict[Any, Any]):
+    """A mapping that remembers the 1-based line of each of its keys."""
+
+    __slots__ = ("line", "lines")
+
+    line: int
+    lines: dict[Any, int]
+
+
+class LineList(list[Any]):
+    """A list that remembers the 1-based line of each of its items."""
+
+    __slots__ = ("line", "lines")
+
+    line: int
+    lines: list[int]
+
+
+class DuplicateKeyError(yaml.MarkedYAMLError):
+    """YAML itself allows a repeated key (the last one wins); in a record it is always a mistake."""
+
+    key: str = ""
+
+
+class _LineLoader(yaml.CSafeLoader):  # type: ignore[misc, name-defined]
+    """libyaml's parser with constructors that record lines and reject duplicate keys."""
+
+
+def _construct_mapping(loader: yaml.constructor.SafeConstructor, node: yaml.MappingNode) -> Iterator[LineDict]:
+    data = LineDict()
+    data.line = node.start_mark.line + 1
+    data.lines = {}
+    yield data
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=False)
+        try:
+            duplicate = key in data
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be plain text", key_node.start_mark
+            ) from None
+        if duplicate:
+            error = DuplicateKeyError(
+                None, None, "this field appears twice in the same block; keep only one", key_node.start_mark
+            )
+            error.key = str(key)
+            raise error
+        data[key] = loader.construct_object(value_node, deep=False)
+        data.lines[key] = key_node.start_mark.line + 1
+
+
+def _construct_sequence(loader: yaml.constructor.SafeConstructor, node: yaml.SequenceNode) -> Iterator[LineList]:
+    data = LineList()
+    data.line = node.start_mark.line + 1
+    data.lines = [child.start_mark.line + 1 for child in node.value]
+    yield data
+    data.extend(loader.construct_object(child, deep=False) for child in node.value)
+
+
+class YamlFloat(float):
+    """A float that keeps the text it was written as ("2201.02170" must not become 2201.0217)."""
+
+    text: str
+
+
+def _construct_float(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> YamlFloat:
+    number = YamlFloat(loader.construct_yaml_float(node))
+    number.text = node.value
+    return number
+
+
+def _construct_timestamp(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> Any:
+    # An impossible date (2022-13-01) would otherwise raise from deep inside PyYAML; keep the text
+    # so validation can report it at its line like any other bad value.
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_LineLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+_YAML_HINTS = {
+    "mapping values are not allowed in this context": (
+        "a value contains ': ' (a colon followed by a space); put the whole value in double quotes"
+    ),
+    "found character '\\t' that cannot start any token": (
+        "a tab character is used for indentation; YAML needs spaces"
+    ),
+    "could not find expected ':'": (
+        "expected 'field: value' here; check the indentation, and quote text that spans lines"
+    ),
+    "expected <block end>, but found '-'": "a list item ('- ...') is not indented like its neighbours",
+    "expected <block end>, but found '<block mapping start>'": (
+        "this line is indented differently from the fields around it"
+    ),
+    "found unexpected end of stream": "a quoted value is never closed; add the closing quote",
+    "found unknown escape character": (
+        "a backslash in double quotes starts an escape; use single quotes or write \\\\"
+    ),
+}
+
+
+def parse_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
+    """Parse one YAML document, turning YAML's own errors into plain-language problems."""
+    try:
+        return yaml.load(text, Loader=_LineLoader), []
+    except DuplicateKeyError as err:
+        mark = err.problem_mark
+        return None, [Problem(path, mark.line + 1 if mark else None, err.key, str(err.problem))]
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        problem = err.problem or "the YAML is malformed"
+        message = _YAML_HINTS.get(problem)
+        if message is None:
+            message = next(
+                (hint for key, hint in _YAML_HINTS.items() if problem.startswith(key)),
+                f"this is not valid YAML ({problem})",
+            )
+        return None, [Problem(path, line, "", message)]
+    except yaml.YAMLError as err:
+        return None, [Problem(path, None, "", f"this is not valid YAML ({err})")]
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the text {value!r}" if len(value) < 60 else "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a block of fields"
+    if value is None:
+        return "nothing"
+    return type(value).__name__
+
+
+def _friendly_message(error: ErrorDetails, model: type[BaseModel], loc_field: str) -> str:
+    """Say what is wrong in the words of someone who has never seen pydantic."""
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    if kind == "missing":
+        return "this field is required"
+    if kind == "extra_forbidden":
+        known = _known_fields(model, error["loc"][:-1])
+        close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1, cutoff=0.6)
+        if close:
+            return f"unknown field; did you mean '{close[0]}'?"
+        return "unknown field; the fields allowed here are: " + ", ".join(known)
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"expected a whole number, got {_type_name(value)}"
+    if kind == "string_type":
+        if loc_field in ("arxiv", "doi") and isinstance(value, (int, float)):
+            text = getattr(value, "text", value)
+            return f'write it in quotes, {loc_field}: "{text}", or YAML reads it as a number'
+        return f"expected text, got {_type_name(value)}"
+    if kind == "list_type":
+        if loc_field == "authors" and isinstance(value, str):
+            return "write one author per item, e.g. authors: [Ada Lovelace, Alan Turing]"
+        return f"expected a list (one '- item' per line, or [a, b]), got {_type_name(value)}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"expected a block of fields, got {_type_name(value)}"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return f"{value!r} is out of range ({_range_text(model, error['loc'])})"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == ID_PATTERN:
+        return f"{value!r} is not a valid id: use lowercase letters, digits and dashes"
+    if kind == "too_short" and isinstance(value, list):
+        return "this list must not be empty"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind.startswith("date"):
+        return f"expected a date written YYYY-MM-DD, got {_type_name(value)}"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    return error["msg"]
+
+
+def _range_text(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    info = model.model_fields.get(str(loc[0])) if len(loc) == 1 else None
+    if info is None:
+        return "see the record format"
+    bounds = {type(m).__name__: m for m in info.metadata}
+    low, high = bounds.get("Ge"), bounds.get("Le")
+    return f"{getattr(low, 'ge', '?')} to {getattr(high, 'le', '?')}"
+
+
+def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    for part in loc:
+        info = model.model_fields.get(str(part))
+        annotation = getattr(info, "annotation", None)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+        else:
+            return []
+    return [name for name in model.model_fields if name not in ("id", "path")]
+
+
+def _line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
+    """The line of the deepest key or item along ``loc`` that exists in the parsed YAML."""
+    line = getattr(data, "line", None)
+    for part in loc:
+        if isinstance(data, LineDict) and part in data:
+            line = data.lines[part]
+            data = data[part]
+        elif isinstance(data, LineList) and isinstance(part, int) and 0 <= part < len(data):
+            line = data.lines[part]
+            data = data[part]
+        else:
+            break
+    return line
+
+
+def validation_problems(err: ValidationError, model: type[BaseModel], data: Any, path: str) -> list[Problem]:
+    """One plain-language problem per pydantic error, each at the line it concerns."""
+    problems = []
+    for error in err.errors(include_url=False):
+        # Drop pydantic's union/type tags (e.g. 'function-after[...]') that are not field names.
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+        field_name = ".".join(str(p) for p in loc)
+        message = _friendly_message(error, model, str(loc[0]) if loc else "")
+        problems.append(Problem(path, _line_of(data, loc), field_name, message))
+    return problems
+
+
+@dataclass(frozen=True)
+class LoadedRecords:
+    """Everything read from the papers folder, each file validated on its own."""
+
+    papers: list[Paper] = field(default_factory=list)
+    topics: list[Topic] = field(default_factory=list)
+    keywords: list[KeywordEntry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    lines: dict[str, dict[str, int]] = field(default_factory=dict)
+    """For each paper id, the line of each top-level key, so later stages can point at a field."""
+
+
+def record_files(papers_dir: Path) -> list[Path]:
+    """Every paper record below ``papers_dir``, sorted; files starting with ``_`` are catalog data."""
+    return sorted(p for p in papers_dir.rglob("*.yaml") if not p.name.startswith("_"))
+
+
+def load_paper(file: Path, shown: str) -> tuple[Paper | None, dict[str, int], list[Problem]]:
+    """Read and validate one record file."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None, {}, [Problem(shown, None, "", "the file is not UTF-8 text; save it as UTF-8")]
+    data, problems = parse_yaml(text, shown)
+    if problems:
+        return None, {}, problems
+    if data is None:
+        return None, {}, [Problem(shown, 1, "", "the file is empty; a record needs title, year, topics and added")]
+    if not isinstance(data, LineDict):
+        return None, {}, [Problem(shown, 1, "", "a record must be a block of 'field: value' lines")]
+    lines = dict(data.lines)
+    problems = []
+    stem = file.name[: -len(".yaml")]
+    for reserved in ("id", "path"):
+        if reserved in data:
+            problems.append(
+                Problem(shown, data.lines[reserved], reserved, "remove this field: the id is the file name")
+            )
+            del data[reserved]
+    try:
+        record = PaperRecord.model_validate(data)
+    except ValidationError as err:
+        return None, lines, problems + validation_problems(err, PaperRecord, data, shown)
+    if problems:
+        return None, lines, problems
+    if not re.match(ID_PATTERN, stem):
+        return None, lines, [
+            Problem(shown, None, "", f"the file name '{file.name}' must be lowercase letters, digits and "
+                    "dashes, ending in .yaml (e.g. power2022grokking.yaml)")
+        ]
+    paper = Paper.model_construct(**dict(record), id=stem, path=shown)
+    return paper, lines, []
+
+
+def _load_list(file: Path, model: type[BaseModel], what: str) -> tuple[list[Any], list[Problem]]:
+    shown = display_path(file)
+    if not file.exists():
+        return [], [Problem(shown, None, "", f"the {what} file is missing")]
+    data, problems = parse_yaml(file.read_text(encoding="utf-8"), shown)
+    if problems:
+        return [], problems
+    if data is None:
+        return [], []
+    if not isinstance(data, LineList):
+        return [], [Problem(shown, 1, "", f"the {what} file must be a list ('- ...' items)")]
+    items, problems = [], []
+    for index, item in enumerate(data):
+        try:
+            items.append(model.model_validate(item))
+        except ValidationError as err:
+            for problem in validation_problems(err, model, item, shown):
+                problems.append(Problem(shown, problem.line or data.lines[index],
+                                        f"{index}.{problem.field}" if problem.field else str(index),
+                                        problem.message))
+    return items, problems
+
+
+def load_topics(papers_dir: Path) -> tuple[list[Topic], list[Problem]]:
+    """The taxonomy, from ``papers/_topics.yaml``."""
+    return _load_list(papers_dir / TOPICS_FILE, Topic, "topics")
+
+
+def load_keywords(papers_dir: Path) -> tuple[list[KeywordEntry], list[Problem]]:
+    """The keyword vocabulary, from ``papers/_keywords.yaml`` (optional)."""
+    file = papers_dir / KEYWORDS_FILE
+    if not file.exists():
+        return [], []
+    return _load_list(file, KeywordEntry, "keywords")
+
+
+def load_papers(files: Iterable[Path]) -> LoadedRecords:
+    """Load the given record files, collecting every problem."""
+    papers, problems, lines = [], [], {}
+    for file in files:
+        paper, key_lines, file_problems = load_paper(file, display_path(file))
+        problems.extend(file_problems)
+        if paper is not None:
+            papers.append(paper)
+            lines[paper.id] = key_lines
+    return LoadedRecords(papers=papers, problems=problems, lines=lines)

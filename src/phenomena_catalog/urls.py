@@ -1,0 +1,56 @@
+"""Every slug, URL and output-path rule of the site, in one place.
+
+URLs are site-root-relative paths such as ``topics/grokking.html``. Pages link to each other by
+prefixing the page's ``root`` ("" at the top, "../" one folder down), so every link is relative and
+the site works from a sub-path or straight from disk. Pages are files named ``.html`` (never bare
+folders), because a browser opening ``file://.../topics/`` would show a listing, not the page.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+HOME = "index.html"
+ALL_PAPERS = "papers/index.html"
+SEARCH_INDEX = "search-index.json"
+
+TAXONOMY_FOLDERS = {
+    "topics": "topics",
+    "authors": "authors",
+    "years": "years",
+    "venues": "venues",
+    "keywords": "keywords",
+}
+
+
+def slugify(text: str) -> str:
+    """A URL-safe, lowercase ASCII slug ("Lénaïc Chizat" -> "lenaic-chizat"); never empty."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _NON_SLUG.sub("-", ascii_text.lower()).strip("-")
+    if not slug:
+        # Names in scripts without an ASCII transliteration keep a stable, unique slug.
+        slug = "u" + "-".join(f"{ord(c):x}" for c in text.strip()[:12])
+    return slug
+
+
+def paper_url(paper_id: str) -> str:
+    """The page of one paper."""
+    return f"papers/{paper_id}.html"
+
+
+def term_url(kind: str, slug: str) -> str:
+    """The page of one topic, author, year, venue or keyword."""
+    return f"{TAXONOMY_FOLDERS[kind]}/{slug}.html"
+
+
+def kind_index_url(kind: str) -> str:
+    """The page listing every term of one kind."""
+    return f"{TAXONOMY_FOLDERS[kind]}/index.html"
+
+
+def root_of(url: str) -> str:
+    """The relative prefix that leads from the page at ``url`` back to the site root."""
+    return "../" * url.count("/")
