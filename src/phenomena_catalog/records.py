@@ -357,3 +357,34 @@ def load_papers(files: Iterable[Path]) -> LoadedRecords:
             papers.append(paper)
             lines[paper.id] = key_lines
     return LoadedRecords(papers=papers, problems=problems, lines=lines)
+
+
+class _RecordDumper(yaml.SafeDumper):
+    """Writes records the way a person would: block lists, multi-line text as ``|`` blocks."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        # Literal blocks cannot keep trailing spaces on a line; they would be dropped silently.
+        text = "\n".join(line.rstrip() for line in value.splitlines()) + "\n"
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_RecordDumper.add_representer(str, _represent_str)
+
+
+def dump_record(record: PaperRecord, header: str = "") -> str:
+    """A record as YAML text in field order, leaving out empty fields; ``header`` lines go on top."""
+    data = record.model_dump(exclude_none=True, exclude={"id", "path"})
+    data = {key: value for key, value in data.items() if value not in ([], {}, "")}
+    body = yaml.dump(data, Dumper=_RecordDumper, sort_keys=False, allow_unicode=True, width=100,
+                     default_flow_style=False)
+    return header + body
+
+
+def write_record(record: PaperRecord, path: Path, header: str = "") -> None:
+    """Write one record file atomically, so an interrupted write never leaves half a record."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(dump_record(record, header), encoding="utf-8")
+    tmp.replace(path)
