@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 from phenomena_catalog import urls
@@ -31,6 +32,14 @@ class Term:
     name: str
     slug: str
     papers: tuple[Paper, ...]
+    sort_key: str = ""
+    """Order in index pages: the slug, or for authors the family name first ("frankle jonathan-frankle")."""
+
+    @property
+    def initial(self) -> str:
+        """The letter this term is filed under in an A-Z index ("#" for digits)."""
+        first = (self.sort_key or self.slug)[:1].upper()
+        return first if first.isalpha() else "#"
 
     @property
     def url(self) -> str:
@@ -134,6 +143,18 @@ def _group_terms(kind: str, named: Iterable[tuple[str, Paper]]) -> dict[str, tup
     }
 
 
+def _sort_key(kind: str, name: str, slug: str) -> str:
+    if kind == "authors":
+        family = name.rsplit(" ", 1)[-1]
+        return f"{urls.slugify(family)} {slug}"
+    return slug
+
+
+def group_by_year(papers: Iterable[Paper]) -> list[tuple[int, tuple[Paper, ...]]]:
+    """Papers (already newest first) as (year, papers) groups."""
+    return [(year, tuple(group)) for year, group in groupby(papers, key=lambda p: p.year)]
+
+
 def index_catalog(papers: Iterable[Paper], topics: list[Topic], keywords: list[KeywordEntry]) -> Catalog:
     """Index validated papers by every taxonomy. Pure; the input must already be valid."""
     ordered = tuple(sorted(papers, key=paper_order))
@@ -171,12 +192,15 @@ def index_catalog(papers: Iterable[Paper], topics: list[Topic], keywords: list[K
     terms: dict[str, tuple[Term, ...]] = {}
     by_slug: dict[str, dict[str, Term]] = {}
     for kind, grouped in groups.items():
-        made = {slug: Term(kind, name, slug, tuple(found)) for slug, (name, found) in grouped.items()}
+        made = {
+            slug: Term(kind, name, slug, tuple(found), _sort_key(kind, name, slug))
+            for slug, (name, found) in grouped.items()
+        }
         by_slug[kind] = made
         if kind == "years":
             terms[kind] = tuple(sorted(made.values(), key=lambda t: -int(t.name)))
         else:
-            terms[kind] = tuple(sorted(made.values(), key=lambda t: (t.name.casefold(), t.slug)))
+            terms[kind] = tuple(sorted(made.values(), key=lambda t: t.sort_key))
 
     paper_terms = {
         paper.id: PaperTerms(

@@ -1,17 +1,128 @@
-"""``phenomena-catalog serve``: build, serve the site locally, rebuild when a record or template changes."""
+"""``phenomena-catalog build``: load -> validate -> index -> render -> write the site."""
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from phenomena_catalog.catalog import read_catalog
+from phenomena_catalog.config import SiteConfig, load_config
+from phenomena_catalog.render import Page, SiteRenderer
+from phenomena_catalog.write import copy_assets, staging_folder, write_text
 
 NAME = "build"
-HELP = "build the site, serve it on 127.0.0.1 and rebuild on every change"
-DESCRIPTION = "placeholder"
+HELP = "build the static site from the records"
+DESCRIPTION = """\
+Load and validate every record, then render the whole site into --out. The site is built in a
+staging folder and swapped in only when the build succeeds: a failed build leaves the last good
+site in place. Prints every problem (FILE:LINE: FIELD: MESSAGE) and exits 1 on invalid records.
+
+examples:
+  phenomena-catalog build
+  phenomena-catalog build --papers papers/ --templates templates/ --out site/
+"""
+
+# Below this many pages, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 2000
+
+
+def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every command that builds the site shares."""
+    parser.add_argument("--papers", type=Path, default=Path("papers"), metavar="DIR",
+                        help="folder of paper records (default: papers/)")
+    parser.add_argument("--templates", type=Path, default=Path("templates"), metavar="DIR",
+                        help="folder of Jinja templates and assets/ (default: templates/)")
+    parser.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
+                        help="output folder (default: site/)")
+    parser.add_argument("--config", type=Path, default=None, metavar="FILE",
+                        help="site settings (default: catalog.yaml if present)")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="worker processes for rendering (default: number of CPUs)")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    pass
+    add_source_arguments(parser)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build wrote, for the summary line."""
+
+    papers: int
+    pages: int
+    files: int
+    seconds: float
+
+
+def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
+               jobs: int | None = None) -> BuildResult:
+    """Build the site: every stage in order. Raises UserError, leaving ``out`` untouched, on bad input."""
+    started = time.perf_counter()
+    catalog = read_catalog(papers_dir)
+    renderer = SiteRenderer(catalog, config, templates_dir)
+    pages = list(renderer.pages())
+    with staging_folder(out) as staging:
+        _make_folders(staging, pages)
+        render_pages(renderer, pages, staging, jobs)
+        files = copy_assets(templates_dir / "assets", staging)
+    return BuildResult(len(catalog.papers), len(pages), len(pages) + files,
+                       time.perf_counter() - started)
+
+
+def _make_folders(staging: Path, pages: list[Page]) -> None:
+    for folder in sorted({os.path.dirname(page.url) for page in pages}):
+        (staging / folder).mkdir(parents=True, exist_ok=True)
+
+
+# Worker processes are forked after this is set, so they inherit the renderer (compiled templates,
+# indexed catalog) instead of receiving it pickled.
+_FORKED_STATE: tuple[SiteRenderer, list[Page], Path] | None = None
+
+
+def _render_share(start: int, step: int) -> int:
+    assert _FORKED_STATE is not None
+    renderer, pages, staging = _FORKED_STATE
+    share = pages[start::step]
+    for page in share:
+        write_text(staging, page.url, renderer.render(page))
+    return len(share)
+
+
+def render_pages(renderer: SiteRenderer, pages: list[Page], staging: Path, jobs: int | None) -> None:
+    """Render and write every page, spread over ``jobs`` processes where that pays off."""
+    global _FORKED_STATE
+    jobs = jobs or os.cpu_count() or 1
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
+    if jobs == 1 or len(pages) < PARALLEL_THRESHOLD or not can_fork:
+        for page in pages:
+            write_text(staging, page.url, renderer.render(page))
+        return
+    _FORKED_STATE = (renderer, pages, staging)
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            # Interleaved shares: each worker gets a mix of small and large pages.
+            written = sum(pool.map(_render_share, range(jobs), [jobs] * jobs))
+    finally:
+        _FORKED_STATE = None
+    assert written == len(pages)
+
+
+def summary(result: BuildResult, out: Path) -> str:
+    """The line a build prints: what it wrote, and how fast."""
+    rate = result.pages / result.seconds if result.seconds else 0
+    return (f"Built {out.as_posix()}/: {result.pages:,} pages for {result.papers:,} papers "
+            f"({result.files:,} files) in {result.seconds:.2f} s ({rate:,.0f} pages/s).")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    config = load_config(args.config)
+    result = build_site(args.papers, args.templates, args.out, config, args.jobs)
+    print(summary(result, args.out))
+    return 0
+
+

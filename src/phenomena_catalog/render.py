@@ -1,0 +1,146 @@
+"""Render stage: the indexed catalog -> pages, as (output path, HTML) pairs.
+
+Python decides, templates present: every list is sorted and grouped here and each page kind gets a
+declared context. The Jinja environment is created once, autoescapes everything and fails on any
+undefined name (``StrictUndefined``). A paper's entry in a list is rendered once per link depth and
+reused by every list that shows it, since a paper appears on ten or more pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from phenomena_catalog import urls
+from phenomena_catalog.catalog import TERM_KINDS, Catalog, PaperTerms, Term, group_by_year
+from phenomena_catalog.config import SiteConfig
+from phenomena_catalog.errors import UserError, display_path
+from phenomena_catalog.exporters.bibtex import bibtex_entry
+from phenomena_catalog.markup import render_markdown
+from phenomena_catalog.models import Paper
+
+KIND_LABELS = {
+    "topics": ("Topic", "Topics"),
+    "authors": ("Author", "Authors"),
+    "years": ("Year", "Years"),
+    "venues": ("Venue", "Venues"),
+    "keywords": ("Keyword", "Keywords"),
+}
+LINK_LABELS = {
+    "paper": "Paper", "pdf": "PDF", "code": "Code", "project": "Project page", "video": "Video",
+    "slides": "Slides", "blog": "Blog post", "data": "Data",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page to render: where it goes, which template, and the page-specific context."""
+
+    url: str
+    template: str
+    context: dict[str, Any]
+
+
+def template_environment(templates_dir: Path) -> jinja2.Environment:
+    """The Jinja environment: autoescaped, strict about undefined names, templates compiled once."""
+    if not (templates_dir / "base.html").is_file():
+        raise UserError(f"{display_path(templates_dir)}: not a templates folder (no base.html); "
+                        "pass --templates DIR")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["markdown"] = render_markdown
+    return env
+
+
+class SiteRenderer:
+    """Turns a catalog into pages. Holds the compiled templates and per-build caches."""
+
+    def __init__(self, catalog: Catalog, config: SiteConfig, templates_dir: Path) -> None:
+        self.catalog = catalog
+        self.config = config
+        self.env = template_environment(templates_dir)
+        self.env.globals.update(
+            site=config,
+            kind_labels=KIND_LABELS,
+            link_labels=LINK_LABELS,
+            term_kinds=TERM_KINDS,
+            topics_description=render_markdown(config.description),
+        )
+        self._item_template = self.env.get_template("_paper_item.html")
+        self._items: dict[tuple[str, str], Markup] = {}
+
+    # -- the pages ---------------------------------------------------------------------------
+
+    def pages(self) -> Iterator[Page]:
+        """Every page of the site, in a fixed order."""
+        catalog = self.catalog
+        yield Page(urls.HOME, "home.html", {
+            "roots": catalog.roots,
+            "recent": sorted(catalog.papers, key=lambda p: (p.added, p.id), reverse=True)[: self.config.recent],
+            "paper_count": len(catalog.papers),
+            "counts": {kind: len(catalog.terms[kind]) for kind in TERM_KINDS},
+        })
+        yield Page(urls.ALL_PAPERS, "papers.html", {"groups": group_by_year(catalog.papers),
+                                                    "paper_count": len(catalog.papers)})
+        for paper in catalog.papers:
+            yield Page(urls.paper_url(paper.id), "paper.html", {"paper": paper})
+        yield Page(urls.kind_index_url("topics"), "topics.html", {"roots": catalog.roots})
+        for entry in catalog.topics:
+            yield Page(entry.url, "topic.html", {
+                "entry": entry,
+                "parent": catalog.topic(entry.parent_id) if entry.parent_id else None,
+                "groups": group_by_year(entry.papers),
+            })
+        for kind in TERM_KINDS:
+            terms = catalog.terms[kind]
+            yield Page(urls.kind_index_url(kind), "terms.html", {
+                "kind": kind, "terms": terms, "letters": _by_initial(terms) if kind != "years" else [],
+            })
+            for term in terms:
+                yield Page(term.url, "term.html", {"term": term, "groups": group_by_year(term.papers)})
+
+    def render(self, page: Page) -> str:
+        """The HTML of one page."""
+        root = urls.root_of(page.url)
+        context = dict(page.context, root=root, page_url=page.url, item=self._item_at(root))
+        if page.template == "paper.html":
+            paper: Paper = context["paper"]
+            context.update(
+                terms=self.catalog.paper_terms[paper.id],
+                digest=render_markdown(paper.digest) if paper.digest else None,
+                bibtex=bibtex_entry(paper),
+            )
+        return self.env.get_template(page.template).render(context)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _item_at(self, root: str):  # type: ignore[no-untyped-def]
+        """A function templates call to get a paper's list entry, rendered once per depth."""
+
+        def item(paper: Paper) -> Markup:
+            key = (paper.id, root)
+            html = self._items.get(key)
+            if html is None:
+                terms: PaperTerms = self.catalog.paper_terms[paper.id]
+                html = Markup(self._item_template.render(paper=paper, terms=terms, root=root))
+                self._items[key] = html
+            return html
+
+        return item
+
+
+def _by_initial(terms: Sequence[Term]) -> list[tuple[str, tuple[Term, ...]]]:
+    """Terms (already in index order) as (letter, terms) groups for an A-Z index."""
+    return [(letter, tuple(group)) for letter, group in groupby(terms, key=lambda t: t.initial)]

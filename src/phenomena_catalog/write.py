@@ -1,0 +1,74 @@
+"""Write stage: put the rendered site in place atomically, never touching a folder we did not write.
+
+A build writes into a staging folder beside the output and swaps it in only when every page was
+written, so a failed build leaves the last good site in place. The output folder carries a marker
+file; a non-empty folder without it belongs to somebody else and is refused, never wiped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from phenomena_catalog.errors import UserError, display_path
+
+MARKER = ".phenomena-catalog"
+MARKER_TEXT = "This folder is written by 'phenomena-catalog build' and replaced on every build.\n"
+
+
+def check_output_folder(out: Path) -> None:
+    """Refuse an output path that is a file, or a non-empty folder this tool did not write."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{display_path(out)}: the output path is a file, not a folder; pass another --out")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise UserError(
+            f"{display_path(out)}: this folder holds files that phenomena-catalog did not write; "
+            "refusing to replace it. Choose another --out, or empty the folder yourself."
+        )
+
+
+@contextmanager
+def staging_folder(out: Path) -> Iterator[Path]:
+    """A fresh folder to build into; swapped in for ``out`` on success, removed on failure."""
+    check_output_folder(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.building-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    try:
+        yield staging
+        (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        _swap_in(staging, out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    if not out.exists():
+        staging.rename(out)
+        return
+    retired = out.parent / f".{out.name}.old-{os.getpid()}"
+    if retired.exists():
+        shutil.rmtree(retired)
+    out.rename(retired)
+    staging.rename(out)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def copy_assets(assets: Path, staging: Path) -> int:
+    """Copy the theme's static files (CSS, JavaScript, images) into the site; returns the count."""
+    if not assets.is_dir():
+        return 0
+    shutil.copytree(assets, staging / "assets", dirs_exist_ok=True)
+    return sum(1 for p in assets.rglob("*") if p.is_file())
+
+
+def write_text(staging: Path, url: str, text: str) -> None:
+    """Write one page or data file below the staging folder (its folder must exist)."""
+    with open(staging / url, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
