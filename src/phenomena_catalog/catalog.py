@@ -16,8 +16,8 @@ from pathlib import Path
 from phenomena_catalog import urls
 from phenomena_catalog.errors import UserError, display_path
 from phenomena_catalog.models import KeywordEntry, Paper, Topic
-from phenomena_catalog.records import TOPICS_FILE, LoadedRecords, load_keywords, load_papers, load_topics, record_files
-from phenomena_catalog.validate import check_catalog
+from phenomena_catalog.records import KEYWORDS_FILE, TOPICS_FILE, LoadedRecords, load_keywords, load_papers, load_topics, record_files
+from phenomena_catalog.validate import check_catalog, check_keywords
 
 TERM_KINDS = ("authors", "years", "venues", "keywords")
 _YEAR_TOKEN = re.compile(r"(?<![\w-])(?:19|20)\d\d(?![\w-])|'\d\d\b")
@@ -216,21 +216,22 @@ def index_catalog(papers: Iterable[Paper], topics: list[Topic], keywords: list[K
     return Catalog(ordered, topic_entries, roots, terms, paper_terms)
 
 
-def read_catalog(papers_dir: Path) -> Catalog:
+def read_catalog(papers_dir: Path, jobs: int = 1) -> Catalog:
     """Load, validate and index the catalog in ``papers_dir``; every problem at once as a UserError."""
-    if not papers_dir.is_dir():
-        raise UserError(f"{display_path(papers_dir)}: no such folder; pass --papers DIR")
-    records, topics, keywords = load_records(papers_dir)
+    records, topics, keywords = load_records(papers_dir, jobs)
     return index_catalog(records.papers, topics, keywords)
 
 
-def load_records(papers_dir: Path) -> tuple[LoadedRecords, list[Topic], list[KeywordEntry]]:
+def load_records(papers_dir: Path, jobs: int = 1) -> tuple[LoadedRecords, list[Topic], list[KeywordEntry]]:
     """Load and validate every file in ``papers_dir``; raises UserError listing every problem."""
-    topics, topic_problems = load_topics(papers_dir)
-    keywords, keyword_problems = load_keywords(papers_dir)
-    records = load_papers(record_files(papers_dir))
+    if not papers_dir.is_dir():
+        raise UserError(f"{display_path(papers_dir)}: no such folder; pass --papers DIR")
+    topics, topic_lines, topic_problems = load_topics(papers_dir)
+    keywords, keyword_lines, keyword_problems = load_keywords(papers_dir)
+    records = load_papers(record_files(papers_dir), jobs)
     problems = topic_problems + keyword_problems + records.problems
-    problems += check_catalog(records, topics, keywords, display_path(papers_dir / TOPICS_FILE))
+    problems += check_catalog(records, topics, topic_lines, display_path(papers_dir / TOPICS_FILE))
+    problems += check_keywords(keywords, keyword_lines, display_path(papers_dir / KEYWORDS_FILE))
     if problems:
         raise UserError(problems)
     return records, topics, keywords

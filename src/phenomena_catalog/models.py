@@ -40,16 +40,17 @@ Text = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1)]
 Slug = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 
 
+_HTTP_URL = re.compile(r"^https?://(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+(?::\d+)?(?:[/?#][^\s\"<>\\`]*)?$")
+
+
 def _check_http_url(value: str) -> str:
-    scheme, sep, rest = value.partition("://")
-    if not sep or scheme not in ("http", "https"):
+    if _HTTP_URL.match(value):
+        return value
+    if not value.startswith(("http://", "https://")):
         raise ValueError("a link must start with http:// or https://")
-    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-    if not host or "." not in host and host != "localhost":
-        raise ValueError(f"{value!r} has no valid host name")
-    if any(c.isspace() or ord(c) < 32 or c in '"<>\\`' for c in value):
-        raise ValueError("a link must not contain spaces, quotes or angle brackets")
-    return value
+    if any(c.isspace() or c in "\"<>\\`" for c in value):
+        raise ValueError("a link must not contain spaces, double quotes or angle brackets; encode them (%20)")
+    raise ValueError(f"{value!r} has no valid host name")
 
 
 def _check_arxiv(value: str) -> str:

@@ -9,8 +9,10 @@ Problems are collected across all files; the caller decides when to stop.
 from __future__ import annotations
 
 import difflib
+import multiprocessing
 import re
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,6 +135,14 @@ _YAML_HINTS = {
 }
 
 
+def _describe_bad_start(text: str, line: int, column: int) -> str:
+    lines = text.splitlines()
+    char = lines[line][column : column + 1] if line < len(lines) else ""
+    if char == "\t":
+        return "found character '\\t' that cannot start any token"
+    return f"'{char}' cannot start a value; put the whole value in double quotes"
+
+
 def parse_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML document, turning YAML's own errors into plain-language problems."""
     try:
@@ -144,6 +154,8 @@ def parse_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
         problem = err.problem or "the YAML is malformed"
+        if problem == "found character that cannot start any token" and mark is not None:
+            problem = _describe_bad_start(text, mark.line, mark.column)
         message = _YAML_HINTS.get(problem)
         if message is None:
             message = next(
@@ -311,47 +323,75 @@ def load_paper(file: Path, shown: str) -> tuple[Paper | None, dict[str, int], li
     return paper, lines, []
 
 
-def _load_list(file: Path, model: type[BaseModel], what: str) -> tuple[list[Any], list[Problem]]:
+def _load_list(file: Path, model: type[BaseModel], what: str) -> tuple[list[Any], list[int], list[Problem]]:
+    """Validate every item of a YAML list file; returns the items, their lines and the problems."""
     shown = display_path(file)
     if not file.exists():
-        return [], [Problem(shown, None, "", f"the {what} file is missing")]
+        return [], [], [Problem(shown, None, "", f"the {what} file is missing")]
     data, problems = parse_yaml(file.read_text(encoding="utf-8"), shown)
     if problems:
-        return [], problems
+        return [], [], problems
     if data is None:
-        return [], []
+        return [], [], []
     if not isinstance(data, LineList):
-        return [], [Problem(shown, 1, "", f"the {what} file must be a list ('- ...' items)")]
-    items, problems = [], []
+        return [], [], [Problem(shown, 1, "", f"the {what} file must be a list ('- ...' items)")]
+    items, lines, problems = [], [], []
     for index, item in enumerate(data):
         try:
             items.append(model.model_validate(item))
+            lines.append(data.lines[index])
         except ValidationError as err:
-            for problem in validation_problems(err, model, item, shown):
-                problems.append(Problem(shown, problem.line or data.lines[index],
-                                        f"{index}.{problem.field}" if problem.field else str(index),
-                                        problem.message))
-    return items, problems
+            problems += [Problem(shown, p.line or data.lines[index], p.field, p.message)
+                         for p in validation_problems(err, model, item, shown)]
+    return items, lines, problems
 
 
-def load_topics(papers_dir: Path) -> tuple[list[Topic], list[Problem]]:
-    """The taxonomy, from ``papers/_topics.yaml``."""
+def load_topics(papers_dir: Path) -> tuple[list[Topic], list[int], list[Problem]]:
+    """The taxonomy, from ``papers/_topics.yaml``: topics, the line of each, problems."""
     return _load_list(papers_dir / TOPICS_FILE, Topic, "topics")
 
 
-def load_keywords(papers_dir: Path) -> tuple[list[KeywordEntry], list[Problem]]:
-    """The keyword vocabulary, from ``papers/_keywords.yaml`` (optional)."""
+def load_keywords(papers_dir: Path) -> tuple[list[KeywordEntry], list[int], list[Problem]]:
+    """The keyword vocabulary, from ``papers/_keywords.yaml`` (optional): entries, lines, problems."""
     file = papers_dir / KEYWORDS_FILE
     if not file.exists():
-        return [], []
+        return [], [], []
     return _load_list(file, KeywordEntry, "keywords")
 
 
-def load_papers(files: Iterable[Path]) -> LoadedRecords:
-    """Load the given record files, collecting every problem."""
+# Below this many files, starting worker processes costs more than parsing in one.
+PARALLEL_THRESHOLD = 2000
+
+
+def load_papers(files: Iterable[Path], jobs: int = 1) -> LoadedRecords:
+    """Load the given record files, collecting every problem; large catalogs over ``jobs`` processes."""
+    files = list(files)
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
+    if jobs > 1 and len(files) >= PARALLEL_THRESHOLD and can_fork:
+        # libyaml parses in C but builds the Python objects in Python: half the files per core.
+        shares = [files[i::jobs] for i in range(jobs)]
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            parts = list(pool.map(_load_share, shares))
+        papers = [p for part in parts for p in part.papers]
+        papers.sort(key=lambda p: p.path)
+        return LoadedRecords(
+            papers=papers,
+            problems=[p for part in parts for p in part.problems],
+            lines={k: v for part in parts for k, v in part.lines.items()},
+        )
+    return _load_share(files)
+
+
+def _load_share(files: list[Path]) -> LoadedRecords:
     papers, problems, lines = [], [], {}
+    shown_folders: dict[Path, str] = {}
     for file in files:
-        paper, key_lines, file_problems = load_paper(file, display_path(file))
+        # Resolving each file's display path costs two syscalls a file; folders are few.
+        folder = shown_folders.get(file.parent)
+        if folder is None:
+            folder = shown_folders[file.parent] = display_path(file.parent)
+        shown = file.name if folder == "." else f"{folder}/{file.name}"
+        paper, key_lines, file_problems = load_paper(file, shown)
         problems.extend(file_problems)
         if paper is not None:
             papers.append(paper)

@@ -76,7 +76,8 @@ class SiteRenderer:
             kind_labels=KIND_LABELS,
             link_labels=LINK_LABELS,
             term_kinds=TERM_KINDS,
-            topics_description=render_markdown(config.description),
+            site_description=render_markdown(config.description),
+            site_summary=_summary(render_markdown(config.description).striptags()),
         )
         self._item_template = self.env.get_template("_paper_item.html")
         self._items: dict[tuple[str, str], Markup] = {}
@@ -117,9 +118,11 @@ class SiteRenderer:
         context = dict(page.context, root=root, page_url=page.url, item=self._item_at(root))
         if page.template == "paper.html":
             paper: Paper = context["paper"]
+            digest = render_markdown(paper.digest) if paper.digest else None
             context.update(
                 terms=self.catalog.paper_terms[paper.id],
-                digest=render_markdown(paper.digest) if paper.digest else None,
+                digest=digest,
+                summary=_summary(digest.striptags()) if digest else f"{paper.title} ({paper.year})",
                 bibtex=bibtex_entry(paper),
             )
         return self.env.get_template(page.template).render(context)
@@ -139,6 +142,13 @@ class SiteRenderer:
             return html
 
         return item
+
+
+def _summary(text: str, limit: int = 160) -> str:
+    """Plain text cut at a word boundary, for the page's meta description."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
 
 
 def _by_initial(terms: Sequence[Term]) -> list[tuple[str, tuple[Term, ...]]]:

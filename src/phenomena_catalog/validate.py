@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from phenomena_catalog.errors import Problem
 from phenomena_catalog.models import KeywordEntry, Paper, Topic
-from phenomena_catalog.records import KEYWORDS_FILE, LoadedRecords
+from phenomena_catalog.records import LoadedRecords
 
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -24,12 +24,10 @@ def normalized_title(title: str) -> str:
     return _NOT_WORD.sub(" ", folded.lower()).strip()
 
 
-def check_catalog(records: LoadedRecords, topics: list[Topic], keywords: list[KeywordEntry],
+def check_catalog(records: LoadedRecords, topics: list[Topic], topic_lines: list[int],
                   topics_path: str) -> list[Problem]:
-    """Every cross-record problem in the catalog."""
-    problems = check_topics(topics, topics_path)
-    problems += check_keywords(keywords, topics_path.rsplit("/", 1)[0] + "/" + KEYWORDS_FILE
-                               if "/" in topics_path else KEYWORDS_FILE)
+    """Every cross-record problem among the papers and against the taxonomy."""
+    problems = check_topics(topics, topic_lines, topics_path)
     topic_ids = [t.id for t in topics]
     known = set(topic_ids)
     for paper in records.papers:
@@ -43,37 +41,38 @@ def check_catalog(records: LoadedRecords, topics: list[Topic], keywords: list[Ke
     return problems
 
 
-def check_topics(topics: list[Topic], path: str) -> list[Problem]:
+def check_topics(topics: list[Topic], lines: list[int], path: str) -> list[Problem]:
     """Topic ids are unique, parents exist, and no topic is its own ancestor."""
     problems = []
     by_id: dict[str, Topic] = {}
-    for topic in topics:
+    for topic, line in zip(topics, lines):
         if topic.id in by_id:
-            problems.append(Problem(path, None, topic.id, "this topic id is defined twice"))
+            problems.append(Problem(path, line, "id", f"the topic id '{topic.id}' is defined twice"))
         by_id[topic.id] = topic
-    for topic in topics:
+    for topic, line in zip(topics, lines):
         if topic.parent is not None and topic.parent not in by_id:
-            problems.append(Problem(path, None, f"{topic.id}.parent", f"unknown parent topic '{topic.parent}'"))
-    for topic in topics:
+            problems.append(Problem(path, line, "parent", f"unknown parent topic '{topic.parent}'"))
+    for topic, line in zip(topics, lines):
         seen, current = {topic.id}, topic.parent
         while current is not None and current in by_id:
             if current in seen:
-                problems.append(Problem(path, None, f"{topic.id}.parent", "the parents of this topic form a loop"))
+                problems.append(Problem(path, line, "parent",
+                                        f"the parents of topic '{topic.id}' form a loop"))
                 break
             seen.add(current)
             current = by_id[current].parent
     return problems
 
 
-def check_keywords(keywords: list[KeywordEntry], path: str) -> list[Problem]:
+def check_keywords(keywords: list[KeywordEntry], lines: list[int], path: str) -> list[Problem]:
     """No spelling in the keyword vocabulary belongs to two canonical keywords."""
     owner: dict[str, str] = {}
     problems = []
-    for entry in keywords:
+    for entry, line in zip(keywords, lines):
         for spelling in (entry.name, *entry.aliases):
             key = spelling.casefold()
             if key in owner and owner[key] != entry.name:
-                problems.append(Problem(path, None, entry.name,
+                problems.append(Problem(path, line, "aliases",
                                         f"'{spelling}' is already a spelling of '{owner[key]}'"))
             owner.setdefault(key, entry.name)
     return problems

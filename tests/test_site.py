@@ -1,0 +1,143 @@
+"""The rendered site as a reader sees it: pages, their content, and links that all resolve."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from site_helpers import html_pages, internal_targets, page
+
+
+def test_every_page_kind_is_written(fixture_site: Path) -> None:
+    for url in [
+        "index.html", "papers/index.html", "papers/power2022grokking.html",
+        "topics/index.html", "topics/grokking.html", "topics/generalization.html",
+        "authors/index.html", "authors/alethea-power.html", "authors/lenaic-chizat.html",
+        "years/index.html", "years/2022.html", "venues/index.html", "venues/iclr.html",
+        "keywords/index.html", "keywords/grokking.html", "assets/style.css", "assets/site.js",
+    ]:
+        assert (fixture_site / url).is_file(), url
+
+
+def test_every_internal_link_resolves_and_is_relative(fixture_site: Path) -> None:
+    checked = 0
+    for html_file in html_pages(fixture_site):
+        for ref, target in internal_targets(fixture_site, html_file):
+            assert not ref.startswith("/"), f"{html_file.name}: absolute link {ref}"
+            assert target.is_file(), f"{html_file.relative_to(fixture_site)} links to missing {ref}"
+            assert fixture_site.resolve() in target.parents
+            checked += 1
+    assert checked > 200
+
+
+def test_home_lists_topics_with_counts_and_recent_papers(fixture_site: Path) -> None:
+    home = page(fixture_site, "index.html")
+    assert home.find("h1").get_text(strip=True) == "Fixture Catalog"
+    assert home.select_one(".intro strong").get_text() == "Markdown"
+    topics = {a.get_text(strip=True): a.find_next_sibling(class_="count").get_text(strip=True)
+              for a in home.select(".topic-tree a")}
+    # generalization counts its own papers plus those of its subtopics (double descent, grokking).
+    assert topics["Generalization"] == "4 papers"
+    assert topics["Grokking"] == "1 paper"
+    assert "Why over-parameterized networks generalize" in home.get_text()
+    recent = [a.get_text(strip=True) for a in home.select("#recent-heading ~ ul .paper-title")]
+    assert recent[-1].startswith("Sparse networks")  # added before the others
+
+
+def test_topic_page_groups_papers_by_year_newest_first(fixture_site: Path) -> None:
+    topic = page(fixture_site, "topics/generalization.html")
+    years = [h.get("id") for h in topic.select(".year-group h2")]
+    assert years == ["y2021", "y2017"]
+    subtopics = [a.get_text() for a in topic.select("#subtopics ~ .topic-tree a")]
+    assert subtopics == ["Double descent", "Grokking"]
+    sub = page(fixture_site, "topics/grokking.html")
+    assert sub.select_one(".breadcrumb").get_text(" ", strip=True) == "Topics › Generalization"
+
+
+def test_paper_page_shows_everything_about_the_paper(fixture_site: Path) -> None:
+    paper = page(fixture_site, "papers/power2022grokking.html")
+    assert paper.find("h1").get_text() == ("Grokking: Generalization Beyond Overfitting on Small "
+                                           "Algorithmic Datasets")
+    authors = [a.get_text() for a in paper.select("p.authors a")]
+    assert authors == ["Alethea Power", "Yuri Burda", "Harri Edwards", "Igor Babuschkin", "Vedant Misra"]
+    assert paper.select_one(".venue-year").get_text(" ", strip=True) == "ICLR 2022 Workshop · 2022"
+    assert [a["href"] for a in paper.select(".links a")] == ["https://arxiv.org/abs/2201.02177"]
+    assert paper.select_one(".digest strong").get_text() == "long after"
+    keywords = [a.get_text() for a in paper.select(".facts .tags a:not(.tag-topic)")]
+    assert keywords == ["Grokking", "Algorithmic Datasets"]
+    bibtex = paper.select_one("#bibtex").get_text()
+    assert bibtex.startswith("@") and "Power" in bibtex and "2022" in bibtex
+
+
+def test_keyword_aliases_share_one_page(fixture_site: Path) -> None:
+    sparse = page(fixture_site, "keywords/sparse-networks.html")
+    titles = [a.get_text() for a in sparse.select(".paper-title")]
+    assert len(titles) == 2  # "Sparse Networks" (frankle) and "Sparsity"/"sparse network" (chen)
+    assert not (fixture_site / "keywords/sparsity.html").exists()
+
+
+def test_venue_pages_group_a_series_across_years(fixture_site: Path) -> None:
+    iclr = page(fixture_site, "venues/iclr.html")
+    assert len(iclr.select(".paper-title")) == 3  # ICLR 2017, 2019, 2020
+    assert (fixture_site / "venues/iclr-workshop.html").is_file()
+
+
+def test_record_text_cannot_inject_markup_or_script(fixture_site: Path) -> None:
+    raw = (fixture_site / "papers/chen2021sparse.html").read_text(encoding="utf-8")
+    assert "<b>everywhere</b>" not in raw and "&lt;b&gt;everywhere&lt;/b&gt;" in raw
+    assert "<script>alert" not in raw and "javascript:" not in raw
+    soup = page(fixture_site, "papers/chen2021sparse.html")
+    assert [s.get("src") for s in soup.find_all("script")] == ["../assets/site.js"]
+    assert soup.select_one('.digest a[href="https://example.org"]').get_text() == "good link"
+    # The link with an & survives escaping intact.
+    assert soup.select_one(".links a")["href"] == "https://example.org/paper?id=1&x=2"
+
+
+def test_unicode_names_get_ascii_slugs(fixture_site: Path) -> None:
+    author = page(fixture_site, "authors/lenaic-chizat.html")
+    assert author.find("h1").contents[0].strip() == "Lénaïc Chizat"
+
+
+def test_no_external_resources(fixture_site: Path) -> None:
+    for html_file in html_pages(fixture_site):
+        text = html_file.read_text(encoding="utf-8")
+        assert 'src="http' not in text and 'rel="stylesheet" href="http' not in text
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path, fixture_site: Path) -> None:
+    from phenomena_catalog.commands.build import build_site
+    from phenomena_catalog.config import load_config
+    from conftest import FIXTURES, TEMPLATES
+
+    source = FIXTURES / "catalog"
+    again = tmp_path / "again"
+    build_site(source / "papers", TEMPLATES, again, load_config(source / "catalog.yaml"), jobs=1)
+
+    def digest(site: Path) -> dict[str, str]:
+        return {p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(site.rglob("*")) if p.is_file()}
+
+    assert digest(again) == digest(fixture_site)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_parallel_and_serial_builds_write_the_same_site(tmp_path: Path, jobs: int,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from phenomena_catalog.commands import build
+    from phenomena_catalog.config import SiteConfig
+    from phenomena_catalog import records
+    from conftest import FIXTURES, TEMPLATES
+
+    # Force the worker processes even on this small catalog.
+    monkeypatch.setattr(build, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 0)
+    out = tmp_path / f"site-{jobs}"
+    build.build_site(FIXTURES / "catalog" / "papers", TEMPLATES, out, SiteConfig(), jobs=jobs)
+    reference = tmp_path / "reference"
+    monkeypatch.setattr(build, "PARALLEL_THRESHOLD", 10**9)
+    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 10**9)
+    build.build_site(FIXTURES / "catalog" / "papers", TEMPLATES, reference, SiteConfig(), jobs=1)
+    for file in reference.rglob("*.html"):
+        assert (out / file.relative_to(reference)).read_bytes() == file.read_bytes()
