@@ -24,16 +24,21 @@ def find_topic(catalog: Catalog, topic_id: str) -> TopicEntry:
     raise UserError(f"unknown topic '{topic_id}'; {hint}")
 
 
+def topic_subtree(catalog: Catalog, topic_id: str) -> list[TopicEntry]:
+    """The topic ``topic_id`` and all of its subtopics, parent before children."""
+    found: list[TopicEntry] = []
+    stack = [find_topic(catalog, topic_id)]
+    while stack:
+        entry = stack.pop()
+        found.append(entry)
+        stack.extend(reversed(entry.children))
+    return found
+
+
 def topic_papers(catalog: Catalog, topic_id: str) -> tuple[Paper, ...]:
     """The papers filed under a topic or any of its subtopics, in catalog order (newest first).
 
     This matches the paper count the site shows for a topic (``TopicEntry.total``).
     """
-    entry = find_topic(catalog, topic_id)
-    wanted: set[str] = set()
-    stack = [entry]
-    while stack:
-        current = stack.pop()
-        wanted.update(p.id for p in current.papers)
-        stack.extend(current.children)
+    wanted = {p.id for entry in topic_subtree(catalog, topic_id) for p in entry.papers}
     return tuple(p for p in catalog.papers if p.id in wanted)
