@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from phenomena_catalog.cli import main
 from phenomena_catalog.commands import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,3 +192,50 @@ def test_pre_commit_hook_blocks_a_broken_record(tmp_path: Path) -> None:
         "papers/power2022grokking.yaml:3: year: expected a whole number, got the text 'twenty'"
         in failed.stdout
     )
+
+
+CONTRIBUTING = ROOT / "CONTRIBUTING.md"
+PENDING_COMMANDS = {"add", "new"}
+"""Documented in CONTRIBUTING.md and built on another branch (contrib); drop once merged."""
+
+
+def test_contributing_example_record_is_valid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = CONTRIBUTING.read_text(encoding="utf-8")
+    name = re.search(r"`papers/([a-z0-9-]+\.yaml)`:\n\n```yaml\n", text)
+    assert name is not None
+    example = text[name.end() : text.index("```", name.end())]
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    shutil.copy(ROOT / "papers" / "_topics.yaml", papers)
+    (papers / name.group(1)).write_text(example, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate"]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out.startswith("1 papers and ")
+
+
+@pytest.mark.parametrize("doc", ["CONTRIBUTING.md", ".github/PULL_REQUEST_TEMPLATE.md"])
+def test_docs_name_only_real_commands(doc: str) -> None:
+    mentioned = set(
+        re.findall(r"phenomena-catalog (\w+)", (ROOT / doc).read_text(encoding="utf-8"))
+    )
+    assert "validate" in mentioned
+    assert mentioned <= COMMAND_NAMES | PENDING_COMMANDS
+
+
+def test_contributing_covers_the_contribution_commands() -> None:
+    text = CONTRIBUTING.read_text(encoding="utf-8")
+    for command in (
+        "phenomena-catalog add 2201.02177 --topic grokking",
+        "phenomena-catalog new",
+        "phenomena-catalog validate",
+        "python3 -m pip install pre-commit && pre-commit install",
+    ):
+        assert f"    {command}\n" in text
+
+
+def test_issue_template_has_github_front_matter() -> None:
+    text = (ROOT / ".github" / "ISSUE_TEMPLATE" / "suggest-paper.md").read_text(encoding="utf-8")
+    front = yaml.safe_load(text.split("---\n")[1])
+    assert set(front) == {"name", "about", "title", "labels"} and front["name"] == "Suggest a paper"
