@@ -16,7 +16,15 @@ from pathlib import Path
 from phenomena_catalog import urls
 from phenomena_catalog.errors import UserError, display_path
 from phenomena_catalog.models import KeywordEntry, Paper, Topic
-from phenomena_catalog.records import KEYWORDS_FILE, TOPICS_FILE, LoadedRecords, load_keywords, load_papers, load_topics, record_files
+from phenomena_catalog.records import (
+    KEYWORDS_FILE,
+    TOPICS_FILE,
+    LoadedRecords,
+    load_keywords,
+    load_papers,
+    load_topics,
+    record_files,
+)
 from phenomena_catalog.validate import check_catalog, check_keywords
 
 TERM_KINDS = ("authors", "years", "venues", "keywords")

@@ -10,6 +10,7 @@ import difflib
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 
 from phenomena_catalog.errors import Problem
 from phenomena_catalog.models import KeywordEntry, Paper, Topic
@@ -24,7 +25,7 @@ def normalized_title(title: str) -> str:
     return _NOT_WORD.sub(" ", folded.lower()).strip()
 
 
-def check_catalog(records: LoadedRecords, topics: list[Topic], topic_lines: list[int],
+def check_catalog(records: LoadedRecords, topics: list[Topic], topic_lines: Sequence[int | None],
                   topics_path: str) -> list[Problem]:
     """Every cross-record problem among the papers and against the taxonomy."""
     problems = check_topics(topics, topic_lines, topics_path)
@@ -41,7 +42,7 @@ def check_catalog(records: LoadedRecords, topics: list[Topic], topic_lines: list
     return problems
 
 
-def check_topics(topics: list[Topic], lines: list[int], path: str) -> list[Problem]:
+def check_topics(topics: list[Topic], lines: Sequence[int | None], path: str) -> list[Problem]:
     """Topic ids are unique, parents exist, and no topic is its own ancestor."""
     problems = []
     by_id: dict[str, Topic] = {}
@@ -64,7 +65,7 @@ def check_topics(topics: list[Topic], lines: list[int], path: str) -> list[Probl
     return problems
 
 
-def check_keywords(keywords: list[KeywordEntry], lines: list[int], path: str) -> list[Problem]:
+def check_keywords(keywords: list[KeywordEntry], lines: Sequence[int | None], path: str) -> list[Problem]:
     """No spelling in the keyword vocabulary belongs to two canonical keywords."""
     owner: dict[str, str] = {}
     problems = []

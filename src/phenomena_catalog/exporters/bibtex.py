@@ -1,9 +1,205 @@
-"""Placeholder until the exporters branch lands: a plain @misc entry per paper."""
+"""BibTeX export: one entry per paper, ready to paste into a bibliography.
+
+A record (``papers/power2022grokking.yaml``)::
+
+    title: "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets"
+    authors: [Alethea Power, Yuri Burda]
+    year: 2022
+    month: 1
+    venue: ICLR 2022 Workshop
+    arxiv: "2201.02177"
+    links: {paper: https://arxiv.org/abs/2201.02177}
+
+becomes::
+
+    @inproceedings{power2022grokking,
+      author = {Alethea Power and Yuri Burda},
+      title = {Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets},
+      booktitle = {ICLR 2022 Workshop},
+      year = {2022},
+      month = jan,
+      eprint = {2201.02177},
+      archivePrefix = {arXiv},
+      url = {https://arxiv.org/abs/2201.02177}
+    }
+
+The entry type follows the venue: a conference or workshop gives ``@inproceedings`` (``booktitle``),
+a journal ``@article`` (``journal``), a preprint or anything else ``@misc`` (``howpublished``).
+Words whose capitals a bibliography style must not lower (acronyms such as ``SGD``, mixed case such
+as ``LoRA``, ``GPT-2``, names such as ``Bayesian``) are wrapped in braces. LaTeX's special characters
+are escaped; other Unicode is kept as UTF-8, which biblatex/biber and bibtex8 read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
 
 from phenomena_catalog.models import Paper
 
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+"""BibTeX's predefined month macros, written unquoted so every style prints the month its own way."""
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "%": r"\%",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_SPECIAL = re.compile("[" + re.escape("".join(_LATEX_SPECIALS)) + "]")
+
+# Venues that are journals although their names could read as a conference ("Proceedings of ...").
+_JOURNAL_FIRST = re.compile(
+    r"\b(pnas|proceedings of the (national academy|ieee|royal society))\b", re.IGNORECASE
+)
+_CONFERENCE = re.compile(
+    r"\b(neurips|nips|icml|iclr|colt|aistats|uai|cvpr|iccv|eccv|wacv|bmvc|aaai|ijcai|acl|emnlp|"
+    r"naacl|eacl|coling|kdd|sigir|www|icassp|interspeech|corl|icra|iros|mlsys|stoc|focs|soda|itcs|"
+    r"alt|collas|conference|conf|workshops?|symposium|proceedings|meeting)\b",
+    re.IGNORECASE,
+)
+_JOURNAL = re.compile(
+    r"\b(journal|transactions|trans|letters|review|reviews|nature|science|jmlr|tmlr|tpami|"
+    r"annals|bulletin|quarterly|neural computation|neural networks|neuron|elife|entropy|"
+    r"distill|communications)\b",
+    re.IGNORECASE,
+)
+_PREPRINT = re.compile(r"\b(arxiv|biorxiv|medrxiv|preprint|ssrn)\b", re.IGNORECASE)
+
+_PROPER_WORDS = frozenset(
+    [
+        "Adam",
+        "Banach",
+        "Bayes",
+        "Bayesian",
+        "Boltzmann",
+        "Carlo",
+        "Chervonenkis",
+        "English",
+        "Euclidean",
+        "Fisher",
+        "Fourier",
+        "Gauss",
+        "Gaussian",
+        "Hebbian",
+        "Hessian",
+        "Hilbert",
+        "Hopfield",
+        "Ising",
+        "Jacobian",
+        "Kolmogorov",
+        "Langevin",
+        "Laplace",
+        "Laplacian",
+        "Lipschitz",
+        "Lyapunov",
+        "Markov",
+        "Monte",
+        "Nesterov",
+        "Newton",
+        "Rademacher",
+        "Riemannian",
+        "Shannon",
+        "Sobolev",
+        "Turing",
+        "Vapnik",
+        "Wasserstein",
+    ]
+)
+"""Capitalized words that are names, not title case: a style must keep them capitalized."""
+
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+_AND = re.compile(r"\band\b", re.IGNORECASE)
+
+
+def latex_escape(text: str) -> str:
+    """``text`` with LaTeX's special characters escaped ("R&D 100%" -> "R\\&D 100\\%"); Unicode kept."""
+    return _SPECIAL.sub(lambda m: _LATEX_SPECIALS[m.group()], " ".join(text.split()))
+
+
+def _keeps_capitals(word: str) -> bool:
+    """Whether a bibliography style lowering the title's case would garble ``word``."""
+    runs = _LETTER_RUN.findall(word)
+    if any(any(c.isupper() for c in run[1:]) for run in runs):
+        return True  # SGD, LoRA, ResNet, ImageNet
+    if any(c.isdigit() for c in word) and any(c.isupper() for c in word):
+        return True  # GPT-2, L2, 3D
+    return any(run in _PROPER_WORDS for run in runs)
+
+
+def protect_title(title: str) -> str:
+    """The title escaped for LaTeX, with braces around every word whose capitals must stay."""
+    words = []
+    for word in title.split():
+        escaped = latex_escape(word)
+        words.append("{" + escaped + "}" if _keeps_capitals(word) else escaped)
+    return " ".join(words)
+
+
+def _author(name: str) -> str:
+    # An "and" inside one name (a group such as "Partnership and Trust") would split it in two.
+    escaped = latex_escape(name)
+    return "{" + escaped + "}" if _AND.search(name) else escaped
+
+
+def _verbatim(value: str) -> str:
+    # url and doi are verbatim fields: escaping would change them, but their braces must balance.
+    return value.replace("{", "%7B").replace("}", "%7D")
+
+
+def bibtex_key(paper: Paper) -> str:
+    """The citation key: the record's id ("power2022grokking"), unique and stable across exports."""
+    return paper.id
+
+
+def entry_type(venue: str | None) -> str:
+    """``inproceedings``, ``article`` or ``misc``, judged from the venue's name."""
+    if not venue or _PREPRINT.search(venue):
+        return "misc"
+    if _JOURNAL_FIRST.search(venue):
+        return "article"
+    if _CONFERENCE.search(venue):
+        return "inproceedings"
+    if _JOURNAL.search(venue):
+        return "article"
+    return "misc"
+
 
 def bibtex_entry(paper: Paper) -> str:
-    fields = {"title": "{" + paper.title + "}", "author": " and ".join(paper.authors), "year": str(paper.year)}
-    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
-    return f"@misc{{{paper.id},\n{body}\n}}\n"
+    """One BibTeX entry for ``paper``, ending in a newline."""
+    kind = entry_type(paper.venue)
+    fields: list[tuple[str, str]] = []
+    if paper.authors:
+        fields.append(("author", "{" + " and ".join(_author(a) for a in paper.authors) + "}"))
+    fields.append(("title", "{" + protect_title(paper.title) + "}"))
+    if paper.venue:
+        venue_field = {"inproceedings": "booktitle", "article": "journal"}.get(kind, "howpublished")
+        fields.append((venue_field, "{" + latex_escape(paper.venue) + "}"))
+    fields.append(("year", "{" + str(paper.year) + "}"))
+    if paper.month:
+        fields.append(("month", MONTHS[paper.month - 1]))
+    if paper.arxiv:
+        fields.append(("eprint", "{" + paper.arxiv + "}"))
+        fields.append(("archivePrefix", "{arXiv}"))
+    if paper.doi:
+        fields.append(("doi", "{" + _verbatim(paper.doi) + "}"))
+    url = paper.links.paper or (f"https://arxiv.org/abs/{paper.arxiv}" if paper.arxiv else None)
+    if url:
+        fields.append(("url", "{" + _verbatim(url) + "}"))
+    if paper.keywords:
+        # biblatex separates keywords with commas, so a comma inside one keyword becomes a space.
+        keywords = ", ".join(latex_escape(k.replace(",", " ")) for k in paper.keywords)
+        fields.append(("keywords", "{" + keywords + "}"))
+    body = ",\n".join(f"  {name} = {value}" for name, value in fields)
+    return f"@{kind}{{{bibtex_key(paper)},\n{body}\n}}\n"
+
+
+def bibtex_file(papers: Iterable[Paper]) -> str:
+    """A whole ``.bib`` file: the entries in the order given, separated by blank lines."""
+    return "\n".join(bibtex_entry(paper) for paper in papers)

@@ -1,0 +1,86 @@
+"""JSON export: the whole catalog as one deterministic document (the site's ``papers.json``).
+
+Papers are the records as written (every field present, ``null`` when unset; ``links`` lists only the
+links that are set) plus their ``id``. Topics and keywords also list the ids of their papers, so a
+script can browse the catalog without re-deriving the index::
+
+    {
+      "format": "phenomena-catalog/1",
+      "keywords": [{"aliases": ["grokking"], "name": "Grokking", "papers": ["power2022grokking"]}],
+      "papers": [{"added": "2026-11-23", "arxiv": "2201.02177", "authors": ["Alethea Power"],
+                  "digest": "...", "doi": null, "id": "power2022grokking",
+                  "keywords": ["grokking"], "links": {"paper": "https://arxiv.org/abs/2201.02177"},
+                  "month": 1, "sources": [], "title": "Grokking: ...", "topics": ["grokking"],
+                  "venue": "ICLR 2022 Workshop", "year": 2022}],
+      "topics": [{"description": "...", "id": "grokking", "papers": ["power2022grokking"],
+                  "parent": "generalization", "title": "Grokking"}]
+    }
+
+Keys are sorted; papers come newest first (then by title, then id), topics in taxonomy order,
+keywords by name. The same records always give byte-identical text, so the file diffs cleanly.
+A topic's ``papers`` are those filed directly under it (subtopics list their own).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from phenomena_catalog.catalog import keyword_canonicalizer, paper_order
+from phenomena_catalog.models import KeywordEntry, Paper, Topic
+
+FORMAT = "phenomena-catalog/1"
+"""Names this document's layout; changes that break readers get a new number."""
+
+
+def paper_data(paper: Paper) -> dict[str, Any]:
+    """One paper as plain JSON values: its record fields and its id."""
+    data = paper.model_dump(mode="json", exclude={"path", "links"})
+    data["links"] = dict(paper.links.items())
+    return data
+
+
+def catalog_data(
+    papers: Iterable[Paper], topics: Iterable[Topic], keywords: Iterable[KeywordEntry] = ()
+) -> dict[str, Any]:
+    """The catalog as plain JSON values (see the module docstring for the layout)."""
+    ordered = sorted(papers, key=lambda p: (*paper_order(p), p.id))
+    vocabulary = list(keywords)
+    canonical = keyword_canonicalizer(vocabulary)
+
+    by_topic: dict[str, list[str]] = defaultdict(list)
+    by_keyword: dict[str, list[str]] = defaultdict(list)
+    spellings: dict[str, str] = {}  # casefolded canonical name -> the name shown
+    for entry in vocabulary:
+        spellings.setdefault(entry.name.casefold(), entry.name)
+    for paper in ordered:
+        for topic_id in dict.fromkeys(paper.topics):
+            by_topic[topic_id].append(paper.id)
+        for keyword in dict.fromkeys(canonical(k) for k in paper.keywords):
+            name = spellings.setdefault(keyword.casefold(), keyword)
+            if paper.id not in by_keyword[name]:
+                by_keyword[name].append(paper.id)
+
+    aliases = {entry.name: sorted(entry.aliases) for entry in vocabulary}
+    return {
+        "format": FORMAT,
+        "papers": [paper_data(p) for p in ordered],
+        "topics": [
+            {**topic.model_dump(mode="json"), "papers": by_topic.get(topic.id, [])}
+            for topic in topics
+        ],
+        "keywords": [
+            {"name": name, "aliases": aliases.get(name, []), "papers": by_keyword.get(name, [])}
+            for name in sorted(spellings.values(), key=lambda n: (n.casefold(), n))
+        ],
+    }
+
+
+def catalog_json(
+    papers: Iterable[Paper], topics: Iterable[Topic], keywords: Iterable[KeywordEntry] = ()
+) -> str:
+    """The catalog as deterministic JSON text (sorted keys, two-space indent, UTF-8, final newline)."""
+    data = catalog_data(papers, topics, keywords)
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
