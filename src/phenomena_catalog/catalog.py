@@ -108,6 +108,8 @@ class Catalog:
     """For each kind in TERM_KINDS, its terms in display order."""
     paper_terms: dict[str, PaperTerms] = field(repr=False)
     """For each paper id, the terms it is filed under."""
+    vocabulary: tuple[KeywordEntry, ...] = ()
+    """The keyword vocabulary the keywords were canonicalized with."""
 
     def topic(self, topic_id: str) -> TopicEntry:
         return next(t for t in self.topics if t.id == topic_id)
@@ -221,7 +223,7 @@ def index_catalog(papers: Iterable[Paper], topics: list[Topic], keywords: list[K
         )
         for paper in ordered
     }
-    return Catalog(ordered, topic_entries, roots, terms, paper_terms)
+    return Catalog(ordered, topic_entries, roots, terms, paper_terms, tuple(keywords))
 
 
 def read_catalog(papers_dir: Path, jobs: int = 1) -> Catalog:

@@ -8,8 +8,9 @@ reused by every list that shows it, since a paper appears on ten or more pages.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,10 @@ from phenomena_catalog import urls
 from phenomena_catalog.catalog import TERM_KINDS, Catalog, PaperTerms, Term, group_by_year
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.errors import UserError, display_path
-from phenomena_catalog.exporters.bibtex import bibtex_entry
+from phenomena_catalog.exporters import topic_papers
+from phenomena_catalog.exporters.bibtex import bibtex_entry, bibtex_file
+from phenomena_catalog.exporters.json import catalog_json
+from phenomena_catalog.repository import edit_url, suggest_url
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import Paper
 
@@ -40,11 +44,15 @@ LINK_LABELS = {
 
 @dataclass(frozen=True)
 class Page:
-    """One page to render: where it goes, which template, and the page-specific context."""
+    """One output file: where it goes, and the template and context it is rendered from.
+
+    Data files (``papers.json``, a topic's ``.bib``) have no template: ``produce`` makes their text.
+    """
 
     url: str
-    template: str
-    context: dict[str, Any]
+    template: str | None
+    context: dict[str, Any] = field(default_factory=dict)
+    produce: Callable[[], str] | None = None
 
 
 def template_environment(templates_dir: Path) -> jinja2.Environment:
@@ -77,6 +85,7 @@ class SiteRenderer:
             link_labels=LINK_LABELS,
             term_kinds=TERM_KINDS,
             site_description=render_markdown(config.description),
+            suggest_url=suggest_url(config.repository, config.branch),
             site_summary=_summary(render_markdown(config.description).striptags()),
         )
         self._item_template = self.env.get_template("_paper_item.html")
@@ -103,7 +112,12 @@ class SiteRenderer:
                 "entry": entry,
                 "parent": catalog.topic(entry.parent_id) if entry.parent_id else None,
                 "groups": group_by_year(entry.papers),
+                "bibtex_url": urls.topic_bibtex_url(entry.id),
+                "suggest_topic_url": suggest_url(self.config.repository, self.config.branch, entry.id),
             })
+            yield Page(urls.topic_bibtex_url(entry.id), None,
+                       produce=functools.partial(self._topic_bibtex, entry.id))
+        yield Page(urls.CATALOG_JSON, None, produce=self._catalog_json)
         for kind in TERM_KINDS:
             terms = catalog.terms[kind]
             yield Page(urls.kind_index_url(kind), "terms.html", {
@@ -113,7 +127,10 @@ class SiteRenderer:
                 yield Page(term.url, "term.html", {"term": term, "groups": group_by_year(term.papers)})
 
     def render(self, page: Page) -> str:
-        """The HTML of one page."""
+        """The text of one output file: a page's HTML, or a data file's content."""
+        if page.template is None:
+            assert page.produce is not None
+            return page.produce()
         root = urls.root_of(page.url)
         context = dict(page.context, root=root, page_url=page.url, item=self._item_at(root))
         if page.template == "paper.html":
@@ -124,10 +141,18 @@ class SiteRenderer:
                 digest=digest,
                 summary=_summary(digest.striptags()) if digest else f"{paper.title} ({paper.year})",
                 bibtex=bibtex_entry(paper),
+                edit_url=edit_url(self.config.repository, self.config.branch, _repository_path(paper)),
             )
         return self.env.get_template(page.template).render(context)
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _topic_bibtex(self, topic_id: str) -> str:
+        return bibtex_file(topic_papers(self.catalog, topic_id))
+
+    def _catalog_json(self) -> str:
+        topics = [entry.topic for entry in self.catalog.topics]
+        return catalog_json(self.catalog.papers, topics, self.catalog.vocabulary)
 
     def _item_at(self, root: str):  # type: ignore[no-untyped-def]
         """A function templates call to get a paper's list entry, rendered once per depth."""
@@ -142,6 +167,14 @@ class SiteRenderer:
             return html
 
         return item
+
+
+def _repository_path(paper: Paper) -> str:
+    """The record's path inside the repository; builds run from the repository's root."""
+    path = paper.path
+    if path.startswith(("/", "../")):
+        return f"papers/{paper.id}.yaml"
+    return path
 
 
 def _summary(text: str, limit: int = 160) -> str:

@@ -16,7 +16,7 @@ _NON_SLUG = re.compile(r"[^a-z0-9]+")
 
 HOME = "index.html"
 ALL_PAPERS = "papers/index.html"
-SEARCH_INDEX = "search-index.json"
+CATALOG_JSON = "papers.json"
 
 TAXONOMY_FOLDERS = {
     "topics": "topics",
@@ -46,6 +46,11 @@ def paper_url(paper_id: str) -> str:
 def term_url(kind: str, slug: str) -> str:
     """The page of one topic, author, year, venue or keyword."""
     return f"{TAXONOMY_FOLDERS[kind]}/{slug}.html"
+
+
+def topic_bibtex_url(topic_id: str) -> str:
+    """A topic's papers (with its subtopics') as one BibTeX file."""
+    return f"topics/{topic_id}.bib"
 
 
 def kind_index_url(kind: str) -> str:
