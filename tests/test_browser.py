@@ -1,0 +1,131 @@
+"""The site in a real browser: Debian's chromium driven by Playwright, served over HTTP and from disk.
+
+Skipped only where chromium is not installed; scripts/test installs it on Debian when run as root.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+
+# Without these, chromium tries to reach Google's services, which this machine's network refuses.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def chromium_browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def served_site(fixture_site: Path) -> Iterator[str]:
+    """The fixture site served on 127.0.0.1 under a sub-path, as GitHub Pages serves a project."""
+    root = fixture_site.parent / "served"
+    if not root.exists():
+        root.mkdir()
+        shutil.copytree(fixture_site, root / "catalog")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+
+    class Quiet(handler.func):  # type: ignore[name-defined, misc]
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/catalog/"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser_page(chromium_browser):  # type: ignore[no-untyped-def]
+    """A fresh page that fails the test if the site logs a JavaScript or loading error."""
+    context = chromium_browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield page
+    context.close()
+    assert errors == [], f"the page logged errors: {errors}"
+
+
+def test_reader_browses_from_home_to_a_paper_under_a_sub_path(browser_page, served_site: str) -> None:
+    browser_page.goto(served_site + "index.html")
+    browser_page.get_by_role("link", name="Grokking", exact=True).first.click()
+    assert browser_page.url == served_site + "topics/grokking.html"
+    browser_page.get_by_role("link", name="Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets").click()
+    assert browser_page.locator("h1").inner_text().startswith("Grokking: Generalization")
+    browser_page.get_by_role("link", name="Alethea Power").click()
+    assert browser_page.url == served_site + "authors/alethea-power.html"
+    browser_page.get_by_role("link", name="Topics").first.click()
+    assert browser_page.url == served_site + "topics/index.html"
+
+
+def test_site_works_when_opened_from_disk(browser_page, fixture_site: Path) -> None:
+    browser_page.goto((fixture_site / "index.html").as_uri())
+    browser_page.get_by_role("link", name="Papers", exact=True).click()
+    assert browser_page.url.endswith("/papers/index.html")
+    assert browser_page.locator(".paper-item").count() == 6
+    # The stylesheet loaded: the header is laid out as a flex row.
+    assert browser_page.locator(".site-header .wrap").evaluate("e => getComputedStyle(e).display") == "flex"
+
+
+def test_dark_scheme_follows_the_system_and_the_toggle_overrides_it(chromium_browser, served_site: str) -> None:
+    context = chromium_browser.new_context(color_scheme="dark")
+    page = context.new_page()
+    page.goto(served_site + "index.html")
+    background = "() => getComputedStyle(document.body).backgroundColor"
+    assert page.evaluate(background) == "rgb(21, 23, 26)"
+    page.get_by_role("button", name="Switch between light and dark theme").click()
+    assert page.evaluate(background) == "rgb(253, 253, 252)"
+    page.goto(served_site + "topics/index.html")  # the choice persists across pages
+    assert page.evaluate(background) == "rgb(253, 253, 252)"
+    context.close()
+
+
+@pytest.mark.parametrize("url", ["index.html", "papers/chen2021sparse.html", "topics/generalization.html",
+                                 "authors/index.html"])
+def test_pages_fit_a_phone_screen(chromium_browser, served_site: str, url: str) -> None:
+    context = chromium_browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(served_site + url)
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    context.close()
+    assert overflow <= 0, f"{url} scrolls sideways by {overflow}px on a phone"
+
+
+def test_record_text_runs_no_script(browser_page, served_site: str) -> None:
+    dialogs: list[str] = []
+    browser_page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    browser_page.goto(served_site + "papers/chen2021sparse.html")
+    for link in browser_page.locator("a").all():
+        href = link.get_attribute("href") or ""
+        assert not href.lower().startswith(("javascript:", "data:"))
+    assert dialogs == []
+    assert "<b>everywhere</b>" in browser_page.locator("h1").inner_text()
+
+
+@pytest.mark.parametrize("url", ["index.html", "papers/power2022grokking.html", "topics/generalization.html",
+                                 "keywords/index.html"])
+def test_pages_have_no_serious_accessibility_violations(browser_page, served_site: str, url: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    browser_page.goto(served_site + url)
+    results = Axe().run(browser_page)
+    serious = [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], results.generate_report()
