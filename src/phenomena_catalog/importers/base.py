@@ -161,9 +161,6 @@ def normalize_link(url: str) -> NormalizedLink:
     fragment = "" if "=" in parts.fragment or not parts.fragment else parts.fragment
     host = parts.netloc.lower()
     path = parts.path
-    if host.endswith("openreview.net") and path == "/pdf":
-        # The forum page is the paper's landing page; the PDF is one click away from it.
-        path = "/forum"
     url = urlunsplit((parts.scheme, parts.netloc, path, urlencode(query, safe="/:"), fragment))
     doi = None
     for pattern in (_DOI_IN_URL, _BIORXIV):
@@ -174,7 +171,8 @@ def normalize_link(url: str) -> NormalizedLink:
     nature = _NATURE.search(url)
     if nature and doi is None:
         doi = f"10.1038/{nature.group(1)}"
-    kind = "pdf" if path.lower().endswith(".pdf") or "/pdf/" in path.lower() else "paper"
+    is_pdf = path.lower().endswith(".pdf") or "/pdf/" in path.lower() or (host.endswith("openreview.net") and path == "/pdf")
+    kind = "pdf" if is_pdf else "paper"
     return NormalizedLink(url, None, doi, kind)
 
 
