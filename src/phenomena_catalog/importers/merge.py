@@ -37,10 +37,11 @@ from phenomena_catalog.models import KeywordEntry, PaperRecord, Topic
 from phenomena_catalog.urls import slugify
 from phenomena_catalog.validate import normalized_title
 
-STOPWORDS = frozenset(
-    "a an the on of in at for to and or with by from as is are be do does can how what why when "
-    "which who where towards toward into via".split()
-)
+STOPWORDS = frozenset((
+    "a", "an", "the", "on", "of", "in", "at", "for", "to", "and", "or", "with", "by", "from", "as",
+    "is", "are", "be", "do", "does", "can", "how", "what", "why", "when", "which", "who", "where",
+    "towards", "toward", "into", "via",
+))
 """Title words skipped when choosing the id's title word, as Google Scholar does."""
 
 
@@ -324,8 +325,9 @@ def _update(group: _Group, record: PaperRecord, fresh: list[ImportedEntry], topi
     current = record.model_dump()
     if fresh:
         year, month = _best_year(fresh)
-        fills = {
-            "authors": list(max((e.authors for e in fresh), key=len)),
+        authors: tuple[str, ...] = max((e.authors for e in fresh), key=len)
+        fills: dict[str, object] = {
+            "authors": list(authors),
             "month": month if year == record.year else None,
             "venue": next((e.venue for e in fresh if e.venue), None),
             "arxiv": next((e.arxiv for e in fresh if e.arxiv), None),
