@@ -83,7 +83,8 @@ class ListFormat(Protocol):
 
     ``detect`` scores how much a text looks like this format (0 = not at all, 1 = certainly);
     ``parse`` reads it. A file that is not in this format at all raises ``UserError`` naming the
-    file and line; single unreadable entries go to ``ParsedList.skipped`` instead.
+    file and line; single unreadable entries go to ``ParsedList.skipped`` instead. Leave each
+    entry's ``source`` empty: ``importers.read_list`` fills it with the list's name.
     """
 
     NAME: str
