@@ -83,7 +83,8 @@ class ListFormat(Protocol):
 
     ``detect`` scores how much a text looks like this format (0 = not at all, 1 = certainly);
     ``parse`` reads it. A file that is not in this format at all raises ``UserError`` naming the
-    file and line; single unreadable entries go to ``ParsedList.skipped`` instead.
+    file and line; single unreadable entries go to ``ParsedList.skipped`` instead. Leave each
+    entry's ``source`` empty: ``importers.read_list`` fills it with the list's name.
     """
 
     NAME: str
@@ -161,9 +162,6 @@ def normalize_link(url: str) -> NormalizedLink:
     fragment = "" if "=" in parts.fragment or not parts.fragment else parts.fragment
     host = parts.netloc.lower()
     path = parts.path
-    if host.endswith("openreview.net") and path == "/pdf":
-        # The forum page is the paper's landing page; the PDF is one click away from it.
-        path = "/forum"
     url = urlunsplit((parts.scheme, parts.netloc, path, urlencode(query, safe="/:"), fragment))
     doi = None
     for pattern in (_DOI_IN_URL, _BIORXIV):
@@ -174,7 +172,8 @@ def normalize_link(url: str) -> NormalizedLink:
     nature = _NATURE.search(url)
     if nature and doi is None:
         doi = f"10.1038/{nature.group(1)}"
-    kind = "pdf" if path.lower().endswith(".pdf") or "/pdf/" in path.lower() else "paper"
+    is_pdf = path.lower().endswith(".pdf") or "/pdf/" in path.lower() or (host.endswith("openreview.net") and path == "/pdf")
+    kind = "pdf" if is_pdf else "paper"
     return NormalizedLink(url, None, doi, kind)
 
 

@@ -23,6 +23,7 @@ Pure: nothing here reads or writes files. The rules, in the order they apply:
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -36,10 +37,11 @@ from phenomena_catalog.models import KeywordEntry, PaperRecord, Topic
 from phenomena_catalog.urls import slugify
 from phenomena_catalog.validate import normalized_title
 
-STOPWORDS = frozenset(
-    "a an the on of in at for to and or with by from as is are be do does can how what why when "
-    "which who where towards toward into via".split()
-)
+STOPWORDS = frozenset((
+    "a", "an", "the", "on", "of", "in", "at", "for", "to", "and", "or", "with", "by", "from", "as",
+    "is", "are", "be", "do", "does", "can", "how", "what", "why", "when", "which", "who", "where",
+    "towards", "toward", "into", "via",
+))
 """Title words skipped when choosing the id's title word, as Google Scholar does."""
 
 
@@ -164,10 +166,12 @@ def plan_import(
     canonical = keyword_canonicalizer(keywords)
     groups: list[_Group] = []
     index: dict[tuple[str, str], int] = {}
+    titles: list[tuple[str, str | None, str | None, int]] = []
     for record_id, record in existing.items():
         groups.append(_Group(record_id))
         for key in _keys(record.arxiv, record.doi, record.title):
             index.setdefault(key, len(groups) - 1)
+        titles.append((normalized_title(record.title), record.arxiv, record.doi, len(groups) - 1))
     list_names: dict[str, str] = {}
     for parsed in lists:
         for entry in parsed.entries:
@@ -175,11 +179,14 @@ def plan_import(
             keys = _keys(entry.arxiv, entry.doi, entry.title)
             found = next((index[k] for k in keys if k in index), None)
             if found is None:
+                found = _similar(entry, groups, titles)
+            if found is None:
                 groups.append(_Group(None))
                 found = len(groups) - 1
             groups[found].entries.append(entry)
             for key in keys:
                 index.setdefault(key, found)
+            titles.append((normalized_title(entry.title), entry.arxiv, entry.doi, found))
         plan.outcomes += [EntryOutcome(_skip_entry(s), "skipped", reason=s.reason) for s in parsed.skipped]
 
     taken = set(existing)
@@ -195,6 +202,29 @@ def plan_import(
             _create(group, _topics_of(group.entries, resolver, canonical), canonical, added, taken, plan)
     plan.outcomes.sort(key=lambda o: (o.entry.path, o.entry.line))
     return plan
+
+
+SIMILAR_TITLE = 0.9
+"""Titles at least this similar (difflib ratio of normalised titles) name the same paper, unless
+their arXiv ids or DOIs differ: lists retitle papers between versions ("Can You Learn the Same Model
+Twice?" / "Can Neural Nets Learn the Same Model Twice?")."""
+
+
+def _similar(entry: ImportedEntry, groups: list[_Group],
+             titles: list[tuple[str, str | None, str | None, int]]) -> int | None:
+    """The group whose title is nearly the entry's, when no id contradicts it."""
+    title = normalized_title(entry.title)
+    if len(title) < 30:
+        return None  # short titles ("Deep Image Prior") are too alike to compare loosely
+    matcher = difflib.SequenceMatcher(None, "", title, autojunk=False)
+    for other, arxiv, doi, group in titles:
+        if entry.arxiv and arxiv and entry.arxiv != arxiv or entry.doi and doi and entry.doi != doi:
+            continue
+        matcher.set_seq1(other)
+        if (matcher.real_quick_ratio() >= SIMILAR_TITLE and matcher.quick_ratio() >= SIMILAR_TITLE
+                and matcher.ratio() >= SIMILAR_TITLE):
+            return group
+    return None
 
 
 def _skip_entry(skipped: Skipped) -> ImportedEntry:
@@ -295,8 +325,9 @@ def _update(group: _Group, record: PaperRecord, fresh: list[ImportedEntry], topi
     current = record.model_dump()
     if fresh:
         year, month = _best_year(fresh)
-        fills = {
-            "authors": list(max((e.authors for e in fresh), key=len)),
+        authors: tuple[str, ...] = max((e.authors for e in fresh), key=len)
+        fills: dict[str, object] = {
+            "authors": list(authors),
             "month": month if year == record.year else None,
             "venue": next((e.venue for e in fresh if e.venue), None),
             "arxiv": next((e.arxiv for e in fresh if e.arxiv), None),

@@ -1,0 +1,69 @@
+"""The merge stage on its own: matching, richer fields, ids and topics, without files."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from phenomena_catalog.importers.base import ImportedEntry, ParsedList
+from phenomena_catalog.importers.merge import make_id, plan_import
+from phenomena_catalog.models import KeywordEntry, PaperRecord, Topic
+
+DAY = dt.date(2026, 11, 23)
+TOPICS = [Topic(id="grokking", title="Grokking"), Topic(id="empirical-studies", title="Empirical studies")]
+
+
+def entry(title: str, **fields: object) -> ImportedEntry:
+    fields.setdefault("source", "List A")
+    fields.setdefault("sections", ("Empirical Study",))
+    return ImportedEntry(title=title, path="a.md", line=int(fields.pop("line", 1)), **fields)  # type: ignore[arg-type]
+
+
+def plan(*entries: ImportedEntry, existing: dict[str, PaperRecord] | None = None):  # type: ignore[no-untyped-def]
+    return plan_import([ParsedList("List A", list(entries))], existing or {}, TOPICS,
+                       [KeywordEntry(name="Grokking", aliases=["grokked"])],
+                       {"Empirical Study": ["empirical-studies"]}, DAY)
+
+
+def test_same_arxiv_id_merges_and_richer_fields_win() -> None:
+    result = plan(
+        entry("Omnigrok", arxiv="2210.01117", year=2022, month=10, line=1),
+        entry("Omnigrok: Grokking Beyond Algorithmic Data", arxiv="2210.01117", year=2023,
+              authors=("Ziming Liu", "Max Tegmark"), venue="ICLR 2023", keywords=("grokked",),
+              links=(("code", "https://github.com/x/y"),), line=9),
+    )
+    (record,) = result.records.values()
+    assert list(result.records) == ["liu2023omnigrok"]
+    assert record.title == "Omnigrok: Grokking Beyond Algorithmic Data"
+    assert (record.year, record.month, record.venue) == (2022, 10, "ICLR 2023")
+    assert record.keywords == ["Grokking"] and record.topics == ["empirical-studies", "grokking"]
+    assert [o.action for o in result.outcomes] == ["created", "merged"]
+
+
+def test_similar_titles_merge_unless_ids_differ() -> None:
+    long = "Can You Learn the Same Model Twice? Investigating Reproducibility and Double Descent"
+    result = plan(entry(long, year=2021), entry(long.replace("You", "Neural Nets"), year=2022, arxiv="2203.08124"))
+    assert len(result.records) == 1
+    result = plan(entry(long, year=2021, arxiv="2101.00001"),
+                  entry(long.replace("You", "Neural Nets"), year=2022, arxiv="2203.08124"))
+    assert len(result.records) == 2
+
+
+def test_ids_follow_google_scholar_and_never_collide() -> None:
+    record = PaperRecord(title="The Lottery Ticket Hypothesis", authors=["Jonathan Frankle"], year=2018,
+                         venue="ICLR 2019", topics=["x"], added=DAY)
+    assert make_id(record, "", set()) == "frankle2019lottery"
+    assert make_id(record, "", {"frankle2019lottery"}) == "frankle2019lottery-2"
+    anonymous = PaperRecord(title="On the Role of Noise", year=2020, topics=["x"], added=DAY)
+    assert make_id(anonymous, "", set()) == "role2020noise"
+    assert make_id(anonymous, "Shwartz-Ziv", set()) == "shwartz-ziv2020role"
+    accented = PaperRecord(title="Über Netze", authors=["Stéphane d'Ascoli"], year=2020, topics=["x"], added=DAY)
+    assert make_id(accented, "", set()) == "dascoli2020uber"
+
+
+def test_unmapped_heading_becomes_a_reported_topic() -> None:
+    result = plan(entry("A paper on things", year=2020, sections=("Mysteries", "Deep ones")))
+    assert [t.id for t in result.new_topics] == ["mysteries", "deep-ones"]
+    assert result.new_topics[1].parent == "mysteries"
+    assert result.unmapped == {"Mysteries": "new topic 'mysteries'", "Mysteries > Deep ones": "new topic 'deep-ones'"}
+    (record,) = result.records.values()
+    assert record.topics == ["deep-ones"]

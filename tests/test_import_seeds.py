@@ -1,0 +1,152 @@
+"""The bundled catalog against the seed lists it is imported from: nothing lost, nothing twice.
+
+The committed ``papers/`` must be exactly what this command produces from the seed fixtures, plus
+the hand fixes listed in ``HAND_FIXES`` (made afterwards in the YAML files, as any maintainer would):
+
+    phenomena-catalog import tests/fixtures/seeds/00[0-3]_*.txt --into papers --added 2026-11-23
+
+Re-running it on the committed catalog changes nothing, so it is also how to refresh the catalog
+after a seed changes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from phenomena_catalog.catalog import load_records
+from phenomena_catalog.cli import main
+from phenomena_catalog.importers import read_list
+from phenomena_catalog.importers.merge import SIMILAR_TITLE
+from phenomena_catalog.models import Paper
+from phenomena_catalog.records import record_files
+from phenomena_catalog.validate import check_duplicates, normalized_title
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "tests" / "fixtures" / "seeds"
+PAPERS = ROOT / "papers"
+SEED_FILES = sorted(SEEDS.glob("00[0-3]_*.txt"))
+
+HAND_FIXES = {
+    "bowers2022deep.yaml": "replaces blything2022deep.yaml: seed 001 runs the 13 authors together",
+    "cunha2022proving.yaml": "seed 001 lists Laurent Viennot twice (once as 'Laurent_Viennot')",
+    "orvieto2022dynamics.yaml": "seed 003 gives no venue or year; added by hand (NeurIPS 2022)",
+}
+HAND_REMOVED = {"blything2022deep.yaml"}
+
+EXPECTED = {
+    # seed prefix: (entries read, skipped, count of paper-like lines in the file)
+    "000": (81, 1, lambda text: len(re.findall(r"^\s*- \[[^\]]+\]\(http", text, re.MULTILINE))),
+    "001": (254, 1, lambda text: len(re.findall(r"\[\[paper\]", text)) + 1),  # + one entry without a link
+    "002": (27, 3, lambda text: len(re.findall(r"\[\[https?://[^|\]]+\|[^\]]*\d{4} - ", text))),
+    "003": (84, 0, lambda text: len(re.findall(r"^- ", text, re.MULTILINE))),
+}
+
+
+@pytest.fixture(scope="module")
+def catalog() -> list[Paper]:
+    records, _, _ = load_records(PAPERS)
+    return records.papers
+
+
+def _find(entry_title: str, arxiv: str | None, doi: str | None, papers: list[Paper]) -> Paper | None:
+    for paper in papers:
+        if arxiv and paper.arxiv == arxiv or doi and paper.doi and paper.doi.lower() == doi.lower():
+            return paper
+    title = normalized_title(entry_title)
+    for paper in papers:
+        if normalized_title(paper.title) == title:
+            return paper
+    for paper in papers:
+        if difflib.SequenceMatcher(None, normalized_title(paper.title), title).ratio() >= SIMILAR_TITLE:
+            return paper
+    return None
+
+
+@pytest.mark.parametrize("seed", SEED_FILES, ids=lambda p: p.name[:3])
+def test_nothing_lost(seed: Path, catalog: list[Paper]) -> None:
+    """Every entry of the seed is a record whose title, link and year agree with it."""
+    _, parsed = read_list(seed)
+    read, skipped, count_in_file = EXPECTED[seed.name[:3]]
+    assert (len(parsed.entries), len(parsed.skipped)) == (read, skipped)
+    assert len(parsed.entries) + len(parsed.skipped) >= count_in_file(seed.read_text(encoding="utf-8"))
+    found: dict[str, list[int]] = {}
+    for entry in parsed.entries:
+        paper = _find(entry.title, entry.arxiv, entry.doi, catalog)
+        assert paper is not None, f"{entry.where}: {entry.title!r} is not in the catalog"
+        title, other = normalized_title(entry.title), normalized_title(paper.title)
+        assert title == other or other.startswith(title) or (
+            difflib.SequenceMatcher(None, title, other).ratio() >= SIMILAR_TITLE), entry.where
+        links = {url for _, url in paper.links.items()}
+        for kind, url in entry.links:
+            if kind in ("paper", "pdf"):
+                assert url in links, f"{entry.where}: {url} missing from {paper.path}"
+        assert parsed.name in paper.sources
+        if entry.year is not None:
+            found.setdefault(paper.id, []).append(entry.year)
+    by_id = {p.id: p for p in catalog}
+    for paper_id, years in found.items():
+        # A record's year is the first publication: the earliest any list gives (arXiv counts).
+        assert by_id[paper_id].year <= min(years), paper_id
+
+
+def test_no_two_records_are_the_same_paper(catalog: list[Paper]) -> None:
+    records, _, _ = load_records(PAPERS)
+    assert check_duplicates(records) == []
+    titles = [(normalized_title(p.title), p.id) for p in catalog]
+    for index, (title, paper_id) in enumerate(titles):
+        matcher = difflib.SequenceMatcher(None, "", title, autojunk=False)
+        for other, other_id in titles[index + 1:]:
+            matcher.set_seq1(other)
+            same = (matcher.real_quick_ratio() >= SIMILAR_TITLE and matcher.quick_ratio() >= SIMILAR_TITLE
+                    and matcher.ratio() >= SIMILAR_TITLE)
+            assert not same, f"{paper_id} and {other_id} look like the same paper"
+
+
+def test_committed_catalog_is_the_import_plus_hand_fixes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fresh = tmp_path / "papers"
+    fresh.mkdir()
+    for data in PAPERS.glob("_*.yaml"):
+        shutil.copy(data, fresh / data.name)
+    started = time.perf_counter()
+    assert main(["import", *map(str, SEED_FILES), "--into", str(fresh), "--added", "2026-11-23"]) == 0
+    assert time.perf_counter() - started < 3.0
+    imported = {p.name: p.read_text(encoding="utf-8") for p in record_files(fresh)}
+    committed = {p.name: p.read_text(encoding="utf-8") for p in record_files(PAPERS)}
+    assert set(imported) - set(committed) == HAND_REMOVED
+    assert set(committed) - set(imported) == set(HAND_FIXES) - set(imported)
+    for name, text in committed.items():
+        if name not in HAND_FIXES:
+            assert text == imported[name], f"papers/{name} differs from what the importer writes"
+    out = capsys.readouterr().out
+    assert "Records: 421 created, 0 updated" in out
+
+
+def test_reimporting_the_seeds_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    copy = tmp_path / "papers"
+    shutil.copytree(PAPERS, copy)
+    before = {p.name: p.read_text(encoding="utf-8") for p in sorted(copy.iterdir())}
+    assert main(["import", *map(str, SEED_FILES), "--into", str(copy), "--added", "2030-01-01"]) == 0
+    assert {p.name: p.read_text(encoding="utf-8") for p in sorted(copy.iterdir())} == before
+    assert f"0 created, 0 updated, {len(before) - 3} already there unchanged" in capsys.readouterr().out
+
+
+def test_seed_004_is_an_essay_not_a_list(capsys: pytest.CaptureFixture[str]) -> None:
+    essay = next(SEEDS.glob("004_*.txt"))
+    assert main(["import", str(essay), "--dry-run", "--into", str(PAPERS)]) == 1
+    assert "does not look like a list of papers" in capsys.readouterr().err
+
+
+def test_topics_cover_the_issue_and_have_descriptions() -> None:
+    _, topics, _ = load_records(PAPERS)
+    ids = {t.id for t in topics}
+    assert {"double-descent", "grokking", "lottery-ticket-hypothesis", "neural-collapse", "emergence",
+            "neuroscience", "neural-tangent-kernel", "information-bottleneck", "memorization",
+            "implicit-regularization", "generalization", "learning-dynamics", "sgd-dynamics", "momentum",
+            "adaptive-methods", "training-techniques", "representation-learning", "empirical-studies"} <= ids
+    assert all(len(t.description) > 30 for t in topics)
