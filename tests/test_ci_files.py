@@ -158,8 +158,10 @@ def test_pre_commit_hook_blocks_a_broken_record(tmp_path: Path) -> None:
     repo = tmp_path / "catalog"
     (repo / "papers").mkdir(parents=True)
     shutil.copy(ROOT / ".pre-commit-config.yaml", repo)
-    shutil.copy(ROOT / "papers" / "_topics.yaml", repo / "papers")
-    shutil.copy(ROOT / "papers" / "power2022grokking.yaml", repo / "papers")
+    # The fixture catalog's records stay put; the bundled catalog's change with every import.
+    fixture_papers = ROOT / "tests" / "fixtures" / "catalog" / "papers"
+    shutil.copy(fixture_papers / "_topics.yaml", repo / "papers")
+    shutil.copy(fixture_papers / "power2022grokking.yaml", repo / "papers")
     env = {
         **os.environ,
         "PRE_COMMIT_HOME": str(tmp_path / "cache"),
