@@ -21,7 +21,7 @@ from phenomena_catalog.urls import slugify
 
 # Words Google Scholar also skips when it picks the title word of a citation key.
 _SKIPPED_TITLE_WORDS = frozenset(
-    "a an the on of in at to for and or by with from is are do does can how what why when where which".split()
+    ["a", "an", "the", "on", "of", "in", "at", "to", "for", "and", "or", "by", "with", "from", "is", "are", "do", "does", "can", "how", "what", "why", "when", "where", "which"]
 )
 # Name suffixes that are not the family name ("Martin Luther King Jr." -> king).
 _NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
@@ -39,7 +39,7 @@ def family_name_slug(author: str) -> str:
 
 def title_word(title: str) -> str:
     """The first significant word of a title, lowercase ASCII ("The Lottery Ticket ..." -> "lottery")."""
-    words = _WORD.findall(slugify(title).replace("-", " "))
+    words: list[str] = _WORD.findall(slugify(title).replace("-", " "))
     significant = [w for w in words if w not in _SKIPPED_TITLE_WORDS]
     return (significant or words or ["untitled"])[0]
 

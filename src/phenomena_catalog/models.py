@@ -61,10 +61,23 @@ def _check_arxiv(value: str) -> str:
     return value
 
 
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+
+
 def _check_doi(value: str) -> str:
-    if not DOI.match(value):
-        raise ValueError(f"{value!r} is not a DOI; write it like \"10.1145/3446776\", without a URL")
-    return value
+    if DOI.match(value):
+        return value
+    # Say exactly what to write when the DOI is recognisable inside what was pasted.
+    bare = _DOI_PREFIX.sub("", value.strip())
+    if bare != value and DOI.match(bare):
+        raise ValueError(f'write the DOI without the prefix: doi: "{bare}"')
+    found = re.search(r"10\.\d{4,9}/\S+", value)
+    if found:
+        raise ValueError(f'{value!r} is not a DOI; did you mean doi: "{found.group().rstrip(".,;")}"?')
+    raise ValueError(
+        f"{value!r} is not a DOI; a DOI starts with \"10.\", a registrant number and a slash, "
+        "like \"10.1145/3446776\" (leave the field out if the paper has none)"
+    )
 
 
 HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
