@@ -27,7 +27,7 @@ import datetime as dt
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 """Record and topic ids: lowercase letters, digits and dashes, starting with a letter or digit."""
@@ -80,9 +80,14 @@ def _check_doi(value: str) -> str:
     )
 
 
-HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
-ArxivId = Annotated[str, AfterValidator(_check_arxiv)]
-Doi = Annotated[str, AfterValidator(_check_doi)]
+# The checks above are Python; WithJsonSchema tells editors (through ``schema``) the same rules.
+HttpUrl = Annotated[str, AfterValidator(_check_http_url), WithJsonSchema(
+    {"type": "string", "format": "uri", "pattern": r"^https?://[^\s/]+\.[^\s]*$"})]
+ArxivId = Annotated[str, AfterValidator(_check_arxiv), WithJsonSchema(
+    {"type": "string", "pattern": f"{ARXIV_NEW.pattern}|{ARXIV_OLD.pattern}",
+     "examples": ["2201.02177", "hep-th/9901001"]})]
+Doi = Annotated[str, AfterValidator(_check_doi), WithJsonSchema(
+    {"type": "string", "pattern": DOI.pattern, "examples": ["10.1145/3446776"]})]
 
 
 class StrictModel(BaseModel):

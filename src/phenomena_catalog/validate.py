@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 
 from phenomena_catalog import arxiv_ids
 from phenomena_catalog.errors import Problem
-from phenomena_catalog.models import KeywordEntry, Paper, Topic
+from phenomena_catalog.models import KeywordEntry, Paper, PaperRecord, Topic
 from phenomena_catalog.records import KEYWORDS_FILE, LoadedRecords
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -249,3 +249,26 @@ def near_duplicate_titles(papers: Iterable[Paper]) -> list[tuple[Paper, Paper]]:
                     first, second = sorted((paper, other), key=lambda p: p.path)
                     found[(first.path, second.path)] = (first, second)
     return [found[key] for key in sorted(found)]
+
+
+def same_paper(record: PaperRecord, papers: Iterable[Paper]) -> tuple[Paper, str] | None:
+    """An existing paper that ``record`` duplicates, and why ("same arXiv id"); None if it is new.
+
+    One pass over the catalog; the same rules as ``check_duplicates``, for a record not yet written.
+    """
+    title = normalized_title(record.title)
+    doi = record.doi.lower() if record.doi else None
+    near: tuple[Paper, str] | None = None
+    for paper in papers:
+        if record.arxiv and paper.arxiv == record.arxiv:
+            return paper, "same arXiv id"
+        if doi and paper.doi and paper.doi.lower() == doi:
+            return paper, "same DOI"
+        if record.arxiv and paper.arxiv and record.arxiv != paper.arxiv:
+            continue
+        other = normalized_title(paper.title)
+        if other == title:
+            return paper, "same title"
+        if near is None and titles_near_identical(title, other):
+            near = paper, "near-identical title"
+    return near

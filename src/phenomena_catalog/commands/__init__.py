@@ -1,5 +1,5 @@
 """One module per command; ``COMMANDS`` lists them in the order ``--help`` shows them."""
 
-from phenomena_catalog.commands import build, serve, validate
+from phenomena_catalog.commands import add, build, schema, serve, validate
 
-COMMANDS = [build, validate, serve]
+COMMANDS = [build, validate, serve, add, schema]
