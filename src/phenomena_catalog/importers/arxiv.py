@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import socket
 import textwrap
 import urllib.error
 import urllib.parse
