@@ -28,9 +28,20 @@ from phenomena_catalog import arxiv_ids
 from phenomena_catalog.errors import UserError, display_path
 from phenomena_catalog.ids import paper_id
 from phenomena_catalog.models import Doi, HttpUrl, Links, PaperRecord
-from phenomena_catalog.records import TOPICS_FILE, load_papers, load_topics, record_files, write_record
+from phenomena_catalog.records import (
+    TOPICS_FILE,
+    load_papers,
+    load_topics,
+    record_files,
+    write_record,
+)
 from phenomena_catalog.schema import modeline
-from phenomena_catalog.validate import author_problem, same_paper, title_problems, unknown_topic_message
+from phenomena_catalog.validate import (
+    author_problem,
+    same_paper,
+    title_problems,
+    unknown_topic_message,
+)
 
 NAME = "new"
 HELP = "start a new record: a commented template, or questions when run in a terminal"
