@@ -1,0 +1,149 @@
+"""DokuWiki pages: ``[[url|Author et al YEAR - Title]]`` links under ``===== Heading =====``.
+
+Wiki exports often lose their line breaks, so the page is read as a stream of headings, ``*``
+bullets and links rather than line by line::
+
+    ===== Key Papers ===== * **[[https://arxiv.org/pdf/1611.03530.pdf|Zhang et al 2017 - Understanding
+    deep learning requires rethinking generalization]]** [[https://github.com/pluskid/fitting-random-labels|Code]]
+
+becomes ``ImportedEntry(title="Understanding deep learning requires rethinking generalization",
+author_hint="Zhang", year=2016, arxiv="1611.03530", links=(("paper", "https://arxiv.org/abs/1611.03530"),
+("code", "https://github.com/pluskid/fitting-random-labels")), sections=("Key Papers",))``. The text
+after a link up to the next bullet is its digest; ``**Bold**`` bullets without a link are sub-headings.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from phenomena_catalog.importers.base import (
+    ImportedEntry,
+    ParsedList,
+    Skipped,
+    clean_text,
+    clean_title,
+    combine_year,
+    non_paper_reason,
+    normalize_link,
+)
+
+NAME = "dokuwiki"
+DESCRIPTION = "DokuWiki pages: '[[url|Author et al YEAR - Title]]' links under '===== Heading =====' lines"
+
+_TOKEN = re.compile(
+    r"(?P<heading>(?P<open>={2,6})\s*(?P<htext>[^=\n]+?)\s*={2,6})"
+    r"|(?P<link>\[\[(?P<target>[^|\]]+)(?:\|(?P<label>[^\]]*))?\]\])"
+    r"|(?P<bullet>(?:^|(?<=\s))\*(?=\s))"
+    r"|(?P<bold>\*\*(?P<btext>[^*\[\]]+)\*\*)"
+)
+_LABEL = re.compile(r"^(?:(?P<authors>.*?)\s+)?(?P<year>(?:19|20)\d\d)\s*[-–—:]\s+(?P<title>.+)$")
+_COMPANIONS = {"code": "code", "github": "code", "pdf": "pdf", "slides": "slides", "video": "video",
+               "talk": "video", "blog": "blog", "project": "project", "website": "project", "data": "data"}
+
+
+def detect(text: str) -> float:
+    """Scores by ``[[url|label]]`` links and ``=====`` headings."""
+    links = len(re.findall(r"\[\[https?://[^|\]]+\|", text))
+    headings = len(re.findall(r"={3,6}[^=\n]+={3,6}", text))
+    if links == 0:
+        return 0.0
+    return min(1.0, 0.4 + 0.05 * links + 0.1 * min(headings, 3))
+
+
+def parse(text: str, path: str) -> ParsedList:
+    """Every titled link on the page; companion links join the entry before them."""
+    result = ParsedList(name="")
+    stack: list[tuple[int, str]] = []
+    label_heading: str | None = None
+    pending: dict | None = None  # type: ignore[type-arg]
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line_of(offset: int) -> int:
+        return bisect.bisect_right(line_starts, offset)
+
+    def finish(until: int) -> None:
+        nonlocal pending
+        if pending is not None:
+            note = _note(text[pending["end"]:until])
+            _emit(pending, note, path, result)
+        pending = None
+
+    for match in _TOKEN.finditer(text):
+        position = match.start()
+        if match["heading"]:
+            finish(position)
+            level = 7 - len(match["open"])
+            title = clean_text(match["htext"])
+            if not result.name and level == 1:
+                result.name = title
+                continue
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, title))
+            label_heading = None
+            result.headings.append(tuple(t for _, t in stack))
+        elif match["bullet"]:
+            finish(position)
+        elif match["bold"]:
+            # A bold bullet with no link ("**Theory Papers**") names a group of the entries after it.
+            if pending is None:
+                label_heading = clean_text(match["btext"])
+                sections = tuple(t for _, t in stack) + (label_heading,)
+                if sections not in result.headings:
+                    result.headings.append(sections)
+        elif match["link"]:
+            target, label = match["target"].strip(), clean_text(match["label"] or "")
+            companion = _COMPANIONS.get(label.lower())
+            if companion and pending is not None:
+                pending["links"].append((companion, normalize_link(target).url))
+                pending["end"] = match.end()
+                continue
+            if pending is not None and not _LABEL.match(label) and re.match(r"https?://", target):
+                continue  # a citation inside the entry's note ("(from Raj 2020)"): kept in the note
+            finish(position)
+            sections = tuple(t for _, t in stack) + ((label_heading,) if label_heading else ())
+            pending = {"target": target, "label": label, "line": line_of(position), "sections": sections,
+                       "links": [], "end": match.end()}
+    finish(len(text))
+    if not result.name:
+        result.name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return result
+
+
+def _note(text: str) -> str:
+    """The free text after an entry, without wiki markup."""
+    text = re.sub(r"\[\[[^|\]]+\|([^\]]*)\]\]", r"\1", text)
+    text = re.sub(r"\[\[([^\]]*)\]\]", r"\1", text)
+    text = text.replace("**", "").replace("//", "")
+    return clean_text(text).lstrip(":").strip()
+
+
+def _emit(pending: dict, note: str, path: str, result: ParsedList) -> None:  # type: ignore[type-arg]
+    target, label, line = pending["target"], pending["label"], pending["line"]
+    if not re.match(r"https?://", target):
+        result.skipped.append(Skipped(path, line, f"[[{target}]]", "a link to another wiki page, not a paper"))
+        return
+    shown = label or target
+    reason = non_paper_reason(target)
+    parsed = _LABEL.match(label)
+    if reason:
+        result.skipped.append(Skipped(path, line, shown, reason))
+        return
+    if "(video)" in label.lower():
+        result.skipped.append(Skipped(path, line, shown, "a video, not a paper"))
+        return
+    if parsed is None:
+        result.skipped.append(Skipped(
+            path, line, shown, "the link text is not 'Author YEAR - Title', so it names no paper"))
+        return
+    link = normalize_link(target)
+    authors_text = parsed["authors"] or ""
+    surname = re.split(r"\s+(?:et\s+al\.?|and|&)(?:\s|$)|,", authors_text + " ")[0].strip()
+    year, month = combine_year(link.arxiv, int(parsed["year"]))
+    result.entries.append(ImportedEntry(
+        title=clean_title(parsed["title"]), source="", path=path, line=line, sections=pending["sections"],
+        author_hint=surname.split()[-1] if surname else "", year=year, month=month,
+        links=((link.kind, link.url), *pending["links"]), arxiv=link.arxiv, doi=link.doi,
+        digest=note or None,
+    ))
