@@ -52,9 +52,10 @@ def test_the_same_paper_in_two_files_is_reported(write_catalog, run_cli) -> None
     code, _, err = run_cli("validate")
     assert code == 1
     assert err.splitlines() == [
-        "papers/power2022grokking.yaml:6: arxiv: the same paper is already in papers/copy.yaml (same arXiv id)",
-        "papers/retitled.yaml:1: title: the same paper is already in papers/copy.yaml (same title)"
-        .replace("copy", "power2022grokking"),
+        "papers/power2022grokking.yaml:6: arxiv: the same paper is already in papers/copy.yaml (same arXiv id); "
+        "keep one record and delete the other",
+        "papers/retitled.yaml:1: title: the same paper is already in papers/power2022grokking.yaml (same title); "
+        "keep one record and delete the other",
         "2 problems found.",
     ]
 
@@ -79,7 +80,8 @@ def test_taxonomy_problems_are_reported(write_catalog, run_cli) -> None:
         "papers/_topics.yaml:1: parent: unknown parent topic 'grokking-phenomena'",
         "papers/_topics.yaml:4: parent: the parents of topic 'loop-a' form a loop",
         "papers/_topics.yaml:7: parent: the parents of topic 'loop-b' form a loop",
-        "papers/_topics.yaml:10: id: 'Bad Id' is not a valid id: use lowercase letters, digits and dashes",
+        "papers/_topics.yaml:10: id: 'Bad Id' is not a valid id: use lowercase letters, digits and dashes; "
+        "did you mean 'bad-id'?",
         "4 problems found.",
     ]
 

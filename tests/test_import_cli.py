@@ -174,7 +174,7 @@ def test_unrecognised_file_is_an_error(catalog: Path, capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert err.splitlines()[0] == (
         f"{essay.as_posix()}: this does not look like a list of papers in any known format "
-        "(awesome, markdown-links, venue-lines, dokuwiki); pass --format to say which it is")
+        "(awesome, markdown-links, venue-lines, dokuwiki, bibtex); pass --format to say which it is")
     assert snapshot(catalog) == before  # the good file before it was not imported either
 
 

@@ -27,7 +27,7 @@ import datetime as dt
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 """Record and topic ids: lowercase letters, digits and dashes, starting with a letter or digit."""
@@ -62,15 +62,33 @@ def _check_arxiv(value: str) -> str:
     return value
 
 
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+
+
 def _check_doi(value: str) -> str:
-    if not DOI.match(value):
-        raise ValueError(f"{value!r} is not a DOI; write it like \"10.1145/3446776\", without a URL")
-    return value
+    if DOI.match(value):
+        return value
+    # Say exactly what to write when the DOI is recognisable inside what was pasted.
+    bare = _DOI_PREFIX.sub("", value.strip())
+    if bare != value and DOI.match(bare):
+        raise ValueError(f'write the DOI without the prefix: doi: "{bare}"')
+    found = re.search(r"10\.\d{4,9}/\S+", value)
+    if found:
+        raise ValueError(f'{value!r} is not a DOI; did you mean doi: "{found.group().rstrip(".,;")}"?')
+    raise ValueError(
+        f"{value!r} is not a DOI; a DOI starts with \"10.\", a registrant number and a slash, "
+        "like \"10.1145/3446776\" (leave the field out if the paper has none)"
+    )
 
 
-HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
-ArxivId = Annotated[str, AfterValidator(_check_arxiv)]
-Doi = Annotated[str, AfterValidator(_check_doi)]
+# The checks above are Python; WithJsonSchema tells editors (through ``schema``) the same rules.
+HttpUrl = Annotated[str, AfterValidator(_check_http_url), WithJsonSchema(
+    {"type": "string", "format": "uri", "pattern": r"^https?://[^\s/]+\.[^\s]*$"})]
+ArxivId = Annotated[str, AfterValidator(_check_arxiv), WithJsonSchema(
+    {"type": "string", "pattern": f"{ARXIV_NEW.pattern}|{ARXIV_OLD.pattern}",
+     "examples": ["2201.02177", "hep-th/9901001"]})]
+Doi = Annotated[str, AfterValidator(_check_doi), WithJsonSchema(
+    {"type": "string", "pattern": DOI.pattern, "examples": ["10.1145/3446776"]})]
 
 
 class StrictModel(BaseModel):

@@ -23,6 +23,7 @@ from pydantic_core import ErrorDetails
 
 from phenomena_catalog.errors import Problem, display_path
 from phenomena_catalog.models import ID_PATTERN, KeywordEntry, Paper, PaperRecord, Topic
+from phenomena_catalog.urls import slugify
 
 TOPICS_FILE = "_topics.yaml"
 KEYWORDS_FILE = "_keywords.yaml"
@@ -210,7 +211,9 @@ def _friendly_message(error: ErrorDetails, model: type[BaseModel], loc_field: st
     if kind in ("greater_than_equal", "less_than_equal"):
         return f"{value!r} is out of range ({_range_text(model, error['loc'])})"
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == ID_PATTERN:
-        return f"{value!r} is not a valid id: use lowercase letters, digits and dashes"
+        suggestion = slugify(str(value))
+        hint = f"; did you mean '{suggestion}'?" if suggestion != value else ""
+        return f"{value!r} is not a valid id: use lowercase letters, digits and dashes{hint}"
     if kind == "too_short" and isinstance(value, list):
         return "this list must not be empty"
     if kind == "string_too_short":
@@ -278,7 +281,26 @@ class LoadedRecords:
     keywords: list[KeywordEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     lines: dict[str, dict[str, int]] = field(default_factory=dict)
-    """For each paper id, the line of each top-level key, so later stages can point at a field."""
+    """For each paper id, the line of each key and list item by dotted path (``title``,
+    ``links.paper``, ``authors.2``), so later stages can point at a field."""
+
+
+def key_lines(data: LineDict) -> dict[str, int]:
+    """The line of every key and list item, by dotted path ("title", "links.paper", "authors.2")."""
+    lines: dict[str, int] = {}
+
+    def visit(node: Any, prefix: str) -> None:
+        if isinstance(node, LineDict):
+            for key, value in node.items():
+                lines[f"{prefix}{key}"] = node.lines[key]
+                visit(value, f"{prefix}{key}.")
+        elif isinstance(node, LineList):
+            for index, value in enumerate(node):
+                lines[f"{prefix}{index}"] = node.lines[index]
+                visit(value, f"{prefix}{index}.")
+
+    visit(data, "")
+    return lines
 
 
 def record_files(papers_dir: Path) -> list[Path]:
@@ -299,7 +321,7 @@ def load_paper(file: Path, shown: str) -> tuple[Paper | None, dict[str, int], li
         return None, {}, [Problem(shown, 1, "", "the file is empty; a record needs title, year, topics and added")]
     if not isinstance(data, LineDict):
         return None, {}, [Problem(shown, 1, "", "a record must be a block of 'field: value' lines")]
-    lines = dict(data.lines)
+    lines = key_lines(data)
     problems = []
     stem = file.name[: -len(".yaml")]
     for reserved in ("id", "path"):

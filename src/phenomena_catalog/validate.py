@@ -1,7 +1,11 @@
-"""Validate stage: checks that need the whole catalog (each file was already checked on its own).
+"""Validate stage: checks beyond one field's type (each file was already checked on its own).
 
-Unknown topics, duplicate ids, the same paper in two files (same arXiv id, DOI or title), and a
-taxonomy whose parents exist and form no cycle. Pure: records in, problems out.
+Per record: titles with stray spaces or a trailing period, several authors in one list item, a
+year before the paper's arXiv submission, an arXiv link that disagrees with the ``arxiv`` field.
+Across records: unknown topics, duplicate ids, the same paper in two files (same arXiv id, DOI,
+title, or a near-identical title), and a taxonomy whose parents exist and form no cycle.
+Pure: records in, problems out. Everything here runs on every build, so it stays near-linear in
+the number of records (see ``near_duplicate_titles``).
 """
 
 from __future__ import annotations
@@ -10,10 +14,11 @@ import difflib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+from phenomena_catalog import arxiv_ids
 from phenomena_catalog.errors import Problem
-from phenomena_catalog.models import KeywordEntry, Paper, Topic
+from phenomena_catalog.models import KeywordEntry, Paper, PaperRecord, Topic
 from phenomena_catalog.records import LoadedRecords
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -32,14 +37,91 @@ def check_catalog(records: LoadedRecords, topics: list[Topic], topic_lines: Sequ
     topic_ids = [t.id for t in topics]
     known = set(topic_ids)
     for paper in records.papers:
-        line = records.lines.get(paper.id, {}).get("topics")
-        for topic in paper.topics:
+        lines = records.lines.get(paper.id, {})
+        for index, topic in enumerate(paper.topics):
             if topic not in known:
-                close = difflib.get_close_matches(topic, topic_ids, n=1, cutoff=0.5)
-                hint = f"; did you mean '{close[0]}'?" if close else f"; add it to {topics_path} first"
-                problems.append(Problem(paper.path, line, "topics", f"unknown topic '{topic}'{hint}"))
+                line = lines.get(f"topics.{index}", lines.get("topics"))
+                problems.append(Problem(paper.path, line, "topics",
+                                        unknown_topic_message(topic, topic_ids, topics_path)))
+        problems += check_paper(paper, lines)
     problems += check_duplicates(records)
     return problems
+
+
+def closest_topic(topic: str, topic_ids: Sequence[str]) -> str | None:
+    """The topic id a mistyped one most likely meant ("grokkng" -> "grokking"), or None."""
+    slug = re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-")
+    if slug in topic_ids:
+        return slug
+    close = difflib.get_close_matches(slug, topic_ids, n=1, cutoff=0.5)
+    return close[0] if close else None
+
+
+def unknown_topic_message(topic: str, topic_ids: Sequence[str], topics_path: str) -> str:
+    """What to say about a topic id that is not in the taxonomy."""
+    close = closest_topic(topic, topic_ids)
+    hint = f"; did you mean '{close}'?" if close else f"; add it to {topics_path} first"
+    return f"unknown topic '{topic}'{hint}"
+
+
+def check_paper(paper: Paper, lines: dict[str, int]) -> list[Problem]:
+    """Mistakes inside one record that its field types cannot catch."""
+    problems = [Problem(paper.path, lines.get("title"), "title", message)
+                for message in title_problems(paper.title)]
+    for index, author in enumerate(paper.authors):
+        message = author_problem(author)
+        if message:
+            problems.append(Problem(paper.path, lines.get(f"authors.{index}"), f"authors.{index}", message))
+    if paper.arxiv:
+        submitted = arxiv_ids.submission_date(paper.arxiv)
+        if submitted is not None and paper.year < submitted[0]:
+            year, month = submitted
+            problems.append(Problem(
+                paper.path, lines.get("year"), "year",
+                f"{paper.year} is before the paper appeared on arXiv ({paper.arxiv} is from "
+                f"{_MONTHS[month - 1]} {year}); the year is the first publication's, so write {year}",
+            ))
+        for kind, url in paper.links.items():
+            linked = arxiv_ids.id_from_url(url)
+            if linked is not None and linked != paper.arxiv:
+                problems.append(Problem(
+                    paper.path, lines.get(f"links.{kind}"), f"links.{kind}",
+                    f"this arXiv link is to {linked}, but arxiv says {paper.arxiv}; "
+                    "make them the same paper",
+                ))
+    return problems
+
+
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+_SPACE_RUN = re.compile(r"\s{2,}|[\t\n\r]")
+
+
+def title_problems(title: str) -> list[str]:
+    """Stray spaces, line breaks or a trailing period in a title."""
+    problems = []
+    if title != title.strip():
+        problems.append("the title starts or ends with spaces; remove them")
+    if _SPACE_RUN.search(title.strip()):
+        problems.append("the title has a line break or several spaces in a row; use single spaces")
+    if title.rstrip().endswith(".") and not title.rstrip().endswith(".."):
+        problems.append("remove the period at the end of the title (titles are written without one)")
+    return problems
+
+
+_AUTHOR_SEPARATORS = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*;\s*")
+
+
+def author_problem(author: str) -> str | None:
+    """Why one ``authors`` item looks like several authors, with the list it should be; or None."""
+    if " and " not in author and author.count(",") < 2 and ";" not in author:
+        return None
+    names = [n for n in _AUTHOR_SEPARATORS.split(author.strip()) if n]
+    if all(" " in name for name in names):
+        suggestion = "authors: [" + ", ".join(names) + "]"
+    else:
+        # "Power, A., Burda, Y.": splitting at commas would tear names apart; show the pattern.
+        suggestion = "authors: [Alethea Power, Yuri Burda]"
+    return f"this item looks like several authors; write one author per item, e.g. {suggestion}"
 
 
 def check_topics(topics: list[Topic], lines: Sequence[int | None], path: str) -> list[Problem]:
@@ -80,7 +162,7 @@ def check_keywords(keywords: list[KeywordEntry], lines: Sequence[int | None], pa
 
 
 def check_duplicates(records: LoadedRecords) -> list[Problem]:
-    """The same id or the same paper (arXiv id, DOI, title) in two files."""
+    """The same id or the same paper (arXiv id, DOI, title, near-identical title) in two files."""
     problems = []
     groups: dict[tuple[str, str], list[Paper]] = defaultdict(list)
     for paper in records.papers:
@@ -90,23 +172,102 @@ def check_duplicates(records: LoadedRecords) -> list[Problem]:
         if paper.doi:
             groups[("doi", paper.doi.lower())].append(paper)
         groups[("title", normalized_title(paper.title))].append(paper)
-    reported: set[tuple[str, str]] = set()
+    pairs: list[tuple[str, Paper, Paper]] = []
     for (kind, _), papers in sorted(groups.items()):
-        if len(papers) < 2:
+        pairs += [(kind, papers[0], other) for other in papers[1:]]
+    pairs += [("near-title", first, other) for first, other in near_duplicate_titles(records.papers)]
+    reported: set[tuple[str, str]] = set()
+    for kind, first, other in pairs:
+        pair = (first.path, other.path)
+        if pair in reported:
             continue
-        first = papers[0]
-        for other in papers[1:]:
-            pair = (first.path, other.path)
-            if pair in reported:
-                continue
-            reported.add(pair)
-            if kind == "id":
-                message = f"another record has the same file name: {first.path}"
-            else:
-                message = f"the same paper is already in {first.path} (same {_KIND_NAMES[kind]})"
-            line = records.lines.get(other.id, {}).get(kind if kind != "id" else "title")
-            problems.append(Problem(other.path, line, "" if kind == "id" else kind, message))
+        reported.add(pair)
+        lines = records.lines.get(other.id, {})
+        if kind == "id":
+            problems.append(Problem(other.path, lines.get("title"), "",
+                                    f"another record has the same file name: {first.path}; rename one"))
+            continue
+        field_name = "title" if kind == "near-title" else kind
+        problems.append(Problem(
+            other.path, lines.get(field_name), field_name,
+            f"the same paper is already in {first.path} ({_KIND_NAMES[kind]}); "
+            "keep one record and delete the other",
+        ))
     return problems
 
 
-_KIND_NAMES = {"arxiv": "arXiv id", "doi": "DOI", "title": "title"}
+_KIND_NAMES = {"arxiv": "same arXiv id", "doi": "same DOI", "title": "same title",
+               "near-title": "near-identical title"}
+
+NEAR_IDENTICAL = 0.93
+"""difflib ratio of two normalised titles from which they count as the same title."""
+_NEIGHBOURS = 8
+"""How many following titles, in each sort order, a title is compared with."""
+_NUMBERING = re.compile(r"^(?:\d+|[ivxlc]+|part)$")
+
+
+def titles_near_identical(a: str, b: str) -> bool:
+    """Whether two normalised titles differ only by a typo or two (difflib ratio >= 0.93).
+
+    Titles that differ only in numbering ("... Part I" / "... Part II") are different papers.
+    """
+    if a == b:
+        return True
+    short, long_ = sorted((len(a), len(b)))
+    # ratio = 2 * matches / (len(a) + len(b)) and matches <= the shorter length: a cheap bound.
+    if 2 * short < NEAR_IDENTICAL * (short + long_):
+        return False
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < NEAR_IDENTICAL or matcher.quick_ratio() < NEAR_IDENTICAL:
+        return False
+    if matcher.ratio() < NEAR_IDENTICAL:
+        return False
+    differing = set(a.split()) ^ set(b.split())
+    return not (differing and all(_NUMBERING.match(word) for word in differing))
+
+
+def near_duplicate_titles(papers: Iterable[Paper]) -> list[tuple[Paper, Paper]]:
+    """Pairs of papers with near-identical (not equal) titles, earlier file first.
+
+    Comparing every pair would be quadratic (50 million comparisons at 10,000 records). Instead
+    the titles are sorted twice, by their text and by their reversed text, and each title is
+    compared with its next ``_NEIGHBOURS`` titles in each order: a typo late in a title keeps it
+    next to its twin in the first order, a typo early in it in the second. That is
+    O(n log n + 2 * n * _NEIGHBOURS) comparisons, most of them rejected by the length bound and
+    difflib's quick ratios. Two records with different arXiv ids are different papers whatever
+    their titles say.
+    """
+    keyed = sorted(((normalized_title(p.title), p) for p in papers), key=lambda kp: kp[1].path)
+    found: dict[tuple[str, str], tuple[Paper, Paper]] = {}
+    for order in (sorted(keyed, key=lambda kp: kp[0]), sorted(keyed, key=lambda kp: kp[0][::-1])):
+        for i, (title, paper) in enumerate(order):
+            for other_title, other in order[i + 1 : i + 1 + _NEIGHBOURS]:
+                if title == other_title or (paper.arxiv and other.arxiv and paper.arxiv != other.arxiv):
+                    continue
+                if titles_near_identical(title, other_title):
+                    first, second = sorted((paper, other), key=lambda p: p.path)
+                    found[(first.path, second.path)] = (first, second)
+    return [found[key] for key in sorted(found)]
+
+
+def same_paper(record: PaperRecord, papers: Iterable[Paper]) -> tuple[Paper, str] | None:
+    """An existing paper that ``record`` duplicates, and why ("same arXiv id"); None if it is new.
+
+    One pass over the catalog; the same rules as ``check_duplicates``, for a record not yet written.
+    """
+    title = normalized_title(record.title)
+    doi = record.doi.lower() if record.doi else None
+    near: tuple[Paper, str] | None = None
+    for paper in papers:
+        if record.arxiv and paper.arxiv == record.arxiv:
+            return paper, "same arXiv id"
+        if doi and paper.doi and paper.doi.lower() == doi:
+            return paper, "same DOI"
+        if record.arxiv and paper.arxiv and record.arxiv != paper.arxiv:
+            continue
+        other = normalized_title(paper.title)
+        if other == title:
+            return paper, "same title"
+        if near is None and titles_near_identical(title, other):
+            near = paper, "near-identical title"
+    return near

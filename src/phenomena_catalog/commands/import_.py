@@ -26,7 +26,7 @@ from phenomena_catalog.records import TOPICS_FILE, dump_record, load_keywords, r
 from phenomena_catalog.validate import check_topics
 
 NAME = "import"
-HELP = "import paper lists (awesome lists, Markdown, DokuWiki) into records"
+HELP = "import paper lists (awesome lists, Markdown, DokuWiki, BibTeX) into records"
 DESCRIPTION = f"""\
 Read one or more paper lists and write one YAML record per paper into the papers folder. The same
 paper named twice (same arXiv id, DOI or title) becomes one record that notes every list it came
@@ -43,6 +43,7 @@ unmapped headings become new topics and are listed in the report.
 examples:
   phenomena-catalog import awesome-list.md --into papers/
   phenomena-catalog import wiki-page.txt --format dokuwiki --dry-run
+  phenomena-catalog import my-papers.bib --into papers/
 
   # regenerate the bundled catalog from the seed lists (idempotent; keeps hand fixes):
   phenomena-catalog import tests/fixtures/seeds/00[0-3]_*.txt --into papers --added 2026-11-23

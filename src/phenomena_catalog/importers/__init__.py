@@ -13,10 +13,12 @@ from pathlib import Path
 from types import ModuleType
 
 from phenomena_catalog.errors import Problem, UserError, display_path
-from phenomena_catalog.importers import awesome, dokuwiki, markdown_links, venue_lines
+from phenomena_catalog.importers import awesome, bibtex, dokuwiki, markdown_links, venue_lines
 from phenomena_catalog.importers.base import ImportedEntry, ParsedList, Skipped
 
-FORMATS: dict[str, ModuleType] = {module.NAME: module for module in (awesome, markdown_links, venue_lines, dokuwiki)}
+FORMATS: dict[str, ModuleType] = {
+    module.NAME: module for module in (awesome, markdown_links, venue_lines, dokuwiki, bibtex)
+}
 """Every known list format by name, in the order detection breaks ties."""
 
 MIN_SCORE = 0.3

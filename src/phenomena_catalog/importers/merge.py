@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from phenomena_catalog.catalog import keyword_canonicalizer
+from phenomena_catalog import arxiv_ids
 from phenomena_catalog.importers.base import ImportedEntry, ParsedList, Skipped, venue_year
 from phenomena_catalog.models import KeywordEntry, PaperRecord, Topic
 from phenomena_catalog.urls import slugify
@@ -265,8 +266,15 @@ def _best_year(entries: list[ImportedEntry]) -> tuple[int | None, int | None]:
     dated = [e for e in entries if e.year is not None]
     if not dated:
         return None, None
+    # A list may date a paper before its arXiv id (seed 000 dates 2203.08124 by a December 2021
+    # preprint); validation holds the year to the arXiv id's, so the importer does too.
+    arxiv_years = [date[0] for e in entries if e.arxiv and (date := arxiv_ids.submission_date(e.arxiv))]
+    floor = max(arxiv_years, default=None)
+    plausible = [e for e in dated if floor is None or e.year >= floor] or dated
     # The earliest year is the first publication; an entry with an arXiv id knows its month too.
-    best = min(dated, key=lambda e: (e.year, e.arxiv is None, e.month is None))
+    best = min(plausible, key=lambda e: (e.year, e.arxiv is None, e.month is None))
+    if floor is not None and best.year < floor:
+        return floor, None
     return best.year, best.month
 
 

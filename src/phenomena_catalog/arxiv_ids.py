@@ -1,0 +1,59 @@
+"""arXiv identifiers: recognise them in what people paste, and read their submission month.
+
+Two schemes exist: ``YYMM.NNNNN`` since April 2007 (four digits until December 2014) and
+``archive[.SUBJECT]/YYMMNNN`` before. Versions (``v2``) are dropped: a record names the paper.
+
+    >>> parse("arXiv:2201.02177v2"), parse("https://arxiv.org/pdf/hep-th/9901001v1.pdf")
+    ('2201.02177', 'hep-th/9901001')
+    >>> submission_date("2201.02177"), submission_date("math.GT/0309136")
+    ((2022, 1), (2003, 9))
+"""
+
+from __future__ import annotations
+
+import re
+
+_ID = r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Za-z]{2})?/\d{7})(?:v\d+)?"
+_BARE = re.compile(rf"^(?:arxiv:\s*)?{_ID}$", re.IGNORECASE)
+_URL = re.compile(
+    rf"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format)/{_ID}(?:\.pdf)?/?(?:[?#].*)?$",
+    re.IGNORECASE,
+)
+
+
+def _canonical(found: str) -> str:
+    # Archive names are lowercase, subject classes uppercase ("math.GT"), whatever was typed.
+    if "/" in found:
+        archive, number = found.split("/")
+        name, _, subject = archive.partition(".")
+        return f"{name.lower()}.{subject.upper()}/{number}" if subject else f"{name.lower()}/{number}"
+    return found
+
+
+def parse(text: str) -> str | None:
+    """The versionless arXiv id in an id, ``arXiv:`` id, or abs/pdf URL; None if there is none."""
+    text = text.strip()
+    match = _BARE.match(text) or _URL.match(text)
+    if match is None or submission_date(match["id"]) is None:
+        return None
+    return _canonical(match["id"])
+
+
+def id_from_url(url: str) -> str | None:
+    """The versionless arXiv id of an arxiv.org abs/pdf link; None for any other link."""
+    match = _URL.match(url.strip())
+    return _canonical(match["id"]) if match else None
+
+
+def submission_date(arxiv_id: str) -> tuple[int, int] | None:
+    """The (year, month) an arXiv id was assigned, from its YYMM digits; None if they make no date."""
+    digits = arxiv_id.split("/")[-1][:4]
+    if not digits.isdigit():
+        return None
+    yy, month = int(digits[:2]), int(digits[2:4])
+    if not 1 <= month <= 12:
+        return None
+    if "/" in arxiv_id:
+        # Old-style ids ran from August 1991 to March 2007.
+        return (1900 + yy if yy >= 91 else 2000 + yy), month
+    return 2000 + yy, month
