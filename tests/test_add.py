@@ -99,7 +99,8 @@ def test_add_with_doi_and_journal_ref_from_a_pdf_url(catalog, monkeypatch, capsy
     use(monkeypatch, RecordedArxiv())
     code = main(["add", "https://arxiv.org/pdf/1812.11118v2.pdf", "-t", "double-descent", "-t", "grokking"])
     assert code == 0
-    record = yaml.safe_load((catalog / "belkin2018reconciling.yaml").read_text(encoding="utf-8"))
+    # The id takes the journal's year (2019), as an imported record's does: one rule, ids.paper_id.
+    record = yaml.safe_load((catalog / "belkin2019reconciling.yaml").read_text(encoding="utf-8"))
     assert record["title"] == "Reconciling modern machine learning practice and the bias-variance trade-off"
     assert record["doi"] == "10.1073/pnas.1903070116"
     assert record["venue"] == "Proceedings of the National Academy of Sciences 116 (32), 15849-15854 (2019)"
@@ -115,7 +116,8 @@ def test_add_an_old_style_id_from_the_older_feed_format(catalog, monkeypatch, ca
     api = use(monkeypatch, RecordedArxiv())
     assert main(["add", "arXiv:hep-th/9711200v3", "--topic", "holography"]) == 0
     assert api.urls == ["https://export.arxiv.org/api/query?id_list=hep-th%2F9711200&max_results=1"]
-    record = yaml.safe_load((catalog / "maldacena1997large.yaml").read_text(encoding="utf-8"))
+    # The id takes the year of the journal reference (Adv. Theor. Math. Phys. 1998).
+    record = yaml.safe_load((catalog / "maldacena1998large.yaml").read_text(encoding="utf-8"))
     assert record["arxiv"] == "hep-th/9711200"
     assert record["links"]["paper"] == "https://arxiv.org/abs/hep-th/9711200"
     assert record["doi"] == "10.1023/A:1026654312961"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from phenomena_catalog.importers.base import ImportedEntry, ParsedList
-from phenomena_catalog.importers.merge import make_id, plan_import
+from phenomena_catalog.ids import paper_id
+from phenomena_catalog.importers.merge import plan_import
 from phenomena_catalog.models import KeywordEntry, PaperRecord, Topic
 
 DAY = dt.date(2026, 11, 23)
@@ -48,16 +49,15 @@ def test_similar_titles_merge_unless_ids_differ() -> None:
     assert len(result.records) == 2
 
 
-def test_ids_follow_google_scholar_and_never_collide() -> None:
-    record = PaperRecord(title="The Lottery Ticket Hypothesis", authors=["Jonathan Frankle"], year=2018,
-                         venue="ICLR 2019", topics=["x"], added=DAY)
-    assert make_id(record, "", set()) == "frankle2019lottery"
-    assert make_id(record, "", {"frankle2019lottery"}) == "frankle2019lottery-2"
-    anonymous = PaperRecord(title="On the Role of Noise", year=2020, topics=["x"], added=DAY)
-    assert make_id(anonymous, "", set()) == "role2020noise"
-    assert make_id(anonymous, "Shwartz-Ziv", set()) == "shwartz-ziv2020role"
-    accented = PaperRecord(title="Über Netze", authors=["Stéphane d'Ascoli"], year=2020, topics=["x"], added=DAY)
-    assert make_id(accented, "", set()) == "dascoli2020uber"
+def test_new_records_get_ids_by_the_shared_rule() -> None:
+    """Ids come from ``ids.paper_id``; a list's surname hint stands in for missing authors."""
+    result = plan(
+        entry("The Lottery Ticket Hypothesis", authors=("Jonathan Frankle",), year=2018, venue="ICLR 2019", line=1),
+        entry("On the Role of Noise", year=2020, author_hint="Shwartz-Ziv", line=2),
+        entry("On the Role of Noise in Training", year=2020, line=3),
+        existing={"frankle2019lottery": PaperRecord(title="Another Paper", year=2019, topics=["x"], added=DAY)},
+    )
+    assert result.created == ["frankle2019lottery-2", "shwartz-ziv2020role", "role2020noise"]
 
 
 def test_unmapped_heading_becomes_a_reported_topic() -> None:

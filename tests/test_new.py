@@ -79,7 +79,7 @@ def test_template_validates_once_the_blanks_are_filled(catalog, capsys):
     text = text.replace("year:\n", "year: 2022\n").replace("topics: []", "topics: [grokking]")
     text = text.replace("  paper:\n", "  paper: https://arxiv.org/abs/2210.01117\n")
     path.write_text(text, encoding="utf-8")
-    path.rename(catalog / "liu2022omnigrok.yaml")
+    path.rename(catalog / "liu2023omnigrok.yaml")
     capsys.readouterr()
     assert main(["validate"]) == 0, capsys.readouterr().err
 
@@ -123,8 +123,9 @@ def test_interactive_in_a_terminal(catalog, monkeypatch, capsys):
     assert "  unknown topic 'grokkin'; did you mean 'grokking'?\n" in out
     assert '  write the DOI without the prefix: doi: "10.48550/arXiv.2210.01117"\n' in out
     assert "  a link must start with http:// or https://\n" in out
-    assert out.endswith("wrote papers/liu2022omnigrok.yaml; run 'phenomena-catalog validate' to check it.\n")
-    text = (catalog / "liu2022omnigrok.yaml").read_text(encoding="utf-8")
+    # ICLR 2023 names the id's year, as an import of the same paper would (ids.paper_id).
+    assert out.endswith("wrote papers/liu2023omnigrok.yaml; run 'phenomena-catalog validate' to check it.\n")
+    text = (catalog / "liu2023omnigrok.yaml").read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=../schema/paper.schema.json\n")
     assert yaml.safe_load(text) == {
         "title": "Omnigrok: Grokking Beyond Algorithmic Data",

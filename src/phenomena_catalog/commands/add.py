@@ -29,8 +29,8 @@ NAME = "add"
 HELP = "add a paper from arXiv: fetch its metadata and write its record"
 DESCRIPTION = """\
 Fetch a paper's title, authors, date, abstract, DOI and journal reference from the arXiv API and
-write papers/<id>.yaml, named {lastname}{year}{firstword} like Google Scholar's keys. The abstract
-becomes the digest: shorten it to what the paper shows. Refuses a paper that is already in the
+write papers/<id>.yaml, named {lastname}{year}{firstword} like Google Scholar's keys (the year of
+the journal reference when it names one, as for imported papers). The abstract becomes the digest: shorten it to what the paper shows. Refuses a paper that is already in the
 catalog (same arXiv id, DOI or title) and names the file that has it. Nothing is written when arXiv
 cannot be reached or does not know the paper.
 
@@ -84,7 +84,7 @@ def add_paper(source: str, topics: list[str], papers_dir: Path, transport: arxiv
         paper, why = duplicate
         raise UserError(f"this paper is already in the catalog: {paper.path} ({why})")
     taken = {f.name.removesuffix(".yaml") for f in files}
-    path = papers_dir / f"{paper_id(record.authors, record.year, record.title, taken)}.yaml"
+    path = papers_dir / f"{paper_id(record.title, record.authors, record.year, record.venue, taken=taken)}.yaml"
     write_record(record, path, header=modeline(path, papers_dir))
     return path
 

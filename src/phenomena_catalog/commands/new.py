@@ -182,7 +182,7 @@ def ask_record(papers_dir: Path, out: Path | None) -> Path:
         raise UserError(f"this paper is already in the catalog: {duplicate[0].path} ({duplicate[1]}); "
                         "nothing was written")
     taken = {f.name.removesuffix(".yaml") for f in files}
-    path = out or papers_dir / f"{paper_id(record.authors, record.year, record.title, taken)}.yaml"
+    path = out or papers_dir / f"{paper_id(record.title, record.authors, record.year, record.venue, taken=taken)}.yaml"
     if path.exists():
         raise UserError(f"{display_path(path)} already exists; nothing was written")
     write_record(record, path, header=modeline(path, papers_dir))

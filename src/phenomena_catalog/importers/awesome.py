@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from phenomena_catalog.ids import venue_year
 from phenomena_catalog.importers.base import (
     ImportedEntry,
     ParsedList,
@@ -32,7 +33,6 @@ from phenomena_catalog.importers.base import (
     non_paper_reason,
     normalize_link,
     split_authors,
-    venue_year,
 )
 
 NAME = "awesome"

@@ -207,14 +207,6 @@ def find_date(text: str) -> tuple[int | None, int | None]:
     return (int(match.group(1)), None) if match else (None, None)
 
 
-def venue_year(venue: str | None) -> int | None:
-    """The year a venue names ("NeurIPS 2021" -> 2021), or None."""
-    if not venue:
-        return None
-    match = re.search(r"(?<!\d)((?:19|20)\d\d)(?!\d)", venue)
-    return int(match.group(1)) if match else None
-
-
 def split_authors(text: str) -> tuple[str, ...]:
     """Names from an authors line: commas or semicolons between names, "and" before the last."""
     text = clean_text(text)

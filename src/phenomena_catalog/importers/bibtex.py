@@ -37,6 +37,7 @@ from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
 from pylatexenc.latex2text import LatexNodes2Text  # type: ignore[import-untyped]
 
 from phenomena_catalog import arxiv_ids
+from phenomena_catalog.ids import venue_year
 from phenomena_catalog.importers.base import (
     ImportedEntry,
     ParsedList,
@@ -47,7 +48,6 @@ from phenomena_catalog.importers.base import (
     link_pairs,
     non_paper_reason,
     normalize_link,
-    venue_year,
 )
 from phenomena_catalog.models import DOI
 

@@ -16,8 +16,8 @@ Pure: nothing here reads or writes files. The rules, in the order they apply:
   topic's id or title, and from keywords that name a topic. A heading that maps to nothing becomes
   a new topic (this is how an import into an empty folder builds its taxonomy) and is reported.
 - **Keywords** are folded to their canonical spelling through ``_keywords.yaml``.
-- **Ids** are Google-Scholar style: first author's surname, year, first significant title word
-  (``frankle2019lottery``), the venue's year when the venue names one; ``-2``, ``-3`` when taken.
+- **Ids** follow ``ids.paper_id``, the rule ``add`` and ``new`` use too (``frankle2019lottery``);
+  a list's surname hint ("Zhang et al. 2017") stands in for missing authors.
 """
 
 from __future__ import annotations
@@ -25,26 +25,18 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from phenomena_catalog.catalog import keyword_canonicalizer
 from phenomena_catalog import arxiv_ids
-from phenomena_catalog.importers.base import ImportedEntry, ParsedList, Skipped, venue_year
+from phenomena_catalog.catalog import keyword_canonicalizer
+from phenomena_catalog.ids import paper_id, venue_year
+from phenomena_catalog.importers.base import ImportedEntry, ParsedList, Skipped
 from phenomena_catalog.models import KeywordEntry, PaperRecord, Topic
 from phenomena_catalog.urls import slugify
 from phenomena_catalog.validate import normalized_title
-
-STOPWORDS = frozenset((
-    "a", "an", "the", "on", "of", "in", "at", "for", "to", "and", "or", "with", "by", "from", "as",
-    "is", "are", "be", "do", "does", "can", "how", "what", "why", "when", "which", "who", "where",
-    "towards", "toward", "into", "via",
-))
-"""Title words skipped when choosing the id's title word, as Google Scholar does."""
-
 
 @dataclass(frozen=True)
 class EntryOutcome:
@@ -320,7 +312,7 @@ def _create(group: _Group, topic_ids: list[str], canonical: Callable[[str], str]
             plan.outcomes.append(EntryOutcome(entry, "skipped", reason=f"cannot make a valid record ({reason})"))
         return
     hint = next((e.author_hint for e in entries if e.author_hint), "")
-    record_id = make_id(record, hint, taken)
+    record_id = paper_id(record.title, record.authors, record.year, record.venue, author_hint=hint, taken=taken)
     taken.add(record_id)
     plan.records[record_id] = record
     plan.created.append(record_id)
@@ -359,27 +351,4 @@ def _update(group: _Group, record: PaperRecord, fresh: list[ImportedEntry], topi
         plan.updated.append(group.existing_id)
 
 
-def make_id(record: PaperRecord, author_hint: str, taken: set[str]) -> str:
-    """``{surname}{year}{first significant title word}``, lowercase ASCII, unique among ``taken``."""
-    year = venue_year(record.venue) or record.year
-    words = [w for w in _ascii(record.title).lower().replace("'", "").split() if w]
-    words = [re.sub(r"[^a-z0-9]", "", w) for w in re.split(r"[\s\-–—:/]+", " ".join(words))]
-    significant = [w for w in words if w and w not in STOPWORDS] or [w for w in words if w] or ["paper"]
-    surname = record.authors[0].split()[-1] if record.authors else author_hint
-    surname = re.sub(r"[^a-z0-9-]", "", _ascii(surname).lower()).strip("-")
-    if surname:
-        base = f"{surname}{year}{significant[0]}"
-    else:
-        second = significant[1] if len(significant) > 1 else ""
-        base = f"{significant[0]}{year}{second}"
-    record_id, n = base, 2
-    while record_id in taken:
-        record_id, n = f"{base}-{n}", n + 1
-    return record_id
-
-
-def _ascii(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-
-
-__all__ = ["EntryOutcome", "ImportPlan", "make_id", "plan_import"]
+__all__ = ["EntryOutcome", "ImportPlan", "plan_import"]

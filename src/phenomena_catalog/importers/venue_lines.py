@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from phenomena_catalog.ids import venue_year
 from phenomena_catalog.importers.base import (
     ImportedEntry,
     ParsedList,
@@ -24,7 +25,6 @@ from phenomena_catalog.importers.base import (
     combine_year,
     non_paper_reason,
     normalize_link,
-    venue_year,
 )
 
 NAME = "venue-lines"
