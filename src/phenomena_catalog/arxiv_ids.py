@@ -1,10 +1,14 @@
-"""arXiv identifiers: recognise them in what people paste, and read their submission month.
+"""arXiv identifiers: recognise them in what people paste, link to them, read their submission month.
+
+The one module for arXiv ids: commands, importers, validation and exporters all use it.
 
 Two schemes exist: ``YYMM.NNNNN`` since April 2007 (four digits until December 2014) and
 ``archive[.SUBJECT]/YYMMNNN`` before. Versions (``v2``) are dropped: a record names the paper.
 
     >>> parse("arXiv:2201.02177v2"), parse("https://arxiv.org/pdf/hep-th/9901001v1.pdf")
     ('2201.02177', 'hep-th/9901001')
+    >>> find_in_text("arXiv preprint arXiv:1812.11118"), abs_url("2201.02177")
+    ('1812.11118', 'https://arxiv.org/abs/2201.02177')
     >>> submission_date("2201.02177"), submission_date("math.GT/0309136")
     ((2022, 1), (2003, 9))
 """
@@ -19,6 +23,8 @@ _URL = re.compile(
     rf"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format)/{_ID}(?:\.pdf)?/?(?:[?#].*)?$",
     re.IGNORECASE,
 )
+# In free text an id needs a marker ("arXiv:", "arXiv ", ".../abs/"): bare digits may be anything.
+_IN_TEXT = re.compile(rf"(?:arxiv[:\s]*|abs/){_ID}", re.IGNORECASE)
 
 
 def _canonical(found: str) -> str:
@@ -43,6 +49,24 @@ def id_from_url(url: str) -> str | None:
     """The versionless arXiv id of an arxiv.org abs/pdf link; None for any other link."""
     match = _URL.match(url.strip())
     return _canonical(match["id"]) if match else None
+
+
+def find_in_text(text: str) -> str | None:
+    """The first arXiv id marked as one in free text ("arXiv preprint arXiv:2201.02177"), or None."""
+    for match in _IN_TEXT.finditer(text):
+        if submission_date(match["id"]) is not None:
+            return _canonical(match["id"])
+    return None
+
+
+def abs_url(arxiv_id: str) -> str:
+    """The canonical link to a paper's arXiv abstract page."""
+    return f"https://arxiv.org/abs/{arxiv_id}"
+
+
+def pdf_url(arxiv_id: str) -> str:
+    """The link to a paper's latest PDF on arXiv."""
+    return f"https://arxiv.org/pdf/{arxiv_id}"
 
 
 def submission_date(arxiv_id: str) -> tuple[int, int] | None:

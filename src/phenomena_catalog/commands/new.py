@@ -163,7 +163,7 @@ def ask_record(papers_dir: Path, out: Path | None) -> Path:
                       lambda v: _topics(v, topic_ids, topics_path))
         keywords = _ask_optional("Keywords, separated by commas (optional): ", _list) or []
         doi = _ask_optional("DOI (optional): ", _validator(Doi))
-        default_link = f"https://arxiv.org/abs/{arxiv}" if arxiv else None
+        default_link = arxiv_ids.abs_url(arxiv) if arxiv else None
         paper_link = _ask_optional(
             f"Link to the paper{f' [{default_link}]' if default_link else ' (optional)'}: ",
             _validator(HttpUrl), default=default_link)

@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from phenomena_catalog import arxiv_ids
 from phenomena_catalog.models import Paper
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -189,7 +190,7 @@ def bibtex_entry(paper: Paper) -> str:
         fields.append(("archivePrefix", "{arXiv}"))
     if paper.doi:
         fields.append(("doi", "{" + _verbatim(paper.doi) + "}"))
-    url = paper.links.paper or (f"https://arxiv.org/abs/{paper.arxiv}" if paper.arxiv else None)
+    url = paper.links.paper or (arxiv_ids.abs_url(paper.arxiv) if paper.arxiv else None)
     if url:
         fields.append(("url", "{" + _verbatim(url) + "}"))
     if paper.keywords:

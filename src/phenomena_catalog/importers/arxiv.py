@@ -78,12 +78,12 @@ class ArxivPaper:
     @property
     def abs_url(self) -> str:
         """The canonical, versionless abstract page."""
-        return f"https://arxiv.org/abs/{self.arxiv_id}"
+        return arxiv_ids.abs_url(self.arxiv_id)
 
     @property
     def pdf_url(self) -> str:
         """The PDF of the latest version."""
-        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+        return arxiv_ids.pdf_url(self.arxiv_id)
 
 
 def urllib_transport(url: str, timeout: float) -> bytes:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from phenomena_catalog import arxiv_ids
+
 
 @dataclass(frozen=True)
 class ImportedEntry:
@@ -98,10 +100,6 @@ class ListFormat(Protocol):
 # ---------------------------------------------------------------- cleaning helpers
 
 _SPACES = re.compile(r"\s+")
-_ARXIV_URL = re.compile(
-    r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
-    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?/?(?:[?#].*)?$"
-)
 _DOI_IN_URL = re.compile(r"(?:doi\.org/|/doi/(?:abs/|pdf/|full/|epdf/)?)(10\.\d{4,9}/[^?#\s]+)")
 _BIORXIV = re.compile(r"(?:bio|med)rxiv\.org/content/(10\.1101/(?:\d{4}\.\d\d\.\d\d\.)?\d+)")
 _NATURE = re.compile(r"nature\.com/articles/(s\d{5}-\d{3}-\d{5}-\w)")
@@ -153,10 +151,9 @@ def clean_title(text: str) -> str:
 def normalize_link(url: str) -> NormalizedLink:
     """One canonical URL: arXiv links become ``https://arxiv.org/abs/ID``; tracking parameters go."""
     url = url.strip().rstrip(".,;")
-    match = _ARXIV_URL.match(url)
-    if match:
-        arxiv = match["id"]
-        return NormalizedLink(f"https://arxiv.org/abs/{arxiv}", arxiv, None, "paper")
+    arxiv = arxiv_ids.id_from_url(url)
+    if arxiv:
+        return NormalizedLink(arxiv_ids.abs_url(arxiv), arxiv, None, "paper")
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
     fragment = "" if "=" in parts.fragment or not parts.fragment else parts.fragment
@@ -186,18 +183,6 @@ def non_paper_reason(url: str) -> str | None:
     return None
 
 
-def arxiv_date(arxiv: str) -> tuple[int, int] | None:
-    """Year and month encoded in a new-style arXiv id ("2201.02177" -> (2022, 1))."""
-    match = re.match(r"^(\d\d)(\d\d)\.\d{4,5}$", arxiv)
-    if not match:
-        match = re.match(r"^[a-z.A-Z-]+/(\d\d)(\d\d)\d{3}$", arxiv)
-        if not match:
-            return None
-    yy, mm = int(match.group(1)), int(match.group(2))
-    year = 1900 + yy if yy >= 91 else 2000 + yy
-    return (year, mm) if 1 <= mm <= 12 else None
-
-
 def find_date(text: str) -> tuple[int | None, int | None]:
     """The first ``Mon. [DD[.]] YYYY`` date or bare year in free text, as (year, month)."""
     match = re.search(r"\b([A-Z][a-z]{2,8})\.?\s+(?:\d{1,2}\.?,?\s+)?((?:19|20)\d\d)\b", text)
@@ -225,7 +210,7 @@ def split_authors(text: str) -> tuple[str, ...]:
 def combine_year(arxiv: str | None, *others: int | None) -> tuple[int | None, int | None]:
     """The entry's year and month: the arXiv id's if there is one, else the earliest other year."""
     if arxiv:
-        dated = arxiv_date(arxiv)
+        dated = arxiv_ids.submission_date(arxiv)
         if dated:
             return dated
     years = [y for y in others if y is not None]
@@ -238,12 +223,6 @@ def link_pairs(found: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     for kind, url in found:
         seen.setdefault(kind, url)
     return tuple(seen.items())
-
-
-def entry_from_link(url: str) -> tuple[str | None, str | None, list[tuple[str, str]]]:
-    """arXiv id, DOI and (kind, url) pairs for a paper's main link."""
-    link = normalize_link(url)
-    return link.arxiv, link.doi, [(link.kind, link.url)]
 
 
 _VENUE_NAMES = {

@@ -64,7 +64,6 @@ _MONTHS = {name: number for number, names in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
      ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
      ("oct", "october"), ("nov", "november"), ("dec", "december")], start=1) for name in names}
-_ARXIV_IN_TEXT = re.compile(r"(?:arxiv[:\s]*|abs/)(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.IGNORECASE)
 _PREPRINT_VENUE = re.compile(r"^(?:arxiv|corr)\b|\bpreprint\b", re.IGNORECASE)
 # Whole-proceedings volumes and other non-papers in a bibliography.
 _NOT_PAPERS = {"proceedings": "a proceedings volume, not a paper", "book": "a book, not a paper"}
@@ -155,7 +154,7 @@ def _entry(entry: Entry, path: str, list_name: str) -> ImportedEntry | Skipped:
 
     links: list[tuple[str, str]] = []
     if arxiv:
-        links.append(("paper", f"https://arxiv.org/abs/{arxiv}"))
+        links.append(("paper", arxiv_ids.abs_url(arxiv)))
     doi = _doi(_field(entry, "doi"))
     for value in (url, _field(entry, "pdf")):
         if value and value.startswith(("http://", "https://")) and not non_paper_reason(value):
@@ -187,8 +186,8 @@ def _arxiv_id(entry: Entry, venue: str, url: str) -> str | None:
         if found:
             return found
     for text in (venue, _field(entry, "volume"), _field(entry, "note"), _field(entry, "howpublished")):
-        match = _ARXIV_IN_TEXT.search(text)
-        if match and (found := arxiv_ids.parse(match.group(1))):
+        found = arxiv_ids.find_in_text(text)
+        if found:
             return found
     return None
 
