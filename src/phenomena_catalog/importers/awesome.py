@@ -25,10 +25,12 @@ from phenomena_catalog.ids import venue_year
 from phenomena_catalog.importers.base import (
     ImportedEntry,
     ParsedList,
+    SectionStack,
     Skipped,
     clean_text,
     clean_title,
     combine_year,
+    file_stem,
     link_pairs,
     non_paper_reason,
     normalize_link,
@@ -79,13 +81,10 @@ class _Draft:
 def parse(text: str, path: str) -> ParsedList:
     """Every entry of an awesome-style list, with its section headings and year."""
     result = ParsedList(name="")
-    stack: list[tuple[int, str]] = []
+    stack = SectionStack()
     section_year: int | None = None
     draft: _Draft | None = None
     in_contents = False
-
-    def sections() -> tuple[str, ...]:
-        return tuple(title for _, title in stack)
 
     def finish() -> None:
         nonlocal draft
@@ -105,7 +104,7 @@ def parse(text: str, path: str) -> ParsedList:
             if year_group:
                 # "### Topic: 2024" (or a <summary>) groups a topic's papers by year.
                 title, section_year = year_group.group(1), int(year_group.group(2))
-                if stack and stack[-1][1].casefold() == title.casefold():
+                if stack.innermost is not None and stack.innermost.casefold() == title.casefold():
                     continue
             else:
                 section_year = None
@@ -116,11 +115,9 @@ def parse(text: str, path: str) -> ParsedList:
             in_contents = title.casefold() in ("table of contents", "contents")
             if in_contents:
                 continue
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            stack.append((level, title))
-            if stack and sections() not in result.headings:
-                result.headings.append(sections())
+            sections = stack.enter(level, title)
+            if sections not in result.headings:
+                result.headings.append(sections)
             continue
         if not line.strip():
             if draft is not None and draft.in_digest:
@@ -159,10 +156,9 @@ def parse(text: str, path: str) -> ParsedList:
             draft.in_digest = False
         else:
             finish()
-            draft = _Draft(number, content, sections(), section_year)
+            draft = _Draft(number, content, stack.path, section_year)
     finish()
-    if not result.name:
-        result.name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    result.name = result.name or file_stem(path)
     return result
 
 

@@ -80,6 +80,40 @@ class ParsedList:
     """Every section path seen, in order, so a new catalog's taxonomy can be built from it."""
 
 
+class SectionStack:
+    """The headings above the current line, outermost first, as a list's heading levels nest them.
+
+        >>> sections = SectionStack()
+        >>> sections.enter(2, "Grokking"), sections.enter(3, "Theory"), sections.enter(2, "Emergence")
+        (('Grokking',), ('Grokking', 'Theory'), ('Emergence',))
+    """
+
+    def __init__(self) -> None:
+        self._open: list[tuple[int, str]] = []
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """The open headings' titles, outermost first."""
+        return tuple(title for _, title in self._open)
+
+    @property
+    def innermost(self) -> str | None:
+        """The title of the deepest open heading, if any."""
+        return self._open[-1][1] if self._open else None
+
+    def enter(self, level: int, title: str) -> tuple[str, ...]:
+        """Open a heading, closing those at its level or deeper; returns the new path."""
+        while self._open and self._open[-1][0] >= level:
+            self._open.pop()
+        self._open.append((level, title))
+        return self.path
+
+
+def file_stem(path: str) -> str:
+    """A list's name when it has no top-level heading: its file name without the extension."""
+    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
 class ListFormat(Protocol):
     """The interface of a format module; register a module in ``importers.FORMATS``.
 

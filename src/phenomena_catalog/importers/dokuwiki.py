@@ -20,10 +20,12 @@ import re
 from phenomena_catalog.importers.base import (
     ImportedEntry,
     ParsedList,
+    SectionStack,
     Skipped,
     clean_text,
     clean_title,
     combine_year,
+    file_stem,
     non_paper_reason,
     normalize_link,
 )
@@ -54,7 +56,7 @@ def detect(text: str) -> float:
 def parse(text: str, path: str) -> ParsedList:
     """Every titled link on the page; companion links join the entry before them."""
     result = ParsedList(name="")
-    stack: list[tuple[int, str]] = []
+    stack = SectionStack()
     label_heading: str | None = None
     pending: dict | None = None  # type: ignore[type-arg]
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
@@ -78,18 +80,15 @@ def parse(text: str, path: str) -> ParsedList:
             if not result.name and level == 1:
                 result.name = title
                 continue
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            stack.append((level, title))
+            result.headings.append(stack.enter(level, title))
             label_heading = None
-            result.headings.append(tuple(t for _, t in stack))
         elif match["bullet"]:
             finish(position)
         elif match["bold"]:
             # A bold bullet with no link ("**Theory Papers**") names a group of the entries after it.
             if pending is None:
                 label_heading = clean_text(match["btext"])
-                sections = tuple(t for _, t in stack) + (label_heading,)
+                sections = (*stack.path, label_heading)
                 if sections not in result.headings:
                     result.headings.append(sections)
         elif match["link"]:
@@ -102,12 +101,11 @@ def parse(text: str, path: str) -> ParsedList:
             if pending is not None and not _LABEL.match(label) and re.match(r"https?://", target):
                 continue  # a citation inside the entry's note ("(from Raj 2020)"): kept in the note
             finish(position)
-            sections = tuple(t for _, t in stack) + ((label_heading,) if label_heading else ())
+            sections = (*stack.path, label_heading) if label_heading else stack.path
             pending = {"target": target, "label": label, "line": line_of(position), "sections": sections,
                        "links": [], "end": match.end()}
     finish(len(text))
-    if not result.name:
-        result.name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    result.name = result.name or file_stem(path)
     return result
 
 

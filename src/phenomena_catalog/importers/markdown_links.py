@@ -21,10 +21,12 @@ from dataclasses import dataclass, field
 from phenomena_catalog.importers.base import (
     ImportedEntry,
     ParsedList,
+    SectionStack,
     Skipped,
     clean_text,
     clean_title,
     combine_year,
+    file_stem,
     find_date,
     non_paper_reason,
     normalize_link,
@@ -65,7 +67,7 @@ class _Draft:
 def parse(text: str, path: str) -> ParsedList:
     """Every linked entry, with the headings above it; sub-bullets and quotes become its digest."""
     result = ParsedList(name="")
-    stack: list[tuple[int, str]] = []
+    stack = SectionStack()
     draft: _Draft | None = None
     in_contents = False
 
@@ -87,10 +89,7 @@ def parse(text: str, path: str) -> ParsedList:
             in_contents = title.casefold() in ("table of contents", "contents")
             if in_contents:
                 continue
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            stack.append((level, title))
-            result.headings.append(tuple(t for _, t in stack))
+            result.headings.append(stack.enter(level, title))
             continue
         if not line.strip():
             continue
@@ -102,7 +101,7 @@ def parse(text: str, path: str) -> ParsedList:
             if in_contents:
                 continue
             draft = _Draft(number, len(entry.group(1)), entry["title"], entry["url"], entry["rest"],
-                           tuple(t for _, t in stack))
+                           stack.path)
             continue
         bullet = _BULLET.match(line)
         if draft is not None and bullet and len(bullet.group(1)) > draft.indent:
@@ -118,8 +117,7 @@ def parse(text: str, path: str) -> ParsedList:
                 result.skipped.append(Skipped(path, number, clean_text(bullet.group(2))[:80],
                                               "a list item without a [title](link)"))
     finish()
-    if not result.name:
-        result.name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    result.name = result.name or file_stem(path)
     return result
 
 

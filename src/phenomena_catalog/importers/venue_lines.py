@@ -19,10 +19,12 @@ from phenomena_catalog.ids import venue_year
 from phenomena_catalog.importers.base import (
     ImportedEntry,
     ParsedList,
+    SectionStack,
     Skipped,
     clean_text,
     clean_title,
     combine_year,
+    file_stem,
     non_paper_reason,
     normalize_link,
 )
@@ -48,7 +50,7 @@ def detect(text: str) -> float:
 def parse(text: str, path: str) -> ParsedList:
     """Every bullet with a title, venue and link; bullets outside a section are read too."""
     result = ParsedList(name="")
-    stack: list[tuple[int, str]] = []
+    stack = SectionStack()
     in_code = False
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip()
@@ -63,16 +65,12 @@ def parse(text: str, path: str) -> ParsedList:
             if not result.name and level == 1:
                 result.name = title
                 continue
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            stack.append((level, title))
-            result.headings.append(tuple(t for _, t in stack))
+            result.headings.append(stack.enter(level, title))
             continue
         bullet = _BULLET.match(line)
         if bullet:
-            _read_entry(bullet.group(1), number, tuple(t for _, t in stack), path, result)
-    if not result.name:
-        result.name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            _read_entry(bullet.group(1), number, stack.path, path, result)
+    result.name = result.name or file_stem(path)
     return result
 
 
