@@ -79,6 +79,7 @@ def test_import_merges_lists_and_reports(catalog: Path, capsys: pytest.CaptureFi
         "frankle2019lottery.yaml", "power2022grokking.yaml", "zhang2016understanding.yaml"]
     frankle = (catalog / "frankle2019lottery.yaml").read_text()
     assert frankle == textwrap.dedent("""\
+        # yaml-language-server: $schema=../schema/paper.schema.json
         title: 'The Lottery Ticket Hypothesis: Finding Sparse, Trainable Neural Networks'
         authors:
         - Jonathan Frankle

@@ -23,6 +23,7 @@ from phenomena_catalog.importers.merge import ImportPlan, plan_import
 from phenomena_catalog.importers.sections import SECTIONS_FILE, load_section_map
 from phenomena_catalog.models import KeywordEntry, PaperRecord, Topic
 from phenomena_catalog.records import TOPICS_FILE, dump_record, load_keywords, record_files
+from phenomena_catalog.schema import modeline
 from phenomena_catalog.validate import check_topics
 
 NAME = "import"
@@ -131,7 +132,9 @@ def _write(plan: ImportPlan, into: Path, paths: dict[str, Path], bootstrap: bool
     into.mkdir(parents=True, exist_ok=True)
     writes: dict[Path, str] = {}
     for record_id, record in plan.records.items():
-        writes[paths.get(record_id, into / f"{record_id}.yaml")] = dump_record(record)
+        path = paths.get(record_id, into / f"{record_id}.yaml")
+        # The same schema modeline as 'add' and 'new' write, so editors check imported records too.
+        writes[path] = dump_record(record, header=modeline(path, into))
     if plan.new_topics:
         topics_file = into / TOPICS_FILE
         before = topics_file.read_text(encoding="utf-8") if topics_file.exists() else ""
