@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
@@ -125,7 +125,7 @@ def venue_series(venue: str) -> str:
     return _SPACES.sub(" ", _YEAR_TOKEN.sub(" ", venue)).strip(" ,.-") or venue
 
 
-def keyword_canonicalizer(vocabulary: Iterable[KeywordEntry]):  # type: ignore[no-untyped-def]
+def keyword_canonicalizer(vocabulary: Iterable[KeywordEntry]) -> Callable[[str], str]:
     """A function mapping any spelling of a keyword to its canonical name (case-insensitively)."""
     canonical: dict[str, str] = {}
     for entry in vocabulary:

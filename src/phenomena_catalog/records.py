@@ -53,11 +53,11 @@ class DuplicateKeyError(yaml.MarkedYAMLError):
     key: str = ""
 
 
-class _LineLoader(yaml.CSafeLoader):  # type: ignore[misc, name-defined]
+class _LineLoader(yaml.CSafeLoader):
     """libyaml's parser with constructors that record lines and reject duplicate keys."""
 
 
-def _construct_mapping(loader: yaml.constructor.SafeConstructor, node: yaml.MappingNode) -> Iterator[LineDict]:
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Iterator[LineDict]:
     data = LineDict()
     data.line = node.start_mark.line + 1
     data.lines = {}
@@ -81,7 +81,7 @@ def _construct_mapping(loader: yaml.constructor.SafeConstructor, node: yaml.Mapp
         data.lines[key] = key_node.start_mark.line + 1
 
 
-def _construct_sequence(loader: yaml.constructor.SafeConstructor, node: yaml.SequenceNode) -> Iterator[LineList]:
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> Iterator[LineList]:
     data = LineList()
     data.line = node.start_mark.line + 1
     data.lines = [child.start_mark.line + 1 for child in node.value]
@@ -95,13 +95,13 @@ class YamlFloat(float):
     text: str
 
 
-def _construct_float(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> YamlFloat:
+def _construct_float(loader: _LineLoader, node: yaml.ScalarNode) -> YamlFloat:
     number = YamlFloat(loader.construct_yaml_float(node))
     number.text = node.value
     return number
 
 
-def _construct_timestamp(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> Any:
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
     # An impossible date (2022-13-01) would otherwise raise from deep inside PyYAML; keep the text
     # so validation can report it at its line like any other bad value.
     try:

@@ -154,7 +154,7 @@ class SiteRenderer:
         topics = [entry.topic for entry in self.catalog.topics]
         return catalog_json(self.catalog.papers, topics, self.catalog.vocabulary)
 
-    def _item_at(self, root: str):  # type: ignore[no-untyped-def]
+    def _item_at(self, root: str) -> Callable[[Paper], Markup]:
         """A function templates call to get a paper's list entry, rendered once per depth."""
 
         def item(paper: Paper) -> Markup:

@@ -10,6 +10,7 @@ import argparse
 import functools
 import http.server
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from phenomena_catalog.commands.build import add_source_arguments, build_site, summary
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def watch_and_rebuild(args: argparse.Namespace, rebuild) -> None:  # type: ignore[no-untyped-def]
+def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[], bool]) -> None:
     """Rebuild after every batch of changes to records, templates or settings."""
     import watchfiles
 

@@ -96,10 +96,11 @@ def parse(text: str, path: str) -> ParsedList:
         line = raw.rstrip()
         heading = _HEADING.match(line)
         summary = _SUMMARY.match(line)
-        if heading or summary:
+        # A <summary> (a collapsed group) nests below any heading.
+        section = (len(heading.group(1)), heading.group(2)) if heading else (7, summary.group(1)) if summary else None
+        if section:
             finish()
-            title = _plain(heading.group(2) if heading else summary.group(1))  # type: ignore[union-attr]
-            level = len(heading.group(1)) if heading else 7
+            level, title = section[0], _plain(section[1])
             year_group = _YEAR_GROUP.match(title)
             if year_group:
                 # "### Topic: 2024" (or a <summary>) groups a topic's papers by year.

@@ -27,14 +27,14 @@ import logging
 import re
 from pathlib import Path
 
-import bibtexparser
+from bibtexparser.entrypoint import parse_string
 from bibtexparser.middlewares.names import (
     InvalidNameError,
     parse_single_name_into_parts,
     split_multiple_persons_names,
 )
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
-from pylatexenc.latex2text import LatexNodes2Text  # type: ignore[import-untyped]
+from pylatexenc.latex2text import LatexNodes2Text
 
 from phenomena_catalog import arxiv_ids
 from phenomena_catalog.ids import venue_year
@@ -76,7 +76,7 @@ def detect(text: str) -> float:
 
 def parse(text: str, path: str) -> ParsedList:
     """Every entry with a title; broken entries and non-papers are reported as skipped."""
-    library = bibtexparser.parse_string(text)  # type: ignore[attr-defined]
+    library = parse_string(text)
     result = ParsedList(name=Path(path).stem)
     for block in library.failed_blocks:
         line = (block.start_line or 0) + 1

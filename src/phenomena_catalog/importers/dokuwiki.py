@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from dataclasses import dataclass, field
 
 from phenomena_catalog.importers.base import (
     ImportedEntry,
@@ -58,7 +59,7 @@ def parse(text: str, path: str) -> ParsedList:
     result = ParsedList(name="")
     stack = SectionStack()
     label_heading: str | None = None
-    pending: dict | None = None  # type: ignore[type-arg]
+    pending: _Pending | None = None
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def line_of(offset: int) -> int:
@@ -67,7 +68,7 @@ def parse(text: str, path: str) -> ParsedList:
     def finish(until: int) -> None:
         nonlocal pending
         if pending is not None:
-            note = _note(text[pending["end"]:until])
+            note = _note(text[pending.end:until])
             _emit(pending, note, path, result)
         pending = None
 
@@ -95,15 +96,14 @@ def parse(text: str, path: str) -> ParsedList:
             target, label = match["target"].strip(), clean_text(match["label"] or "")
             companion = _COMPANIONS.get(label.lower())
             if companion and pending is not None:
-                pending["links"].append((companion, normalize_link(target).url))
-                pending["end"] = match.end()
+                pending.links.append((companion, normalize_link(target).url))
+                pending.end = match.end()
                 continue
             if pending is not None and not _LABEL.match(label) and re.match(r"https?://", target):
                 continue  # a citation inside the entry's note ("(from Raj 2020)"): kept in the note
             finish(position)
             sections = (*stack.path, label_heading) if label_heading else stack.path
-            pending = {"target": target, "label": label, "line": line_of(position), "sections": sections,
-                       "links": [], "end": match.end()}
+            pending = _Pending(target, label, line_of(position), sections, end=match.end())
     finish(len(text))
     result.name = result.name or file_stem(path)
     return result
@@ -117,8 +117,21 @@ def _note(text: str) -> str:
     return clean_text(text).lstrip(":").strip()
 
 
-def _emit(pending: dict, note: str, path: str, result: ParsedList) -> None:  # type: ignore[type-arg]
-    target, label, line = pending["target"], pending["label"], pending["line"]
+@dataclass
+class _Pending:
+    """A titled link being read: its companion links and note may still follow."""
+
+    target: str
+    label: str
+    line: int
+    sections: tuple[str, ...]
+    links: list[tuple[str, str]] = field(default_factory=list)
+    end: int = 0
+    """Offset where the entry's text read so far ends (its note runs from here)."""
+
+
+def _emit(pending: _Pending, note: str, path: str, result: ParsedList) -> None:
+    target, label, line = pending.target, pending.label, pending.line
     if not re.match(r"https?://", target):
         result.skipped.append(Skipped(path, line, f"[[{target}]]", "a link to another wiki page, not a paper"))
         return
@@ -140,8 +153,8 @@ def _emit(pending: dict, note: str, path: str, result: ParsedList) -> None:  # t
     surname = re.split(r"\s+(?:et\s+al\.?|and|&)(?:\s|$)|,", authors_text + " ")[0].strip()
     year, month = combine_year(link.arxiv, int(parsed["year"]))
     result.entries.append(ImportedEntry(
-        title=clean_title(parsed["title"]), source="", path=path, line=line, sections=pending["sections"],
+        title=clean_title(parsed["title"]), source="", path=path, line=line, sections=pending.sections,
         author_hint=surname.split()[-1] if surname else "", year=year, month=month,
-        links=((link.kind, link.url), *pending["links"]), arxiv=link.arxiv, doi=link.doi,
+        links=((link.kind, link.url), *pending.links), arxiv=link.arxiv, doi=link.doi,
         digest=note or None,
     ))

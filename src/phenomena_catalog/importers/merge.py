@@ -255,19 +255,19 @@ def _keywords_of(entries: Iterable[ImportedEntry], canonical: Callable[[str], st
 
 
 def _best_year(entries: list[ImportedEntry]) -> tuple[int | None, int | None]:
-    dated = [e for e in entries if e.year is not None]
+    dated = [(e.year, e) for e in entries if e.year is not None]
     if not dated:
         return None, None
     # A list may date a paper before its arXiv id (seed 000 dates 2203.08124 by a December 2021
     # preprint); validation holds the year to the arXiv id's, so the importer does too.
     arxiv_years = [date[0] for e in entries if e.arxiv and (date := arxiv_ids.submission_date(e.arxiv))]
     floor = max(arxiv_years, default=None)
-    plausible = [e for e in dated if floor is None or e.year >= floor] or dated
+    plausible = [(year, e) for year, e in dated if floor is None or year >= floor] or dated
     # The earliest year is the first publication; an entry with an arXiv id knows its month too.
-    best = min(plausible, key=lambda e: (e.year, e.arxiv is None, e.month is None))
-    if floor is not None and best.year < floor:
+    year, best = min(plausible, key=lambda pair: (pair[0], pair[1].arxiv is None, pair[1].month is None))
+    if floor is not None and year < floor:
         return floor, None
-    return best.year, best.month
+    return year, best.month
 
 
 def _links_of(entries: Iterable[ImportedEntry], start: dict[str, str] | None = None) -> dict[str, str]:
