@@ -89,7 +89,8 @@ def test_add_writes_a_valid_record(catalog, monkeypatch, capsys):
         "added": dt.date.today(),
     }
     digest = yaml.safe_load(text)["digest"]
-    assert digest.startswith("In this paper we propose to study generalization of neural networks on small algorithmically\n")
+    assert digest.startswith(
+        "In this paper we propose to study generalization of neural networks on small algorithmically\n")
     assert "  " not in digest and all(len(line) <= 96 for line in digest.splitlines())
     assert " ".join(digest.split()).endswith("beyond memorization of the finite training dataset.")
     assert main(["validate"]) == 0

@@ -68,7 +68,8 @@ def test_reader_browses_from_home_to_a_paper_under_a_sub_path(browser_page, serv
     browser_page.goto(served_site + "index.html")
     browser_page.get_by_role("link", name="Grokking", exact=True).first.click()
     assert browser_page.url == served_site + "topics/grokking.html"
-    browser_page.get_by_role("link", name="Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets").click()
+    browser_page.get_by_role(
+        "link", name="Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets").click()
     assert browser_page.locator("h1").inner_text().startswith("Grokking: Generalization")
     browser_page.get_by_role("link", name="Alethea Power").click()
     assert browser_page.url == served_site + "authors/alethea-power.html"

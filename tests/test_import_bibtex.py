@@ -66,7 +66,8 @@ def test_entries_of_a_researchers_bibliography(parsed):
 
     bert = by_line(parsed, 25)
     assert bert.title == "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding"
-    assert (bert.year, bert.month, bert.doi, bert.venue) == (2019, 6, "10.18653/v1/N19-1423", "Proceedings of NAACL-HLT 2019")
+    assert (bert.year, bert.month, bert.doi, bert.venue) == (
+        2019, 6, "10.18653/v1/N19-1423", "Proceedings of NAACL-HLT 2019")
 
     grokking = by_line(parsed, 35)  # "arXiv preprint arXiv:ID" is an arXiv id, not a venue; the period goes
     assert (grokking.title[-8:], grokking.arxiv, grokking.venue) == ("Datasets", "2201.02177", None)
@@ -87,7 +88,8 @@ def test_entries_of_a_researchers_bibliography(parsed):
 
 def test_the_year_is_the_first_publication(parsed):
     zhang = by_line(parsed, 5)  # ICLR 2017, but on arXiv since November 2016
-    assert (zhang.year, zhang.month, zhang.venue) == (2016, 11, "International Conference on Learning Representations 2017")
+    assert (zhang.year, zhang.month, zhang.venue) == (
+        2016, 11, "International Conference on Learning Representations 2017")
 
 
 def test_what_is_skipped_and_why(parsed):
@@ -153,4 +155,5 @@ def test_import_a_bib_file_end_to_end(catalog, capsys):
 def test_a_file_with_no_entries(catalog, capsys):
     (catalog.parent / "empty.bib").write_text("% nothing here yet\n@comment{jabref-meta: databaseType:bibtex;}\n")
     assert main(["import", "empty.bib", "--format", "bibtex"]) == 1
-    assert capsys.readouterr().err == "empty.bib: no entries found when reading it as a 'bibtex' list\n1 problem found.\n"
+    assert capsys.readouterr().err == (
+        "empty.bib: no entries found when reading it as a 'bibtex' list\n1 problem found.\n")

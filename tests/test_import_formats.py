@@ -28,7 +28,7 @@ NESTED = textwrap.dedent("""\
         It goes on here.
 
     </details>
-    """)
+    """)  # noqa: W291 (two trailing spaces: a Markdown line break, as real lists write it)
 
 FLATTENED = textwrap.dedent("""\
     # Awesome Deep Phenomena

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from phenomena_catalog.importers.base import ImportedEntry, ParsedList
-from phenomena_catalog.ids import paper_id
 from phenomena_catalog.importers.merge import plan_import
 from phenomena_catalog.models import KeywordEntry, PaperRecord, Topic
 

@@ -57,7 +57,7 @@ def catalog() -> list[Paper]:
 
 def _find(entry_title: str, arxiv: str | None, doi: str | None, papers: list[Paper]) -> Paper | None:
     for paper in papers:
-        if arxiv and paper.arxiv == arxiv or doi and paper.doi and paper.doi.lower() == doi.lower():
+        if (arxiv and paper.arxiv == arxiv) or (doi and paper.doi and paper.doi.lower() == doi.lower()):
             return paper
     title = normalized_title(entry_title)
     for paper in papers:

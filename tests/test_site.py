@@ -109,6 +109,7 @@ def test_no_external_resources(fixture_site: Path) -> None:
 def test_two_builds_are_byte_identical(tmp_path: Path, fixture_site: Path) -> None:
     from phenomena_catalog.commands.build import build_site
     from phenomena_catalog.config import load_config
+
     from conftest import FIXTURES, TEMPLATES
 
     source = FIXTURES / "catalog"
@@ -125,9 +126,10 @@ def test_two_builds_are_byte_identical(tmp_path: Path, fixture_site: Path) -> No
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_parallel_and_serial_builds_write_the_same_site(tmp_path: Path, jobs: int,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from phenomena_catalog import records
     from phenomena_catalog.commands import build
     from phenomena_catalog.config import SiteConfig
-    from phenomena_catalog import records
+
     from conftest import FIXTURES, TEMPLATES
 
     # Force the worker processes even on this small catalog.

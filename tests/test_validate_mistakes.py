@@ -138,7 +138,10 @@ def test_near_duplicates_found_with_a_typo_at_either_end_among_many_titles():
 def test_duplicate_search_stays_fast_at_ten_thousand_records():
     """10,000 titles drawn from a small vocabulary (so many look alike) are checked in well under 5 s."""
     rng = random.Random(4)
-    vocab = ["deep", "neural", "network", "learning", "scaling", "laws", "grokking", "double", "descent", "lottery", "ticket", "generalization", "training", "dynamics", "gradient", "implicit", "bias", "kernel", "regime", "feature", "infinite", "width", "transformers", "language", "emergent", "in", "of", "the", "a", "on", "for", "via", "towards", "understanding"]
+    vocab = ["deep", "neural", "network", "learning", "scaling", "laws", "grokking", "double", "descent", "lottery",
+             "ticket", "generalization", "training", "dynamics", "gradient", "implicit", "bias", "kernel", "regime",
+             "feature", "infinite", "width", "transformers", "language", "emergent", "in", "of", "the", "a", "on",
+             "for", "via", "towards", "understanding"]
     papers = [_paper(f"p{i:05}", " ".join(rng.choice(vocab) for _ in range(rng.randint(4, 12))))
               for i in range(10_000)]
     started = time.perf_counter()

@@ -249,7 +249,7 @@ def _line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
     """The line of the deepest key or item along ``loc`` that exists in the parsed YAML."""
     line = getattr(data, "line", None)
     for part in loc:
-        if isinstance(data, LineDict) and part in data:
+        if isinstance(data, LineDict) and part in data:  # noqa: SIM114 (one branch per container type reads better)
             line = data.lines[part]
             data = data[part]
         elif isinstance(data, LineList) and isinstance(part, int) and 0 <= part < len(data):

@@ -25,9 +25,9 @@ from phenomena_catalog.errors import UserError, display_path
 from phenomena_catalog.exporters import topic_papers
 from phenomena_catalog.exporters.bibtex import bibtex_entry, bibtex_file
 from phenomena_catalog.exporters.json import catalog_json
-from phenomena_catalog.repository import edit_url, suggest_url
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import Paper
+from phenomena_catalog.repository import edit_url, suggest_url
 
 KIND_LABELS = {
     "topics": ("Topic", "Topics"),

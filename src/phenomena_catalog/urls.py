@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -27,7 +27,7 @@ TAXONOMY_FOLDERS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def slugify(text: str) -> str:
     """A URL-safe, lowercase ASCII slug ("Lénaïc Chizat" -> "lenaic-chizat"); never empty."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -92,7 +92,8 @@ def check_paper(paper: Paper, lines: dict[str, int]) -> list[Problem]:
     return problems
 
 
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
 _SPACE_RUN = re.compile(r"\s{2,}|[\t\n\r]")
 
 
@@ -128,14 +129,14 @@ def check_topics(topics: list[Topic], lines: Sequence[int | None], path: str) ->
     """Topic ids are unique, parents exist, and no topic is its own ancestor."""
     problems = []
     by_id: dict[str, Topic] = {}
-    for topic, line in zip(topics, lines):
+    for topic, line in zip(topics, lines, strict=True):
         if topic.id in by_id:
             problems.append(Problem(path, line, "id", f"the topic id '{topic.id}' is defined twice"))
         by_id[topic.id] = topic
-    for topic, line in zip(topics, lines):
+    for topic, line in zip(topics, lines, strict=True):
         if topic.parent is not None and topic.parent not in by_id:
             problems.append(Problem(path, line, "parent", f"unknown parent topic '{topic.parent}'"))
-    for topic, line in zip(topics, lines):
+    for topic, line in zip(topics, lines, strict=True):
         seen, current = {topic.id}, topic.parent
         while current is not None and current in by_id:
             if current in seen:
@@ -151,7 +152,7 @@ def check_keywords(keywords: list[KeywordEntry], lines: Sequence[int | None], pa
     """No spelling in the keyword vocabulary belongs to two canonical keywords."""
     owner: dict[str, str] = {}
     problems = []
-    for entry, line in zip(keywords, lines):
+    for entry, line in zip(keywords, lines, strict=True):
         for spelling in (entry.name, *entry.aliases):
             key = spelling.casefold()
             if key in owner and owner[key] != entry.name:

@@ -30,9 +30,10 @@ HELP = "add a paper from arXiv: fetch its metadata and write its record"
 DESCRIPTION = """\
 Fetch a paper's title, authors, date, abstract, DOI and journal reference from the arXiv API and
 write papers/<id>.yaml, named {lastname}{year}{firstword} like Google Scholar's keys (the year of
-the journal reference when it names one, as for imported papers). The abstract becomes the digest: shorten it to what the paper shows. Refuses a paper that is already in the
-catalog (same arXiv id, DOI or title) and names the file that has it. Nothing is written when arXiv
-cannot be reached or does not know the paper.
+the journal reference when it names one, as for imported papers). The abstract becomes the digest:
+shorten it to what the paper shows. Refuses a paper that is already in the catalog (same arXiv id,
+DOI or title) and names the file that has it. Nothing is written when arXiv cannot be reached or
+does not know the paper.
 
 ARXIV_ID may be written 2201.02177, arXiv:2201.02177v2, https://arxiv.org/abs/2201.02177,
 https://arxiv.org/pdf/2201.02177v2.pdf or, for papers before 2007, hep-th/9901001.

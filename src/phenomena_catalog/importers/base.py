@@ -203,7 +203,8 @@ def normalize_link(url: str) -> NormalizedLink:
     nature = _NATURE.search(url)
     if nature and doi is None:
         doi = f"10.1038/{nature.group(1)}"
-    is_pdf = path.lower().endswith(".pdf") or "/pdf/" in path.lower() or (host.endswith("openreview.net") and path == "/pdf")
+    is_pdf = (path.lower().endswith(".pdf") or "/pdf/" in path.lower()
+              or (host.endswith("openreview.net") and path == "/pdf"))
     kind = "pdf" if is_pdf else "paper"
     return NormalizedLink(url, None, doi, kind)
 

@@ -163,7 +163,8 @@ def _entry(entry: Entry, path: str, list_name: str) -> ImportedEntry | Skipped:
             doi = doi or link.doi
     if doi and not any(kind == "paper" for kind, _ in links):
         links.append(("paper", f"https://doi.org/{doi}"))
-    keywords = tuple(k for k in (clean_text(latex_to_text(k)) for k in re.split(r"[,;]", _field(entry, "keywords"))) if k)
+    given = (clean_text(latex_to_text(k)) for k in re.split(r"[,;]", _field(entry, "keywords")))
+    keywords = tuple(k for k in given if k)
     abstract = latex_to_text(_field(entry, "abstract"))
     return ImportedEntry(
         title=title, source=list_name, path=path, line=line,

@@ -38,6 +38,7 @@ from phenomena_catalog.models import KeywordEntry, PaperRecord, Topic
 from phenomena_catalog.urls import slugify
 from phenomena_catalog.validate import normalized_title
 
+
 @dataclass(frozen=True)
 class EntryOutcome:
     """What became of one imported entry."""
@@ -211,7 +212,7 @@ def _similar(entry: ImportedEntry, groups: list[_Group],
         return None  # short titles ("Deep Image Prior") are too alike to compare loosely
     matcher = difflib.SequenceMatcher(None, "", title, autojunk=False)
     for other, arxiv, doi, group in titles:
-        if entry.arxiv and arxiv and entry.arxiv != arxiv or entry.doi and doi and entry.doi != doi:
+        if (entry.arxiv and arxiv and entry.arxiv != arxiv) or (entry.doi and doi and entry.doi != doi):
             continue
         matcher.set_seq1(other)
         if (matcher.real_quick_ratio() >= SIMILAR_TITLE and matcher.quick_ratio() >= SIMILAR_TITLE
