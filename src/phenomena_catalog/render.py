@@ -9,6 +9,7 @@ reused by every list that shows it, since a paper appears on ten or more pages.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -118,6 +119,12 @@ class SiteRenderer:
             yield Page(urls.topic_bibtex_url(entry.id), None,
                        produce=functools.partial(self._topic_bibtex, entry.id))
         yield Page(urls.CATALOG_JSON, None, produce=self._catalog_json)
+        yield Page(urls.SEARCH, "search.html", {
+            "topics": catalog.topics,
+            "years": catalog.terms["years"],
+            "paper_count": len(catalog.papers),
+        })
+        yield Page(urls.SEARCH_INDEX, None, produce=self._search_index)
         for kind in TERM_KINDS:
             terms = catalog.terms[kind]
             yield Page(urls.kind_index_url(kind), "terms.html", {
@@ -150,6 +157,9 @@ class SiteRenderer:
     def _topic_bibtex(self, topic_id: str) -> str:
         return bibtex_file(topic_papers(self.catalog, topic_id))
 
+    def _search_index(self) -> str:
+        return search_index_script(self.catalog)
+
     def _catalog_json(self) -> str:
         topics = [entry.topic for entry in self.catalog.topics]
         return catalog_json(self.catalog.papers, topics, self.catalog.vocabulary)
@@ -167,6 +177,30 @@ class SiteRenderer:
             return html
 
         return item
+
+
+def search_index_script(catalog: Catalog) -> str:
+    """The data the search page filters, as a script (a plain JSON file cannot load from disk).
+
+    One row per paper, fields in ``SEARCH_FIELDS`` order; topics as indexes into ``topics``.
+    """
+    topic_index = {entry.id: i for i, entry in enumerate(catalog.topics)}
+    data = {
+        "fields": SEARCH_FIELDS,
+        "topics": [[entry.id, entry.name] for entry in catalog.topics],
+        "papers": [
+            [paper.id, paper.title, paper.authors, paper.year, paper.venue or "",
+             [topic_index[t] for t in paper.topics],
+             [k.name for k in catalog.paper_terms[paper.id].keywords]]
+            for paper in catalog.papers
+        ],
+    }
+    # "</" never appears inside a <script> data block, whatever a title says.
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return f"window.CATALOG_SEARCH_INDEX = {text};\n"
+
+
+SEARCH_FIELDS = ["id", "title", "authors", "year", "venue", "topics", "keywords"]
 
 
 def _repository_path(paper: Paper) -> str:

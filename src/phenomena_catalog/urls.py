@@ -17,6 +17,8 @@ _NON_SLUG = re.compile(r"[^a-z0-9]+")
 HOME = "index.html"
 ALL_PAPERS = "papers/index.html"
 CATALOG_JSON = "papers.json"
+SEARCH = "search.html"
+SEARCH_INDEX = "assets/search-index.js"
 
 TAXONOMY_FOLDERS = {
     "topics": "topics",
