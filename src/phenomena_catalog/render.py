@@ -22,7 +22,7 @@ from markupsafe import Markup
 from phenomena_catalog import urls
 from phenomena_catalog.catalog import TERM_KINDS, Catalog, PaperTerms, Term, group_by_year
 from phenomena_catalog.config import SiteConfig
-from phenomena_catalog.errors import UserError, display_path
+from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.exporters import topic_papers
 from phenomena_catalog.exporters.bibtex import bibtex_entry, bibtex_file
 from phenomena_catalog.exporters.json import catalog_json
@@ -79,6 +79,7 @@ class SiteRenderer:
     def __init__(self, catalog: Catalog, config: SiteConfig, templates_dir: Path) -> None:
         self.catalog = catalog
         self.config = config
+        self.templates_dir = templates_dir
         self.env = template_environment(templates_dir)
         self.env.globals.update(
             site=config,
@@ -89,6 +90,13 @@ class SiteRenderer:
             suggest_url=suggest_url(config.repository, config.branch),
             site_summary=_summary(render_markdown(config.description).striptags()),
         )
+        # Compile every template now, once: forked workers inherit them, and a syntax error in any
+        # template stops the build before anything is written.
+        try:
+            for name in self.env.list_templates(filter_func=lambda n: n.endswith(".html")):
+                self.env.get_template(name)
+        except jinja2.TemplateError as err:
+            raise template_problem(err, "the site", templates_dir) from None
         self._item_template = self.env.get_template("_paper_item.html")
         self._items: dict[tuple[str, str], Markup] = {}
 
@@ -138,6 +146,12 @@ class SiteRenderer:
         if page.template is None:
             assert page.produce is not None
             return page.produce()
+        try:
+            return self._render_template(page)
+        except jinja2.TemplateError as err:
+            raise template_problem(err, page.url, self.templates_dir) from None
+
+    def _render_template(self, page: Page) -> str:
         root = urls.root_of(page.url)
         context = dict(page.context, root=root, page_url=page.url, item=self._item_at(root))
         if page.template == "paper.html":
@@ -177,6 +191,24 @@ class SiteRenderer:
             return html
 
         return item
+
+
+def template_problem(err: jinja2.TemplateError, page_url: str, templates_dir: Path) -> UserError:
+    """A template mistake as FILE:LINE: message, located through Jinja's rewritten traceback."""
+    if isinstance(err, jinja2.TemplateSyntaxError) and err.filename:
+        return UserError([Problem(display_path(Path(err.filename)), err.lineno, "", err.message or str(err))])
+    where: tuple[str, int] | None = None
+    tb = err.__traceback__
+    folder = str(templates_dir.resolve())
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(folder) or Path(filename).resolve().is_relative_to(templates_dir.resolve()):
+            where = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    message = f"{err.message or err} (while rendering {page_url})"
+    if where is None:
+        return UserError([Problem(display_path(templates_dir), None, "", message)])
+    return UserError([Problem(display_path(Path(where[0])), where[1], "", message)])
 
 
 def search_index_script(catalog: Catalog) -> str:
