@@ -26,7 +26,7 @@ from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.exporters import topic_papers
 from phenomena_catalog.exporters.bibtex import bibtex_entry, bibtex_file
 from phenomena_catalog.exporters.json import catalog_json
-from phenomena_catalog.repository import edit_url, suggest_url
+from phenomena_catalog.repository import RECORDS_FOLDER, edit_url, suggest_url
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import Paper
 
@@ -162,7 +162,8 @@ class SiteRenderer:
                 digest=digest,
                 summary=_summary(digest.striptags()) if digest else f"{paper.title} ({paper.year})",
                 bibtex=bibtex_entry(paper),
-                edit_url=edit_url(self.config.repository, self.config.branch, _repository_path(paper)),
+                edit_url=edit_url(self.config.repository, self.config.branch,
+                                  f"{RECORDS_FOLDER}/{paper.id}.yaml"),
             )
         return self.env.get_template(page.template).render(context)
 
@@ -233,14 +234,6 @@ def search_index_script(catalog: Catalog) -> str:
 
 
 SEARCH_FIELDS = ["id", "title", "authors", "year", "venue", "topics", "keywords"]
-
-
-def _repository_path(paper: Paper) -> str:
-    """The record's path inside the repository; builds run from the repository's root."""
-    path = paper.path
-    if path.startswith(("/", "../")):
-        return f"papers/{paper.id}.yaml"
-    return path
 
 
 def _summary(text: str, limit: int = 160) -> str:
