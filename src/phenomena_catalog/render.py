@@ -44,6 +44,24 @@ LINK_LABELS = {
 
 
 @dataclass(frozen=True)
+class Pager:
+    """Where one page of a long paper list sits among its pages."""
+
+    number: int
+    """1-based number of this page."""
+    urls: tuple[str, ...]
+    """Every page of the list, first to last."""
+
+    @property
+    def previous(self) -> str | None:
+        return self.urls[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.urls[self.number] if self.number < len(self.urls) else None
+
+
+@dataclass(frozen=True)
 class Page:
     """One output file: where it goes, and the template and context it is rendered from.
 
@@ -111,16 +129,15 @@ class SiteRenderer:
             "paper_count": len(catalog.papers),
             "counts": {kind: len(catalog.terms[kind]) for kind in TERM_KINDS},
         })
-        yield Page(urls.ALL_PAPERS, "papers.html", {"groups": group_by_year(catalog.papers),
-                                                    "paper_count": len(catalog.papers)})
+        yield from self._paged(urls.ALL_PAPERS, "papers.html", catalog.papers,
+                               {"paper_count": len(catalog.papers)})
         for paper in catalog.papers:
             yield Page(urls.paper_url(paper.id), "paper.html", {"paper": paper})
         yield Page(urls.kind_index_url("topics"), "topics.html", {"roots": catalog.roots})
         for entry in catalog.topics:
-            yield Page(entry.url, "topic.html", {
+            yield from self._paged(entry.url, "topic.html", entry.papers, {
                 "entry": entry,
                 "parent": catalog.topic(entry.parent_id) if entry.parent_id else None,
-                "groups": group_by_year(entry.papers),
                 "bibtex_url": urls.topic_bibtex_url(entry.id),
                 "suggest_topic_url": suggest_url(self.config.repository, self.config.branch, entry.id),
             })
@@ -139,7 +156,7 @@ class SiteRenderer:
                 "kind": kind, "terms": terms, "letters": _by_initial(terms) if kind != "years" else [],
             })
             for term in terms:
-                yield Page(term.url, "term.html", {"term": term, "groups": group_by_year(term.papers)})
+                yield from self._paged(term.url, "term.html", term.papers, {"term": term})
 
     def render(self, page: Page) -> str:
         """The text of one output file: a page's HTML, or a data file's content."""
@@ -168,6 +185,17 @@ class SiteRenderer:
         return self.env.get_template(page.template).render(context)
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _paged(self, url: str, template: str, papers: Sequence[Paper],
+               context: dict[str, Any]) -> Iterator[Page]:
+        """A list of papers as one page, or as several of ``papers_per_page`` with a pager."""
+        size = self.config.papers_per_page
+        count = max(1, -(-len(papers) // size))
+        page_urls = [urls.paged_url(url, number) for number in range(1, count + 1)]
+        for number, page_url in enumerate(page_urls, start=1):
+            chunk = papers[(number - 1) * size : number * size]
+            pager = Pager(number, tuple(page_urls)) if count > 1 else None
+            yield Page(page_url, template, dict(context, groups=group_by_year(chunk), pager=pager))
 
     def _topic_bibtex(self, topic_id: str) -> str:
         return bibtex_file(topic_papers(self.catalog, topic_id))

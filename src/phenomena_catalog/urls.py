@@ -50,6 +50,14 @@ def term_url(kind: str, slug: str) -> str:
     return f"{TAXONOMY_FOLDERS[kind]}/{slug}.html"
 
 
+def paged_url(url: str, number: int) -> str:
+    """Page ``number`` of a long list whose first page is ``url`` ("papers/index.page-2.html").
+
+    A dot cannot occur in a slug or id, so these names never collide with a term's page.
+    """
+    return url if number == 1 else f"{url.removesuffix('.html')}.page-{number}.html"
+
+
 def topic_bibtex_url(topic_id: str) -> str:
     """A topic's papers (with its subtopics') as one BibTeX file."""
     return f"topics/{topic_id}.bib"
