@@ -130,3 +130,30 @@ def test_pages_have_no_serious_accessibility_violations(browser_page, served_sit
     results = Axe().run(browser_page)
     serious = [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == [], results.generate_report()
+
+
+def test_search_finds_papers_by_title_author_and_filters(browser_page, served_site: str) -> None:
+    browser_page.goto(served_site + "index.html")
+    browser_page.fill(".header-search input", "lottery")
+    browser_page.press(".header-search input", "Enter")
+    browser_page.wait_for_selector("#search-results li")
+    assert browser_page.url == served_site + "search.html?q=lottery"
+    titles = browser_page.locator("#search-results .paper-title").all_inner_texts()
+    assert titles == ['Sparse networks <b>everywhere</b> & the "lottery"',
+                      "The Lottery Ticket Hypothesis: Finding Sparse, Trainable Neural Networks"]
+    # Accents and case do not matter; every word must match somewhere.
+    browser_page.fill("#search-q", "lenaic chizat")
+    browser_page.wait_for_function("document.querySelectorAll('#search-results > li').length === 1")
+    browser_page.fill("#search-q", "")
+    browser_page.select_option("#search-topic", "generalization")
+    browser_page.select_option("#search-year", "2017")
+    browser_page.wait_for_function("document.getElementById('search-status').textContent === '1 paper.'")
+    browser_page.locator("#search-results .paper-title").click()
+    assert browser_page.url == served_site + "papers/zhang2017understanding.html"
+
+
+def test_search_works_from_disk(browser_page, fixture_site: Path) -> None:
+    browser_page.goto((fixture_site / "search.html").as_uri() + "?q=double+descent")
+    browser_page.wait_for_selector("#search-results li")
+    assert browser_page.locator("#search-results .paper-title").all_inner_texts() == [
+        "Deep Double Descent: Where Bigger Models and More Data Hurt"]

@@ -143,3 +143,38 @@ def test_parallel_and_serial_builds_write_the_same_site(tmp_path: Path, jobs: in
     build.build_site(FIXTURES / "catalog" / "papers", TEMPLATES, reference, SiteConfig(), jobs=1)
     for file in reference.rglob("*.html"):
         assert (out / file.relative_to(reference)).read_bytes() == file.read_bytes()
+
+
+def test_long_lists_are_split_into_linked_pages(write_catalog, tmp_path: Path) -> None:
+    from phenomena_catalog.commands.build import build_site
+    from phenomena_catalog.config import SiteConfig
+
+    from conftest import TEMPLATES
+
+    records = {f"paper{i:02d}": f"""\
+        title: Paper number {i}
+        authors: [Ada Lovelace]
+        year: {2000 + i}
+        topics: [grokking]
+        added: 2026-11-23
+        """ for i in range(25)}
+    papers = write_catalog(records)
+    out = tmp_path / "site"
+    build_site(papers, TEMPLATES, out, SiteConfig(papers_per_page=10), jobs=1)
+    for first in ("papers/index", "topics/grokking", "authors/ada-lovelace"):
+        pages = [f"{first}.html", f"{first}.page-2.html", f"{first}.page-3.html"]
+        titles = []
+        for number, url in enumerate(pages, start=1):
+            soup = page(out, url)
+            titles += [a.get_text() for a in soup.select(".paper-title")]
+            pager = soup.select_one(".pager")
+            assert pager.select_one("[aria-current]").get_text() == str(number)
+            assert [a.get_text() for a in pager.select("a:not([rel])")] == [
+                str(n) for n in range(1, 4) if n != number]
+        assert titles == [f"Paper number {i}" for i in reversed(range(25))]  # newest first, none lost
+        assert not (out / f"{first}.page-4.html").exists()
+    assert page(out, "papers/index.page-2.html").select_one(
+        '.pager a[rel="next"]')["href"] == "../papers/index.page-3.html"
+    for html_file in html_pages(out):
+        for ref, target in internal_targets(out, html_file):
+            assert target.is_file(), f"{html_file.relative_to(out)} links to missing {ref}"

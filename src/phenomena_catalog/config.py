@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.models import HttpUrl, StrictModel
@@ -26,8 +26,10 @@ class SiteConfig(StrictModel):
     """The repository branch that holds the records."""
     base_url: HttpUrl | None = None
     """Where the site is published (e.g. https://org.github.io/catalog/); pages link relatively anyway."""
-    recent: int = 12
+    recent: int = Field(default=12, ge=0)
     """How many recently added papers the home page lists."""
+    papers_per_page: int = Field(default=500, ge=10)
+    """Longer paper lists (all papers, a topic, an author...) are split into pages of this size."""
 
 
 def load_config(path: Path | None) -> SiteConfig:

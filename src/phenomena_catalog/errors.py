@@ -40,6 +40,10 @@ class UserError(Exception):
         self.problems = sorted(problems, key=Problem.sort_key)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[UserError], tuple[list[Problem]]]:
+        # Raised in a build's worker process, it must reach the parent with its problems intact.
+        return (UserError, (self.problems,))
+
     def report(self) -> str:
         """Every problem on its own line, then a count."""
         lines = [str(p).removeprefix(": ") for p in self.problems]

@@ -304,8 +304,12 @@ def key_lines(data: LineDict) -> dict[str, int]:
 
 
 def record_files(papers_dir: Path) -> list[Path]:
-    """Every paper record below ``papers_dir``, sorted; files starting with ``_`` are catalog data."""
-    return sorted(p for p in papers_dir.rglob("*.yaml") if not p.name.startswith("_"))
+    """Every paper record in ``papers_dir``, sorted; files starting with ``_`` are catalog data.
+
+    The folder is flat: a record's id is its file name, and its place in the repository
+    (``papers/ID.yaml``) is what "edit this record" links to.
+    """
+    return sorted(p for p in papers_dir.glob("*.yaml") if not p.name.startswith("_"))
 
 
 def load_paper(file: Path, shown: str) -> tuple[Paper | None, dict[str, int], list[Problem]]:

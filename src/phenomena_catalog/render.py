@@ -9,6 +9,7 @@ reused by every list that shows it, since a paper appears on ten or more pages.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -21,13 +22,13 @@ from markupsafe import Markup
 from phenomena_catalog import urls
 from phenomena_catalog.catalog import TERM_KINDS, Catalog, PaperTerms, Term, group_by_year
 from phenomena_catalog.config import SiteConfig
-from phenomena_catalog.errors import UserError, display_path
+from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.exporters import topic_papers
 from phenomena_catalog.exporters.bibtex import bibtex_entry, bibtex_file
 from phenomena_catalog.exporters.json import catalog_json
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import Paper
-from phenomena_catalog.repository import edit_url, suggest_url
+from phenomena_catalog.repository import RECORDS_FOLDER, edit_url, suggest_url
 
 KIND_LABELS = {
     "topics": ("Topic", "Topics"),
@@ -40,6 +41,24 @@ LINK_LABELS = {
     "paper": "Paper", "pdf": "PDF", "code": "Code", "project": "Project page", "video": "Video",
     "slides": "Slides", "blog": "Blog post", "data": "Data",
 }
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where one page of a long paper list sits among its pages."""
+
+    number: int
+    """1-based number of this page."""
+    urls: tuple[str, ...]
+    """Every page of the list, first to last."""
+
+    @property
+    def previous(self) -> str | None:
+        return self.urls[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.urls[self.number] if self.number < len(self.urls) else None
 
 
 @dataclass(frozen=True)
@@ -78,6 +97,7 @@ class SiteRenderer:
     def __init__(self, catalog: Catalog, config: SiteConfig, templates_dir: Path) -> None:
         self.catalog = catalog
         self.config = config
+        self.templates_dir = templates_dir
         self.env = template_environment(templates_dir)
         self.env.globals.update(
             site=config,
@@ -88,6 +108,13 @@ class SiteRenderer:
             suggest_url=suggest_url(config.repository, config.branch),
             site_summary=_summary(render_markdown(config.description).striptags()),
         )
+        # Compile every template now, once: forked workers inherit them, and a syntax error in any
+        # template stops the build before anything is written.
+        try:
+            for name in self.env.list_templates(filter_func=lambda n: n.endswith(".html")):
+                self.env.get_template(name)
+        except jinja2.TemplateError as err:
+            raise template_problem(err, "the site", templates_dir) from None
         self._item_template = self.env.get_template("_paper_item.html")
         self._items: dict[tuple[str, str], Markup] = {}
 
@@ -102,35 +129,47 @@ class SiteRenderer:
             "paper_count": len(catalog.papers),
             "counts": {kind: len(catalog.terms[kind]) for kind in TERM_KINDS},
         })
-        yield Page(urls.ALL_PAPERS, "papers.html", {"groups": group_by_year(catalog.papers),
-                                                    "paper_count": len(catalog.papers)})
+        yield from self._paged(urls.ALL_PAPERS, "papers.html", catalog.papers,
+                               {"paper_count": len(catalog.papers)})
         for paper in catalog.papers:
             yield Page(urls.paper_url(paper.id), "paper.html", {"paper": paper})
         yield Page(urls.kind_index_url("topics"), "topics.html", {"roots": catalog.roots})
         for entry in catalog.topics:
-            yield Page(entry.url, "topic.html", {
+            yield from self._paged(entry.url, "topic.html", entry.papers, {
                 "entry": entry,
                 "parent": catalog.topic(entry.parent_id) if entry.parent_id else None,
-                "groups": group_by_year(entry.papers),
                 "bibtex_url": urls.topic_bibtex_url(entry.id),
                 "suggest_topic_url": suggest_url(self.config.repository, self.config.branch, entry.id),
             })
             yield Page(urls.topic_bibtex_url(entry.id), None,
                        produce=functools.partial(self._topic_bibtex, entry.id))
         yield Page(urls.CATALOG_JSON, None, produce=self._catalog_json)
+        yield Page(urls.SEARCH, "search.html", {
+            "topics": catalog.topics,
+            "years": catalog.terms["years"],
+            "paper_count": len(catalog.papers),
+        })
+        yield Page(urls.SEARCH_INDEX, None, produce=self._search_index)
         for kind in TERM_KINDS:
             terms = catalog.terms[kind]
             yield Page(urls.kind_index_url(kind), "terms.html", {
                 "kind": kind, "terms": terms, "letters": _by_initial(terms) if kind != "years" else [],
             })
             for term in terms:
-                yield Page(term.url, "term.html", {"term": term, "groups": group_by_year(term.papers)})
+                yield from self._paged(term.url, "term.html", term.papers, {"term": term})
 
     def render(self, page: Page) -> str:
         """The text of one output file: a page's HTML, or a data file's content."""
         if page.template is None:
             assert page.produce is not None
             return page.produce()
+        try:
+            return self._render_template(page)
+        except jinja2.TemplateError as err:
+            raise template_problem(err, page.url, self.templates_dir) from None
+
+    def _render_template(self, page: Page) -> str:
+        assert page.template is not None  # render() hands data files to page.produce instead
         root = urls.root_of(page.url)
         context = dict(page.context, root=root, page_url=page.url, item=self._item_at(root))
         if page.template == "paper.html":
@@ -141,14 +180,29 @@ class SiteRenderer:
                 digest=digest,
                 summary=_summary(digest.striptags()) if digest else f"{paper.title} ({paper.year})",
                 bibtex=bibtex_entry(paper),
-                edit_url=edit_url(self.config.repository, self.config.branch, _repository_path(paper)),
+                edit_url=edit_url(self.config.repository, self.config.branch,
+                                  f"{RECORDS_FOLDER}/{paper.id}.yaml"),
             )
         return self.env.get_template(page.template).render(context)
 
     # -- helpers -----------------------------------------------------------------------------
 
+    def _paged(self, url: str, template: str, papers: Sequence[Paper],
+               context: dict[str, Any]) -> Iterator[Page]:
+        """A list of papers as one page, or as several of ``papers_per_page`` with a pager."""
+        size = self.config.papers_per_page
+        count = max(1, -(-len(papers) // size))
+        page_urls = [urls.paged_url(url, number) for number in range(1, count + 1)]
+        for number, page_url in enumerate(page_urls, start=1):
+            chunk = papers[(number - 1) * size : number * size]
+            pager = Pager(number, tuple(page_urls)) if count > 1 else None
+            yield Page(page_url, template, dict(context, groups=group_by_year(chunk), pager=pager))
+
     def _topic_bibtex(self, topic_id: str) -> str:
         return bibtex_file(topic_papers(self.catalog, topic_id))
+
+    def _search_index(self) -> str:
+        return search_index_script(self.catalog)
 
     def _catalog_json(self) -> str:
         topics = [entry.topic for entry in self.catalog.topics]
@@ -169,12 +223,46 @@ class SiteRenderer:
         return item
 
 
-def _repository_path(paper: Paper) -> str:
-    """The record's path inside the repository; builds run from the repository's root."""
-    path = paper.path
-    if path.startswith(("/", "../")):
-        return f"papers/{paper.id}.yaml"
-    return path
+def template_problem(err: jinja2.TemplateError, page_url: str, templates_dir: Path) -> UserError:
+    """A template mistake as FILE:LINE: message, located through Jinja's rewritten traceback."""
+    if isinstance(err, jinja2.TemplateSyntaxError) and err.filename:
+        return UserError([Problem(display_path(Path(err.filename)), err.lineno, "", err.message or str(err))])
+    where: tuple[str, int] | None = None
+    tb = err.__traceback__
+    folder = str(templates_dir.resolve())
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(folder) or Path(filename).resolve().is_relative_to(templates_dir.resolve()):
+            where = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    message = f"{err.message or err} (while rendering {page_url})"
+    if where is None:
+        return UserError([Problem(display_path(templates_dir), None, "", message)])
+    return UserError([Problem(display_path(Path(where[0])), where[1], "", message)])
+
+
+def search_index_script(catalog: Catalog) -> str:
+    """The data the search page filters, as a script (a plain JSON file cannot load from disk).
+
+    One row per paper, fields in ``SEARCH_FIELDS`` order; topics as indexes into ``topics``.
+    """
+    topic_index = {entry.id: i for i, entry in enumerate(catalog.topics)}
+    data = {
+        "fields": SEARCH_FIELDS,
+        "topics": [[entry.id, entry.name] for entry in catalog.topics],
+        "papers": [
+            [paper.id, paper.title, paper.authors, paper.year, paper.venue or "",
+             [topic_index[t] for t in paper.topics],
+             [k.name for k in catalog.paper_terms[paper.id].keywords]]
+            for paper in catalog.papers
+        ],
+    }
+    # "</" never appears inside a <script> data block, whatever a title says.
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return f"window.CATALOG_SEARCH_INDEX = {text};\n"
+
+
+SEARCH_FIELDS = ["id", "title", "authors", "year", "venue", "topics", "keywords"]
 
 
 def _summary(text: str, limit: int = 160) -> str:

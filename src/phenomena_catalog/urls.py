@@ -17,6 +17,8 @@ _NON_SLUG = re.compile(r"[^a-z0-9]+")
 HOME = "index.html"
 ALL_PAPERS = "papers/index.html"
 CATALOG_JSON = "papers.json"
+SEARCH = "search.html"
+SEARCH_INDEX = "assets/search-index.js"
 
 TAXONOMY_FOLDERS = {
     "topics": "topics",
@@ -46,6 +48,14 @@ def paper_url(paper_id: str) -> str:
 def term_url(kind: str, slug: str) -> str:
     """The page of one topic, author, year, venue or keyword."""
     return f"{TAXONOMY_FOLDERS[kind]}/{slug}.html"
+
+
+def paged_url(url: str, number: int) -> str:
+    """Page ``number`` of a long list whose first page is ``url`` ("papers/index.page-2.html").
+
+    A dot cannot occur in a slug or id, so these names never collide with a term's page.
+    """
+    return url if number == 1 else f"{url.removesuffix('.html')}.page-{number}.html"
 
 
 def topic_bibtex_url(topic_id: str) -> str:

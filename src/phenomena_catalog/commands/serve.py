@@ -97,7 +97,17 @@ def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[], bool]) -> 
         resolved = Path(path).resolve()
         return out not in resolved.parents and not resolved.name.startswith(".")
 
-    for changes in watchfiles.watch(*watched, watch_filter=is_source, raise_interrupt=True):
+    announced = False
+    # yield_on_timeout: the first (empty) batch arrives once the watcher is set up, so the
+    # "Watching" line is only printed when a save can no longer be missed.
+    for changes in watchfiles.watch(*watched, watch_filter=is_source, raise_interrupt=True,
+                                    yield_on_timeout=True, rust_timeout=1000):
+        if not changes:
+            if not announced:
+                shown = ", ".join(p.as_posix() for p in watched)
+                print(f"Watching {shown} for changes.", flush=True)
+                announced = True
+            continue
         names = sorted({Path(path).name for _, path in changes})
         print(f"Changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}", flush=True)
         rebuild()

@@ -1,0 +1,207 @@
+"""The build, validate and serve commands as a user runs them: output, exit codes, files on disk."""
+
+from __future__ import annotations
+
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from phenomena_catalog.cli import build_parser
+from phenomena_catalog.commands import COMMANDS
+
+from conftest import FIXTURES, TEMPLATES, VALID_RECORD
+
+
+def _templates_here(tmp_path: Path) -> None:
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+
+
+def test_build_prints_what_it_wrote_and_exits_0(write_catalog, run_cli, tmp_path: Path) -> None:
+    write_catalog({"power2022grokking": VALID_RECORD})
+    _templates_here(tmp_path)
+    code, out, err = run_cli("build")
+    assert (code, err) == (0, "")
+    assert re.fullmatch(r"Built site/: \d+ pages for 1 papers \(\d+ files\) in \d+\.\d\d s \([\d,]+ pages/s\)\.\n", out)
+    assert (tmp_path / "site" / "papers" / "power2022grokking.html").is_file()
+
+
+def test_build_with_invalid_records_prints_every_problem_and_writes_nothing(
+        write_catalog, run_cli, tmp_path: Path) -> None:
+    write_catalog({"a": VALID_RECORD.replace("2022", "soon"),
+                   "b": VALID_RECORD.replace("topics: [grokking]", "topics: [grokkin]")})
+    _templates_here(tmp_path)
+    code, out, err = run_cli("build")
+    assert code == 1 and out == ""
+    assert err == ("papers/a.yaml:3: year: expected a whole number, got the text 'soon'\n"
+                   "papers/b.yaml:4: topics: unknown topic 'grokkin'; did you mean 'grokking'?\n"
+                   "2 problems found.\n")
+    assert not (tmp_path / "site").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_failed_build_leaves_the_last_good_site_in_place(write_catalog, run_cli, tmp_path: Path) -> None:
+    papers = write_catalog({"power2022grokking": VALID_RECORD})
+    _templates_here(tmp_path)
+    assert run_cli("build")[0] == 0
+    before = {p.relative_to(tmp_path / "site"): p.read_bytes() for p in (tmp_path / "site").rglob("*") if p.is_file()}
+    (papers / "power2022grokking.yaml").write_text(VALID_RECORD.replace("title:", "titel:"), encoding="utf-8")
+    code, _, err = run_cli("build")
+    assert code == 1 and "titel: unknown field; did you mean 'title'?" in err
+    after = {p.relative_to(tmp_path / "site"): p.read_bytes() for p in (tmp_path / "site").rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_a_template_error_also_leaves_the_last_good_site(write_catalog, run_cli, tmp_path: Path) -> None:
+    write_catalog({"power2022grokking": VALID_RECORD})
+    _templates_here(tmp_path)
+    assert run_cli("build")[0] == 0
+    home = (tmp_path / "site" / "index.html").read_bytes()
+    paper_template = tmp_path / "templates" / "paper.html"
+    text = paper_template.read_text(encoding="utf-8")
+    line = text[: text.index("<h1>")].count("\n") + 1
+    paper_template.write_text(text.replace("<h1>", "<h1>{{ no_such_name }}", 1), encoding="utf-8")
+    code, out, err = run_cli("build")
+    assert (code, out) == (1, "")
+    assert err == (f"templates/paper.html:{line}: 'no_such_name' is undefined "
+                   "(while rendering papers/power2022grokking.html)\n1 problem found.\n")
+    assert (tmp_path / "site" / "index.html").read_bytes() == home
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["papers", "site", "templates"]
+
+
+def test_build_refuses_to_replace_a_folder_it_did_not_write(write_catalog, run_cli, tmp_path: Path) -> None:
+    write_catalog({"power2022grokking": VALID_RECORD})
+    _templates_here(tmp_path)
+    mine = tmp_path / "docs"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("my notes", encoding="utf-8")
+    code, out, err = run_cli("build", "--out", "docs")
+    assert (code, out) == (1, "")
+    assert err == ("docs: this folder holds files that phenomena-catalog did not write; refusing to "
+                   "replace it. Choose another --out, or empty the folder yourself.\n")
+    assert (mine / "notes.txt").read_text() == "my notes"
+
+
+def test_build_replaces_its_own_earlier_output(write_catalog, run_cli, tmp_path: Path) -> None:
+    papers = write_catalog({"power2022grokking": VALID_RECORD, "other": VALID_RECORD.replace("Grokking:", "Other:")})
+    _templates_here(tmp_path)
+    assert run_cli("build")[0] == 0
+    (papers / "other.yaml").unlink()
+    assert run_cli("build")[0] == 0
+    assert not (tmp_path / "site" / "papers" / "other.html").exists()
+
+
+def test_template_syntax_error_names_file_and_line(write_catalog, run_cli, tmp_path: Path) -> None:
+    write_catalog({"power2022grokking": VALID_RECORD})
+    _templates_here(tmp_path)
+    (tmp_path / "templates" / "term.html").write_text("{% extends 'base.html' %}\n{% block content %}\n{% if %}\n")
+    code, _, err = run_cli("build")
+    assert code == 1
+    assert err.startswith("templates/term.html:3: ")
+
+
+def test_missing_templates_folder_is_a_clear_error(write_catalog, run_cli) -> None:
+    write_catalog({"power2022grokking": VALID_RECORD})
+    code, _, err = run_cli("build", "--templates", "nowhere")
+    assert code == 1
+    assert err == "nowhere: not a templates folder (no base.html); pass --templates DIR\n"
+
+
+def test_bad_settings_file_is_reported_with_its_line(write_catalog, run_cli, tmp_path: Path) -> None:
+    write_catalog({"power2022grokking": VALID_RECORD})
+    _templates_here(tmp_path)
+    (tmp_path / "catalog.yaml").write_text("title: My catalog\nrepository: github.com/me/catalog\nrecnet: 5\n")
+    code, _, err = run_cli("build")
+    assert code == 1
+    assert err.splitlines() == [
+        "catalog.yaml:2: repository: a link must start with http:// or https://",
+        "catalog.yaml:3: recnet: unknown field; did you mean 'recent'?",
+        "2 problems found.",
+    ]
+
+
+def test_validate_reports_counts(run_cli, tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "catalog" / "papers", tmp_path / "papers")
+    code, out, err = run_cli("validate")
+    assert (code, err) == (0, "")
+    assert re.fullmatch(r"6 papers and 5 topics are valid \(\d+\.\d\d s\)\.\n", out)
+
+
+@pytest.mark.parametrize("command", [c.NAME for c in COMMANDS])
+def test_every_command_has_help_with_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args([command, "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert f"usage: phenomena-catalog {command}" in text
+    assert "example" in text and f"phenomena-catalog {command}" in text.split("example", 1)[1]
+
+
+def test_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--help"])
+    text = capsys.readouterr().out
+    for command in COMMANDS:
+        assert re.search(rf"^\s+{command.NAME}\s+\S", text, re.MULTILINE), command.NAME
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    result = subprocess.run([sys.executable, "-m", "phenomena_catalog", "--version"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and result.stdout.startswith("phenomena-catalog ")
+
+
+class _Lines:
+    """The output of a running process, line by line, with a deadline for each line."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.queue: queue.Queue[str] = queue.Queue()
+        assert process.stdout is not None
+        stream = process.stdout
+        threading.Thread(target=lambda: [self.queue.put(line) for line in stream], daemon=True).start()
+
+    def next(self, timeout: float = 30) -> str:
+        try:
+            return self.queue.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no output within {timeout} s") from None
+
+
+def test_serve_builds_serves_and_rebuilds_on_change(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "catalog" / "papers", tmp_path / "papers")
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "phenomena_catalog", "serve", "--port", "0"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines = _Lines(process)
+    try:
+        assert lines.next().startswith("Built site/: ")
+        url = re.search(r"at (http://127\.0\.0\.1:\d+/)", lines.next()).group(1)  # type: ignore[union-attr]
+        assert lines.next() == "Watching papers, templates for changes.\n"
+        page = urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10).read().decode()
+        assert "Grokking: Generalization Beyond Overfitting" in page
+
+        record = tmp_path / "papers" / "power2022grokking.yaml"
+        record.write_text(record.read_text().replace("Grokking: Generalization", "Grokking Renamed:"))
+        assert "Changed: power2022grokking.yaml" in lines.next()
+        assert lines.next().startswith("Built site/: ")
+        page = urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10).read().decode()
+        assert "Grokking Renamed:" in page
+
+        record.write_text(record.read_text().replace("year: 2022", "year: soon"))
+        assert "Changed:" in lines.next()
+        assert "year: expected a whole number" in lines.next()
+        assert lines.next() == "1 problem found.\n"
+        assert "The site was not updated" in lines.next()
+        page = urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10).read().decode()
+        assert "Grokking Renamed:" in page  # the last good build is still served
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
