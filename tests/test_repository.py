@@ -61,7 +61,7 @@ def test_suggest_url_opens_a_new_file_in_papers_with_the_template() -> None:
 def test_blank_template_fails_validation_with_plain_messages(tmp_path: Path) -> None:
     file = tmp_path / "firstauthorYEARword.yaml"
     file.write_text(suggestion_template(), encoding="utf-8")
-    paper, _, problems = load_paper(file, "papers/firstauthorYEARword.yaml")
+    paper, problems = load_paper(file, "papers/firstauthorYEARword.yaml")
     assert paper is None
     assert [str(p) for p in problems] == [
         "papers/firstauthorYEARword.yaml:4: title: must not be empty",
@@ -81,7 +81,7 @@ def test_filled_template_is_a_valid_record(tmp_path: Path) -> None:
     )
     file = tmp_path / "power2022grokking.yaml"
     file.write_text(text, encoding="utf-8")
-    paper, _, problems = load_paper(file, "papers/power2022grokking.yaml")
+    paper, problems = load_paper(file, "papers/power2022grokking.yaml")
     assert problems == []
     assert paper is not None and paper.topics == ["grokking"] and paper.year == 2022
 
@@ -95,7 +95,7 @@ def test_placeholder_file_name_must_be_renamed(tmp_path: Path) -> None:
     )
     file = tmp_path / "firstauthorYEARword.yaml"
     file.write_text(text, encoding="utf-8")
-    _, _, problems = load_paper(file, "papers/firstauthorYEARword.yaml")
+    _, problems = load_paper(file, "papers/firstauthorYEARword.yaml")
     assert [p.message for p in problems] == [
         (
             "the file name 'firstauthorYEARword.yaml' must be lowercase letters, digits and dashes, "

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -280,9 +281,37 @@ class LoadedRecords:
     topics: list[Topic] = field(default_factory=list)
     keywords: list[KeywordEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    lines: dict[str, dict[str, int]] = field(default_factory=dict)
-    """For each paper id, the line of each key and list item by dotted path (``title``,
-    ``links.paper``, ``authors.2``), so later stages can point at a field."""
+
+    @cached_property
+    def lines(self) -> RecordLines:
+        """For each paper id, the line of each key and list item by dotted path (``title``,
+        ``links.paper``, ``authors.2``), so later stages can point at a field."""
+        return RecordLines({paper.id: paper.path for paper in self.papers})
+
+
+class RecordLines:
+    """Line numbers of valid records' fields, found again only for the records a problem concerns.
+
+    Keeping every record's line table would cost about 1.6 KB a record (80 MB at 50,000) for the
+    rare cross-record problem; re-parsing one file when a message needs its lines costs < 1 ms.
+    """
+
+    def __init__(self, paths: dict[str, str]) -> None:
+        self._paths = paths
+        self._found: dict[str, dict[str, int]] = {}
+
+    def get(self, paper_id: str, default: dict[str, int] | None = None) -> dict[str, int]:
+        """The line table of one record; ``default`` (or {}) for an unknown id or unreadable file."""
+        if paper_id not in self._found:
+            path = self._paths.get(paper_id)
+            data = None
+            if path is not None:
+                try:
+                    data, _ = parse_yaml(Path(path).read_text(encoding="utf-8"), path)
+                except OSError:
+                    data = None
+            self._found[paper_id] = key_lines(data) if isinstance(data, LineDict) else {}
+        return self._found[paper_id] or (default if default is not None else {})
 
 
 def key_lines(data: LineDict) -> dict[str, int]:
@@ -312,20 +341,19 @@ def record_files(papers_dir: Path) -> list[Path]:
     return sorted(p for p in papers_dir.glob("*.yaml") if not p.name.startswith("_"))
 
 
-def load_paper(file: Path, shown: str) -> tuple[Paper | None, dict[str, int], list[Problem]]:
+def load_paper(file: Path, shown: str) -> tuple[Paper | None, list[Problem]]:
     """Read and validate one record file."""
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        return None, {}, [Problem(shown, None, "", "the file is not UTF-8 text; save it as UTF-8")]
+        return None, [Problem(shown, None, "", "the file is not UTF-8 text; save it as UTF-8")]
     data, problems = parse_yaml(text, shown)
     if problems:
-        return None, {}, problems
+        return None, problems
     if data is None:
-        return None, {}, [Problem(shown, 1, "", "the file is empty; a record needs title, year, topics and added")]
+        return None, [Problem(shown, 1, "", "the file is empty; a record needs title, year, topics and added")]
     if not isinstance(data, LineDict):
-        return None, {}, [Problem(shown, 1, "", "a record must be a block of 'field: value' lines")]
-    lines = key_lines(data)
+        return None, [Problem(shown, 1, "", "a record must be a block of 'field: value' lines")]
     problems = []
     stem = file.name[: -len(".yaml")]
     for reserved in ("id", "path"):
@@ -337,16 +365,16 @@ def load_paper(file: Path, shown: str) -> tuple[Paper | None, dict[str, int], li
     try:
         record = PaperRecord.model_validate(data)
     except ValidationError as err:
-        return None, lines, problems + validation_problems(err, PaperRecord, data, shown)
+        return None, problems + validation_problems(err, PaperRecord, data, shown)
     if problems:
-        return None, lines, problems
+        return None, problems
     if not re.match(ID_PATTERN, stem):
-        return None, lines, [
+        return None, [
             Problem(shown, None, "", f"the file name '{file.name}' must be lowercase letters, digits and "
                     "dashes, ending in .yaml (e.g. power2022grokking.yaml)")
         ]
     paper = Paper.model_construct(**dict(record), id=stem, path=shown)
-    return paper, lines, []
+    return paper, []
 
 
 def _load_list(file: Path, model: type[BaseModel], what: str) -> tuple[list[Any], list[int], list[Problem]]:
@@ -400,16 +428,12 @@ def load_papers(files: Iterable[Path], jobs: int = 1) -> LoadedRecords:
             parts = list(pool.map(_load_share, shares))
         papers = [p for part in parts for p in part.papers]
         papers.sort(key=lambda p: p.path)
-        return LoadedRecords(
-            papers=papers,
-            problems=[p for part in parts for p in part.problems],
-            lines={k: v for part in parts for k, v in part.lines.items()},
-        )
+        return LoadedRecords(papers=papers, problems=[p for part in parts for p in part.problems])
     return _load_share(files)
 
 
 def _load_share(files: list[Path]) -> LoadedRecords:
-    papers, problems, lines = [], [], {}
+    papers, problems = [], []
     shown_folders: dict[Path, str] = {}
     for file in files:
         # Resolving each file's display path costs two syscalls a file; folders are few.
@@ -417,12 +441,11 @@ def _load_share(files: list[Path]) -> LoadedRecords:
         if folder is None:
             folder = shown_folders[file.parent] = display_path(file.parent)
         shown = file.name if folder == "." else f"{folder}/{file.name}"
-        paper, key_lines, file_problems = load_paper(file, shown)
+        paper, file_problems = load_paper(file, shown)
         problems.extend(file_problems)
         if paper is not None:
             papers.append(paper)
-            lines[paper.id] = key_lines
-    return LoadedRecords(papers=papers, problems=problems, lines=lines)
+    return LoadedRecords(papers=papers, problems=problems)
 
 
 class _RecordDumper(yaml.SafeDumper):
