@@ -24,7 +24,7 @@ from phenomena_catalog.catalog import TERM_KINDS, Catalog, PaperTerms, Term, gro
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.exporters import topic_papers
-from phenomena_catalog.exporters.bibtex import bibtex_entry, bibtex_file
+from phenomena_catalog.exporters.bibtex import bibtex_entry
 from phenomena_catalog.exporters.json import catalog_json
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import Paper
@@ -117,6 +117,7 @@ class SiteRenderer:
             raise template_problem(err, "the site", templates_dir) from None
         self._item_template = self.env.get_template("_paper_item.html")
         self._items: dict[tuple[str, str], Markup] = {}
+        self._bibtex_entries: dict[str, str] = {}
 
     # -- the pages ---------------------------------------------------------------------------
 
@@ -179,7 +180,7 @@ class SiteRenderer:
                 terms=self.catalog.paper_terms[paper.id],
                 digest=digest,
                 summary=_summary(digest.striptags()) if digest else f"{paper.title} ({paper.year})",
-                bibtex=bibtex_entry(paper),
+                bibtex=self._bibtex(paper),
                 edit_url=edit_url(self.config.repository, self.config.branch,
                                   f"{RECORDS_FOLDER}/{paper.id}.yaml"),
             )
@@ -198,15 +199,23 @@ class SiteRenderer:
             pager = Pager(number, tuple(page_urls)) if count > 1 else None
             yield Page(page_url, template, dict(context, groups=group_by_year(chunk), pager=pager))
 
+    def _bibtex(self, paper: Paper) -> str:
+        # A paper's entry is on its page and in the .bib of each of its topics and their parents.
+        entry = self._bibtex_entries.get(paper.id)
+        if entry is None:
+            entry = self._bibtex_entries[paper.id] = bibtex_entry(paper)
+        return entry
+
     def _topic_bibtex(self, topic_id: str) -> str:
-        return bibtex_file(topic_papers(self.catalog, topic_id))
+        return "\n".join(self._bibtex(paper) for paper in topic_papers(self.catalog, topic_id))
 
     def _search_index(self) -> str:
         return search_index_script(self.catalog)
 
     def _catalog_json(self) -> str:
         topics = [entry.topic for entry in self.catalog.topics]
-        return catalog_json(self.catalog.papers, topics, self.catalog.vocabulary)
+        # Compact: a download, not a file to diff; json's C encoder only runs without indent.
+        return catalog_json(self.catalog.papers, topics, self.catalog.vocabulary, indent=None)
 
     def _item_at(self, root: str) -> Callable[[Paper], Markup]:
         """A function templates call to get a paper's list entry, rendered once per depth."""

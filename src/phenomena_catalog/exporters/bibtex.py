@@ -126,6 +126,8 @@ def latex_escape(text: str) -> str:
 
 def _keeps_capitals(word: str) -> bool:
     """Whether a bibliography style lowering the title's case would garble ``word``."""
+    if word.islower() or not any(c.isupper() for c in word):
+        return False  # most words of most titles: nothing a style could lower
     runs = _LETTER_RUN.findall(word)
     if any(any(c.isupper() for c in run[1:]) for run in runs):
         return True  # SGD, LoRA, ResNet, ImageNet

@@ -79,8 +79,16 @@ def catalog_data(
 
 
 def catalog_json(
-    papers: Iterable[Paper], topics: Iterable[Topic], keywords: Iterable[KeywordEntry] = ()
+    papers: Iterable[Paper],
+    topics: Iterable[Topic],
+    keywords: Iterable[KeywordEntry] = (),
+    indent: int | None = 2,
 ) -> str:
-    """The catalog as deterministic JSON text (sorted keys, two-space indent, UTF-8, final newline)."""
+    """The catalog as deterministic JSON text (sorted keys, UTF-8, final newline).
+
+    Indented for files kept in a repository; ``indent=None`` writes it compactly (and about 10x
+    faster, since only then does ``json`` use its C encoder), as the site does.
+    """
     data = catalog_data(papers, topics, keywords)
-    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    separators = (",", ":") if indent is None else None
+    return json.dumps(data, sort_keys=True, indent=indent, separators=separators, ensure_ascii=False) + "\n"
