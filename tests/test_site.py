@@ -178,3 +178,36 @@ def test_long_lists_are_split_into_linked_pages(write_catalog, tmp_path: Path) -
     for html_file in html_pages(out):
         for ref, target in internal_targets(out, html_file):
             assert target.is_file(), f"{html_file.relative_to(out)} links to missing {ref}"
+
+
+def test_base_url_adds_canonical_links_and_a_sitemap(write_catalog, tmp_path: Path) -> None:
+    from phenomena_catalog.commands.build import build_site
+    from phenomena_catalog.config import SiteConfig
+
+    from conftest import TEMPLATES, VALID_RECORD
+
+    papers = write_catalog({"power2022grokking": VALID_RECORD})
+    out = tmp_path / "site"
+    build_site(papers, TEMPLATES, out, SiteConfig(base_url="https://org.github.io/catalog/"), jobs=1)
+    canonical = page(out, "papers/power2022grokking.html").find("link", rel="canonical")["href"]
+    assert canonical == "https://org.github.io/catalog/papers/power2022grokking.html"
+    sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
+    locs = sitemap.count("<loc>")
+    assert locs == len(html_pages(out)) - 1  # every page but search.html
+    assert "<loc>https://org.github.io/catalog/index.html</loc>" in sitemap
+
+
+def test_without_base_url_there_is_no_sitemap(fixture_site: Path) -> None:
+    assert not (fixture_site / "sitemap.xml").exists()
+    assert page(fixture_site, "index.html").find("link", rel="canonical") is None
+
+
+def test_builds_in_github_actions_link_to_their_repository(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from phenomena_catalog.config import load_config
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_REPOSITORY", "someone/their-catalog")
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    assert load_config(None).repository == "https://github.com/someone/their-catalog"
+    (tmp_path / "catalog.yaml").write_text("repository: https://gitlab.com/me/catalog\n")
+    assert load_config(None).repository == "https://gitlab.com/me/catalog"  # the file wins

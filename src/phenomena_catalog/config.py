@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, ValidationError
@@ -21,11 +22,14 @@ class SiteConfig(StrictModel):
     description: str = "A curated catalog of research papers."
     """What the catalog is, in Markdown; shown on the home page."""
     repository: HttpUrl | None = None
-    """The catalog's source repository (e.g. https://github.com/org/catalog), for 'edit this record'."""
+    """The catalog's source repository (e.g. https://github.com/org/catalog), for "edit this record"
+    and "suggest a paper" links. When unset, a build inside GitHub Actions uses the repository it
+    runs for."""
     branch: str = "main"
     """The repository branch that holds the records."""
     base_url: HttpUrl | None = None
-    """Where the site is published (e.g. https://org.github.io/catalog/); pages link relatively anyway."""
+    """Where the site is published (e.g. https://org.github.io/catalog/). Pages link relatively
+    anyway; when set, pages name their canonical address and the site gets a sitemap.xml."""
     recent: int = Field(default=12, ge=0)
     """How many recently added papers the home page lists."""
     papers_per_page: int = Field(default=500, ge=10)
@@ -39,7 +43,7 @@ def load_config(path: Path | None) -> SiteConfig:
     if not path.exists():
         if explicit:
             raise UserError(f"{display_path(path)}: the settings file does not exist")
-        return SiteConfig()
+        return _with_environment(SiteConfig())
     shown = display_path(path)
     data, problems = parse_yaml(path.read_text(encoding="utf-8"), shown)
     if not problems and data is not None and not isinstance(data, LineDict):
@@ -47,6 +51,15 @@ def load_config(path: Path | None) -> SiteConfig:
     if problems:
         raise UserError(problems)
     try:
-        return SiteConfig.model_validate(data or {})
+        return _with_environment(SiteConfig.model_validate(data or {}))
     except ValidationError as err:
         raise UserError(validation_problems(err, SiteConfig, data, shown)) from None
+
+
+def _with_environment(config: SiteConfig) -> SiteConfig:
+    """Fill the repository from GitHub Actions' variables when the settings leave it unset."""
+    repository = os.environ.get("GITHUB_REPOSITORY")
+    if config.repository is not None or not repository:
+        return config
+    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
+    return config.model_copy(update={"repository": f"{server}/{repository}"})

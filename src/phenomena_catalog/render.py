@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from phenomena_catalog import urls
 from phenomena_catalog.catalog import TERM_KINDS, Catalog, PaperTerms, Term, group_by_year
@@ -122,7 +122,17 @@ class SiteRenderer:
     # -- the pages ---------------------------------------------------------------------------
 
     def pages(self) -> Iterator[Page]:
-        """Every page of the site, in a fixed order."""
+        """Every page and data file of the site, in a fixed order; the sitemap last, if any."""
+        listed: list[str] = []
+        for page in self._content_pages():
+            if page.template is not None and page.url != urls.SEARCH:
+                listed.append(page.url)
+            yield page
+        if self.config.base_url:
+            # Produced at render time, by when ``listed`` holds every page.
+            yield Page(urls.SITEMAP, None, produce=functools.partial(sitemap_xml, self.config.base_url, listed))
+
+    def _content_pages(self) -> Iterator[Page]:
         catalog = self.catalog
         yield Page(urls.HOME, "home.html", {
             "roots": catalog.roots,
@@ -172,7 +182,9 @@ class SiteRenderer:
     def _render_template(self, page: Page) -> str:
         assert page.template is not None  # render() hands data files to page.produce instead
         root = urls.root_of(page.url)
-        context = dict(page.context, root=root, page_url=page.url, item=self._item_at(root))
+        canonical = self.config.base_url.rstrip("/") + "/" + page.url if self.config.base_url else None
+        context = dict(page.context, root=root, page_url=page.url, item=self._item_at(root),
+                       canonical_url=canonical)
         if page.template == "paper.html":
             paper: Paper = context["paper"]
             digest = render_markdown(paper.digest) if paper.digest else None
@@ -248,6 +260,15 @@ def template_problem(err: jinja2.TemplateError, page_url: str, templates_dir: Pa
     if where is None:
         return UserError([Problem(display_path(templates_dir), None, "", message)])
     return UserError([Problem(display_path(Path(where[0])), where[1], "", message)])
+
+
+def sitemap_xml(base_url: str, page_urls: Sequence[str]) -> str:
+    """A sitemaps.org sitemap listing ``page_urls`` below ``base_url`` (the search page is left out:
+    its content is made in the browser)."""
+    base = base_url.rstrip("/") + "/"
+    entries = "".join(f"  <url><loc>{escape(base + url)}</loc></url>\n" for url in page_urls)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + entries + "</urlset>\n")
 
 
 def search_index_script(catalog: Catalog) -> str:

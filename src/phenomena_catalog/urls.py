@@ -19,6 +19,7 @@ ALL_PAPERS = "papers/index.html"
 CATALOG_JSON = "papers.json"
 SEARCH = "search.html"
 SEARCH_INDEX = "assets/search-index.js"
+SITEMAP = "sitemap.xml"
 
 TAXONOMY_FOLDERS = {
     "topics": "topics",
