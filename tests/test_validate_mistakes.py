@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import random
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
+from phenomena_catalog import validate as validate_module
 from phenomena_catalog.cli import main
 from phenomena_catalog.models import Paper
 from phenomena_catalog.validate import (
@@ -135,8 +135,11 @@ def test_near_duplicates_found_with_a_typo_at_either_end_among_many_titles():
     assert all(not a.startswith("p0") for a, _ in pairs)
 
 
-def test_duplicate_search_stays_fast_at_ten_thousand_records():
-    """10,000 titles drawn from a small vocabulary (so many look alike) are checked in well under 5 s."""
+def test_duplicate_search_compares_each_title_with_a_bounded_number_of_others(monkeypatch):
+    """10,000 look-alike titles cost at most 2 * 8 comparisons each, not 50 million pairs.
+
+    (The time it takes is the benchmark's business, not a test's: bench/build_benchmark.py.)
+    """
     rng = random.Random(4)
     vocab = ["deep", "neural", "network", "learning", "scaling", "laws", "grokking", "double", "descent", "lottery",
              "ticket", "generalization", "training", "dynamics", "gradient", "implicit", "bias", "kernel", "regime",
@@ -144,9 +147,17 @@ def test_duplicate_search_stays_fast_at_ten_thousand_records():
              "for", "via", "towards", "understanding"]
     papers = [_paper(f"p{i:05}", " ".join(rng.choice(vocab) for _ in range(rng.randint(4, 12))))
               for i in range(10_000)]
-    started = time.perf_counter()
+    calls = 0
+    real = validate_module.titles_near_identical
+
+    def counting(a: str, b: str) -> bool:
+        nonlocal calls
+        calls += 1
+        return real(a, b)
+
+    monkeypatch.setattr(validate_module, "titles_near_identical", counting)
     near_duplicate_titles(papers)
-    assert time.perf_counter() - started < 5.0  # about 0.5 s on one core
+    assert 0 < calls <= 2 * validate_module._NEIGHBOURS * len(papers)
 
 
 def _paper(paper_id: str, title: str) -> Paper:
