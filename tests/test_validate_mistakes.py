@@ -78,11 +78,12 @@ def test_same_arxiv_id_names_the_other_file(catalog, capsys):
 def test_same_doi_in_another_case(catalog, capsys):
     a = GROKKING.replace('arxiv: "2201.02177"', 'doi: "10.48550/arXiv.2201.02177"')
     b = a.replace("10.48550/arXiv", "10.48550/ARXIV").replace("Grokking: Generalization", "Grokking again")
+    b = b.replace("  paper: https://arxiv.org/abs/2201.02177\n", "").replace("links:\n", "")
     catalog(a=a, b=b)
     code, out = validate(capsys)
     assert code == 1
     assert out.splitlines()[0] == (
-        "papers/b.yaml:7: doi: the same paper is already in papers/a.yaml (same DOI); "
+        "papers/b.yaml:5: doi: the same paper is already in papers/a.yaml (same DOI); "
         "keep one record and delete the other"
     )
 
@@ -290,4 +291,19 @@ def test_title_with_stray_spaces(catalog, capsys):
         "papers/a.yaml:1: title: the title has a line break or several spaces in a row; use single spaces\n"
         "papers/a.yaml:1: title: the title starts or ends with spaces; remove them\n"
         "2 problems found.\n"
+    )
+
+
+def test_an_arxiv_link_without_the_arxiv_field_still_finds_the_duplicate(catalog, capsys):
+    newer = GROKKING.replace('arxiv: "2201.02177"\n', "").replace(
+        "https://arxiv.org/abs/2201.02177", "https://arxiv.org/abs/2201.02177v2").replace(
+        "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets", "Grokking, retitled").replace(
+        "added: 2026-11-23", "added: 2026-11-24")
+    # The newer record is the one flagged, whatever the file names' order.
+    catalog(**{"a-newer": newer, "b-older": GROKKING})
+    code, out = validate(capsys)
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "papers/a-newer.yaml:6: links.paper: the same paper is already in papers/b-older.yaml "
+        "(same arXiv id); keep one record and delete the other"
     )

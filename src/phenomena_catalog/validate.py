@@ -165,20 +165,28 @@ def check_keywords(keywords: list[KeywordEntry], lines: Sequence[int | None], pa
 
 
 def check_duplicates(records: LoadedRecords) -> list[Problem]:
-    """The same id or the same paper (arXiv id, DOI, title, near-identical title) in two files."""
+    """The same id or the same paper (arXiv id, DOI, title, near-identical title) in two files.
+
+    The problem is reported on the record added later (then the later file name): that is the one
+    a pull request brought in, and the one its author should look at.
+    """
     problems = []
     groups: dict[tuple[str, str], list[Paper]] = defaultdict(list)
     for paper in records.papers:
         groups[("id", paper.id)].append(paper)
-        if paper.arxiv:
-            groups[("arxiv", paper.arxiv)].append(paper)
+        arxiv = paper.arxiv or _arxiv_from_links(paper)
+        if arxiv:
+            groups[("arxiv", arxiv)].append(paper)
         if paper.doi:
             groups[("doi", paper.doi.lower())].append(paper)
         groups[("title", normalized_title(paper.title))].append(paper)
     pairs: list[tuple[str, Paper, Paper]] = []
     for (kind, _), papers in sorted(groups.items()):
-        pairs += [(kind, papers[0], other) for other in papers[1:]]
-    pairs += [("near-title", first, other) for first, other in near_duplicate_titles(records.papers)]
+        first, *others = sorted(papers, key=_age)
+        pairs += [(kind, first, other) for other in others]
+    for twins in near_duplicate_titles(records.papers):
+        older, newer = sorted(twins, key=_age)
+        pairs.append(("near-title", older, newer))
     reported: set[tuple[str, str]] = set()
     for kind, first, other in pairs:
         pair = (first.path, other.path)
@@ -191,12 +199,28 @@ def check_duplicates(records: LoadedRecords) -> list[Problem]:
                                     f"another record has the same file name: {first.path}; rename one"))
             continue
         field_name = "title" if kind == "near-title" else kind
+        if kind == "arxiv" and not other.arxiv:
+            field_name = next((f"links.{k}" for k, url in other.links.items() if arxiv_ids.id_from_url(url)),
+                              "links")
         problems.append(Problem(
             other.path, lines.get(field_name), field_name,
             f"the same paper is already in {first.path} ({_KIND_NAMES[kind]}); "
             "keep one record and delete the other",
         ))
     return problems
+
+
+def _age(paper: Paper) -> tuple[str, str]:
+    return (paper.added.isoformat(), paper.path)
+
+
+def _arxiv_from_links(paper: Paper) -> str | None:
+    """The arXiv id a record's links point at, for records that leave ``arxiv`` empty."""
+    for _, url in paper.links.items():
+        found = arxiv_ids.id_from_url(url)
+        if found:
+            return found
+    return None
 
 
 _KIND_NAMES = {"arxiv": "same arXiv id", "doi": "same DOI", "title": "same title",
