@@ -15,6 +15,9 @@ from conftest import FIXTURES, VALID_RECORD
 
 CASES = sorted(p.stem for p in (FIXTURES / "invalid").glob("*.yaml"))
 
+NO_FOLDER = ("nowhere: no such folder; run this from the catalog's folder (the one holding papers/), "
+             "or pass --papers DIR\n")
+
 
 @pytest.mark.parametrize("case", CASES)
 def test_invalid_record_is_reported_exactly(case: str, write_catalog, run_cli) -> None:
@@ -89,7 +92,7 @@ def test_taxonomy_problems_are_reported(write_catalog, run_cli) -> None:
 def test_missing_papers_folder_is_a_clear_error(run_cli) -> None:
     code, out, err = run_cli("validate", "--papers", "nowhere")
     assert (code, out) == (1, "")
-    assert err == "nowhere: no such folder; pass --papers DIR\n"
+    assert err == NO_FOLDER
 
 
 def test_missing_taxonomy_is_a_clear_error(tmp_path: Path, run_cli) -> None:
@@ -97,3 +100,12 @@ def test_missing_taxonomy_is_a_clear_error(tmp_path: Path, run_cli) -> None:
     code, _, err = run_cli("validate")
     assert code == 1
     assert err.splitlines()[0] == "papers/_topics.yaml: the topics file is missing"
+
+
+def test_a_yml_file_is_not_silently_ignored(write_catalog, run_cli) -> None:
+    papers = write_catalog({"power2022grokking": VALID_RECORD})
+    (papers / "wang2024grokked.yml").write_text(VALID_RECORD.replace("Grokking:", "Grokked:"), encoding="utf-8")
+    code, _, err = run_cli("validate")
+    assert code == 1
+    assert err == ("papers/wang2024grokked.yml: records must end in .yaml; rename it to wang2024grokked.yaml\n"
+                   "1 problem found.\n")

@@ -57,6 +57,9 @@ added: 2026-11-23
 """,
 }
 
+NO_FOLDER = ("nowhere: no such folder; run this from the catalog's folder (the one holding papers/), "
+             "or pass --papers DIR\n")
+
 
 def write_catalog(folder: Path, records: dict[str, str] = RECORDS) -> Path:
     papers = folder / "papers"
@@ -178,7 +181,7 @@ def test_missing_papers_folder(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["export", "json", "--papers", "nowhere"]) == 1
-    assert capsys.readouterr().err == "nowhere: no such folder; pass --papers DIR\n"
+    assert capsys.readouterr().err == NO_FOLDER
 
 
 def test_output_folder_must_exist(papers: Path, capsys: pytest.CaptureFixture[str]) -> None:

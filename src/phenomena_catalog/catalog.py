@@ -23,7 +23,9 @@ from phenomena_catalog.records import (
     load_keywords,
     load_papers,
     load_topics,
+    misnamed_files,
     record_files,
+    require_folder,
 )
 from phenomena_catalog.validate import check_catalog, check_keywords
 
@@ -234,12 +236,11 @@ def read_catalog(papers_dir: Path, jobs: int = 1) -> Catalog:
 
 def load_records(papers_dir: Path, jobs: int = 1) -> tuple[LoadedRecords, list[Topic], list[KeywordEntry]]:
     """Load and validate every file in ``papers_dir``; raises UserError listing every problem."""
-    if not papers_dir.is_dir():
-        raise UserError(f"{display_path(papers_dir)}: no such folder; pass --papers DIR")
+    require_folder(papers_dir)
     topics, topic_lines, topic_problems = load_topics(papers_dir)
     keywords, keyword_lines, keyword_problems = load_keywords(papers_dir)
     records = load_papers(record_files(papers_dir), jobs)
-    problems = topic_problems + keyword_problems + records.problems
+    problems = topic_problems + keyword_problems + records.problems + misnamed_files(papers_dir)
     problems += check_catalog(records, topics, topic_lines, display_path(papers_dir / TOPICS_FILE))
     problems += check_keywords(keywords, keyword_lines, display_path(papers_dir / KEYWORDS_FILE))
     if problems:

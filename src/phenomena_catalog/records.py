@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from phenomena_catalog.errors import Problem, display_path
+from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.models import ID_PATTERN, KeywordEntry, Paper, PaperRecord, Topic
 from phenomena_catalog.urls import slugify
 
@@ -130,6 +130,13 @@ _YAML_HINTS = {
     "expected <block end>, but found '<block mapping start>'": (
         "this line is indented differently from the fields around it"
     ),
+    "found a tab character that violates indentation": (
+        "a tab character is used for indentation; YAML needs spaces"
+    ),
+    "did not find expected key": (
+        "this line is not indented like the fields around it; indent with spaces, "
+        "and quote text that spans lines"
+    ),
     "found unexpected end of stream": "a quoted value is never closed; add the closing quote",
     "found unknown escape character": (
         "a backslash in double quotes starts an escape; use single quotes or write \\\\"
@@ -143,6 +150,18 @@ def _describe_bad_start(text: str, line: int, column: int) -> str:
     if char == "\t":
         return "found character '\\t' that cannot start any token"
     return f"'{char}' cannot start a value; put the whole value in double quotes"
+
+
+_KEY_AT_START = re.compile(r"\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:(?:\s|$)")
+
+
+def _key_on_line(text: str, line: int | None) -> str:
+    """The field a broken line starts with ("title" in 'title: Grokking: ...'), if any."""
+    if line is None:
+        return ""
+    lines = text.splitlines()
+    found = _KEY_AT_START.match(lines[line - 1]) if 0 < line <= len(lines) else None
+    return found.group(1) if found else ""
 
 
 def parse_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
@@ -164,7 +183,7 @@ def parse_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
                 (hint for key, hint in _YAML_HINTS.items() if problem.startswith(key)),
                 f"this is not valid YAML ({problem})",
             )
-        return None, [Problem(path, line, "", message)]
+        return None, [Problem(path, line, _key_on_line(text, line), message)]
     except yaml.YAMLError as err:
         return None, [Problem(path, None, "", f"this is not valid YAML ({err})")]
 
@@ -373,8 +392,32 @@ def load_paper(file: Path, shown: str) -> tuple[Paper | None, list[Problem]]:
             Problem(shown, None, "", f"the file name '{file.name}' must be lowercase letters, digits and "
                     "dashes, ending in .yaml (e.g. power2022grokking.yaml)")
         ]
+    if _PLACEHOLDER_NAME.match(stem):
+        return None, [
+            Problem(shown, None, "", "rename this file after the paper: first author's family name, year "
+                    "and first word of the title, e.g. power2022grokking.yaml")
+        ]
     paper = Paper.model_construct(**dict(record), id=stem, path=shown)
     return paper, []
+
+
+# The names `phenomena-catalog new` gives a template until its author renames it.
+_PLACEHOLDER_NAME = re.compile(r"^new-paper(-\d+)?$")
+
+
+def require_folder(papers_dir: Path) -> None:
+    """Stop with a clear message when the records folder is not there."""
+    if not papers_dir.is_dir():
+        raise UserError(f"{display_path(papers_dir)}: no such folder; run this from the catalog's folder "
+                        "(the one holding papers/), or pass --papers DIR")
+
+
+def misnamed_files(papers_dir: Path) -> list[Problem]:
+    """Record-like files the loader would skip silently: a ``.yml`` is never read."""
+    return [
+        Problem(display_path(file), None, "", f"records must end in .yaml; rename it to {file.stem}.yaml")
+        for file in sorted(papers_dir.glob("*.yml"))
+    ]
 
 
 def _load_list(file: Path, model: type[BaseModel], what: str) -> tuple[list[Any], list[int], list[Problem]]:

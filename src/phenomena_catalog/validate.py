@@ -74,6 +74,12 @@ def check_paper(paper: Paper, lines: dict[str, int]) -> list[Problem]:
         message = author_problem(author)
         if message:
             problems.append(Problem(paper.path, lines.get(f"authors.{index}"), f"authors.{index}", message))
+    for target in _digest_link_targets(paper.digest or ""):
+        problems.append(Problem(
+            paper.path, lines.get("digest"), "digest",
+            f"a {target.split(':', 1)[0].lower()}: link would not be shown; links in a digest must "
+            "start with https:// (or http://, mailto:)",
+        ))
     if paper.arxiv:
         submitted = arxiv_ids.submission_date(paper.arxiv)
         if submitted is not None and paper.year < submitted[0]:
@@ -92,6 +98,18 @@ def check_paper(paper: Paper, lines: dict[str, int]) -> list[Problem]:
                     "make them the same paper",
                 ))
     return problems
+
+
+_MARKDOWN_LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)|<([A-Za-z][A-Za-z0-9+.-]*:[^>\s]*)>")
+_SAFE_SCHEME = re.compile(r"^(?:https?:|mailto:|#|/|\.)|^[^:]*$", re.IGNORECASE)
+
+
+def _digest_link_targets(digest: str) -> list[str]:
+    """Link targets in a digest that the site's Markdown renderer drops (javascript:, data:, ...)."""
+    if "](" not in digest and "<" not in digest:
+        return []
+    targets = (m.group(1) or m.group(2) for m in _MARKDOWN_LINK_TARGET.finditer(digest))
+    return [target for target in targets if not _SAFE_SCHEME.match(target)]
 
 
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",

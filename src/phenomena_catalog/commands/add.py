@@ -20,6 +20,7 @@ from phenomena_catalog.records import (
     load_papers,
     load_topics,
     record_files,
+    require_folder,
     write_record,
 )
 from phenomena_catalog.schema import modeline
@@ -69,8 +70,7 @@ def add_paper(source: str, topics: list[str], papers_dir: Path, transport: arxiv
     if arxiv_id is None:
         raise UserError(f"'{source}' is not an arXiv id or link; write it like 2201.02177, "
                         "arXiv:2201.02177v2, https://arxiv.org/abs/2201.02177 or hep-th/9901001")
-    if not papers_dir.is_dir():
-        raise UserError(f"{display_path(papers_dir)}: no such folder; pass --papers DIR")
+    require_folder(papers_dir)
     topics = check_topics(topics, papers_dir)
     files = record_files(papers_dir)
     existing = load_papers(files).papers

@@ -15,6 +15,7 @@ from phenomena_catalog.exporters import find_topic, topic_papers, topic_subtree
 from phenomena_catalog.exporters.bibtex import bibtex_file
 from phenomena_catalog.exporters.json import catalog_json
 from phenomena_catalog.exporters.readme import readme_markdown
+from phenomena_catalog.records import require_folder
 
 NAME = "export"
 HELP = "write the catalog as an awesome-list README, BibTeX or JSON"
@@ -74,8 +75,7 @@ def export_text(
     papers_dir: Path, fmt: str, topic: str | None = None, config_file: Path | None = None
 ) -> tuple[str, int]:
     """The exported text and the number of papers in it. Raises UserError on bad input."""
-    if not papers_dir.is_dir():
-        raise UserError(f"{display_path(papers_dir)}: no such folder; pass --papers DIR")
+    require_folder(papers_dir)
     records, topics, keywords = load_records(papers_dir)
     catalog = index_catalog(records.papers, topics, keywords)
     papers = catalog.papers if topic is None else topic_papers(catalog, topic)

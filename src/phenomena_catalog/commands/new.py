@@ -33,6 +33,7 @@ from phenomena_catalog.records import (
     load_papers,
     load_topics,
     record_files,
+    require_folder,
     write_record,
 )
 from phenomena_catalog.schema import modeline
@@ -76,8 +77,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     papers_dir: Path = args.papers
-    if not papers_dir.is_dir():
-        raise UserError(f"{display_path(papers_dir)}: no such folder; pass --papers DIR")
+    require_folder(papers_dir)
     interactive = args.interactive if args.interactive is not None else sys.stdin.isatty()
     if interactive:
         path = ask_record(papers_dir, args.out)
