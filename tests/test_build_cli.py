@@ -205,3 +205,19 @@ def test_serve_builds_serves_and_rebuilds_on_change(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_files_in_templates_static_are_copied_to_the_site_root(write_catalog, run_cli, tmp_path: Path) -> None:
+    write_catalog({"power2022grokking": VALID_RECORD})
+    _templates_here(tmp_path)
+    static = tmp_path / "templates" / "static"
+    static.mkdir()
+    (static / "CNAME").write_text("papers.example.org\n")
+    assert run_cli("build")[0] == 0
+    assert (tmp_path / "site" / "CNAME").read_text() == "papers.example.org\n"
+    (static / "index.html").write_text("<p>mine</p>")
+    code, _, err = run_cli("build")
+    assert code == 1
+    assert err == ("templates/static/index.html: this file would replace a page the build writes; "
+                   "rename or remove it\n1 problem found.\n")
+    assert (tmp_path / "site" / "CNAME").is_file()  # the last good site is untouched

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from phenomena_catalog.errors import UserError, display_path
+from phenomena_catalog.errors import Problem, UserError, display_path
 
 MARKER = ".phenomena-catalog"
 MARKER_TEXT = "This folder is written by 'phenomena-catalog build' and replaced on every build.\n"
@@ -66,6 +66,26 @@ def copy_assets(assets: Path, staging: Path) -> int:
         return 0
     shutil.copytree(assets, staging / "assets", dirs_exist_ok=True)
     return sum(1 for p in assets.rglob("*") if p.is_file())
+
+
+def copy_static(static: Path, staging: Path) -> int:
+    """Copy files meant for the site's root (CNAME, robots.txt, ...) as they are; returns the count.
+
+    The output folder is replaced on every build, so a file added to it by hand would be lost:
+    such files live in ``templates/static/`` instead. One that would replace a page is refused.
+    """
+    if not static.is_dir():
+        return 0
+    files = sorted(p for p in static.rglob("*") if p.is_file())
+    clashes = [f for f in files if (staging / f.relative_to(static)).exists()]
+    if clashes:
+        raise UserError([Problem(display_path(f), None, "", "this file would replace a page the build writes; "
+                                 "rename or remove it") for f in clashes])
+    for file in files:
+        target = staging / file.relative_to(static)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(file, target)
+    return len(files)
 
 
 def write_text(staging: Path, url: str, text: str) -> None:

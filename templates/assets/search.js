@@ -66,7 +66,9 @@
         var shown = paper.authors.slice(0, 6).join(", ") + (paper.authors.length > 6 ? ", et al." : "");
         meta.appendChild(element("span", "authors", shown));
       }
-      meta.appendChild(element("span", "venue-year", paper.venue || String(paper.year)));
+      var year = String(paper.year);
+      var when = !paper.venue ? year : (paper.venue.indexOf(year) === -1 ? paper.venue + " · " + year : paper.venue);
+      meta.appendChild(element("span", "venue-year", when));
       item.appendChild(meta);
       var tags = element("ul", "tags");
       paper.topics.forEach(function (topic) {

@@ -14,7 +14,7 @@ from pathlib import Path
 from phenomena_catalog.catalog import read_catalog
 from phenomena_catalog.config import SiteConfig, load_config
 from phenomena_catalog.render import Page, SiteRenderer
-from phenomena_catalog.write import copy_assets, staging_folder, write_text
+from phenomena_catalog.write import copy_assets, copy_static, staging_folder, write_text
 
 NAME = "build"
 HELP = "build the static site from the records"
@@ -87,6 +87,7 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
             render_pages(renderer, pages, staging, jobs)
             clock.lap("render and write pages")
             files = copy_assets(templates_dir / "assets", staging)
+            files += copy_static(templates_dir / "static", staging)
         clock.lap("assets and swap")
     finally:
         gc.unfreeze()
