@@ -39,13 +39,14 @@ def check_catalog(records: LoadedRecords, topics: list[Topic], topic_lines: Sequ
     topic_ids = [t.id for t in topics]
     known = set(topic_ids)
     for paper in records.papers:
-        lines = records.lines.get(paper.id, {})
-        for index, topic in enumerate(paper.topics):
-            if topic not in known:
-                line = lines.get(f"topics.{index}", lines.get("topics"))
-                problems.append(Problem(paper.path, line, "topics",
-                                        unknown_topic_message(topic, topic_ids, topics_path)))
-        problems += check_paper(paper, lines)
+        found = [(f"topics.{index}", "topics", unknown_topic_message(topic, topic_ids, topics_path))
+                 for index, topic in enumerate(paper.topics) if topic not in known]
+        found += check_paper(paper)
+        if found:
+            # Only now is the record's file read again for its line numbers.
+            lines = records.lines.get(paper.id, {})
+            problems += [Problem(paper.path, lines.get(key, lines.get(field_name)), field_name, message)
+                         for key, field_name, message in found]
     problems += check_duplicates(records)
     return problems
 
@@ -66,37 +67,33 @@ def unknown_topic_message(topic: str, topic_ids: Sequence[str], topics_path: str
     return f"unknown topic '{topic}'{hint}"
 
 
-def check_paper(paper: Paper, lines: dict[str, int]) -> list[Problem]:
-    """Mistakes inside one record that its field types cannot catch."""
-    problems = [Problem(paper.path, lines.get("title"), "title", message)
-                for message in title_problems(paper.title)]
+def check_paper(paper: Paper) -> list[tuple[str, str, str]]:
+    """Mistakes inside one record that its field types cannot catch, as (line key, field, message).
+
+    The line key is the dotted path whose line the problem is reported at ("authors.2").
+    """
+    problems = [("title", "title", message) for message in title_problems(paper.title)]
     for index, author in enumerate(paper.authors):
         message = author_problem(author)
         if message:
-            problems.append(Problem(paper.path, lines.get(f"authors.{index}"), f"authors.{index}", message))
+            problems.append((f"authors.{index}", f"authors.{index}", message))
     for target in _digest_link_targets(paper.digest or ""):
-        problems.append(Problem(
-            paper.path, lines.get("digest"), "digest",
-            f"a {target.split(':', 1)[0].lower()}: link would not be shown; links in a digest must "
-            "start with https:// (or http://, mailto:)",
-        ))
+        problems.append(("digest", "digest",
+                         f"a {target.split(':', 1)[0].lower()}: link would not be shown; links in a digest "
+                         "must start with https:// (or http://, mailto:)"))
     if paper.arxiv:
         submitted = arxiv_ids.submission_date(paper.arxiv)
         if submitted is not None and paper.year < submitted[0]:
             year, month = submitted
-            problems.append(Problem(
-                paper.path, lines.get("year"), "year",
-                f"{paper.year} is before the paper appeared on arXiv ({paper.arxiv} is from "
-                f"{_MONTHS[month - 1]} {year}); the year is the first publication's, so write {year}",
-            ))
+            problems.append(("year", "year",
+                             f"{paper.year} is before the paper appeared on arXiv ({paper.arxiv} is from "
+                             f"{_MONTHS[month - 1]} {year}); the year is the first publication's, so write {year}"))
         for kind, url in paper.links.items():
             linked = arxiv_ids.id_from_url(url)
             if linked is not None and linked != paper.arxiv:
-                problems.append(Problem(
-                    paper.path, lines.get(f"links.{kind}"), f"links.{kind}",
-                    f"this arXiv link is to {linked}, but arxiv says {paper.arxiv}; "
-                    "make them the same paper",
-                ))
+                problems.append((f"links.{kind}", f"links.{kind}",
+                                 f"this arXiv link is to {linked}, but arxiv says {paper.arxiv}; "
+                                 "make them the same paper"))
     return problems
 
 
