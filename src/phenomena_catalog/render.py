@@ -72,6 +72,11 @@ class Page:
     template: str | None
     context: dict[str, Any] = field(default_factory=dict)
     produce: Callable[[], str] | None = None
+    cost: float = 1.0
+    """Render time relative to a paper's page (measured on a 10,000-paper catalog), for sharing
+    pages out among workers. Only the balance depends on it, never the output."""
+    lists_papers: bool = False
+    """Whether the page shows papers' list entries, which a renderer makes once and reuses."""
 
 
 def template_environment(templates_dir: Path) -> jinja2.Environment:
@@ -134,14 +139,15 @@ class SiteRenderer:
 
     def _content_pages(self) -> Iterator[Page]:
         catalog = self.catalog
-        yield Page(urls.HOME, "home.html", {
+        yield Page(urls.HOME, "home.html", lists_papers=True, context={
             "roots": catalog.roots,
             "recent": sorted(catalog.papers, key=lambda p: (p.added, p.id), reverse=True)[: self.config.recent],
             "paper_count": len(catalog.papers),
             "counts": {kind: len(catalog.terms[kind]) for kind in TERM_KINDS},
         })
+        # The all-papers pages come first among the lists, so they render every paper's entry.
         yield from self._paged(urls.ALL_PAPERS, "papers.html", catalog.papers,
-                               {"paper_count": len(catalog.papers)})
+                               {"paper_count": len(catalog.papers)}, cost_per_paper=0.16)
         for paper in catalog.papers:
             yield Page(urls.paper_url(paper.id), "paper.html", {"paper": paper})
         yield Page(urls.kind_index_url("topics"), "topics.html", {"roots": catalog.roots})
@@ -152,15 +158,15 @@ class SiteRenderer:
                 "bibtex_url": urls.topic_bibtex_url(entry.id),
                 "suggest_topic_url": suggest_url(self.config.repository, self.config.branch, entry.id),
             })
-            yield Page(urls.topic_bibtex_url(entry.id), None,
+            yield Page(urls.topic_bibtex_url(entry.id), None, cost=0.15 * entry.total,
                        produce=functools.partial(self._topic_bibtex, entry.id))
-        yield Page(urls.CATALOG_JSON, None, produce=self._catalog_json)
+        yield Page(urls.CATALOG_JSON, None, produce=self._catalog_json, cost=0.25 * len(catalog.papers))
         yield Page(urls.SEARCH, "search.html", {
             "topics": catalog.topics,
             "years": catalog.terms["years"],
             "paper_count": len(catalog.papers),
         })
-        yield Page(urls.SEARCH_INDEX, None, produce=self._search_index)
+        yield Page(urls.SEARCH_INDEX, None, produce=self._search_index, cost=0.04 * len(catalog.papers))
         for kind in TERM_KINDS:
             terms = catalog.terms[kind]
             yield Page(urls.kind_index_url(kind), "terms.html", {
@@ -200,8 +206,8 @@ class SiteRenderer:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _paged(self, url: str, template: str, papers: Sequence[Paper],
-               context: dict[str, Any]) -> Iterator[Page]:
+    def _paged(self, url: str, template: str, papers: Sequence[Paper], context: dict[str, Any],
+               cost_per_paper: float = 0.01) -> Iterator[Page]:
         """A list of papers as one page, or as several of ``papers_per_page`` with a pager."""
         size = self.config.papers_per_page
         count = max(1, -(-len(papers) // size))
@@ -209,7 +215,8 @@ class SiteRenderer:
         for number, page_url in enumerate(page_urls, start=1):
             chunk = papers[(number - 1) * size : number * size]
             pager = Pager(number, tuple(page_urls)) if count > 1 else None
-            yield Page(page_url, template, dict(context, groups=group_by_year(chunk), pager=pager))
+            yield Page(page_url, template, dict(context, groups=group_by_year(chunk), pager=pager),
+                       cost=0.8 + cost_per_paper * len(chunk), lists_papers=True)
 
     def _bibtex(self, paper: Paper) -> str:
         # A paper's entry is on its page and in the .bib of each of its topics and their parents.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import heapq
 import multiprocessing
 import os
 import time
@@ -122,13 +123,36 @@ def _make_folders(staging: Path, pages: list[Page]) -> None:
 _FORKED_STATE: tuple[SiteRenderer, list[Page], Path] | None = None
 
 
-def _render_share(start: int, step: int) -> int:
+def _render_share(share: list[int]) -> int:
     assert _FORKED_STATE is not None
     renderer, pages, staging = _FORKED_STATE
-    share = pages[start::step]
-    for page in share:
+    for index in share:
+        page = pages[index]
         write_text(staging, page.url, renderer.render(page))
     return len(share)
+
+
+def share_pages(pages: list[Page], jobs: int) -> list[list[int]]:
+    """Split page indexes into ``jobs`` shares of about equal estimated cost.
+
+    Every page that lists papers goes to the first share, so each paper's list entry is rendered
+    once in one process rather than once per process; the other pages (mostly papers' own pages)
+    fill the shares, each to the one with the least work so far.
+    """
+    shares: list[list[int]] = [[] for _ in range(jobs)]
+    loads = [0.0] * jobs
+    for index, page in enumerate(pages):
+        if page.lists_papers:
+            shares[0].append(index)
+            loads[0] += page.cost
+    heap = [(load, number) for number, load in enumerate(loads)]
+    heapq.heapify(heap)
+    for index, page in enumerate(pages):
+        if not page.lists_papers:
+            load, number = heapq.heappop(heap)
+            shares[number].append(index)
+            heapq.heappush(heap, (load + page.cost, number))
+    return shares
 
 
 def render_pages(renderer: SiteRenderer, pages: list[Page], staging: Path, jobs: int) -> None:
@@ -142,8 +166,7 @@ def render_pages(renderer: SiteRenderer, pages: list[Page], staging: Path, jobs:
     _FORKED_STATE = (renderer, pages, staging)
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            # Interleaved shares: each worker gets a mix of small and large pages.
-            written = sum(pool.map(_render_share, range(jobs), [jobs] * jobs))
+            written = sum(pool.map(_render_share, share_pages(pages, jobs)))
     finally:
         _FORKED_STATE = None
     assert written == len(pages)
