@@ -191,7 +191,7 @@ def test_output_folder_must_exist(papers: Path, capsys: pytest.CaptureFixture[st
     )
     assert main(["export", "json", "--out", "papers"]) == 1
     assert (
-        capsys.readouterr().err == "papers: is a folder; give a file name, e.g. --out papers.bib\n"
+        capsys.readouterr().err == "papers: is a folder; give a file name\n"
     )
 
 

@@ -175,3 +175,8 @@ def test_new_help_has_an_example(capsys):
     with pytest.raises(SystemExit):
         main(["new", "--help"])
     assert "examples:\n  phenomena-catalog new\n" in capsys.readouterr().out
+
+
+def test_new_into_a_missing_folder_is_a_clear_error(catalog, capsys):
+    assert main(["new", "--no-interactive", "--out", "nowhere/x.yaml"]) == 1
+    assert capsys.readouterr().err == "nowhere/x.yaml: cannot write here, the folder nowhere does not exist\n"

@@ -211,3 +211,16 @@ def test_builds_in_github_actions_link_to_their_repository(monkeypatch: pytest.M
     assert load_config(None).repository == "https://github.com/someone/their-catalog"
     (tmp_path / "catalog.yaml").write_text("repository: https://gitlab.com/me/catalog\n")
     assert load_config(None).repository == "https://gitlab.com/me/catalog"  # the file wins
+
+
+def test_a_keyword_named_index_does_not_replace_the_keyword_index(write_catalog, tmp_path: Path) -> None:
+    from phenomena_catalog.commands.build import build_site
+    from phenomena_catalog.config import SiteConfig
+
+    from conftest import TEMPLATES, VALID_RECORD
+
+    papers = write_catalog({"power2022grokking": VALID_RECORD + "keywords: [Index, Grokking]\n"})
+    out = tmp_path / "site"
+    build_site(papers, TEMPLATES, out, SiteConfig(), jobs=1)
+    assert page(out, "keywords/index.html").find("h1").contents[0].strip() == "Keywords"
+    assert page(out, "keywords/index-1.html").find("h1").contents[0].strip() == "Index"

@@ -9,7 +9,7 @@ from pydantic import Field, ValidationError
 
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.models import HttpUrl, StrictModel
-from phenomena_catalog.records import LineDict, parse_yaml, validation_problems
+from phenomena_catalog.records import LineDict, read_yaml_file, validation_problems
 
 DEFAULT_CONFIG_FILE = "catalog.yaml"
 
@@ -45,7 +45,7 @@ def load_config(path: Path | None) -> SiteConfig:
             raise UserError(f"{display_path(path)}: the settings file does not exist")
         return _with_environment(SiteConfig())
     shown = display_path(path)
-    data, problems = parse_yaml(path.read_text(encoding="utf-8"), shown)
+    data, problems = read_yaml_file(path, shown)
     if not problems and data is not None and not isinstance(data, LineDict):
         problems = [Problem(shown, 1, "", "the settings file must be a block of 'setting: value' lines")]
     if problems:

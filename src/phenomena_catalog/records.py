@@ -24,7 +24,8 @@ from pydantic_core import ErrorDetails
 
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.models import ID_PATTERN, KeywordEntry, Paper, PaperRecord, Topic
-from phenomena_catalog.urls import slugify
+from phenomena_catalog.urls import RESERVED_NAMES, slugify
+from phenomena_catalog.write import write_atomically
 
 TOPICS_FILE = "_topics.yaml"
 KEYWORDS_FILE = "_keywords.yaml"
@@ -360,13 +361,29 @@ def record_files(papers_dir: Path) -> list[Path]:
     return sorted(p for p in papers_dir.glob("*.yaml") if not p.name.startswith("_"))
 
 
-def load_paper(file: Path, shown: str) -> tuple[Paper | None, list[Problem]]:
-    """Read and validate one record file."""
+def read_user_text(file: Path, shown: str) -> tuple[str | None, list[Problem]]:
+    """A user's file as text, or the reason it cannot be read, in words (never a traceback)."""
     try:
-        text = file.read_text(encoding="utf-8")
+        return file.read_text(encoding="utf-8"), []
     except UnicodeDecodeError:
         return None, [Problem(shown, None, "", "the file is not UTF-8 text; save it as UTF-8")]
-    data, problems = parse_yaml(text, shown)
+    except IsADirectoryError:
+        return None, [Problem(shown, None, "", "this is a folder, not a file")]
+    except OSError as err:
+        return None, [Problem(shown, None, "", f"cannot read this file ({err.strerror or err})")]
+
+
+def read_yaml_file(file: Path, shown: str) -> tuple[Any, list[Problem]]:
+    """Read and parse one YAML file, every failure as a problem."""
+    text, problems = read_user_text(file, shown)
+    if text is None:
+        return None, problems
+    return parse_yaml(text, shown)
+
+
+def load_paper(file: Path, shown: str) -> tuple[Paper | None, list[Problem]]:
+    """Read and validate one record file."""
+    data, problems = read_yaml_file(file, shown)
     if problems:
         return None, problems
     if data is None:
@@ -391,6 +408,11 @@ def load_paper(file: Path, shown: str) -> tuple[Paper | None, list[Problem]]:
         return None, [
             Problem(shown, None, "", f"the file name '{file.name}' must be lowercase letters, digits and "
                     "dashes, ending in .yaml (e.g. power2022grokking.yaml)")
+        ]
+    if stem in RESERVED_NAMES:
+        return None, [
+            Problem(shown, None, "", f"the file name '{file.name}' is reserved for the site's list of "
+                    "papers; name the file after the paper, e.g. power2022grokking.yaml")
         ]
     if _PLACEHOLDER_NAME.match(stem):
         return None, [
@@ -425,7 +447,7 @@ def _load_list(file: Path, model: type[BaseModel], what: str) -> tuple[list[Any]
     shown = display_path(file)
     if not file.exists():
         return [], [], [Problem(shown, None, "", f"the {what} file is missing")]
-    data, problems = parse_yaml(file.read_text(encoding="utf-8"), shown)
+    data, problems = read_yaml_file(file, shown)
     if problems:
         return [], [], problems
     if data is None:
@@ -517,6 +539,4 @@ def dump_record(record: PaperRecord, header: str = "") -> str:
 
 def write_record(record: PaperRecord, path: Path, header: str = "") -> None:
     """Write one record file atomically, so an interrupted write never leaves half a record."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(dump_record(record, header), encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, dump_record(record, header))

@@ -30,6 +30,10 @@ TAXONOMY_FOLDERS = {
 }
 
 
+RESERVED_NAMES = frozenset({"index"})
+"""Names that each folder's own index page uses: no term or record may take them."""
+
+
 @cache
 def slugify(text: str) -> str:
     """A URL-safe, lowercase ASCII slug ("Lénaïc Chizat" -> "lenaic-chizat"); never empty."""
@@ -38,6 +42,8 @@ def slugify(text: str) -> str:
     if not slug:
         # Names in scripts without an ASCII transliteration keep a stable, unique slug.
         slug = "u" + "-".join(f"{ord(c):x}" for c in text.strip()[:12])
+    if slug in RESERVED_NAMES:
+        slug += "-1"  # a keyword "Index" must not replace keywords/index.html
     return slug
 
 

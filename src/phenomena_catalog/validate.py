@@ -189,7 +189,7 @@ def check_duplicates(records: LoadedRecords) -> list[Problem]:
     groups: dict[tuple[str, str], list[Paper]] = defaultdict(list)
     for paper in records.papers:
         groups[("id", paper.id)].append(paper)
-        arxiv = paper.arxiv or _arxiv_from_links(paper)
+        arxiv = paper.arxiv or arxiv_id_from_links(paper)
         if arxiv:
             groups[("arxiv", arxiv)].append(paper)
         if paper.doi:
@@ -229,7 +229,7 @@ def _age(paper: Paper) -> tuple[str, str]:
     return (paper.added.isoformat(), paper.path)
 
 
-def _arxiv_from_links(paper: Paper) -> str | None:
+def arxiv_id_from_links(paper: Paper) -> str | None:
     """The arXiv id a record's links point at, for records that leave ``arxiv`` empty."""
     for _, url in paper.links.items():
         found = arxiv_ids.id_from_url(url)
@@ -295,11 +295,12 @@ def same_paper(record: PaperRecord, papers: Iterable[Paper]) -> tuple[Paper, str
     doi = record.doi.lower() if record.doi else None
     near: tuple[Paper, str] | None = None
     for paper in papers:
-        if record.arxiv and paper.arxiv == record.arxiv:
+        arxiv = paper.arxiv or arxiv_id_from_links(paper)
+        if record.arxiv and arxiv == record.arxiv:
             return paper, "same arXiv id"
         if doi and paper.doi and paper.doi.lower() == doi:
             return paper, "same DOI"
-        if record.arxiv and paper.arxiv and record.arxiv != paper.arxiv:
+        if record.arxiv and arxiv and record.arxiv != arxiv:
             continue
         other = normalized_title(paper.title)
         if other == title:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,3 +93,28 @@ def write_text(staging: Path, url: str, text: str) -> None:
     """Write one page or data file below the staging folder (its folder must exist)."""
     with open(staging / url, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step, so a failed write never leaves half a file.
+
+    The one way a user's file is written: records, templates from ``new``, exports.
+    """
+    folder = path.parent
+    if not folder.is_dir():
+        raise UserError(
+            f"{display_path(path)}: cannot write here, the folder "
+            f"{display_path(folder)} does not exist"
+        )
+    if path.is_dir():
+        raise UserError(
+            f"{display_path(path)}: is a folder; give a file name"
+        )
+    handle, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

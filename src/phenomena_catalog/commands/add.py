@@ -24,7 +24,7 @@ from phenomena_catalog.records import (
     write_record,
 )
 from phenomena_catalog.schema import modeline
-from phenomena_catalog.validate import same_paper, unknown_topic_message
+from phenomena_catalog.validate import arxiv_id_from_links, same_paper, unknown_topic_message
 
 NAME = "add"
 HELP = "add a paper from arXiv: fetch its metadata and write its record"
@@ -75,7 +75,7 @@ def add_paper(source: str, topics: list[str], papers_dir: Path, transport: arxiv
     files = record_files(papers_dir)
     existing = load_papers(files).papers
     for paper in existing:
-        if paper.arxiv == arxiv_id:
+        if (paper.arxiv or arxiv_id_from_links(paper)) == arxiv_id:
             raise UserError(f"arXiv {arxiv_id} is already in the catalog: {paper.path}")
 
     found = arxiv.fetch(arxiv_id, transport=transport)

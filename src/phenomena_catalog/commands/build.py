@@ -92,7 +92,10 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
         clock.lap("assets and swap")
     finally:
         gc.unfreeze()
-        if not gc_was_enabled:
+        # Restore the collector as it was, whichever stage failed (serve goes on after a failure).
+        if gc_was_enabled:
+            gc.enable()
+        else:
             gc.disable()
     return BuildResult(len(catalog.papers), len(pages), len(pages) + files, clock.total(), clock.stages)
 

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from phenomena_catalog.catalog import index_catalog, keyword_canonicalizer, load_records
 from phenomena_catalog.config import load_config
-from phenomena_catalog.errors import UserError, display_path
+from phenomena_catalog.errors import display_path
 from phenomena_catalog.exporters import find_topic, topic_papers, topic_subtree
 from phenomena_catalog.exporters.bibtex import bibtex_file
 from phenomena_catalog.exporters.json import catalog_json
 from phenomena_catalog.exporters.readme import readme_markdown
 from phenomena_catalog.records import require_folder
+from phenomena_catalog.write import write_atomically
 
 NAME = "export"
 HELP = "write the catalog as an awesome-list README, BibTeX or JSON"
@@ -92,28 +91,6 @@ def export_text(
     config = load_config(config_file)
     roots = None if topic is None else [find_topic(catalog, topic)]
     return readme_markdown(catalog, config.title, config.description, roots), len(papers)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step, so a failed export never leaves half a file."""
-    folder = path.parent
-    if not folder.is_dir():
-        raise UserError(
-            f"{display_path(path)}: cannot write here, the folder "
-            f"{display_path(folder)} does not exist"
-        )
-    if path.is_dir():
-        raise UserError(
-            f"{display_path(path)}: is a folder; give a file name, e.g. --out papers.bib"
-        )
-    handle, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def run(args: argparse.Namespace) -> int:

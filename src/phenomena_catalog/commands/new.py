@@ -43,6 +43,7 @@ from phenomena_catalog.validate import (
     title_problems,
     unknown_topic_message,
 )
+from phenomena_catalog.write import write_atomically
 
 NAME = "new"
 HELP = "start a new record: a commented template, or questions when run in a terminal"
@@ -87,9 +88,7 @@ def run(args: argparse.Namespace) -> int:
     if path.exists():
         raise UserError(f"{display_path(path)} already exists; pass another --out FILE")
     topic_ids = [t.id for t in load_topics(papers_dir)[0]]
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(modeline(path, papers_dir) + template(topic_ids, dt.date.today()), encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, modeline(path, papers_dir) + template(topic_ids, dt.date.today()))
     print(f"wrote {display_path(path)}: fill in the blanks, rename it after the paper "
           "({lastname}{year}{firstword}.yaml), then run 'phenomena-catalog validate'.")
     return 0
@@ -276,6 +275,8 @@ def _month(value: str) -> int:
 
 def _topics(value: str, topic_ids: list[str], topics_path: str) -> list[str]:
     topics = _list(value)
+    if not topics:
+        raise ValueError("name at least one topic")
     for topic in topics:
         if topic not in topic_ids:
             raise ValueError(unknown_topic_message(topic, topic_ids, topics_path))

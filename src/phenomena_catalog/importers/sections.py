@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from phenomena_catalog.errors import Problem, UserError, display_path
-from phenomena_catalog.records import LineDict, LineList, parse_yaml
+from phenomena_catalog.records import LineDict, LineList, read_yaml_file
 
 SECTIONS_FILE = "_sections.yaml"
 
@@ -22,7 +22,7 @@ SECTIONS_FILE = "_sections.yaml"
 def load_section_map(path: Path, topic_ids: set[str]) -> dict[str, list[str]]:
     """Read a section map; every problem (bad shape, unknown topic) at its line, as one UserError."""
     shown = display_path(path)
-    data, problems = parse_yaml(path.read_text(encoding="utf-8"), shown)
+    data, problems = read_yaml_file(path, shown)
     if problems:
         raise UserError(problems)
     if data is None:
