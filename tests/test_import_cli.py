@@ -235,3 +235,18 @@ def test_entry_without_year_is_reported(catalog: Path, capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert "skipped line 5: no year (no arXiv id, venue year, date or year heading)" in out
     assert "Dynamics of things" in out
+
+
+def test_section_map_naming_topics_a_new_catalog_lacks_is_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "into").mkdir()
+    (tmp_path / "map.yaml").write_text("Grokking: [grokking]\n", encoding="utf-8")
+    (tmp_path / "list.md").write_text(
+        "# List\n\n## Grokking\n\n"
+        "- [Grokking: Generalization Beyond Overfitting](https://arxiv.org/abs/2201.02177), Jan. 2022.\n",
+        encoding="utf-8")
+    assert main(["import", "list.md", "--into", "into", "--topics-map", "map.yaml"]) == 1
+    assert capsys.readouterr().err == (
+        "into/grokking2022generalization.yaml: topics: unknown topic 'grokking'; add it to "
+        "into/_topics.yaml first (named by the section map)\n1 problem found.\n")
+    assert list((tmp_path / "into").iterdir()) == []

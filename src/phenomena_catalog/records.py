@@ -298,8 +298,6 @@ class LoadedRecords:
     """Everything read from the papers folder, each file validated on its own."""
 
     papers: list[Paper] = field(default_factory=list)
-    topics: list[Topic] = field(default_factory=list)
-    keywords: list[KeywordEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     @cached_property

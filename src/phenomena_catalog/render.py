@@ -109,9 +109,9 @@ class SiteRenderer:
             kind_labels=KIND_LABELS,
             link_labels=LINK_LABELS,
             term_kinds=TERM_KINDS,
-            site_description=render_markdown(config.description),
+            site_description=(description := render_markdown(config.description)),
             suggest_url=suggest_url(config.repository, config.branch),
-            site_summary=_summary(render_markdown(config.description).striptags()),
+            site_summary=_summary(description.striptags()),
         )
         # Compile every template now, once: forked workers inherit them, and a syntax error in any
         # template stops the build before anything is written.

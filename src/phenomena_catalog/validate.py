@@ -180,7 +180,9 @@ def check_keywords(keywords: list[KeywordEntry], lines: Sequence[int | None], pa
 
 
 def check_duplicates(records: LoadedRecords) -> list[Problem]:
-    """The same id or the same paper (arXiv id, DOI, title, near-identical title) in two files.
+    """The same paper (arXiv id, DOI, title, near-identical title) in two files.
+
+    Ids cannot clash: they are the file names of one flat folder.
 
     The problem is reported on the record added later (then the later file name): that is the one
     a pull request brought in, and the one its author should look at.
@@ -188,7 +190,6 @@ def check_duplicates(records: LoadedRecords) -> list[Problem]:
     problems = []
     groups: dict[tuple[str, str], list[Paper]] = defaultdict(list)
     for paper in records.papers:
-        groups[("id", paper.id)].append(paper)
         arxiv = paper.arxiv or arxiv_id_from_links(paper)
         if arxiv:
             groups[("arxiv", arxiv)].append(paper)
@@ -209,10 +210,6 @@ def check_duplicates(records: LoadedRecords) -> list[Problem]:
             continue
         reported.add(pair)
         lines = records.lines.get(other.id, {})
-        if kind == "id":
-            problems.append(Problem(other.path, lines.get("title"), "",
-                                    f"another record has the same file name: {first.path}; rename one"))
-            continue
         field_name = "title" if kind == "near-title" else kind
         if kind == "arxiv" and not other.arxiv:
             field_name = next((f"links.{k}" for k, url in other.links.items() if arxiv_ids.id_from_url(url)),

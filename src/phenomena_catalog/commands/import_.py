@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from phenomena_catalog.catalog import load_records
-from phenomena_catalog.errors import UserError, display_path
+from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.importers import FORMATS, read_list
 from phenomena_catalog.importers.base import ParsedList
 from phenomena_catalog.importers.merge import ImportPlan, plan_import
@@ -24,7 +24,7 @@ from phenomena_catalog.importers.sections import SECTIONS_FILE, load_section_map
 from phenomena_catalog.models import KeywordEntry, PaperRecord, Topic
 from phenomena_catalog.records import TOPICS_FILE, dump_record, load_keywords, record_files
 from phenomena_catalog.schema import modeline
-from phenomena_catalog.validate import check_topics
+from phenomena_catalog.validate import check_topics, unknown_topic_message
 
 NAME = "import"
 HELP = "import paper lists (awesome lists, Markdown, DokuWiki, BibTeX) into records"
@@ -112,9 +112,18 @@ def _load_catalog(into: Path) -> tuple[dict[str, PaperRecord], dict[str, Path], 
 
 
 def _check_result(plan: ImportPlan, topics: list[Topic], into: Path) -> None:
-    """The planned taxonomy must be valid before anything is written."""
+    """The planned taxonomy must be valid, and name every topic a record uses, before anything is written."""
     planned = [*topics, *plan.new_topics]
-    problems = check_topics(planned, [None] * len(planned), display_path(into / TOPICS_FILE))
+    topics_path = display_path(into / TOPICS_FILE)
+    problems = check_topics(planned, [None] * len(planned), topics_path)
+    known = [topic.id for topic in planned]
+    for record_id, record in sorted(plan.records.items()):
+        for topic in record.topics:
+            if topic not in known:
+                # A section map can name topics that a new catalog does not have yet.
+                problems.append(Problem(display_path(into / f"{record_id}.yaml"), None, "topics",
+                                        unknown_topic_message(topic, known, topics_path)
+                                        + " (named by the section map)"))
     if problems:
         raise UserError(problems)
 
