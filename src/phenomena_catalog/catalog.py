@@ -140,7 +140,7 @@ def keyword_canonicalizer(vocabulary: Iterable[KeywordEntry]) -> Callable[[str],
     return canonicalize
 
 
-def _group_terms(kind: str, named: Iterable[tuple[str, Paper]]) -> dict[str, tuple[str, list[Paper]]]:
+def group_terms(named: Iterable[tuple[str, Paper]]) -> dict[str, tuple[str, list[Paper]]]:
     """Group (name, paper) pairs by slug; the most frequent spelling names the term."""
     spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     papers: dict[str, list[Paper]] = defaultdict(list)
@@ -196,10 +196,10 @@ def index_catalog(papers: Iterable[Paper], topics: list[Topic], keywords: list[K
     topic_entries = tuple(entries[t.id] for t in topics)
 
     groups = {
-        "authors": _group_terms("authors", ((a, p) for p in ordered for a in p.authors)),
-        "years": _group_terms("years", ((str(p.year), p) for p in ordered)),
-        "venues": _group_terms("venues", ((venue_series(p.venue), p) for p in ordered if p.venue)),
-        "keywords": _group_terms("keywords", ((canonical_keyword(k), p) for p in ordered for k in p.keywords)),
+        "authors": group_terms((a, p) for p in ordered for a in p.authors),
+        "years": group_terms((str(p.year), p) for p in ordered),
+        "venues": group_terms((venue_series(p.venue), p) for p in ordered if p.venue),
+        "keywords": group_terms((canonical_keyword(k), p) for p in ordered for k in p.keywords),
     }
     terms: dict[str, tuple[Term, ...]] = {}
     by_slug: dict[str, dict[str, Term]] = {}

@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from phenomena_catalog.catalog import keyword_canonicalizer, paper_order
+from phenomena_catalog.catalog import group_terms, keyword_canonicalizer, paper_order
 from phenomena_catalog.models import KeywordEntry, Paper, Topic
 
 FORMAT = "phenomena-catalog/1"
@@ -51,17 +51,15 @@ def catalog_data(
     canonical = keyword_canonicalizer(vocabulary)
 
     by_topic: dict[str, list[str]] = defaultdict(list)
-    by_keyword: dict[str, list[str]] = defaultdict(list)
-    spellings: dict[str, str] = {}  # casefolded canonical name -> the name shown
-    for entry in vocabulary:
-        spellings.setdefault(entry.name.casefold(), entry.name)
     for paper in ordered:
         for topic_id in dict.fromkeys(paper.topics):
             by_topic[topic_id].append(paper.id)
-        for keyword in dict.fromkeys(canonical(k) for k in paper.keywords):
-            name = spellings.setdefault(keyword.casefold(), keyword)
-            if paper.id not in by_keyword[name]:
-                by_keyword[name].append(paper.id)
+    # Keywords are grouped exactly as the site groups them into pages (one rule: catalog.group_terms).
+    grouped = group_terms((canonical(k), p) for p in ordered for k in p.keywords)
+    by_keyword = {name: list(dict.fromkeys(p.id for p in found)) for name, found in grouped.values()}
+    spellings = {name.casefold(): name for name in by_keyword}
+    for entry in vocabulary:
+        spellings.setdefault(entry.name.casefold(), entry.name)
 
     aliases = {entry.name: sorted(entry.aliases) for entry in vocabulary}
     return {
