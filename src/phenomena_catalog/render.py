@@ -109,6 +109,10 @@ class SiteRenderer:
             kind_labels=KIND_LABELS,
             link_labels=LINK_LABELS,
             term_kinds=TERM_KINDS,
+            # Templates take every address from urls.py, the one owner of the site's URL rules.
+            urls=urls,
+            paper_url=urls.paper_url,
+            kind_index_url=urls.kind_index_url,
             site_description=(description := render_markdown(config.description)),
             suggest_url=suggest_url(config.repository, config.branch),
             site_summary=_summary(description.striptags()),
