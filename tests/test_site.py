@@ -224,3 +224,14 @@ def test_a_keyword_named_index_does_not_replace_the_keyword_index(write_catalog,
     build_site(papers, TEMPLATES, out, SiteConfig(), jobs=1)
     assert page(out, "keywords/index.html").find("h1").contents[0].strip() == "Keywords"
     assert page(out, "keywords/index-1.html").find("h1").contents[0].strip() == "Index"
+
+
+def test_home_shows_the_newest_papers_when_all_were_added_the_same_day(bundled_site: Path) -> None:
+    home = page(bundled_site, "index.html")
+    assert home.select_one("#recent-heading").get_text() == "Newest papers"
+    from phenomena_catalog.catalog import read_catalog
+
+    from conftest import REPO
+
+    newest = [f"papers/{p.id}.html" for p in read_catalog(REPO / "papers").papers[:12]]
+    assert [a["href"] for a in home.select("#recent-heading ~ ul .paper-title")] == newest

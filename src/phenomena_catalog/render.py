@@ -143,9 +143,15 @@ class SiteRenderer:
 
     def _content_pages(self) -> Iterator[Page]:
         catalog = self.catalog
+        # When every paper was added the same day (a freshly imported catalog), "recently added"
+        # would be an arbitrary pick: show the newest papers instead.
+        by_added = len({paper.added for paper in catalog.papers}) > 1
+        recent = (sorted(catalog.papers, key=lambda p: (p.added, p.id), reverse=True) if by_added
+                  else list(catalog.papers))
         yield Page(urls.HOME, "home.html", lists_papers=True, context={
             "roots": catalog.roots,
-            "recent": sorted(catalog.papers, key=lambda p: (p.added, p.id), reverse=True)[: self.config.recent],
+            "recent": recent[: self.config.recent],
+            "recent_by_added": by_added,
             "paper_count": len(catalog.papers),
             "counts": {kind: len(catalog.terms[kind]) for kind in TERM_KINDS},
         })
