@@ -141,6 +141,9 @@ def test_search_finds_papers_by_title_author_and_filters(browser_page, served_si
     titles = browser_page.locator("#search-results .paper-title").all_inner_texts()
     assert titles == ['Sparse networks <b>everywhere</b> & the "lottery"',
                       "The Lottery Ticket Hypothesis: Finding Sparse, Trainable Neural Networks"]
+    # A plural finds the singular.
+    browser_page.fill("#search-q", "lotteries")
+    browser_page.wait_for_function("document.getElementById('search-status').textContent === '2 papers.'")
     # Accents and case do not matter; every word must match somewhere.
     browser_page.fill("#search-q", "lenaic chizat")
     browser_page.wait_for_function("document.querySelectorAll('#search-results > li').length === 1")

@@ -29,8 +29,18 @@
     };
   });
 
+  // A plural finds its singular ("lotteries" -> "lottery", "networks" -> "network"): words are
+  // matched as substrings, so the shorter form still finds the plural in the text.
+  function singular(word) {
+    if (word.length < 4) return word;
+    if (/ies$/.test(word)) return word.slice(0, -3) + "y";
+    if (/(ss|us|is)$/.test(word)) return word;
+    if (/s$/.test(word)) return word.slice(0, -1);
+    return word;
+  }
+
   function search(query, topic, year) {
-    var words = fold(query).split(/\s+/).filter(Boolean);
+    var words = fold(query).split(/\s+/).filter(Boolean).map(singular);
     var found = [];
     papers.forEach(function (paper) {
       if (topic && !paper.topics.some(function (t) { return t[0] === topic; })) return;
