@@ -250,3 +250,15 @@ def test_section_map_naming_topics_a_new_catalog_lacks_is_refused(tmp_path, monk
         "into/grokking2022generalization.yaml: topics: unknown topic 'grokking'; add it to "
         "into/_topics.yaml first (named by the section map)\n1 problem found.\n")
     assert list((tmp_path / "into").iterdir()) == []
+
+
+def test_an_updated_record_keeps_the_comments_above_its_fields(catalog: Path) -> None:
+    assert run(catalog.parent / "awesome.md", "--into", catalog) == 0
+    record = catalog / "frankle2019lottery.yaml"
+    lines = record.read_text().splitlines(keepends=True)
+    note = "# NOTE: keep the ICLR venue; the journal version came later.\n"
+    record.write_text(lines[0] + note + "".join(lines[1:]))
+    assert run(catalog.parent / "wiki.txt", "--into", catalog) == 0
+    text = record.read_text()
+    assert text.startswith(lines[0] + note)  # the schema modeline, then the maintainer's note
+    assert "digest: Pruned before training." in text  # and the record was still updated

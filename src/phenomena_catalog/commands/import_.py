@@ -142,8 +142,12 @@ def _write(plan: ImportPlan, into: Path, paths: dict[str, Path], bootstrap: bool
     writes: dict[Path, str] = {}
     for record_id, record in plan.records.items():
         path = paths.get(record_id, into / f"{record_id}.yaml")
-        # The same schema modeline as 'add' and 'new' write, so editors check imported records too.
-        writes[path] = dump_record(record, header=modeline(path, into))
+        # The same schema modeline as 'add' and 'new' write, so editors check imported records too;
+        # an updated record keeps the comment lines a maintainer wrote above its fields.
+        header = _leading_comments(path) if path.exists() else ""
+        if "yaml-language-server:" not in header:
+            header = modeline(path, into) + header
+        writes[path] = dump_record(record, header=header)
     if plan.new_topics:
         topics_file = into / TOPICS_FILE
         before = topics_file.read_text(encoding="utf-8") if topics_file.exists() else ""
@@ -163,6 +167,16 @@ def _write(plan: ImportPlan, into: Path, paths: dict[str, Path], bootstrap: bool
                         "nothing was changed") from None
     for tmp, target in staged:
         tmp.replace(target)
+
+
+def _leading_comments(path: Path) -> str:
+    """The comment and blank lines at the top of a record file, before its first field."""
+    kept = []
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        kept.append(line)
+    return "".join(kept).rstrip("\n") + "\n" if "".join(kept).strip() else ""
 
 
 def _report(plan: ImportPlan, parsed: list[tuple[Path, str, ParsedList]], existing: int, into: Path,
