@@ -71,7 +71,7 @@ def add_paper(source: str, topics: list[str], papers_dir: Path, transport: arxiv
         raise UserError(f"'{source}' is not an arXiv id or link; write it like 2201.02177, "
                         "arXiv:2201.02177v2, https://arxiv.org/abs/2201.02177 or hep-th/9901001")
     require_folder(papers_dir)
-    topics = check_topics(topics, papers_dir)
+    topics = known_topics(topics, papers_dir)
     files = record_files(papers_dir)
     existing = load_papers(files).papers
     for paper in existing:
@@ -90,7 +90,7 @@ def add_paper(source: str, topics: list[str], papers_dir: Path, transport: arxiv
     return path
 
 
-def check_topics(topics: list[str], papers_dir: Path) -> list[str]:
+def known_topics(topics: list[str], papers_dir: Path) -> list[str]:
     """The ``--topic`` values, each checked against the taxonomy; at least one is required."""
     known, _, problems = load_topics(papers_dir)
     if problems:

@@ -6,14 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from phenomena_catalog.catalog import index_catalog, keyword_canonicalizer, load_records
+from phenomena_catalog.catalog import keyword_canonicalizer, read_catalog
 from phenomena_catalog.config import load_config
 from phenomena_catalog.errors import display_path
 from phenomena_catalog.exporters import find_topic, topic_papers, topic_subtree
 from phenomena_catalog.exporters.bibtex import bibtex_file
 from phenomena_catalog.exporters.json import catalog_json
 from phenomena_catalog.exporters.readme import readme_markdown
-from phenomena_catalog.records import require_folder
 from phenomena_catalog.write import write_atomically
 
 NAME = "export"
@@ -74,9 +73,9 @@ def export_text(
     papers_dir: Path, fmt: str, topic: str | None = None, config_file: Path | None = None
 ) -> tuple[str, int]:
     """The exported text and the number of papers in it. Raises UserError on bad input."""
-    require_folder(papers_dir)
-    records, topics, keywords = load_records(papers_dir)
-    catalog = index_catalog(records.papers, topics, keywords)
+    catalog = read_catalog(papers_dir)
+    topics = [entry.topic for entry in catalog.topics]
+    keywords = list(catalog.vocabulary)
     papers = catalog.papers if topic is None else topic_papers(catalog, topic)
     if fmt == "bibtex":
         return bibtex_file(papers), len(papers)
