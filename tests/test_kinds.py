@@ -36,8 +36,9 @@ def test_a_blog_post_is_badged_filterable_and_keeps_its_note(write_catalog, run_
 
     items = {li.select_one(".paper-title").get_text(strip=True): li
              for li in page(site, "topics/generalization.html").select("li.paper-item")}
-    assert items["Are Deep Neural Networks Dramatically Overfitted?"]["data-kind"] == "blog-post"
-    assert items["Are Deep Neural Networks Dramatically Overfitted?"].select_one(".badge-kind").get_text() == "Blog post"
+    post_item = items["Are Deep Neural Networks Dramatically Overfitted?"]
+    assert post_item["data-kind"] == "blog-post"
+    assert post_item.select_one(".badge-kind").get_text() == "Blog post"
 
     data = json.loads((site / "papers.json").read_text(encoding="utf-8"))
     kinds = {p["id"]: (p["kind"], p["note"]) for p in data["papers"]}
