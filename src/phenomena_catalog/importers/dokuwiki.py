@@ -171,6 +171,8 @@ def _emit_resource(pending: _Pending, note: str, resource: tuple[str, str], path
     """A blog post or talk: "Blog - Title" or "YEAR - Title (video)"; the year from the label or URL."""
     label = pending.label
     parsed = _LABEL.match(label)
+    year: int | None
+    month: int | None
     if parsed:
         title, year, month = parsed["title"], int(parsed["year"]), None
     else:
