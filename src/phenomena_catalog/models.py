@@ -141,8 +141,7 @@ class PaperRecord(StrictModel):
     title: Text
     """The paper's title, as printed on the paper."""
     kind: Kind = "paper"
-    """What the record is: ``paper`` (the default, left out of files), ``book``, ``thesis``,
-    ``blog-post``, ``talk`` (a recorded talk or lecture) or ``reading-list``."""
+    """What the record is: paper (the default, left out), book, thesis, blog-post, talk or reading-list."""
     authors: list[Text] = Field(default_factory=list)
     """Authors in the paper's order, one name per item ("Alethea Power"). May be empty when unknown."""
     year: int = Field(ge=1900, le=2100)
@@ -164,8 +163,7 @@ class PaperRecord(StrictModel):
     digest: str | None = None
     """A short summary in Markdown. Raw HTML is shown as text, never as markup."""
     note: str | None = None
-    """A curator's remark that is not a summary ("Best paper at NeurIPS 2021", "Google Research"),
-    shown beside the digest. Markdown, like the digest."""
+    """A curator's remark that is not a summary ("Best paper at NeurIPS 2021"), in Markdown."""
     added: dt.date
     """The day the paper was added to the catalog (YYYY-MM-DD)."""
     sources: list[Text] = Field(default_factory=list)
