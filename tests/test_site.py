@@ -124,23 +124,19 @@ def test_two_builds_are_byte_identical(tmp_path: Path, fixture_site: Path) -> No
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_parallel_and_serial_builds_write_the_same_site(tmp_path: Path, jobs: int,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from phenomena_catalog import records
+def test_parallel_and_serial_builds_write_the_same_site(tmp_path: Path, jobs: int) -> None:
     from phenomena_catalog.commands import build
     from phenomena_catalog.config import SiteConfig
+    from phenomena_catalog.executors import ProcessExecutor, SerialExecutor
 
     from conftest import FIXTURES, TEMPLATES
 
     # Force the worker processes even on this small catalog.
-    monkeypatch.setattr(build, "PARALLEL_THRESHOLD", 0)
-    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 0)
     out = tmp_path / f"site-{jobs}"
-    build.build_site(FIXTURES / "catalog" / "papers", TEMPLATES, out, SiteConfig(), jobs=jobs)
+    build.build_site(FIXTURES / "catalog" / "papers", TEMPLATES, out, SiteConfig(),
+                     executor=ProcessExecutor(jobs, threshold=0))
     reference = tmp_path / "reference"
-    monkeypatch.setattr(build, "PARALLEL_THRESHOLD", 10**9)
-    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 10**9)
-    build.build_site(FIXTURES / "catalog" / "papers", TEMPLATES, reference, SiteConfig(), jobs=1)
+    build.build_site(FIXTURES / "catalog" / "papers", TEMPLATES, reference, SiteConfig(), executor=SerialExecutor())
     for file in reference.rglob("*.html"):
         assert (out / file.relative_to(reference)).read_bytes() == file.read_bytes()
 
@@ -229,7 +225,7 @@ def test_a_keyword_named_index_does_not_replace_the_keyword_index(write_catalog,
 def test_home_shows_the_newest_papers_when_all_were_added_the_same_day(bundled_site: Path) -> None:
     home = page(bundled_site, "index.html")
     assert home.select_one("#recent-heading").get_text() == "Newest papers"
-    from phenomena_catalog.catalog import read_catalog
+    from phenomena_catalog.pipeline import read_catalog
 
     from conftest import REPO
 
