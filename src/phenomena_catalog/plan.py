@@ -107,7 +107,7 @@ class TermPage(PaperListPage):
 @dataclass(frozen=True, eq=False)
 class PaperPage(TemplateContext):
     template = "paper.html"
-    derived = ("digest", "summary", "bibtex")
+    derived = ("digest", "note", "summary", "bibtex")
     paper: Paper
     terms: PaperTerms
     edit_url: str | None
@@ -116,6 +116,11 @@ class PaperPage(TemplateContext):
     def digest(self) -> Markup | None:
         """The digest as HTML."""
         return render_markdown(self.paper.digest) if self.paper.digest else None
+
+    @property
+    def note(self) -> Markup | None:
+        """The curator's note as HTML."""
+        return render_markdown(self.paper.note) if self.paper.note else None
 
     @property
     def summary(self) -> str:

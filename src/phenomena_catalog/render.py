@@ -24,7 +24,7 @@ from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.exporters.bibtex import bibtex_entry
 from phenomena_catalog.exporters.json import catalog_json
 from phenomena_catalog.markup import render_markdown
-from phenomena_catalog.models import Paper
+from phenomena_catalog.models import KIND_NAMES, Paper
 from phenomena_catalog.plan import (
     CatalogJsonFile,
     Page,
@@ -65,6 +65,7 @@ class Renderer:
             site=config,
             kind_labels=presentation.KIND_LABELS,
             link_labels=presentation.LINK_LABELS,
+            record_kinds=KIND_NAMES,
             term_kinds=TERM_KINDS,
             byline=presentation.byline,
             venue_year=presentation.venue_year,
