@@ -6,6 +6,7 @@ The one way ``new``, ``add`` and ``import`` write a record; the write is atomic.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -34,9 +35,13 @@ def dump_record(record: PaperRecord, header: str = "") -> str:
     data = {key: value for key, value in data.items() if value not in ([], {}, "")}
     if data.get("kind") == "paper":
         del data["kind"]  # the default: most records are papers, so their files do not say it
-    body = yaml.dump(data, Dumper=_RecordDumper, sort_keys=False, allow_unicode=True, width=100,
+    return header + dump_fields(data)
+
+
+def dump_fields(data: dict[str, Any]) -> str:
+    """Fields as record YAML, in the given order, written the way ``dump_record`` writes them."""
+    return yaml.dump(data, Dumper=_RecordDumper, sort_keys=False, allow_unicode=True, width=100,
                      default_flow_style=False)
-    return header + body
 
 
 def write_record(record: PaperRecord, path: Path, header: str = "") -> None:
