@@ -79,7 +79,7 @@ def record_links(papers_dir: Path) -> list[Link]:
         raise UserError(loaded.problems)
     links = []
     for paper in loaded.papers:
-        lines = loaded.lines.get(paper.id)
+        lines = loaded.lines_of(paper.id)
         links += [Link(paper.path, lines.get(f"links.{kind}"), f"links.{kind}", url)
                   for kind, url in paper.links.items()]
     return links
