@@ -532,9 +532,13 @@ def dump_record(record: PaperRecord, header: str = "") -> str:
     data = {key: value for key, value in data.items() if value not in ([], {}, "")}
     if data.get("kind") == "paper":
         del data["kind"]  # the default: most records are papers, so their files do not say it
-    body = yaml.dump(data, Dumper=_RecordDumper, sort_keys=False, allow_unicode=True, width=100,
+    return header + dump_fields(data)
+
+
+def dump_fields(data: dict[str, Any]) -> str:
+    """Fields as record YAML, in the given order, written the way ``dump_record`` writes them."""
+    return yaml.dump(data, Dumper=_RecordDumper, sort_keys=False, allow_unicode=True, width=100,
                      default_flow_style=False)
-    return header + body
 
 
 def write_record(record: PaperRecord, path: Path, header: str = "") -> None:
