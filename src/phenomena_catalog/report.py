@@ -5,9 +5,9 @@ ones a curator watches: the share of records with each field, per source list (a
 every list it came from; records added by hand count as "(added by hand)"), the papers under each
 topic, and how many keyword pages hold more than one paper::
 
-    source                   records  authors   venue ...
-    all                          425  258  61%  229  54% ...
-    Awesome Deep Phenomena       254  254 100%  124  49% ...
+    source                   records     authors       venue ...
+    all                          425   258 (61%)   229 (54%) ...
+    Awesome Deep Phenomena       254  254 (100%)   124 (49%) ...
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def keyword_figures(catalog: Catalog) -> KeywordFigures:
 
 
 def _percent(part: int, whole: int) -> str:
-    return f"{part:4d} {round(100 * part / whole) if whole else 0:3d}%"
+    return f"{part} ({round(100 * part / whole) if whole else 0}%)"
 
 
 def format_report(catalog: Catalog) -> str:
