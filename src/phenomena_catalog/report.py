@@ -96,7 +96,7 @@ def format_report(catalog: Catalog) -> str:
     widths = [max(len(row[i]) for row in [heads, *rows]) for i in range(len(heads))]
     lines = [f"Completeness of {len(papers)} records (records that have each field, by source list)", ""]
     for row in [heads, ["-" * w for w in widths], *rows]:
-        cells = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(row[1:], widths[1:])]
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
         lines.append("  ".join(cells).rstrip())
     lines += ["", "Records by kind: " + ", ".join(f"{kind} {n}" for kind, n in sorted(kinds(papers).items()))]
     lines += ["", "Papers per topic (filed directly / with subtopics)"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from phenomena_catalog.catalog import read_catalog
+from phenomena_catalog.pipeline import read_catalog
 from phenomena_catalog.report import format_report
 
 NAME = "report"
