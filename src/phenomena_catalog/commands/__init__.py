@@ -8,9 +8,10 @@ from phenomena_catalog.commands import (
     export,
     import_,
     new,
+    report,
     schema,
     serve,
     validate,
 )
 
-COMMANDS = [build, serve, validate, new, add, enrich, check_links, import_, export, schema]
+COMMANDS = [build, serve, validate, new, add, enrich, check_links, import_, export, report, schema]
