@@ -42,7 +42,7 @@ def test_settings_files_readme_and_hidden_files_are_not_reported(write_catalog, 
     (papers / "README.md").write_text("One record per paper.\n", encoding="utf-8")
     (papers / ".DS_Store").write_bytes(b"\x00\x01")
     (papers / ".power2022grokking.yaml.swp").write_bytes(b"\x00")
-    code, out, err = run_cli("validate")
+    code, _, err = run_cli("validate")
     assert (code, err) == (0, "")
 
 
