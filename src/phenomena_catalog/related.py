@@ -6,8 +6,9 @@ its keywords (each whole keyword is one term, and its words count too), its dige
 word pairs and its topics, with field weights (a title word counts more than a digest word)::
 
     >>> from phenomena_catalog.related import terms_of
-    >>> sorted(terms_of("Deep Double Descent", ["Double Descent"], "Bigger models hurt.", ["dd"]))[:4]
-    ['bigger', 'deep', 'deep double', 'descent']
+    >>> counts = terms_of("Deep Double Descent", ["Double Descent"], "Bigger models hurt.", ["dd"])
+    >>> counts["double descent"], counts["k:double descent"], counts["bigger model"], counts["t:dd"]
+    (2, 3, 1, 1)
 
 Scaling: no pair of papers is compared unless they share a term, found through an inverted index,
 and the work per paper is bounded whatever the catalog's size: a paper looks for similar papers
@@ -18,17 +19,16 @@ those terms, which the heaviest terms dominate (on the bundled catalog 86% of th
 
 from __future__ import annotations
 
-import heapq
-import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
-from phenomena_catalog.catalog import paper_order
+from phenomena_catalog.catalog import Catalog, paper_order
 from phenomena_catalog.models import Paper
 
 SIMILAR_LIMIT = 6
@@ -40,23 +40,27 @@ QUERY_TERMS = 24
 POSTING_CAP = 40
 """Papers per term that a query reaches: a term's heaviest holders (see ``similar_papers``)."""
 
-TITLE_WEIGHT = 2.0
-KEYWORD_WEIGHT = 3.0
-KEYWORD_WORD_WEIGHT = 1.0
-DIGEST_WEIGHT = 1.0
-TOPIC_WEIGHT = 1.0
+TITLE_WEIGHT = 2
+KEYWORD_WEIGHT = 3
+KEYWORD_WORD_WEIGHT = 1
+DIGEST_WEIGHT = 1
+TOPIC_WEIGHT = 1
 
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _URL = re.compile(r"\]\([^)]*\)|https?://\S+")
-STOPWORDS = frozenset("""
-a about above after again against all also am an and any are as at be because been before being
-below between both but by can could did do does doing down during each few for from further had has
-have having he her here hers him his how i if in into is it its itself just me more most my no nor
-not now of off on once only or other our ours out over own same she should so some such than that
-the their theirs them then there these they this those through to too under until up very was we
-were what when where which while who whom why will with would you your yours via using use used
-based show shows shown paper work study new towards toward approach method methods result results
-""".split())
+STOPWORDS = frozenset([
+    "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as",
+    "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could",
+    "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has",
+    "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it",
+    "its", "itself", "just", "me", "more", "most", "my", "no", "nor", "not", "now", "of", "off", "on", "once",
+    "only", "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "such",
+    "than", "that", "the", "their", "theirs", "them", "then", "there", "these", "they", "this", "those",
+    "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where",
+    "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "via", "using",
+    "use", "used", "based", "show", "shows", "shown", "paper", "work", "study", "new", "towards", "toward",
+    "approach", "method", "methods", "result", "results",
+])
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,7 @@ def terms_of(title: str, keywords: Iterable[str], digest: str | None, topics: It
     title_words = _words(title)
     for term in title_words:
         counts[term] += TITLE_WEIGHT
-    for a, b in zip(title_words, title_words[1:]):
+    for a, b in pairwise(title_words):
         counts[a + " " + b] += TITLE_WEIGHT
     for keyword in keywords:
         words = _words(keyword)
@@ -109,7 +113,7 @@ def terms_of(title: str, keywords: Iterable[str], digest: str | None, topics: It
     if digest:
         words = _words(digest)
         counts.update(words)  # DIGEST_WEIGHT is 1
-        counts.update([a + " " + b for a, b in zip(words, words[1:])])
+        counts.update([a + " " + b for a, b in pairwise(words)])
     for topic in topics:
         counts["t:" + topic] += TOPIC_WEIGHT
     return counts
@@ -175,7 +179,7 @@ def similar_papers(matrix: TermMatrix, ids: Sequence[str], limit: int, query_ter
     candidate pairs a paper, whatever the catalog's size. Scores are summed by a sparse matrix
     product, ``chunk`` papers at a time.
     """
-    import scipy.sparse  # imported here: only this stage needs it, and it takes a tenth of a second
+    import scipy.sparse  # type: ignore[import-untyped]  # imported here: only this stage needs it, and it takes a tenth of a second
 
     n = len(ids)
     id_rank = np.empty(n, dtype=np.int64)
@@ -245,3 +249,8 @@ def related_papers(papers: Sequence[Paper], keywords_of: Callable[[Paper], Itera
         related[paper.id] = RelatedPapers(tuple(ordered[j] for j in alike),
                                           tuple(ordered[j] for j in by_authors[i]))
     return related
+
+
+def related_in_catalog(catalog: Catalog) -> dict[str, RelatedPapers]:
+    """Each paper's related papers in an indexed catalog, keywords compared in their canonical spelling."""
+    return related_papers(catalog.papers, lambda p: [k.name for k in catalog.paper_terms[p.id].keywords])
