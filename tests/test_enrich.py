@@ -255,6 +255,13 @@ def test_nothing_to_do(write_catalog, apis, run_cli):
     assert apis.arxiv_urls == apis.openalex_urls == []
 
 
+def test_only_kinds_the_sources_know_are_looked_up(write_catalog, apis, run_cli):
+    write_catalog({"weng2019overfitted": "title: Are Deep Neural Networks Dramatically Overfitted?\n"
+                   "kind: blog-post\nyear: 2019\ntopics: [deep-learning]\nadded: 2026-11-23\n"}, topics=TOPICS)
+    assert run_cli("enrich", "--force") == (0, "enriched 0 of 0 records looked up (0 fields).\n", "")
+    assert apis.arxiv_urls == apis.openalex_urls == []
+
+
 def test_a_value_another_record_has_is_refused(write_catalog, apis, run_cli):
     papers = write_catalog({"lecun2015deep": LECUN,
                             "lecun2015nature": LECUN.replace("year: 2015", 'year: 2015\ndoi: "10.1038/nature14539"')
@@ -291,6 +298,25 @@ def test_openalex_throttling_suggests_a_key(catalog, apis, run_cli):
     assert (code, out) == (1, "")
     assert err == ("the OpenAlex API answered HTTP 429 (Too Many Requests); OpenAlex is busy; wait and try "
                    "again, or set OPENALEX_API_KEY to a free key for a larger daily budget; nothing was written\n")
+
+
+def test_openalex_running_out_of_budget_half_way_keeps_what_was_found(catalog, apis, run_cli, monkeypatch):
+    answered = apis.openalex
+
+    def budget_of_two(url: str, timeout: float) -> bytes:
+        if len(apis.openalex_urls) == 2:
+            apis.openalex_urls.append(url)
+            raise urllib.error.HTTPError(url, 429, "Too Many Requests", {}, None)  # type: ignore[arg-type]
+        return answered(url, timeout)
+
+    monkeypatch.setattr(enrich, "OPENALEX_TRANSPORT", budget_of_two)
+    code, out, err = run_cli("enrich")
+    assert code == 0
+    assert err == ("OpenAlex stopped answering after 2 requests (the OpenAlex API answered HTTP 429 (Too Many "
+                   "Requests); OpenAlex is busy; wait and try again, or set OPENALEX_API_KEY to a free key for a "
+                   "larger daily budget); the records not asked yet keep their gaps until the next run\n")
+    # The DOI batch and the first title search were answered; arXiv's answers are all used.
+    assert out.endswith("enriched 3 of 4 records looked up (10 fields).\n")
 
 
 def test_openalex_error_answers_are_one_line():

@@ -33,8 +33,10 @@ from phenomena_catalog.importers.base import (
     file_stem,
     link_pairs,
     non_paper_reason,
+    non_paper_section,
     normalize_link,
     split_authors,
+    year_group,
 )
 
 NAME = "awesome"
@@ -42,11 +44,13 @@ DESCRIPTION = "awesome-deep-phenomena style: '- Title. [[paper]](url)' with auth
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _SUMMARY = re.compile(r"^\s*<summary>\s*(.*?)\s*</summary>\s*$", re.IGNORECASE)
-_YEAR_GROUP = re.compile(r"^(.*?)\s*:\s*((?:19|20)\d\d)$")
 _BULLET = re.compile(r"^(\s*)[-*+]\s?(.*)$")
 # [[paper]](url), [[paper](url)] and a link whose closing parenthesis was lost at the line's end.
 _LINK = re.compile(r"\[\[\s*(\w[\w ]*?)\s*\]\]\(\s*([^)\s]+)\s*(?:\)|$)|\[\[\s*(\w[\w ]*?)\s*\]\(\s*([^)\s]+)\s*\)\]?")
-_KEYWORDS = re.compile(r"^key\s*wor[dk]s?\s*:\s*(.*)$", re.IGNORECASE)
+# "Key Word:", and the list's own typos "Key Work:" and "Key Wrod:".
+_KEYWORDS = re.compile(r"^key\s*w(?:or|ro)[dk]s?\s*:\s*(.*)$", re.IGNORECASE)
+_AUTHOR_LIST = re.compile(r"</?details>|<summary>\s*author list\s*</summary>", re.IGNORECASE)
+_THESIS = re.compile(r"^(?:ph\.?d\.?|master'?s?|doctoral)?\s*thesis$", re.IGNORECASE)
 _DIGEST = re.compile(r"^(?:<details>\s*<summary>\s*digest\s*</summary>|digest\b:?)\s*(.*)$", re.IGNORECASE)
 _VENUE = re.compile(r"\*([^*]+)\*\s*$")
 _ANCHOR_ONLY = re.compile(r"^\[[^\]]*\]\(#[^)]*\)\s*$")
@@ -101,10 +105,15 @@ def parse(text: str, path: str) -> ParsedList:
         if section:
             finish()
             level, title = section[0], _plain(section[1])
-            year_group = _YEAR_GROUP.match(title)
-            if year_group:
-                # "### Topic: 2024" (or a <summary>) groups a topic's papers by year.
-                title, section_year = year_group.group(1), int(year_group.group(2))
+            grouped = year_group(title)
+            if grouped is not None:
+                # "### Topic: 2024" (or a <summary>, or "Topic: 2019 and Before") groups a topic's
+                # papers by year: a year group is never a topic of its own.
+                section_year = grouped[1]
+                if grouped[0] is None:
+                    stack.close(level)
+                    continue
+                title = grouped[0]
                 if stack.innermost is not None and stack.innermost.casefold() == title.casefold():
                     continue
             else:
@@ -173,6 +182,11 @@ def _plain(title: str) -> str:
 def _finish(draft: _Draft, path: str, result: ParsedList) -> None:
     """Turn a draft into an entry, or a skip note saying why it cannot be one."""
     text = draft.title_text
+    section = non_paper_section(draft.sections)
+    if section:
+        result.skipped.append(Skipped(path, draft.line, clean_text(text)[:80],
+                                      f"in '{section}', a section that lists no papers"))
+        return
     links: list[tuple[str, str]] = []
     arxiv = doi = None
     first = _LINK.search(text)
@@ -199,12 +213,16 @@ def _finish(draft: _Draft, path: str, result: ParsedList) -> None:
         return
     authors: tuple[str, ...] = ()
     venue = None
+    kind = "paper"
     if draft.authors_text:
-        authors_text = draft.authors_text
+        # A long author list is folded: "<details><summary>Author List</summary> A, B, ...".
+        authors_text = _AUTHOR_LIST.sub("", draft.authors_text)
         found = _VENUE.search(authors_text)
         if found:
             venue = clean_text(found.group(1)).rstrip(".") or None
             authors_text = authors_text[: found.start()]
+        if venue and _THESIS.match(venue):
+            kind, venue = "thesis", None  # "*PhD Thesis*" names what it is, not where it appeared
         authors = split_authors(authors_text)
     year, month = combine_year(arxiv, draft.section_year, venue_year(venue))
     digest = clean_text(" ".join(draft.digest + draft.extra)) or None
@@ -212,5 +230,5 @@ def _finish(draft: _Draft, path: str, result: ParsedList) -> None:
         title=title, source="", path=path, line=draft.line, sections=draft.sections, authors=authors,
         year=year, month=month, venue=venue, links=link_pairs(links), arxiv=arxiv, doi=doi,
         keywords=tuple(dict.fromkeys(clean_text(k).rstrip(".") for k in draft.keywords if k.strip())),
-        digest=digest,
+        digest=digest, kind=kind,
     ))
