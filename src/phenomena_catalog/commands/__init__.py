@@ -45,7 +45,7 @@ REGISTRY = (
     Command("import", "import_",
             "import paper lists (awesome lists, Markdown, DokuWiki, BibTeX) into records"),
     Command("export", "export",
-            "write the catalog as an awesome-list README, BibTeX or JSON"),
+            "write the catalog as an awesome-list README, BibTeX, JSON or CSL-JSON"),
     Command("report", "report",
             "print how complete the records are (per field and source list) and the papers per topic"),
     Command("schema", "schema",
