@@ -29,7 +29,6 @@ from phenomena_catalog.validate import check_topics, unknown_topic_message
 from phenomena_catalog.write import write_all_atomically
 
 NAME = "import"
-HELP = "import paper lists (awesome lists, Markdown, DokuWiki, BibTeX) into records"
 DESCRIPTION = f"""\
 Read one or more paper lists and write one YAML record per paper into the papers folder. The same
 paper named twice (same arXiv id, DOI or title) becomes one record that notes every list it came

@@ -11,7 +11,6 @@ from phenomena_catalog.schema import schema_text
 from phenomena_catalog.write import write_atomically
 
 NAME = "schema"
-HELP = "write the JSON Schema of a record file, for editor completion and checks"
 DESCRIPTION = """\
 Print (or write to FILE) the JSON Schema of a paper record, generated from the record models:
 every field with its description, unknown fields rejected. Records written by 'add' and 'new'
