@@ -131,9 +131,9 @@ class _Topics:
         topic_id = self.by_name.get(slugify(keyword))
         if topic_id is None or topic_id in self.parents:
             return None
-        words = f"-{slugify(title)}-"
-        names = {slugify(keyword), topic_id, *(slugify(t.title) for t in self.topics if t.id == topic_id)}
-        return topic_id if any(f"-{name}-" in words for name in names) else None
+        words = _words(title)
+        names = {_words(keyword), _words(topic_id), *(_words(t.title) for t in self.topics if t.id == topic_id)}
+        return topic_id if any(name in words for name in names) else None
 
     def _note_unmapped(self, inner: tuple[str, ...], what: str) -> None:
         for depth in range(len(inner)):
@@ -152,6 +152,11 @@ class _Topics:
         self.by_name[slugify(heading)] = topic_id
         self.plan.new_topics.append(topic)
         return topic_id
+
+
+def _words(text: str) -> str:
+    """Lower-case words joined and framed by dashes, so one phrase is found inside another by ``in``."""
+    return "-" + "-".join(re.findall(r"[^\W_]+", text.casefold())) + "-"
 
 
 def _heading_key(heading: str) -> str:
