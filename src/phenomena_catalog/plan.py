@@ -132,7 +132,7 @@ class PaperPage(TemplateContext):
         """The curator's note as HTML."""
         return render_markdown(self.paper.note) if self.paper.note else None
 
-    @property
+    @cached_property
     def summary(self) -> str:
         """The page's meta description."""
         return summary(self.digest.striptags()) if self.digest else f"{self.paper.title} ({self.paper.year})"
