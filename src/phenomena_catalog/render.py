@@ -9,7 +9,6 @@ reused by every list that shows it, since a paper appears on ten or more pages.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -19,16 +18,18 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from phenomena_catalog import urls
+from phenomena_catalog import listing, urls
 from phenomena_catalog.catalog import TERM_KINDS, Catalog, PaperTerms, Term, group_by_year
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.exporters import topic_papers
 from phenomena_catalog.exporters.bibtex import bibtex_entry
 from phenomena_catalog.exporters.json import catalog_json
+from phenomena_catalog.list_filters import list_filters
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import Paper
 from phenomena_catalog.repository import RECORDS_FOLDER, edit_url, suggest_url
+from phenomena_catalog.search_index import build_search_index
 
 KIND_LABELS = {
     "topics": ("Topic", "Topics"),
@@ -113,6 +114,8 @@ class SiteRenderer:
             urls=urls,
             paper_url=urls.paper_url,
             kind_index_url=urls.kind_index_url,
+            authors_line=listing.authors_line,
+            venue_line=listing.venue_line,
             site_description=(description := render_markdown(config.description)),
             suggest_url=suggest_url(config.repository, config.branch),
             site_summary=_summary(description.striptags()),
@@ -174,9 +177,12 @@ class SiteRenderer:
         yield Page(urls.SEARCH, "search.html", {
             "topics": catalog.topics,
             "years": catalog.terms["years"],
+            "venues": catalog.terms["venues"],
             "paper_count": len(catalog.papers),
         })
-        yield Page(urls.SEARCH_INDEX, None, produce=self._search_index, cost=0.04 * len(catalog.papers))
+        # Built here, before rendering forks workers, so the index is computed once.
+        for path, text in build_search_index(catalog).files:
+            yield Page(path, None, produce=functools.partial(str, text), cost=0.02)
         for kind in TERM_KINDS:
             terms = catalog.terms[kind]
             yield Page(urls.kind_index_url(kind), "terms.html", {
@@ -225,7 +231,8 @@ class SiteRenderer:
         for number, page_url in enumerate(page_urls, start=1):
             chunk = papers[(number - 1) * size : number * size]
             pager = Pager(number, tuple(page_urls)) if count > 1 else None
-            yield Page(page_url, template, dict(context, groups=group_by_year(chunk), pager=pager),
+            yield Page(page_url, template, dict(context, groups=group_by_year(chunk), pager=pager,
+                                                filters=list_filters(chunk, self.catalog)),
                        cost=0.8 + cost_per_paper * len(chunk), lists_papers=True)
 
     def _bibtex(self, paper: Paper) -> str:
@@ -237,9 +244,6 @@ class SiteRenderer:
 
     def _topic_bibtex(self, topic_id: str) -> str:
         return "\n".join(self._bibtex(paper) for paper in topic_papers(self.catalog, topic_id))
-
-    def _search_index(self) -> str:
-        return search_index_script(self.catalog)
 
     def _catalog_json(self) -> str:
         topics = [entry.topic for entry in self.catalog.topics]
@@ -286,30 +290,6 @@ def sitemap_xml(base_url: str, page_urls: Sequence[str]) -> str:
     entries = "".join(f"  <url><loc>{escape(base + url)}</loc></url>\n" for url in page_urls)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + entries + "</urlset>\n")
-
-
-def search_index_script(catalog: Catalog) -> str:
-    """The data the search page filters, as a script (a plain JSON file cannot load from disk).
-
-    One row per paper, fields in ``SEARCH_FIELDS`` order; topics as indexes into ``topics``.
-    """
-    topic_index = {entry.id: i for i, entry in enumerate(catalog.topics)}
-    data = {
-        "fields": SEARCH_FIELDS,
-        "topics": [[entry.id, entry.name] for entry in catalog.topics],
-        "papers": [
-            [paper.id, paper.title, paper.authors, paper.year, paper.venue or "",
-             [topic_index[t] for t in paper.topics],
-             [k.name for k in catalog.paper_terms[paper.id].keywords]]
-            for paper in catalog.papers
-        ],
-    }
-    # "</" never appears inside a <script> data block, whatever a title says.
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    return f"window.CATALOG_SEARCH_INDEX = {text};\n"
-
-
-SEARCH_FIELDS = ["id", "title", "authors", "year", "venue", "topics", "keywords"]
 
 
 def _summary(text: str, limit: int = 160) -> str:

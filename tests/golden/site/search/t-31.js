@@ -1,0 +1,1 @@
+CatalogSearch.add("t","1",{"1":"1L"});

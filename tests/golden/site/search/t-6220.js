@@ -1,0 +1,1 @@
+CatalogSearch.add("t","b ",{"b everywhere":"1X","b lottery":"1X"});

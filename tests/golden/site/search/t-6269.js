@@ -1,0 +1,1 @@
+CatalogSearch.add("t","bi",{"bigger":"2g","bigger model":"2X"});

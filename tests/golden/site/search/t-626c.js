@@ -1,0 +1,1 @@
+CatalogSearch.add("t","bl",{"black":"4h","black box":"4X"});

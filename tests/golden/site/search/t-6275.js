@@ -1,0 +1,1 @@
+CatalogSearch.add("t","bu",{"burda":"0c"});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","fr",{"frankle":"3j"});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","go",{"good":"1L","good link":"1O"});

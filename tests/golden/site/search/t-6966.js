@@ -1,0 +1,1 @@
+CatalogSearch.add("t","if",{"if":"3J","if you":"3O"});

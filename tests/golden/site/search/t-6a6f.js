@@ -1,0 +1,1 @@
+CatalogSearch.add("t","jo",{"jonathan":"3j"});

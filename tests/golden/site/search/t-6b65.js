@@ -1,0 +1,1 @@
+CatalogSearch.add("t","ke",{"keep":"3J","keep same":"3O"});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","la",{"label":"5b"});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","ma",{"matter":"3J","matter rest":"3O"});

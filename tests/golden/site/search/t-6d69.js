@@ -1,0 +1,1 @@
+CatalogSearch.add("t","mi",{"michael":"3j","misra":"0c"});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","na",{"naftali":"4h","nakkiran":"2a"});

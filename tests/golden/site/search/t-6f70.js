@@ -1,0 +1,1 @@
+CatalogSearch.add("t","op",{"opening":"4h","opening black":"4X"});

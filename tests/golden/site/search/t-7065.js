@@ -1,0 +1,1 @@
+CatalogSearch.add("t","pe",{"perfect":"0J","perfect generalization":"0O"});

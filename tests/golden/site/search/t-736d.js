@@ -1,0 +1,1 @@
+CatalogSearch.add("t","sm",{"small":"0n","small algorithmic":"0Y"});

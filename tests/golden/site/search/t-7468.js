@@ -1,0 +1,1 @@
+CatalogSearch.add("t","th",{"they":"0J","they have":"0O"});

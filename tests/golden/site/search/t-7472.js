@@ -1,0 +1,1 @@
+CatalogSearch.add("t","tr",{"trainable":"3h","trainable neural":"3X","trained":"0J","trained small":"0O","training":"0E3J","training data":"0O","training if":"3O","training only":"3O","tristan":"2a"});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","un",{"understanding":"5k","understanding deep":"5X"});

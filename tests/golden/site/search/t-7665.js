@@ -1,0 +1,1 @@
+CatalogSearch.add("t","ve",{"vedant":"0c"});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","vi",{"via":"4h","via information":"4X","vinyal":"5c"});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","x ",{"x onerror":"1O","x script":"1O"});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","ya",{"yamini":"2a","yang":"2a"});

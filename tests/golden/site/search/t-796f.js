@@ -1,0 +1,1 @@
+CatalogSearch.add("t","yo",{"you":"3J","you keep":"3O"});
