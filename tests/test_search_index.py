@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from phenomena_catalog import search_index, urls
-from phenomena_catalog.catalog import Catalog, read_catalog
+from phenomena_catalog.catalog import Catalog
+from phenomena_catalog.pipeline import read_catalog
 from phenomena_catalog.search_index import build_search_index, encode_number, tokenize
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "catalog" / "papers"
@@ -61,4 +62,4 @@ def test_the_index_is_deterministic_and_keeps_markup_out_of_scripts(catalog: Cat
     assert chen == ["papers/chen2021sparse.html", 'Sparse networks <b>everywhere</b> & the "lottery"',
                     "Lénaïc Chizat, Tianlong Chen", "NeurIPS 2021",
                     [["Lottery ticket hypothesis", "topics/lottery-ticket-hypothesis.html"],
-                     ["Generalization", "topics/generalization.html"]]]
+                     ["Generalization", "topics/generalization.html"]], ""]

@@ -1,7 +1,7 @@
 """What a paper list can be narrowed by: the choices its filter bar offers, computed at build time.
 
 Every list page (a topic, an author, a year, a venue, a keyword, all papers) renders its papers in
-full, each entry carrying ``data-*`` facts (year, venue, topics, has code); ``assets/filters.js``
+full, each entry carrying ``data-*`` facts (year, venue, topics, kind, has code); ``assets/filters.js``
 hides and reorders entries from the choices made here. Without JavaScript the full list shows.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from phenomena_catalog.catalog import Catalog
-from phenomena_catalog.models import Paper
+from phenomena_catalog.models import KIND_NAMES, KINDS, Paper
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class ListFilters:
     """Oldest first (the "from" menu; "to" shows them newest first)."""
     venues: tuple[Choice, ...]
     topics: tuple[Choice, ...]
+    kinds: tuple[Choice, ...]
+    """Offered only when the list holds more than papers (books, talks...)."""
     with_code: int
 
     @property
@@ -44,6 +46,7 @@ class ListFilters:
 def list_filters(papers: Sequence[Paper], catalog: Catalog) -> ListFilters:
     """The choices for filtering ``papers``: only values that occur in the list, with their counts."""
     years = Counter(paper.year for paper in papers)
+    kinds: Counter[str] = Counter(paper.kind for paper in papers)
     venues: Counter[tuple[str, str, str]] = Counter()
     topics: Counter[tuple[int, str, str]] = Counter()
     order = {entry.id: i for i, entry in enumerate(catalog.topics)}
@@ -58,5 +61,7 @@ def list_filters(papers: Sequence[Paper], catalog: Catalog) -> ListFilters:
         years=tuple(Choice(str(year), str(year), years[year]) for year in sorted(years)),
         venues=tuple(Choice(slug, name, count) for (_, slug, name), count in sorted(venues.items())),
         topics=tuple(Choice(topic_id, name, count) for (_, topic_id, name), count in sorted(topics.items())),
+        kinds=tuple(Choice(kind, KIND_NAMES[kind], kinds[kind]) for kind in KINDS if kinds[kind])
+        if len(kinds) > 1 else (),
         with_code=sum(1 for paper in papers if paper.links.code),
     )

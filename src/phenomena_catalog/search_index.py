@@ -16,7 +16,8 @@ Files (all under ``search/``, named by ``urls``):
 - ``f-<n>.js``: facet values (venue, topics, has code, kind) of ``FACET_CHUNK`` papers, to count
   and filter the matches.
 - ``d-<n>.js``: what a result shows for ``DOC_CHUNK`` papers: address, title, authors line,
-  venue line and topics, all computed here (``listing``), so script draws, never decides.
+  venue line, topics and kind badge, all computed here by ``presentation``'s rules, so script
+  draws, never decides.
 
 Scores are BM25 per field, summed with field boosts (a word in the title and keywords outweighs one
 in the digest; matching in several fields adds up), plus title word pairs ("double descent") as
@@ -36,9 +37,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from phenomena_catalog import listing, urls
+from phenomena_catalog import presentation, urls
 from phenomena_catalog.catalog import Catalog
-from phenomena_catalog.models import Paper
+from phenomena_catalog.models import KIND_NAMES, KINDS, Paper
 
 SHARD_BYTES = 48_000
 """A term shard longer than this is split by one more character (at most ``MAX_KEY`` long)."""
@@ -129,6 +130,8 @@ class SearchIndex:
     """Every file of the search index, as (site path, script text), in a fixed order."""
 
     files: tuple[tuple[str, str], ...]
+    kinds: tuple[str, ...]
+    """The kinds of record the facet offers (none when every record is a paper)."""
 
 
 def build_search_index(catalog: Catalog) -> SearchIndex:
@@ -159,7 +162,7 @@ def build_search_index(catalog: Catalog) -> SearchIndex:
         chunk = []
         for paper in papers[start : start + FACET_CHUNK]:
             terms = catalog.paper_terms[paper.id]
-            flags = (1 if paper.links.code else 0) | (kinds.index(_kind(paper)) << 1 if kinds else 0)
+            flags = (1 if paper.links.code else 0) | (kinds.index(paper.kind) << 1 if kinds else 0)
             values = [flags, venue_number[terms.venue.slug] + 1 if terms.venue else 0, len(terms.topics)]
             values += [topic_number[t.id] for t in terms.topics]
             chunk.append("".join(encode_number(v) for v in values))
@@ -190,7 +193,7 @@ def build_search_index(catalog: Catalog) -> SearchIndex:
         "stopWords": sorted(STOP_WORDS),
     }
     files.insert(0, (urls.SEARCH_MANIFEST, _script("m", "", manifest)))
-    return SearchIndex(tuple(files))
+    return SearchIndex(tuple(files), tuple(kinds))
 
 
 def _term_scores(catalog: Catalog) -> dict[str, list[tuple[int, float]]]:
@@ -267,18 +270,15 @@ def _shard(encoded: dict[str, str]) -> dict[str, dict[str, str]]:
 
 def _result_row(paper: Paper, catalog: Catalog) -> list[object]:
     terms = catalog.paper_terms[paper.id]
-    return [urls.paper_url(paper.id), paper.title, listing.authors_line(paper), listing.venue_line(paper),
-            [[entry.name, entry.url] for entry in terms.topics]]
-
-
-def _kind(paper: Paper) -> str:
-    return str(getattr(paper, "kind", None) or "")
+    return [urls.paper_url(paper.id), paper.title, presentation.byline(paper.authors),
+            presentation.venue_year(paper.venue, paper.year), [[entry.name, entry.url] for entry in terms.topics],
+            KIND_NAMES[paper.kind] if paper.kind != "paper" else ""]
 
 
 def _kinds(papers: Sequence[Paper]) -> list[str]:
-    """The kinds papers declare, sorted; empty when the record format has no ``kind``."""
-    found = sorted({_kind(paper) for paper in papers})
-    return found if found != [""] else []
+    """The kinds of record the catalog has, in the site's order; empty when all are papers."""
+    found = {paper.kind for paper in papers}
+    return [kind for kind in KINDS if kind in found] if len(found) > 1 else []
 
 
 def _script(kind: str, key: object, data: object) -> str:

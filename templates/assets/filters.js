@@ -1,5 +1,5 @@
 // Filter and sort a list page's papers in place. The page lists every paper without JavaScript;
-// each entry carries data-year, data-venue, data-topics and data-code written at build time, and
+// each entry carries data-year, data-venue, data-topics, data-kind and data-code written at build time, and
 // the filter bar's choices and counts come from Python too. This script only hides, moves and
 // recounts entries, and keeps the choices in the address (?from=2021&code=1&sort=title).
 (function () {
@@ -12,7 +12,7 @@
     Array.prototype.forEach.call(section.querySelectorAll(".paper-item"), function (item, position) {
       items.push({
         node: item, section: section, position: position,
-        year: item.getAttribute("data-year"), venue: item.getAttribute("data-venue"),
+        year: item.getAttribute("data-year"), venue: item.getAttribute("data-venue"), kind: item.getAttribute("data-kind"),
         topics: (item.getAttribute("data-topics") || "").split(" "), code: item.getAttribute("data-code") === "1",
         title: item.querySelector(".paper-title").textContent,
       });
@@ -28,7 +28,7 @@
     firstSection.parentNode.insertBefore(end, sections[sections.length - 1].nextSibling);
   }
   var status = form.querySelector(".list-status");
-  var NAMES = ["from", "to", "venue", "topic", "code", "sort"];
+  var NAMES = ["from", "to", "venue", "topic", "kind", "code", "sort"];
 
   function control(name) { return form.elements.namedItem(name); }
   function state() {
@@ -44,6 +44,7 @@
     if (skip !== "year" && s.to && +item.year > +s.to) return false;
     if (skip !== "venue" && s.venue && item.venue !== s.venue) return false;
     if (skip !== "topic" && s.topic && item.topics.indexOf(s.topic) === -1) return false;
+    if (skip !== "kind" && s.kind && item.kind !== s.kind) return false;
     if (skip !== "code" && s.code && !item.code) return false;
     return true;
   }
@@ -56,7 +57,7 @@
   }
 
   function apply() {
-    var s = state(), shown = 0, years = {}, venues = {}, topics = {}, code = 0, perSection = new Map();
+    var s = state(), shown = 0, years = {}, venues = {}, topics = {}, kinds = {}, code = 0, perSection = new Map();
     items.forEach(function (item) {
       var visible = passes(item, s, null);
       item.node.hidden = !visible;
@@ -67,12 +68,14 @@
       if (passes(item, s, "year")) years[item.year] = (years[item.year] || 0) + 1;
       if (passes(item, s, "venue") && item.venue) venues[item.venue] = (venues[item.venue] || 0) + 1;
       if (passes(item, s, "topic")) item.topics.forEach(function (t) { topics[t] = (topics[t] || 0) + 1; });
+      if (passes(item, s, "kind")) kinds[item.kind] = (kinds[item.kind] || 0) + 1;
       if (passes(item, s, "code") && item.code) code++;
     });
     relabel("from", years);
     relabel("to", years);
     relabel("venue", venues);
     relabel("topic", topics);
+    relabel("kind", kinds);
     var codeLabel = control("code") && control("code").parentNode.querySelector("span");
     if (codeLabel) codeLabel.textContent = codeLabel.getAttribute("data-label") + " (" + code + ")";
 

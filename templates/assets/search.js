@@ -20,6 +20,7 @@
     venue: document.getElementById("facet-venue"),
     from: document.getElementById("facet-from"),
     to: document.getElementById("facet-to"),
+    kind: document.getElementById("facet-kind"),
     code: document.getElementById("facet-code"),
     sort: document.getElementById("search-sort"),
   };
@@ -241,9 +242,10 @@
     return {
       q: input.value, topic: controls.topic.value, venue: controls.venue.value, from: controls.from.value,
       to: controls.to.value, code: controls.code.checked, sort: controls.sort.value,
+      kind: controls.kind ? controls.kind.value : "",
     };
   }
-  var topicNumber = {}, venueNumber = {};
+  var topicNumber = {}, venueNumber = {}, kindNumber = {};
 
   // Does a paper pass every filter but `skip` (counts for a facet ignore that facet's own choice)?
   function passes(doc, state, skip) {
@@ -252,27 +254,32 @@
     if (skip !== "venue" && state.venue && f.venue !== venueNumber[state.venue]) return false;
     if (skip !== "year" && state.from && year < +state.from) return false;
     if (skip !== "year" && state.to && year > +state.to) return false;
+    if (skip !== "kind" && state.kind && f.kind !== kindNumber[state.kind]) return false;
     if (skip !== "code" && state.code && !f.code) return false;
     return true;
   }
 
   function showCounts(docs, state) {
-    var topics = {}, venues = {}, years = {}, code = 0;
+    var topics = {}, venues = {}, years = {}, kinds = {}, code = 0;
     docs.forEach(function (doc) {
       var f = facetOf(doc);
       if (passes(doc, state, "topic")) f.topics.forEach(function (t) { topics[t] = (topics[t] || 0) + 1; });
       if (passes(doc, state, "venue") && f.venue >= 0) venues[f.venue] = (venues[f.venue] || 0) + 1;
       if (passes(doc, state, "year")) years[yearOf[doc]] = (years[yearOf[doc]] || 0) + 1;
+      if (passes(doc, state, "kind")) kinds[f.kind] = (kinds[f.kind] || 0) + 1;
       if (passes(doc, state, "code") && f.code) code++;
     });
     label(controls.topic, function (value) { return topics[topicNumber[value]] || 0; });
     label(controls.venue, function (value) { return venues[venueNumber[value]] || 0; });
     label(controls.from, function (value) { return years[value] || 0; });
     label(controls.to, function (value) { return years[value] || 0; });
+    if (controls.kind) label(controls.kind, function (value) { return kinds[kindNumber[value]] || 0; });
     controls.code.parentNode.querySelector("span").textContent = "Has code (" + code + ")";
   }
   function clearCounts() {
-    [controls.topic, controls.venue, controls.from, controls.to].forEach(function (select) { label(select, null); });
+    [controls.topic, controls.venue, controls.from, controls.to, controls.kind].forEach(function (select) {
+      if (select) label(select, null);
+    });
     controls.code.parentNode.querySelector("span").textContent = "Has code";
   }
   function label(select, count) {
@@ -292,11 +299,15 @@
     return node;
   }
   function resultItem(row) {
-    // row: [address, title, authors line, venue line, [[topic name, topic address], ...]]
+    // row: [address, title, authors line, venue line, [[topic name, topic address], ...], kind badge]
     var item = element("li", "paper-item");
     var link = element("a", "paper-title", row[1]);
     link.href = root + row[0];
     item.appendChild(link);
+    if (row[5]) {
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(element("span", "badge badge-kind", row[5]));
+    }
     var meta = element("div", "paper-meta");
     if (row[2]) meta.appendChild(element("span", "authors", row[2]));
     meta.appendChild(element("span", "venue-year", row[3]));
@@ -331,7 +342,7 @@
   var current = 0, shown = 0, lastResults = [];
   function run() {
     var generation = ++current, state = readState(), words = queryWords(state.q);
-    var filtered = state.topic || state.venue || state.from || state.to || state.code;
+    var filtered = state.topic || state.venue || state.from || state.to || state.code || state.kind;
     if (!words.length && !filtered) {
       list.textContent = "";
       more.hidden = true;
@@ -371,7 +382,7 @@
   function toUrl(state) {
     var params = new URLSearchParams();
     if (state.q.trim()) params.set("q", state.q.trim());
-    ["topic", "venue", "from", "to", "sort"].forEach(function (name) { if (state[name]) params.set(name, state[name]); });
+    ["topic", "venue", "from", "to", "kind", "sort"].forEach(function (name) { if (state[name]) params.set(name, state[name]); });
     if (state.code) params.set("code", "1");
     var qs = params.toString();
     return qs ? "?" + qs : location.pathname.split("/").pop();
@@ -386,7 +397,9 @@
   function restore() {
     var params = new URLSearchParams(location.search);
     input.value = params.get("q") || "";
-    ["topic", "venue", "from", "to", "sort"].forEach(function (name) { controls[name].value = params.get(name) || ""; });
+    ["topic", "venue", "from", "to", "kind", "sort"].forEach(function (name) {
+      if (controls[name]) controls[name].value = params.get(name) || "";
+    });
     controls.code.checked = params.get("code") === "1";
   }
 
@@ -396,6 +409,7 @@
     manifest.stopWords.forEach(function (w) { stopWords[w] = true; });
     manifest.topics.forEach(function (t, i) { topicNumber[t[0]] = i; });
     manifest.venues.forEach(function (v, i) { venueNumber[v[0]] = i; });
+    manifest.kinds.forEach(function (k, i) { kindNumber[k] = i; });
     yearOf = new Int16Array(manifest.papers);
     manifest.years.forEach(function (entry, i) {
       var end = i + 1 < manifest.years.length ? manifest.years[i + 1][1] : manifest.papers;
@@ -408,7 +422,7 @@
       timer = setTimeout(function () { remember(!typedSince); typedSince = true; run(); }, 120);
     });
     Object.keys(controls).forEach(function (name) {
-      controls[name].addEventListener("change", function () { typedSince = false; remember(true); run(); });
+      if (controls[name]) controls[name].addEventListener("change", function () { typedSince = false; remember(true); run(); });
     });
     form.addEventListener("submit", function (event) { event.preventDefault(); typedSince = false; remember(true); run(); });
     more.addEventListener("click", function () { showResults(lastResults, shown, current); });

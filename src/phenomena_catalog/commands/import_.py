@@ -15,14 +15,15 @@ from pathlib import Path
 
 import yaml
 
-from phenomena_catalog.catalog import load_records
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.importers import FORMATS, read_list
 from phenomena_catalog.importers.base import ParsedList
 from phenomena_catalog.importers.merge import ImportPlan, plan_import
 from phenomena_catalog.importers.sections import SECTIONS_FILE, load_section_map
 from phenomena_catalog.models import KeywordEntry, PaperRecord, Topic
-from phenomena_catalog.records import TOPICS_FILE, dump_record, load_keywords, record_files
+from phenomena_catalog.pipeline import load_checked
+from phenomena_catalog.record_writer import dump_record
+from phenomena_catalog.records import TOPICS_FILE, load_keywords, record_files
 from phenomena_catalog.schema import modeline
 from phenomena_catalog.validate import check_topics, unknown_topic_message
 
@@ -87,6 +88,10 @@ def run(args: argparse.Namespace) -> int:
     plan = plan_import([p for _, _, p in parsed], existing, topics, keywords, section_map,
                        args.added or dt.date.today())
     _check_result(plan, topics, into)
+    if not any(outcome.action != "skipped" for outcome in plan.outcomes):
+        report = _report(plan, parsed, len(existing), into, True, time.perf_counter() - started)
+        raise UserError(report.rsplit("\n", 1)[0] + "\nNothing to import: every entry was skipped; "
+                        "nothing was written.")
     if not args.dry_run:
         _write(plan, into, paths, bootstrap)
     print(_report(plan, parsed, len(existing), into, args.dry_run, time.perf_counter() - started))
@@ -104,11 +109,11 @@ def _load_catalog(into: Path) -> tuple[dict[str, PaperRecord], dict[str, Path], 
         if problems:
             raise UserError(problems)
         return {}, {}, [], keywords, True
-    records, topics, keywords = load_records(into)
+    records = load_checked(into)
     by_id = {paper.id: PaperRecord.model_validate(paper.model_dump(exclude={"id", "path"}))
              for paper in records.papers}
     paths = {file.name[: -len(".yaml")]: file for file in files}
-    return by_id, paths, topics, keywords, False
+    return by_id, paths, records.topics, records.keywords, False
 
 
 def _check_result(plan: ImportPlan, topics: list[Topic], into: Path) -> None:
@@ -187,13 +192,17 @@ def _report(plan: ImportPlan, parsed: list[tuple[Path, str, ParsedList]], existi
         outcomes = [o for o in plan.outcomes if o.entry.path == shown]
         counts = {action: sum(o.action == action for o in outcomes)
                   for action in ("created", "merged", "unchanged", "skipped")}
-        read = len(result.entries)
+        read = result.read
+        # Every entry read is accounted for exactly once; anything else is a bug in the importer.
+        assert read == sum(counts.values()), (shown, read, counts)
         lines.append(f"{shown} ({format_name}, \"{result.name}\"): {read} entries read: "
                      f"{counts['created']} new records, {counts['merged']} merged, "
                      f"{counts['unchanged']} unchanged, {counts['skipped']} skipped")
         for outcome in outcomes:
             if outcome.action == "skipped":
                 lines.append(f"  skipped line {outcome.entry.line}: {outcome.reason}: {outcome.entry.title}")
+        for note in result.warnings:
+            lines.append(f"  corrected line {note.line}: {note.reason}: {note.text}")
     if plan.unmapped:
         lines.append("Headings not in the topics map:")
         lines += [f"  {heading}: {what}" for heading, what in sorted(plan.unmapped.items())]

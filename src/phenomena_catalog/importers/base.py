@@ -48,6 +48,10 @@ class ImportedEntry:
     doi: str | None = None
     keywords: tuple[str, ...] = ()
     digest: str | None = None
+    note: str | None = None
+    """A remark after the entry that is no summary ("Google Research", "Best paper at NeurIPS 2021")."""
+    kind: str = "paper"
+    """What the entry is (``models.Kind``): a blog post or a recorded talk is kept as a record too."""
 
     @property
     def where(self) -> str:
@@ -78,6 +82,13 @@ class ParsedList:
     skipped: list[Skipped] = field(default_factory=list)
     headings: list[tuple[str, ...]] = field(default_factory=list)
     """Every section path seen, in order, so a new catalog's taxonomy can be built from it."""
+    warnings: list[Skipped] = field(default_factory=list)
+    """Fields dropped or moved by the sanity checks (``sanity.check_entries``), each at its line."""
+
+    @property
+    def read(self) -> int:
+        """Entries read: every paper-like item, imported or skipped."""
+        return len(self.entries) + len(self.skipped)
 
 
 class SectionStack:
@@ -103,10 +114,22 @@ class SectionStack:
 
     def enter(self, level: int, title: str) -> tuple[str, ...]:
         """Open a heading, closing those at its level or deeper; returns the new path."""
-        while self._open and self._open[-1][0] >= level:
-            self._open.pop()
+        self.close(level)
         self._open.append((level, title))
         return self.path
+
+    def close(self, level: int) -> None:
+        """Close the open headings at ``level`` or deeper (a year heading ends them without a title).
+
+        A section that holds no papers (a table of contents, "Contributing") ends at the next
+        heading of any level: lists often nest their real sections under "## Table of Contents".
+        """
+        while self._open and self._open[-1][0] >= level:
+            self._open.pop()
+        for index, (_, title) in enumerate(self._open):
+            if non_paper_section((title,)):
+                del self._open[index:]
+                break
 
 
 def file_stem(path: str) -> str:
@@ -154,8 +177,38 @@ NON_PAPER_HOSTS = {
     "substack.com": "a blog post, not a paper",
     "lesswrong.com": "a blog post, not a paper",
     "alignmentforum.org": "a blog post, not a paper",
+    "github.com": "a code repository, not a paper",
+    "gitlab.com": "a code repository, not a paper",
+    "huggingface.co": "a model or data set page, not a paper",
 }
 """Hosts whose pages are not papers; entries linking only there are skipped with this reason."""
+
+
+RESOURCE_KINDS = {"a video, not a paper": ("talk", "video"), "a blog post, not a paper": ("blog-post", "blog")}
+"""Non-paper links that still make a record: the reason above -> (record kind, link field).
+Tweets are not kept."""
+_READING_LIST = re.compile(r"\b(?:reading list|list of|annotated list)\b", re.IGNORECASE)
+_DATED_URL = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/")
+
+
+def resource_kind(url: str, title: str) -> tuple[str, str] | None:
+    """(record kind, link field) for a blog post or talk worth a record; None for papers and tweets.
+
+        >>> resource_kind("https://www.youtube.com/watch?v=x", "A talk")
+        ('talk', 'video')
+        >>> resource_kind("https://www.neelnanda.io/favourite-papers", "An Annotated List of Papers")
+        ('reading-list', 'blog')
+    """
+    found = RESOURCE_KINDS.get(non_paper_reason(url) or "")
+    if found and found[0] == "blog-post" and _READING_LIST.search(title):
+        return "reading-list", found[1]
+    return found
+
+
+def url_date(url: str) -> tuple[int | None, int | None]:
+    """The (year, month) a blog's URL carries (``/2019/03/14/post.html``), if any."""
+    match = _DATED_URL.search(url)
+    return (int(match.group(1)), int(match.group(2))) if match else (None, None)
 
 
 class NormalizedLink(NamedTuple):
@@ -286,6 +339,56 @@ def venue_from_tag(tag: str) -> tuple[str | None, int | None]:
     if match["rest"].strip(" ."):
         return None, year
     return f"{_VENUE_NAMES[name]} {year}", year
+
+
+_NON_PAPER_SECTION = re.compile(
+    r"^(?:table of contents|contents|toc|index|contribut\w*|how to contribute\??|related (?:resources?|repos?|"
+    r"repositories|lists?|awesome lists?|projects?)|other (?:awesome )?lists?|licen[cs]e|citation|cite|"
+    r"how to cite|citing|acknowledge?ments?|star history|stargazers|updates?|news|changelog|contact|"
+    r"maintainers?|contributors?|about|introduction|keywords? convention|icon description|"
+    r"agent-assisted updates|sponsors?|(?:useful |other |additional |more )?resources|list of researchers|"
+    r"researchers|people)\W*$",
+    re.IGNORECASE,
+)
+
+
+def non_paper_section(sections: tuple[str, ...]) -> str | None:
+    """The heading above an item that names a section of a list holding no papers, if any.
+
+        >>> non_paper_section(("Related Resources",)), non_paper_section(("Grokking", "Theory"))
+        ('Related Resources', None)
+
+    Contributing notes, tables of contents, licences, related lists and badges are part of most
+    awesome lists; they are never topics and their links are never papers.
+    """
+    for title in sections:
+        if _NON_PAPER_SECTION.match(clean_text(title)):
+            return title
+    return None
+
+
+_YEAR_GROUP = re.compile(
+    r"^(?:(?P<topic>.*?)\s*[:：\-–]\s*)?(?:(?:19|20)\d\d\s*(?:-|–|to)\s*)?(?P<year>(?:19|20)\d\d)"
+    r"(?P<before>\s*(?:and|&|or)\s*(?:before|earlier|older|prior))?(?:\s*(?:venues?|papers?))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def year_group(title: str) -> tuple[str | None, int | None] | None:
+    """A heading that groups papers by year: (its topic or None, the year or None); None if it is a topic.
+
+        >>> year_group("Grokking: 2022"), year_group("2023"), year_group("Survey: 2019 and Before")
+        (('Grokking', 2022), (None, 2023), ('Survey', None))
+        >>> year_group("2022 Venues"), year_group("Scaling Laws") is None
+        ((None, 2022), True)
+
+    "2019 and Before" names no one year: its papers take theirs from an arXiv id or venue.
+    """
+    match = _YEAR_GROUP.match(clean_text(title))
+    if match is None:
+        return None
+    topic = match["topic"].strip() if match["topic"] and match["topic"].strip() else None
+    return topic, None if match["before"] else int(match["year"])
 
 
 def venue_in_text(text: str) -> tuple[str | None, int | None]:
