@@ -193,16 +193,33 @@ def key_lines(data: LineDict) -> dict[str, int]:
     return lines
 
 
-def read_user_text(file: Path, shown: str) -> tuple[str | None, list[Problem]]:
-    """A user's file as text, or the reason it cannot be read, in words (never a traceback)."""
+def read_user_bytes(file: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
+    """A user's file as bytes, or the reason it cannot be read, in words (never a traceback)."""
     try:
-        return file.read_text(encoding="utf-8"), []
-    except UnicodeDecodeError:
-        return None, [Problem(shown, None, "", "the file is not UTF-8 text; save it as UTF-8")]
+        return file.read_bytes(), []
     except IsADirectoryError:
         return None, [Problem(shown, None, "", "this is a folder, not a file")]
     except OSError as err:
         return None, [Problem(shown, None, "", f"cannot read this file ({err.strerror or err})")]
+
+
+def decode_user_text(data: bytes, shown: str) -> tuple[str | None, list[Problem]]:
+    """A file's bytes as text with universal newlines (as ``open()`` reads it), or why not."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, [Problem(shown, None, "", "the file is not UTF-8 text; save it as UTF-8")]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, []
+
+
+def read_user_text(file: Path, shown: str) -> tuple[str | None, list[Problem]]:
+    """A user's file as text, or the reason it cannot be read, in words (never a traceback)."""
+    data, problems = read_user_bytes(file, shown)
+    if data is None:
+        return None, problems
+    return decode_user_text(data, shown)
 
 
 def read_yaml_file(file: Path, shown: str) -> tuple[Any, list[Problem]]:
