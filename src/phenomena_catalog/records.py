@@ -24,6 +24,7 @@ from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.executors import Executor, SerialExecutor
 from phenomena_catalog.model_errors import validation_problems
 from phenomena_catalog.models import ID_PATTERN, KeywordEntry, Paper, PaperRecord, Topic
+from phenomena_catalog.stray_files import stray_files
 from phenomena_catalog.urls import RESERVED_NAMES
 from phenomena_catalog.yaml_lines import (
     LineDict,
@@ -172,11 +173,8 @@ def require_folder(papers_dir: Path) -> None:
 
 
 def misnamed_files(papers_dir: Path) -> list[Problem]:
-    """Record-like files the loader would skip silently: a ``.yml`` is never read."""
-    return [
-        Problem(display_path(file), None, "", f"records must end in .yaml; rename it to {file.stem}.yaml")
-        for file in sorted(papers_dir.glob("*.yml"))
-    ]
+    """Files the loader would skip silently (``x.YAML``, ``x``, ``_x.yaml``, ``sub/x.yaml``...)."""
+    return stray_files(papers_dir)
 
 
 def _load_list(file: Path, model: type[BaseModel], what: str) -> tuple[list[Any], list[int], list[Problem]]:
