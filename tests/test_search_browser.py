@@ -92,8 +92,10 @@ def test_facets_count_and_narrow_the_results(browser_page, served_bundled: str) 
 
 def test_query_and_facets_survive_reload_and_back(browser_page, served_bundled: str) -> None:
     first = search(browser_page, served_bundled, "q=neural+collapse")
+    all_status = browser_page.locator("#search-status").inner_text()
     browser_page.select_option("#facet-from", "2022")
-    browser_page.wait_for_function("location.search.indexOf('from=2022') !== -1")
+    browser_page.wait_for_function(f"location.search.indexOf('from=2022') !== -1 && {SETTLED}"
+                                   f" && {STATUS} !== {all_status!r}")
     narrowed_status = browser_page.locator("#search-status").inner_text()
     browser_page.reload()
     browser_page.wait_for_function(f"{STATUS} === {narrowed_status!r}")
