@@ -46,7 +46,11 @@ prints a unified diff per record and writes nothing. Nothing is written either w
 cannot be reached.
 
 OpenAlex asks for a contact address (--mailto, or OPENALEX_MAILTO) and, beyond a small daily
-budget, a free API key (OPENALEX_API_KEY).
+budget, a free API key (OPENALEX_API_KEY). When OpenAlex stops answering half-way (out of
+budget), what was found is written and the rest waits for the next run.
+
+Exits 0 when the sources answered (values a record cannot take are listed on stderr and left
+out), 1 when a source cannot be reached or a chosen record is not valid.
 
 example:
   phenomena-catalog enrich --dry-run
