@@ -221,10 +221,40 @@ def test_files_in_templates_static_are_copied_to_the_site_root(write_catalog, ru
     (static / "index.html").write_text("<p>mine</p>")
     code, _, err = run_cli("build")
     assert code == 1
-    assert err == ("templates/static/index.html: this file would replace a page the build writes; "
+    assert err == ("templates/static/index.html: this file would replace a file the build generates; "
                    "rename or remove it\n1 problem found.\n")
     assert (tmp_path / "site" / "CNAME").is_file()  # the last good site is untouched
 
 
+def test_a_theme_asset_never_replaces_a_generated_file(write_catalog, run_cli, tmp_path: Path) -> None:
+    write_catalog({"power2022grokking": VALID_RECORD})
+    _templates_here(tmp_path)
+    assets = tmp_path / "templates" / "assets"
+    assets.mkdir(exist_ok=True)
+    (assets / "search-index.js").write_text("window.CATALOG_SEARCH_INDEX = [];\n")
+    code, _, err = run_cli("build")
+    assert code == 1
+    assert err == ("templates/assets/search-index.js: this file would replace a file the build generates; "
+                   "rename or remove it\n1 problem found.\n")
+    assert not (tmp_path / "site").exists()
+
+
 def test_built_pages_carry_no_live_reload_script(fixture_site: Path) -> None:
     assert not [p for p in fixture_site.rglob("*.html") if LIVE_PATH in p.read_text(encoding="utf-8")]
+
+
+def test_top_level_help_imports_no_command_module() -> None:
+    # Start-up time is what `--help` costs: it must not import pydantic, Jinja or any command.
+    script = ("import sys\nfrom phenomena_catalog.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n"
+              "    pass\nheavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'jinja2', 'yaml')\n"
+              "               or m.startswith('phenomena_catalog.commands.'))\nprint(heavy, file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stderr.strip() == "[]"
+
+
+def test_the_registry_names_every_command_module() -> None:
+    from phenomena_catalog.commands import REGISTRY
+
+    folder = Path(__file__).resolve().parents[1] / "src" / "phenomena_catalog" / "commands"
+    assert sorted(c.module for c in REGISTRY) == sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__")
+    assert [c.load().NAME for c in REGISTRY] == [c.name for c in REGISTRY]

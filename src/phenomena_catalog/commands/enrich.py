@@ -31,7 +31,6 @@ from phenomena_catalog.write import write_atomically
 from phenomena_catalog.yaml_lines import LineDict, key_lines, parse_yaml
 
 NAME = "enrich"
-HELP = "fill missing authors, month, venue, DOI and arXiv id from arXiv and OpenAlex"
 DESCRIPTION = """\
 Ask the arXiv API (papers with an arXiv id, 50 ids a request, one request every 3 seconds) and
 OpenAlex (by DOI, 50 a request; else by exact title for what arXiv did not fill; five requests a
