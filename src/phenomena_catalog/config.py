@@ -30,7 +30,8 @@ class SiteConfig(StrictModel):
     """The repository branch that holds the records."""
     base_url: HttpUrl | None = None
     """Where the site is published (e.g. https://org.github.io/catalog/). Pages link relatively
-    anyway; when set, pages name their canonical address and the site gets a sitemap.xml."""
+    anyway; when set, pages name their canonical address (and og:url), the site gets a sitemap.xml,
+    feeds use absolute links and ids, and the 404 page's links start here (else at the host's root)."""
     recent: int = Field(default=12, ge=0)
     """How many recently added papers the home page lists."""
     papers_per_page: int = Field(default=500, ge=10)
