@@ -23,7 +23,8 @@ from phenomena_catalog.commands.build import build_site
 from phenomena_catalog.config import SiteConfig
 
 STATUS = "document.getElementById('search-status').textContent"
-SETTLED = f"/^(\\d+ papers?|No papers match)\\.$/.test({STATUS})"
+SETTLED = (f"/^(\\d+ papers?|No papers match)\\.$/.test({STATUS})"
+           " && !document.getElementById('search-results').hasAttribute('aria-busy')")
 
 
 @pytest.fixture(scope="module")

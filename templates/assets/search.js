@@ -340,14 +340,21 @@
   }
 
   var current = 0, shown = 0, lastResults = [];
+  // The list is busy from a keystroke until the results of the latest query are drawn.
+  function busy(on) {
+    if (on) list.setAttribute("aria-busy", "true"); else list.removeAttribute("aria-busy");
+  }
   function run() {
     var generation = ++current, state = readState(), words = queryWords(state.q);
+    busy(true);
+    var done = function () { if (generation === current) busy(false); };
     var filtered = state.topic || state.venue || state.from || state.to || state.code || state.kind;
     if (!words.length && !filtered) {
       list.textContent = "";
       more.hidden = true;
       clearCounts();
       status.textContent = "Type to search " + manifest.papers + " papers.";
+      done();
       return Promise.resolve();
     }
     return matchQuery(words).then(function (scores) {
@@ -375,7 +382,7 @@
       });
     }).catch(function (error) {
       if (generation === current) status.textContent = "The search index could not be loaded (" + error.message + ").";
-    });
+    }).then(done);
   }
 
   // -- the address holds the query and the facets ---------------------------------------------------
@@ -418,6 +425,7 @@
     restore();
     var timer = null, typedSince = false;
     input.addEventListener("input", function () {
+      busy(true);
       clearTimeout(timer);
       timer = setTimeout(function () { remember(!typedSince); typedSince = true; run(); }, 120);
     });
