@@ -9,10 +9,11 @@ Files (all under ``search/``, named by ``urls``):
 
 - ``manifest.js``: paper count, the shard keys, the facet vocabularies (topics, venues, kinds), the
   first paper of each year (papers are numbered newest first, so a paper's number gives its year),
-  and the score scale.
-- ``t-<hex key>.js``: the terms that start with a key, each with its postings: a string of
-  (paper number delta, quantized score) pairs. Keys are two characters long, and longer wherever a
-  shard would exceed ``SHARD_BYTES``; a term lives in the shard of the longest key it starts with.
+  and the number of score levels.
+- ``t-<hex key>.js``: the terms that start with a key, each with its highest score and its
+  postings: a string of (paper number delta, score level) pairs. Keys are two characters long,
+  and longer wherever a shard would exceed ``SHARD_BYTES``; a term lives in the shard of the
+  longest key it starts with.
 - ``f-<n>.js``: facet values (venue, topics, has code, kind) of ``FACET_CHUNK`` papers, to count
   and filter the matches.
 - ``d-<n>.js``: what a result shows for ``DOC_CHUNK`` papers: address, title, authors line,
@@ -52,9 +53,16 @@ PAIR_BOOSTS = {"title": 4.0, "keywords": 2.0, "digest": 1.0}
 SOURCE_PRIOR = 0.15
 """A paper that several curated lists include scores this much more per extra list (the static
 popularity signal we have; scholarly engines use citations the same way)."""
-K1, B = 1.2, 0.75
+K1 = 1.2
+LENGTH_NORMS = {"title": 0.3, "authors": 0.3, "keywords": 0.5, "topics": 0.3, "venue": 0.3, "digest": 0.75}
+"""BM25's b per field: how much a longer field dilutes a match. Titles, names and tags are short
+and say what a paper is about whatever their length; digests are prose."""
 LEVELS = 63
-"""Scores are stored as one character: 1..63 on a logarithmic scale up to the highest score."""
+"""A score is stored as one character: 1..63, a share of the highest score of its term (which the
+term's entry carries), so papers matching the same word keep their order to within 1.6%."""
+
+Postings = tuple[float, str]
+"""A term's highest score, and its (paper number delta, score level) pairs as one string."""
 
 STOP_WORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "its", "of",
@@ -138,16 +146,14 @@ def build_search_index(catalog: Catalog) -> SearchIndex:
     """The search index of ``catalog`` (pure and deterministic)."""
     papers = catalog.papers
     scores = _term_scores(catalog)
-    top = max((s for postings in scores.values() for _, s in postings), default=1.0)
-    scale = math.log1p(top)
-    encoded: dict[str, str] = {}
+    encoded: dict[str, Postings] = {}
     for term, postings in scores.items():
+        top = max(score for _, score in postings)
         parts, last = [], 0
         for number, score in postings:
-            level = 1 + min(LEVELS - 1, round((LEVELS - 1) * math.log1p(score) / scale))
-            parts.append(encode_number(number - last) + DIGITS[level])
+            parts.append(encode_number(number - last) + DIGITS[max(1, round(LEVELS * score / top))])
             last = number
-        encoded[term] = "".join(parts)
+        encoded[term] = (round(top, 3), "".join(parts))
 
     shards = _shard(encoded)
     files: list[tuple[str, str]] = []
@@ -186,7 +192,6 @@ def build_search_index(catalog: Catalog) -> SearchIndex:
         "topics": [[entry.id, entry.name] for entry in catalog.topics],
         "venues": [[term.slug, term.name] for term in venues],
         "kinds": kinds,
-        "scale": round(scale, 6),
         "levels": LEVELS,
         "docChunk": DOC_CHUNK,
         "facetChunk": FACET_CHUNK,
@@ -233,8 +238,9 @@ def _term_scores(catalog: Catalog) -> dict[str, list[tuple[int, float]]]:
               for name, boost in FIELD_BOOSTS.items()]
     for number in range(total):
         summed: dict[str, float] = defaultdict(float)
-        for _name, boost, field_counts, field_lengths, average in fields:
-            norm = K1 * (1 - B + B * field_lengths[number] / average)
+        for name, boost, field_counts, field_lengths, average in fields:
+            b = LENGTH_NORMS[name]
+            norm = K1 * (1 - b + b * field_lengths[number] / average)
             for term, count in field_counts[number].items():
                 summed[term] += boost * count * (K1 + 1) / (count + norm)
         for pair, weight in pair_counts[number].items():
@@ -245,16 +251,16 @@ def _term_scores(catalog: Catalog) -> dict[str, list[tuple[int, float]]]:
     return dict(sorted(scores.items()))
 
 
-def _shard(encoded: dict[str, str]) -> dict[str, dict[str, str]]:
+def _shard(encoded: dict[str, Postings]) -> dict[str, dict[str, Postings]]:
     """Terms grouped by key: two characters, one more wherever a group is too large."""
-    shards: dict[str, dict[str, str]] = {}
+    shards: dict[str, dict[str, Postings]] = {}
 
-    def place(terms: dict[str, str], depth: int) -> None:
-        groups: dict[str, dict[str, str]] = defaultdict(dict)
+    def place(terms: dict[str, Postings], depth: int) -> None:
+        groups: dict[str, dict[str, Postings]] = defaultdict(dict)
         for term, postings in terms.items():
             groups[term[:depth]][term] = postings
         for key, group in groups.items():
-            size = sum(len(t) + len(p) + 6 for t, p in group.items())
+            size = sum(len(t) + len(p[1]) + 14 for t, p in group.items())
             longer = {t: p for t, p in group.items() if len(t) > depth}
             if size <= SHARD_BYTES or depth >= MAX_KEY or not longer:
                 shards[key] = group

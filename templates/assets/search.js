@@ -91,15 +91,16 @@
   var VALUE = {};
   for (var d = 0; d < DIGITS.length; d++) VALUE[DIGITS.charAt(d)] = d;
   var decoded = {};
-  function postings(term, text) {
+  function postings(term, entry) {
+    // entry: [the term's highest score, "(paper number delta, score level)..."]
     if (decoded[term]) return decoded[term];
-    var docs = [], scores = [], doc = 0, i = 0;
+    var top = entry[0], text = entry[1], docs = [], scores = [], doc = 0, i = 0;
     while (i < text.length) {
       var delta = 0, v;
       while ((v = VALUE[text.charAt(i++)]) >= 32) delta = delta * 32 + (v - 32);
       doc += delta * 32 + v;
       docs.push(doc);
-      scores.push(Math.expm1((VALUE[text.charAt(i++)] - 1) / (manifest.levels - 1) * manifest.scale));
+      scores.push(VALUE[text.charAt(i++)] / manifest.levels * top);
     }
     return (decoded[term] = { docs: docs, scores: scores });
   }

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","1",{"1":"1L"});
+CatalogSearch.add("t","1",{"1":[1.186,"1_"]});

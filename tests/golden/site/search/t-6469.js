@@ -1,1 +1,1 @@
-CatalogSearch.add("t","di",{"digest":"1L","digest script":"1O"});
+CatalogSearch.add("t","di",{"digest":[1.186,"1_"],"digest script":[1.54,"1_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","ev",{"everywhere":"1k","everywhere b":"1X"});
+CatalogSearch.add("t","ev",{"everywhere":[4.763,"1_"],"everywhere b":[2.607,"1_"]});

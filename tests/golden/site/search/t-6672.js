@@ -1,1 +1,1 @@
-CatalogSearch.add("t","fr",{"frankle":"3j"});
+CatalogSearch.add("t","fr",{"frankle":[4.17,"3_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","ga",{"gal":"2a"});
+CatalogSearch.add("t","ga",{"gal":[3.507,"2_"]});

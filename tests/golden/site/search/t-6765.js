@@ -1,1 +1,1 @@
-CatalogSearch.add("t","ge",{"generalization":"0X1F4d","generalization beyond":"0X","generalization long":"0O"});
+CatalogSearch.add("t","ge",{"generalization":[3.283,"0n1I4_"],"generalization beyond":[2.607,"0_"],"generalization long":[1.54,"0_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","ht",{"html":"1L","html img":"1O"});
+CatalogSearch.add("t","ht",{"html":[1.186,"1_"],"html img":[1.54,"1_"]});

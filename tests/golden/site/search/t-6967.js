@@ -1,1 +1,1 @@
-CatalogSearch.add("t","ig",{"igor":"0c"});
+CatalogSearch.add("t","ig",{"igor":[3.652,"0_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","il",{"ilya":"2a"});
+CatalogSearch.add("t","il",{"ilya":[3.507,"2_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","jo",{"jonathan":"3j"});
+CatalogSearch.add("t","jo",{"jonathan":[4.17,"3_"]});

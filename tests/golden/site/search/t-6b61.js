@@ -1,1 +1,1 @@
-CatalogSearch.add("t","ka",{"kaplun":"2a"});
+CatalogSearch.add("t","ka",{"kaplun":[3.507,"2_"]});

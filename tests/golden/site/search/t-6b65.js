@@ -1,1 +1,1 @@
-CatalogSearch.add("t","ke",{"keep":"3J","keep same":"3O"});
+CatalogSearch.add("t","ke",{"keep":[1.069,"3_"],"keep same":[1.54,"3_"]});

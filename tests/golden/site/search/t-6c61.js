@@ -1,1 +1,1 @@
-CatalogSearch.add("t","la",{"label":"5b"});
+CatalogSearch.add("t","la",{"label":[3.206,"5_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","li",{"link":"1L"});
+CatalogSearch.add("t","li",{"link":[1.186,"1_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","op",{"opening":"4h","opening black":"4X"});
+CatalogSearch.add("t","op",{"opening":[4.554,"4_"],"opening black":[2.607,"4_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","or",{"oriol":"5c"});
+CatalogSearch.add("t","or",{"oriol":[3.652,"5_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","po",{"power":"0c"});
+CatalogSearch.add("t","po",{"power":[3.652,"0_"]});

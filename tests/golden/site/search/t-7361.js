@@ -1,1 +1,1 @@
-CatalogSearch.add("t","sa",{"same":"3J","same initialization":"3O","samy":"5c"});
+CatalogSearch.add("t","sa",{"same":[1.069,"3_"],"same initialization":[1.54,"3_"],"samy":[3.652,"5_"]});

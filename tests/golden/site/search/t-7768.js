@@ -1,1 +1,1 @@
-CatalogSearch.add("t","wh",{"where":"2g","where bigger":"2X"});
+CatalogSearch.add("t","wh",{"where":[4.456,"2_"],"where bigger":[2.607,"2_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","wi",{"wise":"2a","wise double":"2X"});
+CatalogSearch.add("t","wi",{"wise":[3.413,"2_"],"wise double":[2.607,"2_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","x ",{"x onerror":"1O","x script":"1O"});
+CatalogSearch.add("t","x ",{"x onerror":[1.54,"1_"],"x script":[1.54,"1_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","yo",{"you":"3J","you keep":"3O"});
+CatalogSearch.add("t","yo",{"you":[1.069,"3_"],"you keep":[1.54,"3_"]});

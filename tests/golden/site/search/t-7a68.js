@@ -1,1 +1,1 @@
-CatalogSearch.add("t","zh",{"zhang":"5c"});
+CatalogSearch.add("t","zh",{"zhang":[3.652,"5_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","zi",{"ziv":"4h"});
+CatalogSearch.add("t","zi",{"ziv":[4.073,"4_"]});
