@@ -60,7 +60,8 @@ def _why_not_loaded(name: str, nested: bool) -> str | None:
     if extension.lower() in ("yaml", "yml"):
         return f"records must end in .yaml (lowercase); rename it to {_record_name(stem)}"
     if extension.lower().startswith(("yaml.", "yml.")):
-        return f"records must end in .yaml, not .{extension}; rename it to {_record_name(stem)} (or delete a stale copy)"
+        return (f"records must end in .yaml, not .{extension}; rename it to {_record_name(stem)} "
+                "(or delete a stale copy)")
     if not dot:
         return f"a file without an extension is not read; if it is a record, rename it to {_record_name(name)}"
     return "only .yaml records and settings files belong in the papers folder; move this file elsewhere"
