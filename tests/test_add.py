@@ -303,4 +303,4 @@ def test_urllib_transport_when_nothing_listens():
 def test_add_help_has_an_example(capsys):
     with pytest.raises(SystemExit):
         main(["add", "--help"])
-    assert "example:\n  phenomena-catalog add 2201.02177 --topic grokking" in capsys.readouterr().out
+    assert "example:\n  phenomena-catalog add 2405.20233 --topic grokking" in capsys.readouterr().out

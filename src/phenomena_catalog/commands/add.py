@@ -39,8 +39,8 @@ ARXIV_ID may be written 2201.02177, arXiv:2201.02177v2, https://arxiv.org/abs/22
 https://arxiv.org/pdf/2201.02177v2.pdf or, for papers before 2007, hep-th/9901001.
 
 example:
-  phenomena-catalog add 2201.02177 --topic grokking
-  phenomena-catalog add https://arxiv.org/abs/1812.11118v2 --topic double-descent --topic generalization
+  phenomena-catalog add 2405.20233 --topic grokking
+  phenomena-catalog add https://arxiv.org/abs/2405.15071v2 --topic grokking --topic generalization
 """
 
 TRANSPORT: arxiv.Transport = arxiv.urllib_transport

@@ -34,10 +34,9 @@ NAME = "enrich"
 DESCRIPTION = """\
 Ask the arXiv API (papers with an arXiv id, 50 ids a request, one request every 3 seconds) and
 OpenAlex (by DOI, 50 a request; else by exact title for what arXiv did not fill; five requests a
-second at most) for each
-chosen record's missing metadata, and write it into the record: authors, month of first
-publication, the published venue of a preprint, the DOI and the arXiv id. Never abstracts.
-Papers, books and theses are looked up; blog posts, talks and reading lists are not.
+second at most) for each chosen record's missing metadata, and write it into the record: authors,
+month of first publication, the published venue of a preprint, the DOI and the arXiv id. Never
+abstracts. Papers, books and theses are looked up; blog posts, talks and reading lists are not.
 
 A field that a record already has is kept: pass --force to replace values the sources disagree
 with. Only the changed fields' lines are rewritten; comments and field order stay. --dry-run

@@ -55,7 +55,7 @@ power2022grokking.yaml) and run 'phenomena-catalog validate'. For a paper on arX
 
 examples:
   phenomena-catalog new
-  phenomena-catalog new --no-interactive --out papers/zhang2017understanding.yaml
+  phenomena-catalog new --no-interactive --out papers/lee2024grokfast.yaml
 """
 
 TEMPLATE_NAME = "new-paper"
