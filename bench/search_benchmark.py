@@ -244,7 +244,8 @@ def minisearch(work: Path, site: Path, bundled_site: Path) -> dict[str, Any]:
 
     large, bundled = run(site), run(bundled_site)
     library = (package / "package" / "dist" / "umd" / "index.js").stat().st_size
-    places = [(q, ranked.index(t) + 1 if t in ranked else None) for (q, t), ranked in zip(KNOWN, bundled["ranked"])]
+    places = [(q, ranked.index(t) + 1 if t in ranked else None)
+              for (q, t), ranked in zip(KNOWN, bundled["ranked"], strict=True)]
     return {"seconds": large["seconds"], "bytes": large["bytes"] + library, "ranking": places}
 
 
