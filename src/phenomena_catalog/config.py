@@ -30,6 +30,13 @@ class SiteConfig(StrictModel):
     base_url: HttpUrl | None = None
     """Where the site is published (e.g. https://org.github.io/catalog/). Pages link relatively
     anyway; when set, pages name their canonical address and the site gets a sitemap.xml."""
+    search_placeholder: str = "e.g. a word of a title, an author, a venue"
+    """The example text in the search page's empty search box (say what your readers might look for)."""
+    footer: str | None = None
+    """Markdown shown at the bottom of every page, e.g. who keeps the catalog or how to cite it."""
+    data_license: str | None = None
+    """The licence of the records, in Markdown, e.g. ``[CC0 1.0](https://creativecommons.org/publicdomain/zero/1.0/)``;
+    shown in every page's footer."""
     recent: int = Field(default=12, ge=0)
     """How many recently added papers the home page lists."""
     papers_per_page: int = Field(default=500, ge=10)

@@ -61,12 +61,13 @@ def _swap_in(staging: Path, out: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def copy_assets(assets: Path, staging: Path) -> int:
-    """Copy the theme's static files (CSS, JavaScript, images) into the site; returns the count."""
+def copy_assets(assets: Path, staging: Path) -> set[str]:
+    """Copy static files (CSS, JavaScript, images) into the site's ``assets/``, replacing files of the
+    same name copied before (a catalog's own over the theme's); returns the names copied."""
     if not assets.is_dir():
-        return 0
+        return set()
     shutil.copytree(assets, staging / "assets", dirs_exist_ok=True)
-    return sum(1 for p in assets.rglob("*") if p.is_file())
+    return {p.relative_to(assets).as_posix() for p in assets.rglob("*") if p.is_file()}
 
 
 def copy_static(static: Path, staging: Path) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 from phenomena_catalog.catalog import read_catalog
 from phenomena_catalog.config import SiteConfig, load_config
 from phenomena_catalog.render import Page, SiteRenderer
+from phenomena_catalog.theme import DEFAULT_TEMPLATES, STATIC, asset_folders, check_templates_folder
 from phenomena_catalog.write import copy_assets, copy_static, staging_folder, write_text
 
 NAME = "build"
@@ -37,14 +38,22 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every command that builds the site shares."""
     parser.add_argument("--papers", type=Path, default=Path("papers"), metavar="DIR",
                         help="folder of paper records (default: papers/)")
-    parser.add_argument("--templates", type=Path, default=Path("templates"), metavar="DIR",
-                        help="folder of Jinja templates and assets/ (default: templates/)")
+    parser.add_argument("--templates", type=Path, default=None, metavar="DIR",
+                        help="the catalog's own templates and assets/, each replacing the default theme's "
+                        "file of the same name (default: templates/ if present)")
     parser.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
                         help="output folder (default: site/)")
     parser.add_argument("--config", type=Path, default=None, metavar="FILE",
                         help="site settings (default: catalog.yaml if present)")
     parser.add_argument("--jobs", type=int, default=None, metavar="N",
                         help="worker processes for large catalogs (default: number of CPUs)")
+
+
+def templates_folder(args: argparse.Namespace) -> Path:
+    """The catalog's templates folder: ``--templates DIR``, which must exist, or ``templates/``, which may not."""
+    folder: Path = args.templates or Path(DEFAULT_TEMPLATES)
+    check_templates_folder(folder, explicit=args.templates is not None)
+    return folder
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -87,8 +96,8 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
             gc.enable()
             render_pages(renderer, pages, staging, jobs)
             clock.lap("render and write pages")
-            files = copy_assets(templates_dir / "assets", staging)
-            files += copy_static(templates_dir / "static", staging)
+            files = len({f for assets in asset_folders(templates_dir) for f in copy_assets(assets, staging)})
+            files += copy_static(templates_dir / STATIC, staging)
         clock.lap("assets and swap")
     finally:
         gc.unfreeze()
@@ -184,7 +193,7 @@ def summary(result: BuildResult, out: Path) -> str:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    result = build_site(args.papers, args.templates, args.out, config, args.jobs)
+    result = build_site(args.papers, templates_folder(args), args.out, config, args.jobs)
     print(summary(result, args.out))
     if args.timings:
         for stage, seconds in result.stages.items():

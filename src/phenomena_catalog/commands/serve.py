@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from phenomena_catalog.commands.build import add_source_arguments, build_site, summary
+from phenomena_catalog.commands.build import add_source_arguments, build_site, summary, templates_folder
 from phenomena_catalog.config import DEFAULT_CONFIG_FILE, load_config
 from phenomena_catalog.errors import UserError
 
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     def rebuild() -> bool:
         try:
             config = load_config(args.config)
-            result = build_site(args.papers, args.templates, args.out, config, args.jobs)
+            result = build_site(args.papers, templates_folder(args), args.out, config, args.jobs)
         except UserError as err:
             print(err.report(), flush=True)
             print("The site was not updated; fix the problems above and save again.", flush=True)
@@ -89,7 +89,7 @@ def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[], bool]) -> 
     import watchfiles
 
     config_file = args.config or Path(DEFAULT_CONFIG_FILE)
-    watched = [p for p in (args.papers, args.templates, config_file) if p.exists()]
+    watched = [p for p in (args.papers, templates_folder(args), config_file) if p.exists()]
     out = args.out.resolve()
 
     def is_source(change: watchfiles.Change, path: str) -> bool:
