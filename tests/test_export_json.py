@@ -67,6 +67,7 @@ def test_layout_of_the_document() -> None:
     assert grok == {
         "id": "grok",
         "title": "Grokking: Ünïcode",
+        "kind": "paper",
         "authors": ["Alethea Power"],
         "year": 2022,
         "month": 1,
@@ -80,6 +81,7 @@ def test_layout_of_the_document() -> None:
         "arxiv": "2201.02177",
         "doi": None,
         "digest": "Late **generalization**.\n",
+        "note": None,
         "added": "2026-11-23",
         "sources": [],
     }

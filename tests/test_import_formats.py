@@ -113,19 +113,25 @@ def test_markdown_links_tags_dates_notes() -> None:
         descent can further improve generalisation."*
         - [A Loss Curvature Perspective](https://openreview.net/forum?id=OcKMT-36vUs), `iclr2022 submit`
         - [Towards a Framework](https://example.org/paper), Nov. 9 2021. `nipst2021` `non-vacuous bound`
-        - [My favourite papers](https://www.neelnanda.io/favourite-papers), Oct. 18 2022.
+        - [An Annotated List of My Favourite Papers](https://www.neelnanda.io/favourite-papers), Oct. 18 2022.
         """)
     parsed = markdown_links.parse(text, "list.md")
-    bootstrap, biases, curvature, framework = parsed.entries
+    bootstrap, biases, curvature, framework, favourites = parsed.entries
     assert (bootstrap.title, bootstrap.venue, bootstrap.year, bootstrap.month) == (
         "The Deep Bootstrap Framework", "ICLR 2021", 2020, 10)
     assert bootstrap.sections == ("Theory", "Inductive Bias")
     assert biases.digest == ("This paper finds that networks generalise fairly well, gradient descent can "
-                             "further improve generalisation. Yisong Yue's group")
+                             "further improve generalisation.")
+    assert biases.note == "Yisong Yue's group"  # a remark about the authors is no summary
     assert (curvature.venue, curvature.year) == (None, 2022)  # a submission is not a venue
     assert (framework.venue, framework.year, framework.month) == ("NeurIPS 2021", 2021, 11)
     assert framework.keywords == ("non-vacuous bound",)
-    assert [(s.line, s.reason) for s in parsed.skipped] == [(15, "a blog post, not a paper")]
+    # A reading list on a blog is kept as a record of its kind, not skipped.
+    assert (favourites.kind, favourites.title, favourites.year, favourites.month) == (
+        "reading-list", "An Annotated List of My Favourite Papers", 2022, 10)
+    assert favourites.links == (("blog", "https://www.neelnanda.io/favourite-papers"),)
+    assert (bootstrap.kind, framework.kind) == ("paper", "paper")
+    assert parsed.skipped == []
 
 
 def test_venue_lines_variants() -> None:
@@ -158,7 +164,7 @@ def test_dokuwiki_stream() -> None:
             "youtube.com/watch?v=x|2019 - A talk (video)]]\n===== Related ===== * [[ml:Regularization]]")
     parsed = dokuwiki.parse(text, "page.txt")
     assert parsed.name == "Generalization"
-    zhang, frankle = parsed.entries
+    zhang, frankle, talk = parsed.entries
     assert zhang.title == "Understanding deep learning requires rethinking generalization"
     assert (zhang.author_hint, zhang.year, zhang.arxiv) == ("Zhang", 2016, "1611.03530")
     assert zhang.links == (("paper", "https://arxiv.org/abs/1611.03530"),
@@ -166,8 +172,9 @@ def test_dokuwiki_stream() -> None:
     assert zhang.sections == ("Key Papers",)
     assert frankle.author_hint == "Frankle"
     assert frankle.digest == "After training, only a subset matters (from Raj 2020)"
-    assert [(s.line, s.reason) for s in parsed.skipped] == [
-        (1, "a video, not a paper"), (2, "a link to another wiki page, not a paper")]
+    assert (talk.kind, talk.title, talk.year, talk.links) == (
+        "talk", "A talk", 2019, (("video", "https://www.youtube.com/watch?v=x"),))
+    assert [(s.line, s.reason) for s in parsed.skipped] == [(2, "a link to another wiki page, not a paper")]
     assert ("Key Papers", "Theory Papers") in parsed.headings
 
 

@@ -64,8 +64,8 @@ def test_blank_template_fails_at_the_blanks(catalog, monkeypatch, capsys):
     assert main(["validate"]) == 1
     assert capsys.readouterr().err == (
         "papers/new-paper.yaml:6: title: must not be empty\n"
-        "papers/new-paper.yaml:10: year: expected a whole number, got nothing\n"
-        "papers/new-paper.yaml:17: topics: this list must not be empty\n"
+        "papers/new-paper.yaml:12: year: expected a whole number, got nothing\n"
+        "papers/new-paper.yaml:19: topics: this list must not be empty\n"
         "3 problems found.\n"
     )
 

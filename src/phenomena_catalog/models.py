@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
@@ -91,6 +91,19 @@ Doi = Annotated[str, AfterValidator(_check_doi), WithJsonSchema(
     {"type": "string", "pattern": DOI.pattern, "examples": ["10.1145/3446776"]})]
 
 
+Kind = Literal["paper", "book", "thesis", "blog-post", "talk", "reading-list"]
+"""What a record is. Most are papers; the catalog also keeps the other resources its lists curate."""
+
+KINDS: tuple[str, ...] = get_args(Kind)
+"""Every kind, in the order the site lists them."""
+
+KIND_NAMES = {
+    "paper": "Paper", "book": "Book", "thesis": "Thesis", "blog-post": "Blog post", "talk": "Talk",
+    "reading-list": "Reading list",
+}
+"""How the site names each kind (the badge on a non-paper's page and list entries)."""
+
+
 class StrictModel(BaseModel):
     """Base for every record model: unknown fields are errors, values are immutable."""
 
@@ -127,6 +140,8 @@ class PaperRecord(StrictModel):
 
     title: Text
     """The paper's title, as printed on the paper."""
+    kind: Kind = "paper"
+    """What the record is: paper (the default, left out), book, thesis, blog-post, talk or reading-list."""
     authors: list[Text] = Field(default_factory=list)
     """Authors in the paper's order, one name per item ("Alethea Power"). May be empty when unknown."""
     year: int = Field(ge=1900, le=2100)
@@ -147,6 +162,8 @@ class PaperRecord(StrictModel):
     """The DOI without URL prefix ("10.1145/3446776")."""
     digest: str | None = None
     """A short summary in Markdown. Raw HTML is shown as text, never as markup."""
+    note: str | None = None
+    """A curator's remark that is not a summary ("Best paper at NeurIPS 2021"), in Markdown."""
     added: dt.date
     """The day the paper was added to the catalog (YYYY-MM-DD)."""
     sources: list[Text] = Field(default_factory=list)

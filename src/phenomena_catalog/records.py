@@ -530,9 +530,15 @@ def dump_record(record: PaperRecord, header: str = "") -> str:
     """A record as YAML text in field order, leaving out empty fields; ``header`` lines go on top."""
     data = record.model_dump(exclude_none=True, exclude={"id", "path"})
     data = {key: value for key, value in data.items() if value not in ([], {}, "")}
-    body = yaml.dump(data, Dumper=_RecordDumper, sort_keys=False, allow_unicode=True, width=100,
+    if data.get("kind") == "paper":
+        del data["kind"]  # the default: most records are papers, so their files do not say it
+    return header + dump_fields(data)
+
+
+def dump_fields(data: dict[str, Any]) -> str:
+    """Fields as record YAML, in the given order, written the way ``dump_record`` writes them."""
+    return yaml.dump(data, Dumper=_RecordDumper, sort_keys=False, allow_unicode=True, width=100,
                      default_flow_style=False)
-    return header + body
 
 
 def write_record(record: PaperRecord, path: Path, header: str = "") -> None:

@@ -27,7 +27,7 @@ from phenomena_catalog.exporters import topic_papers
 from phenomena_catalog.exporters.bibtex import bibtex_entry
 from phenomena_catalog.exporters.json import catalog_json
 from phenomena_catalog.markup import render_inline_markdown, render_markdown
-from phenomena_catalog.models import Paper
+from phenomena_catalog.models import KIND_NAMES, Paper
 from phenomena_catalog.repository import RECORDS_FOLDER, edit_url, suggest_url
 from phenomena_catalog.theme import template_folders, template_loader
 
@@ -109,6 +109,7 @@ class SiteRenderer:
             site=config,
             kind_labels=KIND_LABELS,
             link_labels=LINK_LABELS,
+            record_kinds=KIND_NAMES,
             term_kinds=TERM_KINDS,
             # Templates take every address from urls.py, the one owner of the site's URL rules.
             urls=urls,
@@ -210,6 +211,7 @@ class SiteRenderer:
             context.update(
                 terms=self.catalog.paper_terms[paper.id],
                 digest=digest,
+                note=render_markdown(paper.note) if paper.note else None,
                 summary=_summary(digest.striptags()) if digest else f"{paper.title} ({paper.year})",
                 bibtex=self._bibtex(paper),
                 edit_url=edit_url(self.config.repository, self.config.branch,

@@ -77,10 +77,11 @@ def check_paper(paper: Paper) -> list[tuple[str, str, str]]:
         message = author_problem(author)
         if message:
             problems.append((f"authors.{index}", f"authors.{index}", message))
-    for target in _digest_link_targets(paper.digest or ""):
-        problems.append(("digest", "digest",
-                         f"a {target.split(':', 1)[0].lower()}: link would not be shown; links in a digest "
-                         "must start with https:// (or http://, mailto:)"))
+    for name in ("digest", "note"):
+        for target in _digest_link_targets(getattr(paper, name) or ""):
+            problems.append((name, name,
+                             f"a {target.split(':', 1)[0].lower()}: link would not be shown; links in a {name} "
+                             "must start with https:// (or http://, mailto:)"))
     if paper.arxiv:
         submitted = arxiv_ids.submission_date(paper.arxiv)
         if submitted is not None and paper.year < submitted[0]:

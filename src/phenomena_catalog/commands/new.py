@@ -113,6 +113,8 @@ def template(topic_ids: list[str], today: dt.date) -> str:
                 lines += [f"  # {_comment(Links.model_fields[kind].description)}", f"  {kind}:"]
             others = [k for k in Links.model_fields if k not in _TEMPLATE_LINKS]
             lines.append(f"  # Also possible: {', '.join(others)}")
+        elif name == "kind":
+            lines.append("# kind: blog-post")  # a paper, the default, needs no line
         elif name == "added":
             lines.append(f"added: {today.isoformat()}")
         else:

@@ -34,14 +34,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import textwrap
-import urllib.error
 import urllib.parse
-import urllib.request
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from phenomena_catalog import __version__, arxiv_ids
+from phenomena_catalog import arxiv_ids, webapi
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.models import DOI, Links, PaperRecord
 
@@ -49,13 +47,13 @@ API_URL = "https://export.arxiv.org/api/query"
 TIMEOUT = 20.0
 """Seconds to wait for the API; it usually answers in under two."""
 
-Transport = Callable[[str, float], bytes]
-"""Fetches a URL within a timeout and returns the body; raises ``OSError`` (``urllib.error.URLError``,
-``HTTPError``, ``TimeoutError``) when it cannot."""
+Transport = webapi.Transport
+urllib_transport = webapi.urllib_transport
+SERVICE = webapi.Service("arXiv")
 
 _NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom",
        "opensearch": "http://a9.com/-/spec/opensearch/1.1/"}
-_NOTHING_WRITTEN = "nothing was written"
+_NOTHING_WRITTEN = webapi.NOTHING_WRITTEN
 _CODE_URL = re.compile(r"https?://(?:www\.)?(?:github\.com|gitlab\.com)/[\w.-]+/[\w.-]+")
 
 
@@ -86,16 +84,6 @@ class ArxivPaper:
         return arxiv_ids.pdf_url(self.arxiv_id)
 
 
-def urllib_transport(url: str, timeout: float) -> bytes:
-    """GET ``url`` with the standard library; errors propagate as ``OSError`` subclasses."""
-    request = urllib.request.Request(url, headers={
-        "User-Agent": f"phenomena-catalog/{__version__} (paper catalog; one request per added paper)",
-    })
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        body: bytes = response.read()
-    return body
-
-
 def query_url(arxiv_id: str, api_url: str = API_URL) -> str:
     """The API query that returns exactly this paper."""
     return f"{api_url}?{urllib.parse.urlencode({'id_list': arxiv_id, 'max_results': 1})}"
@@ -104,40 +92,37 @@ def query_url(arxiv_id: str, api_url: str = API_URL) -> str:
 def fetch(arxiv_id: str, transport: Transport = urllib_transport, timeout: float = TIMEOUT,
           api_url: str = API_URL) -> ArxivPaper:
     """Ask the arXiv API for one paper; any failure is a one-line ``UserError``."""
-    host = urllib.parse.urlsplit(api_url).netloc
-    try:
-        body = transport(query_url(arxiv_id, api_url), timeout)
-    except urllib.error.HTTPError as err:
-        advice = ("arXiv is busy; wait a minute and try again" if err.code in (429, 503)
-                  else "try again later")
-        raise UserError(f"the arXiv API answered HTTP {err.code} ({err.reason}); {advice}; "
-                        f"{_NOTHING_WRITTEN}") from None
-    except TimeoutError:
-        raise UserError(f"the arXiv API ({host}) did not answer within {timeout:g} s; "
-                        f"try again later; {_NOTHING_WRITTEN}") from None
-    except urllib.error.URLError as err:
-        reason = err.reason
-        if isinstance(reason, TimeoutError):
-            raise UserError(f"the arXiv API ({host}) did not answer within {timeout:g} s; "
-                            f"try again later; {_NOTHING_WRITTEN}") from None
-        raise UserError(f"cannot reach the arXiv API ({host}): {reason}; check your internet "
-                        f"connection; {_NOTHING_WRITTEN}") from None
-    except OSError as err:
-        raise UserError(f"cannot reach the arXiv API ({host}): {err.strerror or err}; "
-                        f"check your internet connection; {_NOTHING_WRITTEN}") from None
-    return parse_feed(body, arxiv_id)
+    return parse_feed(webapi.get(query_url(arxiv_id, api_url), SERVICE, transport, timeout), arxiv_id)
+
+
+BATCH_SIZE = 50
+"""Ids per query: arXiv's ``id_list`` takes many, and short answers keep a slow response cheap."""
+REQUEST_INTERVAL = 3.0
+"""Seconds between requests, as arXiv's terms of use ask (one request every three seconds)."""
+
+
+def fetch_many(arxiv_ids: Sequence[str], transport: Transport = urllib_transport, timeout: float = TIMEOUT,
+               api_url: str = API_URL, throttle: webapi.Throttle | None = None) -> dict[str, ArxivPaper]:
+    """The papers arXiv knows among ``arxiv_ids``, by id, asked ``BATCH_SIZE`` at a time, politely paced.
+
+    Ids arXiv does not know are left out; a failed request is a one-line ``UserError``.
+    """
+    throttle = throttle or webapi.Throttle(REQUEST_INTERVAL)
+    unique = list(dict.fromkeys(arxiv_ids))
+    found: dict[str, ArxivPaper] = {}
+    for start in range(0, len(unique), BATCH_SIZE):
+        batch = unique[start:start + BATCH_SIZE]
+        query = urllib.parse.urlencode({"id_list": ",".join(batch), "max_results": len(batch)})
+        throttle.wait()
+        body = webapi.get(f"{api_url}?{query}", SERVICE, transport, timeout)
+        for paper in parse_entries(body):
+            found[paper.arxiv_id] = paper
+    return found
 
 
 def parse_feed(body: bytes, arxiv_id: str) -> ArxivPaper:
     """The paper in an API answer for ``arxiv_id``; a ``UserError`` for errors and empty answers."""
-    if body.strip().lower().startswith(b"rate exceeded"):
-        raise UserError(f"the arXiv API is throttling requests (\"Rate exceeded\"); wait a minute "
-                        f"and try again; {_NOTHING_WRITTEN}")
-    try:
-        feed = ET.fromstring(body)
-    except ET.ParseError:
-        raise UserError(f"the arXiv API sent something that is not an Atom feed; try again later; "
-                        f"{_NOTHING_WRITTEN}") from None
+    feed = _feed(body)
     entries = feed.findall("atom:entry", _NS)
     if not entries:
         raise UserError(f"arXiv has no paper {arxiv_id}; check the id; {_NOTHING_WRITTEN}")
@@ -147,12 +132,44 @@ def parse_feed(body: bytes, arxiv_id: str) -> ArxivPaper:
         # arXiv reports a bad query as HTTP 200 with one entry titled "Error".
         raise UserError(f"arXiv refused the id {arxiv_id}: {_text(entry, 'atom:summary')}; "
                         f"{_NOTHING_WRITTEN}")
+    paper = _paper(entry, arxiv_id)
+    if paper is None:
+        # Ids that were never assigned come back as an entry without title or dates.
+        raise UserError(f"arXiv has no paper {arxiv_id}; check the id; {_NOTHING_WRITTEN}")
+    return paper
+
+
+def parse_entries(body: bytes) -> list[ArxivPaper]:
+    """Every paper in an answer to a query of several ids; a ``UserError`` for an error answer."""
+    feed = _feed(body)
+    papers = []
+    for entry in feed.findall("atom:entry", _NS):
+        if "/api/errors" in _text(entry, "atom:id"):
+            raise UserError(f"arXiv refused the query: {_text(entry, 'atom:summary')}; {_NOTHING_WRITTEN}")
+        paper = _paper(entry, "")
+        if paper is not None and paper.arxiv_id:
+            papers.append(paper)
+    return papers
+
+
+def _feed(body: bytes) -> ET.Element:
+    if body.strip().lower().startswith(b"rate exceeded"):
+        raise UserError(f"the arXiv API is throttling requests (\"Rate exceeded\"); wait a minute "
+                        f"and try again; {_NOTHING_WRITTEN}")
+    try:
+        return ET.fromstring(body)
+    except ET.ParseError:
+        raise UserError(f"the arXiv API sent something that is not an Atom feed; try again later; "
+                        f"{_NOTHING_WRITTEN}") from None
+
+
+def _paper(entry: ET.Element, asked: str) -> ArxivPaper | None:
+    """One entry as a paper; None for an id arXiv never assigned (no title, no date)."""
     title = _text(entry, "atom:title")
     published = _text(entry, "atom:published")
     if not title or not published:
-        # Ids that were never assigned come back as an entry without title or dates.
-        raise UserError(f"arXiv has no paper {arxiv_id}; check the id; {_NOTHING_WRITTEN}")
-    found_id = arxiv_ids.id_from_url(entry_id) or arxiv_id
+        return None
+    found_id = arxiv_ids.id_from_url(_text(entry, "atom:id")) or asked
     doi = _text(entry, "arxiv:doi") or None
     return ArxivPaper(
         arxiv_id=found_id,

@@ -48,6 +48,10 @@ class ImportedEntry:
     doi: str | None = None
     keywords: tuple[str, ...] = ()
     digest: str | None = None
+    note: str | None = None
+    """A remark after the entry that is no summary ("Google Research", "Best paper at NeurIPS 2021")."""
+    kind: str = "paper"
+    """What the entry is (``models.Kind``): a blog post or a recorded talk is kept as a record too."""
 
     @property
     def where(self) -> str:
@@ -156,6 +160,33 @@ NON_PAPER_HOSTS = {
     "alignmentforum.org": "a blog post, not a paper",
 }
 """Hosts whose pages are not papers; entries linking only there are skipped with this reason."""
+
+
+RESOURCE_KINDS = {"a video, not a paper": ("talk", "video"), "a blog post, not a paper": ("blog-post", "blog")}
+"""Non-paper links that still make a record: the reason above -> (record kind, link field).
+Tweets are not kept."""
+_READING_LIST = re.compile(r"\b(?:reading list|list of|annotated list)\b", re.IGNORECASE)
+_DATED_URL = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/")
+
+
+def resource_kind(url: str, title: str) -> tuple[str, str] | None:
+    """(record kind, link field) for a blog post or talk worth a record; None for papers and tweets.
+
+        >>> resource_kind("https://www.youtube.com/watch?v=x", "A talk")
+        ('talk', 'video')
+        >>> resource_kind("https://www.neelnanda.io/favourite-papers", "An Annotated List of Papers")
+        ('reading-list', 'blog')
+    """
+    found = RESOURCE_KINDS.get(non_paper_reason(url) or "")
+    if found and found[0] == "blog-post" and _READING_LIST.search(title):
+        return "reading-list", found[1]
+    return found
+
+
+def url_date(url: str) -> tuple[int | None, int | None]:
+    """The (year, month) a blog's URL carries (``/2019/03/14/post.html``), if any."""
+    match = _DATED_URL.search(url)
+    return (int(match.group(1)), int(match.group(2))) if match else (None, None)
 
 
 class NormalizedLink(NamedTuple):

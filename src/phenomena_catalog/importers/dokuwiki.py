@@ -29,6 +29,8 @@ from phenomena_catalog.importers.base import (
     file_stem,
     non_paper_reason,
     normalize_link,
+    resource_kind,
+    url_date,
 )
 
 NAME = "dokuwiki"
@@ -138,6 +140,10 @@ def _emit(pending: _Pending, note: str, path: str, result: ParsedList) -> None:
     shown = label or target
     reason = non_paper_reason(target)
     parsed = _LABEL.match(label)
+    resource = resource_kind(target, label)
+    if resource:
+        _emit_resource(pending, note, resource, path, result)
+        return
     if reason:
         result.skipped.append(Skipped(path, line, shown, reason))
         return
@@ -157,4 +163,24 @@ def _emit(pending: _Pending, note: str, path: str, result: ParsedList) -> None:
         author_hint=surname.split()[-1] if surname else "", year=year, month=month,
         links=((link.kind, link.url), *pending.links), arxiv=link.arxiv, doi=link.doi,
         digest=note or None,
+    ))
+
+
+def _emit_resource(pending: _Pending, note: str, resource: tuple[str, str], path: str,
+                   result: ParsedList) -> None:
+    """A blog post or talk: "Blog - Title" or "YEAR - Title (video)"; the year from the label or URL."""
+    label = pending.label
+    parsed = _LABEL.match(label)
+    year: int | None
+    month: int | None
+    if parsed:
+        title, year, month = parsed["title"], int(parsed["year"]), None
+    else:
+        title = label.split(" - ", 1)[-1]
+        year, month = url_date(pending.target)
+    title = clean_title(re.sub(r"\s*\((?:video|talk|blog(?: post)?)\)\s*$", "", title, flags=re.IGNORECASE))
+    result.entries.append(ImportedEntry(
+        title=title, source="", path=path, line=pending.line, sections=pending.sections, year=year,
+        month=month, links=((resource[1], pending.target), *pending.links), digest=note or None,
+        kind=resource[0],
     ))

@@ -10,7 +10,7 @@ becomes ``ImportedEntry(title="Implicit Bias in Leaky ReLU Networks", arxiv="221
 links=(("paper", "https://arxiv.org/abs/2210.07082"),), year=2022, month=10, venue="NeurIPS 2022",
 digest='A quoted note about the paper.', sections=("Implicit regularization",))``. Backtick tags
 that name a venue (``iclr2021``, ``nips2021``) become the venue; the others become keywords.
-Other text after the date ("Yann LeCun et al.", "Google Research") is kept in the digest.
+Other text after the date ("Yann LeCun et al.", "Google Research") is a curator's note, not a digest.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from phenomena_catalog.importers.base import (
     find_date,
     non_paper_reason,
     normalize_link,
+    resource_kind,
     venue_from_tag,
     venue_in_text,
 )
@@ -124,6 +125,13 @@ def parse(text: str, path: str) -> ParsedList:
 def _finish(draft: _Draft, path: str, result: ParsedList) -> None:
     title = clean_title(draft.title)
     reason = non_paper_reason(draft.url)
+    resource = resource_kind(draft.url, title)
+    if resource and title:
+        year, month = find_date(draft.rest)
+        result.entries.append(ImportedEntry(
+            title=title, source="", path=path, line=draft.line, sections=draft.sections, year=year,
+            month=month, links=((resource[1], draft.url),), kind=resource[0]))
+        return
     if reason:
         result.skipped.append(Skipped(path, draft.line, title, reason))
         return
@@ -151,11 +159,11 @@ def _finish(draft: _Draft, path: str, result: ParsedList) -> None:
     month = arxiv_month if link.arxiv else (month if year == date_year else None)
     leftover = _leftover(rest, venue)
     notes = [clean_text(n).strip("*_ ").strip('"“”').strip() for n in draft.notes]
-    digest = " ".join(n for n in [*notes, leftover] if n) or None
+    digest = " ".join(n for n in notes if n) or None
     result.entries.append(ImportedEntry(
         title=title, source="", path=path, line=draft.line, sections=draft.sections, year=year,
         month=month, venue=venue, links=((link.kind, link.url),), arxiv=link.arxiv, doi=link.doi,
-        keywords=tuple(dict.fromkeys(keywords)), digest=digest,
+        keywords=tuple(dict.fromkeys(keywords)), digest=digest, note=leftover or None,
     ))
 
 

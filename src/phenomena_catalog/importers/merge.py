@@ -302,7 +302,9 @@ def _create(group: _Group, topic_ids: list[str], canonical: Callable[[str], str]
         "arxiv": next((e.arxiv for e in entries if e.arxiv), None),
         "doi": next((e.doi for e in entries if e.doi), None),
         "digest": max((e.digest for e in entries if e.digest), key=len, default=None),
+        "note": max((e.note for e in entries if e.note), key=len, default=None),
         "added": added, "sources": list(dict.fromkeys(e.source for e in entries)),
+        "kind": next((e.kind for e in entries if e.kind != "paper"), "paper"),
     }
     try:
         record = PaperRecord.model_validate(data)
@@ -333,6 +335,7 @@ def _update(group: _Group, record: PaperRecord, fresh: list[ImportedEntry], topi
             "arxiv": next((e.arxiv for e in fresh if e.arxiv), None),
             "doi": next((e.doi for e in fresh if e.doi), None),
             "digest": max((e.digest for e in fresh if e.digest), key=len, default=None),
+            "note": max((e.note for e in fresh if e.note), key=len, default=None),
         }
         for name, value in fills.items():
             if value and not current[name]:
