@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from phenomena_catalog.catalog import load_records
 from phenomena_catalog.cli import main
 from phenomena_catalog.models import Paper
+from phenomena_catalog.pipeline import load_checked
 
 TOPICS = """\
 - id: generalization
@@ -113,13 +113,13 @@ def test_readme_imports_back_into_the_same_records(
     assert main(["import", "README.md", "--into", "imported", "--added", "2026-11-23"]) == 0
     capsys.readouterr()
 
-    before, before_topics, _ = load_records(source)
-    after, after_topics, _ = load_records(tmp_path / "imported")
+    before = load_checked(source)
+    after = load_checked(tmp_path / "imported")
     by_title = {p.title: comparable(p) for p in after.papers}
     assert by_title == {p.title: comparable(p) for p in before.papers}
     # Topics come back from the section headings: same ids and titles.
-    assert sorted((t.id, t.title) for t in after_topics) == sorted(
-        (t.id, t.title) for t in before_topics
+    assert sorted((t.id, t.title) for t in after.topics) == sorted(
+        (t.id, t.title) for t in before.topics
     )
 
     # Exporting the imported catalog lists the same entries under the same headings (the table of

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 
 from phenomena_catalog import arxiv_ids
-from phenomena_catalog.catalog import load_records
 from phenomena_catalog.cli import main
 from phenomena_catalog.importers import read_list
 from phenomena_catalog.importers.merge import SIMILAR_TITLE
 from phenomena_catalog.models import Paper
+from phenomena_catalog.pipeline import load_checked
 from phenomena_catalog.records import record_files
 from phenomena_catalog.validate import check_duplicates, normalized_title
 
@@ -50,7 +50,7 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def catalog() -> list[Paper]:
-    records, _, _ = load_records(PAPERS)
+    records = load_checked(PAPERS)
     return records.papers
 
 
@@ -99,7 +99,7 @@ def test_nothing_lost(seed: Path, catalog: list[Paper]) -> None:
 
 
 def test_no_two_records_are_the_same_paper(catalog: list[Paper]) -> None:
-    records, _, _ = load_records(PAPERS)
+    records = load_checked(PAPERS)
     assert check_duplicates(records) == []
     titles = [(normalized_title(p.title), p.id) for p in catalog]
     for index, (title, paper_id) in enumerate(titles):
@@ -127,7 +127,7 @@ def test_committed_catalog_is_the_import_plus_later_edits(tmp_path: Path, capsys
         shutil.copy(data, fresh / data.name)
     assert main(["import", *map(str, SEED_FILES), "--into", str(fresh), "--added", "2026-11-23"]) == 0
     imported = {p.name for p in record_files(fresh)}
-    committed, _, _ = load_records(PAPERS)
+    committed = load_checked(PAPERS)
     committed_names = {Path(p.path).name for p in committed.papers}
     assert imported - committed_names == HAND_REMOVED
     seed_lists = {read_list(seed)[1].name for seed in SEED_FILES}
@@ -153,7 +153,7 @@ def test_seed_004_is_an_essay_not_a_list(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_topics_cover_the_issue_and_have_descriptions() -> None:
-    _, topics, _ = load_records(PAPERS)
+    topics = load_checked(PAPERS).topics
     ids = {t.id for t in topics}
     assert {"double-descent", "grokking", "lottery-ticket-hypothesis", "neural-collapse", "emergence",
             "neuroscience", "neural-tangent-kernel", "information-bottleneck", "memorization",

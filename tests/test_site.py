@@ -125,23 +125,19 @@ def test_two_builds_are_byte_identical(tmp_path: Path, fixture_site: Path) -> No
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_parallel_and_serial_builds_write_the_same_site(tmp_path: Path, jobs: int,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from phenomena_catalog import records
+def test_parallel_and_serial_builds_write_the_same_site(tmp_path: Path, jobs: int) -> None:
     from phenomena_catalog.commands import build
     from phenomena_catalog.config import SiteConfig
+    from phenomena_catalog.executors import ProcessExecutor, SerialExecutor
 
     from conftest import FIXTURES, TEMPLATES
 
     # Force the worker processes even on this small catalog.
-    monkeypatch.setattr(build, "PARALLEL_THRESHOLD", 0)
-    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 0)
     out = tmp_path / f"site-{jobs}"
-    build.build_site(FIXTURES / "catalog" / "papers", TEMPLATES, out, SiteConfig(), jobs=jobs)
+    build.build_site(FIXTURES / "catalog" / "papers", TEMPLATES, out, SiteConfig(),
+                     executor=ProcessExecutor(jobs, threshold=0))
     reference = tmp_path / "reference"
-    monkeypatch.setattr(build, "PARALLEL_THRESHOLD", 10**9)
-    monkeypatch.setattr(records, "PARALLEL_THRESHOLD", 10**9)
-    build.build_site(FIXTURES / "catalog" / "papers", TEMPLATES, reference, SiteConfig(), jobs=1)
+    build.build_site(FIXTURES / "catalog" / "papers", TEMPLATES, reference, SiteConfig(), executor=SerialExecutor())
     for file in reference.rglob("*.html"):
         assert (out / file.relative_to(reference)).read_bytes() == file.read_bytes()
 

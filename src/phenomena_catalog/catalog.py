@@ -1,4 +1,4 @@
-"""Index stage: validated records -> a read-only catalog indexed by topic, author, year, venue, keyword.
+"""Index stage: checked records -> a read-only catalog indexed by topic, author, year, venue, keyword.
 
 Everything the pages need is sorted and grouped here, once, so templates only present. Taxonomy
 terms are small values (``Term``) that know their slug and URL.
@@ -11,23 +11,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
-from pathlib import Path
 
 from phenomena_catalog import urls
-from phenomena_catalog.errors import UserError, display_path
 from phenomena_catalog.models import KeywordEntry, Paper, Topic
-from phenomena_catalog.records import (
-    KEYWORDS_FILE,
-    TOPICS_FILE,
-    LoadedRecords,
-    load_keywords,
-    load_papers,
-    load_topics,
-    misnamed_files,
-    record_files,
-    require_folder,
-)
-from phenomena_catalog.validate import check_catalog, check_keywords
+from phenomena_catalog.records import Records
 
 TERM_KINDS = ("authors", "years", "venues", "keywords")
 _YEAR_TOKEN = re.compile(r"(?<![\w-])(?:19|20)\d\d(?![\w-])|'\d\d\b")
@@ -228,21 +215,6 @@ def index_catalog(papers: Iterable[Paper], topics: list[Topic], keywords: list[K
     return Catalog(ordered, topic_entries, roots, terms, paper_terms, tuple(keywords))
 
 
-def read_catalog(papers_dir: Path, jobs: int = 1) -> Catalog:
-    """Load, validate and index the catalog in ``papers_dir``; every problem at once as a UserError."""
-    records, topics, keywords = load_records(papers_dir, jobs)
-    return index_catalog(records.papers, topics, keywords)
-
-
-def load_records(papers_dir: Path, jobs: int = 1) -> tuple[LoadedRecords, list[Topic], list[KeywordEntry]]:
-    """Load and validate every file in ``papers_dir``; raises UserError listing every problem."""
-    require_folder(papers_dir)
-    topics, topic_lines, topic_problems = load_topics(papers_dir)
-    keywords, keyword_lines, keyword_problems = load_keywords(papers_dir)
-    records = load_papers(record_files(papers_dir), jobs)
-    problems = topic_problems + keyword_problems + records.problems + misnamed_files(papers_dir)
-    problems += check_catalog(records, topics, topic_lines, display_path(papers_dir / TOPICS_FILE))
-    problems += check_keywords(keywords, keyword_lines, display_path(papers_dir / KEYWORDS_FILE))
-    if problems:
-        raise UserError(problems)
-    return records, topics, keywords
+def index(records: Records) -> Catalog:
+    """The index stage: checked records -> the catalog every page is planned from."""
+    return index_catalog(records.papers, records.topics, records.keywords)

@@ -8,8 +8,9 @@ from pathlib import Path
 from pydantic import Field, ValidationError
 
 from phenomena_catalog.errors import Problem, UserError, display_path
+from phenomena_catalog.model_errors import validation_problems
 from phenomena_catalog.models import HttpUrl, StrictModel
-from phenomena_catalog.records import LineDict, read_yaml_file, validation_problems
+from phenomena_catalog.yaml_lines import LineDict, read_yaml_file
 
 DEFAULT_CONFIG_FILE = "catalog.yaml"
 

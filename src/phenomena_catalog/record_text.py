@@ -4,7 +4,7 @@ A maintainer's record has comments, a field order and a quoting style of its own
 whole record (``records.dump_record``) would lose them. ``set_fields`` changes only the lines of the
 fields it sets: an existing field's lines are replaced, a new field is inserted after the field that
 precedes it in the record format's order (``models.PaperRecord``). Values are written as
-``records.dump_fields`` writes them::
+``record_writer.dump_fields`` writes them::
 
     title: Deep Double Descent          title: Deep Double Descent
     # reviewed by hand                  # reviewed by hand
@@ -22,7 +22,8 @@ from typing import Any
 
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.models import PaperRecord
-from phenomena_catalog.records import LineDict, dump_fields, parse_yaml
+from phenomena_catalog.record_writer import dump_fields
+from phenomena_catalog.yaml_lines import LineDict, parse_yaml
 
 FIELD_ORDER = [name for name in PaperRecord.model_fields]
 

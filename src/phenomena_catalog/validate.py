@@ -1,10 +1,11 @@
-"""Validate stage: checks beyond one field's type (each file was already checked on its own).
+"""Check stage: ``Records`` -> problems beyond one field's type (each file was checked on its own).
 
 Per record: titles with stray spaces or a trailing period, several authors in one list item, a
 year before the paper's arXiv submission, an arXiv link that disagrees with the ``arxiv`` field.
 Across records: unknown topics, duplicate ids, the same paper in two files (same arXiv id, DOI,
 title, or a near-identical title), and a taxonomy whose parents exist and form no cycle.
-Pure: records in, problems out. Everything here runs on every build, so it stays near-linear in
+Pure: records in, problems out; files are never read again (the load stage kept each field's
+line). Everything here runs on every build, so it stays near-linear in
 the number of records (see ``near_duplicate_titles``).
 """
 
@@ -21,7 +22,7 @@ from rapidfuzz.distance import Indel
 from phenomena_catalog import arxiv_ids
 from phenomena_catalog.errors import Problem
 from phenomena_catalog.models import KeywordEntry, Paper, PaperRecord, Topic
-from phenomena_catalog.records import LoadedRecords
+from phenomena_catalog.records import Records
 
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -32,19 +33,18 @@ def normalized_title(title: str) -> str:
     return _NOT_WORD.sub(" ", folded.lower()).strip()
 
 
-def check_catalog(records: LoadedRecords, topics: list[Topic], topic_lines: Sequence[int | None],
-                  topics_path: str) -> list[Problem]:
-    """Every cross-record problem among the papers and against the taxonomy."""
-    problems = check_topics(topics, topic_lines, topics_path)
-    topic_ids = [t.id for t in topics]
+def check(records: Records) -> list[Problem]:
+    """The check stage: every cross-record problem, and every problem one field's type cannot catch."""
+    problems = check_topics(records.topics, records.topic_lines, records.topics_path)
+    problems += check_keywords(records.keywords, records.keyword_lines, records.keywords_path)
+    topic_ids = [t.id for t in records.topics]
     known = set(topic_ids)
     for paper in records.papers:
-        found = [(f"topics.{index}", "topics", unknown_topic_message(topic, topic_ids, topics_path))
+        found = [(f"topics.{index}", "topics", unknown_topic_message(topic, topic_ids, records.topics_path))
                  for index, topic in enumerate(paper.topics) if topic not in known]
         found += check_paper(paper)
         if found:
-            # Only now is the record's file read again for its line numbers.
-            lines = records.lines.get(paper.id, {})
+            lines = records.lines_of(paper.id)
             problems += [Problem(paper.path, lines.get(key, lines.get(field_name)), field_name, message)
                          for key, field_name, message in found]
     problems += check_duplicates(records)
@@ -180,7 +180,7 @@ def check_keywords(keywords: list[KeywordEntry], lines: Sequence[int | None], pa
     return problems
 
 
-def check_duplicates(records: LoadedRecords) -> list[Problem]:
+def check_duplicates(records: Records) -> list[Problem]:
     """The same paper (arXiv id, DOI, title, near-identical title) in two files.
 
     Ids cannot clash: they are the file names of one flat folder.
@@ -210,7 +210,7 @@ def check_duplicates(records: LoadedRecords) -> list[Problem]:
         if pair in reported:
             continue
         reported.add(pair)
-        lines = records.lines.get(other.id, {})
+        lines = records.lines_of(other.id)
         field_name = "title" if kind == "near-title" else kind
         if kind == "arxiv" and not other.arxiv:
             field_name = next((f"links.{k}" for k, url in other.links.items() if arxiv_ids.id_from_url(url)),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -88,6 +88,12 @@ def copy_static(static: Path, staging: Path) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(file, target)
     return len(files)
+
+
+def make_folders(staging: Path, page_urls: Iterable[str]) -> None:
+    """Create every folder the pages at ``page_urls`` go into, below the staging folder."""
+    for folder in sorted({os.path.dirname(url) for url in page_urls}):
+        (staging / folder).mkdir(parents=True, exist_ok=True)
 
 
 def write_text(staging: Path, url: str, text: str) -> None:

@@ -15,13 +15,13 @@ from phenomena_catalog import arxiv_ids
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.ids import paper_id
 from phenomena_catalog.importers import arxiv
+from phenomena_catalog.record_writer import write_record
 from phenomena_catalog.records import (
     TOPICS_FILE,
     load_papers,
     load_topics,
     record_files,
     require_folder,
-    write_record,
 )
 from phenomena_catalog.schema import modeline
 from phenomena_catalog.validate import arxiv_id_from_links, same_paper, unknown_topic_message

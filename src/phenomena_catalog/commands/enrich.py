@@ -22,19 +22,13 @@ from phenomena_catalog import enrichment, webapi
 from phenomena_catalog.enrichment import ENRICHED_FIELDS, Change, Found
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.importers import arxiv, openalex
+from phenomena_catalog.model_errors import validation_problems
 from phenomena_catalog.models import Paper, PaperRecord
 from phenomena_catalog.record_text import set_fields
-from phenomena_catalog.records import (
-    LineDict,
-    key_lines,
-    load_papers,
-    parse_yaml,
-    record_files,
-    require_folder,
-    validation_problems,
-)
+from phenomena_catalog.records import load_papers, record_files, require_folder
 from phenomena_catalog.validate import arxiv_id_from_links, check_paper
 from phenomena_catalog.write import write_atomically
+from phenomena_catalog.yaml_lines import LineDict, key_lines, parse_yaml
 
 NAME = "enrich"
 HELP = "fill missing authors, month, venue, DOI and arXiv id from arXiv and OpenAlex"

@@ -6,13 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from phenomena_catalog.catalog import keyword_canonicalizer, read_catalog
+from phenomena_catalog.catalog import keyword_canonicalizer
 from phenomena_catalog.config import load_config
 from phenomena_catalog.errors import display_path
 from phenomena_catalog.exporters import find_topic, topic_papers, topic_subtree
 from phenomena_catalog.exporters.bibtex import bibtex_file
 from phenomena_catalog.exporters.json import catalog_json
 from phenomena_catalog.exporters.readme import readme_markdown
+from phenomena_catalog.pipeline import read_catalog
 from phenomena_catalog.write import write_atomically
 
 NAME = "export"

@@ -15,14 +15,15 @@ from pathlib import Path
 
 import yaml
 
-from phenomena_catalog.catalog import load_records
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.importers import FORMATS, read_list
 from phenomena_catalog.importers.base import ParsedList
 from phenomena_catalog.importers.merge import ImportPlan, plan_import
 from phenomena_catalog.importers.sections import SECTIONS_FILE, load_section_map
 from phenomena_catalog.models import KeywordEntry, PaperRecord, Topic
-from phenomena_catalog.records import TOPICS_FILE, dump_record, load_keywords, record_files
+from phenomena_catalog.pipeline import load_checked
+from phenomena_catalog.record_writer import dump_record
+from phenomena_catalog.records import TOPICS_FILE, load_keywords, record_files
 from phenomena_catalog.schema import modeline
 from phenomena_catalog.validate import check_topics, unknown_topic_message
 
@@ -104,11 +105,11 @@ def _load_catalog(into: Path) -> tuple[dict[str, PaperRecord], dict[str, Path], 
         if problems:
             raise UserError(problems)
         return {}, {}, [], keywords, True
-    records, topics, keywords = load_records(into)
+    records = load_checked(into)
     by_id = {paper.id: PaperRecord.model_validate(paper.model_dump(exclude={"id", "path"}))
              for paper in records.papers}
     paths = {file.name[: -len(".yaml")]: file for file in files}
-    return by_id, paths, topics, keywords, False
+    return by_id, paths, records.topics, records.keywords, False
 
 
 def _check_result(plan: ImportPlan, topics: list[Topic], into: Path) -> None:

@@ -28,13 +28,13 @@ from phenomena_catalog import arxiv_ids
 from phenomena_catalog.errors import UserError, display_path
 from phenomena_catalog.ids import paper_id
 from phenomena_catalog.models import Doi, HttpUrl, Links, PaperRecord
+from phenomena_catalog.record_writer import write_record
 from phenomena_catalog.records import (
     TOPICS_FILE,
     load_papers,
     load_topics,
     record_files,
     require_folder,
-    write_record,
 )
 from phenomena_catalog.schema import modeline
 from phenomena_catalog.validate import (

@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from phenomena_catalog.catalog import read_catalog
+from phenomena_catalog.pipeline import read_catalog
 
 NAME = "validate"
 HELP = "check every record and the taxonomy; write nothing"

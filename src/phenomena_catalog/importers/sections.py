@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from phenomena_catalog.errors import Problem, UserError, display_path
-from phenomena_catalog.records import LineDict, LineList, read_yaml_file
+from phenomena_catalog.yaml_lines import LineDict, LineList, read_yaml_file
 
 SECTIONS_FILE = "_sections.yaml"
 

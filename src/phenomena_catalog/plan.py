@@ -1,0 +1,278 @@
+"""Plan stage: the indexed catalog and the settings -> every page of the site, each with a typed context.
+
+Python decides, templates present: every list is sorted, grouped and paged here, and each page
+kind has its own declared context (a frozen dataclass whose fields are the template's variables).
+Data files (``papers.json``, a topic's ``.bib``, the search index, the sitemap) are pages without
+a template; their context holds exactly what their text is made from. Nothing is rendered here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from functools import cached_property
+from itertools import groupby
+from typing import Any, ClassVar
+
+from markupsafe import Markup
+
+from phenomena_catalog import urls
+from phenomena_catalog.catalog import TERM_KINDS, Catalog, PaperTerms, Term, TopicEntry, group_by_year
+from phenomena_catalog.config import SiteConfig
+from phenomena_catalog.exporters import topic_papers
+from phenomena_catalog.exporters.bibtex import bibtex_entry
+from phenomena_catalog.markup import render_markdown
+from phenomena_catalog.models import KeywordEntry, Paper, Topic
+from phenomena_catalog.presentation import summary
+from phenomena_catalog.repository import RECORDS_FOLDER, edit_url, suggest_url
+
+YearGroups = list[tuple[int, tuple[Paper, ...]]]
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where one page of a long paper list sits among its pages."""
+
+    number: int
+    """1-based number of this page."""
+    urls: tuple[str, ...]
+    """Every page of the list, first to last."""
+
+    @property
+    def previous(self) -> str | None:
+        return self.urls[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.urls[self.number] if self.number < len(self.urls) else None
+
+
+class TemplateContext:
+    """A page rendered from a template: its dataclass fields (and ``derived`` names) are the
+    template's variables, besides the ones every page gets (``root``, ``page_url``, ``item``...)."""
+
+    template: ClassVar[str]
+    derived: ClassVar[tuple[str, ...]] = ()
+    """Variables computed from the fields when the page is rendered (in the worker that renders it)."""
+
+    def variables(self) -> dict[str, Any]:
+        """The template's variables."""
+        found = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        found.update((name, getattr(self, name)) for name in self.derived)
+        return found
+
+
+@dataclass(frozen=True)
+class HomePage(TemplateContext):
+    template = "home.html"
+    roots: tuple[TopicEntry, ...]
+    recent: list[Paper]
+    recent_by_added: bool
+    """Whether ``recent`` are the most recently added papers (else the newest: all were added at once)."""
+    paper_count: int
+    counts: dict[str, int]
+    """Terms of each kind in TERM_KINDS."""
+
+
+@dataclass(frozen=True)
+class PaperListPage(TemplateContext):
+    """A page of a list of papers grouped by year."""
+
+    groups: YearGroups
+    pager: Pager | None
+
+
+@dataclass(frozen=True)
+class AllPapersPage(PaperListPage):
+    template = "papers.html"
+    paper_count: int
+
+
+@dataclass(frozen=True)
+class TopicPage(PaperListPage):
+    template = "topic.html"
+    entry: TopicEntry
+    parent: TopicEntry | None
+    bibtex_url: str
+    suggest_topic_url: str | None
+
+
+@dataclass(frozen=True)
+class TermPage(PaperListPage):
+    template = "term.html"
+    term: Term
+
+
+@dataclass(frozen=True, eq=False)
+class PaperPage(TemplateContext):
+    template = "paper.html"
+    derived = ("digest", "note", "summary", "bibtex")
+    paper: Paper
+    terms: PaperTerms
+    edit_url: str | None
+
+    @cached_property
+    def digest(self) -> Markup | None:
+        """The digest as HTML."""
+        return render_markdown(self.paper.digest) if self.paper.digest else None
+
+    @property
+    def note(self) -> Markup | None:
+        """The curator's note as HTML."""
+        return render_markdown(self.paper.note) if self.paper.note else None
+
+    @property
+    def summary(self) -> str:
+        """The page's meta description."""
+        return summary(self.digest.striptags()) if self.digest else f"{self.paper.title} ({self.paper.year})"
+
+    @property
+    def bibtex(self) -> str:
+        return bibtex_entry(self.paper)
+
+
+@dataclass(frozen=True)
+class TopicsPage(TemplateContext):
+    template = "topics.html"
+    roots: tuple[TopicEntry, ...]
+
+
+@dataclass(frozen=True)
+class SearchPage(TemplateContext):
+    template = "search.html"
+    topics: tuple[TopicEntry, ...]
+    years: tuple[Term, ...]
+    paper_count: int
+
+
+@dataclass(frozen=True)
+class TermsPage(TemplateContext):
+    template = "terms.html"
+    kind: str
+    terms: tuple[Term, ...]
+    letters: list[tuple[str, tuple[Term, ...]]]
+    """The terms grouped by initial for an A-Z index; empty for years."""
+
+
+@dataclass(frozen=True)
+class TopicBibtexFile:
+    """A topic's papers (with its subtopics') as BibTeX."""
+
+    papers: tuple[Paper, ...]
+
+
+@dataclass(frozen=True)
+class CatalogJsonFile:
+    """The whole catalog as JSON, for download."""
+
+    papers: tuple[Paper, ...]
+    topics: tuple[Topic, ...]
+    vocabulary: tuple[KeywordEntry, ...]
+
+
+@dataclass(frozen=True)
+class SearchIndexFile:
+    """The data the search page filters."""
+
+    catalog: Catalog
+
+
+@dataclass(frozen=True)
+class SitemapFile:
+    """The sitemap: every page a search engine should know, below the site's address."""
+
+    base_url: str
+    page_urls: tuple[str, ...]
+
+
+DataFile = TopicBibtexFile | CatalogJsonFile | SearchIndexFile | SitemapFile
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file: where it goes and what it is made from."""
+
+    url: str
+    context: TemplateContext | DataFile
+    cost: float = 1.0
+    """Render time relative to a paper's page (measured on a 10,000-paper catalog), for sharing
+    pages out among workers. Only the balance depends on it, never the output."""
+
+    @property
+    def lists_papers(self) -> bool:
+        """Whether the page shows papers' list entries, which a renderer makes once and reuses."""
+        return isinstance(self.context, (HomePage, PaperListPage))
+
+
+def plan(catalog: Catalog, config: SiteConfig) -> list[Page]:
+    """The plan stage: every page and data file of the site, in a fixed order; the sitemap last, if any."""
+    pages = list(_content_pages(catalog, config))
+    if config.base_url:
+        listed = tuple(page.url for page in pages
+                       if isinstance(page.context, TemplateContext) and page.url != urls.SEARCH)
+        pages.append(Page(urls.SITEMAP, SitemapFile(config.base_url, listed)))
+    return pages
+
+
+def _content_pages(catalog: Catalog, config: SiteConfig) -> list[Page]:
+    pages: list[Page] = []
+    # When every paper was added the same day (a freshly imported catalog), "recently added"
+    # would be an arbitrary pick: show the newest papers instead.
+    by_added = len({paper.added for paper in catalog.papers}) > 1
+    recent = (sorted(catalog.papers, key=lambda p: (p.added, p.id), reverse=True) if by_added
+              else list(catalog.papers))
+    pages.append(Page(urls.HOME, HomePage(
+        roots=catalog.roots,
+        recent=recent[: config.recent],
+        recent_by_added=by_added,
+        paper_count=len(catalog.papers),
+        counts={kind: len(catalog.terms[kind]) for kind in TERM_KINDS},
+    )))
+    # The all-papers pages come first among the lists, so they render every paper's entry.
+    pages += _paged(urls.ALL_PAPERS, catalog.papers, config, 0.16,
+                    functools.partial(AllPapersPage, paper_count=len(catalog.papers)))
+    for paper in catalog.papers:
+        edit = edit_url(config.repository, config.branch, f"{RECORDS_FOLDER}/{paper.id}.yaml")
+        pages.append(Page(urls.paper_url(paper.id), PaperPage(paper, catalog.paper_terms[paper.id], edit)))
+    pages.append(Page(urls.kind_index_url("topics"), TopicsPage(catalog.roots)))
+    for entry in catalog.topics:
+        parent = catalog.topic(entry.parent_id) if entry.parent_id else None
+        suggest = suggest_url(config.repository, config.branch, entry.id)
+        bibtex_url = urls.topic_bibtex_url(entry.id)
+        pages += _paged(entry.url, entry.papers, config, 0.01,
+                        functools.partial(TopicPage, entry=entry, parent=parent, bibtex_url=bibtex_url,
+                                          suggest_topic_url=suggest))
+        pages.append(Page(bibtex_url, TopicBibtexFile(topic_papers(catalog, entry.id)), cost=0.15 * entry.total))
+    topics = tuple(entry.topic for entry in catalog.topics)
+    pages.append(Page(urls.CATALOG_JSON, CatalogJsonFile(catalog.papers, topics, catalog.vocabulary),
+                      cost=0.25 * len(catalog.papers)))
+    pages.append(Page(urls.SEARCH, SearchPage(catalog.topics, catalog.terms["years"], len(catalog.papers))))
+    pages.append(Page(urls.SEARCH_INDEX, SearchIndexFile(catalog), cost=0.04 * len(catalog.papers)))
+    for kind in TERM_KINDS:
+        terms = catalog.terms[kind]
+        pages.append(Page(urls.kind_index_url(kind),
+                          TermsPage(kind, terms, _by_initial(terms) if kind != "years" else [])))
+        for term in terms:
+            pages += _paged(term.url, term.papers, config, 0.01,
+                            functools.partial(TermPage, term=term))
+    return pages
+
+
+def _paged(url: str, papers: tuple[Paper, ...], config: SiteConfig, cost_per_paper: float,
+           make: Callable[[YearGroups, Pager | None], PaperListPage]) -> list[Page]:
+    """A list of papers as one page, or as several of ``papers_per_page`` with a pager."""
+    size = config.papers_per_page
+    count = max(1, -(-len(papers) // size))
+    page_urls = tuple(urls.paged_url(url, number) for number in range(1, count + 1))
+    pages = []
+    for number, page_url in enumerate(page_urls, start=1):
+        chunk = papers[(number - 1) * size : number * size]
+        pager = Pager(number, page_urls) if count > 1 else None
+        pages.append(Page(page_url, make(group_by_year(chunk), pager), cost=0.8 + cost_per_paper * len(chunk)))
+    return pages
+
+
+def _by_initial(terms: tuple[Term, ...]) -> list[tuple[str, tuple[Term, ...]]]:
+    """Terms (already in index order) as (letter, terms) groups for an A-Z index."""
+    return [(letter, tuple(group)) for letter, group in groupby(terms, key=lambda t: t.initial)]

@@ -1,0 +1,74 @@
+"""How a paper is presented: the wording rules every page, data file and script share.
+
+Templates call these (they are Jinja globals) instead of computing the rules themselves, and
+``search-index.js`` carries their results, so the browser's search shows papers the same way
+without repeating the rules in JavaScript::
+
+    >>> byline(["A", "B", "C", "D", "E", "F", "G"])
+    'A, B, C, D, E, F, et al.'
+    >>> venue_year("NeurIPS 2021", 2021), venue_year("ICLR Workshop", 2022), venue_year(None, 2020)
+    ('NeurIPS 2021', 'ICLR Workshop · 2022', '2020')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from phenomena_catalog import arxiv_ids
+from phenomena_catalog.models import Paper
+
+BYLINE_AUTHORS = 6
+"""How many authors a paper's list entry names before "et al."."""
+
+KIND_LABELS = {
+    "topics": ("Topic", "Topics"),
+    "authors": ("Author", "Authors"),
+    "years": ("Year", "Years"),
+    "venues": ("Venue", "Venues"),
+    "keywords": ("Keyword", "Keywords"),
+}
+"""Each taxonomy's name, singular and plural."""
+
+LINK_LABELS = {
+    "paper": "Paper", "pdf": "PDF", "code": "Code", "project": "Project page", "video": "Video",
+    "slides": "Slides", "blog": "Blog post", "data": "Data",
+}
+"""The button text of each kind of link a record may have."""
+
+
+def byline(authors: Sequence[str]) -> str:
+    """The authors a list entry shows: the first six, then "et al."."""
+    shown = ", ".join(authors[:BYLINE_AUTHORS])
+    return shown + ", et al." if len(authors) > BYLINE_AUTHORS else shown
+
+
+def venue_year(venue: str | None, year: int) -> str:
+    """Venue and year as a list entry shows them, the year only once ("NeurIPS 2021", "ICLR Workshop · 2022")."""
+    if not venue:
+        return str(year)
+    return venue if str(year) in venue else f"{venue} · {year}"
+
+
+def doi_url(doi: str) -> str:
+    """The resolver link of a DOI."""
+    return f"https://doi.org/{doi}"
+
+
+def paper_links(paper: Paper) -> list[tuple[str, str]]:
+    """A paper's link buttons as (label, url): its links in field order, then its arXiv abstract
+    (unless a link already goes there) and its DOI."""
+    links = [(LINK_LABELS[kind], url) for kind, url in paper.links.items()]
+    if paper.arxiv:
+        abstract = arxiv_ids.abs_url(paper.arxiv)
+        if all(url != abstract for _, url in links):
+            links.append(("arXiv", abstract))
+    if paper.doi:
+        links.append(("DOI", doi_url(paper.doi)))
+    return links
+
+
+def summary(text: str, limit: int = 160) -> str:
+    """Plain text cut at a word boundary, for a page's meta description."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"

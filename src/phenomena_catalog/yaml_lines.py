@@ -1,0 +1,214 @@
+"""YAML text -> Python data that remembers the line of every key and list item.
+
+Each file is parsed with libyaml (``CSafeLoader``) through constructors that record the line of
+every key and list item, so a later problem with ``links.code`` can be reported at the line where
+``code:`` stands without parsing the file twice. YAML's own errors become plain-language
+``Problem``s; a file that cannot be read becomes one too, never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from phenomena_catalog.errors import Problem
+
+
+class LineDict(dict[Any, Any]):
+    """A mapping that remembers the 1-based line of each of its keys."""
+
+    __slots__ = ("line", "lines")
+
+    line: int
+    lines: dict[Any, int]
+
+
+class LineList(list[Any]):
+    """A list that remembers the 1-based line of each of its items."""
+
+    __slots__ = ("line", "lines")
+
+    line: int
+    lines: list[int]
+
+
+class DuplicateKeyError(yaml.MarkedYAMLError):
+    """YAML itself allows a repeated key (the last one wins); in a record it is always a mistake."""
+
+    key: str = ""
+
+
+class _LineLoader(yaml.CSafeLoader):
+    """libyaml's parser with constructors that record lines and reject duplicate keys."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Iterator[LineDict]:
+    data = LineDict()
+    data.line = node.start_mark.line + 1
+    data.lines = {}
+    yield data
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=False)
+        try:
+            duplicate = key in data
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be plain text", key_node.start_mark
+            ) from None
+        if duplicate:
+            error = DuplicateKeyError(
+                None, None, "this field appears twice in the same block; keep only one", key_node.start_mark
+            )
+            error.key = str(key)
+            raise error
+        data[key] = loader.construct_object(value_node, deep=False)
+        data.lines[key] = key_node.start_mark.line + 1
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> Iterator[LineList]:
+    data = LineList()
+    data.line = node.start_mark.line + 1
+    data.lines = [child.start_mark.line + 1 for child in node.value]
+    yield data
+    data.extend(loader.construct_object(child, deep=False) for child in node.value)
+
+
+class YamlFloat(float):
+    """A float that keeps the text it was written as ("2201.02170" must not become 2201.0217)."""
+
+    text: str
+
+
+def _construct_float(loader: _LineLoader, node: yaml.ScalarNode) -> YamlFloat:
+    number = YamlFloat(loader.construct_yaml_float(node))
+    number.text = node.value
+    return number
+
+
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
+    # An impossible date (2022-13-01) would otherwise raise from deep inside PyYAML; keep the text
+    # so validation can report it at its line like any other bad value.
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_LineLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+_YAML_HINTS = {
+    "mapping values are not allowed in this context": (
+        "a value contains ': ' (a colon followed by a space); put the whole value in double quotes"
+    ),
+    "found character '\\t' that cannot start any token": (
+        "a tab character is used for indentation; YAML needs spaces"
+    ),
+    "could not find expected ':'": (
+        "expected 'field: value' here; check the indentation, and quote text that spans lines"
+    ),
+    "expected <block end>, but found '-'": "a list item ('- ...') is not indented like its neighbours",
+    "expected <block end>, but found '<block mapping start>'": (
+        "this line is indented differently from the fields around it"
+    ),
+    "found a tab character that violates indentation": (
+        "a tab character is used for indentation; YAML needs spaces"
+    ),
+    "did not find expected key": (
+        "this line is not indented like the fields around it; indent with spaces, "
+        "and quote text that spans lines"
+    ),
+    "found unexpected end of stream": "a quoted value is never closed; add the closing quote",
+    "found unknown escape character": (
+        "a backslash in double quotes starts an escape; use single quotes or write \\\\"
+    ),
+}
+
+
+def _describe_bad_start(text: str, line: int, column: int) -> str:
+    lines = text.splitlines()
+    char = lines[line][column : column + 1] if line < len(lines) else ""
+    if char == "\t":
+        return "found character '\\t' that cannot start any token"
+    return f"'{char}' cannot start a value; put the whole value in double quotes"
+
+
+_KEY_AT_START = re.compile(r"\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:(?:\s|$)")
+
+
+def _key_on_line(text: str, line: int | None) -> str:
+    """The field a broken line starts with ("title" in 'title: Grokking: ...'), if any."""
+    if line is None:
+        return ""
+    lines = text.splitlines()
+    found = _KEY_AT_START.match(lines[line - 1]) if 0 < line <= len(lines) else None
+    return found.group(1) if found else ""
+
+
+def parse_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
+    """Parse one YAML document, turning YAML's own errors into plain-language problems."""
+    try:
+        return yaml.load(text, Loader=_LineLoader), []
+    except DuplicateKeyError as err:
+        mark = err.problem_mark
+        return None, [Problem(path, mark.line + 1 if mark else None, err.key, str(err.problem))]
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        problem = err.problem or "the YAML is malformed"
+        if problem == "found character that cannot start any token" and mark is not None:
+            problem = _describe_bad_start(text, mark.line, mark.column)
+        message = _YAML_HINTS.get(problem)
+        if message is None:
+            message = next(
+                (hint for key, hint in _YAML_HINTS.items() if problem.startswith(key)),
+                f"this is not valid YAML ({problem})",
+            )
+        return None, [Problem(path, line, _key_on_line(text, line), message)]
+    except yaml.YAMLError as err:
+        return None, [Problem(path, None, "", f"this is not valid YAML ({err})")]
+
+def key_lines(data: LineDict) -> dict[str, int]:
+    """The line of every key and list item, by dotted path ("title", "links.paper", "authors.2")."""
+    lines: dict[str, int] = {}
+
+    def visit(node: Any, prefix: str) -> None:
+        if isinstance(node, LineDict):
+            for key, value in node.items():
+                lines[f"{prefix}{key}"] = node.lines[key]
+                visit(value, f"{prefix}{key}.")
+        elif isinstance(node, LineList):
+            for index, value in enumerate(node):
+                lines[f"{prefix}{index}"] = node.lines[index]
+                visit(value, f"{prefix}{index}.")
+
+    visit(data, "")
+    return lines
+
+
+def read_user_text(file: Path, shown: str) -> tuple[str | None, list[Problem]]:
+    """A user's file as text, or the reason it cannot be read, in words (never a traceback)."""
+    try:
+        return file.read_text(encoding="utf-8"), []
+    except UnicodeDecodeError:
+        return None, [Problem(shown, None, "", "the file is not UTF-8 text; save it as UTF-8")]
+    except IsADirectoryError:
+        return None, [Problem(shown, None, "", "this is a folder, not a file")]
+    except OSError as err:
+        return None, [Problem(shown, None, "", f"cannot read this file ({err.strerror or err})")]
+
+
+def read_yaml_file(file: Path, shown: str) -> tuple[Any, list[Problem]]:
+    """Read and parse one YAML file, every failure as a problem."""
+    text, problems = read_user_text(file, shown)
+    if text is None:
+        return None, problems
+    return parse_yaml(text, shown)
+
