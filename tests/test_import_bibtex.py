@@ -103,7 +103,7 @@ def test_what_is_skipped_and_why(parsed):
 
 def test_bibtex_is_detected_and_registered():
     assert FORMATS["bibtex"] is bibtex
-    assert detect_format(BIB.read_text(encoding="utf-8"), "refs.bib") is bibtex
+    assert detect_format(BIB.read_text(encoding="utf-8"), "refs.bib")[0] is bibtex
     assert bibtex.detect("# Awesome list\n- [Paper](https://arxiv.org/abs/2201.02177)\n") == 0.0
 
 
@@ -126,7 +126,7 @@ def test_import_a_bib_file_end_to_end(catalog, capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert out.splitlines()[:6] == [
-        'refs.bib (bibtex, "refs"): 7 entries read: 6 new records, 1 merged, 0 unchanged, 4 skipped',
+        'refs.bib (bibtex, "refs"): 11 entries read: 6 new records, 1 merged, 0 unchanged, 4 skipped',
         ("  skipped line 68: a proceedings volume, not a paper: 5th International Conference on Learning "
          "Representations, ICLR 2017"),
         "  skipped line 73: not valid BibTeX (check its braces and quotes): @article{broken2021,",

@@ -176,7 +176,8 @@ def test_unrecognised_file_is_an_error(catalog: Path, capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert err.splitlines()[0] == (
         f"{essay.as_posix()}: this does not look like a list of papers in any known format "
-        "(awesome, markdown-links, venue-lines, dokuwiki, bibtex); pass --format to say which it is")
+        "(awesome, markdown-links, venue-lines, dokuwiki, bibtex, markdown-table, markdown-items); "
+            "pass --format to say which it is")
     assert snapshot(catalog) == before  # the good file before it was not imported either
 
 
@@ -230,11 +231,24 @@ def test_failed_write_leaves_catalog_as_it_was(catalog: Path, monkeypatch: pytes
 
 def test_entry_without_year_is_reported(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lines = catalog.parent / "lines.md"
-    lines.write_text("# L\n\n# 1. Grokking\n\n- Dynamics of things. [[pdf](https://openreview.net/pdf?id=x)]\n")
+    lines.write_text("# L\n\n# 1. Grokking\n\n- Dynamics of things. [[pdf](https://openreview.net/pdf?id=x)]\n"
+                     "- Known paper. In *ICLR 2019*. [[pdf](https://openreview.net/pdf?id=y)]\n")
     assert run(lines, "--into", catalog) == 0
     out = capsys.readouterr().out
+    assert "2 entries read: 1 new records, 0 merged, 0 unchanged, 1 skipped" in out
     assert "skipped line 5: no year (no arXiv id, venue year, date or year heading)" in out
     assert "Dynamics of things" in out
+
+
+def test_an_import_that_yields_nothing_fails_and_writes_nothing(catalog: Path, capsys) -> None:
+    before = snapshot(catalog)
+    lines = catalog.parent / "lines.md"
+    lines.write_text("# L\n\n# 1. Grokking\n\n- Dynamics of things. [[pdf](https://openreview.net/pdf?id=x)]\n")
+    assert run(lines, "--into", catalog) == 1
+    err = capsys.readouterr().err
+    assert "1 entries read: 0 new records, 0 merged, 0 unchanged, 1 skipped" in err
+    assert "Nothing to import: every entry was skipped; nothing was written." in err
+    assert snapshot(catalog) == before
 
 
 def test_section_map_naming_topics_a_new_catalog_lacks_is_refused(tmp_path, monkeypatch, capsys):

@@ -101,10 +101,15 @@ def test_nothing_lost(seed: Path, catalog: list[Paper]) -> None:
 def test_no_two_records_are_the_same_paper(catalog: list[Paper]) -> None:
     records = load_checked(PAPERS)
     assert check_duplicates(records) == []
-    titles = [(normalized_title(p.title), p.id) for p in catalog]
-    for index, (title, paper_id) in enumerate(titles):
+    # A brute-force check of every pair, beyond the neighbours validation compares. As in
+    # validation, two records with different arXiv ids are different papers whatever their titles
+    # ("Implicit Regularization in Matrix Factorization" and "... in Deep Matrix Factorization").
+    titles = [(normalized_title(p.title), p.id, p.arxiv) for p in catalog]
+    for index, (title, paper_id, arxiv) in enumerate(titles):
         matcher = difflib.SequenceMatcher(None, "", title, autojunk=False)
-        for other, other_id in titles[index + 1:]:
+        for other, other_id, other_arxiv in titles[index + 1:]:
+            if arxiv and other_arxiv and arxiv != other_arxiv:
+                continue
             matcher.set_seq1(other)
             same = (matcher.real_quick_ratio() >= SIMILAR_TITLE and matcher.quick_ratio() >= SIMILAR_TITLE
                     and matcher.ratio() >= SIMILAR_TITLE)

@@ -88,6 +88,10 @@ def run(args: argparse.Namespace) -> int:
     plan = plan_import([p for _, _, p in parsed], existing, topics, keywords, section_map,
                        args.added or dt.date.today())
     _check_result(plan, topics, into)
+    if not any(outcome.action != "skipped" for outcome in plan.outcomes):
+        report = _report(plan, parsed, len(existing), into, True, time.perf_counter() - started)
+        raise UserError(report.rsplit("\n", 1)[0] + "\nNothing to import: every entry was skipped; "
+                        "nothing was written.")
     if not args.dry_run:
         _write(plan, into, paths, bootstrap)
     print(_report(plan, parsed, len(existing), into, args.dry_run, time.perf_counter() - started))
@@ -188,13 +192,17 @@ def _report(plan: ImportPlan, parsed: list[tuple[Path, str, ParsedList]], existi
         outcomes = [o for o in plan.outcomes if o.entry.path == shown]
         counts = {action: sum(o.action == action for o in outcomes)
                   for action in ("created", "merged", "unchanged", "skipped")}
-        read = len(result.entries)
+        read = result.read
+        # Every entry read is accounted for exactly once; anything else is a bug in the importer.
+        assert read == sum(counts.values()), (shown, read, counts)
         lines.append(f"{shown} ({format_name}, \"{result.name}\"): {read} entries read: "
                      f"{counts['created']} new records, {counts['merged']} merged, "
                      f"{counts['unchanged']} unchanged, {counts['skipped']} skipped")
         for outcome in outcomes:
             if outcome.action == "skipped":
                 lines.append(f"  skipped line {outcome.entry.line}: {outcome.reason}: {outcome.entry.title}")
+        for note in result.warnings:
+            lines.append(f"  corrected line {note.line}: {note.reason}: {note.text}")
     if plan.unmapped:
         lines.append("Headings not in the topics map:")
         lines += [f"  {heading}: {what}" for heading, what in sorted(plan.unmapped.items())]

@@ -33,8 +33,10 @@ from phenomena_catalog.importers.base import (
     file_stem,
     link_pairs,
     non_paper_reason,
+    non_paper_section,
     normalize_link,
     split_authors,
+    year_group,
 )
 
 NAME = "awesome"
@@ -42,7 +44,6 @@ DESCRIPTION = "awesome-deep-phenomena style: '- Title. [[paper]](url)' with auth
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _SUMMARY = re.compile(r"^\s*<summary>\s*(.*?)\s*</summary>\s*$", re.IGNORECASE)
-_YEAR_GROUP = re.compile(r"^(.*?)\s*:\s*((?:19|20)\d\d)$")
 _BULLET = re.compile(r"^(\s*)[-*+]\s?(.*)$")
 # [[paper]](url), [[paper](url)] and a link whose closing parenthesis was lost at the line's end.
 _LINK = re.compile(r"\[\[\s*(\w[\w ]*?)\s*\]\]\(\s*([^)\s]+)\s*(?:\)|$)|\[\[\s*(\w[\w ]*?)\s*\]\(\s*([^)\s]+)\s*\)\]?")
@@ -101,10 +102,15 @@ def parse(text: str, path: str) -> ParsedList:
         if section:
             finish()
             level, title = section[0], _plain(section[1])
-            year_group = _YEAR_GROUP.match(title)
-            if year_group:
-                # "### Topic: 2024" (or a <summary>) groups a topic's papers by year.
-                title, section_year = year_group.group(1), int(year_group.group(2))
+            grouped = year_group(title)
+            if grouped is not None:
+                # "### Topic: 2024" (or a <summary>, or "Topic: 2019 and Before") groups a topic's
+                # papers by year: a year group is never a topic of its own.
+                section_year = grouped[1]
+                if grouped[0] is None:
+                    stack.close(level)
+                    continue
+                title = grouped[0]
                 if stack.innermost is not None and stack.innermost.casefold() == title.casefold():
                     continue
             else:
@@ -173,6 +179,11 @@ def _plain(title: str) -> str:
 def _finish(draft: _Draft, path: str, result: ParsedList) -> None:
     """Turn a draft into an entry, or a skip note saying why it cannot be one."""
     text = draft.title_text
+    section = non_paper_section(draft.sections)
+    if section:
+        result.skipped.append(Skipped(path, draft.line, clean_text(text)[:80],
+                                      f"in '{section}', a section that lists no papers"))
+        return
     links: list[tuple[str, str]] = []
     arxiv = doi = None
     first = _LINK.search(text)

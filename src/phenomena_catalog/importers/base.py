@@ -82,6 +82,13 @@ class ParsedList:
     skipped: list[Skipped] = field(default_factory=list)
     headings: list[tuple[str, ...]] = field(default_factory=list)
     """Every section path seen, in order, so a new catalog's taxonomy can be built from it."""
+    warnings: list[Skipped] = field(default_factory=list)
+    """Fields dropped or moved by the sanity checks (``sanity.check_entries``), each at its line."""
+
+    @property
+    def read(self) -> int:
+        """Entries read: every paper-like item, imported or skipped."""
+        return len(self.entries) + len(self.skipped)
 
 
 class SectionStack:
@@ -107,10 +114,22 @@ class SectionStack:
 
     def enter(self, level: int, title: str) -> tuple[str, ...]:
         """Open a heading, closing those at its level or deeper; returns the new path."""
-        while self._open and self._open[-1][0] >= level:
-            self._open.pop()
+        self.close(level)
         self._open.append((level, title))
         return self.path
+
+    def close(self, level: int) -> None:
+        """Close the open headings at ``level`` or deeper (a year heading ends them without a title).
+
+        A section that holds no papers (a table of contents, "Contributing") ends at the next
+        heading of any level: lists often nest their real sections under "## Table of Contents".
+        """
+        while self._open and self._open[-1][0] >= level:
+            self._open.pop()
+        for index, (_, title) in enumerate(self._open):
+            if non_paper_section((title,)):
+                del self._open[index:]
+                break
 
 
 def file_stem(path: str) -> str:
@@ -158,6 +177,9 @@ NON_PAPER_HOSTS = {
     "substack.com": "a blog post, not a paper",
     "lesswrong.com": "a blog post, not a paper",
     "alignmentforum.org": "a blog post, not a paper",
+    "github.com": "a code repository, not a paper",
+    "gitlab.com": "a code repository, not a paper",
+    "huggingface.co": "a model or data set page, not a paper",
 }
 """Hosts whose pages are not papers; entries linking only there are skipped with this reason."""
 
@@ -317,6 +339,56 @@ def venue_from_tag(tag: str) -> tuple[str | None, int | None]:
     if match["rest"].strip(" ."):
         return None, year
     return f"{_VENUE_NAMES[name]} {year}", year
+
+
+_NON_PAPER_SECTION = re.compile(
+    r"^(?:table of contents|contents|toc|index|contribut\w*|how to contribute\??|related (?:resources?|repos?|"
+    r"repositories|lists?|awesome lists?|projects?)|other (?:awesome )?lists?|licen[cs]e|citation|cite|"
+    r"how to cite|citing|acknowledge?ments?|star history|stargazers|updates?|news|changelog|contact|"
+    r"maintainers?|contributors?|about|introduction|keywords? convention|icon description|"
+    r"agent-assisted updates|sponsors?|(?:useful |other |additional |more )?resources|list of researchers|"
+    r"researchers|people)\W*$",
+    re.IGNORECASE,
+)
+
+
+def non_paper_section(sections: tuple[str, ...]) -> str | None:
+    """The heading above an item that names a section of a list holding no papers, if any.
+
+        >>> non_paper_section(("Related Resources",)), non_paper_section(("Grokking", "Theory"))
+        ('Related Resources', None)
+
+    Contributing notes, tables of contents, licences, related lists and badges are part of most
+    awesome lists; they are never topics and their links are never papers.
+    """
+    for title in sections:
+        if _NON_PAPER_SECTION.match(clean_text(title)):
+            return title
+    return None
+
+
+_YEAR_GROUP = re.compile(
+    r"^(?:(?P<topic>.*?)\s*[:：\-–]\s*)?(?:(?:19|20)\d\d\s*(?:-|–|to)\s*)?(?P<year>(?:19|20)\d\d)"
+    r"(?P<before>\s*(?:and|&|or)\s*(?:before|earlier|older|prior))?(?:\s*(?:venues?|papers?))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def year_group(title: str) -> tuple[str | None, int | None] | None:
+    """A heading that groups papers by year: (its topic or None, the year or None); None if it is a topic.
+
+        >>> year_group("Grokking: 2022"), year_group("2023"), year_group("Survey: 2019 and Before")
+        (('Grokking', 2022), (None, 2023), ('Survey', None))
+        >>> year_group("2022 Venues"), year_group("Scaling Laws") is None
+        ((None, 2022), True)
+
+    "2019 and Before" names no one year: its papers take theirs from an arXiv id or venue.
+    """
+    match = _YEAR_GROUP.match(clean_text(title))
+    if match is None:
+        return None
+    topic = match["topic"].strip() if match["topic"] and match["topic"].strip() else None
+    return topic, None if match["before"] else int(match["year"])
 
 
 def venue_in_text(text: str) -> tuple[str | None, int | None]:
