@@ -15,9 +15,13 @@ IMPORT = "import"
 """The extra for reading other formats of paper lists (BibTeX)."""
 
 
+class MissingExtra(UserError):
+    """A feature's optional libraries are not installed; the message names the pip command."""
+
+
 def require_extra(extra: str, modules: tuple[str, ...], purpose: str, path: str = "") -> None:
-    """Raise a UserError naming the pip command when any of ``modules`` is not installed."""
+    """Raise MissingExtra, naming the pip command, when any of ``modules`` is not installed."""
     missing = [name for name in modules if importlib.util.find_spec(name) is None]
     if missing:
-        raise UserError([Problem(path, None, "", f"{purpose} needs {', '.join(missing)}, which are optional: "
+        raise MissingExtra([Problem(path, None, "", f"{purpose} needs {', '.join(missing)}, which are optional: "
                                  f"pip install 'phenomena-catalog[{extra}]'")])
