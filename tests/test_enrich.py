@@ -255,6 +255,13 @@ def test_nothing_to_do(write_catalog, apis, run_cli):
     assert apis.arxiv_urls == apis.openalex_urls == []
 
 
+def test_only_kinds_the_sources_know_are_looked_up(write_catalog, apis, run_cli):
+    write_catalog({"weng2019overfitted": "title: Are Deep Neural Networks Dramatically Overfitted?\n"
+                   "kind: blog-post\nyear: 2019\ntopics: [deep-learning]\nadded: 2026-11-23\n"}, topics=TOPICS)
+    assert run_cli("enrich", "--force") == (0, "enriched 0 of 0 records looked up (0 fields).\n", "")
+    assert apis.arxiv_urls == apis.openalex_urls == []
+
+
 def test_a_value_another_record_has_is_refused(write_catalog, apis, run_cli):
     papers = write_catalog({"lecun2015deep": LECUN,
                             "lecun2015nature": LECUN.replace("year: 2015", 'year: 2015\ndoi: "10.1038/nature14539"')

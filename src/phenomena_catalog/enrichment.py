@@ -29,6 +29,9 @@ from phenomena_catalog.validate import normalized_title
 ENRICHED_FIELDS = ("authors", "month", "venue", "doi", "arxiv")
 """The fields ``enrich`` may fill, in the record format's order."""
 
+ENRICHED_KINDS = ("paper", "book", "thesis")
+"""Kinds of record the scholarly sources know; blog posts, talks and reading lists are not asked about."""
+
 ARXIV = "arXiv"
 OPENALEX = "OpenAlex"
 _PREFERRED_SOURCES = {"venue": (OPENALEX, ARXIV)}
@@ -72,7 +75,9 @@ def from_openalex(work: OpenAlexWork) -> Found:
 
 
 def missing_fields(record: PaperRecord) -> list[str]:
-    """The enrichable fields the record leaves empty."""
+    """The enrichable fields the record leaves empty (none for kinds the sources do not know)."""
+    if record.kind not in ENRICHED_KINDS:
+        return []
     return [name for name in ENRICHED_FIELDS if getattr(record, name) in (None, [])]
 
 

@@ -1,9 +1,9 @@
 """Edit a record file's text in place: set some top-level fields, keep every other byte.
 
 A maintainer's record has comments, a field order and a quoting style of its own; re-dumping the
-whole record (``records.dump_record``) would lose them. ``set_fields`` changes only the lines of the
-fields it sets: an existing field's lines are replaced, a new field is inserted after the field that
-precedes it in the record format's order (``models.PaperRecord``). Values are written as
+whole record (``record_writer.dump_record``) would lose them. ``set_fields`` changes only the lines
+of the fields it sets: an existing field's lines are replaced, a new field is inserted after the
+field that precedes it in the record format's order (``models.PaperRecord``). Values are written as
 ``record_writer.dump_fields`` writes them::
 
     title: Deep Double Descent          title: Deep Double Descent

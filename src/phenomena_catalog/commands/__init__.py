@@ -1,5 +1,17 @@
 """One module per command; ``COMMANDS`` lists them in the order ``--help`` shows them."""
 
-from phenomena_catalog.commands import add, build, enrich, export, import_, new, schema, serve, theme, validate
+from phenomena_catalog.commands import (
+    add,
+    build,
+    check_links,
+    enrich,
+    export,
+    import_,
+    new,
+    schema,
+    serve,
+    theme,
+    validate,
+)
 
-COMMANDS = [build, serve, validate, new, add, enrich, import_, export, schema, theme]
+COMMANDS = [build, serve, validate, new, add, enrich, check_links, import_, export, schema, theme]

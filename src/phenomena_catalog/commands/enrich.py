@@ -38,6 +38,7 @@ OpenAlex (by DOI, 50 a request; else by exact title for what arXiv did not fill;
 second at most) for each
 chosen record's missing metadata, and write it into the record: authors, month of first
 publication, the published venue of a preprint, the DOI and the arXiv id. Never abstracts.
+Papers, books and theses are looked up; blog posts, talks and reading lists are not.
 
 A field that a record already has is kept: pass --force to replace values the sources disagree
 with. Only the changed fields' lines are rewritten; comments and field order stay. --dry-run
@@ -128,6 +129,7 @@ def choose_records(papers_dir: Path, chosen: list[str], missing: list[str], forc
         papers = [p for p in papers if set(missing) & set(enrichment.missing_fields(p))]
     elif not force:
         papers = [p for p in papers if enrichment.missing_fields(p)]
+    papers = [p for p in papers if p.kind in enrichment.ENRICHED_KINDS]
     return everything.papers, papers[:limit] if limit is not None else papers
 
 
