@@ -246,3 +246,72 @@ def test_issue_template_has_github_front_matter() -> None:
     text = (ROOT / ".github" / "ISSUE_TEMPLATE" / "suggest-paper.md").read_text(encoding="utf-8")
     front = yaml.safe_load(text.split("---\n")[1])
     assert set(front) == {"name", "about", "title", "labels"} and front["name"] == "Suggest a paper"
+
+
+ENRICH_WORKFLOW = ROOT / ".github" / "workflows" / "enrich.yml"
+
+
+def enrich_workflow() -> dict[Any, Any]:
+    data = load_yaml(ENRICH_WORKFLOW)
+    data["on"] = data.pop(True)
+    return data
+
+
+def test_enrich_workflow_passes_the_github_workflow_schema() -> None:
+    result = lint_workflow(ENRICH_WORKFLOW)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_enrich_workflow_runs_weekly_and_on_demand_only() -> None:
+    data = enrich_workflow()
+    assert set(data["on"]) == {"schedule", "workflow_dispatch"}
+    (schedule,) = data["on"]["schedule"]
+    minute, hour, day, month, weekday = schedule["cron"].split()
+    assert minute.isdigit() and hour.isdigit() and (day, month) == ("*", "*") and weekday.isdigit()  # weekly
+    assert data["concurrency"] == {"group": "enrich", "cancel-in-progress": False}
+
+
+def test_enrich_workflow_has_minimal_permissions() -> None:
+    data = enrich_workflow()
+    assert data["permissions"] == {}  # nothing by default
+    (job,) = data["jobs"].values()
+    # Push the pull-request branch and open the pull request; nothing else.
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+    # The OpenAlex key reaches only the step that needs it.
+    steps_with_secrets = [s["name"] for s in job["steps"] if "secrets." in str(s)]
+    assert steps_with_secrets == ["Fill missing metadata"]
+
+
+def test_enrich_workflow_pins_third_party_actions_to_a_commit() -> None:
+    (job,) = enrich_workflow()["jobs"].values()
+    for action in (step["uses"] for step in job["steps"] if "uses" in step):
+        name, ref = action.split("@")
+        if name.startswith("actions/"):
+            assert re.fullmatch(r"v\d+", ref), action
+        else:
+            assert re.fullmatch(r"[0-9a-f]{40}", ref), f"{action}: pin a third-party action to a full commit"
+    text = ENRICH_WORKFLOW.read_text(encoding="utf-8")
+    assert re.search(r"peter-evans/create-pull-request@[0-9a-f]{40} # v\d+\.\d+\.\d+\n", text)
+
+
+def test_enrich_workflow_enriches_validates_checks_links_then_opens_a_pull_request() -> None:
+    (job,) = enrich_workflow()["jobs"].values()
+    steps = job["steps"]
+    runs = [step.get("run", "") for step in steps]
+    parser = build_parser()
+    commands = []
+    for run in runs:
+        for line in re.findall(r"^phenomena-catalog ([^|>\n]+)", run, re.MULTILINE):
+            commands.append(parser.parse_args(shlex.split(line)).command)
+    assert commands == ["enrich", "validate", "check-links"]
+    # A broken link must not stop the pull request: the link check may fail, a later step says so.
+    links = next(s for s in steps if "check-links" in s.get("run", ""))
+    assert links["continue-on-error"] is True
+    assert steps[-1]["if"] == f"steps.{links['id']}.outcome == 'failure'"
+    create = next(s for s in steps if s.get("uses", "").startswith("peter-evans/create-pull-request@"))
+    assert steps.index(create) == len(steps) - 2
+    # Only records are committed; the reports go into the description.
+    assert create["with"]["add-paths"] == "papers/*.yaml"
+    assert create["with"]["body-path"] == "pull-request.md" and "> pull-request.md" in runs[steps.index(create) - 1]
+    # Pipelines fail when their first command does (bash -o pipefail, GitHub's "shell: bash").
+    assert enrich_workflow()["defaults"] == {"run": {"shell": "bash"}}

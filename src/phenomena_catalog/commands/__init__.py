@@ -8,10 +8,11 @@ from phenomena_catalog.commands import (
     export,
     import_,
     new,
+    report,
     schema,
     serve,
     theme,
     validate,
 )
 
-COMMANDS = [build, serve, validate, new, add, enrich, check_links, import_, export, schema, theme]
+COMMANDS = [build, serve, validate, new, add, enrich, check_links, import_, export, report, schema, theme]

@@ -47,7 +47,10 @@ _SUMMARY = re.compile(r"^\s*<summary>\s*(.*?)\s*</summary>\s*$", re.IGNORECASE)
 _BULLET = re.compile(r"^(\s*)[-*+]\s?(.*)$")
 # [[paper]](url), [[paper](url)] and a link whose closing parenthesis was lost at the line's end.
 _LINK = re.compile(r"\[\[\s*(\w[\w ]*?)\s*\]\]\(\s*([^)\s]+)\s*(?:\)|$)|\[\[\s*(\w[\w ]*?)\s*\]\(\s*([^)\s]+)\s*\)\]?")
-_KEYWORDS = re.compile(r"^key\s*wor[dk]s?\s*:\s*(.*)$", re.IGNORECASE)
+# "Key Word:", and the list's own typos "Key Work:" and "Key Wrod:".
+_KEYWORDS = re.compile(r"^key\s*w(?:or|ro)[dk]s?\s*:\s*(.*)$", re.IGNORECASE)
+_AUTHOR_LIST = re.compile(r"</?details>|<summary>\s*author list\s*</summary>", re.IGNORECASE)
+_THESIS = re.compile(r"^(?:ph\.?d\.?|master'?s?|doctoral)?\s*thesis$", re.IGNORECASE)
 _DIGEST = re.compile(r"^(?:<details>\s*<summary>\s*digest\s*</summary>|digest\b:?)\s*(.*)$", re.IGNORECASE)
 _VENUE = re.compile(r"\*([^*]+)\*\s*$")
 _ANCHOR_ONLY = re.compile(r"^\[[^\]]*\]\(#[^)]*\)\s*$")
@@ -210,12 +213,16 @@ def _finish(draft: _Draft, path: str, result: ParsedList) -> None:
         return
     authors: tuple[str, ...] = ()
     venue = None
+    kind = "paper"
     if draft.authors_text:
-        authors_text = draft.authors_text
+        # A long author list is folded: "<details><summary>Author List</summary> A, B, ...".
+        authors_text = _AUTHOR_LIST.sub("", draft.authors_text)
         found = _VENUE.search(authors_text)
         if found:
             venue = clean_text(found.group(1)).rstrip(".") or None
             authors_text = authors_text[: found.start()]
+        if venue and _THESIS.match(venue):
+            kind, venue = "thesis", None  # "*PhD Thesis*" names what it is, not where it appeared
         authors = split_authors(authors_text)
     year, month = combine_year(arxiv, draft.section_year, venue_year(venue))
     digest = clean_text(" ".join(draft.digest + draft.extra)) or None
@@ -223,5 +230,5 @@ def _finish(draft: _Draft, path: str, result: ParsedList) -> None:
         title=title, source="", path=path, line=draft.line, sections=draft.sections, authors=authors,
         year=year, month=month, venue=venue, links=link_pairs(links), arxiv=arxiv, doi=doi,
         keywords=tuple(dict.fromkeys(clean_text(k).rstrip(".") for k in draft.keywords if k.strip())),
-        digest=digest,
+        digest=digest, kind=kind,
     ))
