@@ -72,7 +72,8 @@ def test_a_template_error_also_leaves_the_last_good_site(write_catalog, run_cli,
     assert err == (f"templates/paper.html:{line}: 'no_such_name' is undefined "
                    "(while rendering papers/power2022grokking.html)\n1 problem found.\n")
     assert (tmp_path / "site" / "index.html").read_bytes() == home
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["papers", "site", "templates"]
+    # No staging folder is left behind; the cache is the last successful build's.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".phenomena-cache", "papers", "site", "templates"]
 
 
 def test_build_refuses_to_replace_a_folder_it_did_not_write(write_catalog, run_cli, tmp_path: Path) -> None:

@@ -300,6 +300,25 @@ def test_openalex_throttling_suggests_a_key(catalog, apis, run_cli):
                    "again, or set OPENALEX_API_KEY to a free key for a larger daily budget; nothing was written\n")
 
 
+def test_openalex_running_out_of_budget_half_way_keeps_what_was_found(catalog, apis, run_cli, monkeypatch):
+    answered = apis.openalex
+
+    def budget_of_two(url: str, timeout: float) -> bytes:
+        if len(apis.openalex_urls) == 2:
+            apis.openalex_urls.append(url)
+            raise urllib.error.HTTPError(url, 429, "Too Many Requests", {}, None)  # type: ignore[arg-type]
+        return answered(url, timeout)
+
+    monkeypatch.setattr(enrich, "OPENALEX_TRANSPORT", budget_of_two)
+    code, out, err = run_cli("enrich")
+    assert code == 0
+    assert err == ("OpenAlex stopped answering after 2 requests (the OpenAlex API answered HTTP 429 (Too Many "
+                   "Requests); OpenAlex is busy; wait and try again, or set OPENALEX_API_KEY to a free key for a "
+                   "larger daily budget); the records not asked yet keep their gaps until the next run\n")
+    # The DOI batch and the first title search were answered; arXiv's answers are all used.
+    assert out.endswith("enriched 3 of 4 records looked up (10 fields).\n")
+
+
 def test_openalex_error_answers_are_one_line():
     with pytest.raises(UserError) as caught:
         openalex.parse_works((FIXTURES / "openalex_error.json").read_bytes())

@@ -268,9 +268,15 @@ def test_one_author_item_with_several_commas(catalog, capsys):
     )
 
 
-def test_family_name_first_is_one_author(catalog, capsys):
-    catalog(a=GROKKING.replace("authors: [Alethea Power, Yuri Burda]", 'authors: ["Power, Alethea"]'))
-    assert validate(capsys)[0] == 0
+def test_family_name_first_is_reported_with_the_name_to_write(catalog, capsys):
+    # "Power, Alethea" would get an author page apart from "Alethea Power"'s (issue 9).
+    catalog(a=GROKKING.replace("authors: [Alethea Power, Yuri Burda]", 'authors: ["Power, Alethea", "King, Jr."]'))
+    code, out = validate(capsys)
+    assert code == 1
+    assert out == (
+        "papers/a.yaml:2: authors.0: write the name given name first, as printed on the paper: 'Alethea Power' "
+        "('Family, Given' gets an author page apart from the same person's other papers)\n1 problem found.\n"
+    )
 
 
 def test_title_with_a_trailing_period(catalog, capsys):

@@ -40,9 +40,35 @@ def parse(text: str) -> str | None:
     """The versionless arXiv id in an id, ``arXiv:`` id, or abs/pdf URL; None if there is none."""
     text = text.strip()
     match = _BARE.match(text) or _URL.match(text)
-    if match is None or submission_date(match["id"]) is None:
+    if match is None or submission_date(match["id"]) is None or number_problem(match["id"]):
         return None
     return _canonical(match["id"])
+
+
+def number_problem(arxiv_id: str) -> str | None:
+    """Why a new-style id has the wrong number of digits after the dot, or None.
+
+        >>> number_problem("2310.1724")
+        'arXiv ids from 2015 on have five digits after the dot, this one has four'
+        >>> number_problem("1412.12345"), number_problem("2310.17244"), number_problem("1412.6980")
+        ('arXiv ids before 2015 have four digits after the dot, this one has five', None, None)
+
+    The scheme changed in January 2015 (``1501.00001``); an id with a digit lost in copying still
+    looks like an id, and links to another paper or to none.
+    """
+    if "/" in arxiv_id or "." not in arxiv_id:
+        return None
+    yymm, number = arxiv_id.split(".", 1)
+    number = re.sub(r"v\d+$", "", number)
+    if not (yymm.isdigit() and number.isdigit()):
+        return None
+    words = {3: "three", 4: "four", 5: "five", 6: "six"}
+    count = words.get(len(number), str(len(number)))
+    if int(yymm) >= 1501 and len(number) != 5:
+        return f"arXiv ids from 2015 on have five digits after the dot, this one has {count}"
+    if int(yymm) < 1501 and len(number) != 4:
+        return f"arXiv ids before 2015 have four digits after the dot, this one has {count}"
+    return None
 
 
 def id_from_url(url: str) -> str | None:

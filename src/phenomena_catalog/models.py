@@ -29,6 +29,8 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
+from phenomena_catalog import arxiv_ids
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 """Record and topic ids: lowercase letters, digits and dashes, starting with a letter or digit."""
 
@@ -54,6 +56,9 @@ def _check_http_url(value: str) -> str:
 
 
 def _check_arxiv(value: str) -> str:
+    wrong_length = arxiv_ids.number_problem(value) if ARXIV_NEW.match(value) else None
+    if wrong_length:
+        raise ValueError(f"{value!r}: {wrong_length}; copy the id again from the paper's arXiv page")
     if not (ARXIV_NEW.match(value) or ARXIV_OLD.match(value)):
         raise ValueError(
             f"{value!r} is not an arXiv id; write it like \"2201.02177\" or \"hep-th/9901001\", "

@@ -9,9 +9,11 @@ point at a field without reading the file again.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,8 +24,17 @@ from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.executors import Executor, SerialExecutor
 from phenomena_catalog.model_errors import validation_problems
 from phenomena_catalog.models import ID_PATTERN, KeywordEntry, Paper, PaperRecord, Topic
+from phenomena_catalog.stray_files import stray_files
 from phenomena_catalog.urls import RESERVED_NAMES
-from phenomena_catalog.yaml_lines import LineDict, LineList, read_yaml_file
+from phenomena_catalog.yaml_lines import (
+    LineDict,
+    LineList,
+    decode_user_text,
+    parse_yaml,
+    read_user_bytes,
+    read_user_text,
+    read_yaml_file,
+)
 
 TOPICS_FILE = "_topics.yaml"
 KEYWORDS_FILE = "_keywords.yaml"
@@ -43,6 +54,10 @@ class Records:
     """Every problem found while reading and validating the files."""
     lines: dict[str, LineTable] = field(default_factory=dict, repr=False)
     """For each paper id, the line of each of its fields (see ``lines_of``)."""
+    digests: dict[str, str] = field(default_factory=dict, repr=False)
+    """For each paper id, the ``content_digest`` of its file: what its paper was made from."""
+    parsed: dict[str, ParseResult] = field(default_factory=dict, repr=False)
+    """Each record file's parse result by ``content_digest``, for the next build to reuse."""
     topics: list[Topic] = field(default_factory=list)
     topic_lines: list[int] = field(default_factory=list)
     """The line of each topic in ``_topics.yaml``."""
@@ -89,12 +104,24 @@ def record_files(papers_dir: Path) -> list[Path]:
 
 def load_paper(file: Path, shown: str) -> tuple[Paper | None, list[Problem]]:
     """Read and validate one record file."""
-    paper, problems, _ = _load_paper(file, shown)
+    text, problems = read_user_text(file, shown)
+    if text is None:
+        return None, problems
+    paper, problems, _ = _parse_paper(text, file, shown)
     return paper, problems
 
 
-def _load_paper(file: Path, shown: str) -> tuple[Paper | None, list[Problem], LineTable]:
-    data, problems = read_yaml_file(file, shown)
+ParseResult = tuple[Paper | None, list[Problem], LineTable]
+"""One record file's paper (None when invalid), its problems and its field lines."""
+
+
+def content_digest(data: bytes, shown: str) -> str:
+    """What a record's parse result depends on: its bytes and its name (the id, and messages' path)."""
+    return hashlib.blake2b(shown.encode() + b"\0" + data, digest_size=16).hexdigest()
+
+
+def _parse_paper(text: str, file: Path, shown: str) -> ParseResult:
+    data, problems = parse_yaml(text, shown)
     if problems:
         return None, problems, ()
     if data is None:
@@ -146,11 +173,8 @@ def require_folder(papers_dir: Path) -> None:
 
 
 def misnamed_files(papers_dir: Path) -> list[Problem]:
-    """Record-like files the loader would skip silently: a ``.yml`` is never read."""
-    return [
-        Problem(display_path(file), None, "", f"records must end in .yaml; rename it to {file.stem}.yaml")
-        for file in sorted(papers_dir.glob("*.yml"))
-    ]
+    """Files the loader would skip silently (``x.YAML``, ``x``, ``_x.yaml``, ``sub/x.yaml``...)."""
+    return stray_files(papers_dir)
 
 
 def _load_list(file: Path, model: type[BaseModel], what: str) -> tuple[list[Any], list[int], list[Problem]]:
@@ -191,18 +215,26 @@ def load_keywords(papers_dir: Path) -> tuple[list[KeywordEntry], list[int], list
 
 
 
-def load_papers(files: Iterable[Path], executor: Executor | None = None) -> Records:
-    """Load the given record files, collecting every problem; ``executor`` may share them out."""
-    parts = (executor or SerialExecutor()).map_shares(_load_share, list(files))
+def load_papers(files: Iterable[Path], executor: Executor | None = None,
+                known: Mapping[str, ParseResult] | None = None) -> Records:
+    """Load the given record files, collecting every problem; ``executor`` may share them out.
+
+    A file whose ``content_digest`` is in ``known`` (a previous build's ``Records.parsed``) is not
+    parsed again.
+    """
+    work = functools.partial(_load_share, known=known or {})
+    parts = (executor or SerialExecutor()).map_shares(work, list(files))
     if len(parts) == 1:
         return parts[0]
     papers = sorted((p for part in parts for p in part.papers), key=lambda p: p.path)
     return Records(papers=papers, problems=[p for part in parts for p in part.problems],
-                   lines={k: v for part in parts for k, v in part.lines.items()})
+                   lines={k: v for part in parts for k, v in part.lines.items()},
+                   digests={k: v for part in parts for k, v in part.digests.items()},
+                   parsed={k: v for part in parts for k, v in part.parsed.items()})
 
 
-def _load_share(files: list[Path]) -> Records:
-    papers, problems, lines = [], [], {}
+def _load_share(files: list[Path], known: Mapping[str, ParseResult]) -> Records:
+    papers, problems, lines, digests, parsed = [], [], {}, {}, {}
     shown_folders: dict[Path, str] = {}
     for file in files:
         # Resolving each file's display path costs two syscalls a file; folders are few.
@@ -210,23 +242,38 @@ def _load_share(files: list[Path]) -> Records:
         if folder is None:
             folder = shown_folders[file.parent] = display_path(file.parent)
         shown = file.name if folder == "." else f"{folder}/{file.name}"
-        paper, file_problems, table = _load_paper(file, shown)
+        data, unreadable = read_user_bytes(file, shown)
+        if data is None:
+            problems += unreadable
+            continue
+        digest = content_digest(data, shown)
+        result = known.get(digest)
+        if result is None:
+            text, undecodable = decode_user_text(data, shown)
+            result = _parse_paper(text, file, shown) if text is not None else (None, undecodable, ())
+        parsed[digest] = result
+        paper, file_problems, table = result
         problems.extend(file_problems)
         if paper is not None:
             papers.append(paper)
             lines[paper.id] = table
-    return Records(papers=papers, problems=problems, lines=lines)
+            digests[paper.id] = digest
+    return Records(papers=papers, problems=problems, lines=lines, digests=digests, parsed=parsed)
 
 
-def load(papers_dir: Path, executor: Executor | None = None) -> Records:
-    """The load stage: every file of ``papers_dir`` read and validated on its own, with its problems."""
+def load(papers_dir: Path, executor: Executor | None = None,
+         known: Mapping[str, ParseResult] | None = None) -> Records:
+    """The load stage: every file of ``papers_dir`` read and validated on its own, with its problems.
+
+    ``known`` holds parse results of earlier builds by content digest (see ``load_papers``).
+    """
     require_folder(papers_dir)
     topics, topic_lines, topic_problems = load_topics(papers_dir)
     keywords, keyword_lines, keyword_problems = load_keywords(papers_dir)
-    loaded = load_papers(record_files(papers_dir), executor)
+    loaded = load_papers(record_files(papers_dir), executor, known)
     problems = topic_problems + keyword_problems + loaded.problems + misnamed_files(papers_dir)
     return Records(
-        papers=loaded.papers, problems=problems, lines=loaded.lines,
+        papers=loaded.papers, problems=problems, lines=loaded.lines, digests=loaded.digests, parsed=loaded.parsed,
         topics=topics, topic_lines=topic_lines, keywords=keywords, keyword_lines=keyword_lines,
         topics_path=display_path(papers_dir / TOPICS_FILE), keywords_path=display_path(papers_dir / KEYWORDS_FILE),
     )

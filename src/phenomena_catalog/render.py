@@ -10,7 +10,9 @@ paper appears on ten or more pages.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -54,6 +56,15 @@ def template_environment(templates_dir: Path | None) -> jinja2.Environment:
     return env
 
 
+_REFERENCE_TAG = re.compile(
+    r"\{%-?\s*(?:extends|include|import|from)\s+(?P<target>.*?)"
+    r"(?:\s+(?:import|as|ignore|with|without)\b.*?)?\s*-?%\}", re.S)
+_LITERAL_NAME = re.compile(r"""(?P<q>["'])(?P<name>[^"']+)(?P=q)""")
+
+ITEM_TEMPLATE = "_paper_item.html"
+"""A paper's entry in every list of papers."""
+
+
 class Renderer:
     """Renders pages. Holds the compiled templates and the list entries made so far."""
 
@@ -86,9 +97,39 @@ class Renderer:
                 self.env.get_template(name)
         except jinja2.TemplateError as err:
             raise template_problem(err, "the site", templates_dir) from None
-        self._item_template = self.env.get_template("_paper_item.html")
+        self._item_template = self.env.get_template(ITEM_TEMPLATE)
         self._items: dict[tuple[str, str], Markup] = {}
         self._bibtex_entries: dict[str, str] = {}
+
+    def templates_of(self, page: Page) -> tuple[str, ...]:
+        """Every template a page is rendered with: its own, those it extends, imports or includes,
+        and the list entry's for pages that list papers. Empty for data files."""
+        if not isinstance(page.context, TemplateContext):
+            return ()
+        names = self._closure(page.context.template)
+        if page.lists_papers:
+            names |= self._closure(ITEM_TEMPLATE)
+        return tuple(sorted(names))
+
+    @functools.cache  # noqa: B019 (one renderer per build; templates do not change during it)
+    def _closure(self, name: str) -> frozenset[str]:
+        found, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            if current in found:
+                continue
+            found.add(current)
+            try:
+                source = self.env.loader.get_source(self.env, current)[0] if self.env.loader else ""
+            except jinja2.TemplateNotFound:
+                continue  # rendering reports it, at the line that names it
+            # A scan, not a parse (parsing every template costs more than the rest of a warm build);
+            # a commented-out reference only adds a dependency.
+            for tag in _REFERENCE_TAG.finditer(source):
+                literal = _LITERAL_NAME.fullmatch(tag["target"].strip())
+                # A name computed at render time could be any template: depend on all of them.
+                todo.extend([literal["name"]] if literal else self.env.list_templates())
+        return frozenset(found)
 
     def render(self, page: Page) -> str:
         """The text of one output file: a page's HTML, or a data file's content."""

@@ -21,7 +21,7 @@ from rapidfuzz.distance import Indel
 
 from phenomena_catalog import arxiv_ids
 from phenomena_catalog.errors import Problem
-from phenomena_catalog.models import KeywordEntry, Paper, PaperRecord, Topic
+from phenomena_catalog.models import KeywordEntry, Links, Paper, PaperRecord, Topic
 from phenomena_catalog.records import Records
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -73,6 +73,11 @@ def check_paper(paper: Paper) -> list[tuple[str, str, str]]:
     The line key is the dotted path whose line the problem is reported at ("authors.2").
     """
     problems = [("title", "title", message) for message in title_problems(paper.title)]
+    for name in ("title", "venue", "digest", "note"):
+        value = getattr(paper, name, None)
+        if isinstance(value, str) and is_template_text(value):
+            problems.append((name, name, "this is the template's help text, not the paper's; replace it with "
+                             f"the paper's {name}, or delete the line"))
     for index, author in enumerate(paper.authors):
         message = author_problem(author)
         if message:
@@ -130,8 +135,44 @@ def title_problems(title: str) -> list[str]:
 _AUTHOR_SEPARATORS = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*;\s*")
 
 
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.casefold()))
+
+
+def _template_sentences() -> frozenset[str]:
+    """Every sentence of the help text ``new`` writes above each field (the fields' descriptions)."""
+    sentences = set()
+    for model in (PaperRecord, Links):
+        for info in model.model_fields.values():
+            description = (info.description or "").replace("``", "")
+            sentences.add(_words(description))
+            sentences.update(_words(part) for part in re.split(r"(?<=[.;])\s+", description))
+    return frozenset(s for s in sentences if len(s) >= 12)
+
+
+_TEMPLATE_SENTENCES = _template_sentences()
+
+
+def is_template_text(value: str) -> bool:
+    """Whether a value is the record template's help text left in place of the paper's own."""
+    words = _words(value.replace("(required)", ""))
+    return words in _TEMPLATE_SENTENCES
+
+
+_NAME_SUFFIX = re.compile(r"^(?:jr|sr|ii|iii|iv)\.?$", re.IGNORECASE)
+
+
 def author_problem(author: str) -> str | None:
-    """Why one ``authors`` item looks like several authors, with the list it should be; or None."""
+    """Why one ``authors`` item is not one name written given name first, with the fix; or None.
+
+    "Lovelace, Ada" would get an author page apart from the same person's "Ada Lovelace" papers;
+    "Power, A., Burda, Y." is several authors in one item.
+    """
+    if author.count(",") == 1 and " and " not in author and ";" not in author:
+        family, given = (part.strip() for part in author.split(","))
+        if family and given and not _NAME_SUFFIX.match(given) and not re.search(r"\d", author):
+            return (f"write the name given name first, as printed on the paper: '{given} {family}' "
+                    "('Family, Given' gets an author page apart from the same person's other papers)")
     if " and " not in author and author.count(",") < 2 and ";" not in author:
         return None
     names = [n for n in _AUTHOR_SEPARATORS.split(author.strip()) if n]

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from phenomena_catalog.errors import Problem, UserError, display_path
+from phenomena_catalog.theme import STATIC, asset_folders
 
 MARKER = ".phenomena-catalog"
 MARKER_TEXT = "This folder is written by 'phenomena-catalog build' and replaced on every build.\n"
@@ -61,33 +62,68 @@ def _swap_in(staging: Path, out: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def copy_assets(assets: Path, staging: Path) -> set[str]:
-    """Copy static files (CSS, JavaScript, images) into the site's ``assets/``, replacing files of the
-    same name copied before (a catalog's own over the theme's); returns the names copied."""
-    if not assets.is_dir():
-        return set()
-    shutil.copytree(assets, staging / "assets", dirs_exist_ok=True)
-    return {p.relative_to(assets).as_posix() for p in assets.rglob("*") if p.is_file()}
+def copied_files(templates_dir: Path, page_urls: Iterable[str]) -> dict[str, Path]:
+    """The theme's files the site gets as they are, by their place in the site.
 
-
-def copy_static(static: Path, staging: Path) -> int:
-    """Copy files meant for the site's root (CNAME, robots.txt, ...) as they are; returns the count.
-
-    The output folder is replaced on every build, so a file added to it by hand would be lost:
-    such files live in ``templates/static/`` instead. One that would replace a page is refused.
+    The default theme's ``assets/`` (CSS, JavaScript, images) goes to ``assets/``, each file replaced
+    by the catalog's own of the same name in ``templates/assets/``; ``templates/static/`` (CNAME,
+    robots.txt, ...) to the site's root. The output folder is replaced on every build, so a file
+    added to it by hand would be lost: such files live in ``static/`` instead. One that would
+    replace a page is refused.
     """
-    if not static.is_dir():
-        return 0
-    files = sorted(p for p in static.rglob("*") if p.is_file())
-    clashes = [f for f in files if (staging / f.relative_to(static)).exists()]
-    if clashes:
-        raise UserError([Problem(display_path(f), None, "", "this file would replace a page the build writes; "
-                                 "rename or remove it") for f in clashes])
-    for file in files:
-        target = staging / file.relative_to(static)
+    files: dict[str, Path] = {}
+    static = templates_dir / STATIC
+    for assets in asset_folders(templates_dir):  # the theme's first, then the catalog's over them
+        files.update((f"assets/{p.relative_to(assets).as_posix()}", p)
+                     for p in sorted(assets.rglob("*")) if p.is_file())
+    if static.is_dir():
+        pages = set(page_urls)
+        found = {p.relative_to(static).as_posix(): p for p in sorted(static.rglob("*")) if p.is_file()}
+        clashes = [file for url, file in found.items() if url in pages or url in files]
+        if clashes:
+            raise UserError([Problem(display_path(f), None, "", "this file would replace a page the build writes; "
+                                     "rename or remove it") for f in clashes])
+        files.update(found)
+    return files
+
+
+def copy_files(staging: Path, files: dict[str, Path]) -> None:
+    """Copy files into the staging folder at the given places."""
+    for url, source in files.items():
+        target = staging / url
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(file, target)
-    return len(files)
+        shutil.copy2(source, target)
+
+
+@contextmanager
+def update_folder(out: Path, removed: Iterable[str]) -> Iterator[Path]:
+    """A staging folder for the files of a build that changed; on success each replaces its old
+    version in ``out`` (one atomic rename each) and the ``removed`` files are deleted.
+
+    On failure (a template error while rendering, say) the staging folder is removed and ``out``
+    is left exactly as it was, as with ``staging_folder``.
+    """
+    check_output_folder(out)
+    staging = out.parent / f".{out.name}.updating-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    try:
+        yield staging
+        for walked, _, names in os.walk(staging):
+            target = out / Path(walked).relative_to(staging)
+            target.mkdir(parents=True, exist_ok=True)
+            for name in names:
+                os.replace(os.path.join(walked, name), target / name)
+        for url in sorted(removed):
+            (out / url).unlink(missing_ok=True)
+            # A folder the last of whose pages went away goes too, as in a build from scratch.
+            folder = (out / url).parent
+            while folder != out and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def make_folders(staging: Path, page_urls: Iterable[str]) -> None:

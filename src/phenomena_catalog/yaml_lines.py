@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from phenomena_catalog.errors import Problem
+from phenomena_catalog.yaml_mistakes import explain_error, silent_mistakes
 
 
 class LineDict(dict[Any, Any]):
@@ -155,7 +156,7 @@ def _key_on_line(text: str, line: int | None) -> str:
 def parse_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML document, turning YAML's own errors into plain-language problems."""
     try:
-        return yaml.load(text, Loader=_LineLoader), []
+        data = yaml.load(text, Loader=_LineLoader)
     except DuplicateKeyError as err:
         mark = err.problem_mark
         return None, [Problem(path, mark.line + 1 if mark else None, err.key, str(err.problem))]
@@ -165,6 +166,9 @@ def parse_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
         problem = err.problem or "the YAML is malformed"
         if problem == "found character that cannot start any token" and mark is not None:
             problem = _describe_bad_start(text, mark.line, mark.column)
+        better = explain_error(text, problem, line)
+        if better is not None:
+            return None, [Problem(path, better[0], better[1], better[2])]
         message = _YAML_HINTS.get(problem)
         if message is None:
             message = next(
@@ -174,6 +178,11 @@ def parse_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(path, line, _key_on_line(text, line), message)]
     except yaml.YAMLError as err:
         return None, [Problem(path, None, "", f"this is not valid YAML ({err})")]
+    # YAML accepts a few mistakes silently (a '- ' indented too far, ' #' cutting a value).
+    mistakes = silent_mistakes(text, path)
+    if mistakes:
+        return None, mistakes
+    return data, []
 
 def key_lines(data: LineDict) -> dict[str, int]:
     """The line of every key and list item, by dotted path ("title", "links.paper", "authors.2")."""
@@ -193,16 +202,33 @@ def key_lines(data: LineDict) -> dict[str, int]:
     return lines
 
 
-def read_user_text(file: Path, shown: str) -> tuple[str | None, list[Problem]]:
-    """A user's file as text, or the reason it cannot be read, in words (never a traceback)."""
+def read_user_bytes(file: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
+    """A user's file as bytes, or the reason it cannot be read, in words (never a traceback)."""
     try:
-        return file.read_text(encoding="utf-8"), []
-    except UnicodeDecodeError:
-        return None, [Problem(shown, None, "", "the file is not UTF-8 text; save it as UTF-8")]
+        return file.read_bytes(), []
     except IsADirectoryError:
         return None, [Problem(shown, None, "", "this is a folder, not a file")]
     except OSError as err:
         return None, [Problem(shown, None, "", f"cannot read this file ({err.strerror or err})")]
+
+
+def decode_user_text(data: bytes, shown: str) -> tuple[str | None, list[Problem]]:
+    """A file's bytes as text with universal newlines (as ``open()`` reads it), or why not."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, [Problem(shown, None, "", "the file is not UTF-8 text; save it as UTF-8")]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, []
+
+
+def read_user_text(file: Path, shown: str) -> tuple[str | None, list[Problem]]:
+    """A user's file as text, or the reason it cannot be read, in words (never a traceback)."""
+    data, problems = read_user_bytes(file, shown)
+    if data is None:
+        return None, problems
+    return decode_user_text(data, shown)
 
 
 def read_yaml_file(file: Path, shown: str) -> tuple[Any, list[Problem]]:

@@ -7,14 +7,29 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from phenomena_catalog.build_cache import (
+    CACHE_FOLDER,
+    BuildCache,
+    Fingerprints,
+    file_fingerprint,
+    read_cache,
+    write_cache,
+)
 from phenomena_catalog.catalog import index
 from phenomena_catalog.config import SiteConfig, load_config
 from phenomena_catalog.executors import Executor, ProcessExecutor, collector_frozen, collector_paused
 from phenomena_catalog.pipeline import load_checked
 from phenomena_catalog.plan import Page, plan
 from phenomena_catalog.render import Renderer
-from phenomena_catalog.theme import DEFAULT_TEMPLATES, STATIC, asset_folders, check_templates_folder
-from phenomena_catalog.write import copy_assets, copy_static, make_folders, staging_folder, write_text
+from phenomena_catalog.theme import DEFAULT_TEMPLATES, check_templates_folder
+from phenomena_catalog.write import (
+    copied_files,
+    copy_files,
+    make_folders,
+    staging_folder,
+    update_folder,
+    write_text,
+)
 
 NAME = "build"
 HELP = "build the static site from the records"
@@ -54,6 +69,8 @@ def templates_folder(args: argparse.Namespace) -> Path:
 def configure(parser: argparse.ArgumentParser) -> None:
     add_source_arguments(parser)
     parser.add_argument("--timings", action="store_true", help="also print the time of each stage")
+    parser.add_argument("--no-cache", action="store_true",
+                        help=f"build everything from scratch, and keep no {CACHE_FOLDER}/ beside --out")
 
 
 @dataclass(frozen=True)
@@ -66,40 +83,62 @@ class BuildResult:
     seconds: float
     stages: dict[str, float]
     """Seconds spent in each stage, in pipeline order."""
+    rendered: int = 0
+    """Pages and data files rendered (the others were unchanged since the last build)."""
+    incremental: bool = False
+    """Whether the build updated the last one's site rather than writing a new one."""
 
 
 def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
-               jobs: int | None = None, executor: Executor | None = None) -> BuildResult:
+               jobs: int | None = None, executor: Executor | None = None, use_cache: bool = True) -> BuildResult:
     """Build the site: every stage in order. Raises UserError, leaving ``out`` untouched, on bad input.
 
     ``executor`` shares out parsing and rendering (default: one forked worker per core, or ``jobs``).
+    With ``use_cache``, only what changed since the last build of ``out`` is parsed, rendered and
+    written (``build_cache``); the site is the same either way.
     """
     executor = executor or ProcessExecutor(jobs)
     clock = _StageClock()
+    cache = read_cache(out) if use_cache else BuildCache()
     with collector_paused():
-        records = load_checked(papers_dir, executor)
+        records = load_checked(papers_dir, executor, cache.parsed)
         clock.lap("load and check")
         catalog = index(records)
         clock.lap("index")
         pages = plan(catalog, config)
         renderer = Renderer(config, templates_dir, catalog.paper_terms)
         clock.lap("plan pages")
-        with staging_folder(out) as staging, collector_frozen():
-            make_folders(staging, (page.url for page in pages))
+        copied = copied_files(templates_dir, (page.url for page in pages))
+        fingerprints = Fingerprints(records, config, renderer)
+        files = {page.url: fingerprints.page(page) for page in pages}
+        files.update((url, file_fingerprint(source)) for url, source in copied.items())
+        clock.lap("fingerprint")
+        previous = cache.files_in(out)
+        if previous is None:
+            to_render, to_copy = pages, copied
+            folder = staging_folder(out)
+        else:
+            to_render = [page for page in pages if previous.get(page.url) != files[page.url]]
+            to_copy = {url: source for url, source in copied.items() if previous.get(url) != files[url]}
+            folder = update_folder(out, removed=previous.keys() - files.keys())
+        with folder as staging, collector_frozen():
+            make_folders(staging, (page.url for page in to_render))
 
             def render_and_write(share: list[Page]) -> int:
                 for page in share:
                     write_text(staging, page.url, renderer.render(page))
                 return len(share)
 
-            written = sum(executor.map_shares(render_and_write, pages, cost=lambda page: page.cost,
+            written = sum(executor.map_shares(render_and_write, to_render, cost=lambda page: page.cost,
                                               together=lambda page: page.lists_papers))
-            assert written == len(pages)
+            assert written == len(to_render)
+            copy_files(staging, to_copy)
             clock.lap("render and write pages")
-            files = len({f for assets in asset_folders(templates_dir) for f in copy_assets(assets, staging)})
-            files += copy_static(templates_dir / STATIC, staging)
-        clock.lap("assets and swap")
-    return BuildResult(len(catalog.papers), len(pages), len(pages) + files, clock.total(), clock.stages)
+        if use_cache:
+            write_cache(out, records.parsed, files)
+        clock.lap("swap in, save cache")
+    return BuildResult(len(catalog.papers), len(pages), len(files), clock.total(), clock.stages,
+                       rendered=len(to_render), incremental=previous is not None)
 
 
 class _StageClock:
@@ -119,15 +158,19 @@ class _StageClock:
 
 
 def summary(result: BuildResult, out: Path) -> str:
-    """The line a build prints: what it wrote, and how fast."""
+    """The line a build prints: what it wrote, and how fast (or how little it had to redo)."""
+    built = (f"Built {out.as_posix()}/: {result.pages:,} pages for {result.papers:,} papers "
+             f"({result.files:,} files) in {result.seconds:.2f} s")
+    if result.incremental:
+        return f"{built}: {result.rendered:,} re-rendered, {result.pages - result.rendered:,} unchanged."
     rate = result.pages / result.seconds if result.seconds else 0
-    return (f"Built {out.as_posix()}/: {result.pages:,} pages for {result.papers:,} papers "
-            f"({result.files:,} files) in {result.seconds:.2f} s ({rate:,.0f} pages/s).")
+    return f"{built} ({rate:,.0f} pages/s)."
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    result = build_site(args.papers, templates_folder(args), args.out, config, args.jobs)
+    result = build_site(args.papers, templates_folder(args), args.out, config, args.jobs,
+                        use_cache=not args.no_cache)
     print(summary(result, args.out))
     if args.timings:
         for stage, seconds in result.stages.items():

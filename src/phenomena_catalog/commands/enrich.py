@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--limit: expected a number of records of at least 1, got {args.limit}")
     catalog, papers = choose_records(args.papers, args.records, args.missing, args.force, args.limit)
     sources = args.sources or list(SOURCES)
-    found = look_up(papers, sources, args.mailto, os.environ.get("OPENALEX_API_KEY") or None, args.force)
+    found, stopped = look_up(papers, sources, args.mailto, os.environ.get("OPENALEX_API_KEY") or None, args.force)
     planned, refused = [], []
     for paper in papers:
         changes, clashes = without_clashes(paper, enrichment.plan_changes(paper, found[paper.id], args.force),
@@ -105,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"{paper.path}: {describe(changes)}")
     for problem in sorted(refused, key=Problem.sort_key):
         print(problem, file=sys.stderr)
+    if stopped:
+        print(stopped, file=sys.stderr)
     fields = sum(len(changes) for _, changes, _, _ in edits)
     verb = "would enrich" if args.dry_run else "enriched"
     tail = "; nothing was written" if args.dry_run else ""
@@ -153,8 +155,9 @@ class _Wanted:
 
 
 def look_up(papers: list[Paper], sources: list[str], mailto: str | None, api_key: str | None,
-            force: bool) -> dict[str, list[Found]]:
-    """What each source says of each paper, by paper id (asking each source as little as it can)."""
+            force: bool) -> tuple[dict[str, list[Found]], str | None]:
+    """What each source says of each paper, by paper id (asking each source as little as it can),
+    and why OpenAlex stopped early, if it did."""
     found: dict[str, list[Found]] = {p.id: [] for p in papers}
     wanted = [_Wanted(p, p.arxiv or arxiv_id_from_links(p)) for p in papers]
     if "arxiv" in sources:
@@ -163,22 +166,36 @@ def look_up(papers: list[Paper], sources: list[str], mailto: str | None, api_key
         for want in wanted:
             if want.arxiv and want.arxiv in answers:
                 found[want.paper.id].append(enrichment.from_arxiv(answers[want.arxiv]))
+    stopped = None
     if "openalex" in sources:
         client = openalex.Client(transport=OPENALEX_TRANSPORT, mailto=mailto, api_key=api_key,
                                  throttle=OPENALEX_THROTTLE)
-        # DOIs are asked 50 a request, so every chosen record with one is asked (OpenAlex's venue
-        # beats arXiv's journal reference); a title search costs a request a record, so only records
-        # that arXiv left incomplete are searched.
-        dois = {w.paper.id: doi for w in wanted if (doi := _known_doi(w.paper, found[w.paper.id]))}
-        by_doi = client.works_by_doi(list(dois.values())) if dois else {}
-        for want in wanted:
-            doi = dois.get(want.paper.id)
-            work = by_doi.get(doi.lower()) if doi else None
-            if work is None and (force or _still_missing(want.paper, found[want.paper.id])):
-                work = enrichment.pick_work(want.paper, client.works_by_title(want.paper.title))
-            if work is not None:
-                found[want.paper.id].append(enrichment.from_openalex(work))
-    return found
+        try:
+            _ask_openalex(client, wanted, found, force)
+        except UserError as err:
+            if not client.answered:
+                raise  # offline or refused from the start: say so, write nothing
+            # Out of daily budget half-way (OpenAlex answers 429): keep what was found.
+            reason = err.report().removesuffix(f"; {webapi.NOTHING_WRITTEN}")
+            stopped = (f"OpenAlex stopped answering after {client.answered} requests ({reason}); "
+                       "the records not asked yet keep their gaps until the next run")
+    return found, stopped
+
+
+def _ask_openalex(client: openalex.Client, wanted: list[_Wanted], found: dict[str, list[Found]],
+                  force: bool) -> None:
+    # DOIs are asked 50 a request, so every chosen record with one is asked (OpenAlex's venue beats
+    # arXiv's journal reference); a title search costs a request a record, so only records that
+    # arXiv left incomplete are searched.
+    dois = {w.paper.id: doi for w in wanted if (doi := _known_doi(w.paper, found[w.paper.id]))}
+    by_doi = client.works_by_doi(list(dois.values())) if dois else {}
+    for want in wanted:
+        doi = dois.get(want.paper.id)
+        work = by_doi.get(doi.lower()) if doi else None
+        if work is None and (force or _still_missing(want.paper, found[want.paper.id])):
+            work = enrichment.pick_work(want.paper, client.works_by_title(want.paper.title))
+        if work is not None:
+            found[want.paper.id].append(enrichment.from_openalex(work))
 
 
 def _still_missing(paper: Paper, found: list[Found]) -> bool:

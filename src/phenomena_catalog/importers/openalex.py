@@ -81,6 +81,8 @@ class Client:
     api_url: str = API_URL
     timeout: float = TIMEOUT
     throttle: webapi.Throttle = field(default_factory=lambda: webapi.Throttle(REQUEST_INTERVAL))
+    answered: int = 0
+    """Requests answered so far."""
 
     def url(self, params: dict[str, str]) -> str:
         """The query URL with the polite-pool address and the key added."""
@@ -93,7 +95,9 @@ class Client:
 
     def _ask(self, params: dict[str, str]) -> list[OpenAlexWork]:
         self.throttle.wait()
-        return parse_works(webapi.get(self.url(params), SERVICE, self.transport, self.timeout))
+        works = parse_works(webapi.get(self.url(params), SERVICE, self.transport, self.timeout))
+        self.answered += 1
+        return works
 
     def works_by_doi(self, dois: Sequence[str]) -> dict[str, OpenAlexWork]:
         """The works OpenAlex knows among ``dois``, by lower-cased DOI, ``BATCH_SIZE`` per request."""

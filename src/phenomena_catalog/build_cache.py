@@ -1,0 +1,200 @@
+"""The build cache: what the last build made, so the next one redoes only what changed.
+
+It lives in ``.phenomena-cache/`` beside the output folder, one file per output folder, and holds:
+
+- every record file's parse result by content digest, so the load stage parses only the files
+  that changed (``records.load``);
+- the site that build wrote: a fingerprint of each output file and the output folder's identity.
+
+A page's fingerprint hashes everything its text is made from: its typed context (papers by the
+digest of their file, terms and topics by value), the templates it is rendered with (and those
+they extend, import or include), the settings, the taxonomy and keyword vocabulary, and this
+package's code. A page whose fingerprint did not change is neither rendered nor written; so a
+template edit re-renders the pages that use that template, a settings edit every page.
+
+The cache is only a shortcut: a missing, unreadable, corrupt or stale one (another format or
+another version of the code) is discarded and the build starts from scratch, and an output
+folder that is not the one the cache describes (deleted, replaced, never built) is built anew.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import pickle
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from phenomena_catalog.catalog import PaperTerms, Term, TopicEntry
+from phenomena_catalog.config import SiteConfig
+from phenomena_catalog.models import Paper
+from phenomena_catalog.plan import Page
+from phenomena_catalog.records import ParseResult, Records
+from phenomena_catalog.render import Renderer
+from phenomena_catalog.write import MARKER
+
+CACHE_FOLDER = ".phenomena-cache"
+FORMAT = 1
+"""Bumped when what the cache holds changes shape."""
+
+
+@dataclass(frozen=True)
+class SiteState:
+    """The site a build wrote."""
+
+    identity: tuple[int, int, int]
+    """The output folder's device and inode and its marker file's inode: they change when the
+    folder is deleted, replaced or rebuilt by anything but an incremental build."""
+    files: dict[str, str]
+    """Each output file (site-relative path) and the fingerprint of what it was made from."""
+
+
+@dataclass(frozen=True)
+class BuildCache:
+    """What one build leaves for the next."""
+
+    parsed: dict[str, ParseResult] = field(default_factory=dict)
+    site: SiteState | None = None
+    discarded: str = ""
+    """Why a cache file was found but not used ("" when it was used or there was none)."""
+
+    def files_in(self, out: Path) -> dict[str, str] | None:
+        """The fingerprints of the files in ``out`` if the cache describes that folder as it is."""
+        if self.site is None or output_identity(out) != self.site.identity:
+            return None
+        return self.site.files
+
+
+def cache_file(out: Path) -> Path:
+    """Where the cache of the site in ``out`` is kept."""
+    return out.parent / CACHE_FOLDER / f"{out.name or 'site'}.pickle"
+
+
+@cache
+def code_version() -> str:
+    """A digest of this package's code: a cache written by other code is stale."""
+    digest = hashlib.blake2b(str(FORMAT).encode(), digest_size=16)
+    for source in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(source.relative_to(Path(__file__).parent).as_posix().encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def output_identity(out: Path) -> tuple[int, int, int] | None:
+    """The output folder's identity (see ``SiteState.identity``); None when it or its marker is missing."""
+    try:
+        folder, marker = os.stat(out), os.stat(out / MARKER)
+    except OSError:
+        return None
+    return (folder.st_dev, folder.st_ino, marker.st_ino)
+
+
+def read_cache(out: Path) -> BuildCache:
+    """The cache the last build of ``out`` left; an empty one when there is none or it is unusable."""
+    file = cache_file(out)
+    try:
+        with open(file, "rb") as handle:
+            header = pickle.load(handle)
+            if header != ("phenomena-catalog build cache", FORMAT, code_version()):
+                return BuildCache(discarded="written by another version")
+            found = pickle.load(handle)
+    except FileNotFoundError:
+        return BuildCache()
+    except Exception as err:  # any damage to the file means the same: start afresh
+        return BuildCache(discarded=f"unreadable ({type(err).__name__})")
+    if not isinstance(found, BuildCache):
+        return BuildCache(discarded="unreadable (not a build cache)")
+    return found
+
+
+def write_cache(out: Path, parsed: dict[str, ParseResult], files: dict[str, str]) -> None:
+    """Keep what this build of ``out`` made for the next one (atomically: never half a cache)."""
+    identity = output_identity(out)
+    if identity is None:
+        return
+    file = cache_file(out)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            pickle.dump(("phenomena-catalog build cache", FORMAT, code_version()), handle)
+            pickle.dump(BuildCache(parsed, SiteState(identity, files)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, file)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class Fingerprints:
+    """The fingerprint of each output file of one build (see the module's docstring)."""
+
+    def __init__(self, records: Records, config: SiteConfig, renderer: Renderer) -> None:
+        self._paper_digests = records.digests
+        self._renderer = renderer
+        site = (FORMAT, code_version(), config.model_dump_json(), records.topics, records.keywords)
+        self._site = repr(site).encode()
+        self._template_digests: dict[tuple[str, ...], bytes] = {}
+        self._plain_terms: dict[int, Any] = {}
+
+    def page(self, page: Page) -> str:
+        """The fingerprint of one page or data file."""
+        digest = hashlib.blake2b(self._site, digest_size=16)
+        digest.update(self._templates(self._renderer.templates_of(page)))
+        digest.update(repr((page.url, self._plain(page.context))).encode())
+        return digest.hexdigest()
+
+    def _templates(self, names: tuple[str, ...]) -> bytes:
+        found = self._template_digests.get(names)
+        if found is None:
+            digest = hashlib.blake2b(digest_size=16)
+            loader = self._renderer.env.loader
+            for name in names:
+                assert loader is not None
+                digest.update(name.encode() + b"\0" + loader.get_source(self._renderer.env, name)[0].encode())
+            found = self._template_digests[names] = digest.digest()
+        return found
+
+    def _plain(self, value: Any) -> Any:
+        """``value`` as plain, comparable data: papers by their file's digest, terms and topics
+        by what a page shows of them (not the papers filed under them: a page lists those itself)."""
+        if value is None or isinstance(value, (str, int, float)):
+            return value
+        if isinstance(value, (tuple, list)):
+            return tuple(self._plain(item) for item in value)
+        if isinstance(value, Paper):
+            return self._paper_digests[value.id]
+        if isinstance(value, PaperTerms):
+            # Where a paper is filed, as its page and list entries show it: names and addresses,
+            # not how many papers each term has (so a new paper does not touch its co-authors' pages).
+            return tuple((term.kind if isinstance(term, Term) else "topic", term.name, term.slug)
+                         for term in (*value.topics, *value.authors, value.year, value.venue, *value.keywords)
+                         if term is not None)
+        if isinstance(value, (Term, TopicEntry)):
+            # Shared by many pages: made plain once.
+            found = self._plain_terms.get(id(value))
+            if found is None:
+                if isinstance(value, Term):
+                    found = ("term", value.kind, value.name, value.slug, value.sort_key, len(value.papers))
+                else:
+                    found = ("topic", value.id, value.parent_id, value.total, len(value.papers),
+                             self._plain(value.children))
+                self._plain_terms[id(value)] = found
+            return found
+        if isinstance(value, Mapping):
+            return tuple((key, self._plain(item)) for key, item in value.items())
+        if isinstance(value, (BaseModel, dt.date)):
+            return repr(value)
+        if is_dataclass(value) and not isinstance(value, type):
+            return (type(value).__name__, *(self._plain(getattr(value, f.name)) for f in fields(value)))
+        # A new kind of value in a page's context: say so, rather than risk a page never updated.
+        raise TypeError(f"cannot fingerprint a {type(value).__name__}; teach Fingerprints._plain about it")
+
+
+def file_fingerprint(file: Path) -> str:
+    """The fingerprint of a file copied into the site as it is."""
+    return hashlib.blake2b(file.read_bytes(), digest_size=16).hexdigest()

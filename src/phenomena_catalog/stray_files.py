@@ -1,0 +1,60 @@
+"""Files in the papers folder that are neither a record nor a known settings file: each reported.
+
+The loader reads ``papers/*.yaml`` (records) and three settings files; anything else would be
+skipped silently, and a paper saved as ``x.YAML``, ``x.yaml.txt``, ``x``, ``_x.yaml`` or
+``papers/sub/x.yaml`` would be missing from the site while ``validate`` said all was well. Hidden
+files (``.DS_Store``, an editor's swap file) are not a contributor's work and are left alone.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from phenomena_catalog.errors import Problem, display_path
+
+SETTINGS_FILES = frozenset({"_topics.yaml", "_keywords.yaml", "_sections.yaml"})
+"""Catalog data kept beside the records (taxonomy, keyword spellings, list headings -> topics)."""
+DOCUMENTS = frozenset({"README.md", "README"})
+"""A note for people browsing the folder; never read by the tool."""
+
+
+def stray_files(papers_dir: Path) -> list[Problem]:
+    """One problem for every file under ``papers_dir`` that is not loaded, with how to fix it."""
+    problems = []
+    for root, folders, files in os.walk(papers_dir):
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        here = Path(root)
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            message = _why_not_loaded(name, nested=here != papers_dir)
+            if message:
+                problems.append(Problem(display_path(here / name), None, "", message))
+    return problems
+
+
+def _why_not_loaded(name: str, nested: bool) -> str | None:
+    stem, dot, extension = name.partition(".")
+    if nested:
+        if extension.lower() in ("yaml", "yml"):
+            return (f"records in subfolders are not read (the papers folder is flat: the file name is the "
+                    f"record's id); move it to papers/{stem}.yaml")
+        return "files in subfolders of the papers folder are not read; move it out of the papers folder"
+    if name in SETTINGS_FILES or name in DOCUMENTS:
+        return None
+    if extension == "yaml":
+        if stem.startswith("_"):
+            known = ", ".join(sorted(SETTINGS_FILES))
+            return (f"names starting with '_' are kept for settings files ({known}), so this file is not "
+                    f"read; if it is a record, rename it to {stem.lstrip('_')}.yaml")
+        return None  # a record: the loader reads and checks it
+    if extension == "yml":
+        return f"records must end in .yaml; rename it to {stem}.yaml"
+    if extension.lower() in ("yaml", "yml"):
+        return f"records must end in .yaml (lowercase); rename it to {stem}.yaml"
+    if extension.lower().startswith(("yaml.", "yml.")):
+        return f"records must end in .yaml, not .{extension}; rename it to {stem}.yaml (or delete a stale copy)"
+    if not dot:
+        return f"a file without an extension is not read; if it is a record, rename it to {name}.yaml"
+    return "only .yaml records and settings files belong in the papers folder; move this file elsewhere"

@@ -1,0 +1,146 @@
+"""Incremental builds: a rebuild redoes only what changed, and writes the same site as a build from scratch."""
+
+from __future__ import annotations
+
+import pickle
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from phenomena_catalog.build_cache import CACHE_FOLDER, cache_file
+from phenomena_catalog.commands.build import BuildResult, build_site, summary
+from phenomena_catalog.config import load_config
+from phenomena_catalog.errors import UserError
+from phenomena_catalog.executors import SerialExecutor
+
+from conftest import TEMPLATES, copy_fixture_catalog
+
+PAPER = "power2022grokking"
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Path:
+    """A private copy of the fixture catalog and of the templates, built once (cache written)."""
+    source = copy_fixture_catalog(tmp_path / "catalog")
+    shutil.copytree(TEMPLATES, source / "templates")
+    build(source, source / "site")
+    return source
+
+
+def build(source: Path, out: Path, use_cache: bool = True) -> BuildResult:
+    return build_site(source / "papers", source / "templates", out, load_config(source / "catalog.yaml"),
+                      executor=SerialExecutor(), use_cache=use_cache)
+
+
+def files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def stamps(site: Path) -> dict[str, tuple[int, int]]:
+    """Each file's inode and modification time: both stay when a file is not rewritten."""
+    return {p.relative_to(site).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def assert_same_as_a_build_from_scratch(source: Path) -> None:
+    reference = source.parent / "reference"
+    shutil.rmtree(reference, ignore_errors=True)
+    build(source, reference, use_cache=False)
+    assert files(source / "site") == files(reference)
+
+
+def test_a_build_with_nothing_changed_renders_and_writes_nothing(catalog: Path) -> None:
+    before = stamps(catalog / "site")
+    result = build(catalog, catalog / "site")
+    assert (result.incremental, result.rendered) == (True, 0)
+    assert summary(result, Path("site")).endswith(f": 0 re-rendered, {result.pages:,} unchanged.")
+    assert stamps(catalog / "site") == before
+
+
+def test_editing_one_record_rerenders_only_the_pages_that_show_it(catalog: Path) -> None:
+    site = catalog / "site"
+    before, before_stamps = files(site), stamps(site)
+    # The pages that show the paper: its own, and every list and data file naming it (the example
+    # file name in "suggest a paper" links is not the paper).
+    mention = re.compile(rf"(?<!e\.g\.%20){PAPER}".encode())
+    showing = {name for name, content in before.items() if mention.search(content)}
+    record = catalog / "papers" / f"{PAPER}.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("Grokking: Generalization", "Grokking Edited:"),
+                      encoding="utf-8")
+
+    result = build(catalog, site)
+
+    assert result.incremental and result.rendered == len(showing)
+    after = files(site)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed <= showing and f"papers/{PAPER}.html" in changed
+    after_stamps = stamps(site)
+    assert all(after_stamps[name] == before_stamps[name] for name in after if name not in showing)
+    assert_same_as_a_build_from_scratch(catalog)
+
+
+def test_a_template_edit_rerenders_the_pages_that_use_it(catalog: Path) -> None:
+    template = catalog / "templates" / "paper.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("<h2 id=\"bibtex-heading\">Cite</h2>",
+                                                                     "<h2 id=\"bibtex-heading\">Cite this</h2>"),
+                        encoding="utf-8")
+    result = build(catalog, catalog / "site")
+    assert (result.incremental, result.rendered) == (True, result.papers)
+    assert_same_as_a_build_from_scratch(catalog)
+
+
+def test_added_removed_records_and_assets_give_the_site_a_build_from_scratch_gives(catalog: Path) -> None:
+    papers = catalog / "papers"
+    (papers / "chen2021sparse.yaml").unlink()
+    (papers / "power2023again.yaml").write_text(
+        (papers / f"{PAPER}.yaml").read_text(encoding="utf-8")
+        .replace("Grokking: Generalization Beyond Overfitting", "Another Grokking Paper")
+        .replace("2201.02177", "2301.02177").replace("year: 2022", "year: 2023"),
+        encoding="utf-8")
+    (catalog / "templates" / "assets" / "extra.txt").write_text("new asset\n", encoding="utf-8")
+    (catalog / "templates" / "assets" / "style.css").write_text("body { color: red; }\n", encoding="utf-8")
+    result = build(catalog, catalog / "site")
+    assert result.incremental
+    assert not (catalog / "site" / "papers" / "chen2021sparse.html").exists()
+    assert_same_as_a_build_from_scratch(catalog)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "other version"])
+def test_a_corrupt_or_stale_cache_is_discarded_and_the_site_built_from_scratch(
+        catalog: Path, damage: str) -> None:
+    file = cache_file(catalog / "site")
+    if damage == "garbage":
+        file.write_bytes(b"not a pickle at all")
+    elif damage == "truncated":
+        file.write_bytes(file.read_bytes()[: file.stat().st_size // 2])
+    else:
+        with open(file, "wb") as handle:
+            pickle.dump(("phenomena-catalog build cache", 0, "an older version"), handle)
+            pickle.dump({"whatever": 1}, handle)
+    result = build(catalog, catalog / "site")
+    assert not result.incremental and result.rendered == result.pages
+    assert_same_as_a_build_from_scratch(catalog)
+    # ... and the cache it left is good again.
+    assert build(catalog, catalog / "site").rendered == 0
+
+
+def test_a_site_replaced_behind_the_caches_back_is_built_from_scratch(catalog: Path) -> None:
+    shutil.rmtree(catalog / "site")
+    build(catalog, catalog / "other")
+    shutil.copytree(catalog / "other", catalog / "site")  # a copy: other files than the cache knows
+    assert not build(catalog, catalog / "site").incremental
+
+
+def test_a_failed_incremental_build_leaves_the_last_good_site_and_cache(catalog: Path) -> None:
+    site = catalog / "site"
+    before, cache_before = files(site), cache_file(site).read_bytes()
+    template = catalog / "templates" / "paper.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("{{ paper.title }}</h1>",
+                                                                     "{{ paper.no_such_field }}</h1>"),
+                        encoding="utf-8")
+    with pytest.raises(UserError, match="no_such_field"):
+        build(catalog, site)
+    assert files(site) == before and cache_file(site).read_bytes() == cache_before
+    assert sorted(p.name for p in catalog.iterdir() if p.name.startswith(".")) == [CACHE_FOLDER]
