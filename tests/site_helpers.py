@@ -18,6 +18,12 @@ def html_pages(site: Path) -> list[Path]:
     return sorted(site.rglob("*.html"))
 
 
+def relatively_linked_pages(site: Path) -> list[Path]:
+    """Every HTML file whose links are relative: all but 404.html, which a host serves in place of
+    any missing address, so its links start at the site's address (or the host's root)."""
+    return [p for p in html_pages(site) if p.relative_to(site).as_posix() != "404.html"]
+
+
 def internal_targets(site: Path, html_file: Path) -> list[tuple[str, Path]]:
     """(href, resolved file) for every link, stylesheet and script on a page that stays on the site."""
     soup = BeautifulSoup(html_file.read_text(encoding="utf-8"), "html.parser")

@@ -160,3 +160,38 @@ def test_search_works_from_disk(browser_page, fixture_site: Path) -> None:
     browser_page.wait_for_selector("#search-results li")
     assert browser_page.locator("#search-results .paper-title").all_inner_texts() == [
         "Deep Double Descent: Where Bigger Models and More Data Hurt"]
+
+
+def test_serve_reloads_an_open_page_when_its_record_is_saved(browser_page, tmp_path: Path) -> None:
+    import re
+    import subprocess
+    import sys
+
+    from conftest import FIXTURES, TEMPLATES
+
+    shutil.copytree(FIXTURES / "catalog" / "papers", tmp_path / "papers")
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    process = subprocess.Popen([sys.executable, "-m", "phenomena_catalog", "serve", "--port", "0"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert process.stdout is not None
+        lines = iter(process.stdout.readline, "")
+        url = next(found.group(1) for line in lines if (found := re.search(r"at (http://\S+/) ", line)))
+        next(line for line in lines if line.startswith("Watching"))
+        browser_page.goto(url + "papers/power2022grokking.html")
+        heading = browser_page.locator("h1")
+        assert heading.inner_text().startswith("Grokking: Generalization")
+        browser_page.evaluate("window.notReloaded = true")
+
+        record = tmp_path / "papers" / "power2022grokking.yaml"
+        record.write_text(record.read_text(encoding="utf-8").replace("Grokking: Generalization", "Grokking Live:"),
+                          encoding="utf-8")
+
+        # No reload by the test: the page reloads itself once the rebuild is done.
+        browser_page.wait_for_function("document.querySelector('h1').innerText.startsWith('Grokking Live:')",
+                                       timeout=20_000)
+        assert browser_page.evaluate("window.notReloaded === undefined")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+

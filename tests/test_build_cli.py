@@ -15,6 +15,7 @@ import pytest
 
 from phenomena_catalog.cli import build_parser
 from phenomena_catalog.commands import COMMANDS
+from phenomena_catalog.commands.serve import LIVE_PATH
 
 from conftest import FIXTURES, TEMPLATES, VALID_RECORD
 
@@ -189,6 +190,7 @@ def test_serve_builds_serves_and_rebuilds_on_change(tmp_path: Path) -> None:
         assert lines.next() == "Watching papers, templates for changes.\n"
         page = urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10).read().decode()
         assert "Grokking: Generalization Beyond Overfitting" in page
+        assert page.count(LIVE_PATH) == 1 and page.index(LIVE_PATH) < page.index("</body>")
 
         record = tmp_path / "papers" / "power2022grokking.yaml"
         record.write_text(record.read_text().replace("Grokking: Generalization", "Grokking Renamed:"))
@@ -223,3 +225,7 @@ def test_files_in_templates_static_are_copied_to_the_site_root(write_catalog, ru
     assert err == ("templates/static/index.html: this file would replace a page the build writes; "
                    "rename or remove it\n1 problem found.\n")
     assert (tmp_path / "site" / "CNAME").is_file()  # the last good site is untouched
+
+
+def test_built_pages_carry_no_live_reload_script(fixture_site: Path) -> None:
+    assert not [p for p in fixture_site.rglob("*.html") if LIVE_PATH in p.read_text(encoding="utf-8")]

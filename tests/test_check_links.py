@@ -168,6 +168,15 @@ def test_hosts_are_asked_in_parallel_but_each_host_one_at_a_time():
     assert set(most.values()) == {1}  # never two requests to one host at once
 
 
+def test_non_ascii_links_are_sent_encoded(write_catalog, run_cli, site):
+    base, handler = site
+    assert linkcheck.ascii_url("https://b\u00fccher.example/caf\u00e9?q=\u00e9t\u00e9") == (
+        "https://xn--bcher-kva.example/caf%C3%A9?q=%C3%A9t%C3%A9")
+    write_catalog({"alpha2022one": record("One", {"paper": f"{base}/ok/caf\u00e9"})}, topics=TOPICS)
+    assert run_cli("check-links", *FAST)[0] == 0
+    assert handler.log == [("HEAD", "/ok/caf%C3%A9")]
+
+
 def test_options_are_checked(write_catalog, run_cli):
     write_catalog({}, topics=TOPICS)
     assert run_cli("check-links", "--concurrency", "0")[2] == "--concurrency: expected at least 1, got 0\n"

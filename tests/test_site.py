@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from site_helpers import html_pages, internal_targets, page
+from site_helpers import html_pages, internal_targets, page, relatively_linked_pages
 
 
 def test_every_page_kind_is_written(fixture_site: Path) -> None:
@@ -23,7 +23,7 @@ def test_every_page_kind_is_written(fixture_site: Path) -> None:
 
 def test_every_internal_link_resolves_and_is_relative(fixture_site: Path) -> None:
     checked = 0
-    for html_file in html_pages(fixture_site):
+    for html_file in relatively_linked_pages(fixture_site):
         for ref, target in internal_targets(fixture_site, html_file):
             assert not ref.startswith("/"), f"{html_file.name}: absolute link {ref}"
             assert target.is_file(), f"{html_file.relative_to(fixture_site)} links to missing {ref}"
@@ -90,7 +90,8 @@ def test_record_text_cannot_inject_markup_or_script(fixture_site: Path) -> None:
     assert "<b>everywhere</b>" not in raw and "&lt;b&gt;everywhere&lt;/b&gt;" in raw
     assert "<script>alert" not in raw and "javascript:" not in raw
     soup = page(fixture_site, "papers/chen2021sparse.html")
-    assert [s.get("src") for s in soup.find_all("script")] == ["../assets/site.js"]
+    scripts = [s for s in soup.find_all("script") if s.get("type") != "application/ld+json"]
+    assert [s.get("src") for s in scripts] == ["../assets/site.js"]
     assert soup.select_one('.digest a[href="https://example.org"]').get_text() == "good link"
     # The link with an & survives escaping intact.
     assert soup.select_one(".links a")["href"] == "https://example.org/paper?id=1&x=2"
@@ -172,7 +173,7 @@ def test_long_lists_are_split_into_linked_pages(write_catalog, tmp_path: Path) -
         assert not (out / f"{first}.page-4.html").exists()
     assert page(out, "papers/index.page-2.html").select_one(
         '.pager a[rel="next"]')["href"] == "../papers/index.page-3.html"
-    for html_file in html_pages(out):
+    for html_file in relatively_linked_pages(out):
         for ref, target in internal_targets(out, html_file):
             assert target.is_file(), f"{html_file.relative_to(out)} links to missing {ref}"
 
@@ -190,7 +191,7 @@ def test_base_url_adds_canonical_links_and_a_sitemap(write_catalog, tmp_path: Pa
     assert canonical == "https://org.github.io/catalog/papers/power2022grokking.html"
     sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
     locs = sitemap.count("<loc>")
-    assert locs == len(html_pages(out)) - 1  # every page but search.html
+    assert locs == len(html_pages(out)) - 2  # every page but search.html and 404.html
     assert "<loc>https://org.github.io/catalog/index.html</loc>" in sitemap
 
 

@@ -113,10 +113,15 @@ def read_cache(out: Path) -> BuildCache:
     return found
 
 
-def write_cache(out: Path, parsed: dict[str, ParseResult], files: dict[str, str]) -> None:
-    """Keep what this build of ``out`` made for the next one (atomically: never half a cache)."""
+def after_build(out: Path, parsed: dict[str, ParseResult], files: dict[str, str]) -> BuildCache:
+    """What a build that just wrote ``out`` leaves for the next one."""
     identity = output_identity(out)
-    if identity is None:
+    return BuildCache(parsed, SiteState(identity, files) if identity is not None else None)
+
+
+def write_cache(out: Path, cache: BuildCache) -> None:
+    """Keep a build's cache for the next build of ``out`` (atomically: never half a cache)."""
+    if cache.site is None:
         return
     file = cache_file(out)
     file.parent.mkdir(parents=True, exist_ok=True)
@@ -124,7 +129,7 @@ def write_cache(out: Path, parsed: dict[str, ParseResult], files: dict[str, str]
     try:
         with open(tmp, "wb") as handle:
             pickle.dump(("phenomena-catalog build cache", FORMAT, code_version()), handle)
-            pickle.dump(BuildCache(parsed, SiteState(identity, files)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, file)
     finally:
         tmp.unlink(missing_ok=True)

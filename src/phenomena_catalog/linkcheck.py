@@ -93,8 +93,8 @@ _OPENER = urllib.request.build_opener(_KeepHead)
 
 def urllib_request(method: str, url: str, timeout: float) -> Answer:
     """Ask with the standard library, following redirects; the body is never read."""
-    request = urllib.request.Request(url, method=method, headers={"User-Agent": webapi.USER_AGENT})
     try:
+        request = urllib.request.Request(ascii_url(url), method=method, headers={"User-Agent": webapi.USER_AGENT})
         with _OPENER.open(request, timeout=timeout) as response:
             return Answer(response.status, response.reason)
     except urllib.error.HTTPError as err:
@@ -107,6 +107,22 @@ def urllib_request(method: str, url: str, timeout: float) -> Answer:
         return Answer(None, f"cannot connect: {err.reason}")
     except (OSError, http.client.HTTPException) as err:
         return Answer(None, f"cannot connect: {err}")
+    except ValueError as err:  # a host name no resolver can encode
+        return Answer(None, f"not a usable URL: {err}")
+
+
+def ascii_url(url: str) -> str:
+    """``url`` as HTTP sends it: an internationalised host in IDNA, other non-ASCII percent-encoded."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if host.isascii():
+        netloc = parts.netloc
+    else:
+        netloc = host.encode("idna").decode("ascii") + (f":{parts.port}" if parts.port else "")
+    safe = "/:?#[]@!$&'()*+,;=%~"
+    return urllib.parse.urlunsplit((parts.scheme, netloc, urllib.parse.quote(parts.path, safe=safe),
+                                    urllib.parse.quote(parts.query, safe=safe),
+                                    urllib.parse.quote(parts.fragment, safe=safe)))
 
 
 def _retry_after(value: str | None) -> float | None:

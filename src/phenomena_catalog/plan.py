@@ -17,15 +17,18 @@ from typing import Any, ClassVar
 
 from markupsafe import Markup
 
-from phenomena_catalog import urls
+from phenomena_catalog import citation, urls
 from phenomena_catalog.catalog import TERM_KINDS, Catalog, PaperTerms, Term, TopicEntry, group_by_year
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.exporters import topic_papers
+from phenomena_catalog.exporters.atom import FeedEntry, newest_added
 from phenomena_catalog.exporters.bibtex import bibtex_entry
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import KeywordEntry, Paper, Topic
 from phenomena_catalog.presentation import summary
+from phenomena_catalog.related import RelatedPapers, related_in_catalog
 from phenomena_catalog.repository import RECORDS_FOLDER, edit_url, suggest_url
+from phenomena_catalog.timeline import Timeline, timeline_of
 
 YearGroups = list[tuple[int, tuple[Paper, ...]]]
 
@@ -73,6 +76,7 @@ class HomePage(TemplateContext):
     paper_count: int
     counts: dict[str, int]
     """Terms of each kind in TERM_KINDS."""
+    timeline: Timeline
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,9 @@ class TopicPage(PaperListPage):
     parent: TopicEntry | None
     bibtex_url: str
     suggest_topic_url: str | None
+    timeline: Timeline
+    """Papers per year under this topic and its subtopics."""
+    feed_url: str
 
 
 @dataclass(frozen=True)
@@ -107,10 +114,13 @@ class TermPage(PaperListPage):
 @dataclass(frozen=True, eq=False)
 class PaperPage(TemplateContext):
     template = "paper.html"
-    derived = ("digest", "note", "summary", "bibtex")
+    derived = ("digest", "note", "summary", "bibtex", "citation_tags", "json_ld")
     paper: Paper
     terms: PaperTerms
     edit_url: str | None
+    related: RelatedPapers
+    address: str | None
+    """The page's absolute address, when the site's ``base_url`` is known."""
 
     @cached_property
     def digest(self) -> Markup | None:
@@ -131,6 +141,17 @@ class PaperPage(TemplateContext):
     def bibtex(self) -> str:
         return bibtex_entry(self.paper)
 
+    @property
+    def citation_tags(self) -> citation.MetaTags:
+        """Highwire ``citation_*`` meta tags, for Zotero and Google Scholar."""
+        return citation.highwire_tags(self.paper, [k.name for k in self.terms.keywords])
+
+    @property
+    def json_ld(self) -> Markup:
+        """The paper as schema.org ScholarlyArticle JSON-LD, safe inside a script element."""
+        keywords = [k.name for k in self.terms.keywords]
+        return citation.json_ld_script(citation.scholarly_article(self.paper, self.summary, keywords, self.address))
+
 
 @dataclass(frozen=True)
 class TopicsPage(TemplateContext):
@@ -144,6 +165,16 @@ class SearchPage(TemplateContext):
     topics: tuple[TopicEntry, ...]
     years: tuple[Term, ...]
     paper_count: int
+
+
+@dataclass(frozen=True)
+class NotFoundPage(TemplateContext):
+    """The page a static host serves for a missing address, at any depth of the site."""
+
+    template = "404.html"
+    site_root: str
+    """Where links start: the site's ``base_url``, or "/" (the host's root) when it is unknown,
+    since the page is served in place of any missing address, so a relative link would break."""
 
 
 @dataclass(frozen=True)
@@ -186,7 +217,28 @@ class SitemapFile:
     page_urls: tuple[str, ...]
 
 
-DataFile = TopicBibtexFile | CatalogJsonFile | SearchIndexFile | SitemapFile
+@dataclass(frozen=True)
+class AtomFeedFile:
+    """An Atom feed of newly added papers (the whole catalog's or a topic's)."""
+
+    entries: tuple[FeedEntry, ...]
+    title: str
+    page_url: str
+    """The page the feed follows (the home page or the topic's page)."""
+    site_title: str
+    base_url: str | None
+
+
+@dataclass(frozen=True)
+class CslJsonFile:
+    """The catalog as CSL-JSON."""
+
+    papers: tuple[Paper, ...]
+    keywords: dict[str, tuple[str, ...]]
+    """Each paper's canonical keywords, by id."""
+
+
+DataFile = TopicBibtexFile | CatalogJsonFile | SearchIndexFile | SitemapFile | AtomFeedFile | CslJsonFile
 
 
 @dataclass(frozen=True)
@@ -205,17 +257,20 @@ class Page:
         return isinstance(self.context, (HomePage, PaperListPage))
 
 
-def plan(catalog: Catalog, config: SiteConfig) -> list[Page]:
-    """The plan stage: every page and data file of the site, in a fixed order; the sitemap last, if any."""
-    pages = list(_content_pages(catalog, config))
+def plan(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers] | None = None) -> list[Page]:
+    """The plan stage: every page and data file of the site, in a fixed order; the sitemap last, if any.
+
+    ``related`` is each paper's related papers (default: computed here, ``related_in_catalog``).
+    """
+    pages = list(_content_pages(catalog, config, related_in_catalog(catalog) if related is None else related))
     if config.base_url:
         listed = tuple(page.url for page in pages
-                       if isinstance(page.context, TemplateContext) and page.url != urls.SEARCH)
+                       if isinstance(page.context, TemplateContext) and page.url not in (urls.SEARCH, urls.NOT_FOUND))
         pages.append(Page(urls.SITEMAP, SitemapFile(config.base_url, listed)))
     return pages
 
 
-def _content_pages(catalog: Catalog, config: SiteConfig) -> list[Page]:
+def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers]) -> list[Page]:
     pages: list[Page] = []
     # When every paper was added the same day (a freshly imported catalog), "recently added"
     # would be an arbitrary pick: show the newest papers instead.
@@ -228,22 +283,35 @@ def _content_pages(catalog: Catalog, config: SiteConfig) -> list[Page]:
         recent_by_added=by_added,
         paper_count=len(catalog.papers),
         counts={kind: len(catalog.terms[kind]) for kind in TERM_KINDS},
+        timeline=timeline_of((p.year for p in catalog.papers), "Papers in the catalog per year"),
     )))
+    pages.append(Page(urls.FEED, _feed(catalog, catalog.papers, f"{config.title}: newly added papers",
+                                       urls.HOME, config)))
+    pages.append(Page(urls.CSL_JSON, CslJsonFile(catalog.papers, {
+        p.id: tuple(k.name for k in catalog.paper_terms[p.id].keywords) for p in catalog.papers}),
+        cost=0.1 * len(catalog.papers)))
+    pages.append(Page(urls.NOT_FOUND, NotFoundPage(config.base_url or "/")))
     # The all-papers pages come first among the lists, so they render every paper's entry.
     pages += _paged(urls.ALL_PAPERS, catalog.papers, config, 0.16,
                     functools.partial(AllPapersPage, paper_count=len(catalog.papers)))
     for paper in catalog.papers:
         edit = edit_url(config.repository, config.branch, f"{RECORDS_FOLDER}/{paper.id}.yaml")
-        pages.append(Page(urls.paper_url(paper.id), PaperPage(paper, catalog.paper_terms[paper.id], edit)))
+        url = urls.paper_url(paper.id)
+        address = urls.absolute_url(config.base_url, url) if config.base_url else None
+        pages.append(Page(url, PaperPage(paper, catalog.paper_terms[paper.id], edit, related[paper.id], address)))
     pages.append(Page(urls.kind_index_url("topics"), TopicsPage(catalog.roots)))
     for entry in catalog.topics:
         parent = catalog.topic(entry.parent_id) if entry.parent_id else None
         suggest = suggest_url(config.repository, config.branch, entry.id)
         bibtex_url = urls.topic_bibtex_url(entry.id)
+        under = topic_papers(catalog, entry.id)
+        timeline = timeline_of((p.year for p in under), f"Papers on {entry.name} per year")
+        feed_url = urls.topic_feed_url(entry.id)
         pages += _paged(entry.url, entry.papers, config, 0.01,
                         functools.partial(TopicPage, entry=entry, parent=parent, bibtex_url=bibtex_url,
-                                          suggest_topic_url=suggest))
-        pages.append(Page(bibtex_url, TopicBibtexFile(topic_papers(catalog, entry.id)), cost=0.15 * entry.total))
+                                          suggest_topic_url=suggest, timeline=timeline, feed_url=feed_url))
+        pages.append(Page(bibtex_url, TopicBibtexFile(under), cost=0.15 * entry.total))
+        pages.append(Page(feed_url, _feed(catalog, under, f"{config.title}: {entry.name}", entry.url, config)))
     topics = tuple(entry.topic for entry in catalog.topics)
     pages.append(Page(urls.CATALOG_JSON, CatalogJsonFile(catalog.papers, topics, catalog.vocabulary),
                       cost=0.25 * len(catalog.papers)))
@@ -257,6 +325,16 @@ def _content_pages(catalog: Catalog, config: SiteConfig) -> list[Page]:
             pages += _paged(term.url, term.papers, config, 0.01,
                             functools.partial(TermPage, term=term))
     return pages
+
+
+def _feed(catalog: Catalog, papers: tuple[Paper, ...], title: str, page_url: str, config: SiteConfig) -> AtomFeedFile:
+    """The feed of the most recently added of ``papers``."""
+    entries = tuple(
+        FeedEntry(paper, summary(render_markdown(paper.digest).striptags()) if paper.digest
+                  else f"{paper.title} ({paper.venue or paper.year})",
+                  tuple(t.name for t in catalog.paper_terms[paper.id].topics))
+        for paper in newest_added(papers))
+    return AtomFeedFile(entries, title, page_url, config.title, config.base_url)
 
 
 def _paged(url: str, papers: tuple[Paper, ...], config: SiteConfig, cost_per_paper: float,

@@ -23,12 +23,17 @@ from phenomena_catalog import presentation, urls
 from phenomena_catalog.catalog import TERM_KINDS, Catalog, PaperTerms
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.errors import Problem, UserError, display_path
+from phenomena_catalog.exporters.atom import atom_feed
 from phenomena_catalog.exporters.bibtex import bibtex_entry
+from phenomena_catalog.exporters.csl import csl_json
 from phenomena_catalog.exporters.json import catalog_json
 from phenomena_catalog.markup import render_inline_markdown, render_markdown
 from phenomena_catalog.models import KIND_NAMES, Paper
 from phenomena_catalog.plan import (
+    AtomFeedFile,
     CatalogJsonFile,
+    CslJsonFile,
+    NotFoundPage,
     Page,
     SearchIndexFile,
     SitemapFile,
@@ -148,11 +153,18 @@ class Renderer:
             return search_index_script(context.catalog)
         if isinstance(context, SitemapFile):
             return sitemap_xml(context.base_url, context.page_urls)
+        if isinstance(context, AtomFeedFile):
+            return atom_feed(context.entries, title=context.title, feed_url=page.url, page_url=context.page_url,
+                             site_title=context.site_title, base_url=context.base_url)
+        if isinstance(context, CslJsonFile):
+            return csl_json(context.papers, lambda p: context.keywords[p.id], indent=None)
         raise TypeError(f"no renderer for {type(context).__name__}")  # a new page kind, unhandled
 
     def _render_template(self, url: str, context: TemplateContext) -> str:
-        root = urls.root_of(url)
-        canonical = self.config.base_url.rstrip("/") + "/" + url if self.config.base_url else None
+        # The 404 page is served in place of any missing address, at any depth: its links start at the site.
+        root = context.site_root if isinstance(context, NotFoundPage) else urls.root_of(url)
+        canonical = (urls.absolute_url(self.config.base_url, url)
+                     if self.config.base_url and not isinstance(context, NotFoundPage) else None)
         variables = context.variables()
         variables.update(root=root, page_url=url, item=self._item_at(root), canonical_url=canonical)
         return self.env.get_template(context.template).render(variables)

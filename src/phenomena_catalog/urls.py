@@ -20,6 +20,12 @@ CATALOG_JSON = "papers.json"
 SEARCH = "search.html"
 SEARCH_INDEX = "assets/search-index.js"
 SITEMAP = "sitemap.xml"
+FEED = "feed.atom"
+"""The Atom feed of newly added papers, for the whole catalog."""
+CSL_JSON = "papers.csl.json"
+"""The whole catalog as CSL-JSON (pandoc, Zotero, citeproc)."""
+NOT_FOUND = "404.html"
+"""The page a static host (GitHub Pages) serves for any missing address."""
 
 TAXONOMY_FOLDERS = {
     "topics": "topics",
@@ -68,6 +74,16 @@ def paged_url(url: str, number: int) -> str:
 def topic_bibtex_url(topic_id: str) -> str:
     """A topic's papers (with its subtopics') as one BibTeX file."""
     return f"topics/{topic_id}.bib"
+
+
+def topic_feed_url(topic_id: str) -> str:
+    """The Atom feed of a topic's (and its subtopics') newly added papers."""
+    return f"topics/{topic_id}.atom"
+
+
+def absolute_url(base_url: str, url: str) -> str:
+    """A site-relative URL as an absolute address below ``base_url`` (the site's public address)."""
+    return base_url.rstrip("/") + "/" + url
 
 
 def kind_index_url(kind: str) -> str:

@@ -18,6 +18,14 @@
         try { localStorage.setItem("theme", next); } catch (e) { /* ignore */ }
       });
     }
+    // The 404 page offers to search for the words of the missing address ("/papers/grokking.html").
+    var missing = document.querySelector("input[data-from-address]");
+    if (missing && !missing.value) {
+      var last = location.pathname.split("/").pop() || "";
+      try { last = decodeURIComponent(last); } catch (e) { /* a malformed escape: use it as it is */ }
+      last = last.replace(/\.html?$/, "").replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+      if (last !== "404") missing.value = last;
+    }
     document.querySelectorAll("button[data-copy]").forEach(function (button) {
       var source = document.getElementById(button.getAttribute("data-copy"));
       if (!source || !navigator.clipboard) return;

@@ -11,6 +11,7 @@ from phenomena_catalog.build_cache import (
     CACHE_FOLDER,
     BuildCache,
     Fingerprints,
+    after_build,
     file_fingerprint,
     read_cache,
     write_cache,
@@ -97,9 +98,22 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
     With ``use_cache``, only what changed since the last build of ``out`` is parsed, rendered and
     written (``build_cache``); the site is the same either way.
     """
-    executor = executor or ProcessExecutor(jobs)
-    clock = _StageClock()
     cache = read_cache(out) if use_cache else BuildCache()
+    result, cache = build(papers_dir, templates_dir, out, config, executor or ProcessExecutor(jobs), cache)
+    if use_cache:
+        started = time.perf_counter()
+        write_cache(out, cache)
+        result.stages["save cache"] = time.perf_counter() - started
+    return result
+
+
+def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, executor: Executor,
+          cache: BuildCache) -> tuple[BuildResult, BuildCache]:
+    """Build the site from what ``cache`` says the last build made; returns what this one made.
+
+    ``serve`` keeps the cache in memory from one rebuild to the next; ``build_site`` on disk.
+    """
+    clock = _StageClock()
     with collector_paused():
         records = load_checked(papers_dir, executor, cache.parsed)
         clock.lap("load and check")
@@ -134,11 +148,10 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
             assert written == len(to_render)
             copy_files(staging, to_copy)
             clock.lap("render and write pages")
-        if use_cache:
-            write_cache(out, records.parsed, files)
-        clock.lap("swap in, save cache")
-    return BuildResult(len(catalog.papers), len(pages), len(files), clock.total(), clock.stages,
-                       rendered=len(to_render), incremental=previous is not None)
+        clock.lap("swap in")
+    result = BuildResult(len(catalog.papers), len(pages), len(files), clock.total(), clock.stages,
+                         rendered=len(to_render), incremental=previous is not None)
+    return result, after_build(out, records.parsed, files)
 
 
 class _StageClock:

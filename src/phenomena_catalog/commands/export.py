@@ -11,13 +11,14 @@ from phenomena_catalog.config import load_config
 from phenomena_catalog.errors import display_path
 from phenomena_catalog.exporters import find_topic, topic_papers, topic_subtree
 from phenomena_catalog.exporters.bibtex import bibtex_file
+from phenomena_catalog.exporters.csl import csl_json
 from phenomena_catalog.exporters.json import catalog_json
 from phenomena_catalog.exporters.readme import readme_markdown
 from phenomena_catalog.pipeline import read_catalog
 from phenomena_catalog.write import write_atomically
 
 NAME = "export"
-HELP = "write the catalog as an awesome-list README, BibTeX or JSON"
+HELP = "write the catalog as an awesome-list README, BibTeX, JSON or CSL-JSON"
 DESCRIPTION = """\
 Write the whole catalog, or one topic and its subtopics, in another format:
 
@@ -25,6 +26,7 @@ Write the whole catalog, or one topic and its subtopics, in another format:
           that the awesome importer reads back into the same records
   bibtex  one BibTeX entry per paper, keyed by the record's id (UTF-8)
   json    papers, topics and keywords as one deterministic JSON document
+  csl-json  citation items (CSL-JSON) for pandoc --citeproc, Zotero and citeproc
 
 The text goes to standard output unless --out names a file. The records are validated
 first; any problem is reported and nothing is written.
@@ -33,13 +35,14 @@ examples:
   phenomena-catalog export readme --out README.md
   phenomena-catalog export bibtex --topic grokking --out grokking.bib
   phenomena-catalog export json > papers.json
+  phenomena-catalog export csl-json --topic grokking --out grokking.json
 """
 
-FORMATS = ("readme", "bibtex", "json")
+FORMATS = ("readme", "bibtex", "json", "csl-json")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("format", choices=FORMATS, metavar="FORMAT", help="readme, bibtex or json")
+    parser.add_argument("format", choices=FORMATS, metavar="FORMAT", help="readme, bibtex, json or csl-json")
     parser.add_argument(
         "--topic",
         metavar="T",
@@ -80,6 +83,8 @@ def export_text(
     papers = catalog.papers if topic is None else topic_papers(catalog, topic)
     if fmt == "bibtex":
         return bibtex_file(papers), len(papers)
+    if fmt == "csl-json":
+        return csl_json(papers, lambda p: [k.name for k in catalog.paper_terms[p.id].keywords]), len(papers)
     if fmt == "json":
         if topic is not None:
             kept = {entry.id for entry in topic_subtree(catalog, topic)}

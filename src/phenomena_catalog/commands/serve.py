@@ -1,7 +1,10 @@
 """``phenomena-catalog serve``: build, serve the site on 127.0.0.1, rebuild when a source changes.
 
 The server always serves the last good build: a rebuild that fails prints its problems and leaves
-the site as it was, and the next save triggers another try.
+the site as it was, and the next save triggers another try. What the last build made (parsed
+records, page fingerprints) stays in memory, so a rebuild re-renders only the pages an edit
+touched; open pages then reload themselves: every HTML page the server sends (never the files a
+``build`` writes) carries a small script listening for server-sent events on ``LIVE_PATH``.
 """
 
 from __future__ import annotations
@@ -13,16 +16,19 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from phenomena_catalog.commands.build import add_source_arguments, build_site, summary, templates_folder
+from phenomena_catalog.build_cache import read_cache, write_cache
+from phenomena_catalog.commands.build import add_source_arguments, build, summary, templates_folder
 from phenomena_catalog.config import DEFAULT_CONFIG_FILE, load_config
 from phenomena_catalog.errors import UserError
+from phenomena_catalog.executors import ProcessExecutor
 
 NAME = "serve"
 HELP = "build the site, serve it on 127.0.0.1 and rebuild on every change"
 DESCRIPTION = """\
 Build the site, serve it at http://127.0.0.1:PORT/ and rebuild whenever a record, the taxonomy,
-a template or the settings change. A failed rebuild prints its problems and keeps serving the last
-good site. Stop with Ctrl-C.
+a template or the settings change, re-rendering only the pages a change touches; open pages reload
+themselves. A failed rebuild prints its problems and keeps serving the last good site. Stop with
+Ctrl-C.
 
 examples:
   phenomena-catalog serve
@@ -36,19 +42,91 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-watch", action="store_true", help="serve without rebuilding on changes")
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site folder; logs only errors, so rebuild messages stay readable."""
+LIVE_PATH = "/__phenomena-catalog/live"
+"""Where open pages listen for "the site changed" (server-sent events); no site file can be there."""
+
+LIVE_SCRIPT = (
+    f"<script>(function () {{ var seen = null, events = new EventSource({LIVE_PATH!r});"
+    " events.onmessage = function (event) { if (seen === null) { seen = event.data; }"
+    " else if (event.data !== seen) { location.reload(); } }; })();</script>\n"
+).encode()
+"""Reloads the page when the site's generation changes (after each successful rebuild)."""
+
+
+class LiveReload:
+    """The site's generation, bumped after each successful rebuild; listeners wait for a new one."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self._changed = threading.Condition()
+
+    def bump(self) -> None:
+        with self._changed:
+            self.generation += 1
+            self._changed.notify_all()
+
+    def wait_past(self, seen: int, timeout: float) -> int:
+        """The generation once it is past ``seen``, or the same after ``timeout`` seconds."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.generation != seen, timeout)
+            return self.generation
+
+
+class _PreviewHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site folder with the live-reload script in every HTML page; logs only errors."""
+
+    live: LiveReload
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if path == LIVE_PATH:
+            self._send_events()
+            return
+        file = Path(self.translate_path(self.path))
+        if path.endswith("/") and file.is_dir():
+            file = file / "index.html"
+        if file.suffix != ".html" or not file.is_file():
+            super().do_GET()
+            return
+        page = file.read_bytes()
+        end = page.rfind(b"</body>")
+        page = page[:end] + LIVE_SCRIPT + page[end:] if end >= 0 else page + LIVE_SCRIPT
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(page)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(page)
+
+    def _send_events(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        seen = self.live.generation
+        try:
+            self.wfile.write(f"data: {seen}\n\n".encode())
+            self.wfile.flush()
+            while True:
+                current = self.live.wait_past(seen, timeout=15)
+                # A comment line keeps idle connections from timing out.
+                self.wfile.write(f"data: {current}\n\n".encode() if current != seen else b": still here\n\n")
+                self.wfile.flush()
+                seen = current
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the page was closed or reloaded
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib signature)
         if len(args) > 1 and str(args[1]).startswith(("4", "5")):
             super().log_message(format, *args)
 
 
-def start_server(site: Path, port: int) -> http.server.ThreadingHTTPServer:
-    """Serve ``site`` on 127.0.0.1:port in a background thread."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
+def start_server(site: Path, port: int, live: LiveReload | None = None) -> http.server.ThreadingHTTPServer:
+    """Serve ``site`` on 127.0.0.1:port in a background thread, pages reloading on ``live.bump()``."""
+    handler = type("PreviewHandler", (_PreviewHandler,), {"live": live or LiveReload()})
     try:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port),
+                                                 functools.partial(handler, directory=str(site)))
     except OSError as err:
         raise UserError(f"cannot listen on 127.0.0.1:{port} ({err.strerror}); try --port {port + 1}") from None
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -56,20 +134,26 @@ def start_server(site: Path, port: int) -> http.server.ThreadingHTTPServer:
 
 
 def run(args: argparse.Namespace) -> int:
+    live = LiveReload()
+    executor = ProcessExecutor(args.jobs)
+    cache = read_cache(args.out)
+
     def rebuild() -> bool:
+        nonlocal cache
         try:
             config = load_config(args.config)
-            result = build_site(args.papers, templates_folder(args), args.out, config, args.jobs)
+            result, cache = build(args.papers, templates_folder(args), args.out, config, executor, cache)
         except UserError as err:
             print(err.report(), flush=True)
             print("The site was not updated; fix the problems above and save again.", flush=True)
             return False
         print(summary(result, args.out), flush=True)
+        live.bump()
         return True
 
     if not rebuild() and not args.out.is_dir():
         return 1
-    server = start_server(args.out, args.port)
+    server = start_server(args.out, args.port, live)
     print(f"Serving {args.out.as_posix()}/ at http://127.0.0.1:{server.server_address[1]}/ "
           "(Ctrl-C to stop)", flush=True)
     try:
@@ -81,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
         print("Stopped.")
     finally:
         server.shutdown()
+        # The next build or serve starts from where this one left the site.
+        write_cache(args.out, cache)
     return 0
 
 

@@ -1,0 +1,138 @@
+"""Citation metadata on a paper's page: Highwire ``citation_*`` tags, schema.org JSON-LD, OpenGraph.
+
+Reference managers (Zotero's embedded-metadata translator) and Google Scholar read the Highwire
+tags; search engines read the JSON-LD; chat apps and social sites read OpenGraph / Twitter cards.
+Each function returns plain data (names and values); the template escapes it like any text, and
+``json_ld_script`` makes JSON that no record text can break out of::
+
+    >>> json_ld_script({"name": "</script><b>"})
+    Markup('{"name": "\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e"}')
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from markupsafe import Markup
+
+from phenomena_catalog import arxiv_ids
+from phenomena_catalog.exporters.bibtex import entry_type
+from phenomena_catalog.models import Paper
+from phenomena_catalog.presentation import doi_url
+
+MetaTags = list[tuple[str, str]]
+"""(name or property, content) pairs, in the order they are written."""
+
+
+def pdf_link(paper: Paper) -> str | None:
+    """The paper's PDF: its ``pdf`` link, else arXiv's."""
+    return paper.links.pdf or (arxiv_ids.pdf_url(paper.arxiv) if paper.arxiv else None)
+
+
+def landing_link(paper: Paper) -> str | None:
+    """Where the paper itself is read: its ``paper`` link, else its arXiv abstract, else its DOI."""
+    if paper.links.paper:
+        return paper.links.paper
+    if paper.arxiv:
+        return arxiv_ids.abs_url(paper.arxiv)
+    return doi_url(paper.doi) if paper.doi else None
+
+
+def publication_date(paper: Paper, separator: str = "/") -> str:
+    """Year, or year and month ("2022/01"; ISO 8601 "2022-01" with ``separator="-"``)."""
+    return f"{paper.year}{separator}{paper.month:02d}" if paper.month else str(paper.year)
+
+
+def highwire_tags(paper: Paper, keywords: list[str]) -> MetaTags:
+    """The ``citation_*`` meta tags Google Scholar and Zotero read, one ``citation_author`` per author.
+
+    The venue is a ``citation_conference_title`` or a ``citation_journal_title`` by the same rule
+    that picks the BibTeX entry type; a preprint server or an unknown kind of venue names neither.
+    """
+    tags: MetaTags = [("citation_title", paper.title)]
+    tags += [("citation_author", author) for author in paper.authors]
+    tags.append(("citation_publication_date", publication_date(paper)))
+    kind = entry_type(paper.venue)
+    if paper.venue and kind == "inproceedings":
+        tags.append(("citation_conference_title", paper.venue))
+    elif paper.venue and kind == "article":
+        tags.append(("citation_journal_title", paper.venue))
+    if paper.arxiv:
+        tags.append(("citation_arxiv_id", paper.arxiv))
+    if paper.doi:
+        tags.append(("citation_doi", paper.doi))
+    pdf = pdf_link(paper)
+    if pdf:
+        tags.append(("citation_pdf_url", pdf))
+    landing = landing_link(paper)
+    if landing:
+        tags.append(("citation_abstract_html_url", landing))
+    if keywords:
+        tags.append(("citation_keywords", "; ".join(keywords)))
+    return tags
+
+
+def scholarly_article(paper: Paper, description: str, keywords: list[str], page_address: str | None) -> dict[str, Any]:
+    """The paper as a schema.org ``ScholarlyArticle`` (JSON-LD)."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "headline": paper.title,
+        "name": paper.title,
+        "author": [{"@type": "Person", "name": author} for author in paper.authors],
+        "datePublished": publication_date(paper, "-"),
+    }
+    if description:
+        data["description"] = description
+    if keywords:
+        data["keywords"] = keywords
+    if paper.venue:
+        kind = "Periodical" if entry_type(paper.venue) == "article" else "PublicationEvent"
+        if kind == "Periodical":
+            data["isPartOf"] = {"@type": "Periodical", "name": paper.venue}
+        else:
+            data["publication"] = {"@type": "PublicationEvent", "name": paper.venue}
+    same_as = [link for link in (landing_link(paper),
+                                 arxiv_ids.abs_url(paper.arxiv) if paper.arxiv else None,
+                                 doi_url(paper.doi) if paper.doi else None) if link]
+    if same_as:
+        data["sameAs"] = list(dict.fromkeys(same_as))
+    identifiers = []
+    if paper.doi:
+        identifiers.append({"@type": "PropertyValue", "propertyID": "DOI", "value": paper.doi})
+    if paper.arxiv:
+        identifiers.append({"@type": "PropertyValue", "propertyID": "arXiv", "value": paper.arxiv})
+    if identifiers:
+        data["identifier"] = identifiers
+    pdf = pdf_link(paper)
+    if pdf:
+        data["encoding"] = {"@type": "MediaObject", "contentUrl": pdf, "encodingFormat": "application/pdf"}
+    if page_address:
+        data["url"] = page_address
+        data["mainEntityOfPage"] = page_address
+    return data
+
+
+def json_ld_script(data: dict[str, Any]) -> Markup:
+    """JSON for a ``<script type="application/ld+json">``: ``<``, ``>`` and ``&`` are written as
+    ``\\u`` escapes, so no text inside can end the script or open a comment, and JSON parsers read
+    the same strings back."""
+    text = json.dumps(data, ensure_ascii=False, indent=None)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    # U+2028/2029 are legal in JSON but end a line in older JavaScript parsers.
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def sharing_tags(title: str, description: str, site_name: str, page_address: str | None,
+                 kind: str = "website") -> MetaTags:
+    """OpenGraph and Twitter card tags. ``og:url`` needs the page's absolute address (``base_url``)."""
+    tags: MetaTags = [("og:type", kind), ("og:title", title), ("og:site_name", site_name)]
+    if description:
+        tags.append(("og:description", description))
+    if page_address:
+        tags.append(("og:url", page_address))
+    tags += [("twitter:card", "summary"), ("twitter:title", title)]
+    if description:
+        tags.append(("twitter:description", description))
+    return tags
