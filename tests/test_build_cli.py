@@ -229,3 +229,20 @@ def test_files_in_templates_static_are_copied_to_the_site_root(write_catalog, ru
 
 def test_built_pages_carry_no_live_reload_script(fixture_site: Path) -> None:
     assert not [p for p in fixture_site.rglob("*.html") if LIVE_PATH in p.read_text(encoding="utf-8")]
+
+
+def test_top_level_help_imports_no_command_module() -> None:
+    # Start-up time is what `--help` costs: it must not import pydantic, Jinja or any command.
+    script = ("import sys\nfrom phenomena_catalog.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n"
+              "    pass\nheavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'jinja2', 'yaml')\n"
+              "               or m.startswith('phenomena_catalog.commands.'))\nprint(heavy, file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stderr.strip() == "[]"
+
+
+def test_the_registry_names_every_command_module() -> None:
+    from phenomena_catalog.commands import REGISTRY
+
+    folder = Path(__file__).resolve().parents[1] / "src" / "phenomena_catalog" / "commands"
+    assert sorted(c.module for c in REGISTRY) == sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__")
+    assert [c.load().NAME for c in REGISTRY] == [c.name for c in REGISTRY]

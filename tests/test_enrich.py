@@ -365,7 +365,10 @@ def test_openalex_parsing_keeps_only_what_a_record_can_use():
     work["primary_location"]["source"] = {"display_name": "International Conference on Machine Learning",
                                           "type": "conference"}
     (conference,) = openalex.parse_works(json.dumps(data).encode())
-    assert conference.venue == "International Conference on Machine Learning 2019"
+    assert conference.venue == "ICML 2019"  # the name the catalog's venues use
+    work["primary_location"]["source"] = {"display_name": "Conference on Learning Theory", "type": "conference"}
+    (other,) = openalex.parse_works(json.dumps(data).encode())
+    assert other.venue == "Conference on Learning Theory 2019"
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

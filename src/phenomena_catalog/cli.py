@@ -1,7 +1,8 @@
 """Command-line entry point: parse arguments, run one command, turn user errors into exit code 1.
 
-Each command lives in ``commands/<name>.py`` and exposes ``NAME``, ``HELP``, ``DESCRIPTION``,
-``configure(parser)`` and ``run(args) -> int``. A ``UserError`` becomes its message on stderr and
+Each command lives in ``commands/<name>.py`` and exposes ``NAME``, ``DESCRIPTION``,
+``configure(parser)`` and ``run(args) -> int``; ``commands.REGISTRY`` names them with their help,
+and only the module of the command being run is imported. A ``UserError`` becomes its message on stderr and
 exit code 1; any other exception is a bug and keeps its traceback.
 """
 
@@ -10,15 +11,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from types import ModuleType
 
 from phenomena_catalog import __version__
-from phenomena_catalog.commands import COMMANDS
+from phenomena_catalog.commands import REGISTRY, Command
 from phenomena_catalog.errors import UserError
 
 
-def build_parser(commands: Sequence[ModuleType] = COMMANDS) -> argparse.ArgumentParser:
-    """The top-level parser with one sub-parser per command."""
+def build_parser(commands: Sequence[Command] = REGISTRY, only: str | None = None) -> argparse.ArgumentParser:
+    """The top-level parser with one sub-parser per command.
+
+    With ``only``, just that command's module is imported and its options configured; the others
+    are listed by name and help (enough for ``--help``), which keeps start-up fast.
+    """
     parser = argparse.ArgumentParser(
         prog="phenomena-catalog",
         description="Keep a curated catalog of research papers as YAML records and publish it as a "
@@ -28,20 +32,27 @@ def build_parser(commands: Sequence[ModuleType] = COMMANDS) -> argparse.Argument
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in commands:
+        if only is not None and command.name != only:
+            sub.add_parser(command.name, help=command.help)
+            continue
+        module = command.load()
         command_parser = sub.add_parser(
-            command.NAME,
-            help=command.HELP,
-            description=command.DESCRIPTION,
+            command.name,
+            help=command.help,
+            description=module.DESCRIPTION,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        command.configure(command_parser)
-        command_parser.set_defaults(run=command.run)
+        module.configure(command_parser)
+        command_parser.set_defaults(run=module.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # The command is the first word that is not an option (top-level options take no value).
+    chosen = next((word for word in argv if not word.startswith("-")), "")
+    args = build_parser(only=chosen).parse_args(argv)
     try:
         code: int = args.run(args)
         return code

@@ -27,7 +27,6 @@ from phenomena_catalog.schema import modeline
 from phenomena_catalog.validate import arxiv_id_from_links, same_paper, unknown_topic_message
 
 NAME = "add"
-HELP = "add a paper from arXiv: fetch its metadata and write its record"
 DESCRIPTION = """\
 Fetch a paper's title, authors, date, abstract, DOI and journal reference from the arXiv API and
 write papers/<id>.yaml, named {lastname}{year}{firstword} like Google Scholar's keys (the year of

@@ -33,7 +33,6 @@ from phenomena_catalog.write import (
 )
 
 NAME = "build"
-HELP = "build the static site from the records"
 DESCRIPTION = """\
 Load and validate every record, then render the whole site into --out. The site is built in a
 staging folder and swapped in only when the build succeeds: a failed build leaves the last good

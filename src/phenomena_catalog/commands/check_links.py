@@ -11,7 +11,6 @@ from phenomena_catalog.linkcheck import Link, Policy
 from phenomena_catalog.records import load_papers, record_files, require_folder
 
 NAME = "check-links"
-HELP = "check that every record's links still answer; report broken ones as FILE:LINE"
 DESCRIPTION = """\
 Ask every link in the records (links.paper, links.code, ...) whether it still answers: HEAD
 first, then GET when HEAD is refused; transient failures (429, 5xx, timeouts) are retried with

@@ -31,7 +31,6 @@ from phenomena_catalog.write import write_atomically
 from phenomena_catalog.yaml_lines import LineDict, key_lines, parse_yaml
 
 NAME = "enrich"
-HELP = "fill missing authors, month, venue, DOI and arXiv id from arXiv and OpenAlex"
 DESCRIPTION = """\
 Ask the arXiv API (papers with an arXiv id, 50 ids a request, one request every 3 seconds) and
 OpenAlex (by DOI, 50 a request; else by exact title for what arXiv did not fill; five requests a
@@ -46,7 +45,11 @@ prints a unified diff per record and writes nothing. Nothing is written either w
 cannot be reached.
 
 OpenAlex asks for a contact address (--mailto, or OPENALEX_MAILTO) and, beyond a small daily
-budget, a free API key (OPENALEX_API_KEY).
+budget, a free API key (OPENALEX_API_KEY). When OpenAlex stops answering half-way (out of
+budget), what was found is written and the rest waits for the next run.
+
+Exits 0 when the sources answered (values a record cannot take are listed on stderr and left
+out), 1 when a source cannot be reached or a chosen record is not valid.
 
 example:
   phenomena-catalog enrich --dry-run

@@ -18,7 +18,6 @@ from phenomena_catalog.pipeline import read_catalog
 from phenomena_catalog.write import write_atomically
 
 NAME = "export"
-HELP = "write the catalog as an awesome-list README, BibTeX, JSON or CSL-JSON"
 DESCRIPTION = """\
 Write the whole catalog, or one topic and its subtopics, in another format:
 

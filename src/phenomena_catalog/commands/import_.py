@@ -28,7 +28,6 @@ from phenomena_catalog.schema import modeline
 from phenomena_catalog.validate import check_topics, unknown_topic_message
 
 NAME = "import"
-HELP = "import paper lists (awesome lists, Markdown, DokuWiki, BibTeX) into records"
 DESCRIPTION = f"""\
 Read one or more paper lists and write one YAML record per paper into the papers folder. The same
 paper named twice (same arXiv id, DOI or title) becomes one record that notes every list it came

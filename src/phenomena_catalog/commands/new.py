@@ -46,7 +46,6 @@ from phenomena_catalog.validate import (
 from phenomena_catalog.write import write_atomically
 
 NAME = "new"
-HELP = "start a new record: a commented template, or questions when run in a terminal"
 DESCRIPTION = """\
 In a terminal, ask for the paper's fields one by one (checking each answer) and write
 papers/{lastname}{year}{firstword}.yaml. Otherwise, or with --no-interactive, write a commented

@@ -9,7 +9,6 @@ from phenomena_catalog.pipeline import read_catalog
 from phenomena_catalog.report import format_report
 
 NAME = "report"
-HELP = "print how complete the records are (per field and source list) and the papers per topic"
 DESCRIPTION = """\
 Print the share of records that have each field (authors, venue, digest, arXiv id or DOI, ...),
 for the whole catalog and for each source list the records were imported from, then the records

@@ -10,7 +10,6 @@ from phenomena_catalog.errors import UserError, display_path
 from phenomena_catalog.schema import schema_text
 
 NAME = "schema"
-HELP = "write the JSON Schema of a record file, for editor completion and checks"
 DESCRIPTION = """\
 Print (or write to FILE) the JSON Schema of a paper record, generated from the record models:
 every field with its description, unknown fields rejected. Records written by 'add' and 'new'

@@ -23,7 +23,6 @@ from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import ProcessExecutor
 
 NAME = "serve"
-HELP = "build the site, serve it on 127.0.0.1 and rebuild on every change"
 DESCRIPTION = """\
 Build the site, serve it at http://127.0.0.1:PORT/ and rebuild whenever a record, the taxonomy,
 a template or the settings change, re-rendering only the pages a change touches; open pages reload

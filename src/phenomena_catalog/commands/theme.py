@@ -9,7 +9,6 @@ from phenomena_catalog.errors import display_path
 from phenomena_catalog.theme import DEFAULT_TEMPLATES, copy_theme_file, theme_dir, theme_files
 
 NAME = "theme"
-HELP = "list the default theme's templates and assets, or copy one into templates/ to customise it"
 DESCRIPTION = """\
 The site is rendered with the default theme that comes with phenomena-catalog. A catalog changes it
 file by file: a file in the catalog's templates/ folder replaces the theme's file of the same name

@@ -9,7 +9,6 @@ from pathlib import Path
 from phenomena_catalog.pipeline import read_catalog
 
 NAME = "validate"
-HELP = "check every record and the taxonomy; write nothing"
 DESCRIPTION = """\
 Check every paper record, the topic taxonomy and the keyword vocabulary, and report every
 problem as FILE:LINE: FIELD: MESSAGE. Exits 0 when the catalog is valid, 1 otherwise.

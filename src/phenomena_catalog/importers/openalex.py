@@ -171,8 +171,17 @@ def _date(value: object) -> dt.date | None:
         return None
 
 
+SHORT_NAMES = {
+    "Neural Information Processing Systems": "NeurIPS",
+    "International Conference on Machine Learning": "ICML",
+    "International Conference on Learning Representations": "ICLR",
+}
+"""OpenAlex's names of the field's main conferences -> the names the catalog's venues use ("NeurIPS 2021")."""
+
+
 def _venue(location: object, year: int | None) -> str | None:
-    """A journal's name, or a conference's name and year; None for repositories (arXiv) and unknowns."""
+    """A journal's name, or a conference's (short) name and year; None for repositories (arXiv) and
+    unknowns."""
     source = location.get("source") if isinstance(location, dict) else None
     if not isinstance(source, dict):
         return None
@@ -180,6 +189,8 @@ def _venue(location: object, year: int | None) -> str | None:
     kind = source.get("type")
     if not name or kind not in ("journal", "conference") or "arxiv" in name.lower():
         return None
-    if kind == "conference" and year and venue_year(name) is None:
-        return f"{name} {year}"
+    if kind == "conference":
+        name = SHORT_NAMES.get(name, name)
+        if year and venue_year(name) is None:
+            return f"{name} {year}"
     return name
