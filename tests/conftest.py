@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -23,6 +24,25 @@ TOPICS_YAML = """\
   title: Grokking
   parent: generalization
   description: Late generalization.
+"""
+
+HOSTILE = '</script><script>alert("x")</script> <b>&amp</b> ]]> <!--'
+"""Text that would break out of a script, a comment, an attribute or XML if it were not escaped."""
+
+HOSTILE_RECORD = f"""\
+title: {json.dumps("Title " + HOSTILE)}
+authors: [{json.dumps("Ada " + HOSTILE)}, Alan Turing]
+year: 2021
+month: 3
+venue: {json.dumps("NeurIPS 2021 " + HOSTILE)}
+topics: [grokking]
+keywords: [{json.dumps("kw " + HOSTILE)}]
+arxiv: "2101.00001"
+doi: 10.5555/hostile
+links:
+  pdf: https://example.org/paper.pdf?a=1&b=2
+digest: {json.dumps("Digest " + HOSTILE)}
+added: 2026-11-24
 """
 
 VALID_RECORD = """\

@@ -222,9 +222,22 @@ def test_files_in_templates_static_are_copied_to_the_site_root(write_catalog, ru
     (static / "index.html").write_text("<p>mine</p>")
     code, _, err = run_cli("build")
     assert code == 1
-    assert err == ("templates/static/index.html: this file would replace a page the build writes; "
+    assert err == ("templates/static/index.html: this file would replace a file the build generates; "
                    "rename or remove it\n1 problem found.\n")
     assert (tmp_path / "site" / "CNAME").is_file()  # the last good site is untouched
+
+
+def test_a_theme_asset_never_replaces_a_generated_file(write_catalog, run_cli, tmp_path: Path) -> None:
+    write_catalog({"power2022grokking": VALID_RECORD})
+    _templates_here(tmp_path)
+    assets = tmp_path / "templates" / "assets"
+    assets.mkdir(exist_ok=True)
+    (assets / "search-index.js").write_text("window.CATALOG_SEARCH_INDEX = [];\n")
+    code, _, err = run_cli("build")
+    assert code == 1
+    assert err == ("templates/assets/search-index.js: this file would replace a file the build generates; "
+                   "rename or remove it\n1 problem found.\n")
+    assert not (tmp_path / "site").exists()
 
 
 def test_built_pages_carry_no_live_reload_script(fixture_site: Path) -> None:

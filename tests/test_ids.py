@@ -23,8 +23,9 @@ GROKKING = "Grokking: Generalization Beyond Overfitting on Small Algorithmic Dat
     ("On the Role of Noise", [], 2020, None, "role2020noise"),
     ("On the", [], 2020, None, "on2020the"),
     ("!!!", ["Ada Lovelace"], 1843, None, "lovelace1843paper"),
-    # A name with no ASCII transliteration falls back to the title, like a missing author.
-    ("Deep Learning", ["李飞飞"], 2015, None, "deep2015learning"),
+    # Names in any script are transliterated (anyascii), not dropped: Ł is L, 李飞飞 is LiFeiFei.
+    ("Deep Learning", ["李飞飞"], 2015, None, "lifeifei2015deep"),
+    ("Bayes", ["Grzegorz Głuch"], 2023, None, "gluch2023bayes"),
 ])
 def test_paper_id(title: str, authors: list[str], year: int, venue: str | None, expected: str) -> None:
     assert paper_id(title, authors, year, venue) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -214,19 +215,21 @@ def test_failed_write_leaves_catalog_as_it_was(catalog: Path, monkeypatch: pytes
                                                capsys: pytest.CaptureFixture[str]) -> None:
     before = snapshot(catalog)
     calls = {"n": 0}
-    real_write = Path.write_text
+    real_fdopen = os.fdopen
 
-    def failing_write(self: Path, *args: object, **kwargs: object) -> int:
+    def failing_fdopen(fd: int, *args: object, **kwargs: object):  # the second file hits a full disk
         calls["n"] += 1
         if calls["n"] == 2:
+            os.close(fd)
             raise OSError(28, "No space left on device")
-        return real_write(self, *args, **kwargs)  # type: ignore[arg-type]
+        return real_fdopen(fd, *args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(Path, "write_text", failing_write)
+    monkeypatch.setattr("phenomena_catalog.write.os.fdopen", failing_fdopen)
     assert run(catalog.parent / "awesome.md", "--into", catalog) == 1
     monkeypatch.undo()
-    assert "could not write the records (No space left on device); nothing was changed" in capsys.readouterr().err
+    assert "could not write (No space left on device); nothing was changed" in capsys.readouterr().err
     assert snapshot(catalog) == before
+    assert not [p for p in catalog.iterdir() if p.name.startswith(".")]  # no staged file left behind
 
 
 def test_entry_without_year_is_reported(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:

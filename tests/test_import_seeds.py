@@ -21,10 +21,10 @@ import pytest
 from phenomena_catalog import arxiv_ids
 from phenomena_catalog.cli import main
 from phenomena_catalog.importers import read_list
-from phenomena_catalog.importers.merge import SIMILAR_TITLE
 from phenomena_catalog.models import Paper
 from phenomena_catalog.pipeline import load_checked
 from phenomena_catalog.records import record_files
+from phenomena_catalog.same_paper import NEAR_IDENTICAL
 from phenomena_catalog.validate import check_duplicates, normalized_title
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +105,7 @@ def _find(entry_title: str, arxiv: str | None, doi: str | None, papers: list[Pap
         if normalized_title(paper.title) == title:
             return paper
     for paper in papers:
-        if difflib.SequenceMatcher(None, normalized_title(paper.title), title).ratio() >= SIMILAR_TITLE:
+        if difflib.SequenceMatcher(None, normalized_title(paper.title), title).ratio() >= NEAR_IDENTICAL:
             return paper
     for paper in papers:
         # A list that cut the title short ("Dynamics of SGD with Stochastic Polyak Stepsizes").
@@ -127,7 +127,7 @@ def test_nothing_lost(seed: Path, catalog: list[Paper]) -> None:
         assert paper is not None, f"{entry.where}: {entry.title!r} is not in the catalog"
         title, other = normalized_title(entry.title), normalized_title(paper.title)
         assert title == other or other.startswith(title) or (
-            difflib.SequenceMatcher(None, title, other).ratio() >= SIMILAR_TITLE), entry.where
+            difflib.SequenceMatcher(None, title, other).ratio() >= NEAR_IDENTICAL), entry.where
         links = {url for _, url in paper.links.items()}
         for kind, url in entry.links:
             # A record that already had a landing page keeps it and gains the arXiv id instead.
@@ -162,8 +162,8 @@ def test_no_two_records_are_the_same_paper(catalog: list[Paper]) -> None:
             if arxiv and other_arxiv and arxiv != other_arxiv:
                 continue
             matcher.set_seq1(other)
-            same = (matcher.real_quick_ratio() >= SIMILAR_TITLE and matcher.quick_ratio() >= SIMILAR_TITLE
-                    and matcher.ratio() >= SIMILAR_TITLE)
+            same = (matcher.real_quick_ratio() >= NEAR_IDENTICAL and matcher.quick_ratio() >= NEAR_IDENTICAL
+                    and matcher.ratio() >= NEAR_IDENTICAL)
             assert not same, f"{paper_id} and {other_id} look like the same paper"
 
 

@@ -19,27 +19,8 @@ from phenomena_catalog.models import Paper
 from phenomena_catalog.related import related_papers
 from phenomena_catalog.timeline import papers_per_year
 
-from conftest import TEMPLATES
+from conftest import HOSTILE, HOSTILE_RECORD, TEMPLATES
 from site_helpers import page
-
-HOSTILE = '</script><script>alert("x")</script> <b>&amp</b> ]]> <!--'
-"""Text that would break out of a script, a comment, an attribute or XML if it were not escaped."""
-
-HOSTILE_RECORD = f"""\
-title: {json.dumps("Title " + HOSTILE)}
-authors: [{json.dumps("Ada " + HOSTILE)}, Alan Turing]
-year: 2021
-month: 3
-venue: {json.dumps("NeurIPS 2021 " + HOSTILE)}
-topics: [grokking]
-keywords: [{json.dumps("kw " + HOSTILE)}]
-arxiv: "2101.00001"
-doi: 10.5555/hostile
-links:
-  pdf: https://example.org/paper.pdf?a=1&b=2
-digest: {json.dumps("Digest " + HOSTILE)}
-added: 2026-11-24
-"""
 
 
 def _paper(pid: str, title: str, digest: str = "", keywords: tuple[str, ...] = (), authors: tuple[str, ...] = ("A B",),

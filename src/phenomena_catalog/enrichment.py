@@ -24,7 +24,7 @@ from typing import Any
 from phenomena_catalog.importers.arxiv import ArxivPaper
 from phenomena_catalog.importers.openalex import OpenAlexWork
 from phenomena_catalog.models import PaperRecord
-from phenomena_catalog.validate import normalized_title
+from phenomena_catalog.same_paper import normalized_title
 
 ENRICHED_FIELDS = ("authors", "month", "venue", "doi", "arxiv")
 """The fields ``enrich`` may fill, in the record format's order."""

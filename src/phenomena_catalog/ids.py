@@ -28,8 +28,9 @@ Examples (title, authors, year, venue -> id)::
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Container, Sequence
+
+from phenomena_catalog.folding import fold
 
 STOPWORDS = frozenset((
     "a", "an", "the", "on", "of", "in", "at", "for", "to", "and", "or", "with", "by", "from", "as",
@@ -87,4 +88,4 @@ def venue_year(venue: str | None) -> int | None:
 
 
 def _ascii(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return fold(text)

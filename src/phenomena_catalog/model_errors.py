@@ -6,7 +6,6 @@ data comes from ``yaml_lines``, which remembers lines).
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -14,6 +13,7 @@ from pydantic_core import ErrorDetails
 
 from phenomena_catalog.errors import Problem
 from phenomena_catalog.models import ID_PATTERN
+from phenomena_catalog.suggest import closest
 from phenomena_catalog.urls import slugify
 from phenomena_catalog.yaml_lines import LineDict, LineList
 
@@ -41,9 +41,9 @@ def _friendly_message(error: ErrorDetails, model: type[BaseModel], loc_field: st
         return "this field is required"
     if kind == "extra_forbidden":
         known = _known_fields(model, error["loc"][:-1])
-        close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1, cutoff=0.6)
+        close = closest(str(error["loc"][-1]), known, cutoff=0.6)
         if close:
-            return f"unknown field; did you mean '{close[0]}'?"
+            return f"unknown field; did you mean '{close}'?"
         return "unknown field; the fields allowed here are: " + ", ".join(known)
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"expected a whole number, got {_type_name(value)}"

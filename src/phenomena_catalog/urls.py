@@ -8,9 +8,11 @@ folders), because a browser opening ``file://.../topics/`` would show a listing,
 
 from __future__ import annotations
 
+import hashlib
 import re
-import unicodedata
 from functools import cache
+
+from phenomena_catalog.folding import fold
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -40,14 +42,27 @@ RESERVED_NAMES = frozenset({"index"})
 """Names that each folder's own index page uses: no term or record may take them."""
 
 
+MAX_SLUG = 80
+"""Longest slug: a term's page name stays far below file systems' 255-byte limit, whatever its name."""
+
+
 @cache
 def slugify(text: str) -> str:
-    """A URL-safe, lowercase ASCII slug ("Lénaïc Chizat" -> "lenaic-chizat"); never empty."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = _NON_SLUG.sub("-", ascii_text.lower()).strip("-")
+    """A URL-safe, lowercase ASCII slug, at most ``MAX_SLUG`` long; never empty.
+
+        >>> slugify("Lénaïc Chizat"), slugify("Юрий Бурда"), slugify("王伟")
+        ('lenaic-chizat', 'yuriy-burda', 'wangwei')
+
+    Names are transliterated (``folding.fold``), not stripped of what is not ASCII. A longer name
+    is cut at ``MAX_SLUG`` with a hash of the whole name, so two long names never share a page.
+    """
+    slug = _NON_SLUG.sub("-", fold(text).lower()).strip("-")
     if not slug:
-        # Names in scripts without an ASCII transliteration keep a stable, unique slug.
+        # Characters no script table transliterates (private use, unassigned) keep a stable slug.
         slug = "u" + "-".join(f"{ord(c):x}" for c in text.strip()[:12])
+    if len(slug) > MAX_SLUG:
+        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+        slug = f"{slug[: MAX_SLUG - 9].rstrip('-')}-{digest}"
     if slug in RESERVED_NAMES:
         slug += "-1"  # a keyword "Index" must not replace keywords/index.html
     return slug

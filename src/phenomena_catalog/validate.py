@@ -11,26 +11,17 @@ the number of records (see ``near_duplicate_titles``).
 
 from __future__ import annotations
 
-import difflib
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-
-from rapidfuzz.distance import Indel
 
 from phenomena_catalog import arxiv_ids
 from phenomena_catalog.errors import Problem
 from phenomena_catalog.models import KeywordEntry, Links, Paper, PaperRecord, Topic
 from phenomena_catalog.records import Records
-
-_NOT_WORD = re.compile(r"[\W_]+")
-
-
-def normalized_title(title: str) -> str:
-    """A title reduced to lowercase letters and digits, so case, accents and punctuation do not count."""
-    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode() or title
-    return _NOT_WORD.sub(" ", folded.lower()).strip()
+from phenomena_catalog.same_paper import PaperKeys, ids_differ, match, normalized_title, titles_near_identical
+from phenomena_catalog.suggest import closest
+from phenomena_catalog.term_clashes import slug_clashes
 
 
 def check(records: Records) -> list[Problem]:
@@ -48,16 +39,13 @@ def check(records: Records) -> list[Problem]:
             problems += [Problem(paper.path, lines.get(key, lines.get(field_name)), field_name, message)
                          for key, field_name, message in found]
     problems += check_duplicates(records)
+    problems += slug_clashes(records)
     return problems
 
 
 def closest_topic(topic: str, topic_ids: Sequence[str]) -> str | None:
     """The topic id a mistyped one most likely meant ("grokkng" -> "grokking"), or None."""
-    slug = re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-")
-    if slug in topic_ids:
-        return slug
-    close = difflib.get_close_matches(slug, topic_ids, n=1, cutoff=0.5)
-    return close[0] if close else None
+    return closest(topic, topic_ids)
 
 
 def unknown_topic_message(topic: str, topic_ids: Sequence[str], topics_path: str) -> str:
@@ -241,7 +229,8 @@ def check_duplicates(records: Records) -> list[Problem]:
     pairs: list[tuple[str, Paper, Paper]] = []
     for (kind, _), papers in sorted(groups.items()):
         first, *others = sorted(papers, key=_age)
-        pairs += [(kind, first, other) for other in others]
+        # Equal titles with different arXiv ids or DOIs are different papers (same_paper.match).
+        pairs += [(kind, first, other) for other in others if match(_keys(first), _keys(other))]
     for twins in near_duplicate_titles(records.papers):
         older, newer = sorted(twins, key=_age)
         pairs.append(("near-title", older, newer))
@@ -264,6 +253,11 @@ def check_duplicates(records: Records) -> list[Problem]:
     return problems
 
 
+def _keys(paper: Paper | PaperRecord) -> PaperKeys:
+    arxiv = paper.arxiv or (arxiv_id_from_links(paper) if isinstance(paper, Paper) else None)
+    return PaperKeys(arxiv, paper.doi, normalized_title(paper.title))
+
+
 def _age(paper: Paper) -> tuple[str, str]:
     return (paper.added.isoformat(), paper.path)
 
@@ -280,26 +274,8 @@ def arxiv_id_from_links(paper: Paper) -> str | None:
 _KIND_NAMES = {"arxiv": "same arXiv id", "doi": "same DOI", "title": "same title",
                "near-title": "near-identical title"}
 
-NEAR_IDENTICAL = 0.93
-"""Similarity (2 * common subsequence / total length) from which two titles count as one."""
 _NEIGHBOURS = 8
 """How many following titles, in each sort order, a title is compared with."""
-_NUMBERING = re.compile(r"^(?:\d+|[ivxlc]+|part)$")
-
-
-def titles_near_identical(a: str, b: str) -> bool:
-    """Whether two normalised titles differ only by a typo or two (similarity >= 0.93).
-
-    Titles that differ only in numbering ("... Part I" / "... Part II") are different papers.
-    """
-    if a == b:
-        return True
-    # Indel similarity is difflib's ratio computed exactly (2 * LCS / total length), in C++:
-    # difflib took 3 s for a 10,000-record catalog's candidate pairs, rapidfuzz takes 0.05 s.
-    if Indel.normalized_similarity(a, b, score_cutoff=NEAR_IDENTICAL) < NEAR_IDENTICAL:
-        return False
-    differing = set(a.split()) ^ set(b.split())
-    return not (differing and all(_NUMBERING.match(word) for word in differing))
 
 
 def near_duplicate_titles(papers: Iterable[Paper]) -> list[tuple[Paper, Paper]]:
@@ -317,7 +293,7 @@ def near_duplicate_titles(papers: Iterable[Paper]) -> list[tuple[Paper, Paper]]:
     for order in (sorted(keyed, key=lambda kp: kp[0]), sorted(keyed, key=lambda kp: kp[0][::-1])):
         for i, (title, paper) in enumerate(order):
             for other_title, other in order[i + 1 : i + 1 + _NEIGHBOURS]:
-                if title == other_title or (paper.arxiv and other.arxiv and paper.arxiv != other.arxiv):
+                if title == other_title or ids_differ(paper.arxiv, other.arxiv, paper.doi, other.doi):
                     continue
                 if titles_near_identical(title, other_title):
                     first, second = sorted((paper, other), key=lambda p: p.path)
@@ -328,22 +304,16 @@ def near_duplicate_titles(papers: Iterable[Paper]) -> list[tuple[Paper, Paper]]:
 def same_paper(record: PaperRecord, papers: Iterable[Paper]) -> tuple[Paper, str] | None:
     """An existing paper that ``record`` duplicates, and why ("same arXiv id"); None if it is new.
 
-    One pass over the catalog; the same rules as ``check_duplicates``, for a record not yet written.
+    One pass over the catalog with the rule ``check_duplicates`` and ``import`` use
+    (``same_paper.match``): an id match wins over a title match, an exact title over a near one.
     """
-    title = normalized_title(record.title)
-    doi = record.doi.lower() if record.doi else None
-    near: tuple[Paper, str] | None = None
+    keys = _keys(record)
+    found: tuple[Paper, str] | None = None
+    rank = {"same arXiv id": 0, "same DOI": 1, "same title": 2, "near-identical title": 3}
     for paper in papers:
-        arxiv = paper.arxiv or arxiv_id_from_links(paper)
-        if record.arxiv and arxiv == record.arxiv:
-            return paper, "same arXiv id"
-        if doi and paper.doi and paper.doi.lower() == doi:
-            return paper, "same DOI"
-        if record.arxiv and arxiv and record.arxiv != arxiv:
-            continue
-        other = normalized_title(paper.title)
-        if other == title:
-            return paper, "same title"
-        if near is None and titles_near_identical(title, other):
-            near = paper, "near-identical title"
-    return near
+        reason = match(keys, _keys(paper))
+        if reason and (found is None or rank[reason] < rank[found[1]]):
+            found = paper, reason
+            if rank[reason] == 0:
+                break
+    return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -73,17 +73,26 @@ def copied_files(templates_dir: Path, page_urls: Iterable[str]) -> dict[str, Pat
     """
     files: dict[str, Path] = {}
     static = templates_dir / STATIC
+    found: dict[str, Path] = {}
     for assets in asset_folders(templates_dir):  # the theme's first, then the catalog's over them
-        files.update((f"assets/{p.relative_to(assets).as_posix()}", p)
+        found.update((f"assets/{p.relative_to(assets).as_posix()}", p)
                      for p in sorted(assets.rglob("*")) if p.is_file())
     if static.is_dir():
-        pages = set(page_urls)
-        found = {p.relative_to(static).as_posix(): p for p in sorted(static.rglob("*")) if p.is_file()}
-        clashes = [file for url, file in found.items() if url in pages or url in files]
-        if clashes:
-            raise UserError([Problem(display_path(f), None, "", "this file would replace a page the build writes; "
-                                     "rename or remove it") for f in clashes])
-        files.update(found)
+        for p in sorted(static.rglob("*")):
+            url = p.relative_to(static).as_posix()
+            if p.is_file() and url in found:
+                raise UserError([Problem(display_path(p), None, "", f"this file and {display_path(found[url])} "
+                                         "would both be the site's " + url + "; keep one")])
+            if p.is_file():
+                found[url] = p
+    # A theme file must never silently replace what the build generates (a page, papers.json,
+    # assets/search-index.js): the site would show stale data with no error.
+    pages = set(page_urls)
+    clashes = [file for url, file in found.items() if url in pages]
+    if clashes:
+        raise UserError([Problem(display_path(f), None, "", "this file would replace a file the build "
+                                 "generates; rename or remove it") for f in clashes])
+    files.update(found)
     return files
 
 
@@ -141,23 +150,40 @@ def write_text(staging: Path, url: str, text: str) -> None:
 def write_atomically(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` in one step, so a failed write never leaves half a file.
 
-    The one way a user's file is written: records, templates from ``new``, exports.
+    The one way a user's file is written: records, templates from ``new``, exports, the schema.
     """
-    folder = path.parent
-    if not folder.is_dir():
-        raise UserError(
-            f"{display_path(path)}: cannot write here, the folder "
-            f"{display_path(folder)} does not exist"
-        )
-    if path.is_dir():
-        raise UserError(
-            f"{display_path(path)}: is a folder; give a file name"
-        )
-    handle, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    write_all_atomically({path: text})
+
+
+def write_all_atomically(writes: Mapping[Path, str]) -> None:
+    """Replace every file of ``writes`` or none: each is written beside its target first, and only
+    when all were written are they renamed into place (one atomic rename each).
+
+    A full disk, a read-only folder or a missing folder is a UserError naming the file, and
+    leaves every target as it was.
+    """
+    for path in writes:
+        if not path.parent.is_dir():
+            raise UserError(f"{display_path(path)}: cannot write here, the folder "
+                            f"{display_path(path.parent)} does not exist")
+        if path.is_dir():
+            raise UserError(f"{display_path(path)}: is a folder; give a file name")
+    staged: list[tuple[str, Path]] = []
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(tmp, path)
+        for path, text in sorted(writes.items()):
+            handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            staged.append((tmp, path))
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+                out.write(text)
+    except OSError as err:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        where = staged[-1][1] if staged else next(iter(writes))
+        raise UserError(f"{display_path(where)}: could not write ({err.strerror or err}); "
+                        "nothing was changed") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
         raise
+    for tmp, path in staged:
+        os.replace(tmp, path)

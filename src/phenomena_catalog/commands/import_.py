@@ -26,6 +26,7 @@ from phenomena_catalog.record_writer import dump_record
 from phenomena_catalog.records import TOPICS_FILE, load_keywords, record_files
 from phenomena_catalog.schema import modeline
 from phenomena_catalog.validate import check_topics, unknown_topic_message
+from phenomena_catalog.write import write_all_atomically
 
 NAME = "import"
 DESCRIPTION = f"""\
@@ -142,7 +143,10 @@ def _topics_text(new_topics: list[Topic], bootstrap: bool) -> str:
 
 def _write(plan: ImportPlan, into: Path, paths: dict[str, Path], bootstrap: bool) -> None:
     """Write every planned file beside its target, then rename all into place."""
-    into.mkdir(parents=True, exist_ok=True)
+    try:
+        into.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UserError(f"{display_path(into)}: cannot create the folder ({err.strerror or err})") from None
     writes: dict[Path, str] = {}
     for record_id, record in plan.records.items():
         path = paths.get(record_id, into / f"{record_id}.yaml")
@@ -158,19 +162,7 @@ def _write(plan: ImportPlan, into: Path, paths: dict[str, Path], bootstrap: bool
         if before and not before.endswith("\n"):
             before += "\n"
         writes[topics_file] = before + _topics_text(plan.new_topics, bootstrap or not before)
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for target, text in sorted(writes.items()):
-            tmp = target.with_name(f".{target.name}.import-tmp")
-            tmp.write_text(text, encoding="utf-8")
-            staged.append((tmp, target))
-    except OSError as err:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        raise UserError(f"{display_path(into)}: could not write the records ({err.strerror}); "
-                        "nothing was changed") from None
-    for tmp, target in staged:
-        tmp.replace(target)
+    write_all_atomically(writes)  # all files or none
 
 
 def _leading_comments(path: Path) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from phenomena_catalog.errors import UserError, display_path
 from phenomena_catalog.schema import schema_text
+from phenomena_catalog.write import write_atomically
 
 NAME = "schema"
 DESCRIPTION = """\
@@ -35,8 +36,6 @@ def run(args: argparse.Namespace) -> int:
     if out.is_dir():
         raise UserError(f"{display_path(out)}: is a folder; pass a file name such as {out / 'paper.schema.json'}")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
+    write_atomically(out, text)
     print(f"wrote {display_path(out)}")
     return 0

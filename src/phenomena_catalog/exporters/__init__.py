@@ -6,11 +6,10 @@ text goes. ``topic_papers`` is the one rule for "the papers of a topic" that eve
 
 from __future__ import annotations
 
-import difflib
-
 from phenomena_catalog.catalog import Catalog, TopicEntry
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.models import Paper
+from phenomena_catalog.suggest import closest
 
 
 def find_topic(catalog: Catalog, topic_id: str) -> TopicEntry:
@@ -19,8 +18,8 @@ def find_topic(catalog: Catalog, topic_id: str) -> TopicEntry:
         if entry.id == topic_id:
             return entry
     known = [t.id for t in catalog.topics]
-    close = difflib.get_close_matches(topic_id, known, n=1, cutoff=0.5)
-    hint = f"did you mean '{close[0]}'?" if close else "the topics are: " + ", ".join(known)
+    close = closest(topic_id, known)
+    hint = f"did you mean '{close}'?" if close else "the topics are: " + ", ".join(known)
     raise UserError(f"unknown topic '{topic_id}'; {hint}")
 
 

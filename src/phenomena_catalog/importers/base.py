@@ -238,6 +238,10 @@ def clean_title(text: str) -> str:
 def normalize_link(url: str) -> NormalizedLink:
     """One canonical URL: arXiv links become ``https://arxiv.org/abs/ID``; tracking parameters go."""
     url = url.strip().rstrip(".,;")
+    if url.lower().startswith("arxiv:"):
+        url = arxiv_ids.abs_url(arxiv_ids.parse(url) or url[6:].strip())  # [[arxiv]](arXiv:2404.03646)
+    elif not re.match(r"^[a-z][a-z0-9+.-]*:", url, re.IGNORECASE) and re.match(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)+/", url):
+        url = "https://" + url  # a link written without its scheme ("arxiv.org/abs/...")
     arxiv = arxiv_ids.id_from_url(url)
     if arxiv:
         return NormalizedLink(arxiv_ids.abs_url(arxiv), arxiv, None, "paper")

@@ -2,8 +2,9 @@
 
 Pure: nothing here reads or writes files. The rules, in the order they apply:
 
-- **Matching.** An entry is the same paper as a record (or as an earlier entry of this run) when
-  they share an arXiv id, a DOI or a normalised title (``validate.normalized_title``).
+- **Matching.** An entry is the same paper as a record (or as an earlier entry of this run) by the
+  rule ``validate`` and ``add`` use too (``same_paper.match``): a shared arXiv id or DOI, or an
+  equal or near-identical title when no id says otherwise ("Part I" and "Part II" stay apart).
 - **New records** take the richer value of every field over all their entries: the longest title,
   author list and digest, the earliest year (an arXiv id's year and month first), the first venue,
   every kind of link, and the union of topics, keywords and sources.
@@ -28,15 +29,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
-from rapidfuzz.distance import Indel
 
 from phenomena_catalog import arxiv_ids
 from phenomena_catalog.catalog import keyword_canonicalizer
 from phenomena_catalog.ids import paper_id, venue_year
 from phenomena_catalog.importers.base import ImportedEntry, ParsedList, Skipped
 from phenomena_catalog.models import KeywordEntry, PaperRecord, Topic
+from phenomena_catalog.same_paper import PaperKeys, match, normalized_title
 from phenomena_catalog.urls import slugify
-from phenomena_catalog.validate import normalized_title
 
 
 @dataclass(frozen=True)
@@ -159,28 +159,33 @@ def plan_import(
     resolver = _Topics(topics, section_map, plan)
     canonical = keyword_canonicalizer(keywords)
     groups: list[_Group] = []
-    index: dict[tuple[str, str], int] = {}
-    titles: list[tuple[str, str | None, str | None, int]] = []
+    index: dict[tuple[str, str], tuple[int, PaperKeys]] = {}
+    titles: list[tuple[PaperKeys, int]] = []
+
+    def remember(keys: PaperKeys, group: int) -> None:
+        for key in _index_keys(keys):
+            index.setdefault(key, (group, keys))
+        titles.append((keys, group))
+
     for record_id, record in existing.items():
         groups.append(_Group(record_id))
-        for key in _keys(record.arxiv, record.doi, record.title):
-            index.setdefault(key, len(groups) - 1)
-        titles.append((normalized_title(record.title), record.arxiv, record.doi, len(groups) - 1))
+        remember(_paper_keys(record.arxiv, record.doi, record.title), len(groups) - 1)
     list_names: dict[str, str] = {}
     for parsed in lists:
         for entry in parsed.entries:
             list_names[entry.source] = parsed.name
-            keys = _keys(entry.arxiv, entry.doi, entry.title)
-            found = next((index[k] for k in keys if k in index), None)
+            keys = _paper_keys(entry.arxiv, entry.doi, entry.title)
+            # The same-paper rule of validate and add (same_paper.match): ids first, then titles,
+            # an equal title never overruling different arXiv ids or DOIs.
+            found = next((group for key in _index_keys(keys) if key in index
+                          for group, other in [index[key]] if match(keys, other)), None)
             if found is None:
-                found = _similar(entry, groups, titles)
+                found = next((group for other, group in titles if match(keys, other)), None)
             if found is None:
                 groups.append(_Group(None))
                 found = len(groups) - 1
             groups[found].entries.append(entry)
-            for key in keys:
-                index.setdefault(key, found)
-            titles.append((normalized_title(entry.title), entry.arxiv, entry.doi, found))
+            remember(keys, found)
         plan.outcomes += [EntryOutcome(_skip_entry(s), "skipped", reason=s.reason) for s in parsed.skipped]
 
     taken = set(existing)
@@ -198,40 +203,19 @@ def plan_import(
     return plan
 
 
-SIMILAR_TITLE = 0.9
-"""Titles at least this similar (difflib ratio of normalised titles) name the same paper, unless
-their arXiv ids or DOIs differ: lists retitle papers between versions ("Can You Learn the Same Model
-Twice?" / "Can Neural Nets Learn the Same Model Twice?")."""
-
-
-def _similar(entry: ImportedEntry, groups: list[_Group],
-             titles: list[tuple[str, str | None, str | None, int]]) -> int | None:
-    """The group whose title is nearly the entry's, when no id contradicts it."""
-    title = normalized_title(entry.title)
-    if len(title) < 30:
-        return None  # short titles ("Deep Image Prior") are too alike to compare loosely
-    for other, arxiv, doi, group in titles:
-        if (entry.arxiv and arxiv and entry.arxiv != arxiv) or (entry.doi and doi and entry.doi != doi):
-            continue
-        # The same exact ratio validation uses (2 * common subsequence / total length), in C++:
-        # this loop runs entries x catalog size, which difflib made minutes for large catalogs.
-        if Indel.normalized_similarity(title, other, score_cutoff=SIMILAR_TITLE) >= SIMILAR_TITLE:
-            return group
-    return None
-
-
 def _skip_entry(skipped: Skipped) -> ImportedEntry:
     return ImportedEntry(title=skipped.text, source="", path=skipped.path, line=skipped.line)
 
 
-def _keys(arxiv: str | None, doi: str | None, title: str) -> list[tuple[str, str]]:
-    keys = []
-    if arxiv:
-        keys.append(("arxiv", arxiv))
-    if doi:
-        keys.append(("doi", doi.lower()))
-    keys.append(("title", normalized_title(title)))
-    return keys
+def _paper_keys(arxiv: str | None, doi: str | None, title: str) -> PaperKeys:
+    return PaperKeys(arxiv, doi.lower() if doi else None, normalized_title(title))
+
+
+def _index_keys(keys: PaperKeys) -> list[tuple[str, str]]:
+    found = [("arxiv", keys.arxiv)] if keys.arxiv else []
+    if keys.doi:
+        found.append(("doi", keys.doi))
+    return [*found, ("title", keys.title)]
 
 
 def _topics_of(entries: list[ImportedEntry], resolver: _Topics,
