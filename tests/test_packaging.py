@@ -24,7 +24,9 @@ def test_every_package_is_listed_for_the_wheel() -> None:
     listed = set(pyproject()["tool"]["setuptools"]["packages"])
     found = set(find_packages(str(REPO / "src")))
     assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
-    assert listed - found == {"phenomena_catalog.default_theme", "phenomena_catalog.default_theme.assets"}
+    # Folders of data files, not Python: the theme (from templates/) and the files `init` writes.
+    assert listed - found == {"phenomena_catalog.default_theme", "phenomena_catalog.default_theme.assets",
+                              "phenomena_catalog.starter"}
 
 
 def test_the_version_has_one_source(capsys: pytest.CaptureFixture[str]) -> None:

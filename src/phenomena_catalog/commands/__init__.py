@@ -28,6 +28,8 @@ class Command:
 
 
 REGISTRY = (
+    Command("init", "init",
+            "start a new catalog in a folder: settings, starter taxonomy, schema, GitHub workflow, docs"),
     Command("build", "build",
             "build the static site from the records"),
     Command("serve", "serve",
