@@ -1,28 +1,38 @@
-"""Benchmark the build on synthetic catalogs of N papers; prints wall time, pages, pages/s, peak memory.
+"""Benchmark builds on synthetic catalogs of N papers, against Hugo on the same papers when installed.
 
-Usage (from the repository root):
+Usage (from the repository root; ``apt-get install hugo`` to compare with Hugo):
 
     python bench/build_benchmark.py                      # N = 1,000, 10,000, 50,000; 3 runs each
-    python bench/build_benchmark.py --sizes 10000 --runs 5 --jobs 1 2   # compare worker counts
+    python bench/build_benchmark.py --sizes 10000 --runs 5
 
-Records and sites are written under /dev/shm (tmpfs): on disk, deleting large trees makes timings
-drift 2-4x. Each run is a fresh process (``phenomena-catalog build``) so start-up and imports count,
-as they do for a user. Figures are medians over --runs; compare variants within one invocation.
+For each size it reports, as medians of --runs runs with the peak memory of the largest process:
+Hugo building the same papers (``hugo_site.py``) from scratch; phenomena-catalog from scratch
+(no output, no cache), warm (nothing changed), after one record's digest was edited, and after
+the paper template was edited. Hugo and the cold build run one after the other in every run
+(paired), so both meet the same load on a shared machine. Each build is a fresh process, so
+start-up and imports count, as they do for a user; ``--help`` start-up is timed too.
 
-Targets on a 2-core machine: bundled catalog < 1 s; 10,000 papers < 4 s; peak memory < 1 GB at 50,000.
+Everything is written under /dev/shm (tmpfs): on disk, deleting large trees makes timings drift 2-4x.
+Targets on a 2-core machine: cold 10,000 papers <= 0.5x Hugo, 1,000 < 0.5 s, one edit at 10,000
+<= 5% of cold, --help < 100 ms, 50,000 papers < 1 GB.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import statistics
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hugo_site import write_hugo_site  # the benchmark's sibling module, after the path is set
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPICS = [
@@ -110,64 +120,111 @@ def generate(n: int, folder: Path, seed: int = 1) -> None:
         (folder / f"paper{i:06d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-MEASURE = """
-import resource, sys, time
-from pathlib import Path
-started = time.perf_counter()
-from phenomena_catalog.commands.build import build_site
-from phenomena_catalog.config import SiteConfig
-jobs = int(sys.argv[4]) if sys.argv[4] != "0" else None
-result = build_site(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), SiteConfig(), jobs)
-wall = time.perf_counter() - started
-main_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(wall, result.pages, main_kb, child_kb)
-"""
+def timed(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Run ``command``; its wall time in seconds and the peak memory (MB) of its largest process.
+
+    ``wait4`` reports the child's resource use including the worker processes it waited for;
+    ``ru_maxrss`` is then the largest of them (a forked worker shares most pages with its parent).
+    """
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{command[:3]} failed: {process.stderr.read().decode() if process.stderr else ''}")
+    return wall, usage.ru_maxrss / 1024
 
 
-def run_once(papers: Path, out: Path, jobs: int) -> tuple[float, int, float, float]:
-    proc = subprocess.run(
-        [sys.executable, "-c", MEASURE, str(papers), str(ROOT / "templates"), str(out), str(jobs)],
-        check=True, capture_output=True, text=True, cwd=ROOT,
-    )
-    wall, pages, main_kb, child_kb = proc.stdout.split()
-    return float(wall), int(pages), int(main_kb) / 1024, int(child_kb) / 1024
+class Catalog:
+    """One synthetic catalog of ``n`` papers and everything the scenarios change in it."""
+
+    def __init__(self, n: int, work: Path) -> None:
+        self.n = n
+        self.folder = work / f"catalog-{n}"
+        self.papers = self.folder / "papers"
+        self.templates = self.folder / "templates"
+        self.out = self.folder / "site"
+        generate(n, self.papers)
+        shutil.copytree(ROOT / "templates", self.templates)
+        self.hugo = self.folder / "hugo"
+        if HUGO:
+            write_hugo_site(self.papers, self.hugo)
+
+    def build(self) -> tuple[float, float]:
+        return timed([sys.executable, "-m", "phenomena_catalog", "build", "--papers", str(self.papers),
+                      "--templates", str(self.templates), "--out", str(self.out)], self.folder)
+
+    def cold(self) -> tuple[float, float]:
+        shutil.rmtree(self.out, ignore_errors=True)
+        shutil.rmtree(self.folder / ".phenomena-cache", ignore_errors=True)
+        return self.build()
+
+    def one_edit(self, run: int) -> tuple[float, float]:
+        record = self.papers / f"paper{(run * 7919) % self.n:06d}.yaml"
+        text = record.read_text(encoding="utf-8")
+        record.write_text(text.replace("\ndigest: |\n", f"\ndigest: |\n  Edit {run}.\n", 1), encoding="utf-8")
+        return self.build()
+
+    def template_edit(self, run: int) -> tuple[float, float]:
+        template = self.templates / "paper.html"
+        template.write_text(template.read_text(encoding="utf-8") + f"{{# edit {run} #}}\n", encoding="utf-8")
+        return self.build()
+
+    def hugo_cold(self) -> tuple[float, float]:
+        shutil.rmtree(self.hugo / "public", ignore_errors=True)
+        shutil.rmtree(self.hugo / "resources", ignore_errors=True)
+        return timed([HUGO, "--quiet", "--source", str(self.hugo)], self.hugo)
+
+
+HUGO = shutil.which("hugo")
+
+
+def median_of(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--jobs", type=int, nargs="+", default=[0], help="worker counts to compare; 0 = all CPUs")
-    parser.add_argument("--bundled", action="store_true", help="also time the bundled catalog in papers/")
     parser.add_argument("--workdir", type=Path, default=Path("/dev/shm/phenomena-catalog-bench"))
+    parser.add_argument("--keep", action="store_true", help="keep the catalogs and sites in --workdir")
     args = parser.parse_args()
 
     work = args.workdir
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    catalogs = [(f"{n:,} papers", work / f"papers-{n}") for n in args.sizes]
-    for n, (_, folder) in zip(args.sizes, catalogs):
-        generate(n, folder)
-    if args.bundled:
-        catalogs.insert(0, ("bundled catalog", ROOT / "papers"))
+    help_runs = [timed([sys.executable, "-m", "phenomena_catalog", "--help"], work) for _ in range(max(5, args.runs))]
+    print(f"phenomena-catalog --help: {statistics.median(r[0] for r in help_runs) * 1000:.0f} ms (median)")
+    print(f"Hugo: {subprocess.run([HUGO, 'version'], capture_output=True, text=True).stdout.split()[1]}"
+          if HUGO else "Hugo: not installed (apt-get install hugo); its column is left empty")
+    print(f"medians of {args.runs} runs, wall seconds (peak MB of the largest process)")
+    print(f"{'papers':>8} {'Hugo cold':>16} {'cold':>16} {'warm':>14} {'one edit':>14} {'template edit':>14}")
+    for n in args.sizes:
+        catalog = Catalog(n, work)
+        hugo_runs, cold_runs, warm_runs, edit_runs, template_runs = [], [], [], [], []
+        for run in range(args.runs):
+            # Paired: Hugo and a cold build one after the other, so both meet the same machine load.
+            if HUGO:
+                hugo_runs.append(catalog.hugo_cold())
+            cold_runs.append(catalog.cold())
+            warm_runs.append(catalog.build())
+            edit_runs.append(catalog.one_edit(run))
+            template_runs.append(catalog.template_edit(run))
 
-    print(f"{'catalog':>16} {'jobs':>4} {'wall s (median)':>16} {'pages':>7} {'pages/s':>8} "
-          f"{'peak MB main':>12} {'peak MB worker':>14}")
-    for label, folder in catalogs:
-        for jobs in args.jobs:
-            runs = []
-            for index in range(args.runs):
-                out = work / f"site-{index}"
-                runs.append(run_once(folder, out, jobs))
-                shutil.rmtree(out)
-            wall = statistics.median(r[0] for r in runs)
-            pages = runs[0][1]
-            main_mb = max(r[2] for r in runs)
-            worker_mb = max(r[3] for r in runs)
-            print(f"{label:>16} {jobs or 'all':>4} {wall:>16.2f} {pages:>7,} {pages / wall:>8,.0f} "
-                  f"{main_mb:>12.0f} {worker_mb:>14.0f}", flush=True)
-    shutil.rmtree(work, ignore_errors=True)
+        def cell(runs: list[tuple[float, float]], width: int) -> str:
+            if not runs:
+                return f"{'-':>{width}}"
+            wall, peak = median_of(runs)
+            return f"{f'{wall:.2f} s ({peak:.0f})':>{width}}"
+
+        print(f"{n:>8,} {cell(hugo_runs, 16)} {cell(cold_runs, 16)} {cell(warm_runs, 14)} {cell(edit_runs, 14)} "
+              f"{cell(template_runs, 14)}", flush=True)
+        if not args.keep:
+            shutil.rmtree(catalog.folder)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

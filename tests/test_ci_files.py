@@ -301,8 +301,10 @@ def test_enrich_workflow_enriches_validates_checks_links_then_opens_a_pull_reque
     parser = build_parser()
     commands = []
     for run in runs:
-        for line in re.findall(r"^phenomena-catalog ([^|>\n]+)", run, re.MULTILINE):
-            commands.append(parser.parse_args(shlex.split(line)).command)
+        for line in re.findall(r"^phenomena-catalog (.+)$", run, re.MULTILINE):
+            # The command's own words: up to a redirection (2>&1, >) or a pipe.
+            words = re.split(r"\s+(?:\d?>|\|)", line)[0]
+            commands.append(parser.parse_args(shlex.split(words)).command)
     assert commands == ["enrich", "validate", "check-links"]
     # A broken link must not stop the pull request: the link check may fail, a later step says so.
     links = next(s for s in steps if "check-links" in s.get("run", ""))
@@ -313,5 +315,8 @@ def test_enrich_workflow_enriches_validates_checks_links_then_opens_a_pull_reque
     # Only records are committed; the reports go into the description.
     assert create["with"]["add-paths"] == "papers/*.yaml"
     assert create["with"]["body-path"] == "pull-request.md" and "> pull-request.md" in runs[steps.index(create) - 1]
+    # Both reports keep the commands' messages (stderr too) for the description.
+    reports = [run for run in runs if "tee" in run]
+    assert len(reports) == 2 and all(re.search(r" 2>&1 \| tee \S+-report\.txt$", run) for run in reports)
     # Pipelines fail when their first command does (bash -o pipefail, GitHub's "shell: bash").
     assert enrich_workflow()["defaults"] == {"run": {"shell": "bash"}}

@@ -66,3 +66,20 @@ def test_unmapped_heading_becomes_a_reported_topic() -> None:
     assert result.unmapped == {"Mysteries": "new topic 'mysteries'", "Mysteries > Deep ones": "new topic 'deep-ones'"}
     (record,) = result.records.values()
     assert record.topics == ["deep-ones"]
+
+
+def test_a_keyword_files_a_paper_only_under_a_topic_its_title_names() -> None:
+    topics = [*TOPICS, Topic(id="generalization", title="Generalization"),
+              Topic(id="neural-collapse", title="Neural collapse", parent="generalization")]
+    result = plan_import([ParsedList("List A", [
+        entry("Omnigrok: Grokking Beyond Algorithmic Data", year=2022, keywords=("grokked",), line=1),
+        entry("Feature learning in kernel machines", year=2022, keywords=("Grokking", "Neural Collapse"), line=5),
+        entry("Neural Collapse under MSE loss", year=2022, keywords=("Neural Collapse", "Generalization"), line=9),
+        entry("Generalization of wide networks", year=2022, keywords=("Generalization",), line=13),
+    ])], {}, topics, [KeywordEntry(name="Grokking", aliases=["grokked"])],
+        {"Empirical Study": ["empirical-studies"]}, DAY)
+    filed = {record.title.split()[0]: record.topics for record in result.records.values()}
+    assert filed["Omnigrok:"] == ["empirical-studies", "grokking"]  # an alias of the topic, named in the title
+    assert filed["Feature"] == ["empirical-studies"]  # keywords of neighbouring phenomena file nothing
+    assert filed["Neural"] == ["empirical-studies", "neural-collapse"]
+    assert filed["Generalization"] == ["empirical-studies"]  # a broad topic is never added from a keyword

@@ -144,3 +144,11 @@ def test_a_failed_incremental_build_leaves_the_last_good_site_and_cache(catalog:
         build(catalog, site)
     assert files(site) == before and cache_file(site).read_bytes() == cache_before
     assert sorted(p.name for p in catalog.iterdir() if p.name.startswith(".")) == [CACHE_FOLDER]
+
+
+def test_a_settings_edit_rerenders_every_page(catalog: Path) -> None:
+    settings = catalog / "catalog.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "recent: 3\n", encoding="utf-8")
+    result = build(catalog, catalog / "site")
+    assert (result.incremental, result.rendered) == (True, result.pages)
+    assert_same_as_a_build_from_scratch(catalog)

@@ -59,3 +59,19 @@ def test_report_refuses_an_invalid_catalog_like_validate(write_catalog, run_cli)
     code, out, err = run_cli("report")
     assert code == 1 and out == ""
     assert "papers/broken.yaml:3: year:" in err
+
+
+def test_the_bundled_catalog_is_valid_and_every_topic_holds_five_papers() -> None:
+    from pathlib import Path
+
+    from phenomena_catalog.pipeline import read_catalog
+    from phenomena_catalog.report import keyword_figures, topic_counts
+
+    catalog = read_catalog(Path(__file__).resolve().parent.parent / "papers")  # raises on any invalid record
+    counts = {topic: own for topic, own, _ in topic_counts(catalog)}
+    assert {"edge-of-stability", "simplicity-bias", "loss-landscape", "benign-overfitting",
+            "in-context-learning", "feature-learning"} <= set(counts)
+    assert {topic: n for topic, n in counts.items() if n < 5} == {}
+    assert all(len(t.topic.description) > 80 for t in catalog.topics)
+    figures = keyword_figures(catalog)
+    assert figures.shared / figures.pages >= 0.5  # most keyword pages hold two papers or more

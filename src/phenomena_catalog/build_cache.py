@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from pydantic import BaseModel
 
 from phenomena_catalog.catalog import PaperTerms, Term, TopicEntry
@@ -36,6 +37,7 @@ from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.models import Paper
 from phenomena_catalog.plan import Page
 from phenomena_catalog.records import ParseResult, Records
+from phenomena_catalog.related import RelatedPapers
 from phenomena_catalog.render import Renderer
 from phenomena_catalog.write import MARKER
 
@@ -53,6 +55,10 @@ class SiteState:
     folder is deleted, replaced or rebuilt by anything but an incremental build."""
     files: dict[str, str]
     """Each output file (site-relative path) and the fingerprint of what it was made from."""
+    inputs: str = ""
+    """The digest of everything the site was made from (``site_inputs``)."""
+    pages: int = 0
+    """How many of ``files`` are pages and data files (the others are copied theme files)."""
 
 
 @dataclass(frozen=True)
@@ -61,8 +67,19 @@ class BuildCache:
 
     parsed: dict[str, ParseResult] = field(default_factory=dict)
     site: SiteState | None = None
+    related: tuple[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] | None = None
+    """Each paper's related papers (ids: similar, same authors), with the digest of the records
+    they were computed from (``records_digest``): a template or settings edit reuses them."""
     discarded: str = ""
     """Why a cache file was found but not used ("" when it was used or there was none)."""
+
+    def related_for(self, records: Records) -> dict[str, RelatedPapers] | None:
+        """The related papers of ``records`` if they were computed from the same records."""
+        if self.related is None or self.related[0] != records_digest(records):
+            return None
+        by_id = {paper.id: paper for paper in records.papers}
+        return {paper_id: RelatedPapers(tuple(by_id[i] for i in similar), tuple(by_id[i] for i in same))
+                for paper_id, (similar, same) in self.related[1].items()}
 
     def files_in(self, out: Path) -> dict[str, str] | None:
         """The fingerprints of the files in ``out`` if the cache describes that folder as it is."""
@@ -113,10 +130,35 @@ def read_cache(out: Path) -> BuildCache:
     return found
 
 
-def after_build(out: Path, parsed: dict[str, ParseResult], files: dict[str, str]) -> BuildCache:
+def after_build(out: Path, records: Records, files: dict[str, str], inputs: str, pages: int,
+                related: dict[str, RelatedPapers]) -> BuildCache:
     """What a build that just wrote ``out`` leaves for the next one."""
     identity = output_identity(out)
-    return BuildCache(parsed, SiteState(identity, files) if identity is not None else None)
+    site = SiteState(identity, files, inputs, pages) if identity is not None else None
+    kept = {paper_id: (tuple(p.id for p in found.similar), tuple(p.id for p in found.same_authors))
+            for paper_id, found in related.items()}
+    return BuildCache(records.parsed, site, related=(records_digest(records), kept))
+
+
+def records_digest(records: Records) -> str:
+    """A digest of every record, the taxonomy and the keyword vocabulary."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((records.topics, records.keywords)).encode())
+    for paper_id in sorted(records.digests):
+        digest.update(f"{paper_id}={records.digests[paper_id]};".encode())
+    return digest.hexdigest()
+
+
+def site_inputs(records: Records, config: SiteConfig, env: jinja2.Environment, copied: dict[str, Path]) -> str:
+    """A digest of everything a site is made from: records, settings, templates, theme files, code."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((FORMAT, code_version(), config.model_dump_json(), records_digest(records))).encode())
+    assert env.loader is not None
+    for name in sorted(env.list_templates()):
+        digest.update(name.encode() + b"\0" + env.loader.get_source(env, name)[0].encode())
+    for url, source in sorted(copied.items()):
+        digest.update(f"{url}={file_fingerprint(source)};".encode())
+    return digest.hexdigest()
 
 
 def write_cache(out: Path, cache: BuildCache) -> None:
@@ -145,6 +187,10 @@ class Fingerprints:
         self._site = repr(site).encode()
         self._template_digests: dict[tuple[str, ...], bytes] = {}
         self._plain_terms: dict[int, Any] = {}
+
+    def of_pages(self, pages: list[Page]) -> dict[str, str]:
+        """The fingerprint of each of ``pages``, by URL."""
+        return {page.url: self.page(page) for page in pages}
 
     def page(self, page: Page) -> str:
         """The fingerprint of one page or data file."""

@@ -30,7 +30,8 @@ class SiteConfig(StrictModel):
     """The repository branch that holds the records."""
     base_url: HttpUrl | None = None
     """Where the site is published (e.g. https://org.github.io/catalog/). Pages link relatively
-    anyway; when set, pages name their canonical address and the site gets a sitemap.xml."""
+    anyway; when set, pages name their canonical address (and og:url), the site gets a sitemap.xml,
+    feeds use absolute links and ids, and the 404 page's links start here (else at the host's root)."""
     search_placeholder: str = "e.g. a word of a title, an author, a venue"
     """The example text in the search page's empty search box (say what your readers might look for)."""
     footer: str | None = None

@@ -14,15 +14,19 @@ from phenomena_catalog.build_cache import (
     after_build,
     file_fingerprint,
     read_cache,
+    site_inputs,
     write_cache,
 )
 from phenomena_catalog.catalog import index
 from phenomena_catalog.config import SiteConfig, load_config
+from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import Executor, ProcessExecutor, collector_frozen, collector_paused
-from phenomena_catalog.pipeline import load_checked
 from phenomena_catalog.plan import Page, plan
-from phenomena_catalog.render import Renderer
+from phenomena_catalog.records import load
+from phenomena_catalog.related import related_in_catalog
+from phenomena_catalog.render import Renderer, template_environment
 from phenomena_catalog.theme import DEFAULT_TEMPLATES, check_templates_folder
+from phenomena_catalog.validate import check
 from phenomena_catalog.write import (
     copied_files,
     copy_files,
@@ -114,43 +118,59 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     """
     clock = _StageClock()
     with collector_paused():
-        records = load_checked(papers_dir, executor, cache.parsed)
-        clock.lap("load and check")
+        records = load(papers_dir, executor, cache.parsed)
+        if records.problems:
+            raise UserError(records.problems + check(records))  # every problem at once
+        copied = copied_files(templates_dir, ())
+        inputs = site_inputs(records, config, template_environment(templates_dir), copied)
+        previous = cache.files_in(out)
+        clock.lap("load")
+        if previous is not None and cache.site is not None and cache.site.inputs == inputs:
+            # Nothing the site is made from changed: the last build's site is this build's.
+            result = BuildResult(len(records.papers), cache.site.pages, len(previous), clock.total(), clock.stages,
+                                 rendered=0, incremental=True)
+            return result, cache
+        problems = check(records)
+        if problems:
+            raise UserError(problems)
+        clock.lap("check")
         catalog = index(records)
         clock.lap("index")
-        pages = plan(catalog, config)
+        related = cache.related_for(records) or related_in_catalog(catalog)
+        pages = plan(catalog, config, related)
         renderer = Renderer(config, templates_dir, catalog.paper_terms)
-        clock.lap("plan pages")
         copied = copied_files(templates_dir, (page.url for page in pages))
+        clock.lap("plan pages")
         fingerprints = Fingerprints(records, config, renderer)
-        files = {page.url: fingerprints.page(page) for page in pages}
-        files.update((url, file_fingerprint(source)) for url, source in copied.items())
-        clock.lap("fingerprint")
-        previous = cache.files_in(out)
+        files = {url: file_fingerprint(source) for url, source in copied.items()}
         if previous is None:
+            # From scratch: every page is rendered, and its fingerprint taken where it is rendered.
             to_render, to_copy = pages, copied
             folder = staging_folder(out)
         else:
+            for found in executor.map_shares(fingerprints.of_pages, pages):
+                files.update(found)
             to_render = [page for page in pages if previous.get(page.url) != files[page.url]]
             to_copy = {url: source for url, source in copied.items() if previous.get(url) != files[url]}
             folder = update_folder(out, removed=previous.keys() - files.keys())
+            clock.lap("fingerprint")
         with folder as staging, collector_frozen():
             make_folders(staging, (page.url for page in to_render))
 
-            def render_and_write(share: list[Page]) -> int:
+            def render_and_write(share: list[Page]) -> dict[str, str]:
                 for page in share:
                     write_text(staging, page.url, renderer.render(page))
-                return len(share)
+                return fingerprints.of_pages(share) if previous is None else {}
 
-            written = sum(executor.map_shares(render_and_write, to_render, cost=lambda page: page.cost,
-                                              together=lambda page: page.lists_papers))
-            assert written == len(to_render)
+            for found in executor.map_shares(render_and_write, to_render, cost=lambda page: page.cost,
+                                             together=lambda page: page.lists_papers):
+                files.update(found)
             copy_files(staging, to_copy)
             clock.lap("render and write pages")
         clock.lap("swap in")
     result = BuildResult(len(catalog.papers), len(pages), len(files), clock.total(), clock.stages,
                          rendered=len(to_render), incremental=previous is not None)
-    return result, after_build(out, records.parsed, files)
+    return result, after_build(out, records, files, inputs, len(pages), related)
 
 
 class _StageClock:

@@ -14,7 +14,8 @@ Pure: nothing here reads or writes files. The rules, in the order they apply:
   not got, and adds topics, keywords and the list's name to ``sources``.
 - **Topics** come from the headings above an entry through the section map (innermost mapped
   heading wins; a heading mapped to ``[]`` defers to its parent), then from headings that spell a
-  topic's id or title, and from keywords that name a topic. A heading that maps to nothing becomes
+  topic's id or title, and from keywords that name a topic exactly when the title names it too
+  (never a broad topic that has subtopics). A heading that maps to nothing becomes
   a new topic (this is how an import into an empty folder builds its taxonomy) and is reported.
 - **Keywords** are folded to their canonical spelling through ``_keywords.yaml``.
 - **Ids** follow ``ids.paper_id``, the rule ``add`` and ``new`` use too (``frankle2019lottery``);
@@ -83,6 +84,7 @@ class _Topics:
             self.by_name[topic.id] = topic.id
             self.by_name[slugify(topic.title)] = topic.id
         self.section_map = {_heading_key(k): v for k, v in section_map.items()}
+        self.parents = {t.parent for t in topics if t.parent}
         self.plan = plan
 
     def for_sections(self, sections: tuple[str, ...], list_name: str) -> list[str]:
@@ -119,9 +121,19 @@ class _Topics:
         assert parent is not None
         return parent
 
-    def for_keyword(self, keyword: str) -> str | None:
-        """The topic a keyword names ("Grokking" -> grokking), if any."""
-        return self.by_name.get(slugify(keyword))
+    def for_keyword(self, keyword: str, title: str) -> str | None:
+        """The topic a keyword names exactly ("Grokking" -> grokking), when the title names it too.
+
+        A list's keywords mention neighbouring phenomena ("Grokking" on a paper about feature
+        learning), so a keyword alone files nothing; and a broad topic (one with subtopics, such as
+        "Generalization") is never added from a keyword: too generic to say what a paper is about.
+        """
+        topic_id = self.by_name.get(slugify(keyword))
+        if topic_id is None or topic_id in self.parents:
+            return None
+        words = _words(title)
+        names = {_words(keyword), _words(topic_id), *(_words(t.title) for t in self.topics if t.id == topic_id)}
+        return topic_id if any(name in words for name in names) else None
 
     def _note_unmapped(self, inner: tuple[str, ...], what: str) -> None:
         for depth in range(len(inner)):
@@ -140,6 +152,11 @@ class _Topics:
         self.by_name[slugify(heading)] = topic_id
         self.plan.new_topics.append(topic)
         return topic_id
+
+
+def _words(text: str) -> str:
+    """Lower-case words joined and framed by dashes, so one phrase is found inside another by ``in``."""
+    return "-" + "-".join(re.findall(r"[^\W_]+", text.casefold())) + "-"
 
 
 def _heading_key(heading: str) -> str:
@@ -224,7 +241,7 @@ def _topics_of(entries: list[ImportedEntry], resolver: _Topics,
     for entry in entries:
         found += resolver.for_sections(entry.sections, entry.source)
         for keyword in entry.keywords:
-            topic = resolver.for_keyword(canonical(keyword))
+            topic = resolver.for_keyword(canonical(keyword), entry.title)
             if topic:
                 found.append(topic)
     return list(dict.fromkeys(found))
