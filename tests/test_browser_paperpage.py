@@ -9,6 +9,7 @@ imported by name so that pytest finds them (hence F811: tests take them as argum
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -27,7 +28,7 @@ from test_browser import (  # noqa: F401  (fixtures, used by name)
     served_site,
 )
 
-from conftest import FIXTURES, TEMPLATES
+from conftest import FIXTURES, HOSTILE, HOSTILE_RECORD, TEMPLATES
 
 PAGE_KINDS = {
     "home": "index.html",
@@ -62,20 +63,32 @@ class _Site(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(body)
 
 
+@contextlib.contextmanager
+def _serving(root: Path) -> Iterator[str]:
+    """``root`` served on 127.0.0.1 while the block runs; yields the address of its ``catalog/`` folder."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Site, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/catalog/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="module")
 def hosted_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The fixture catalog built with base_url = where it is served (127.0.0.1, under /catalog/)."""
+    """The fixture catalog plus a record with markup in every field, built with base_url = where it
+    is served (127.0.0.1, under /catalog/)."""
     from phenomena_catalog.commands.build import build_site
     from phenomena_catalog.config import load_config
 
     root = tmp_path_factory.mktemp("hosted")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Site, directory=str(root)))
-    base = f"http://127.0.0.1:{server.server_address[1]}/catalog/"
-    config = load_config(FIXTURES / "catalog" / "catalog.yaml").model_copy(update={"base_url": base})
-    build_site(FIXTURES / "catalog" / "papers", TEMPLATES, root / "catalog", config, jobs=1)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield base
-    server.shutdown()
+    papers = shutil.copytree(FIXTURES / "catalog" / "papers", root / "papers")
+    (papers / "hostile2021.yaml").write_text(HOSTILE_RECORD, encoding="utf-8")
+    with _serving(root) as base:  # the address must be known before the build
+        config = load_config(FIXTURES / "catalog" / "catalog.yaml").model_copy(update={"base_url": base})
+        build_site(papers, TEMPLATES, root / "catalog", config, jobs=1)
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -83,10 +96,22 @@ def served_bundled_site(bundled_site: Path, tmp_path_factory: pytest.TempPathFac
     """The bundled catalog's site served on 127.0.0.1 under /catalog/."""
     root = tmp_path_factory.mktemp("bundled-served")
     shutil.copytree(bundled_site, root / "catalog")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Site, directory=str(root)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/catalog/"
-    server.shutdown()
+    with _serving(root) as base:
+        yield base
+
+
+def test_record_markup_in_every_field_stays_text_in_the_browser(browser_page, hosted_site: str) -> None:
+    dialogs: list[str] = []
+    browser_page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    browser_page.goto(hosted_site + "papers/hostile2021.html")
+    assert browser_page.locator("h1").inner_text() == "Title " + HOSTILE
+    assert browser_page.locator('meta[name="citation_title"]').get_attribute("content") == "Title " + HOSTILE
+    assert browser_page.locator('meta[property="og:title"]').get_attribute("content") == "Title " + HOSTILE
+    data = json.loads(browser_page.locator('script[type="application/ld+json"]').text_content())
+    assert data["author"][0]["name"] == "Ada " + HOSTILE and data["keywords"] == ["kw " + HOSTILE]
+    # Only the site's own two scripts exist: nothing in a record became a script element.
+    assert browser_page.locator("script").count() == 2
+    assert dialogs == []
 
 
 def test_double_descent_paper_lists_related_double_descent_papers(browser_page, served_bundled_site: str) -> None:

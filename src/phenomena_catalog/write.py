@@ -8,8 +8,12 @@ file; a non-empty folder without it belongs to somebody else and is refused, nev
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import signal
+import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,34 +36,128 @@ def check_output_folder(out: Path) -> None:
         )
 
 
+def cannot_write(out: Path, err: OSError) -> UserError:
+    """The error for an output folder that cannot be written (full disk, read-only, no permission)."""
+    staged = re.match(r"^\.(.+)\.(?:building|updating)-\d+$", out.name)
+    out = out.parent / staged.group(1) if staged else out
+    return UserError(f"{display_path(out)}: cannot write the site ({err.strerror or err}); "
+                     "the last good site is left as it was")
+
+
+@contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """Hold the lock of the site in ``out`` for a whole build, so two builds never mix their files.
+
+    A second build (another terminal, ``serve`` rebuilding) waits for the first one to finish,
+    then builds from what it left. The lock is the kernel's ``flock`` on the folder that holds
+    ``out`` (no lock file is left behind), and a build that is killed releases it. Where
+    ``fcntl`` does not exist (Windows) builds are not serialised.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover (Windows)
+        yield
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(out.parent, os.O_RDONLY)
+    except OSError as err:
+        raise cannot_write(out, err) from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"Waiting for another build of {display_path(out)} to finish...", file=sys.stderr, flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)
+
+
 @contextmanager
 def staging_folder(out: Path) -> Iterator[Path]:
-    """A fresh folder to build into; swapped in for ``out`` on success, removed on failure."""
+    """A fresh folder to build into; swapped in for ``out`` on success, removed on failure.
+
+    Call it holding ``output_lock(out)``: folders left by a build that was killed are then stale
+    and removed here.
+    """
     check_output_folder(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.building-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        for stale in out.parent.glob(f".{out.name}.building-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        for stale in out.parent.glob(f".{out.name}.old-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        staging.mkdir()
+    except OSError as err:
+        raise cannot_write(out, err) from None
     try:
         yield staging
-        (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        _swap_in(staging, out)
+        try:
+            (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        except OSError as err:
+            raise cannot_write(out, err) from None
+        with _interrupts_deferred():
+            _swap_in(staging, out)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
 
 
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step (Linux ``renameat2``); False where that is not possible."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(result == 0)
+
+
 def _swap_in(staging: Path, out: Path) -> None:
+    """Put the new site in place of the old one; a build killed at any moment leaves one of them whole."""
     if not out.exists():
         staging.rename(out)
         return
+    if _exchange(staging, out):
+        shutil.rmtree(staging, ignore_errors=True)  # now the old site
+        return
+    # Without an atomic exchange there is an instant with no site at all; the old one is kept
+    # under a dot-name until the new one is in place.
     retired = out.parent / f".{out.name}.old-{os.getpid()}"
     if retired.exists():
         shutil.rmtree(retired)
     out.rename(retired)
     staging.rename(out)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT, SIGTERM) until the block is done: a swap is never left half-way."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {sig: signal.signal(sig, lambda number, frame: received.append(number))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if received:
+            signal.raise_signal(received[0])
 
 
 def copied_files(templates_dir: Path, page_urls: Iterable[str]) -> dict[str, Path]:
@@ -100,8 +198,11 @@ def copy_files(staging: Path, files: dict[str, Path]) -> None:
     """Copy files into the staging folder at the given places."""
     for url, source in files.items():
         target = staging / url
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+        except OSError as err:
+            raise cannot_write(staging, err) from None
 
 
 @contextmanager
@@ -114,16 +215,17 @@ def update_folder(out: Path, removed: Iterable[str]) -> Iterator[Path]:
     """
     check_output_folder(out)
     staging = out.parent / f".{out.name}.updating-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir()
+    try:
+        for stale in out.parent.glob(f".{out.name}.updating-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        staging.mkdir()
+    except OSError as err:
+        raise cannot_write(out, err) from None
     try:
         yield staging
-        for walked, _, names in os.walk(staging):
-            target = out / Path(walked).relative_to(staging)
-            target.mkdir(parents=True, exist_ok=True)
-            for name in names:
-                os.replace(os.path.join(walked, name), target / name)
+        # Only renames from here on (no data is written); Ctrl-C waits until they are all done.
+        with _interrupts_deferred():
+            _move_into(staging, out)
         for url in sorted(removed):
             (out / url).unlink(missing_ok=True)
             # A folder the last of whose pages went away goes too, as in a build from scratch.
@@ -135,16 +237,30 @@ def update_folder(out: Path, removed: Iterable[str]) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _move_into(staging: Path, out: Path) -> None:
+    for walked, _, names in os.walk(staging):
+        target = out / Path(walked).relative_to(staging)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            os.replace(os.path.join(walked, name), target / name)
+
+
 def make_folders(staging: Path, page_urls: Iterable[str]) -> None:
     """Create every folder the pages at ``page_urls`` go into, below the staging folder."""
-    for folder in sorted({os.path.dirname(url) for url in page_urls}):
-        (staging / folder).mkdir(parents=True, exist_ok=True)
+    try:
+        for folder in sorted({os.path.dirname(url) for url in page_urls}):
+            (staging / folder).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise cannot_write(staging, err) from None
 
 
 def write_text(staging: Path, url: str, text: str) -> None:
     """Write one page or data file below the staging folder (its folder must exist)."""
-    with open(staging / url, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
+    try:
+        with open(staging / url, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except OSError as err:
+        raise cannot_write(staging, err) from None
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from phenomena_catalog.build_cache import (
     BuildCache,
     Fingerprints,
     after_build,
+    cache_file,
     file_fingerprint,
     read_cache,
     site_inputs,
@@ -31,6 +33,7 @@ from phenomena_catalog.write import (
     copied_files,
     copy_files,
     make_folders,
+    output_lock,
     staging_folder,
     update_folder,
     write_text,
@@ -101,12 +104,19 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
     With ``use_cache``, only what changed since the last build of ``out`` is parsed, rendered and
     written (``build_cache``); the site is the same either way.
     """
-    cache = read_cache(out) if use_cache else BuildCache()
-    result, cache = build(papers_dir, templates_dir, out, config, executor or ProcessExecutor(jobs), cache)
-    if use_cache:
-        started = time.perf_counter()
-        write_cache(out, cache)
-        result.stages["save cache"] = time.perf_counter() - started
+    with output_lock(out):  # a second build waits: two builds never mix their files
+        cache = read_cache(out) if use_cache else BuildCache()
+        result, cache = build(papers_dir, templates_dir, out, config, executor or ProcessExecutor(jobs), cache)
+        if use_cache:
+            started = time.perf_counter()
+            try:
+                write_cache(out, cache)
+            except OSError as err:
+                # The site is written; without a cache the next build simply starts afresh.
+                cache_file(out).unlink(missing_ok=True)
+                print(f"Note: the build cache could not be saved ({err.strerror or err}); "
+                      "the next build starts afresh.", file=sys.stderr)
+            result.stages["save cache"] = time.perf_counter() - started
     return result
 
 

@@ -21,6 +21,7 @@ from phenomena_catalog.commands.build import add_source_arguments, build, summar
 from phenomena_catalog.config import DEFAULT_CONFIG_FILE, load_config
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import ProcessExecutor
+from phenomena_catalog.write import output_lock
 
 NAME = "serve"
 DESCRIPTION = """\
@@ -141,7 +142,8 @@ def run(args: argparse.Namespace) -> int:
         nonlocal cache
         try:
             config = load_config(args.config)
-            result, cache = build(args.papers, templates_folder(args), args.out, config, executor, cache)
+            with output_lock(args.out):  # never mixed with a 'build' of the same folder
+                result, cache = build(args.papers, templates_folder(args), args.out, config, executor, cache)
         except UserError as err:
             print(err.report(), flush=True)
             print("The site was not updated; fix the problems above and save again.", flush=True)

@@ -1,0 +1,316 @@
+"""Robust under stress: arbitrary input never gives a traceback, and the site survives what can
+happen to a build (Ctrl-C, SIGKILL mid-write, a second build at the same time, a full or read-only disk).
+
+The interruption tests run real ``build`` processes on a catalog whose pages render slowly (a
+template with a busy loop), so a signal lands while pages are being written, and compare the whole
+output folder, file by file, with a clean build.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from phenomena_catalog.cli import main
+from phenomena_catalog.errors import UserError
+from phenomena_catalog.importers import FORMATS, read_list
+from phenomena_catalog.records import load, load_paper
+from phenomena_catalog.yaml_lines import parse_yaml
+
+from conftest import FIXTURES, TEMPLATES, VALID_RECORD
+
+# PROPERTY_EXAMPLES=5000 for a longer search than CI's.
+PROPERTY = settings(max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "150")), deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+# Text that looks like the inputs: YAML and Markdown punctuation, list markers, links, years, tabs.
+FRAGMENTS = st.sampled_from([
+    "title: ", "authors:", "  - ", "- ", "   - ", "year: 2022", "topics: [grokking]", "added: 2026-11-23",
+    "arxiv: \"2201.02177\"", "links:\n  paper: ", "https://arxiv.org/abs/2201.02177", "\"", "'", "[", "]", "{",
+    "}", ": ", " #", "#", "\t", "\n", "\n\n", "|", ">", "&a", "*a", "!!python/object", "%YAML 1.2", "---",
+    "## Grokking", "### 2023", "<details><summary>Topic: 2019 and Before</summary>", "</details>",
+    "* **A Title** [[arxiv 2309]](https://arxiv.org/abs/2309.01029)", "1. [Title](http://x.org) - A, B. ICLR 2017.",
+    "| [T (EMNLP'22)](https://a.org) | ICLR | `W` | [code](https://github.com/a/b) |", "|---|---|", "| a | b |",
+    "@article{k, title={T}, year={2020}}", "[[https://x.org|Zhang et al 2017 - T]]", "====== H ======",
+    "  - Key Word: a; b.", "  - <details><summary>Digest</summary> text", "In *NeurIPS 2021*. [[pdf](u)]",
+    "Ψ", "王伟", "\u0000", "\ufeff", "\r\n", "é", "🙂",
+])
+MIXED_TEXT = st.one_of(st.text(max_size=400), st.lists(FRAGMENTS, max_size=40).map("".join),
+                       st.lists(st.one_of(FRAGMENTS, st.text(max_size=12)), max_size=40).map("".join))
+
+
+@PROPERTY
+@given(text=MIXED_TEXT)
+def test_yaml_parsing_never_raises(text: str) -> None:
+    data, problems = parse_yaml(text, "papers/x.yaml")
+    assert data is None or not problems
+    for problem in problems:
+        assert problem.path == "papers/x.yaml" and problem.message
+
+
+@PROPERTY
+@given(content=st.one_of(st.binary(max_size=400), MIXED_TEXT.map(lambda t: t.encode("utf-8", "surrogatepass"))))
+def test_a_record_file_of_any_bytes_is_a_record_or_problems(content: bytes, tmp_path: Path) -> None:
+    file = tmp_path / "power2022grokking.yaml"
+    file.write_bytes(content)
+    paper, problems = load_paper(file, "papers/power2022grokking.yaml")
+    assert (paper is None) == bool(problems)
+
+
+@PROPERTY
+@given(content=st.one_of(st.binary(max_size=300), MIXED_TEXT.map(lambda t: t.encode("utf-8", "surrogatepass"))),
+       name=st.sampled_from(["a.yaml", "_topics.yaml", "_keywords.yaml", "x.YAML", "b"]))
+def test_the_load_stage_reports_any_file_without_a_traceback(content: bytes, name: str, tmp_path: Path) -> None:
+    papers = tmp_path / "papers"
+    shutil.rmtree(papers, ignore_errors=True)
+    papers.mkdir()
+    (papers / name).write_bytes(content)
+    records = load(papers)
+    assert all(problem.message for problem in records.problems)
+
+
+@PROPERTY
+@given(text=MIXED_TEXT, format_name=st.sampled_from([None, *sorted(FORMATS)]))
+def test_every_importer_reads_any_text_or_says_why_not(text: str, format_name: str | None, tmp_path: Path) -> None:
+    file = tmp_path / "list.md"
+    file.write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        _, parsed = read_list(file, format_name)
+    except UserError as err:
+        assert err.problems and all(p.message for p in err.problems)
+        return
+    assert parsed.read == len(parsed.entries) + len(parsed.skipped)
+    for entry in parsed.entries:
+        assert (entry.title and entry.path == str(file)) or entry.path.endswith("list.md")
+
+
+@PROPERTY
+@given(content=st.binary(max_size=300), format_name=st.sampled_from([None, *sorted(FORMATS)]))
+def test_every_importer_refuses_bytes_that_are_not_text_in_words(content: bytes, format_name: str | None,
+                                                                 tmp_path: Path) -> None:
+    file = tmp_path / "list.md"
+    file.write_bytes(content)
+    try:
+        read_list(file, format_name)
+    except UserError as err:
+        assert err.problems[0].message
+
+
+@PROPERTY
+@given(text=MIXED_TEXT)
+def test_the_import_command_never_gives_a_traceback(text: str, tmp_path: Path, capsys) -> None:
+    (tmp_path / "list.md").write_text(text, encoding="utf-8", errors="surrogatepass")
+    into = tmp_path / "into"
+    shutil.rmtree(into, ignore_errors=True)
+    code = main(["import", str(tmp_path / "list.md"), "--into", str(into), "--added", "2026-11-25"])
+    assert code in (0, 1)
+    if code == 1:
+        assert not into.exists() or not any(into.iterdir())  # a failed import writes nothing
+    capsys.readouterr()
+
+
+# ------------------------------------------------------------------ interrupted and concurrent builds
+
+SLOW_PAGE = "{% for _ in range(6000) %}{% endfor %}"
+
+
+def _slow_templates(tmp_path: Path) -> Path:
+    """The real templates, with a busy loop in the paper page so a build spends seconds writing."""
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    page = templates / "paper.html"
+    page.write_text(SLOW_PAGE + page.read_text(encoding="utf-8"), encoding="utf-8")
+    return templates
+
+
+def _catalog(tmp_path: Path, title: str, count: int = 120) -> Path:
+    papers = tmp_path / "papers"
+    shutil.rmtree(papers, ignore_errors=True)
+    papers.mkdir()
+    shutil.copy(FIXTURES / "catalog" / "papers" / "_topics.yaml", papers)
+    for i in range(count):
+        (papers / f"lovelace{2000 + i}{title}.yaml").write_text(
+            f'title: "{title.title()} paper {i}"\nauthors: [Ada Lovelace]\nyear: {2000 + i % 25}\n'
+            f"topics: [grokking]\nadded: 2026-11-23\n", encoding="utf-8")
+    return papers
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _build(tmp_path: Path, out: str, *extra: str, **popen: object) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "phenomena_catalog", "build", "--papers", "papers", "--templates", "templates",
+         "--out", out, "--jobs", "1", *extra],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, **popen)  # type: ignore[call-overload]
+
+
+def _wait_for_pages_being_written(tmp_path: Path, out: str, process: subprocess.Popen[str]) -> None:
+    """Until the build has written some pages into its staging folder (bounded, not timed)."""
+    for _ in range(6000):
+        if list(tmp_path.glob(f".{out}.building-*/papers/*.html")) or process.poll() is not None:
+            break
+        time.sleep(0.01)
+    assert process.poll() is None, "the build finished before it could be interrupted"
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGKILL"])
+def test_an_interrupted_build_leaves_the_last_good_site(how: str, tmp_path: Path) -> None:
+    templates = _slow_templates(tmp_path)
+    assert templates.is_dir()
+    _catalog(tmp_path, "alpha")
+    first = _build(tmp_path, "site", "--no-cache")
+    assert first.wait(timeout=600) == 0, first.stderr.read() if first.stderr else ""
+    good = _tree(tmp_path / "site")
+    _catalog(tmp_path, "beta")  # the next build would change every page
+    process = _build(tmp_path, "site", "--no-cache", start_new_session=True)
+    _wait_for_pages_being_written(tmp_path, "site", process)
+    if how == "SIGINT":
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=600)
+        assert process.returncode == 130
+        assert "Traceback" not in err
+        assert not list(tmp_path.glob(".site.building-*"))  # cleaned up on the way out
+    else:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate(timeout=600)
+    assert _tree(tmp_path / "site") == good
+    # The next build works, and clears what a killed build left behind.
+    again = _build(tmp_path, "site", "--no-cache")
+    assert again.wait(timeout=600) == 0
+    assert "Beta paper 1" in (tmp_path / "site" / "papers" / "lovelace2001beta.html").read_text(encoding="utf-8")
+    assert not list(tmp_path.glob(".site.building-*")) and not list(tmp_path.glob(".site.old-*"))
+
+
+def test_two_builds_at_once_never_mix_their_outputs(tmp_path: Path) -> None:
+    _slow_templates(tmp_path)
+    _catalog(tmp_path, "alpha", count=40)
+    assert _build(tmp_path, "site").wait(timeout=600) == 0
+    # Two incremental builds of different catalogs into one folder, started together.
+    reference: dict[str, dict[str, str]] = {}
+    for title in ("beta", "gamma"):
+        _catalog(tmp_path, title, count=40)
+        assert _build(tmp_path, f"reference-{title}", "--no-cache").wait(timeout=600) == 0
+        reference[title] = _tree(tmp_path / f"reference-{title}")
+    copies = {}
+    for title in ("beta", "gamma"):
+        copies[title] = tmp_path / title
+        _catalog(tmp_path, title, count=40)
+        shutil.copytree(tmp_path / "papers", copies[title] / "papers")
+        shutil.copytree(tmp_path / "templates", copies[title] / "templates")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    processes = [subprocess.Popen(
+        [sys.executable, "-m", "phenomena_catalog", "build", "--papers", str(copies[t] / "papers"),
+         "--templates", str(copies[t] / "templates"), "--out", "site", "--jobs", "1"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for t in ("beta", "gamma")]
+    for process in processes:
+        _, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err
+    site = _tree(tmp_path / "site")
+    site.pop(".phenomena-catalog", None)
+    for tree in reference.values():
+        tree.pop(".phenomena-catalog", None)
+    assert site in (reference["beta"], reference["gamma"])  # one build's site, whole
+
+
+# ------------------------------------------------------------------ full and read-only output folders
+
+def _mount_tmpfs(target: Path, size: str, read_only: bool = False) -> bool:
+    target.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return False
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(target)],
+                      capture_output=True).returncode != 0:
+        return False
+    if read_only:
+        subprocess.run(["mount", "-o", "remount,ro", str(target)], check=True, capture_output=True)
+    return True
+
+
+def _unmount(target: Path) -> None:
+    subprocess.run(["umount", str(target)], capture_output=True)
+
+
+def _require_mount(mounted: bool) -> None:
+    if not mounted:
+        if os.environ.get("CI"):
+            pytest.fail("CI runs as root and must be able to mount a small tmpfs")
+        pytest.skip("mounting a tmpfs needs root")
+
+
+def test_a_full_disk_gives_a_clear_error_and_keeps_the_last_good_site(write_catalog, run_cli, tmp_path) -> None:
+    write_catalog({"power2022grokking": VALID_RECORD})
+    disk = tmp_path / "disk"
+    mounted = _mount_tmpfs(disk, "1m")
+    try:
+        _require_mount(mounted)
+        assert run_cli("build", "--templates", str(TEMPLATES), "--out", str(disk / "site"), "--no-cache")[0] == 0
+        good = _tree(disk / "site")
+        filler = disk / "filler"
+        with open(filler, "wb") as handle:  # leave less room than a second copy of the site needs
+            try:
+                handle.write(b"\0" * (1024 * 1024))
+            except OSError as err:
+                assert err.errno == errno.ENOSPC
+        code, out, err = run_cli("build", "--templates", str(TEMPLATES), "--out", str(disk / "site"), "--no-cache")
+        assert (code, out) == (1, "")
+        assert err == ("disk/site: cannot write the site (No space left on device); "
+                       "the last good site is left as it was\n")
+        assert _tree(disk / "site") == good
+        assert sorted(p.name for p in disk.iterdir()) == ["filler", "site"]
+    finally:
+        if mounted:
+            _unmount(disk)
+
+
+def test_a_read_only_output_folder_gives_a_clear_error(write_catalog, run_cli, tmp_path) -> None:
+    write_catalog({"power2022grokking": VALID_RECORD})
+    disk = tmp_path / "disk"
+    mounted = _mount_tmpfs(disk, "1m", read_only=True)
+    try:
+        _require_mount(mounted)
+        code, out, err = run_cli("build", "--templates", str(TEMPLATES), "--out", str(disk / "site"))
+        assert (code, out) == (1, "")
+        assert err == ("disk/site: cannot write the site (Read-only file system); "
+                       "the last good site is left as it was\n")
+    finally:
+        if mounted:
+            _unmount(disk)
+
+
+def test_a_write_failing_with_enospc_mid_build_is_a_clear_error(write_catalog, run_cli, tmp_path, monkeypatch):
+    """The same without root: every write after the first few pages fails as on a full disk."""
+    from phenomena_catalog import write as write_module
+
+    write_catalog({"power2022grokking": VALID_RECORD})
+    assert run_cli("build", "--templates", str(TEMPLATES), "--jobs", "1")[0] == 0
+    good = _tree(tmp_path / "site")
+    real_open = open
+    calls = {"n": 0}
+
+    def full_disk_open(file, mode="r", *args, **kwargs):
+        if "w" in mode and ".site.building-" in str(file):
+            calls["n"] += 1
+            if calls["n"] > 3:
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(write_module, "open", full_disk_open, raising=False)
+    code, _, err = run_cli("build", "--templates", str(TEMPLATES), "--jobs", "1", "--no-cache")
+    assert code == 1
+    assert err == "site: cannot write the site (No space left on device); the last good site is left as it was\n"
+    assert _tree(tmp_path / "site") == good
