@@ -120,8 +120,9 @@ def generate(n: int, folder: Path, seed: int = 1) -> None:
         (folder / f"paper{i:06d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, float]:
-    """Run ``command``; its wall time in seconds and the peak memory (MB) of its largest process.
+def timed(command: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Run ``command``; its wall time and CPU time (s, with its workers') and the peak memory (MB)
+    of its largest process. On a shared machine the CPU time is the steadier figure.
 
     ``wait4`` reports the child's resource use including the worker processes it waited for;
     ``ru_maxrss`` is then the largest of them (a forked worker shares most pages with its parent).
@@ -133,7 +134,7 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise RuntimeError(f"{command[:3]} failed: {process.stderr.read().decode() if process.stderr else ''}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 class Catalog:
@@ -151,27 +152,27 @@ class Catalog:
         if HUGO:
             write_hugo_site(self.papers, self.hugo)
 
-    def build(self) -> tuple[float, float]:
+    def build(self) -> tuple[float, float, float]:
         return timed([sys.executable, "-m", "phenomena_catalog", "build", "--papers", str(self.papers),
                       "--templates", str(self.templates), "--out", str(self.out)], self.folder)
 
-    def cold(self) -> tuple[float, float]:
+    def cold(self) -> tuple[float, float, float]:
         shutil.rmtree(self.out, ignore_errors=True)
         shutil.rmtree(self.folder / ".phenomena-cache", ignore_errors=True)
         return self.build()
 
-    def one_edit(self, run: int) -> tuple[float, float]:
+    def one_edit(self, run: int) -> tuple[float, float, float]:
         record = self.papers / f"paper{(run * 7919) % self.n:06d}.yaml"
         text = record.read_text(encoding="utf-8")
         record.write_text(text.replace("\ndigest: |\n", f"\ndigest: |\n  Edit {run}.\n", 1), encoding="utf-8")
         return self.build()
 
-    def template_edit(self, run: int) -> tuple[float, float]:
+    def template_edit(self, run: int) -> tuple[float, float, float]:
         template = self.templates / "paper.html"
         template.write_text(template.read_text(encoding="utf-8") + f"{{# edit {run} #}}\n", encoding="utf-8")
         return self.build()
 
-    def hugo_cold(self) -> tuple[float, float]:
+    def hugo_cold(self) -> tuple[float, float, float]:
         shutil.rmtree(self.hugo / "public", ignore_errors=True)
         shutil.rmtree(self.hugo / "resources", ignore_errors=True)
         return timed([HUGO, "--quiet", "--source", str(self.hugo)], self.hugo)
@@ -180,8 +181,8 @@ class Catalog:
 HUGO = shutil.which("hugo")
 
 
-def median_of(runs: list[tuple[float, float]]) -> tuple[float, float]:
-    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+def median_of(runs: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs), max(r[2] for r in runs)
 
 
 def main() -> int:
@@ -199,8 +200,8 @@ def main() -> int:
     print(f"phenomena-catalog --help: {statistics.median(r[0] for r in help_runs) * 1000:.0f} ms (median)")
     print(f"Hugo: {subprocess.run([HUGO, 'version'], capture_output=True, text=True).stdout.split()[1]}"
           if HUGO else "Hugo: not installed (apt-get install hugo); its column is left empty")
-    print(f"medians of {args.runs} runs, wall seconds (peak MB of the largest process)")
-    print(f"{'papers':>8} {'Hugo cold':>16} {'cold':>16} {'warm':>14} {'one edit':>14} {'template edit':>14}")
+    print(f"medians of {args.runs} runs: wall s / CPU s / peak MB of the largest process")
+    print(f"{'papers':>8} {'Hugo cold':>20} {'cold':>20} {'warm':>20} {'one edit':>20} {'template edit':>20}")
     for n in args.sizes:
         catalog = Catalog(n, work)
         hugo_runs, cold_runs, warm_runs, edit_runs, template_runs = [], [], [], [], []
@@ -213,14 +214,14 @@ def main() -> int:
             edit_runs.append(catalog.one_edit(run))
             template_runs.append(catalog.template_edit(run))
 
-        def cell(runs: list[tuple[float, float]], width: int) -> str:
+        def cell(runs: list[tuple[float, float, float]]) -> str:
             if not runs:
-                return f"{'-':>{width}}"
-            wall, peak = median_of(runs)
-            return f"{f'{wall:.2f} s ({peak:.0f})':>{width}}"
+                return f"{'-':>20}"
+            wall, cpu, peak = median_of(runs)
+            return f"{f'{wall:.2f} / {cpu:.2f} / {peak:.0f}':>20}"
 
-        print(f"{n:>8,} {cell(hugo_runs, 16)} {cell(cold_runs, 16)} {cell(warm_runs, 14)} {cell(edit_runs, 14)} "
-              f"{cell(template_runs, 14)}", flush=True)
+        print(f"{n:>8,} {cell(hugo_runs)} {cell(cold_runs)} {cell(warm_runs)} {cell(edit_runs)} "
+              f"{cell(template_runs)}", flush=True)
         if not args.keep:
             shutil.rmtree(catalog.folder)
     if not args.keep:

@@ -101,3 +101,26 @@ def test_a_paragraph_keyword_becomes_the_digest() -> None:
     assert [n.reason for n in notes] == [
         "keywords: a 40-word keyword is a sentence, not a keyword; moved to the digest",
         "authors: this 'author' names a venue, so the list was misread here; left out"]
+
+
+def test_the_issue_lines_import_as_records(tmp_path, monkeypatch, capsys) -> None:
+    from phenomena_catalog.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "l.md").write_text(textwrap.dedent("""\
+        # L
+        ## Theory
+        - [Understanding deep learning requires rethinking generalization](https://openreview.net/forum?id=Sy8gdB9xx) (2017) [[arXiv]](https://arxiv.org/abs/1611.03530)
+        - [Deep Double Descent](https://openreview.net/forum?id=B1g5sA4twr) - Nakkiran, Kaplun, Bansal, Yang, Barak, Sutskever. ICLR 2020.
+        - [Semi-Supervised Classification with Graph Convolutional Networks](https://arxiv.org/abs/1609.02907) - Kipf, Welling. ICLR 2017.
+        1. [Toy Models of Superposition](https://arxiv.org/abs/2209.10652) - Elhage et al. 2022.
+        """), encoding="utf-8")
+    assert main(["import", "l.md", "--into", "papers", "--added", "2026-11-25"]) == 0
+    assert capsys.readouterr().out.startswith(
+        "l.md (markdown-items, \"L\"): 4 entries read: 4 new records, 0 merged, 0 unchanged, 0 skipped\n")
+    assert sorted(p.name for p in (tmp_path / "papers").glob("[a-z]*.yaml")) == [
+        "elhage2022toy.yaml", "kipf2017semi.yaml", "nakkiran2020deep.yaml", "understanding2016deep.yaml"]
+    kipf = (tmp_path / "papers" / "kipf2017semi.yaml").read_text(encoding="utf-8")
+    assert "authors:\n- Kipf\n- Welling\n" in kipf and "venue: ICLR 2017\n" in kipf and "digest" not in kipf
+    assert "arxiv: '1611.03530'" in (tmp_path / "papers" / "understanding2016deep.yaml").read_text(encoding="utf-8")
+    assert main(["validate", "--papers", "papers"]) == 0

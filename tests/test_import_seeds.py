@@ -58,6 +58,13 @@ HAND_FIXES = {
     "benign2022tempered.yaml": "title typo 'Overftting'",
     "high2022dimensional.yaml": "title typo 'Asympototics'",
     "wu2025neural.yaml": "title typo 'Unconstrainted'",
+    "loss2022curvature.yaml": "'iclr2022 submit' was accepted: ICLR 2022; authors, arXiv id and its year",
+    "general2022analysis.yaml": "'iclr2022 submit' was accepted: ICLR 2022 (spotlight)",
+    "deep2019neural.yaml": "the Lil'Log post's author, Lilian Weng; 'Good summary from 2019' is a note",
+    "sample2019complexity.yaml": "the talk's speaker, Aarti Singh, as seed 002 names her",
+    "extremely2022opinionated.yaml": "the reading list's author, Neel Nanda",
+    "roberts2021principles.yaml": "kind: book",
+    "bach2023learning.yaml": "kind: book (the upstream list tags it Book)",
 }
 """Every record changed by hand after the import, and why; the 13 titles whose acronyms seed 003
 lower-cased (sgd, dnns, gans, adam, sdes, langevin, bayesian) and the notes moved out of seed 000's

@@ -132,14 +132,14 @@ class PaperPage(TemplateContext):
         """The curator's note as HTML."""
         return render_markdown(self.paper.note) if self.paper.note else None
 
-    @property
+    @cached_property
     def summary(self) -> str:
         """The page's meta description."""
         return summary(self.digest.striptags()) if self.digest else f"{self.paper.title} ({self.paper.year})"
 
     @property
     def bibtex(self) -> str:
-        return bibtex_entry(self.paper)
+        return bibtex_of(self.paper)
 
     @property
     def citation_tags(self) -> citation.MetaTags:
@@ -151,6 +151,18 @@ class PaperPage(TemplateContext):
         """The paper as schema.org ScholarlyArticle JSON-LD, safe inside a script element."""
         keywords = [k.name for k in self.terms.keywords]
         return citation.json_ld_script(citation.scholarly_article(self.paper, self.summary, keywords, self.address))
+
+
+_BIBTEX: dict[str, tuple[Paper, str]] = {}
+
+
+def bibtex_of(paper: Paper) -> str:
+    """A paper's BibTeX entry, made once per process: it is on the paper's page and in the
+    ``.bib`` file of each of its topics and their parents."""
+    found = _BIBTEX.get(paper.id)
+    if found is None or found[0] is not paper:  # another build's paper of the same id
+        found = _BIBTEX[paper.id] = (paper, bibtex_entry(paper))
+    return found[1]
 
 
 @dataclass(frozen=True)

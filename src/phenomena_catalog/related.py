@@ -194,11 +194,12 @@ def similar_papers(matrix: TermMatrix, ids: Sequence[str], limit: int, query_ter
     found: list[list[int]] = []
     for first in range(0, n, chunk):
         scores = (queries[first : first + chunk] @ postings).tocsr()
+        # Rounded so float summation order can never reorder near-equal scores between machines.
+        rounded = np.round(scores.data, 9)
         for offset in range(scores.shape[0]):
             start, stop = scores.indptr[offset], scores.indptr[offset + 1]
             candidates = scores.indices[start:stop]
-            # Rounded so float summation order can never reorder near-equal scores between machines.
-            values = np.round(scores.data[start:stop], 9)
+            values = rounded[start:stop]
             kept = candidates != first + offset
             candidates, values = candidates[kept], values[kept]
             if len(values) > limit:

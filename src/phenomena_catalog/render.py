@@ -24,7 +24,6 @@ from phenomena_catalog.catalog import TERM_KINDS, Catalog, PaperTerms
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.exporters.atom import atom_feed
-from phenomena_catalog.exporters.bibtex import bibtex_entry
 from phenomena_catalog.exporters.csl import csl_json
 from phenomena_catalog.exporters.json import catalog_json
 from phenomena_catalog.markup import render_inline_markdown, render_markdown
@@ -39,6 +38,7 @@ from phenomena_catalog.plan import (
     SitemapFile,
     TemplateContext,
     TopicBibtexFile,
+    bibtex_of,
 )
 from phenomena_catalog.repository import suggest_url
 from phenomena_catalog.theme import template_folders, template_loader
@@ -104,7 +104,6 @@ class Renderer:
             raise template_problem(err, "the site", templates_dir) from None
         self._item_template = self.env.get_template(ITEM_TEMPLATE)
         self._items: dict[tuple[str, str], Markup] = {}
-        self._bibtex_entries: dict[str, str] = {}
 
     def templates_of(self, page: Page) -> tuple[str, ...]:
         """Every template a page is rendered with: its own, those it extends, imports or includes,
@@ -145,7 +144,7 @@ class Renderer:
             except jinja2.TemplateError as err:
                 raise template_problem(err, page.url, self.templates_dir) from None
         if isinstance(context, TopicBibtexFile):
-            return "\n".join(self._bibtex(paper) for paper in context.papers)
+            return "\n".join(bibtex_of(paper) for paper in context.papers)
         if isinstance(context, CatalogJsonFile):
             # Compact: a download, not a file to diff; json's C encoder only runs without indent.
             return catalog_json(context.papers, list(context.topics), context.vocabulary, indent=None)
@@ -168,13 +167,6 @@ class Renderer:
         variables = context.variables()
         variables.update(root=root, page_url=url, item=self._item_at(root), canonical_url=canonical)
         return self.env.get_template(context.template).render(variables)
-
-    def _bibtex(self, paper: Paper) -> str:
-        # A paper's entry is in the .bib of each of its topics and their parents.
-        entry = self._bibtex_entries.get(paper.id)
-        if entry is None:
-            entry = self._bibtex_entries[paper.id] = bibtex_entry(paper)
-        return entry
 
     def _item_at(self, root: str) -> Callable[[Paper], Markup]:
         """A function templates call to get a paper's list entry, rendered once per depth."""

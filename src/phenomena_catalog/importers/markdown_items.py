@@ -70,6 +70,7 @@ _LINK_TITLE = re.compile(r"^\[\s*(?:\*\*)?(?P<title>(?:[^\[\]]|\[[^\[\]]*\])+?)(
 _ANCHOR_ONLY = re.compile(r"\[[^\]]*\]\(#[^)]*\)")
 _HEADING_ENTRY = re.compile(r"^(?:\d{1,4}[.)]\s*)?\[[^\]]{8,}\]\(\s*https?://")
 _PLAIN_TITLE = re.compile(r"^(?P<title>[^\[\]()*_`<>]{8,}?)\s*(?=\((?:[^)]{0,20}?(?:19|20)\d\d)|,?\s*\[\[|\[\w[^\]]{0,20}\]\(http)")
+_LEAD_AUTHOR = re.compile(r"^([A-Z][\w'’-]+)\s+et\s+al\.?$")
 _SHORT_VENUE = re.compile(r"\s*[(\[]\s*([A-Za-z][A-Za-z-]{1,15})\s*'\s*(\d\d)\s*[)\]]\s*")
 _PAREN_YEAR = re.compile(r"\(\s*((?:19|20)\d\d)\s*\)")
 _DOT_DATE = re.compile(r"(?<![\w.])((?:19|20)\d\d)\.(1[0-2]|0?[1-9])(?![\w.]*\d)")
@@ -350,6 +351,7 @@ def _finish(item: _Item, head: _Head, sections: tuple[str, ...], path: str, resu
     venues_seen: list[str] = []
     notes: list[str] = []
     authors: tuple[str, ...] = ()
+    hint = ""
     other_years: list[int] = []
     for index, line in enumerate(lines):
         badges = [unquote(m.group(2).split("/badge/", 1)[1].rsplit("-", 1)[0]).replace("_", " ").replace("--", "-")
@@ -413,6 +415,10 @@ def _finish(item: _Item, head: _Head, sections: tuple[str, ...], path: str, resu
         if not authors and candidate and looks_like_authors(candidate):
             authors = split_authors(candidate)
             continue
+        lead = _LEAD_AUTHOR.match(re.sub(r"[,.;]?\s*(?:19|20)\d\d\W*$", "", text.strip()))
+        if not authors and lead:
+            hint = lead.group(1)  # "Elhage et al.": no names to list, but the id's surname
+            continue
         text = clean_text(text.replace("*", "")).strip(" ,.;:-–")
         if text and not (short_line and _only_venue(text)):
             notes.append(text)
@@ -440,7 +446,7 @@ def _finish(item: _Item, head: _Head, sections: tuple[str, ...], path: str, resu
         found_month = month if 1 <= month <= 12 else None
     all_links = ([main] if main else []) + [pair for pair in links if pair != main]
     result.entries.append(ImportedEntry(
-        title=title, source="", path=path, line=item.line, sections=sections, authors=authors,
+        title=title, source="", path=path, line=item.line, sections=sections, authors=authors, author_hint=hint,
         year=found_year, month=found_month, venue=venue, links=link_pairs(all_links), arxiv=arxiv, doi=doi,
         digest=clean_text(" ".join(notes)) or None,
     ))
