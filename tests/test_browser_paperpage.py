@@ -109,8 +109,9 @@ def test_record_markup_in_every_field_stays_text_in_the_browser(browser_page, ho
     assert browser_page.locator('meta[property="og:title"]').get_attribute("content") == "Title " + HOSTILE
     data = json.loads(browser_page.locator('script[type="application/ld+json"]').text_content())
     assert data["author"][0]["name"] == "Ada " + HOSTILE and data["keywords"] == ["kw " + HOSTILE]
-    # Only the site's own two scripts exist: nothing in a record became a script element.
-    assert browser_page.locator("script").count() == 2
+    # Only the site's own three scripts exist (the "js" class marker, site.js, the JSON-LD):
+    # nothing in a record became a script element.
+    assert browser_page.locator("script").count() == 3
     assert dialogs == []
 
 

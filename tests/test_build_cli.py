@@ -230,12 +230,12 @@ def test_files_in_templates_static_are_copied_to_the_site_root(write_catalog, ru
 def test_a_theme_asset_never_replaces_a_generated_file(write_catalog, run_cli, tmp_path: Path) -> None:
     write_catalog({"power2022grokking": VALID_RECORD})
     _templates_here(tmp_path)
-    assets = tmp_path / "templates" / "assets"
-    assets.mkdir(exist_ok=True)
-    (assets / "search-index.js").write_text("window.CATALOG_SEARCH_INDEX = [];\n")
+    static = tmp_path / "templates" / "static" / "search"
+    static.mkdir(parents=True)
+    (static / "manifest.js").write_text("CatalogSearch.add('m', '', {});\n")
     code, _, err = run_cli("build")
     assert code == 1
-    assert err == ("templates/assets/search-index.js: this file would replace a file the build generates; "
+    assert err == ("templates/static/search/manifest.js: this file would replace a file the build generates; "
                    "rename or remove it\n1 problem found.\n")
     assert not (tmp_path / "site").exists()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "site"
 # The theme's static files are copied verbatim; comparing them would only repeat templates/assets.
-COPIED_VERBATIM = {"favicon.svg", "site.js", "search.js", "style.css"}
+COPIED_VERBATIM = {"favicon.svg", "site.js", "search.js", "filters.js", "style.css"}
 
 
 def _files(site: Path) -> dict[str, bytes]:

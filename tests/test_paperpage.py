@@ -157,7 +157,8 @@ def test_record_text_stays_text_in_meta_tags_json_ld_feeds_and_csl(hostile_site:
     raw = (hostile_site / "papers/hostile2021.html").read_text(encoding="utf-8")
     head = raw.split("</head>")[0]
     # Only our own scripts end in the head: the JSON-LD one and site.js.
-    assert head.count("</script>") == 2 and "<script>alert" not in raw
+    # The "js" class marker, site.js and the JSON-LD: no script made of record text.
+    assert head.count("</script>") == 3 and "<script>alert" not in raw
     soup = page(hostile_site, "papers/hostile2021.html")
     assert _meta(soup, "citation_title") == ["Title " + HOSTILE]
     assert _meta(soup, "citation_author") == ["Ada " + HOSTILE, "Alan Turing"]

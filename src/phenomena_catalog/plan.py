@@ -23,11 +23,13 @@ from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.exporters import topic_papers
 from phenomena_catalog.exporters.atom import FeedEntry, newest_added
 from phenomena_catalog.exporters.bibtex import bibtex_entry
+from phenomena_catalog.list_filters import ListFilters, list_filters
 from phenomena_catalog.markup import render_markdown
-from phenomena_catalog.models import KeywordEntry, Paper, Topic
+from phenomena_catalog.models import KIND_NAMES, KeywordEntry, Paper, Topic
 from phenomena_catalog.presentation import summary
 from phenomena_catalog.related import RelatedPapers, related_in_catalog
 from phenomena_catalog.repository import RECORDS_FOLDER, edit_url, suggest_url
+from phenomena_catalog.search_index import build_search_index
 from phenomena_catalog.timeline import Timeline, timeline_of
 
 YearGroups = list[tuple[int, tuple[Paper, ...]]]
@@ -85,6 +87,8 @@ class PaperListPage(TemplateContext):
 
     groups: YearGroups
     pager: Pager | None
+    filters: ListFilters
+    """The choices of the list's filter bar."""
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,9 @@ class SearchPage(TemplateContext):
     template = "search.html"
     topics: tuple[TopicEntry, ...]
     years: tuple[Term, ...]
+    venues: tuple[Term, ...]
+    kinds: tuple[tuple[str, str], ...]
+    """(kind, name) of each kind some record has, when there is more than one."""
     paper_count: int
 
 
@@ -216,9 +223,10 @@ class CatalogJsonFile:
 
 @dataclass(frozen=True)
 class SearchIndexFile:
-    """The data the search page filters."""
+    """One file of the search index. ``search_index`` writes them all at once, while planning, so
+    the index is computed once rather than in each rendering worker."""
 
-    catalog: Catalog
+    text: str
 
 
 @dataclass(frozen=True)
@@ -304,7 +312,7 @@ def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, Rela
         cost=0.1 * len(catalog.papers)))
     pages.append(Page(urls.NOT_FOUND, NotFoundPage(config.base_url or "/")))
     # The all-papers pages come first among the lists, so they render every paper's entry.
-    pages += _paged(urls.ALL_PAPERS, catalog.papers, config, 0.16,
+    pages += _paged(urls.ALL_PAPERS, catalog, catalog.papers, config, 0.16,
                     functools.partial(AllPapersPage, paper_count=len(catalog.papers)))
     for paper in catalog.papers:
         edit = edit_url(config.repository, config.branch, f"{RECORDS_FOLDER}/{paper.id}.yaml")
@@ -319,7 +327,7 @@ def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, Rela
         under = topic_papers(catalog, entry.id)
         timeline = timeline_of((p.year for p in under), f"Papers on {entry.name} per year")
         feed_url = urls.topic_feed_url(entry.id)
-        pages += _paged(entry.url, entry.papers, config, 0.01,
+        pages += _paged(entry.url, catalog, entry.papers, config, 0.01,
                         functools.partial(TopicPage, entry=entry, parent=parent, bibtex_url=bibtex_url,
                                           suggest_topic_url=suggest, timeline=timeline, feed_url=feed_url))
         pages.append(Page(bibtex_url, TopicBibtexFile(under), cost=0.15 * entry.total))
@@ -327,14 +335,17 @@ def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, Rela
     topics = tuple(entry.topic for entry in catalog.topics)
     pages.append(Page(urls.CATALOG_JSON, CatalogJsonFile(catalog.papers, topics, catalog.vocabulary),
                       cost=0.25 * len(catalog.papers)))
-    pages.append(Page(urls.SEARCH, SearchPage(catalog.topics, catalog.terms["years"], len(catalog.papers))))
-    pages.append(Page(urls.SEARCH_INDEX, SearchIndexFile(catalog), cost=0.04 * len(catalog.papers)))
+    index = build_search_index(catalog)
+    kinds = tuple((kind, KIND_NAMES[kind]) for kind in index.kinds)
+    pages.append(Page(urls.SEARCH, SearchPage(catalog.topics, catalog.terms["years"], catalog.terms["venues"],
+                                              kinds, len(catalog.papers))))
+    pages += [Page(path, SearchIndexFile(text), cost=0.02) for path, text in index.files]
     for kind in TERM_KINDS:
         terms = catalog.terms[kind]
         pages.append(Page(urls.kind_index_url(kind),
                           TermsPage(kind, terms, _by_initial(terms) if kind != "years" else [])))
         for term in terms:
-            pages += _paged(term.url, term.papers, config, 0.01,
+            pages += _paged(term.url, catalog, term.papers, config, 0.01,
                             functools.partial(TermPage, term=term))
     return pages
 
@@ -349,8 +360,8 @@ def _feed(catalog: Catalog, papers: tuple[Paper, ...], title: str, page_url: str
     return AtomFeedFile(entries, title, page_url, config.title, config.base_url)
 
 
-def _paged(url: str, papers: tuple[Paper, ...], config: SiteConfig, cost_per_paper: float,
-           make: Callable[[YearGroups, Pager | None], PaperListPage]) -> list[Page]:
+def _paged(url: str, catalog: Catalog, papers: tuple[Paper, ...], config: SiteConfig, cost_per_paper: float,
+           make: Callable[[YearGroups, Pager | None, ListFilters], PaperListPage]) -> list[Page]:
     """A list of papers as one page, or as several of ``papers_per_page`` with a pager."""
     size = config.papers_per_page
     count = max(1, -(-len(papers) // size))
@@ -359,7 +370,8 @@ def _paged(url: str, papers: tuple[Paper, ...], config: SiteConfig, cost_per_pap
     for number, page_url in enumerate(page_urls, start=1):
         chunk = papers[(number - 1) * size : number * size]
         pager = Pager(number, page_urls) if count > 1 else None
-        pages.append(Page(page_url, make(group_by_year(chunk), pager), cost=0.8 + cost_per_paper * len(chunk)))
+        filters = list_filters(chunk, catalog)
+        pages.append(Page(page_url, make(group_by_year(chunk), pager, filters), cost=0.8 + cost_per_paper * len(chunk)))
     return pages
 
 

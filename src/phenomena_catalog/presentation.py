@@ -1,7 +1,7 @@
 """How a paper is presented: the wording rules every page, data file and script share.
 
 Templates call these (they are Jinja globals) instead of computing the rules themselves, and
-``search-index.js`` carries their results, so the browser's search shows papers the same way
+the search index's result chunks carry their results, so the browser's search shows papers the same way
 without repeating the rules in JavaScript::
 
     >>> byline(["A", "B", "C", "D", "E", "F", "G"])

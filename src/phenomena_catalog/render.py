@@ -11,7 +11,6 @@ paper appears on ten or more pages.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -20,7 +19,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from phenomena_catalog import presentation, urls
-from phenomena_catalog.catalog import TERM_KINDS, Catalog, PaperTerms
+from phenomena_catalog.catalog import TERM_KINDS, PaperTerms
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.exporters.atom import atom_feed
@@ -149,7 +148,7 @@ class Renderer:
             # Compact: a download, not a file to diff; json's C encoder only runs without indent.
             return catalog_json(context.papers, list(context.topics), context.vocabulary, indent=None)
         if isinstance(context, SearchIndexFile):
-            return search_index_script(context.catalog)
+            return context.text
         if isinstance(context, SitemapFile):
             return sitemap_xml(context.base_url, context.page_urls)
         if isinstance(context, AtomFeedFile):
@@ -210,25 +209,3 @@ def sitemap_xml(base_url: str, page_urls: Sequence[str]) -> str:
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + entries + "</urlset>\n")
 
 
-def search_index_script(catalog: Catalog) -> str:
-    """The data the search page filters, as a script (a plain JSON file cannot load from disk).
-
-    One row per paper, fields in ``SEARCH_FIELDS`` order; topics as indexes into ``topics``.
-    """
-    topic_index = {entry.id: i for i, entry in enumerate(catalog.topics)}
-    data = {
-        "fields": SEARCH_FIELDS,
-        "topics": [[entry.id, entry.name] for entry in catalog.topics],
-        "papers": [
-            [paper.id, paper.title, paper.authors, paper.year, paper.venue or "",
-             [topic_index[t] for t in paper.topics],
-             [k.name for k in catalog.paper_terms[paper.id].keywords]]
-            for paper in catalog.papers
-        ],
-    }
-    # "</" never appears inside a <script> data block, whatever a title says.
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    return f"window.CATALOG_SEARCH_INDEX = {text};\n"
-
-
-SEARCH_FIELDS = ["id", "title", "authors", "year", "venue", "topics", "keywords"]

@@ -20,7 +20,7 @@ HOME = "index.html"
 ALL_PAPERS = "papers/index.html"
 CATALOG_JSON = "papers.json"
 SEARCH = "search.html"
-SEARCH_INDEX = "assets/search-index.js"
+SEARCH_MANIFEST = "search/manifest.js"
 SITEMAP = "sitemap.xml"
 FEED = "feed.atom"
 """The Atom feed of newly added papers, for the whole catalog."""
@@ -109,3 +109,12 @@ def kind_index_url(kind: str) -> str:
 def root_of(url: str) -> str:
     """The relative prefix that leads from the page at ``url`` back to the site root."""
     return "../" * url.count("/")
+
+
+def search_file(part: str, key: str | int) -> str:
+    """One file of the search index: a term shard ("t", key), facet ("f", n) or result ("d", n) chunk.
+
+    A shard's key is written in hex, which keeps any script's letters out of file names.
+    """
+    name = str(key).encode().hex() if part == "t" else str(key)
+    return f"search/{part}-{name}.js"

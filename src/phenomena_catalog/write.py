@@ -184,7 +184,7 @@ def copied_files(templates_dir: Path, page_urls: Iterable[str]) -> dict[str, Pat
             if p.is_file():
                 found[url] = p
     # A theme file must never silently replace what the build generates (a page, papers.json,
-    # assets/search-index.js): the site would show stale data with no error.
+    # search/manifest.js): the site would show stale data with no error.
     pages = set(page_urls)
     clashes = [file for url, file in found.items() if url in pages]
     if clashes:

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","b",{"b":[6.487,"1_"]});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","bl",{"black":[4.554,"4_"],"black box":[2.607,"4_"]});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","bu",{"burda":[3.652,"0_"]});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","di",{"digest":[1.186,"1_"],"digest script":[1.54,"1_"]});

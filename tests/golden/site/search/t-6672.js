@@ -1,0 +1,1 @@
+CatalogSearch.add("t","fr",{"frankle":[4.17,"3_"]});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","ga",{"gal":[3.507,"2_"]});

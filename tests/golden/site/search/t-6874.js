@@ -1,0 +1,1 @@
+CatalogSearch.add("t","ht",{"html":[1.186,"1_"],"html img":[1.54,"1_"]});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","hu",{"hurt":[4.456,"2_"]});

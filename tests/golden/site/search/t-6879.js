@@ -1,0 +1,1 @@
+CatalogSearch.add("t","hy",{"hypothesis":[4.497,"1J2_"],"hypothesis finding":[2.607,"3_"]});

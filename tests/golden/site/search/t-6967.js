@@ -1,0 +1,1 @@
+CatalogSearch.add("t","ig",{"igor":[3.652,"0_"]});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","il",{"ilya":[3.507,"2_"]});

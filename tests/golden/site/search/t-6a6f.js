@@ -1,0 +1,1 @@
+CatalogSearch.add("t","jo",{"jonathan":[4.17,"3_"]});

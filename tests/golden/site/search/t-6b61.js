@@ -1,0 +1,1 @@
+CatalogSearch.add("t","ka",{"kaplun":[3.507,"2_"]});

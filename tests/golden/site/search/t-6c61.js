@@ -1,0 +1,1 @@
+CatalogSearch.add("t","la",{"label":[3.206,"5_"]});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","li",{"link":[1.186,"1_"]});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","mi",{"michael":[4.17,"3_"],"misra":[3.652,"0_"]});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","or",{"oriol":[3.652,"5_"]});

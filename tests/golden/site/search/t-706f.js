@@ -1,0 +1,1 @@
+CatalogSearch.add("t","po",{"power":[3.652,"0_"]});

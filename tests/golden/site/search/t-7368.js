@@ -1,0 +1,1 @@
+CatalogSearch.add("t","sh",{"shwartz":[4.073,"4_"]});

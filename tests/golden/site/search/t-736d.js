@@ -1,0 +1,1 @@
+CatalogSearch.add("t","sm",{"small":[5.691,"0_"],"small algorithmic":[2.733,"0_"]});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","ve",{"vedant":[3.652,"0_"]});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","we",{"weight":[1.069,"3_"]});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","wo",{"workshop":[2.093,"0_"]});

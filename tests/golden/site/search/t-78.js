@@ -1,0 +1,1 @@
+CatalogSearch.add("t","x",{"x":[1.757,"1_"]});

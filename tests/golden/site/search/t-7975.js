@@ -1,0 +1,1 @@
+CatalogSearch.add("t","yu",{"yuri":[3.652,"0_"]});

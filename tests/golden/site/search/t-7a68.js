@@ -1,0 +1,1 @@
+CatalogSearch.add("t","zh",{"zhang":[3.652,"5_"]});

@@ -1,0 +1,1 @@
+CatalogSearch.add("t","zi",{"ziv":[4.073,"4_"]});
