@@ -25,7 +25,7 @@ EXPECTED = {
     "trustworthy-deep-learning.md": ("awesome", 270, 269, 1, 0),
     "awesome-pruning.md": ("markdown-table", 279, 277, 0, 2),
     "mechanistic-interpretability-lm.md": ("markdown-table", 94, 37, 20, 37),
-    "llm-interpretability-cooperleong00.md": ("markdown-items", 319, 235, 11, 73),
+    "llm-interpretability-cooperleong00.md": ("markdown-items", 319, 240, 11, 68),
     "deep-learning-papers.md": ("markdown-items", 254, 212, 2, 40),
     "icl-paper-list.md": ("markdown-items", 102, 90, 7, 5),
     "llm-interpretability-jshollaj.md": ("markdown-items", 93, 34, 5, 54),

@@ -21,12 +21,12 @@ from phenomena_catalog import citation, urls
 from phenomena_catalog.catalog import TERM_KINDS, Catalog, PaperTerms, Term, TopicEntry, group_by_year
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.exporters import topic_papers
-from phenomena_catalog.exporters.atom import FeedEntry, newest_added
+from phenomena_catalog.exporters.atom import newest_added
 from phenomena_catalog.exporters.bibtex import bibtex_entry
 from phenomena_catalog.list_filters import ListFilters, list_filters
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import KIND_NAMES, KeywordEntry, Paper, Topic
-from phenomena_catalog.presentation import summary
+from phenomena_catalog.presentation import paper_summary
 from phenomena_catalog.related import RelatedPapers, related_in_catalog
 from phenomena_catalog.repository import RECORDS_FOLDER, edit_url, suggest_url
 from phenomena_catalog.search_index import build_search_index
@@ -139,7 +139,7 @@ class PaperPage(TemplateContext):
     @cached_property
     def summary(self) -> str:
         """The page's meta description."""
-        return summary(self.digest.striptags()) if self.digest else f"{self.paper.title} ({self.paper.year})"
+        return paper_summary(self.paper, self.digest)
 
     @property
     def bibtex(self) -> str:
@@ -241,7 +241,10 @@ class SitemapFile:
 class AtomFeedFile:
     """An Atom feed of newly added papers (the whole catalog's or a topic's)."""
 
-    entries: tuple[FeedEntry, ...]
+    papers: tuple[Paper, ...]
+    """The most recently added papers, newest first."""
+    topic_names: dict[str, tuple[str, ...]]
+    """The names of each paper's topics (the entries' categories), by id."""
     title: str
     page_url: str
     """The page the feed follows (the home page or the topic's page)."""
@@ -352,12 +355,9 @@ def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, Rela
 
 def _feed(catalog: Catalog, papers: tuple[Paper, ...], title: str, page_url: str, config: SiteConfig) -> AtomFeedFile:
     """The feed of the most recently added of ``papers``."""
-    entries = tuple(
-        FeedEntry(paper, summary(render_markdown(paper.digest).striptags()) if paper.digest
-                  else f"{paper.title} ({paper.venue or paper.year})",
-                  tuple(t.name for t in catalog.paper_terms[paper.id].topics))
-        for paper in newest_added(papers))
-    return AtomFeedFile(entries, title, page_url, config.title, config.base_url)
+    newest = tuple(newest_added(papers))
+    topic_names = {p.id: tuple(t.name for t in catalog.paper_terms[p.id].topics) for p in newest}
+    return AtomFeedFile(newest, topic_names, title, page_url, config.title, config.base_url)
 
 
 def _paged(url: str, catalog: Catalog, papers: tuple[Paper, ...], config: SiteConfig, cost_per_paper: float,

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from markupsafe import Markup
+
 from phenomena_catalog import arxiv_ids
 from phenomena_catalog.models import Paper
 
@@ -65,6 +67,12 @@ def paper_links(paper: Paper) -> list[tuple[str, str]]:
     if paper.doi:
         links.append(("DOI", doi_url(paper.doi)))
     return links
+
+
+def paper_summary(paper: Paper, digest: Markup | None) -> str:
+    """A paper in plain text for its meta description and feed entries: its digest's text (``digest``
+    is the digest as HTML) cut at a word boundary, or else its title and year."""
+    return summary(digest.striptags()) if digest else f"{paper.title} ({paper.year})"
 
 
 def summary(text: str, limit: int = 160) -> str:

@@ -22,7 +22,7 @@ from phenomena_catalog import presentation, urls
 from phenomena_catalog.catalog import TERM_KINDS, PaperTerms
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.errors import Problem, UserError, display_path
-from phenomena_catalog.exporters.atom import atom_feed
+from phenomena_catalog.exporters.atom import FeedEntry, atom_feed
 from phenomena_catalog.exporters.csl import csl_json
 from phenomena_catalog.exporters.json import catalog_json
 from phenomena_catalog.markup import render_inline_markdown, render_markdown
@@ -152,7 +152,9 @@ class Renderer:
         if isinstance(context, SitemapFile):
             return sitemap_xml(context.base_url, context.page_urls)
         if isinstance(context, AtomFeedFile):
-            return atom_feed(context.entries, title=context.title, feed_url=page.url, page_url=context.page_url,
+            entries = [FeedEntry(paper, presentation.paper_summary(paper, _digest_html(paper)),
+                                 context.topic_names[paper.id]) for paper in context.papers]
+            return atom_feed(entries, title=context.title, feed_url=page.url, page_url=context.page_url,
                              site_title=context.site_title, base_url=context.base_url)
         if isinstance(context, CslJsonFile):
             return csl_json(context.papers, lambda p: context.keywords[p.id], indent=None)
@@ -180,6 +182,10 @@ class Renderer:
             return html
 
         return item
+
+
+def _digest_html(paper: Paper) -> Markup | None:
+    return render_markdown(paper.digest) if paper.digest else None
 
 
 def template_problem(err: jinja2.TemplateError, page_url: str, templates_dir: Path) -> UserError:

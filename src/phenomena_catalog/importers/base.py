@@ -238,6 +238,7 @@ def clean_title(text: str) -> str:
 def normalize_link(url: str) -> NormalizedLink:
     """One canonical URL: arXiv links become ``https://arxiv.org/abs/ID``; tracking parameters go."""
     url = url.strip().rstrip(".,;")
+    url = re.sub(r"(arxiv\.org/(?:abs|pdf))/+", r"\1/", url, flags=re.IGNORECASE)  # ".../abs//2309.15025"
     if url.lower().startswith("arxiv:"):
         url = arxiv_ids.abs_url(arxiv_ids.parse(url) or url[6:].strip())  # [[arxiv]](arXiv:2404.03646)
     elif not re.match(r"^[a-z][a-z0-9+.-]*:", url, re.IGNORECASE) and re.match(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)+/", url):
@@ -322,6 +323,8 @@ _VENUE_NAMES = {
     "jmlr": "JMLR", "tmlr": "TMLR", "aistats": "AISTATS", "aistat": "AISTATS", "uai": "UAI",
     "cvpr": "CVPR", "iccv": "ICCV", "eccv": "ECCV", "aaai": "AAAI", "ijcai": "IJCAI",
     "acl": "ACL", "emnlp": "EMNLP", "naacl": "NAACL", "mlsys": "MLSys", "pnas": "PNAS",
+    "eacl": "EACL", "tacl": "TACL", "coling": "COLING", "tpami": "TPAMI", "tnnls": "TNNLS", "kdd": "KDD",
+    "www": "WWW", "sigir": "SIGIR", "wacv": "WACV", "bmvc": "BMVC", "interspeech": "Interspeech",
 }
 """Conference and journal short names as lists write them in tags, with their usual spelling."""
 _VENUE_TAG = re.compile(r"^(?P<name>[a-z]+)[ -]?(?P<year>(?:19|20)\d\d)(?P<rest>.*)$")

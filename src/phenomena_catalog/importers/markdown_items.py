@@ -70,6 +70,7 @@ _LINK_TITLE = re.compile(r"^\[\s*(?:\*\*)?(?P<title>(?:[^\[\]]|\[[^\[\]]*\])+?)(
 _ANCHOR_ONLY = re.compile(r"\[[^\]]*\]\(#[^)]*\)")
 _HEADING_ENTRY = re.compile(r"^(?:\d{1,4}[.)]\s*)?\[[^\]]{8,}\]\(\s*https?://")
 _PLAIN_TITLE = re.compile(r"^(?P<title>[^\[\]()*_`<>]{8,}?)\s*(?=\((?:[^)]{0,20}?(?:19|20)\d\d)|,?\s*\[\[|\[\w[^\]]{0,20}\]\(http)")
+_NAMED_VENUE = re.compile(r"^([A-Z][A-Za-z&]{1,11})\s?((?:19|20)\d\d)\b")
 _LEAD_AUTHOR = re.compile(r"^([A-Z][\w'’-]+)\s+et\s+al\.?$")
 _SHORT_VENUE = re.compile(r"\s*[(\[]\s*([A-Za-z][A-Za-z-]{1,15})\s*'\s*(\d\d)\s*[)\]]\s*")
 _PAREN_YEAR = re.compile(r"\(\s*((?:19|20)\d\d)\s*\)")
@@ -78,7 +79,7 @@ _ITALIC = re.compile(r"(?<![*\w])[*_]([^*_]{3,}?)[*_](?![*\w])")
 _NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÞĀ-ſ][\w'’.\-]*|[a-z]{1,3}|d'\w+|\w\.)$", re.UNICODE)
 _CODE_LABEL = re.compile(r"code|github|pytorch|tensorflow|\btf\b|jax|implementation", re.IGNORECASE)
 _NOT_PAPER_LABEL = re.compile(r"project|website|homepage|page|video|youtube|talk|slides?|blog|poster|"
-                              r"data(?:set)?|demo|colab|notebook|twitter|tweet|bibtex|bib|cite", re.IGNORECASE)
+                              r"data(?:set)?|demo|colab|notebook|twitter|tweet|bibtex|bib|cite|scholar|profile|workshop", re.IGNORECASE)
 
 
 def detect(text: str) -> float:
@@ -367,6 +368,9 @@ def _finish(item: _Item, head: _Head, sections: tuple[str, ...], path: str, resu
                 continue
             link = normalize_link(url)
             tag_venue, _ = venue_in_text(label)
+            named = _NAMED_VENUE.match(label)
+            if tag_venue is None and named:
+                tag_venue = f"{named.group(1)} {named.group(2)}"  # "[[TMLR 2024]]", a venue we do not know
             if tag_venue:
                 venues_seen.append(tag_venue)
             if _CODE_LABEL.search(label):
