@@ -245,3 +245,29 @@ def test_home_shows_the_newest_papers_when_all_were_added_the_same_day(write_cat
     assert home.select_one("#recent-heading").get_text() == "Newest papers"
     titles = [a.get_text(strip=True) for a in home.select("#recent-heading ~ ul .paper-title")]
     assert [t.split(":")[0] for t in titles] == ["Grokking", "Middle Paper", "Old Paper"]
+
+
+def test_recently_added_papers_of_one_day_are_listed_newest_year_first_then_by_title(
+        write_catalog, tmp_path: Path) -> None:
+    from phenomena_catalog.commands.build import build_site
+    from phenomena_catalog.config import SiteConfig
+
+    from conftest import TEMPLATES, VALID_RECORD
+
+    def record(title: str, year: int, added: str) -> str:
+        return (VALID_RECORD.replace("Grokking: Generalization", f"{title}:").replace("2022", str(year))
+                .replace("added: 2026-11-23", f"added: {added}"))
+
+    # Ids run against both orders, so a tie broken by id would show.
+    papers = write_catalog({
+        "zou2019beta": record("Beta Paper", 2019, "2026-11-25"),
+        "yan2021alpha": record("Alpha Paper", 2021, "2026-11-25"),
+        "abe2021gamma": record("Gamma Paper", 2021, "2026-11-25"),
+        "old2024paper": record("Earlier Paper", 2024, "2026-11-01"),
+    })
+    out = tmp_path / "site"
+    build_site(papers, TEMPLATES, out, SiteConfig(), jobs=1)
+    home = page(out, "index.html")
+    assert home.select_one("#recent-heading").get_text() == "Recently added"
+    titles = [a.get_text(strip=True) for a in home.select("#recent-heading ~ ul .paper-title")]
+    assert [t.split(":")[0] for t in titles] == ["Alpha Paper", "Gamma Paper", "Beta Paper", "Earlier Paper"]

@@ -21,6 +21,9 @@ CASES = {
                                    "papers/power2022grokking.yaml",
     "power2022grokking.yml": "papers/power2022grokking.yml: records must end in .yaml; "
                              "rename it to power2022grokking.yaml",
+    "Extra.yml": "papers/Extra.yml: records must end in .yaml; rename it to extra.yaml",
+    "Wang 2024 Grokked.YAML": "papers/Wang 2024 Grokked.YAML: records must end in .yaml (lowercase); "
+                              "rename it to wang-2024-grokked.yaml",
     "notes.md": "papers/notes.md: only .yaml records and settings files belong in the papers folder; "
                 "move this file elsewhere",
 }
@@ -52,3 +55,14 @@ def test_the_build_refuses_a_catalog_with_a_stray_record(write_catalog, run_cli,
     code, _, err = run_cli("build", "--out", str(tmp_path / "site"))
     assert code == 1
     assert "papers/frankle2019lottery.YAML: records must end in .yaml (lowercase)" in err
+
+
+@pytest.mark.parametrize("name", ["Extra.yml", "Wang 2024 Grokked.YAML"])
+def test_the_suggested_name_is_one_that_validates(name: str, write_catalog, run_cli) -> None:
+    papers = write_catalog({})
+    (papers / name).write_text(VALID_RECORD, encoding="utf-8")
+    _, _, err = run_cli("validate")
+    suggested = err.split("rename it to ")[1].split("\n")[0]
+    (papers / name).rename(papers / suggested)
+    code, _, err = run_cli("validate")
+    assert (code, err) == (0, "")

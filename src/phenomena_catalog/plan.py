@@ -298,7 +298,8 @@ def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, Rela
     # When every paper was added the same day (a freshly imported catalog), "recently added"
     # would be an arbitrary pick: show the newest papers instead.
     by_added = len({paper.added for paper in catalog.papers}) > 1
-    recent = (sorted(catalog.papers, key=lambda p: (p.added, p.id), reverse=True) if by_added
+    # Papers added the same day keep the site's order (newest year first, then title): a stable sort.
+    recent = (sorted(catalog.papers, key=lambda p: p.added, reverse=True) if by_added
               else list(catalog.papers))
     pages.append(Page(urls.HOME, HomePage(
         roots=catalog.roots,

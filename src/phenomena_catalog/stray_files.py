@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from phenomena_catalog.errors import Problem, display_path
+from phenomena_catalog.urls import slugify
 
 SETTINGS_FILES = frozenset({"_topics.yaml", "_keywords.yaml", "_sections.yaml"})
 """Catalog data kept beside the records (taxonomy, keyword spellings, list headings -> topics)."""
@@ -34,12 +35,17 @@ def stray_files(papers_dir: Path) -> list[Problem]:
     return problems
 
 
+def _record_name(stem: str) -> str:
+    """The file name to suggest for a record saved as ``stem``: one the loader accepts (the id rule)."""
+    return f"{slugify(stem.lstrip('_'))}.yaml"
+
+
 def _why_not_loaded(name: str, nested: bool) -> str | None:
     stem, dot, extension = name.partition(".")
     if nested:
         if extension.lower() in ("yaml", "yml"):
             return (f"records in subfolders are not read (the papers folder is flat: the file name is the "
-                    f"record's id); move it to papers/{stem}.yaml")
+                    f"record's id); move it to papers/{_record_name(stem)}")
         return "files in subfolders of the papers folder are not read; move it out of the papers folder"
     if name in SETTINGS_FILES or name in DOCUMENTS:
         return None
@@ -47,14 +53,15 @@ def _why_not_loaded(name: str, nested: bool) -> str | None:
         if stem.startswith("_"):
             known = ", ".join(sorted(SETTINGS_FILES))
             return (f"names starting with '_' are kept for settings files ({known}), so this file is not "
-                    f"read; if it is a record, rename it to {stem.lstrip('_')}.yaml")
+                    f"read; if it is a record, rename it to {_record_name(stem)}")
         return None  # a record: the loader reads and checks it
     if extension == "yml":
-        return f"records must end in .yaml; rename it to {stem}.yaml"
+        return f"records must end in .yaml; rename it to {_record_name(stem)}"
     if extension.lower() in ("yaml", "yml"):
-        return f"records must end in .yaml (lowercase); rename it to {stem}.yaml"
+        return f"records must end in .yaml (lowercase); rename it to {_record_name(stem)}"
     if extension.lower().startswith(("yaml.", "yml.")):
-        return f"records must end in .yaml, not .{extension}; rename it to {stem}.yaml (or delete a stale copy)"
+        return (f"records must end in .yaml, not .{extension}; rename it to {_record_name(stem)} "
+                "(or delete a stale copy)")
     if not dot:
-        return f"a file without an extension is not read; if it is a record, rename it to {name}.yaml"
+        return f"a file without an extension is not read; if it is a record, rename it to {_record_name(name)}"
     return "only .yaml records and settings files belong in the papers folder; move this file elsewhere"
