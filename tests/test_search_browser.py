@@ -264,3 +264,14 @@ def test_markup_in_every_field_stays_text_in_results_and_filtered_lists(browser_
         assert browser_page.locator("main img, main script:not([src])").count() == 0
         assert f"Markup {SUBJECTS[0]} {MARKUP}" in browser_page.locator("main").inner_text()
     assert dialogs == []
+
+
+@pytest.mark.parametrize("url", ["topics/lottery-ticket-hypothesis.html?code=1", "search.html?q=grokking"])
+def test_filters_and_facets_fit_a_phone_screen(chromium_browser, served_bundled: str, url: str) -> None:
+    context = chromium_browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(served_bundled + url)
+    page.wait_for_load_state("load")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    context.close()
+    assert overflow <= 0, f"{url} scrolls sideways by {overflow}px on a phone"

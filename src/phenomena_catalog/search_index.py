@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from phenomena_catalog import presentation, urls
 from phenomena_catalog.catalog import Catalog
@@ -48,8 +49,9 @@ MAX_KEY = 5
 DOC_CHUNK = 20
 FACET_CHUNK = 2000
 FIELD_BOOSTS = {"title": 3.0, "authors": 2.5, "keywords": 2.0, "topics": 1.5, "venue": 1.5, "digest": 1.0}
-PAIR_BOOSTS = {"title": 4.0, "keywords": 2.0, "digest": 1.0}
-"""Weights of pairs of adjacent words ("double descent"), the phrase signal, by field."""
+PAIR_BOOSTS = {"title": 4.0, "keywords": 2.0}
+"""Weights of pairs of adjacent words ("double descent"), the phrase signal, by field. Digests are
+left out: their pairs would be two thirds of the index and changed no known query's ranking."""
 SOURCE_PRIOR = 0.15
 """A paper that several curated lists include scores this much more per extra list (the static
 popularity signal we have; scholarly engines use citations the same way)."""
@@ -145,17 +147,7 @@ class SearchIndex:
 def build_search_index(catalog: Catalog) -> SearchIndex:
     """The search index of ``catalog`` (pure and deterministic)."""
     papers = catalog.papers
-    scores = _term_scores(catalog)
-    encoded: dict[str, Postings] = {}
-    for term, postings in scores.items():
-        top = max(score for _, score in postings)
-        parts, last = [], 0
-        for number, score in postings:
-            parts.append(encode_number(number - last) + DIGITS[max(1, round(LEVELS * score / top))])
-            last = number
-        encoded[term] = (round(top, 3), "".join(parts))
-
-    shards = _shard(encoded)
+    shards = _shard(_postings(catalog))
     files: list[tuple[str, str]] = []
     for key in sorted(shards):
         files.append((urls.search_file("t", key), _script("t", key, shards[key])))
@@ -201,54 +193,81 @@ def build_search_index(catalog: Catalog) -> SearchIndex:
     return SearchIndex(tuple(files), tuple(kinds))
 
 
-def _term_scores(catalog: Catalog) -> dict[str, list[tuple[int, float]]]:
-    """For each term, (paper number, score) pairs in paper order."""
+def _postings(catalog: Catalog) -> dict[str, Postings]:
+    """Every term's highest score and encoded postings, terms in sorted order.
+
+    The per-field counts are gathered in Python; the BM25 arithmetic, the merging of a term's
+    fields and the score levels are numpy array operations (a 10,000-paper catalog has over half
+    a million postings).
+    """
     papers = catalog.papers
-    counts: dict[str, list[dict[str, int]]] = {name: [] for name in FIELD_BOOSTS}
-    lengths: dict[str, list[int]] = {name: [] for name in FIELD_BOOSTS}
-    pair_counts: list[dict[str, float]] = []
-    for paper in papers:
-        pairs: dict[str, float] = defaultdict(float)
-        for name, text in paper_fields(paper, catalog).items():
-            tokens = tokenize(text)
-            tf: dict[str, int] = defaultdict(int)
-            for token in tokens:
-                tf[token] += 1
-            counts[name].append(tf)
-            lengths[name].append(len(tokens))
-            if name in PAIR_BOOSTS:
-                for first, second in itertools.pairwise(tokens):
-                    pairs[f"{first} {second}"] += PAIR_BOOSTS[name]
-        pair_counts.append(pairs)
-
     total = len(papers)
-    doc_freq: dict[str, int] = defaultdict(int)
-    for number in range(total):
-        for term in {t for name in FIELD_BOOSTS for t in counts[name][number]}:
-            doc_freq[term] += 1
-        for pair in pair_counts[number]:
-            doc_freq[pair] += 1
+    # Columns: each field, then the word pairs of the fields in PAIR_BOOSTS (saturated like a
+    # field whose length does not matter).
+    columns = [(name, boost, LENGTH_NORMS[name]) for name, boost in FIELD_BOOSTS.items()]
+    columns += [(f"{name} pairs", 1.0, 0.0) for name in PAIR_BOOSTS]
+    pair_column = {name: len(FIELD_BOOSTS) + i for i, name in enumerate(PAIR_BOOSTS)}
+    vocabulary: dict[str, int] = {}
+    term_col: list[int] = []
+    doc_col: list[int] = []
+    column_col: list[int] = []
+    count_col: list[float] = []
+    lengths = np.zeros((len(columns), max(total, 1)))
+    for number, paper in enumerate(papers):
+        for column, (name, text) in enumerate(paper_fields(paper, catalog).items()):
+            tokens = tokenize(text)
+            lengths[column, number] = len(tokens)
+            if name in PAIR_BOOSTS:
+                pairs = Counter(f"{first} {second}" for first, second in itertools.pairwise(tokens))
+                for pair, occurrences in pairs.items():
+                    term_col.append(vocabulary.setdefault(pair, len(vocabulary)))
+                    doc_col.append(number)
+                    column_col.append(pair_column[name])
+                    count_col.append(PAIR_BOOSTS[name] * occurrences)
+            for term, count in Counter(tokens).items():
+                term_col.append(vocabulary.setdefault(term, len(vocabulary)))
+                doc_col.append(number)
+                column_col.append(column)
+                count_col.append(count)
+    if not term_col:
+        return {}
 
-    def idf(term: str) -> float:
-        df = doc_freq[term]
-        return math.log(1 + (total - df + 0.5) / (df + 0.5))
+    terms = np.array(term_col)
+    docs = np.array(doc_col)
+    cols = np.array(column_col)
+    counts = np.array(count_col, dtype=float)
+    boosts = np.array([boost for _, boost, _ in columns])[cols]
+    b = np.array([norm for _, _, norm in columns])[cols]
+    average = lengths.mean(axis=1)
+    average[average == 0] = 1.0
+    norm = K1 * (1 - b + b * lengths[cols, docs] / average[cols])
+    parts = boosts * counts * (K1 + 1) / (counts + norm)
 
-    scores: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    fields = [(name, boost, counts[name], lengths[name], (sum(lengths[name]) / max(total, 1)) or 1.0)
-              for name, boost in FIELD_BOOSTS.items()]
-    for number in range(total):
-        summed: dict[str, float] = defaultdict(float)
-        for name, boost, field_counts, field_lengths, average in fields:
-            b = LENGTH_NORMS[name]
-            norm = K1 * (1 - b + b * field_lengths[number] / average)
-            for term, count in field_counts[number].items():
-                summed[term] += boost * count * (K1 + 1) / (count + norm)
-        for pair, weight in pair_counts[number].items():
-            summed[pair] += weight * (K1 + 1) / (weight + K1)
-        prior = 1 + SOURCE_PRIOR * max(0, len(papers[number].sources) - 1)
-        for term, weight in summed.items():
-            scores[term].append((number, prior * weight * idf(term)))
-    return dict(sorted(scores.items()))
+    # One posting per (term, paper), terms in sorted order, papers ascending within a term.
+    names = list(vocabulary)
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+    keys, where = np.unique(rank[terms] * total + docs, return_inverse=True)
+    summed = np.bincount(where, weights=parts)
+    term_rank, doc = keys // total, keys % total
+    doc_freq = np.bincount(term_rank, minlength=len(names))
+    idf = np.log(1 + (total - doc_freq + 0.5) / (doc_freq + 0.5))
+    prior = 1 + SOURCE_PRIOR * np.array([max(0, len(paper.sources) - 1) for paper in papers])
+    scores = summed * idf[term_rank] * prior[doc]
+
+    starts = np.searchsorted(term_rank, np.arange(len(names)))
+    top = np.maximum.reduceat(scores, starts)
+    levels = np.maximum(1, np.rint(LEVELS * scores / top[term_rank])).astype(np.int64)
+    deltas = np.diff(doc, prepend=0)
+    deltas[starts] = doc[starts]
+    numbers = [encode_number(n) for n in range(int(deltas.max()) + 1)]
+    encoded = [numbers[d] + DIGITS[level] for d, level in zip(deltas.tolist(), levels.tolist(), strict=True)]
+    ends = [*starts[1:].tolist(), len(encoded)]
+    ordered = sorted(names)
+    return {
+        term: (round(float(top[r]), 3), "".join(encoded[start:end]))
+        for r, (term, start, end) in enumerate(zip(ordered, starts.tolist(), ends, strict=True))
+    }
 
 
 def _shard(encoded: dict[str, Postings]) -> dict[str, dict[str, Postings]]:

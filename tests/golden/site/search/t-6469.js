@@ -1,1 +1,1 @@
-CatalogSearch.add("t","di",{"digest":[1.186,"1_"],"digest script":[1.54,"1_"]});
+CatalogSearch.add("t","di",{"digest":[1.186,"1_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","go",{"good":[1.186,"1_"],"good link":[1.54,"1_"]});
+CatalogSearch.add("t","go",{"good":[1.186,"1_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","ht",{"html":[1.186,"1_"],"html img":[1.54,"1_"]});
+CatalogSearch.add("t","ht",{"html":[1.186,"1_"]});

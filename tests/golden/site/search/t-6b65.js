@@ -1,1 +1,1 @@
-CatalogSearch.add("t","ke",{"keep":[1.069,"3_"],"keep same":[1.54,"3_"]});
+CatalogSearch.add("t","ke",{"keep":[1.069,"3_"]});

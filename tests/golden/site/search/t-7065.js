@@ -1,1 +1,1 @@
-CatalogSearch.add("t","pe",{"perfect":[1.035,"0_"],"perfect generalization":[1.54,"0_"]});
+CatalogSearch.add("t","pe",{"perfect":[1.035,"0_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","th",{"they":[1.035,"0_"],"they have":[1.54,"0_"]});
+CatalogSearch.add("t","th",{"they":[1.035,"0_"]});
