@@ -112,7 +112,8 @@ def test_missing_templates_folder_is_a_clear_error(write_catalog, run_cli) -> No
     write_catalog({"power2022grokking": VALID_RECORD})
     code, _, err = run_cli("build", "--templates", "nowhere")
     assert code == 1
-    assert err == "nowhere: not a templates folder (no base.html); pass --templates DIR\n"
+    assert err == ("nowhere: the templates folder does not exist; pass --templates DIR, or leave it out "
+                   "to use the default theme\n")
 
 
 def test_bad_settings_file_is_reported_with_its_line(write_catalog, run_cli, tmp_path: Path) -> None:

@@ -32,6 +32,13 @@ class SiteConfig(StrictModel):
     """Where the site is published (e.g. https://org.github.io/catalog/). Pages link relatively
     anyway; when set, pages name their canonical address (and og:url), the site gets a sitemap.xml,
     feeds use absolute links and ids, and the 404 page's links start here (else at the host's root)."""
+    search_placeholder: str = "e.g. a word of a title, an author, a venue"
+    """The example text in the search page's empty search box (say what your readers might look for)."""
+    footer: str | None = None
+    """Markdown shown at the bottom of every page, e.g. who keeps the catalog or how to cite it."""
+    data_license: str | None = None
+    """The licence of the records, in Markdown, e.g. ``[CC0 1.0](https://creativecommons.org/publicdomain/zero/1.0/)``;
+    shown in every page's footer."""
     recent: int = Field(default=12, ge=0)
     """How many recently added papers the home page lists."""
     papers_per_page: int = Field(default=500, ge=10)

@@ -42,3 +42,11 @@ def render_markdown(text: str) -> Markup:
     if 'href=""' in html or 'src=""' in html:
         html = _EMPTIED_IMAGE.sub(r"\1", _EMPTIED_LINK.sub(r"\1", html))
     return Markup(html)
+
+
+def render_inline_markdown(text: str) -> Markup:
+    """Markdown for a phrase inside a sentence (a licence, a link): one paragraph, without its ``<p>``."""
+    html = str(render_markdown(text)).strip()
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[len("<p>") : -len("</p>")]
+    return Markup(html)

@@ -25,7 +25,7 @@ from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.exporters.atom import FeedEntry, atom_feed
 from phenomena_catalog.exporters.csl import csl_json
 from phenomena_catalog.exporters.json import catalog_json
-from phenomena_catalog.markup import render_markdown
+from phenomena_catalog.markup import render_inline_markdown, render_markdown
 from phenomena_catalog.models import KIND_NAMES, Paper
 from phenomena_catalog.plan import (
     AtomFeedFile,
@@ -40,15 +40,16 @@ from phenomena_catalog.plan import (
     bibtex_of,
 )
 from phenomena_catalog.repository import suggest_url
+from phenomena_catalog.theme import template_folders, template_loader
 
 
-def template_environment(templates_dir: Path) -> jinja2.Environment:
-    """The Jinja environment: autoescaped, strict about undefined names, templates compiled once."""
-    if not (templates_dir / "base.html").is_file():
-        raise UserError(f"{display_path(templates_dir)}: not a templates folder (no base.html); "
-                        "pass --templates DIR")
+def template_environment(templates_dir: Path | None) -> jinja2.Environment:
+    """The Jinja environment: autoescaped, strict about undefined names, templates compiled once.
+
+    Templates come from the catalog's ``templates_dir`` where it has them, else from the default theme.
+    """
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
+        loader=template_loader(templates_dir),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -92,6 +93,8 @@ class Renderer:
             site_description=(description := render_markdown(config.description)),
             suggest_url=suggest_url(config.repository, config.branch),
             site_summary=presentation.summary(description.striptags()),
+            site_footer=render_markdown(config.footer) if config.footer else None,
+            data_license=render_inline_markdown(config.data_license) if config.data_license else None,
         )
         try:
             for name in self.env.list_templates(filter_func=lambda n: n.endswith(".html")):
@@ -191,10 +194,10 @@ def template_problem(err: jinja2.TemplateError, page_url: str, templates_dir: Pa
         return UserError([Problem(display_path(Path(err.filename)), err.lineno, "", err.message or str(err))])
     where: tuple[str, int] | None = None
     tb = err.__traceback__
-    folder = str(templates_dir.resolve())
+    folders = [folder.resolve() for folder in template_folders(templates_dir)]
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename.startswith(folder) or Path(filename).resolve().is_relative_to(templates_dir.resolve()):
+        if any(Path(filename).resolve().is_relative_to(folder) for folder in folders):
             where = (filename, tb.tb_lineno)
         tb = tb.tb_next
     message = f"{err.message or err} (while rendering {page_url})"

@@ -24,15 +24,15 @@ PLACEHOLDER_FILENAME = "firstauthorYEARword.yaml"
 contributor renames it (``power2022grokking.yaml``) instead of publishing a meaningless id."""
 
 _TEMPLATE = """\
-# A new paper for the catalog: fill in the blanks, rename the file (e.g. power2022grokking.yaml:
+# A new paper for the catalog: fill in the blanks, rename the file (lastname2024firstword.yaml:
 # first author's last name, year, first word of the title) and propose the change.
 # The record format and an example are in CONTRIBUTING.md. Lines starting with # are ignored.
 title: ""
-authors: []  # one name per item: [Alethea Power, Yuri Burda]
+authors: []  # one name per item: [First Author, Second Author]
 year:  # year of first publication, e.g. 2022
 venue:  # e.g. NeurIPS 2021; leave empty for a preprint
 topics: [{topics}]  # topic ids from papers/_topics.yaml
-keywords: []  # e.g. [Grokking, Algorithmic Datasets]
+keywords: []  # a few words a reader might look for, e.g. [Keyword, Another Keyword]
 links:
   paper:  # e.g. https://arxiv.org/abs/2201.02177
   code:  # the official code, if any

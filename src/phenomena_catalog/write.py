@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from phenomena_catalog.errors import Problem, UserError, display_path
+from phenomena_catalog.theme import STATIC, asset_folders
 
 MARKER = ".phenomena-catalog"
 MARKER_TEXT = "This folder is written by 'phenomena-catalog build' and replaced on every build.\n"
@@ -162,15 +163,16 @@ def _interrupts_deferred() -> Iterator[None]:
 def copied_files(templates_dir: Path, page_urls: Iterable[str]) -> dict[str, Path]:
     """The theme's files the site gets as they are, by their place in the site.
 
-    ``templates/assets/`` (CSS, JavaScript, images) goes to ``assets/``; ``templates/static/``
-    (CNAME, robots.txt, ...) to the site's root. The output folder is replaced on every build, so
-    a file added to it by hand would be lost: such files live in ``static/`` instead. One that
-    would replace a page is refused.
+    The default theme's ``assets/`` (CSS, JavaScript, images) goes to ``assets/``, each file replaced
+    by the catalog's own of the same name in ``templates/assets/``; ``templates/static/`` (CNAME,
+    robots.txt, ...) to the site's root. The output folder is replaced on every build, so a file
+    added to it by hand would be lost: such files live in ``static/`` instead. One that would
+    replace a page is refused.
     """
     files: dict[str, Path] = {}
-    assets, static = templates_dir / "assets", templates_dir / "static"
+    static = templates_dir / STATIC
     found: dict[str, Path] = {}
-    if assets.is_dir():
+    for assets in asset_folders(templates_dir):  # the theme's first, then the catalog's over them
         found.update((f"assets/{p.relative_to(assets).as_posix()}", p)
                      for p in sorted(assets.rglob("*")) if p.is_file())
     if static.is_dir():

@@ -18,7 +18,7 @@
         try { localStorage.setItem("theme", next); } catch (e) { /* ignore */ }
       });
     }
-    // The 404 page offers to search for the words of the missing address ("/papers/grokking.html").
+    // The 404 page offers to search for the words of the missing address ("/papers/some-paper.html").
     var missing = document.querySelector("input[data-from-address]");
     if (missing && !missing.value) {
       var last = location.pathname.split("/").pop() || "";

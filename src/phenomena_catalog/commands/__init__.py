@@ -28,6 +28,8 @@ class Command:
 
 
 REGISTRY = (
+    Command("init", "init",
+            "start a new catalog in a folder: settings, starter taxonomy, schema, GitHub workflow, docs"),
     Command("build", "build",
             "build the static site from the records"),
     Command("serve", "serve",
@@ -50,6 +52,8 @@ REGISTRY = (
             "print how complete the records are (per field and source list) and the papers per topic"),
     Command("schema", "schema",
             "write the JSON Schema of a record file, for editor completion and checks"),
+    Command("theme", "theme",
+            "list the default theme's templates and assets, or copy one into templates/ to customise it"),
 )
 """Every command, in the order ``--help`` shows them."""
 

@@ -27,6 +27,7 @@ from phenomena_catalog.plan import Page, plan
 from phenomena_catalog.records import load
 from phenomena_catalog.related import related_in_catalog
 from phenomena_catalog.render import Renderer, template_environment
+from phenomena_catalog.theme import DEFAULT_TEMPLATES, check_templates_folder
 from phenomena_catalog.validate import check
 from phenomena_catalog.write import (
     copied_files,
@@ -54,14 +55,22 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every command that builds the site shares."""
     parser.add_argument("--papers", type=Path, default=Path("papers"), metavar="DIR",
                         help="folder of paper records (default: papers/)")
-    parser.add_argument("--templates", type=Path, default=Path("templates"), metavar="DIR",
-                        help="folder of Jinja templates and assets/ (default: templates/)")
+    parser.add_argument("--templates", type=Path, default=None, metavar="DIR",
+                        help="the catalog's own templates and assets/, each replacing the default theme's "
+                        "file of the same name (default: templates/ if present)")
     parser.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
                         help="output folder (default: site/)")
     parser.add_argument("--config", type=Path, default=None, metavar="FILE",
                         help="site settings (default: catalog.yaml if present)")
     parser.add_argument("--jobs", type=int, default=None, metavar="N",
                         help="worker processes for large catalogs (default: number of CPUs)")
+
+
+def templates_folder(args: argparse.Namespace) -> Path:
+    """The catalog's templates folder: ``--templates DIR``, which must exist, or ``templates/``, which may not."""
+    folder: Path = args.templates or Path(DEFAULT_TEMPLATES)
+    check_templates_folder(folder, explicit=args.templates is not None)
+    return folder
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -202,7 +211,8 @@ def summary(result: BuildResult, out: Path) -> str:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    result = build_site(args.papers, args.templates, args.out, config, args.jobs, use_cache=not args.no_cache)
+    result = build_site(args.papers, templates_folder(args), args.out, config, args.jobs,
+                        use_cache=not args.no_cache)
     print(summary(result, args.out))
     if args.timings:
         for stage, seconds in result.stages.items():

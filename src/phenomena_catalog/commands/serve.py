@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from phenomena_catalog.build_cache import read_cache, write_cache
-from phenomena_catalog.commands.build import add_source_arguments, build, summary
+from phenomena_catalog.commands.build import add_source_arguments, build, summary, templates_folder
 from phenomena_catalog.config import DEFAULT_CONFIG_FILE, load_config
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import ProcessExecutor
@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             config = load_config(args.config)
             with output_lock(args.out):  # never mixed with a 'build' of the same folder
-                result, cache = build(args.papers, args.templates, args.out, config, executor, cache)
+                result, cache = build(args.papers, templates_folder(args), args.out, config, executor, cache)
         except UserError as err:
             print(err.report(), flush=True)
             print("The site was not updated; fix the problems above and save again.", flush=True)
@@ -176,7 +176,7 @@ def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[], bool]) -> 
     import watchfiles
 
     config_file = args.config or Path(DEFAULT_CONFIG_FILE)
-    watched = [p for p in (args.papers, args.templates, config_file) if p.exists()]
+    watched = [p for p in (args.papers, templates_folder(args), config_file) if p.exists()]
     out = args.out.resolve()
 
     def is_source(change: watchfiles.Change, path: str) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 from phenomena_catalog.errors import Problem, UserError, display_path
+from phenomena_catalog.extras import MissingExtra
 from phenomena_catalog.importers import (
     awesome,
     bibtex,
@@ -59,18 +60,24 @@ def detect_format(text: str, shown: str) -> tuple[ModuleType, ParsedList]:
     if not candidates:
         raise UserError([Problem(shown, None, "", "this does not look like a list of papers in any known "
                                  f"format ({', '.join(FORMATS)}); pass --format to say which it is")])
-    parsed = {name: _parse(FORMATS[name], text, shown) for _, name in candidates}
+    missing: list[MissingExtra] = []
+    parsed = {name: _parse(FORMATS[name], text, shown, missing) for _, name in candidates}
     first = candidates[0][1]
     best = max(parsed, key=lambda name: (importable(parsed[name]), name == first))
+    if missing and importable(parsed[best]) == 0:
+        raise missing[0]  # the format that fits needs an optional library: say which to install
     if importable(parsed[best]) > CLEARLY_MORE * importable(parsed[first]):
         return FORMATS[best], parsed[best]
     return FORMATS[first], parsed[first]
 
 
-def _parse(module: ModuleType, text: str, shown: str) -> ParsedList:
+def _parse(module: ModuleType, text: str, shown: str, missing: list[MissingExtra]) -> ParsedList:
     try:
         parsed: ParsedList = module.parse(text, shown)
         return parsed
+    except MissingExtra as err:
+        missing.append(err)
+        return ParsedList(name="")
     except UserError:
         return ParsedList(name="")
 

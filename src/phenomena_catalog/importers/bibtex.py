@@ -23,20 +23,14 @@ A ``.bib`` has no sections: its entries are filed under the list's name (the fil
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from pathlib import Path
-
-from bibtexparser.entrypoint import parse_string
-from bibtexparser.middlewares.names import (
-    InvalidNameError,
-    parse_single_name_into_parts,
-    split_multiple_persons_names,
-)
-from bibtexparser.model import DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
-from pylatexenc.latex2text import LatexNodes2Text
+from typing import TYPE_CHECKING
 
 from phenomena_catalog import arxiv_ids
+from phenomena_catalog.extras import IMPORT, require_extra
 from phenomena_catalog.ids import venue_year
 from phenomena_catalog.importers.base import (
     ImportedEntry,
@@ -51,6 +45,14 @@ from phenomena_catalog.importers.base import (
 )
 from phenomena_catalog.models import DOI
 
+if TYPE_CHECKING:
+    from bibtexparser.model import Entry
+    from pylatexenc.latex2text import LatexNodes2Text
+
+# bibtexparser and pylatexenc come with the optional 'import' extra, so they are imported where a
+# BibTeX file is read, never when the command line starts.
+LIBRARIES = ("bibtexparser", "pylatexenc")
+
 NAME = "bibtex"
 DESCRIPTION = "BibTeX: '@article{key, title = {...}, author = {A and B}, ...}' entries (.bib)"
 
@@ -59,7 +61,6 @@ logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 logging.getLogger("bibtexparser").propagate = False
 
 _ENTRY_START = re.compile(r"^\s*@\s*(?!string\b|comment\b|preamble\b)[a-z]+\s*[{(]", re.IGNORECASE | re.MULTILINE)
-_LATEX = LatexNodes2Text(math_mode="text", strict_latex_spaces=True)
 _MONTHS = {name: number for number, names in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
      ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
@@ -76,6 +77,10 @@ def detect(text: str) -> float:
 
 def parse(text: str, path: str) -> ParsedList:
     """Every entry with a title; broken entries and non-papers are reported as skipped."""
+    require_extra(IMPORT, LIBRARIES, "reading BibTeX", path)
+    from bibtexparser.entrypoint import parse_string
+    from bibtexparser.model import DuplicateBlockKeyBlock, ParsingFailedBlock
+
     library = parse_string(text)
     result = ParsedList(name=Path(path).stem)
     for block in library.failed_blocks:
@@ -99,11 +104,24 @@ def parse(text: str, path: str) -> ParsedList:
 
 def latex_to_text(value: str) -> str:
     """LaTeX markup to plain Unicode text: accents, braces, dashes, ``\\emph`` and math."""
-    return clean_text(_LATEX.latex_to_text(value))
+    return clean_text(_latex().latex_to_text(value))
+
+
+@functools.cache
+def _latex() -> LatexNodes2Text:
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text(math_mode="text", strict_latex_spaces=True)
 
 
 def person_names(value: str) -> tuple[str, ...]:
     """BibTeX's ``Last, First and ...`` names as "First von Last Jr." in Unicode; "others" dropped."""
+    from bibtexparser.middlewares.names import (
+        InvalidNameError,
+        parse_single_name_into_parts,
+        split_multiple_persons_names,
+    )
+
     names = []
     for raw in split_multiple_persons_names(value):
         if raw.strip().lower() == "others":
