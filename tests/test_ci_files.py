@@ -78,6 +78,13 @@ def test_every_action_is_pinned_to_a_major_version() -> None:
         assert re.fullmatch(r"actions/[a-z-]+@v\d+", action), action
 
 
+def test_the_tests_run_where_scripts_test_can_install_a_browser() -> None:
+    # CI=true makes a missing chromium a failure; scripts/test installs it with apt-get only as root on
+    # Debian, so the check job runs in a Debian container (root by default).
+    check = workflow()["jobs"]["check"]
+    assert "bookworm" in check["container"] or "trixie" in check["container"]
+
+
 def test_pull_requests_validate_build_keep_the_site_and_test() -> None:
     data = workflow()
     assert "pull_request" in data["on"] and data["on"]["push"]["branches"] == ["main"]

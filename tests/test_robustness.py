@@ -177,7 +177,10 @@ def test_an_interrupted_build_leaves_the_last_good_site(how: str, tmp_path: Path
     assert first.wait(timeout=600) == 0, first.stderr.read() if first.stderr else ""
     good = _tree(tmp_path / "site")
     _catalog(tmp_path, "beta")  # the next build would change every page
-    process = _build(tmp_path, "site", "--no-cache", start_new_session=True)
+    # A shell that starts the suite as a background job (as CI runners may) hands its children SIGINT
+    # ignored; a user's Ctrl-C reaches a build that has it at its default, so the build gets that.
+    process = _build(tmp_path, "site", "--no-cache", start_new_session=True,
+                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     _wait_for_pages_being_written(tmp_path, "site", process)
     if how == "SIGINT":
         process.send_signal(signal.SIGINT)
