@@ -241,7 +241,7 @@ def test_docs_name_only_real_commands(doc: str) -> None:
 def test_contributing_covers_the_contribution_commands() -> None:
     text = CONTRIBUTING.read_text(encoding="utf-8")
     for command in (
-        "phenomena-catalog add 2201.02177 --topic grokking",
+        "phenomena-catalog add 2405.20233 --topic grokking",
         "phenomena-catalog new",
         "phenomena-catalog validate",
         "python3 -m pip install pre-commit && pre-commit install",
