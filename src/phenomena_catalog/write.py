@@ -82,16 +82,7 @@ def staging_folder(out: Path) -> Iterator[Path]:
     and removed here.
     """
     check_output_folder(out)
-    staging = out.parent / f".{out.name}.building-{os.getpid()}"
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        for stale in out.parent.glob(f".{out.name}.building-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        for stale in out.parent.glob(f".{out.name}.old-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        staging.mkdir()
-    except OSError as err:
-        raise cannot_write(out, err) from None
+    staging = _fresh_staging(out, "building", stale=("building", "old"))
     try:
         yield staging
         try:
@@ -106,6 +97,21 @@ def staging_folder(out: Path) -> Iterator[Path]:
 
 
 _RENAME_EXCHANGE = 2
+
+
+def _fresh_staging(out: Path, kind: str, stale: tuple[str, ...]) -> Path:
+    """An empty ``.OUT.KIND-PID`` folder beside ``out``, after removing the ``.OUT.STALE-*`` folders
+    that killed builds left (the caller holds ``output_lock(out)``, so none is in use)."""
+    staging = out.parent / f".{out.name}.{kind}-{os.getpid()}"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        for stale_kind in stale:
+            for folder in out.parent.glob(f".{out.name}.{stale_kind}-*"):
+                shutil.rmtree(folder, ignore_errors=True)
+        staging.mkdir()
+    except OSError as err:
+        raise cannot_write(out, err) from None
+    return staging
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -214,13 +220,7 @@ def update_folder(out: Path, removed: Iterable[str]) -> Iterator[Path]:
     is left exactly as it was, as with ``staging_folder``.
     """
     check_output_folder(out)
-    staging = out.parent / f".{out.name}.updating-{os.getpid()}"
-    try:
-        for stale in out.parent.glob(f".{out.name}.updating-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        staging.mkdir()
-    except OSError as err:
-        raise cannot_write(out, err) from None
+    staging = _fresh_staging(out, "updating", stale=("updating",))
     try:
         yield staging
         # Only renames from here on (no data is written); Ctrl-C waits until they are all done.
