@@ -27,7 +27,8 @@ The entry type follows the venue: a conference or workshop gives ``@inproceeding
 a journal ``@article`` (``journal``), a preprint or anything else ``@misc`` (``howpublished``).
 Words whose capitals a bibliography style must not lower (acronyms such as ``SGD``, mixed case such
 as ``LoRA``, ``GPT-2``, names such as ``Bayesian``) are wrapped in braces. LaTeX's special characters
-are escaped; other Unicode is kept as UTF-8, which biblatex/biber and bibtex8 read.
+are escaped and Greek letters become math; other Unicode is kept as UTF-8, which pdfLaTeX,
+biblatex/biber and bibtex8 read.
 """
 
 from __future__ import annotations
@@ -53,6 +54,15 @@ _LATEX_SPECIALS = {
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
 }
+# pdfLaTeX, which conference templates use, reads accented Latin letters as UTF-8 but stops at a
+# Greek letter ("Unicode character ε not set up"), so Greek letters in titles become math.
+_GREEK_NAMES = (
+    "alpha", "beta", "gamma", "delta", "varepsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",
+    "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
+    "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega",
+)
+_GREEK = dict(zip("αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΦΨΩ", ("\\" + name for name in _GREEK_NAMES), strict=True))
+_LATEX_SPECIALS.update({letter: "{$" + command + "$}" for letter, command in _GREEK.items()})
 _SPECIAL = re.compile("[" + re.escape("".join(_LATEX_SPECIALS)) + "]")
 
 # Venues that are journals although their names could read as a conference ("Proceedings of ...").
