@@ -3,7 +3,7 @@
 It lives in ``.phenomena-cache/`` beside the output folder, one file per output folder, and holds:
 
 - every record file's parse result by content digest, so the load stage parses only the files
-  that changed (``records.load``);
+  that changed (``records.load``), and what the check stage found in it (``validate.CheckMemo``);
 - the site that build wrote: a fingerprint of each output file and the output folder's identity.
 
 A page's fingerprint hashes everything its text is made from: its typed context (papers by the
@@ -40,6 +40,7 @@ from phenomena_catalog.plan import Page
 from phenomena_catalog.records import ParseResult, Records
 from phenomena_catalog.related import RelatedPapers
 from phenomena_catalog.render import Renderer
+from phenomena_catalog.validate import CheckMemo
 from phenomena_catalog.write import MARKER
 
 CACHE_FOLDER = ".phenomena-cache"
@@ -71,6 +72,8 @@ class BuildCache:
     related: tuple[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] | None = None
     """Each paper's related papers (ids: similar, same authors), with the digest of the records
     they were computed from (``records_digest``): a template or settings edit reuses them."""
+    checked: CheckMemo = field(default_factory=CheckMemo)
+    """What the check stage found in each record on its own (by content digest), and more."""
     discarded: str = ""
     """Why a cache file was found but not used ("" when it was used or there was none)."""
 
@@ -132,13 +135,14 @@ def read_cache(out: Path) -> BuildCache:
 
 
 def after_build(out: Path, records: Records, files: dict[str, str], inputs: str, pages: int,
-                related: dict[str, RelatedPapers]) -> BuildCache:
+                related: dict[str, RelatedPapers], checked: CheckMemo) -> BuildCache:
     """What a build that just wrote ``out`` leaves for the next one."""
     identity = output_identity(out)
     site = SiteState(identity, files, inputs, pages) if identity is not None else None
     kept = {paper_id: (tuple(p.id for p in found.similar), tuple(p.id for p in found.same_authors))
             for paper_id, found in related.items()}
-    return BuildCache(records.parsed, site, related=(records_digest(records), kept))
+    return BuildCache(records.parsed, site, related=(records_digest(records), kept),
+                      checked=checked.kept_for(records))
 
 
 def records_digest(records: Records) -> str:
