@@ -14,8 +14,11 @@ import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import jinja2
+import jinja2.compiler
+import jinja2.nodes
 from markupsafe import Markup, escape
 
 from phenomena_catalog import presentation, urls
@@ -43,12 +46,46 @@ from phenomena_catalog.repository import suggest_url
 from phenomena_catalog.theme import template_folders, template_loader
 
 
+def escape_output(value: object) -> str:
+    """What ``{{ value }}`` writes in a template: markupsafe's escaping (``escape``), as plain text.
+
+    Jinja's own output wraps each value in a ``Markup`` object only to join them into the page's
+    text at once; making those objects was a quarter of the time a page took to render.
+    """
+    if type(value) is not str:
+        if hasattr(value, "__html__"):
+            return str(value.__html__())
+        value = str(value)
+    # markupsafe's replacements, "&" first; str.replace beats markupsafe's escape on short strings.
+    return (value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+            .replace("'", "&#39;").replace('"', "&#34;"))
+
+
+class _OutputCodeGenerator(jinja2.compiler.CodeGenerator):
+    """Compiles ``{{ ... }}`` in autoescaped templates to ``escape_output`` (Jinja's documented
+    ``code_generator_class`` hook); everything else compiles as usual."""
+
+    def _output_child_pre(self, node: jinja2.nodes.Expr, frame: jinja2.compiler.Frame,
+                          finalize: Any) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write("environment.escape_output(")
+            if finalize.src is not None:
+                self.write(finalize.src)
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+
+class _Environment(jinja2.Environment):
+    code_generator_class = _OutputCodeGenerator
+    escape_output = staticmethod(escape_output)
+
+
 def template_environment(templates_dir: Path | None) -> jinja2.Environment:
     """The Jinja environment: autoescaped, strict about undefined names, templates compiled once.
 
     Templates come from the catalog's ``templates_dir`` where it has them, else from the default theme.
     """
-    env = jinja2.Environment(
+    env = _Environment(
         loader=template_loader(templates_dir),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
