@@ -290,10 +290,10 @@ def check_duplicates(records: Records, facts: Sequence[PaperFacts] | None = None
     papers = records.papers
     pairs: list[tuple[str, Paper, Paper]] = []
     for (kind, _), numbers in sorted(item for item in groups.items() if len(item[1]) > 1):
-        first, *others = sorted(numbers, key=lambda n: _age(papers[n]))
+        oldest, *others = sorted(numbers, key=lambda n: _age(papers[n]))
         # Equal titles with different arXiv ids or DOIs are different papers (same_paper.match).
-        pairs += [(kind, papers[first], papers[other]) for other in others
-                  if match(_facts_keys(facts[first]), _facts_keys(facts[other]))]
+        pairs += [(kind, papers[oldest], papers[other]) for other in others
+                  if match(_facts_keys(facts[oldest]), _facts_keys(facts[other]))]
     for twins in _near_duplicates([(f.title, p) for f, p in zip(facts, papers, strict=True)], memo):
         older, newer = sorted(twins, key=_age)
         pairs.append(("near-title", older, newer))
