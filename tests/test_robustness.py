@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +27,8 @@ from phenomena_catalog.cli import main
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.importers import FORMATS, read_list
 from phenomena_catalog.records import load, load_paper
-from phenomena_catalog.yaml_lines import parse_yaml
+from phenomena_catalog.yaml_lines import LineDict, LineList, _LineLoader, parse_yaml
+from phenomena_catalog.yaml_mistakes import silent_mistakes
 
 from conftest import FIXTURES, TEMPLATES, VALID_RECORD
 
@@ -57,6 +59,53 @@ def test_yaml_parsing_never_raises(text: str) -> None:
     assert data is None or not problems
     for problem in problems:
         assert problem.path == "papers/x.yaml" and problem.message
+
+
+def _with_lines(data: object) -> object:
+    """Parsed YAML with every type, line and key order spelled out, for exact comparison."""
+    if isinstance(data, LineDict):
+        return ("block", data.line, [(_with_lines(k), data.lines[k], _with_lines(v)) for k, v in data.items()])
+    if isinstance(data, LineList):
+        return ("list", data.line, data.lines, [_with_lines(item) for item in data])
+    return type(data).__name__, repr(data), getattr(data, "text", None)
+
+
+def _read_fully(text: str) -> object:
+    try:
+        return _with_lines(yaml.load(text, Loader=_LineLoader))
+    except yaml.YAMLError as err:
+        return type(err).__name__, str(err)
+
+
+UNUSUAL_YAML = [
+    "a: &x 1\nb: *x\n", "base: &b {x: 1}\nc:\n  <<: *b\n  y: 2\n", "a: !!str 2022\nb: ! 1\n", "a: 1\na: 2\n",
+    "a: 0123\nb: 0x1F\nc: 1_000\nd: 1:20\ne: -5\nf: +3\ng: 0\n", "a: 2201.02170\nb: .inf\nc: 1e3\nd: .NaN\n",
+    "a: yes\nb: Off\nc: ~\nd:\ne: NULL\n", "a: 2026-11-23\nb: 2022-13-01\nc: 2001-12-14t21:59:43.10-05:00\n",
+    "a: 1\n---\nb: 2\n", "---\na: [1, {b: [2]}]\n...\n", "? [a]\n: 1\n", "= : 3\n", "a: =\n",
+    "2022: x\ntrue: y\n1: z\n",
+    "", "# only a comment\n", "- a\n- - b\n  - c\n", "a: |\n  x\nb: >-\n  y\n", "a: 'q'\nb: \"d\"\n",
+]
+
+
+@pytest.mark.parametrize("text", UNUSUAL_YAML)
+def test_records_are_read_as_pyyaml_reads_them(text: str) -> None:
+    # Records are built from libyaml's events; every value, type, line and error must be PyYAML's own.
+    data, problems = parse_yaml(text, "papers/x.yaml")
+    expected = _read_fully(text)
+    if str(expected[0]).endswith("Error"):
+        assert problems and data is None
+    elif problems:  # read as PyYAML reads it, then found to be a silent mistake
+        assert problems == silent_mistakes(text, "papers/x.yaml")
+    else:
+        assert _with_lines(data) == expected
+
+
+@PROPERTY
+@given(text=MIXED_TEXT)
+def test_any_text_is_read_as_pyyaml_reads_it(text: str) -> None:
+    data, problems = parse_yaml(text, "papers/x.yaml")
+    if not problems:
+        assert _with_lines(data) == _read_fully(text)
 
 
 @PROPERTY

@@ -63,9 +63,14 @@ class TemplateContext:
 
     def variables(self) -> dict[str, Any]:
         """The template's variables."""
-        found = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
-        found.update((name, getattr(self, name)) for name in self.derived)
-        return found
+        names = _VARIABLE_NAMES.get(type(self))
+        if names is None:
+            names = _VARIABLE_NAMES[type(self)] = tuple(f.name for f in fields(self)) + self.derived  # type: ignore[arg-type]
+        return {name: getattr(self, name) for name in names}
+
+
+_VARIABLE_NAMES: dict[type[TemplateContext], tuple[str, ...]] = {}
+"""Each page kind's variable names (its fields' are looked up once, not on every page)."""
 
 
 @dataclass(frozen=True)

@@ -136,13 +136,17 @@ def _parse_paper(text: str, file: Path, shown: str) -> ParseResult:
                 Problem(shown, data.lines[reserved], reserved, "remove this field: the id is the file name")
             )
             del data[reserved]
+    good_name = _ID.match(stem) is not None
     try:
-        record = PaperRecord.model_validate(data)
+        # One validation makes the Paper (a PaperRecord first, copied into a Paper, cost twice as
+        # much); a file name that is no id is reported below, once the content is valid.
+        paper = (Paper.model_validate({**data, "id": stem, "path": shown}) if good_name
+                 else PaperRecord.model_validate(data))
     except ValidationError as err:
         return None, problems + validation_problems(err, PaperRecord, data, shown), ()
     if problems:
         return None, problems, ()
-    if not re.match(ID_PATTERN, stem):
+    if not good_name:
         return None, [
             Problem(shown, None, "", f"the file name '{file.name}' must be lowercase letters, digits and "
                     "dashes, ending in .yaml (e.g. power2022grokking.yaml)")
@@ -157,10 +161,11 @@ def _parse_paper(text: str, file: Path, shown: str) -> ParseResult:
             Problem(shown, None, "", "rename this file after the paper: first author's family name, year "
                     "and first word of the title, e.g. power2022grokking.yaml")
         ], ()
-    paper = Paper.model_construct(**dict(record), id=stem, path=shown)
+    assert isinstance(paper, Paper)
     return paper, [], line_table(data)
 
 
+_ID = re.compile(ID_PATTERN)
 # The names `phenomena-catalog new` gives a template until its author renames it.
 _PLACEHOLDER_NAME = re.compile(r"^new-paper(-\d+)?$")
 

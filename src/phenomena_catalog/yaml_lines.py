@@ -1,19 +1,24 @@
 """YAML text -> Python data that remembers the line of every key and list item.
 
-Each file is parsed with libyaml (``CSafeLoader``) through constructors that record the line of
+Each file is parsed with libyaml (``CSafeLoader``) and built into Python data that records the line of
 every key and list item, so a later problem with ``links.code`` can be reported at the line where
 ``code:`` stands without parsing the file twice. YAML's own errors become plain-language
 ``Problem``s; a file that cannot be read becomes one too, never a traceback.
+
+Records are plain blocks of scalars and lists, so the data is built straight from libyaml's events
+(``_build``): half the cost of PyYAML's node graph and constructors, which stay the reference for
+everything else (anchors, tags, merge keys, duplicate keys, several documents, errors).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml._yaml import CParser
 
 from phenomena_catalog.errors import Problem
 from phenomena_catalog.yaml_mistakes import explain_error, silent_mistakes
@@ -105,6 +110,98 @@ _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _LineLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
+
+
+class _Unusual(Exception):
+    """A construct ``_build`` leaves to the full loader, which handles it (or reports it) exactly."""
+
+
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_IMPLICIT = {first: tuple(resolvers) for first, resolvers in _LineLoader.yaml_implicit_resolvers.items()}
+_ANY_FIRST = _IMPLICIT.pop(None, ())
+_INT = "tag:yaml.org,2002:int"
+
+
+def _scalar(event: Any) -> Any:
+    """A scalar's value, resolved and constructed as ``_LineLoader`` does (plain scalars only get a type)."""
+    if event.anchor is not None or event.tag is not None:
+        raise _Unusual
+    value: str = event.value
+    if not event.implicit[0]:
+        return value  # quoted or block text: always a string
+    for tag, pattern in _IMPLICIT.get(value[:1], ()) + _ANY_FIRST:  # noqa: B007 (tag is used after the loop)
+        if pattern.match(value):
+            break
+    else:
+        return value
+    if tag == _INT and value.isdecimal() and value.isascii() and (value[0] != "0" or value == "0"):
+        return int(value)
+    node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark)
+    constructor = _LineLoader.yaml_constructors.get(tag)
+    if constructor is None or tag.endswith((":merge", ":value", ":yaml")):
+        raise _Unusual
+    return constructor(_CONSTRUCTOR, node)
+
+
+def _build(get: Callable[[], Any], event: Any) -> Any:
+    """The value that starts with ``event``; ``get`` reads the parser's next event."""
+    kind = type(event)
+    if kind is yaml.ScalarEvent:
+        return _scalar(event)
+    if event.anchor is not None or event.tag is not None:
+        raise _Unusual
+    if kind is yaml.MappingStartEvent:
+        mapping = LineDict()
+        mapping.line = event.start_mark.line + 1
+        lines: dict[Any, int] = {}
+        mapping.lines = lines
+        while True:
+            key_event: Any = get()
+            key_line = key_event.start_mark.line + 1
+            if type(key_event) is not yaml.ScalarEvent:
+                if type(key_event) is yaml.MappingEndEvent:
+                    return mapping
+                raise _Unusual  # a block or list as a key, or an alias
+            key = _scalar(key_event)
+            if key in mapping:
+                raise _Unusual  # the full loader names the duplicate
+            mapping[key] = _build(get, get())
+            lines[key] = key_line
+    if kind is yaml.SequenceStartEvent:
+        sequence = LineList()
+        sequence.line = event.start_mark.line + 1
+        item_lines: list[int] = []
+        sequence.lines = item_lines
+        while True:
+            event = get()
+            if type(event) is yaml.SequenceEndEvent:
+                return sequence
+            item_lines.append(event.start_mark.line + 1)
+            sequence.append(_build(get, event))
+    raise _Unusual  # an alias
+
+
+def _load(text: str) -> Any:
+    """``yaml.load(text, Loader=_LineLoader)``, built from events when the text allows it."""
+    parser = CParser(text)
+    try:
+        get = parser.get_event
+        get()  # the stream's start
+        event = get()
+        if type(event) is yaml.StreamEndEvent:
+            return None
+        data = _build(get, get())  # after the document's start
+        get()  # the document's end
+        if type(get()) is yaml.StreamEndEvent:
+            return data
+    except (_Unusual, yaml.YAMLError):
+        pass
+    finally:
+        parser.dispose()
+    # Several documents, an error, or YAML that records never use: the full loader, which says why.
+    return yaml.load(text, Loader=_LineLoader)
+
+
 _YAML_HINTS = {
     "mapping values are not allowed in this context": (
         "a value contains ': ' (a colon followed by a space); put the whole value in double quotes"
@@ -156,7 +253,7 @@ def _key_on_line(text: str, line: int | None) -> str:
 def parse_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML document, turning YAML's own errors into plain-language problems."""
     try:
-        data = yaml.load(text, Loader=_LineLoader)
+        data = _load(text)
     except DuplicateKeyError as err:
         mark = err.problem_mark
         return None, [Problem(path, mark.line + 1 if mark else None, err.key, str(err.problem))]

@@ -171,6 +171,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+_JETBRAINS_SCRATCH = ("___jb_tmp___", "___jb_old___")
+
+
+def is_editor_scratch(name: str) -> bool:
+    """Whether a file named ``name`` is an editor's or the build's own scratch file, not a source:
+    hidden files (vim's ``.x.yaml.swp``, emacs's ``.#x.yaml`` lock, the build's staging folders),
+    backups (``x.yaml~``), emacs's auto-saves (``#x.yaml#``), vim's write probe (``4913``) and
+    JetBrains' safe-write copies. Saving a record in any editor then triggers one rebuild, for the record."""
+    return (name.startswith(".") or name.endswith("~") or name.isdigit()
+            or (name.startswith("#") and name.endswith("#")) or name.endswith(_JETBRAINS_SCRATCH))
+
+
 def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[], bool]) -> None:
     """Rebuild after every batch of changes to records, templates or settings."""
     import watchfiles
@@ -182,7 +194,7 @@ def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[], bool]) -> 
     def is_source(change: watchfiles.Change, path: str) -> bool:
         # The build's own staging folders appear beside the output; never react to them.
         resolved = Path(path).resolve()
-        return out not in resolved.parents and not resolved.name.startswith(".")
+        return out not in resolved.parents and not is_editor_scratch(resolved.name)
 
     announced = False
     # yield_on_timeout: the first (empty) batch arrives once the watcher is set up, so the
