@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from jinja2 import Environment, StrictUndefined, UndefinedError
 from markupsafe import Markup
 
+from phenomena_catalog.commands.build import BuildResult, build_site
+from phenomena_catalog.config import load_config
+from phenomena_catalog.executors import SerialExecutor
 from phenomena_catalog.render import template_environment
 
-from conftest import HOSTILE
+from conftest import HOSTILE, TEMPLATES, copy_fixture_catalog
 
 OUTPUTS = ("{{ value }}|{{ value ~ '&' }}|{{ [value] | join(',') }}|{% set held %}{{ value }}{% endset %}{{ held }}"
            "|{% autoescape false %}{{ value }}{% endautoescape %}")
@@ -33,3 +39,40 @@ def test_output_is_escaped_as_stock_jinja_escapes_it(value: object) -> None:
 def test_an_undefined_name_still_fails() -> None:
     with pytest.raises(UndefinedError):
         template_environment(None).from_string("{{ missing }}").render()
+
+
+def _build(source: Path, out: Path, use_cache: bool = True) -> BuildResult:
+    return build_site(source / "papers", source / "templates", out, load_config(source / "catalog.yaml"),
+                      executor=SerialExecutor(), use_cache=use_cache)
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize(("template", "old", "new", "marker"), [
+    ("_header.html", "Skip to content", "Skip to the content", "<body>"),
+    ("_footer.html", "Source and contributions", "Source and pull requests", "<body>"),
+    ("_related_item.html", "related-meta", "related-meta byline", 'class="related-list"'),
+    ("_paper_item.html", "paper-meta", "paper-meta byline", 'class="paper-item"'),
+])
+def test_a_catalogs_own_fragment_template_shows_and_rerenders_the_pages_using_it(
+        tmp_path: Path, template: str, old: str, new: str, marker: str) -> None:
+    # Header, footer and entries are rendered once and reused across pages; a catalog still overrides
+    # their templates like any other, and an incremental build re-renders the pages that use them.
+    source = copy_fixture_catalog(tmp_path / "catalog")
+    shutil.copytree(TEMPLATES, source / "templates")
+    _build(source, source / "site")
+    fragment = source / "templates" / template
+    fragment.write_text(fragment.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+    result = _build(source, source / "site")
+
+    site = _files(source / "site")
+    showing = {name for name, content in site.items() if new.encode() in content}
+    assert showing == {name for name, content in site.items() if marker.encode() in content}
+    assert result.incremental and len(showing) <= result.rendered
+    if marker != "<body>":
+        assert result.rendered < result.pages
+    _build(source, tmp_path / "reference", use_cache=False)
+    assert site == _files(tmp_path / "reference")

@@ -3,9 +3,11 @@
 The Jinja environment is created once, autoescapes everything and fails on any undefined name
 (``StrictUndefined``); every template is compiled up front, so a syntax error in any of them stops
 the build before anything is written. Templates only present: their variables are the page's
-typed context (``plan.py``) plus the presentation rules (``presentation.py``) as globals. A paper's
-entry in a list is rendered once per link depth and reused by every list that shows it, since a
-paper appears on ten or more pages.
+typed context (``plan.py``) plus the presentation rules (``presentation.py``) as globals.
+
+What many pages share is rendered once and reused (``FRAGMENTS``): a paper's entry in a list or among
+related papers, once per link depth, since a paper appears on ten or more pages; the site's header
+once per depth and section; its footer once per depth.
 """
 
 from __future__ import annotations
@@ -103,11 +105,23 @@ _REFERENCE_TAG = re.compile(
 _LITERAL_NAME = re.compile(r"""(?P<q>["'])(?P<name>[^"']+)(?P=q)""")
 
 ITEM_TEMPLATE = "_paper_item.html"
-"""A paper's entry in every list of papers."""
+"""A paper's entry in every list of papers: ``items(papers)`` in templates (``item(paper)`` for one)."""
+RELATED_TEMPLATE = "_related_item.html"
+"""A paper's entry among a paper page's related papers: ``related_items(papers)``."""
+HEADER_TEMPLATE = "_header.html"
+"""The site's header on every page (``header``): skip link, title and sections; ``section`` is the
+page's top folder (``urls.section_of``), the one its navigation marks as current."""
+FOOTER_TEMPLATE = "_footer.html"
+"""The site's footer on every page (``footer``)."""
+FRAGMENTS = {"item": ITEM_TEMPLATE, "items": ITEM_TEMPLATE, "related_items": RELATED_TEMPLATE,
+             "header": HEADER_TEMPLATE, "footer": FOOTER_TEMPLATE}
+"""The variables of every page that are fragments rendered once and reused, and their templates:
+a page whose templates use one of these names depends on that template."""
+_FRAGMENT_USE = re.compile(r"(?<![\w.-])(?P<name>" + "|".join(FRAGMENTS) + r")(?![\w-])")
 
 
 class Renderer:
-    """Renders pages. Holds the compiled templates and the list entries made so far."""
+    """Renders pages. Holds the compiled templates and the fragments (``FRAGMENTS``) made so far."""
 
     def __init__(self, config: SiteConfig, templates_dir: Path, paper_terms: Mapping[str, PaperTerms]) -> None:
         self.config = config
@@ -134,22 +148,19 @@ class Renderer:
             data_license=render_inline_markdown(config.data_license) if config.data_license else None,
         )
         try:
-            for name in self.env.list_templates(filter_func=lambda n: n.endswith(".html")):
-                self.env.get_template(name)
+            self._templates = {name: self.env.get_template(name)
+                               for name in self.env.list_templates(filter_func=lambda n: n.endswith(".html"))}
         except jinja2.TemplateError as err:
             raise template_problem(err, "the site", templates_dir) from None
-        self._item_template = self.env.get_template(ITEM_TEMPLATE)
-        self._items: dict[tuple[str, str], Markup] = {}
+        self._fragments: dict[tuple[str, ...], Markup] = {}
+        self._shared: dict[tuple[str, str], dict[str, Any]] = {}
 
     def templates_of(self, page: Page) -> tuple[str, ...]:
         """Every template a page is rendered with: its own, those it extends, imports or includes,
-        and the list entry's for pages that list papers. Empty for data files."""
+        and those of the fragments they use (``FRAGMENTS``). Empty for data files."""
         if not isinstance(page.context, TemplateContext):
             return ()
-        names = self._closure(page.context.template)
-        if page.lists_papers:
-            names |= self._closure(ITEM_TEMPLATE)
-        return tuple(sorted(names))
+        return tuple(sorted(self._closure(page.context.template)))
 
     @functools.cache  # noqa: B019 (one renderer per build; templates do not change during it)
     def _closure(self, name: str) -> frozenset[str]:
@@ -169,6 +180,7 @@ class Renderer:
                 literal = _LITERAL_NAME.fullmatch(tag["target"].strip())
                 # A name computed at render time could be any template: depend on all of them.
                 todo.extend([literal["name"]] if literal else self.env.list_templates())
+            todo.extend(FRAGMENTS[use["name"]] for use in _FRAGMENT_USE.finditer(source))
         return frozenset(found)
 
     def render(self, page: Page) -> str:
@@ -203,22 +215,51 @@ class Renderer:
         canonical = (urls.absolute_url(self.config.base_url, url)
                      if self.config.base_url and not isinstance(context, NotFoundPage) else None)
         variables = context.variables()
-        variables.update(root=root, page_url=url, item=self._item_at(root), canonical_url=canonical)
-        return self.env.get_template(context.template).render(variables)
+        variables.update(self._shared_at(root, urls.section_of(url)), page_url=url, canonical_url=canonical)
+        return self._template(context.template).render(variables)
 
-    def _item_at(self, root: str) -> Callable[[Paper], Markup]:
-        """A function templates call to get a paper's list entry, rendered once per depth."""
+    def _template(self, name: str) -> jinja2.Template:
+        found = self._templates.get(name)
+        return found if found is not None else self.env.get_template(name)  # raises TemplateNotFound
 
-        def item(paper: Paper) -> Markup:
-            key = (paper.id, root)
-            html = self._items.get(key)
+    def _shared_at(self, root: str, section: str) -> dict[str, Any]:
+        """The variables the same on every page at one link depth and in one section: the fragments."""
+        key = (root, section)
+        shared = self._shared.get(key)
+        if shared is None:
+            item = self._entry_of(ITEM_TEMPLATE, root)
+            related_item = self._entry_of(RELATED_TEMPLATE, root)
+            shared = self._shared[key] = {
+                "root": root,
+                "item": item,
+                "items": lambda papers: Markup("".join([item(paper) for paper in papers])),
+                "related_items": lambda papers: Markup("".join([related_item(paper) for paper in papers])),
+                "header": self._fragment(HEADER_TEMPLATE, root, section),
+                "footer": self._fragment(FOOTER_TEMPLATE, root),
+            }
+        return shared
+
+    def _fragment(self, template: str, root: str, section: str = "") -> Markup:
+        """A fragment the same on every page at one link depth (and in one section), rendered once."""
+        key = (template, root, section)
+        html = self._fragments.get(key)
+        if html is None:
+            html = self._fragments[key] = Markup(self._template(template).render(root=root, section=section))
+        return html
+
+    def _entry_of(self, template: str, root: str) -> Callable[[Paper], Markup]:
+        """A paper's entry made with ``template`` at one link depth, rendered once per paper."""
+        fragments = self._fragments
+
+        def entry(paper: Paper) -> Markup:
+            key = (template, paper.id, root)
+            html = fragments.get(key)
             if html is None:
                 terms = self.paper_terms[paper.id]
-                html = Markup(self._item_template.render(paper=paper, terms=terms, root=root))
-                self._items[key] = html
+                html = fragments[key] = Markup(self._template(template).render(paper=paper, terms=terms, root=root))
             return html
 
-        return item
+        return entry
 
 
 def _digest_html(paper: Paper) -> Markup | None:

@@ -111,6 +111,11 @@ def root_of(url: str) -> str:
     return "../" * url.count("/")
 
 
+def section_of(url: str) -> str:
+    """The top folder of the page at ``url`` ("topics", "papers", "authors"...), "" at the site root."""
+    return url.partition("/")[0] if "/" in url else ""
+
+
 def search_file(part: str, key: str | int) -> str:
     """One file of the search index: a term shard ("t", key), facet ("f", n) or result ("d", n) chunk.
 
