@@ -23,7 +23,7 @@ from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.exporters import topic_papers
 from phenomena_catalog.exporters.atom import newest_added
 from phenomena_catalog.exporters.bibtex import bibtex_entry
-from phenomena_catalog.list_filters import ListFilters, list_filters
+from phenomena_catalog.list_filters import ListFilters, PaperFacets, list_filters, paper_facets
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import KIND_NAMES, KeywordEntry, Paper, Topic
 from phenomena_catalog.presentation import paper_summary
@@ -300,6 +300,7 @@ def plan(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers]
 
 def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers]) -> list[Page]:
     pages: list[Page] = []
+    facets = paper_facets(catalog)
     # When every paper was added the same day (a freshly imported catalog), "recently added"
     # would be an arbitrary pick: show the newest papers instead.
     by_added = len({paper.added for paper in catalog.papers}) > 1
@@ -321,7 +322,7 @@ def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, Rela
         cost=0.1 * len(catalog.papers)))
     pages.append(Page(urls.NOT_FOUND, NotFoundPage(config.base_url or "/")))
     # The all-papers pages come first among the lists, so they render every paper's entry.
-    pages += _paged(urls.ALL_PAPERS, catalog, catalog.papers, config, 0.16,
+    pages += _paged(urls.ALL_PAPERS, facets, catalog.papers, config, 0.16,
                     functools.partial(AllPapersPage, paper_count=len(catalog.papers)))
     for paper in catalog.papers:
         edit = edit_url(config.repository, config.branch, f"{RECORDS_FOLDER}/{paper.id}.yaml")
@@ -336,7 +337,7 @@ def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, Rela
         under = topic_papers(catalog, entry.id)
         timeline = timeline_of((p.year for p in under), f"Papers on {entry.name} per year")
         feed_url = urls.topic_feed_url(entry.id)
-        pages += _paged(entry.url, catalog, entry.papers, config, 0.01,
+        pages += _paged(entry.url, facets, entry.papers, config, 0.01,
                         functools.partial(TopicPage, entry=entry, parent=parent, bibtex_url=bibtex_url,
                                           suggest_topic_url=suggest, timeline=timeline, feed_url=feed_url))
         pages.append(Page(bibtex_url, TopicBibtexFile(under), cost=0.15 * entry.total))
@@ -354,7 +355,7 @@ def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, Rela
         pages.append(Page(urls.kind_index_url(kind),
                           TermsPage(kind, terms, _by_initial(terms) if kind != "years" else [])))
         for term in terms:
-            pages += _paged(term.url, catalog, term.papers, config, 0.01,
+            pages += _paged(term.url, facets, term.papers, config, 0.01,
                             functools.partial(TermPage, term=term))
     return pages
 
@@ -366,7 +367,7 @@ def _feed(catalog: Catalog, papers: tuple[Paper, ...], title: str, page_url: str
     return AtomFeedFile(newest, topic_names, title, page_url, config.title, config.base_url)
 
 
-def _paged(url: str, catalog: Catalog, papers: tuple[Paper, ...], config: SiteConfig, cost_per_paper: float,
+def _paged(url: str, facets: PaperFacets, papers: tuple[Paper, ...], config: SiteConfig, cost_per_paper: float,
            make: Callable[[YearGroups, Pager | None, ListFilters], PaperListPage]) -> list[Page]:
     """A list of papers as one page, or as several of ``papers_per_page`` with a pager."""
     size = config.papers_per_page
@@ -376,7 +377,7 @@ def _paged(url: str, catalog: Catalog, papers: tuple[Paper, ...], config: SiteCo
     for number, page_url in enumerate(page_urls, start=1):
         chunk = papers[(number - 1) * size : number * size]
         pager = Pager(number, page_urls) if count > 1 else None
-        filters = list_filters(chunk, catalog)
+        filters = list_filters(chunk, facets)
         pages.append(Page(page_url, make(group_by_year(chunk), pager, filters), cost=0.8 + cost_per_paper * len(chunk)))
     return pages
 

@@ -19,6 +19,7 @@ those terms, which the heaviest terms dominate (on the bundled catalog 86% of th
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from array import array
@@ -74,9 +75,6 @@ class RelatedPapers:
     """Other papers sharing an author, newest first."""
 
 
-_STEMS: dict[str, str] = {}
-
-
 def _stem(word: str) -> str:
     """A light plural rule, so "tickets" and "ticket" meet ("lotteries" -> "lottery")."""
     if len(word) > 4 and word.endswith("ies"):
@@ -86,16 +84,32 @@ def _stem(word: str) -> str:
     return word
 
 
+class _Stems(dict[str, str]):
+    """Each word's term, made once per process ("" for a stop word or a single character)."""
+
+    def __missing__(self, word: str) -> str:
+        stem = self[word] = "" if word in STOPWORDS or len(word) < 2 else _stem(word)
+        return stem
+
+
+_STEMS = _Stems()
+_SPACES = str.maketrans({c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "-")})
+
+
 def _words(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", _URL.sub(" ", text)).encode("ascii", "ignore").decode().lower()
-    words = []
-    for word in _WORD.findall(folded):
-        stem = _STEMS.get(word)
-        if stem is None:
-            stem = _STEMS[word] = "" if word in STOPWORDS or len(word) < 2 else _stem(word)
-        if stem:
-            words.append(stem)
-    return words
+    if "](" in text or "://" in text:
+        text = _URL.sub(" ", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    # Splitting at what is neither a letter, a digit nor a hyphen finds the same words as _WORD
+    # unless a hyphen starts or ends one, and takes half the time.
+    spaced = text.lower().translate(_SPACES)
+    if "- " in spaced or " -" in spaced or "--" in spaced or spaced.startswith("-") or spaced.endswith("-"):
+        words = _WORD.findall(spaced)
+    else:
+        words = spaced.split()
+    # Every step after the split runs in C (map, filter).
+    return list(filter(None, map(_STEMS.__getitem__, words)))
 
 
 def terms_of(title: str, keywords: Iterable[str], digest: str | None, topics: Iterable[str]) -> Counter[str]:
@@ -104,8 +118,8 @@ def terms_of(title: str, keywords: Iterable[str], digest: str | None, topics: It
     title_words = _words(title)
     for term in title_words:
         counts[term] += TITLE_WEIGHT
-    for a, b in pairwise(title_words):
-        counts[a + " " + b] += TITLE_WEIGHT
+    for term in map(" ".join, pairwise(title_words)):
+        counts[term] += TITLE_WEIGHT
     for keyword in keywords:
         words = _words(keyword)
         counts["k:" + " ".join(words)] += KEYWORD_WEIGHT
@@ -114,7 +128,7 @@ def terms_of(title: str, keywords: Iterable[str], digest: str | None, topics: It
     if digest:
         words = _words(digest)
         counts.update(words)  # DIGEST_WEIGHT is 1
-        counts.update([a + " " + b for a, b in pairwise(words)])
+        counts.update(map(" ".join, pairwise(words)))
     for topic in topics:
         counts["t:" + topic] += TOPIC_WEIGHT
     return counts
@@ -141,20 +155,24 @@ def tfidf_matrix(term_counts: Iterable[Counter[str]]) -> TermMatrix:
     appearance, so the matrix depends only on the input order. The counts are consumed one paper
     at a time into typed arrays: holding every paper's Counter at once took 1.2 GB at 50,000 papers.
     """
-    vocabulary: dict[str, int] = {}
-    number = vocabulary.setdefault
+    # A term is first numbered by where it first appears among all papers' terms (setdefault and
+    # map run in C), then renumbered 0, 1, 2... in that order.
+    first_seen: dict[str, int] = {}
+    positions = itertools.count()
     cols = array("q")
     counts = array("d")
     lengths = array("q")
     for paper_counts in term_counts:
-        cols.extend([number(term, len(vocabulary)) for term in paper_counts])
+        cols.extend(map(first_seen.setdefault, paper_counts, positions))
         counts.extend(paper_counts.values())
         lengths.append(len(paper_counts))
     n = len(lengths)
-    col = np.array(cols, dtype=np.int64)
+    renumber = np.zeros(len(cols) + 1, dtype=np.int64)
+    renumber[np.fromiter(first_seen.values(), dtype=np.int64, count=len(first_seen))] = np.arange(len(first_seen))
+    col = renumber[np.frombuffer(cols, dtype=np.int64)]
     row = np.repeat(np.arange(n, dtype=np.int64), lengths)
-    df = np.bincount(col, minlength=len(vocabulary))
-    weight = (1.0 + np.log(np.array(counts))) * np.log(n / df[col])  # every field weight is >= 1
+    df = np.bincount(col, minlength=len(first_seen))
+    weight = (1.0 + np.log(np.frombuffer(counts))) * np.log(n / df[col])  # every field weight is >= 1
     keep = weight > 0
     row, col, weight = row[keep], col[keep], weight[keep]
     norms = np.sqrt(np.bincount(row, weights=weight * weight, minlength=n))
