@@ -266,22 +266,21 @@ def _load_share(files: list[Path], known: Mapping[str, ParseResult], stamps: Map
         shown = file.name if folder == "." else f"{folder}/{file.name}"
         stamp = _stamp(file)
         last = stamps.get(shown)
-        result = None
-        if last is not None and last[0] == stamp:
+        result = known.get(last[1]) if last is not None and last[0] == stamp else None
+        if last is not None and result is not None:
             digest = last[1]
-            result = known.get(digest)
-        if result is None:
+        else:
             data, unreadable = read_user_bytes(file, shown)
             if data is None:
                 problems += unreadable
                 continue
             digest = content_digest(data, shown)
             result = known.get(digest)
+            if result is None:
+                text, undecodable = decode_user_text(data, shown)
+                result = _parse_paper(text, file, shown) if text is not None else (None, undecodable, ())
         if stamp is not None and now - max(stamp[1], stamp[2]) > SETTLED_NS:
             new_stamps[shown] = (stamp, digest)
-        if result is None:
-            text, undecodable = decode_user_text(data, shown)
-            result = _parse_paper(text, file, shown) if text is not None else (None, undecodable, ())
         parsed[digest] = result
         paper, file_problems, table = result
         problems.extend(file_problems)
