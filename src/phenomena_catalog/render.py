@@ -152,6 +152,11 @@ class Renderer:
                                for name in self.env.list_templates(filter_func=lambda n: n.endswith(".html"))}
         except jinja2.TemplateError as err:
             raise template_problem(err, "the site", templates_dir) from None
+        for template in self._templates.values():
+            # Jinja chains each template's globals onto the environment's (a ChainMap), and copies
+            # and compares them on every render in pure Python; they are fixed from here on, so a
+            # plain dict of the same names renders the same, faster.
+            template.globals = dict(template.globals)
         self._fragments: dict[tuple[str, ...], Markup] = {}
         self._shared: dict[tuple[str, str], dict[str, Any]] = {}
 
