@@ -4,17 +4,20 @@ Usage (from the repository root; ``apt-get install hugo`` to compare with Hugo):
 
     python bench/build_benchmark.py                      # N = 1,000, 10,000, 50,000; 3 runs each
     python bench/build_benchmark.py --sizes 10000 --runs 5
+    python bench/build_benchmark.py --sizes 200000 --runs 1 --scenarios cold
 
 For each size it reports, as medians of --runs runs with the peak memory of the largest process:
 Hugo building the same papers (``hugo_site.py``) from scratch; phenomena-catalog from scratch
 (no output, no cache), warm (nothing changed), after one record's digest was edited, and after
-the paper template was edited. Hugo and the cold build run one after the other in every run
-(paired), so both meet the same load on a shared machine. Each build is a fresh process, so
-start-up and imports count, as they do for a user; ``--help`` start-up is timed too.
+the paper template was edited (``--scenarios`` picks some). Hugo and the cold build run one after
+the other in every run (paired), so both meet the same load on a shared machine. Each build is a
+fresh process, so start-up and imports count, as they do for a user; ``--help`` start-up is timed
+too. A last line gives the cold build's peak memory of all its processes together (their
+proportional set sizes summed, sampled every 0.2 s), what the machine must hold.
 
 Everything is written under /dev/shm (tmpfs): on disk, deleting large trees makes timings drift 2-4x.
 Targets on a 2-core machine: cold 10,000 papers <= 0.5x Hugo, 1,000 < 0.5 s, one edit at 10,000
-<= 5% of cold, --help < 100 ms, 50,000 papers < 1 GB.
+<= 5% of cold, --help < 100 ms, 50,000 papers < 1 GB, 200,000 papers within 8 GB.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -120,17 +124,65 @@ def generate(n: int, folder: Path, seed: int = 1) -> None:
         (folder / f"paper{i:06d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, float, float]:
+TOTAL_PEAKS: dict[int, list[float]] = {}
+"""Per catalog size, the cold builds' peak memory of all their processes together (MB)."""
+
+
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Linux ``/proc``)."""
+    tree, index = [pid], 0
+    while index < len(tree):
+        try:
+            children = Path(f"/proc/{tree[index]}/task/{tree[index]}/children").read_text().split()
+        except OSError:
+            children = []
+        tree += [int(child) for child in children]
+        index += 1
+    return tree
+
+
+def _proportional_size(pid: int) -> float:
+    """A process's proportional set size in MB: its private pages plus its share of shared ones."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
+class _TotalMemory(threading.Thread):
+    """Samples the summed proportional set size of a process tree until the process ends."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            self.peak = max(self.peak, sum(_proportional_size(pid) for pid in _process_tree(self.pid)))
+
+
+def timed(command: list[str], cwd: Path, total: list[float] | None = None) -> tuple[float, float, float]:
     """Run ``command``; its wall time and CPU time (s, with its workers') and the peak memory (MB)
-    of its largest process. On a shared machine the CPU time is the steadier figure.
+    of its largest process. On a shared machine the CPU time is the steadier figure. With
+    ``total``, the peak of all its processes' memory together is appended to it (Linux only).
 
     ``wait4`` reports the child's resource use including the worker processes it waited for;
     ``ru_maxrss`` is then the largest of them (a forked worker shares most pages with its parent).
     """
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sampler = _TotalMemory(process.pid) if total is not None and Path("/proc/self/smaps_rollup").exists() else None
+    if sampler:
+        sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
+    if sampler:
+        sampler.done.set()
+        sampler.join()
+        total.append(sampler.peak)  # type: ignore[union-attr]
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise RuntimeError(f"{command[:3]} failed: {process.stderr.read().decode() if process.stderr else ''}")
@@ -140,7 +192,7 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float, float]:
 class Catalog:
     """One synthetic catalog of ``n`` papers and everything the scenarios change in it."""
 
-    def __init__(self, n: int, work: Path) -> None:
+    def __init__(self, n: int, work: Path, hugo: bool) -> None:
         self.n = n
         self.folder = work / f"catalog-{n}"
         self.papers = self.folder / "papers"
@@ -149,17 +201,17 @@ class Catalog:
         generate(n, self.papers)
         shutil.copytree(ROOT / "templates", self.templates)
         self.hugo = self.folder / "hugo"
-        if HUGO:
+        if hugo:
             write_hugo_site(self.papers, self.hugo)
 
-    def build(self) -> tuple[float, float, float]:
+    def build(self, total: list[float] | None = None) -> tuple[float, float, float]:
         return timed([sys.executable, "-m", "phenomena_catalog", "build", "--papers", str(self.papers),
-                      "--templates", str(self.templates), "--out", str(self.out)], self.folder)
+                      "--templates", str(self.templates), "--out", str(self.out)], self.folder, total)
 
     def cold(self) -> tuple[float, float, float]:
         shutil.rmtree(self.out, ignore_errors=True)
         shutil.rmtree(self.folder / ".phenomena-cache", ignore_errors=True)
-        return self.build()
+        return self.build(TOTAL_PEAKS.setdefault(self.n, []))
 
     def one_edit(self, run: int) -> tuple[float, float, float]:
         record = self.papers / f"paper{(run * 7919) % self.n:06d}.yaml"
@@ -179,6 +231,7 @@ class Catalog:
 
 
 HUGO = shutil.which("hugo")
+SCENARIOS = ("hugo", "cold", "warm", "edit", "template")
 
 
 def median_of(runs: list[tuple[float, float, float]]) -> tuple[float, float, float]:
@@ -191,28 +244,40 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=Path("/dev/shm/phenomena-catalog-bench"))
     parser.add_argument("--keep", action="store_true", help="keep the catalogs and sites in --workdir")
+    parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS),
+                        help="what to time (default: all); warm, edit and template follow a cold build")
     args = parser.parse_args()
+    chosen = set(args.scenarios)
+    if chosen & {"warm", "edit", "template"}:
+        chosen.add("cold")  # they rebuild what a cold build made
+    hugo = HUGO if "hugo" in chosen else None
 
     work = args.workdir
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     help_runs = [timed([sys.executable, "-m", "phenomena_catalog", "--help"], work) for _ in range(max(5, args.runs))]
     print(f"phenomena-catalog --help: {statistics.median(r[0] for r in help_runs) * 1000:.0f} ms (median)")
-    print(f"Hugo: {subprocess.run([HUGO, 'version'], capture_output=True, text=True).stdout.split()[1]}"
-          if HUGO else "Hugo: not installed (apt-get install hugo); its column is left empty")
+    if hugo:
+        print(f"Hugo: {subprocess.run([hugo, 'version'], capture_output=True, text=True).stdout.split()[1]}")
+    elif "hugo" in chosen:
+        print("Hugo: not installed (apt-get install hugo); its column is left empty")
     print(f"medians of {args.runs} runs: wall s / CPU s / peak MB of the largest process")
     print(f"{'papers':>8} {'Hugo cold':>20} {'cold':>20} {'warm':>20} {'one edit':>20} {'template edit':>20}")
     for n in args.sizes:
-        catalog = Catalog(n, work)
+        catalog = Catalog(n, work, hugo is not None)
         hugo_runs, cold_runs, warm_runs, edit_runs, template_runs = [], [], [], [], []
         for run in range(args.runs):
             # Paired: Hugo and a cold build one after the other, so both meet the same machine load.
-            if HUGO:
+            if hugo:
                 hugo_runs.append(catalog.hugo_cold())
-            cold_runs.append(catalog.cold())
-            warm_runs.append(catalog.build())
-            edit_runs.append(catalog.one_edit(run))
-            template_runs.append(catalog.template_edit(run))
+            if "cold" in chosen:
+                cold_runs.append(catalog.cold())
+            if "warm" in chosen:
+                warm_runs.append(catalog.build())
+            if "edit" in chosen:
+                edit_runs.append(catalog.one_edit(run))
+            if "template" in chosen:
+                template_runs.append(catalog.template_edit(run))
 
         def cell(runs: list[tuple[float, float, float]]) -> str:
             if not runs:
@@ -224,6 +289,10 @@ def main() -> int:
               f"{cell(template_runs)}", flush=True)
         if not args.keep:
             shutil.rmtree(catalog.folder)
+    for n, peaks in TOTAL_PEAKS.items():
+        if any(peaks):
+            print(f"{n:>8,} papers, cold: all processes together peaked at {max(peaks):,.0f} MB "
+                  f"(proportional set sizes summed; largest of {len(peaks)} runs)")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -155,3 +155,33 @@ def test_a_settings_edit_rerenders_every_page(catalog: Path) -> None:
     result = build(catalog, catalog / "site")
     assert (result.incremental, result.rendered) == (True, result.pages)
     assert_same_as_a_build_from_scratch(catalog)
+
+
+def test_an_incremental_build_finds_the_problems_a_build_from_scratch_finds(catalog: Path) -> None:
+    # The check stage keeps what it found in each record (by content) and the near-identical
+    # titles: edits must still be checked, on their own and against every other record.
+    papers = catalog / "papers"
+    edits = {
+        "chen2021sparse": ('"Sparse networks <b>everywhere</b> & the \\"lottery\\""',
+                           "\"Deep Double Descent: Where Bigger Models and More Data Hurts\""),
+        "zhang2017understanding": ("rethinking generalization", "rethinking generalization."),
+    }
+    originals = {}
+    for paper_id, (old, new) in edits.items():
+        record = papers / f"{paper_id}.yaml"
+        originals[record] = record.read_text(encoding="utf-8")
+        assert old in originals[record]
+        record.write_text(originals[record].replace(old, new), encoding="utf-8")
+    with pytest.raises(UserError) as incremental:
+        build(catalog, catalog / "site")
+    with pytest.raises(UserError) as from_scratch:
+        build(catalog, catalog.parent / "reference", use_cache=False)
+    reported = incremental.value.report()
+    assert "chen2021sparse.yaml" in reported and "near-identical title" in reported
+    assert "zhang2017understanding.yaml:" in reported and "period" in reported
+    assert reported == from_scratch.value.report()
+
+    for record, text in originals.items():
+        record.write_text(text, encoding="utf-8")
+    assert build(catalog, catalog / "site").rendered == 0
+    assert_same_as_a_build_from_scratch(catalog)

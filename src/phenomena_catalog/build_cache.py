@@ -3,7 +3,7 @@
 It lives in ``.phenomena-cache/`` beside the output folder, one file per output folder, and holds:
 
 - every record file's parse result by content digest, so the load stage parses only the files
-  that changed (``records.load``);
+  that changed (``records.load``), and what the check stage found in it (``validate.CheckMemo``);
 - the site that build wrote: a fingerprint of each output file and the output folder's identity.
 
 A page's fingerprint hashes everything its text is made from: its typed context (papers by the
@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 import os
 import pickle
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from functools import cache
 from pathlib import Path
@@ -39,6 +40,7 @@ from phenomena_catalog.plan import Page
 from phenomena_catalog.records import ParseResult, Records
 from phenomena_catalog.related import RelatedPapers
 from phenomena_catalog.render import Renderer
+from phenomena_catalog.validate import CheckMemo
 from phenomena_catalog.write import MARKER
 
 CACHE_FOLDER = ".phenomena-cache"
@@ -70,6 +72,8 @@ class BuildCache:
     related: tuple[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] | None = None
     """Each paper's related papers (ids: similar, same authors), with the digest of the records
     they were computed from (``records_digest``): a template or settings edit reuses them."""
+    checked: CheckMemo = field(default_factory=CheckMemo)
+    """What the check stage found in each record on its own (by content digest), and more."""
     discarded: str = ""
     """Why a cache file was found but not used ("" when it was used or there was none)."""
 
@@ -131,13 +135,14 @@ def read_cache(out: Path) -> BuildCache:
 
 
 def after_build(out: Path, records: Records, files: dict[str, str], inputs: str, pages: int,
-                related: dict[str, RelatedPapers]) -> BuildCache:
+                related: dict[str, RelatedPapers], checked: CheckMemo) -> BuildCache:
     """What a build that just wrote ``out`` leaves for the next one."""
     identity = output_identity(out)
     site = SiteState(identity, files, inputs, pages) if identity is not None else None
     kept = {paper_id: (tuple(p.id for p in found.similar), tuple(p.id for p in found.same_authors))
             for paper_id, found in related.items()}
-    return BuildCache(records.parsed, site, related=(records_digest(records), kept))
+    return BuildCache(records.parsed, site, related=(records_digest(records), kept),
+                      checked=checked.kept_for(records))
 
 
 def records_digest(records: Records) -> str:
@@ -186,7 +191,10 @@ class Fingerprints:
         site = (FORMAT, code_version(), config.model_dump_json(), records.topics, records.keywords)
         self._site = repr(site).encode()
         self._template_digests: dict[tuple[str, ...], bytes] = {}
-        self._plain_terms: dict[int, Any] = {}
+        self._shared: dict[int, tuple[Any, Any]] = {}
+        """Plain forms of shared values by ``id``, each kept with its value (so the id is never reused)."""
+        self._records: dict[type, tuple[str, Callable[[Any], tuple[Any, ...]]]] = {}
+        """For each dataclass met, its name and a function giving its fields' values."""
 
     def of_pages(self, pages: list[Page]) -> dict[str, str]:
         """The fingerprint of each of ``pages``, by URL."""
@@ -212,38 +220,64 @@ class Fingerprints:
 
     def _plain(self, value: Any) -> Any:
         """``value`` as plain, comparable data: papers by their file's digest, terms and topics
-        by what a page shows of them (not the papers filed under them: a page lists those itself)."""
-        if value is None or isinstance(value, (str, int, float)):
+        by what a page shows of them (not the papers filed under them: a page lists those itself).
+
+        Every page's context is walked, so this is the incremental build's inner loop: plain values
+        are returned as they are, a sequence of papers (the bulk of any list page) becomes one string
+        of digests without a call per paper, and values many pages share are made plain once."""
+        kind = type(value)
+        if kind in _AS_IS:
             return value
-        if isinstance(value, (tuple, list)):
-            return tuple(self._plain(item) for item in value)
-        if isinstance(value, Paper):
+        if kind is tuple or kind is list:
+            types = set(map(type, value))
+            if types <= _AS_IS:
+                return tuple(value)
+            if types == _ONLY_PAPERS:
+                return "papers:" + ",".join(map(self._paper_digests.__getitem__, map(_ID, value)))
+            return tuple(map(self._plain, value))
+        if kind is Paper:
             return self._paper_digests[value.id]
+        if kind in _SHARED:
+            found = self._shared.get(id(value))
+            if found is None:
+                found = self._shared[id(value)] = (value, self._plain_shared(value))
+            return found[1]
+        record = self._records.get(kind)
+        if record is None and is_dataclass(value) and not isinstance(value, type):
+            names = [f.name for f in fields(value)]
+            getter = operator.attrgetter(*names) if len(names) > 1 else lambda v: (getattr(v, names[0]),)
+            record = self._records[kind] = (kind.__name__, getter)
+        if record is not None:
+            values = record[1](value)
+            if set(map(type, values)) <= _AS_IS:
+                return (record[0], *values)
+            return (record[0], *map(self._plain, values))
+        if isinstance(value, (str, int, float)):  # Markup, an IntEnum...
+            return (kind.__name__, value)
+        if isinstance(value, Mapping):
+            return tuple((key, self._plain(item)) for key, item in value.items())
+        if isinstance(value, (BaseModel, dt.date)):
+            return repr(value)
+        # A new kind of value in a page's context: say so, rather than risk a page never updated.
+        raise TypeError(f"cannot fingerprint a {kind.__name__}; teach Fingerprints._plain about it")
+
+    def _plain_shared(self, value: PaperTerms | Term | TopicEntry) -> Any:
         if isinstance(value, PaperTerms):
             # Where a paper is filed, as its page and list entries show it: names and addresses,
             # not how many papers each term has (so a new paper does not touch its co-authors' pages).
             return tuple((term.kind if isinstance(term, Term) else "topic", term.name, term.slug)
                          for term in (*value.topics, *value.authors, value.year, value.venue, *value.keywords)
                          if term is not None)
-        if isinstance(value, (Term, TopicEntry)):
-            # Shared by many pages: made plain once.
-            found = self._plain_terms.get(id(value))
-            if found is None:
-                if isinstance(value, Term):
-                    found = ("term", value.kind, value.name, value.slug, value.sort_key, len(value.papers))
-                else:
-                    found = ("topic", value.id, value.parent_id, value.total, len(value.papers),
-                             self._plain(value.children))
-                self._plain_terms[id(value)] = found
-            return found
-        if isinstance(value, Mapping):
-            return tuple((key, self._plain(item)) for key, item in value.items())
-        if isinstance(value, (BaseModel, dt.date)):
-            return repr(value)
-        if is_dataclass(value) and not isinstance(value, type):
-            return (type(value).__name__, *(self._plain(getattr(value, f.name)) for f in fields(value)))
-        # A new kind of value in a page's context: say so, rather than risk a page never updated.
-        raise TypeError(f"cannot fingerprint a {type(value).__name__}; teach Fingerprints._plain about it")
+        if isinstance(value, Term):
+            return ("term", value.kind, value.name, value.slug, value.sort_key, len(value.papers))
+        return ("topic", value.id, value.parent_id, value.total, len(value.papers), self._plain(value.children))
+
+
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+_ONLY_PAPERS = {Paper}
+_SHARED = frozenset({PaperTerms, Term, TopicEntry})
+"""Values many pages hold the same object of: made plain once per build (by identity)."""
+_ID = operator.attrgetter("id")
 
 
 def file_fingerprint(file: Path) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from itertools import groupby
 from typing import Any, ClassVar
@@ -27,9 +27,10 @@ from phenomena_catalog.list_filters import ListFilters, PaperFacets, list_filter
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import KIND_NAMES, KeywordEntry, Paper, Topic
 from phenomena_catalog.presentation import paper_summary
-from phenomena_catalog.related import RelatedPapers, related_in_catalog
+from phenomena_catalog.related import PaperTermCounts, RelatedPapers, related_in_catalog
 from phenomena_catalog.repository import RECORDS_FOLDER, edit_url, suggest_url
-from phenomena_catalog.search_index import build_search_index
+from phenomena_catalog.search_index import PaperPostings, build_search_index
+from phenomena_catalog.text_memo import TextMemo
 from phenomena_catalog.timeline import Timeline, timeline_of
 
 YearGroups = list[tuple[int, tuple[Paper, ...]]]
@@ -286,12 +287,32 @@ class Page:
         return isinstance(self.context, (HomePage, PaperListPage))
 
 
-def plan(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers] | None = None) -> list[Page]:
+@dataclass
+class TextMemos:
+    """What the plan stage made of each paper's text, kept by an incremental build for the next
+    one (see ``text_memo``): a rebuild redoes it for the papers whose text changed only."""
+
+    related: TextMemo[PaperTermCounts] = field(default_factory=TextMemo)
+    """Term counts for related papers (``related_in_catalog``)."""
+    search: TextMemo[PaperPostings] = field(default_factory=TextMemo)
+    """Postings for the search index (``build_search_index``)."""
+
+    def prune(self) -> None:
+        """Forget the papers this build did not have (call it once a build is done)."""
+        self.related.prune()
+        self.search.prune()
+
+
+def plan(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers] | None = None,
+         memos: TextMemos | None = None) -> list[Page]:
     """The plan stage: every page and data file of the site, in a fixed order; the sitemap last, if any.
 
     ``related`` is each paper's related papers (default: computed here, ``related_in_catalog``).
+    ``memos``: what the last build made of each paper's text, to reuse (and fill for the next).
     """
-    pages = list(_content_pages(catalog, config, related_in_catalog(catalog) if related is None else related))
+    if related is None:
+        related = related_in_catalog(catalog, memos.related if memos is not None else None)
+    pages = _content_pages(catalog, config, related, memos.search if memos is not None else None)
     if config.base_url:
         listed = tuple(page.url for page in pages
                        if isinstance(page.context, TemplateContext) and page.url not in (urls.SEARCH, urls.NOT_FOUND))
@@ -299,7 +320,8 @@ def plan(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers]
     return pages
 
 
-def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers]) -> list[Page]:
+def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers],
+                   search_memo: TextMemo[PaperPostings] | None) -> list[Page]:
     pages: list[Page] = []
     facets = paper_facets(catalog)
     # When every paper was added the same day (a freshly imported catalog), "recently added"
@@ -346,7 +368,7 @@ def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, Rela
     topics = tuple(entry.topic for entry in catalog.topics)
     pages.append(Page(urls.CATALOG_JSON, CatalogJsonFile(catalog.papers, topics, catalog.vocabulary),
                       cost=0.12 * len(catalog.papers)))
-    index = build_search_index(catalog)
+    index = build_search_index(catalog, search_memo)
     kinds = tuple((kind, KIND_NAMES[kind]) for kind in index.kinds)
     pages.append(Page(urls.SEARCH, SearchPage(catalog.topics, catalog.terms["years"], catalog.terms["venues"],
                                               kinds, len(catalog.papers))))

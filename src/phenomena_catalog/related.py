@@ -32,6 +32,7 @@ import numpy as np
 
 from phenomena_catalog.catalog import Catalog, paper_order
 from phenomena_catalog.models import Paper
+from phenomena_catalog.text_memo import TextMemo
 
 SIMILAR_LIMIT = 6
 """How many similar papers a paper page lists."""
@@ -134,6 +135,28 @@ def terms_of(title: str, keywords: Iterable[str], digest: str | None, topics: It
     return counts
 
 
+@dataclass(frozen=True, slots=True)
+class PaperTermCounts:
+    """One paper's weighted term counts (``terms_of``) in a compact form: what an incremental build
+    keeps for a paper whose text did not change (``paper_term_counts``)."""
+
+    terms: tuple[str, ...]
+    counts: tuple[int, ...]
+
+
+def paper_term_counts(paper: Paper, keywords: Sequence[str], memo: TextMemo[PaperTermCounts] | None = None
+                      ) -> PaperTermCounts:
+    """A paper's term counts from its title, canonical keywords, digest and topics; remembered in
+    ``memo`` by that text."""
+    def make() -> PaperTermCounts:
+        counts = terms_of(paper.title, keywords, paper.digest, paper.topics)
+        return PaperTermCounts(tuple(counts), tuple(counts.values()))
+
+    if memo is None:
+        return make()
+    return memo.get((paper.title, paper.digest or "", str(len(keywords)), *keywords, *paper.topics), make)
+
+
 @dataclass(frozen=True)
 class TermMatrix:
     """Unit-length TF-IDF vectors of n papers as a sparse matrix in coordinate form, by row."""
@@ -148,7 +171,7 @@ class TermMatrix:
     """Whether the entry's term is held by more than one paper (so it can match another)."""
 
 
-def tfidf_matrix(term_counts: Iterable[Counter[str]]) -> TermMatrix:
+def tfidf_matrix(term_counts: Iterable[PaperTermCounts]) -> TermMatrix:
     """TF-IDF weights (1 + log count) * log(papers / papers with the term), rows of unit length.
 
     A term every paper has weighs nothing and is left out; terms are numbered in order of first
@@ -163,9 +186,9 @@ def tfidf_matrix(term_counts: Iterable[Counter[str]]) -> TermMatrix:
     counts = array("d")
     lengths = array("q")
     for paper_counts in term_counts:
-        cols.extend(map(first_seen.setdefault, paper_counts, positions))
-        counts.extend(paper_counts.values())
-        lengths.append(len(paper_counts))
+        cols.extend(map(first_seen.setdefault, paper_counts.terms, positions))
+        counts.extend(paper_counts.counts)
+        lengths.append(len(paper_counts.terms))
     n = len(lengths)
     renumber = np.zeros(len(cols) + 1, dtype=np.int64)
     renumber[np.fromiter(first_seen.values(), dtype=np.int64, count=len(first_seen))] = np.arange(len(first_seen))
@@ -186,7 +209,9 @@ def _top_per_group(group: np.ndarray, weight: np.ndarray, keep: int) -> np.ndarr
     """
     order = np.argsort(group * 2.0 + (1.0 - weight), kind="stable")
     sorted_group = group[order]
-    starts = np.searchsorted(sorted_group, sorted_group, side="left")
+    # Each entry's place in its group: its index minus where the group starts (in one pass).
+    first = np.flatnonzero(np.diff(sorted_group, prepend=sorted_group[:1] - 1))
+    starts = np.repeat(first, np.diff(np.append(first, len(order))))
     return np.sort(order[np.arange(len(order)) - starts < keep])
 
 
@@ -251,16 +276,17 @@ def same_author_papers(papers: Sequence[Paper], limit: int) -> list[list[int]]:
     return found
 
 
-def related_papers(papers: Sequence[Paper], keywords_of: Callable[[Paper], Iterable[str]],
-                   similar_limit: int = SIMILAR_LIMIT,
-                   author_limit: int = SAME_AUTHORS_LIMIT) -> dict[str, RelatedPapers]:
+def related_papers(papers: Sequence[Paper], keywords_of: Callable[[Paper], Sequence[str]],
+                   similar_limit: int = SIMILAR_LIMIT, author_limit: int = SAME_AUTHORS_LIMIT,
+                   memo: TextMemo[PaperTermCounts] | None = None) -> dict[str, RelatedPapers]:
     """Each paper's related papers, by id. ``keywords_of`` gives a paper's canonical keywords.
 
-    A paper listed among the same authors' papers is not repeated among the similar ones.
+    A paper listed among the same authors' papers is not repeated among the similar ones. ``memo``
+    keeps each paper's term counts for the next build (``text_memo``).
     """
     ordered = sorted(papers, key=lambda p: (*paper_order(p), p.id))
     ids = [p.id for p in ordered]
-    matrix = tfidf_matrix(terms_of(p.title, keywords_of(p), p.digest, p.topics) for p in ordered)
+    matrix = tfidf_matrix(paper_term_counts(p, keywords_of(p), memo) for p in ordered)
     by_authors = same_author_papers(ordered, author_limit)
     similar = similar_papers(matrix, ids, similar_limit + author_limit)
     related = {}
@@ -272,6 +298,9 @@ def related_papers(papers: Sequence[Paper], keywords_of: Callable[[Paper], Itera
     return related
 
 
-def related_in_catalog(catalog: Catalog) -> dict[str, RelatedPapers]:
-    """Each paper's related papers in an indexed catalog, keywords compared in their canonical spelling."""
-    return related_papers(catalog.papers, lambda p: [k.name for k in catalog.paper_terms[p.id].keywords])
+def related_in_catalog(catalog: Catalog, memo: TextMemo[PaperTermCounts] | None = None) -> dict[str, RelatedPapers]:
+    """Each paper's related papers in an indexed catalog, keywords compared in their canonical spelling.
+
+    ``memo``: each paper's term counts, kept from the last build (see ``text_memo``)."""
+    return related_papers(catalog.papers, lambda p: [k.name for k in catalog.paper_terms[p.id].keywords],
+                          memo=memo)

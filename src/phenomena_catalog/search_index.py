@@ -29,12 +29,13 @@ singular); ``tests/test_search_index.py`` and the browser tests hold the two to 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,7 @@ import numpy as np
 from phenomena_catalog import presentation, urls
 from phenomena_catalog.catalog import Catalog
 from phenomena_catalog.models import KIND_NAMES, KINDS, Paper
+from phenomena_catalog.text_memo import TextMemo
 
 SHARD_BYTES = 48_000
 """A term shard longer than this is split by one more character (at most ``MAX_KEY`` long)."""
@@ -149,10 +151,11 @@ class SearchIndex:
     """The kinds of record the facet offers (none when every record is a paper)."""
 
 
-def build_search_index(catalog: Catalog) -> SearchIndex:
-    """The search index of ``catalog`` (pure and deterministic)."""
+def build_search_index(catalog: Catalog, memo: TextMemo[PaperPostings] | None = None) -> SearchIndex:
+    """The search index of ``catalog`` (pure and deterministic). ``memo`` keeps each paper's
+    postings for the next build (see ``text_memo``)."""
     papers = catalog.papers
-    shards = _shard(_postings(catalog))
+    shards = _shard(_postings(catalog, memo))
     files: list[tuple[str, str]] = []
     for key in sorted(shards):
         files.append((urls.search_file("t", key), _script("t", key, shards[key])))
@@ -242,16 +245,22 @@ def paper_postings(fields: dict[str, str]) -> PaperPostings:
     return PaperPostings(tuple(terms), bytes(columns), tuple(counts), tuple(lengths))
 
 
-def _postings(catalog: Catalog, postings_of: Callable[[Paper], PaperPostings] | None = None) -> dict[str, Postings]:
+def _postings(catalog: Catalog, memo: TextMemo[PaperPostings] | None = None) -> dict[str, Postings]:
     """Every term's highest score and encoded postings, terms in sorted order.
 
-    Each paper's entries come from ``paper_postings`` (or ``postings_of``, which may remember
-    them); the whole catalog's part, BM25's document frequencies and average lengths, the merging
-    of a term's fields, the score levels and the encoding, is numpy array operations.
+    Each paper's entries come from ``paper_postings`` (remembered in ``memo``); the whole
+    catalog's part, BM25's document frequencies and average lengths, the merging of a term's
+    fields, the score levels and the encoding, is numpy array operations.
     """
     papers = catalog.papers
     total = len(papers)
-    found = [postings_of(paper) if postings_of else paper_postings(paper_fields(paper, catalog)) for paper in papers]
+    found = []
+    for paper in papers:
+        fields = paper_fields(paper, catalog)
+        if memo is None:
+            found.append(paper_postings(fields))
+        else:
+            found.append(memo.get(tuple(fields.values()), functools.partial(paper_postings, fields)))
     all_terms = list(itertools.chain.from_iterable(p.terms for p in found))
     if not all_terms:
         return {}

@@ -11,9 +11,12 @@ the number of records (see ``near_duplicate_titles``).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from phenomena_catalog import arxiv_ids
 from phenomena_catalog.errors import Problem
@@ -24,23 +27,78 @@ from phenomena_catalog.suggest import closest
 from phenomena_catalog.term_clashes import slug_clashes
 
 
-def check(records: Records) -> list[Problem]:
-    """The check stage: every cross-record problem, and every problem one field's type cannot catch."""
+class PaperFacts(NamedTuple):
+    """What the check stage finds in one record on its own: the same for the same file, so an
+    incremental build keeps them by the file's content digest and checks only the records that changed."""
+
+    problems: tuple[tuple[str, str, str], ...]
+    """``check_paper``'s findings."""
+    arxiv: str | None
+    """The arXiv id it names (the ``arxiv`` field, or a link's), as duplicates are looked for."""
+    doi: str | None
+    """The DOI, lowercase."""
+    title: str
+    """The normalised title (``normalized_title``)."""
+
+
+def paper_facts(paper: Paper) -> PaperFacts:
+    """One record's ``PaperFacts``."""
+    return PaperFacts(tuple(check_paper(paper)), paper.arxiv or arxiv_id_from_links(paper),
+                      paper.doi.lower() if paper.doi else None, normalized_title(paper.title))
+
+
+@dataclass
+class CheckMemo:
+    """What one check leaves for the next (an incremental build's): each record's ``PaperFacts``
+    by content digest (``Records.digests``), and the near-identical titles with what they were
+    found from. Used and brought up to date by ``check``; the problems are the same without it."""
+
+    papers: dict[str, PaperFacts] = field(default_factory=dict)
+    near_titles: tuple[str, tuple[tuple[str, str], ...]] = ("", ())
+    """A digest of every (path, title, arXiv id, DOI), and the pairs of paths found from them."""
+
+    def kept_for(self, records: Records) -> CheckMemo:
+        """This memo without the facts of files that are no longer there."""
+        digests = set(records.digests.values())
+        return CheckMemo({d: f for d, f in self.papers.items() if d in digests}, self.near_titles)
+
+
+def check(records: Records, memo: CheckMemo | None = None) -> list[Problem]:
+    """The check stage: every cross-record problem, and every problem one field's type cannot catch.
+
+    ``memo``: what an earlier check found (see ``CheckMemo``), brought up to date here.
+    """
+    memo = CheckMemo() if memo is None else memo
     problems = check_topics(records.topics, records.topic_lines, records.topics_path)
     problems += check_keywords(records.keywords, records.keyword_lines, records.keywords_path)
     topic_ids = [t.id for t in records.topics]
-    known = set(topic_ids)
-    for paper in records.papers:
+    known_topics = set(topic_ids)
+    facts = _facts(records, memo.papers)
+    for paper, paper_found in zip(records.papers, facts, strict=True):
         found = [(f"topics.{index}", "topics", unknown_topic_message(topic, topic_ids, records.topics_path))
-                 for index, topic in enumerate(paper.topics) if topic not in known]
-        found += check_paper(paper)
+                 for index, topic in enumerate(paper.topics) if topic not in known_topics]
+        found += paper_found.problems
         if found:
             lines = records.lines_of(paper.id)
             problems += [Problem(paper.path, lines.get(key, lines.get(field_name)), field_name, message)
                          for key, field_name, message in found]
-    problems += check_duplicates(records)
+    problems += check_duplicates(records, facts, memo)
     problems += slug_clashes(records)
     return problems
+
+
+def _facts(records: Records, known: dict[str, PaperFacts]) -> list[PaperFacts]:
+    """The ``PaperFacts`` of each of ``records.papers``, from ``known`` where it has them."""
+    found = []
+    for paper in records.papers:
+        digest = records.digests.get(paper.id)
+        facts = known.get(digest) if digest is not None else None
+        if facts is None:
+            facts = paper_facts(paper)
+            if digest is not None:
+                known[digest] = facts
+        found.append(facts)
+    return found
 
 
 def closest_topic(topic: str, topic_ids: Sequence[str]) -> str | None:
@@ -209,29 +267,34 @@ def check_keywords(keywords: list[KeywordEntry], lines: Sequence[int | None], pa
     return problems
 
 
-def check_duplicates(records: Records) -> list[Problem]:
+def check_duplicates(records: Records, facts: Sequence[PaperFacts] | None = None,
+                     memo: CheckMemo | None = None) -> list[Problem]:
     """The same paper (arXiv id, DOI, title, near-identical title) in two files.
 
-    Ids cannot clash: they are the file names of one flat folder.
+    Ids cannot clash: they are the file names of one flat folder. ``facts``: each paper's
+    ``PaperFacts``, when the caller has them; ``memo`` (see ``check``).
 
     The problem is reported on the record added later (then the later file name): that is the one
     a pull request brought in, and the one its author should look at.
     """
+    if facts is None:
+        facts = [paper_facts(paper) for paper in records.papers]
     problems = []
-    groups: dict[tuple[str, str], list[Paper]] = defaultdict(list)
-    for paper in records.papers:
-        arxiv = paper.arxiv or arxiv_id_from_links(paper)
-        if arxiv:
-            groups[("arxiv", arxiv)].append(paper)
-        if paper.doi:
-            groups[("doi", paper.doi.lower())].append(paper)
-        groups[("title", normalized_title(paper.title))].append(paper)
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for number, paper_facts_ in enumerate(facts):
+        if paper_facts_.arxiv:
+            groups[("arxiv", paper_facts_.arxiv)].append(number)
+        if paper_facts_.doi:
+            groups[("doi", paper_facts_.doi)].append(number)
+        groups[("title", paper_facts_.title)].append(number)
+    papers = records.papers
     pairs: list[tuple[str, Paper, Paper]] = []
-    for (kind, _), papers in sorted(groups.items()):
-        first, *others = sorted(papers, key=_age)
+    for (kind, _), numbers in sorted(item for item in groups.items() if len(item[1]) > 1):
+        oldest, *others = sorted(numbers, key=lambda n: _age(papers[n]))
         # Equal titles with different arXiv ids or DOIs are different papers (same_paper.match).
-        pairs += [(kind, first, other) for other in others if match(_keys(first), _keys(other))]
-    for twins in near_duplicate_titles(records.papers):
+        pairs += [(kind, papers[oldest], papers[other]) for other in others
+                  if match(_facts_keys(facts[oldest]), _facts_keys(facts[other]))]
+    for twins in _near_duplicates([(f.title, p) for f, p in zip(facts, papers, strict=True)], memo):
         older, newer = sorted(twins, key=_age)
         pairs.append(("near-title", older, newer))
     reported: set[tuple[str, str]] = set()
@@ -251,6 +314,10 @@ def check_duplicates(records: Records) -> list[Problem]:
             "keep one record and delete the other",
         ))
     return problems
+
+
+def _facts_keys(facts: PaperFacts) -> PaperKeys:
+    return PaperKeys(facts.arxiv, facts.doi, facts.title)
 
 
 def _keys(paper: Paper | PaperRecord) -> PaperKeys:
@@ -288,7 +355,18 @@ def near_duplicate_titles(papers: Iterable[Paper]) -> list[tuple[Paper, Paper]]:
     O(n log n + 2 * n * _NEIGHBOURS) comparisons, each a C++ similarity with an early cut-off.
     Two records with different arXiv ids are different papers whatever their titles say.
     """
-    keyed = sorted(((normalized_title(p.title), p) for p in papers), key=lambda kp: kp[1].path)
+    return _near_duplicates([(normalized_title(p.title), p) for p in papers])
+
+
+def _near_duplicates(titled: list[tuple[str, Paper]], memo: CheckMemo | None = None) -> list[tuple[Paper, Paper]]:
+    """``near_duplicate_titles`` of (normalised title, paper) pairs; from ``memo`` when no path,
+    title, arXiv id or DOI changed since it was made (an edit seldom changes one)."""
+    keyed = sorted(titled, key=lambda kp: kp[1].path)
+    inputs = hashlib.blake2b("\n".join([f"{p.path}\0{t}\0{p.arxiv}\0{p.doi}" for t, p in keyed]).encode(),
+                             digest_size=16).hexdigest()
+    by_path = {p.path: p for _, p in keyed}
+    if memo is not None and memo.near_titles[0] == inputs:
+        return [(by_path[a], by_path[b]) for a, b in memo.near_titles[1]]
     found: dict[tuple[str, str], tuple[Paper, Paper]] = {}
     for order in (sorted(keyed, key=lambda kp: kp[0]), sorted(keyed, key=lambda kp: kp[0][::-1])):
         for i, (title, paper) in enumerate(order):
@@ -298,7 +376,10 @@ def near_duplicate_titles(papers: Iterable[Paper]) -> list[tuple[Paper, Paper]]:
                 if titles_near_identical(title, other_title):
                     first, second = sorted((paper, other), key=lambda p: p.path)
                     found[(first.path, second.path)] = (first, second)
-    return [found[key] for key in sorted(found)]
+    pairs = sorted(found)
+    if memo is not None:
+        memo.near_titles = (inputs, tuple(pairs))
+    return [found[key] for key in pairs]
 
 
 def same_paper(record: PaperRecord, papers: Iterable[Paper]) -> tuple[Paper, str] | None:

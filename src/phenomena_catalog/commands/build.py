@@ -130,7 +130,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     with collector_paused():
         records = load(papers_dir, executor, cache.parsed)
         if records.problems:
-            raise UserError(records.problems + check(records))  # every problem at once
+            raise UserError(records.problems + check(records, cache.checked))  # every problem at once
         copied = copied_files(templates_dir, ())
         inputs = site_inputs(records, config, template_environment(templates_dir), copied)
         previous = cache.files_in(out)
@@ -140,7 +140,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             result = BuildResult(len(records.papers), cache.site.pages, len(previous), clock.total(), clock.stages,
                                  rendered=0, incremental=True)
             return result, cache
-        problems = check(records)
+        problems = check(records, cache.checked)
         if problems:
             raise UserError(problems)
         clock.lap("check")
@@ -180,7 +180,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         clock.lap("swap in")
     result = BuildResult(len(catalog.papers), len(pages), len(files), clock.total(), clock.stages,
                          rendered=len(to_render), incremental=previous is not None)
-    return result, after_build(out, records, files, inputs, len(pages), related)
+    return result, after_build(out, records, files, inputs, len(pages), related, cache.checked)
 
 
 class _StageClock:
