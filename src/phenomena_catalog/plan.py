@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from itertools import groupby
 from typing import Any, ClassVar
@@ -27,9 +27,10 @@ from phenomena_catalog.list_filters import ListFilters, PaperFacets, list_filter
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import KIND_NAMES, KeywordEntry, Paper, Topic
 from phenomena_catalog.presentation import paper_summary
-from phenomena_catalog.related import RelatedPapers, related_in_catalog
+from phenomena_catalog.related import PaperTermCounts, RelatedPapers, related_in_catalog
 from phenomena_catalog.repository import RECORDS_FOLDER, edit_url, suggest_url
-from phenomena_catalog.search_index import build_search_index
+from phenomena_catalog.search_index import PaperPostings, build_search_index
+from phenomena_catalog.text_memo import TextMemo
 from phenomena_catalog.timeline import Timeline, timeline_of
 
 YearGroups = list[tuple[int, tuple[Paper, ...]]]
@@ -276,8 +277,9 @@ class Page:
     url: str
     context: TemplateContext | DataFile
     cost: float = 1.0
-    """Render time relative to a paper's page (measured on a 10,000-paper catalog), for sharing
-    pages out among workers. Only the balance depends on it, never the output."""
+    """Render time relative to a paper's page (measured on a 10,000-paper catalog, with list
+    entries, header and footer rendered once and reused), for sharing pages out among workers.
+    Only the balance depends on it, never the output."""
 
     @property
     def lists_papers(self) -> bool:
@@ -285,12 +287,32 @@ class Page:
         return isinstance(self.context, (HomePage, PaperListPage))
 
 
-def plan(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers] | None = None) -> list[Page]:
+@dataclass
+class TextMemos:
+    """What the plan stage made of each paper's text, kept by an incremental build for the next
+    one (see ``text_memo``): a rebuild redoes it for the papers whose text changed only."""
+
+    related: TextMemo[PaperTermCounts] = field(default_factory=TextMemo)
+    """Term counts for related papers (``related_in_catalog``)."""
+    search: TextMemo[PaperPostings] = field(default_factory=TextMemo)
+    """Postings for the search index (``build_search_index``)."""
+
+    def prune(self) -> None:
+        """Forget the papers this build did not have (call it once a build is done)."""
+        self.related.prune()
+        self.search.prune()
+
+
+def plan(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers] | None = None,
+         memos: TextMemos | None = None) -> list[Page]:
     """The plan stage: every page and data file of the site, in a fixed order; the sitemap last, if any.
 
     ``related`` is each paper's related papers (default: computed here, ``related_in_catalog``).
+    ``memos``: what the last build made of each paper's text, to reuse (and fill for the next).
     """
-    pages = list(_content_pages(catalog, config, related_in_catalog(catalog) if related is None else related))
+    if related is None:
+        related = related_in_catalog(catalog, memos.related if memos is not None else None)
+    pages = _content_pages(catalog, config, related, memos.search if memos is not None else None)
     if config.base_url:
         listed = tuple(page.url for page in pages
                        if isinstance(page.context, TemplateContext) and page.url not in (urls.SEARCH, urls.NOT_FOUND))
@@ -298,7 +320,8 @@ def plan(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers]
     return pages
 
 
-def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers]) -> list[Page]:
+def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers],
+                   search_memo: TextMemo[PaperPostings] | None) -> list[Page]:
     pages: list[Page] = []
     facets = paper_facets(catalog)
     # When every paper was added the same day (a freshly imported catalog), "recently added"
@@ -319,10 +342,10 @@ def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, Rela
                                        urls.HOME, config)))
     pages.append(Page(urls.CSL_JSON, CslJsonFile(catalog.papers, {
         p.id: tuple(k.name for k in catalog.paper_terms[p.id].keywords) for p in catalog.papers}),
-        cost=0.1 * len(catalog.papers)))
+        cost=0.05 * len(catalog.papers)))
     pages.append(Page(urls.NOT_FOUND, NotFoundPage(config.base_url or "/")))
     # The all-papers pages come first among the lists, so they render every paper's entry.
-    pages += _paged(urls.ALL_PAPERS, facets, catalog.papers, config, 0.16,
+    pages += _paged(urls.ALL_PAPERS, facets, catalog.papers, config, 0.07,
                     functools.partial(AllPapersPage, paper_count=len(catalog.papers)))
     for paper in catalog.papers:
         edit = edit_url(config.repository, config.branch, f"{RECORDS_FOLDER}/{paper.id}.yaml")
@@ -340,12 +363,12 @@ def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, Rela
         pages += _paged(entry.url, facets, entry.papers, config, 0.01,
                         functools.partial(TopicPage, entry=entry, parent=parent, bibtex_url=bibtex_url,
                                           suggest_topic_url=suggest, timeline=timeline, feed_url=feed_url))
-        pages.append(Page(bibtex_url, TopicBibtexFile(under), cost=0.15 * entry.total))
+        pages.append(Page(bibtex_url, TopicBibtexFile(under), cost=0.08 * entry.total))
         pages.append(Page(feed_url, _feed(catalog, under, f"{config.title}: {entry.name}", entry.url, config)))
     topics = tuple(entry.topic for entry in catalog.topics)
     pages.append(Page(urls.CATALOG_JSON, CatalogJsonFile(catalog.papers, topics, catalog.vocabulary),
-                      cost=0.25 * len(catalog.papers)))
-    index = build_search_index(catalog)
+                      cost=0.12 * len(catalog.papers)))
+    index = build_search_index(catalog, search_memo)
     kinds = tuple((kind, KIND_NAMES[kind]) for kind in index.kinds)
     pages.append(Page(urls.SEARCH, SearchPage(catalog.topics, catalog.terms["years"], catalog.terms["venues"],
                                               kinds, len(catalog.papers))))
@@ -378,7 +401,7 @@ def _paged(url: str, facets: PaperFacets, papers: tuple[Paper, ...], config: Sit
         chunk = papers[(number - 1) * size : number * size]
         pager = Pager(number, page_urls) if count > 1 else None
         filters = list_filters(chunk, facets)
-        pages.append(Page(page_url, make(group_by_year(chunk), pager, filters), cost=0.8 + cost_per_paper * len(chunk)))
+        pages.append(Page(page_url, make(group_by_year(chunk), pager, filters), cost=0.5 + cost_per_paper * len(chunk)))
     return pages
 
 

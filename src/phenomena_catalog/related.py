@@ -32,6 +32,7 @@ import numpy as np
 
 from phenomena_catalog.catalog import Catalog, paper_order
 from phenomena_catalog.models import Paper
+from phenomena_catalog.text_memo import TextMemo
 
 SIMILAR_LIMIT = 6
 """How many similar papers a paper page lists."""
@@ -134,9 +135,32 @@ def terms_of(title: str, keywords: Iterable[str], digest: str | None, topics: It
     return counts
 
 
+@dataclass(frozen=True, slots=True)
+class PaperTermCounts:
+    """One paper's weighted term counts (``terms_of``) in a compact form: what an incremental build
+    keeps for a paper whose text did not change (``paper_term_counts``)."""
+
+    terms: tuple[str, ...]
+    counts: tuple[int, ...]
+
+
+def paper_term_counts(paper: Paper, keywords: Sequence[str], memo: TextMemo[PaperTermCounts] | None = None
+                      ) -> PaperTermCounts:
+    """A paper's term counts from its title, canonical keywords, digest and topics; remembered in
+    ``memo`` by that text."""
+    def make() -> PaperTermCounts:
+        counts = terms_of(paper.title, keywords, paper.digest, paper.topics)
+        return PaperTermCounts(tuple(counts), tuple(counts.values()))
+
+    if memo is None:
+        return make()
+    return memo.get((paper.title, paper.digest or "", str(len(keywords)), *keywords, *paper.topics), make)
+
+
 @dataclass(frozen=True)
 class TermMatrix:
-    """Unit-length TF-IDF vectors of n papers as a sparse matrix in coordinate form, by row."""
+    """Unit-length TF-IDF vectors of n papers as a sparse matrix in coordinate form, by row; only
+    the entries whose term more than one paper holds, the only ones that can match another paper."""
 
     rows: np.ndarray
     """The paper (row) of each entry, ascending."""
@@ -144,11 +168,9 @@ class TermMatrix:
     """The term (column) of each entry."""
     weights: np.ndarray
     """The entry's TF-IDF weight, rows scaled to unit length."""
-    shared: np.ndarray
-    """Whether the entry's term is held by more than one paper (so it can match another)."""
 
 
-def tfidf_matrix(term_counts: Iterable[Counter[str]]) -> TermMatrix:
+def tfidf_matrix(term_counts: Iterable[PaperTermCounts]) -> TermMatrix:
     """TF-IDF weights (1 + log count) * log(papers / papers with the term), rows of unit length.
 
     A term every paper has weighs nothing and is left out; terms are numbered in order of first
@@ -163,20 +185,33 @@ def tfidf_matrix(term_counts: Iterable[Counter[str]]) -> TermMatrix:
     counts = array("d")
     lengths = array("q")
     for paper_counts in term_counts:
-        cols.extend(map(first_seen.setdefault, paper_counts, positions))
-        counts.extend(paper_counts.values())
-        lengths.append(len(paper_counts))
+        cols.extend(map(first_seen.setdefault, paper_counts.terms, positions))
+        counts.extend(paper_counts.counts)
+        lengths.append(len(paper_counts.terms))
     n = len(lengths)
-    renumber = np.zeros(len(cols) + 1, dtype=np.int64)
+    # Entry indexes are 32-bit and each temporary array is dropped (or reused in place) as soon as
+    # it has served: the peak is a few numbers per entry, and there are 8 million entries at
+    # 50,000 papers. The arithmetic is the same, operation for operation.
+    renumber = np.zeros(len(cols) + 1, dtype=np.int32)
     renumber[np.fromiter(first_seen.values(), dtype=np.int64, count=len(first_seen))] = np.arange(len(first_seen))
     col = renumber[np.frombuffer(cols, dtype=np.int64)]
-    row = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    del renumber, cols
     df = np.bincount(col, minlength=len(first_seen))
-    weight = (1.0 + np.log(np.frombuffer(counts))) * np.log(n / df[col])  # every field weight is >= 1
+    weight = np.log(np.frombuffer(counts))
+    del counts
+    weight += 1.0
+    idf = n / df[col]
+    weight *= np.log(idf, out=idf)  # every field weight is >= 1
+    del idf
+    row = np.repeat(np.arange(n, dtype=np.int32), np.frombuffer(lengths, dtype=np.int64))
     keep = weight > 0
-    row, col, weight = row[keep], col[keep], weight[keep]
+    if not keep.all():
+        row, col, weight = row[keep], col[keep], weight[keep]
+    del keep
     norms = np.sqrt(np.bincount(row, weights=weight * weight, minlength=n))
-    return TermMatrix(row, col, weight / norms[row], df[col] > 1)
+    weight /= norms[row]
+    shared = df[col] > 1
+    return TermMatrix(row[shared], col[shared], weight[shared])
 
 
 def _top_per_group(group: np.ndarray, weight: np.ndarray, keep: int) -> np.ndarray:
@@ -184,9 +219,15 @@ def _top_per_group(group: np.ndarray, weight: np.ndarray, keep: int) -> np.ndarr
 
     One stable sort on ``group * 2 + (1 - weight)``: weights lie in (0, 1], so groups stay apart.
     """
-    order = np.argsort(group * 2.0 + (1.0 - weight), kind="stable")
+    key = 1.0 - weight
+    key += group * 2.0
+    order = np.argsort(key, kind="stable")
+    del key
     sorted_group = group[order]
-    starts = np.searchsorted(sorted_group, sorted_group, side="left")
+    # Each entry's place in its group: its index minus where the group starts (in one pass).
+    first = np.flatnonzero(np.diff(sorted_group, prepend=sorted_group[:1] - 1))
+    del sorted_group
+    starts = np.repeat(first, np.diff(np.append(first, len(order))))
     return np.sort(order[np.arange(len(order)) - starts < keep])
 
 
@@ -204,7 +245,7 @@ def similar_papers(matrix: TermMatrix, ids: Sequence[str], limit: int, query_ter
     n = len(ids)
     id_rank = np.empty(n, dtype=np.int64)
     id_rank[np.argsort(np.array(ids, dtype=object), kind="stable")] = np.arange(n)
-    rows, cols, weights = matrix.rows[matrix.shared], matrix.cols[matrix.shared], matrix.weights[matrix.shared]
+    rows, cols, weights = matrix.rows, matrix.cols, matrix.weights
     terms = int(matrix.cols.max()) + 1 if len(matrix.cols) else 0
     query = _top_per_group(rows, weights, query_terms)
     queries = scipy.sparse.csr_matrix((weights[query], (rows[query], cols[query])), shape=(n, terms))
@@ -251,16 +292,17 @@ def same_author_papers(papers: Sequence[Paper], limit: int) -> list[list[int]]:
     return found
 
 
-def related_papers(papers: Sequence[Paper], keywords_of: Callable[[Paper], Iterable[str]],
-                   similar_limit: int = SIMILAR_LIMIT,
-                   author_limit: int = SAME_AUTHORS_LIMIT) -> dict[str, RelatedPapers]:
+def related_papers(papers: Sequence[Paper], keywords_of: Callable[[Paper], Sequence[str]],
+                   similar_limit: int = SIMILAR_LIMIT, author_limit: int = SAME_AUTHORS_LIMIT,
+                   memo: TextMemo[PaperTermCounts] | None = None) -> dict[str, RelatedPapers]:
     """Each paper's related papers, by id. ``keywords_of`` gives a paper's canonical keywords.
 
-    A paper listed among the same authors' papers is not repeated among the similar ones.
+    A paper listed among the same authors' papers is not repeated among the similar ones. ``memo``
+    keeps each paper's term counts for the next build (``text_memo``).
     """
     ordered = sorted(papers, key=lambda p: (*paper_order(p), p.id))
     ids = [p.id for p in ordered]
-    matrix = tfidf_matrix(terms_of(p.title, keywords_of(p), p.digest, p.topics) for p in ordered)
+    matrix = tfidf_matrix(paper_term_counts(p, keywords_of(p), memo) for p in ordered)
     by_authors = same_author_papers(ordered, author_limit)
     similar = similar_papers(matrix, ids, similar_limit + author_limit)
     related = {}
@@ -272,6 +314,9 @@ def related_papers(papers: Sequence[Paper], keywords_of: Callable[[Paper], Itera
     return related
 
 
-def related_in_catalog(catalog: Catalog) -> dict[str, RelatedPapers]:
-    """Each paper's related papers in an indexed catalog, keywords compared in their canonical spelling."""
-    return related_papers(catalog.papers, lambda p: [k.name for k in catalog.paper_terms[p.id].keywords])
+def related_in_catalog(catalog: Catalog, memo: TextMemo[PaperTermCounts] | None = None) -> dict[str, RelatedPapers]:
+    """Each paper's related papers in an indexed catalog, keywords compared in their canonical spelling.
+
+    ``memo``: each paper's term counts, kept from the last build (see ``text_memo``)."""
+    return related_papers(catalog.papers, lambda p: [k.name for k in catalog.paper_terms[p.id].keywords],
+                          memo=memo)

@@ -29,12 +29,13 @@ singular); ``tests/test_search_index.py`` and the browser tests hold the two to 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,7 @@ import numpy as np
 from phenomena_catalog import presentation, urls
 from phenomena_catalog.catalog import Catalog
 from phenomena_catalog.models import KIND_NAMES, KINDS, Paper
+from phenomena_catalog.text_memo import TextMemo
 
 SHARD_BYTES = 48_000
 """A term shard longer than this is split by one more character (at most ``MAX_KEY`` long)."""
@@ -149,10 +151,11 @@ class SearchIndex:
     """The kinds of record the facet offers (none when every record is a paper)."""
 
 
-def build_search_index(catalog: Catalog) -> SearchIndex:
-    """The search index of ``catalog`` (pure and deterministic)."""
+def build_search_index(catalog: Catalog, memo: TextMemo[PaperPostings] | None = None) -> SearchIndex:
+    """The search index of ``catalog`` (pure and deterministic). ``memo`` keeps each paper's
+    postings for the next build (see ``text_memo``)."""
     papers = catalog.papers
-    shards = _shard(_postings(catalog))
+    shards = _shard(_postings(catalog, memo))
     files: list[tuple[str, str]] = []
     for key in sorted(shards):
         files.append((urls.search_file("t", key), _script("t", key, shards[key])))
@@ -242,16 +245,22 @@ def paper_postings(fields: dict[str, str]) -> PaperPostings:
     return PaperPostings(tuple(terms), bytes(columns), tuple(counts), tuple(lengths))
 
 
-def _postings(catalog: Catalog, postings_of: Callable[[Paper], PaperPostings] | None = None) -> dict[str, Postings]:
+def _postings(catalog: Catalog, memo: TextMemo[PaperPostings] | None = None) -> dict[str, Postings]:
     """Every term's highest score and encoded postings, terms in sorted order.
 
-    Each paper's entries come from ``paper_postings`` (or ``postings_of``, which may remember
-    them); the whole catalog's part, BM25's document frequencies and average lengths, the merging
-    of a term's fields, the score levels and the encoding, is numpy array operations.
+    Each paper's entries come from ``paper_postings`` (remembered in ``memo``); the whole
+    catalog's part, BM25's document frequencies and average lengths, the merging of a term's
+    fields, the score levels and the encoding, is numpy array operations.
     """
     papers = catalog.papers
     total = len(papers)
-    found = [postings_of(paper) if postings_of else paper_postings(paper_fields(paper, catalog)) for paper in papers]
+    found = []
+    for paper in papers:
+        fields = paper_fields(paper, catalog)
+        if memo is None:
+            found.append(paper_postings(fields))
+        else:
+            found.append(memo.get(tuple(fields.values()), functools.partial(paper_postings, fields)))
     all_terms = list(itertools.chain.from_iterable(p.terms for p in found))
     if not all_terms:
         return {}
@@ -263,28 +272,48 @@ def _postings(catalog: Catalog, postings_of: Callable[[Paper], PaperPostings] | 
     counts = np.fromiter(itertools.chain.from_iterable(p.counts for p in found), dtype=float, count=len(all_terms))
     lengths = np.zeros((len(COLUMNS), max(total, 1)))
     lengths[: len(FIELD_BOOSTS), :total] = np.array([p.lengths for p in found], dtype=float).T
-    boosts = np.array(_BOOSTS)[cols]
-    b = np.array(_NORMS)[cols]
+    # The per-paper objects are dropped before the arithmetic, which computes in place where it
+    # can, and each array goes as soon as it has served: a few numbers per posting at a time, not a
+    # dozen (4 million postings at 50,000 papers).
+    del found, all_terms, rank_of
     average = lengths.mean(axis=1)
     average[average == 0] = 1.0
-    norm = K1 * (1 - b + b * lengths[cols, docs] / average[cols])
-    parts = boosts * counts * (K1 + 1) / (counts + norm)
+    b = np.array(_NORMS)[cols]
+    norm = lengths[cols, docs]
+    norm *= b
+    norm /= average[cols]
+    norm += 1 - b
+    del b
+    norm *= K1
+    norm += counts  # counts + norm
+    parts = np.array(_BOOSTS)[cols]
+    parts *= counts
+    parts *= K1 + 1
+    parts /= norm
+    del norm, counts, cols
 
     # One posting per (term, paper), terms in sorted order, papers ascending within a term.
     keys, where = np.unique(terms * total + docs, return_inverse=True)
+    del terms, docs
     summed = np.bincount(where, weights=parts)
+    del where, parts
     term_rank, doc = keys // total, keys % total
+    del keys
     doc_freq = np.bincount(term_rank, minlength=len(names))
     idf = np.log(1 + (total - doc_freq + 0.5) / (doc_freq + 0.5))
     prior = 1 + SOURCE_PRIOR * np.array([max(0, len(paper.sources) - 1) for paper in papers])
     scores = summed * idf[term_rank] * prior[doc]
+    del summed
 
     starts = np.searchsorted(term_rank, np.arange(len(names)))
     top = np.maximum.reduceat(scores, starts)
     levels = np.maximum(1, np.rint(LEVELS * scores / top[term_rank])).astype(np.int64)
+    del scores, term_rank
     deltas = np.diff(doc, prepend=0)
     deltas[starts] = doc[starts]
+    del doc
     text, offsets = _encode_postings(deltas, levels)
+    del deltas, levels
     bounds = [*offsets[starts].tolist(), len(text)]
     tops = [round(score, 3) for score in top.tolist()]
     return {term: (tops[r], text[bounds[r] : bounds[r + 1]]) for r, term in enumerate(names)}
