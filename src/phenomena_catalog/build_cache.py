@@ -37,7 +37,7 @@ from pydantic import BaseModel
 from phenomena_catalog.catalog import PaperTerms, Term, TopicEntry
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.models import Paper
-from phenomena_catalog.plan import Page
+from phenomena_catalog.plan import Page, TextMemos
 from phenomena_catalog.records import ParseResult, Records, Stamp
 from phenomena_catalog.related import RelatedPapers
 from phenomena_catalog.render import Renderer
@@ -77,6 +77,8 @@ class BuildCache:
     """Each paper's related papers (ids: similar, same authors), with the digest of the records
     they were computed from (``records_digest``): a template or settings edit reuses them."""
     checked: CheckMemo = field(default_factory=CheckMemo)
+    memos: TextMemos = field(default_factory=TextMemos)
+    """What the plan stage made of each paper's text (related papers, search index), by that text."""
     """What the check stage found in each record on its own (by content digest), and more."""
     discarded: str = ""
     """Why a cache file was found but not used ("" when it was used or there was none)."""
@@ -139,14 +141,14 @@ def read_cache(out: Path) -> BuildCache:
 
 
 def after_build(out: Path, records: Records, files: dict[str, str], inputs: str, pages: int,
-                related: dict[str, RelatedPapers], checked: CheckMemo) -> BuildCache:
+                related: dict[str, RelatedPapers], checked: CheckMemo, memos: TextMemos) -> BuildCache:
     """What a build that just wrote ``out`` leaves for the next one."""
     identity = output_identity(out)
     site = SiteState(identity, files, inputs, pages) if identity is not None else None
     kept = {paper_id: (tuple(p.id for p in found.similar), tuple(p.id for p in found.same_authors))
             for paper_id, found in related.items()}
     return BuildCache(records.parsed, records.stamps, site, related=(records_digest(records), kept),
-                      checked=checked.kept_for(records))
+                      checked=checked.kept_for(records), memos=memos)
 
 
 def records_digest(records: Records) -> str:

@@ -147,8 +147,12 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         clock.lap("check")
         catalog = index(records)
         clock.lap("index")
-        related = cache.related_for(records) or related_in_catalog(catalog)
-        pages = plan(catalog, config, related)
+        related = cache.related_for(records)
+        if related is None:
+            related = related_in_catalog(catalog, cache.memos.related)
+            cache.memos.related.prune()  # (kept as they are when the related papers were reused)
+        pages = plan(catalog, config, related, cache.memos)
+        cache.memos.search.prune()
         renderer = Renderer(config, templates_dir, catalog.paper_terms)
         copied = copied_files(templates_dir, (page.url for page in pages))
         clock.lap("plan pages")
@@ -181,7 +185,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         clock.lap("swap in")
     result = BuildResult(len(catalog.papers), len(pages), len(files), clock.total(), clock.stages,
                          rendered=len(to_render), incremental=previous is not None)
-    return result, after_build(out, records, files, inputs, len(pages), related, cache.checked)
+    return result, after_build(out, records, files, inputs, len(pages), related, cache.checked, cache.memos)
 
 
 class _StageClock:
