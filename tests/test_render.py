@@ -76,3 +76,14 @@ def test_a_catalogs_own_fragment_template_shows_and_rerenders_the_pages_using_it
         assert result.rendered < result.pages
     _build(source, tmp_path / "reference", use_cache=False)
     assert site == _files(tmp_path / "reference")
+
+
+def test_a_template_edited_between_two_builds_of_one_process_is_compiled_afresh(tmp_path: Path) -> None:
+    # Compiled templates are kept for the process's next build (serve); an edit must still show.
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    page = templates / "page.html"
+    page.write_text("first {{ value }}", encoding="utf-8")
+    assert template_environment(templates).get_template("page.html").render(value=1) == "first 1"
+    page.write_text("second {{ value }}", encoding="utf-8")
+    assert template_environment(templates).get_template("page.html").render(value=2) == "second 2"

@@ -162,7 +162,8 @@ def paper_term_counts(paper: Paper, keywords: Sequence[str], memo: TextMemo[Pape
 
 @dataclass(frozen=True)
 class TermMatrix:
-    """Unit-length TF-IDF vectors of n papers as a sparse matrix in coordinate form, by row."""
+    """Unit-length TF-IDF vectors of n papers as a sparse matrix in coordinate form, by row; only
+    the entries whose term more than one paper holds, the only ones that can match another paper."""
 
     rows: np.ndarray
     """The paper (row) of each entry, ascending."""
@@ -170,8 +171,6 @@ class TermMatrix:
     """The term (column) of each entry."""
     weights: np.ndarray
     """The entry's TF-IDF weight, rows scaled to unit length."""
-    shared: np.ndarray
-    """Whether the entry's term is held by more than one paper (so it can match another)."""
 
 
 def tfidf_matrix(term_counts: Iterable[PaperTermCounts]) -> TermMatrix:
@@ -194,16 +193,29 @@ def tfidf_matrix(term_counts: Iterable[PaperTermCounts]) -> TermMatrix:
         counts.frombytes(paper_counts.counts)
         lengths.append(len(paper_counts.counts) // counts.itemsize)
     n = len(lengths)
-    renumber = np.zeros(len(cols) + 1, dtype=np.int64)
+    # Entry indexes are 32-bit and each temporary array is dropped (or reused in place) as soon as
+    # it has served: the peak is a few numbers per entry, and there are 8 million entries at
+    # 50,000 papers. The arithmetic is the same, operation for operation.
+    renumber = np.zeros(len(cols) + 1, dtype=np.int32)
     renumber[np.fromiter(first_seen.values(), dtype=np.int64, count=len(first_seen))] = np.arange(len(first_seen))
     col = renumber[np.frombuffer(cols, dtype=np.int64)]
-    row = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    del renumber, cols
     df = np.bincount(col, minlength=len(first_seen))
-    weight = (1.0 + np.log(np.frombuffer(counts))) * np.log(n / df[col])  # every field weight is >= 1
+    weight = np.log(np.frombuffer(counts))
+    del counts
+    weight += 1.0
+    idf = n / df[col]
+    weight *= np.log(idf, out=idf)  # every field weight is >= 1
+    del idf
+    row = np.repeat(np.arange(n, dtype=np.int32), np.frombuffer(lengths, dtype=np.int64))
     keep = weight > 0
-    row, col, weight = row[keep], col[keep], weight[keep]
+    if not keep.all():
+        row, col, weight = row[keep], col[keep], weight[keep]
+    del keep
     norms = np.sqrt(np.bincount(row, weights=weight * weight, minlength=n))
-    return TermMatrix(row, col, weight / norms[row], df[col] > 1)
+    weight /= norms[row]
+    shared = df[col] > 1
+    return TermMatrix(row[shared], col[shared], weight[shared])
 
 
 def _top_per_group(group: np.ndarray, weight: np.ndarray, keep: int) -> np.ndarray:
@@ -211,10 +223,14 @@ def _top_per_group(group: np.ndarray, weight: np.ndarray, keep: int) -> np.ndarr
 
     One stable sort on ``group * 2 + (1 - weight)``: weights lie in (0, 1], so groups stay apart.
     """
-    order = np.argsort(group * 2.0 + (1.0 - weight), kind="stable")
+    key = 1.0 - weight
+    key += group * 2.0
+    order = np.argsort(key, kind="stable")
+    del key
     sorted_group = group[order]
     # Each entry's place in its group: its index minus where the group starts (in one pass).
     first = np.flatnonzero(np.diff(sorted_group, prepend=sorted_group[:1] - 1))
+    del sorted_group
     starts = np.repeat(first, np.diff(np.append(first, len(order))))
     return np.sort(order[np.arange(len(order)) - starts < keep])
 
@@ -233,7 +249,7 @@ def similar_papers(matrix: TermMatrix, ids: Sequence[str], limit: int, query_ter
     n = len(ids)
     id_rank = np.empty(n, dtype=np.int64)
     id_rank[np.argsort(np.array(ids, dtype=object), kind="stable")] = np.arange(n)
-    rows, cols, weights = matrix.rows[matrix.shared], matrix.cols[matrix.shared], matrix.weights[matrix.shared]
+    rows, cols, weights = matrix.rows, matrix.cols, matrix.weights
     terms = int(matrix.cols.max()) + 1 if len(matrix.cols) else 0
     query = _top_per_group(rows, weights, query_terms)
     queries = scipy.sparse.csr_matrix((weights[query], (rows[query], cols[query])), shape=(n, terms))
