@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
+from phenomena_catalog import records
 from phenomena_catalog.build_cache import CACHE_FOLDER, cache_file
 from phenomena_catalog.commands.build import BuildResult, build_site, summary
 from phenomena_catalog.config import load_config
@@ -184,4 +187,35 @@ def test_an_incremental_build_finds_the_problems_a_build_from_scratch_finds(cata
     for record, text in originals.items():
         record.write_text(text, encoding="utf-8")
     assert build(catalog, catalog / "site").rendered == 0
+    assert_same_as_a_build_from_scratch(catalog)
+
+
+def test_record_files_that_did_not_change_are_not_read_again(
+        catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A file's size, times and inode are trusted once they are SETTLED_NS old; these were written just now.
+    monkeypatch.setattr(records, "SETTLED_NS", 0)
+    site = catalog / "site"
+    cache_before = cache_file(site).read_bytes()
+    assert build(catalog, site).rendered == 0
+    assert cache_file(site).read_bytes() != cache_before  # it now knows what the files look like
+    cache_before = cache_file(site).read_bytes()
+    assert build(catalog, site).rendered == 0
+    assert cache_file(site).read_bytes() == cache_before  # nothing new to keep: not written again
+
+    read: list[str] = []
+    real = records.read_user_bytes
+    monkeypatch.setattr(records, "read_user_bytes",
+                        lambda file, shown: (read.append(file.name), real(file, shown))[1])
+    time.sleep(0.05)  # past the file system's clock tick: a write now gets a new change time
+    record = catalog / "papers" / f"{PAPER}.yaml"
+    stat, text = record.stat(), record.read_text(encoding="utf-8")
+    # The same size and, put back, the same modification time: only the change time tells.
+    record.write_text(text.replace("Grokking: Generalization", "Grokking: Generalisation"), encoding="utf-8")
+    os.utime(record, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert record.stat().st_size == stat.st_size
+
+    result = build(catalog, site)
+
+    assert read == [f"{PAPER}.yaml"]
+    assert result.rendered > 0 and "Generalisation" in (site / "papers" / f"{PAPER}.html").read_text(encoding="utf-8")
     assert_same_as_a_build_from_scratch(catalog)

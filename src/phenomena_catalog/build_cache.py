@@ -3,7 +3,8 @@
 It lives in ``.phenomena-cache/`` beside the output folder, one file per output folder, and holds:
 
 - every record file's parse result by content digest, so the load stage parses only the files
-  that changed (``records.load``), and what the check stage found in it (``validate.CheckMemo``);
+  that changed (``records.load``; it does not even read a file whose size, times and inode are
+  those of the last build), and what the check stage found in it (``validate.CheckMemo``);
 - the site that build wrote: a fingerprint of each output file and the output folder's identity.
 
 A page's fingerprint hashes everything its text is made from: its typed context (papers by the
@@ -37,7 +38,7 @@ from phenomena_catalog.catalog import PaperTerms, Term, TopicEntry
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.models import Paper
 from phenomena_catalog.plan import Page
-from phenomena_catalog.records import ParseResult, Records
+from phenomena_catalog.records import ParseResult, Records, Stamp
 from phenomena_catalog.related import RelatedPapers
 from phenomena_catalog.render import Renderer
 from phenomena_catalog.validate import CheckMemo
@@ -68,6 +69,9 @@ class BuildCache:
     """What one build leaves for the next."""
 
     parsed: dict[str, ParseResult] = field(default_factory=dict)
+    stamps: dict[str, tuple[Stamp, str]] = field(default_factory=dict)
+    """What each record file looked like (``records.Stamp``) and its content digest: an unchanged
+    file is not read again."""
     site: SiteState | None = None
     related: tuple[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] | None = None
     """Each paper's related papers (ids: similar, same authors), with the digest of the records
@@ -141,7 +145,7 @@ def after_build(out: Path, records: Records, files: dict[str, str], inputs: str,
     site = SiteState(identity, files, inputs, pages) if identity is not None else None
     kept = {paper_id: (tuple(p.id for p in found.similar), tuple(p.id for p in found.same_authors))
             for paper_id, found in related.items()}
-    return BuildCache(records.parsed, site, related=(records_digest(records), kept),
+    return BuildCache(records.parsed, records.stamps, site, related=(records_digest(records), kept),
                       checked=checked.kept_for(records))
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 import sys
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +60,9 @@ class Records:
     """For each paper id, the ``content_digest`` of its file: what its paper was made from."""
     parsed: dict[str, ParseResult] = field(default_factory=dict, repr=False)
     """Each record file's parse result by ``content_digest``, for the next build to reuse."""
+    stamps: dict[str, tuple[Stamp, str]] = field(default_factory=dict, repr=False)
+    """Each record file's ``Stamp`` and ``content_digest`` by path as shown, for the next build to
+    skip reading the files that did not change (see ``load_papers``)."""
     topics: list[Topic] = field(default_factory=list)
     topic_lines: list[int] = field(default_factory=list)
     """The line of each topic in ``_topics.yaml``."""
@@ -110,6 +115,14 @@ def load_paper(file: Path, shown: str) -> tuple[Paper | None, list[Problem]]:
     paper, problems, _ = _parse_paper(text, file, shown)
     return paper, problems
 
+
+Stamp = tuple[int, int, int, int]
+"""A file's size, modification and change times (ns) and inode: any write to it, or a file put in
+its place, changes one of them."""
+
+SETTLED_NS = 2_000_000_000
+"""How long ago a file must have changed for its ``Stamp`` to be trusted: a file system with coarse
+times (FAT's 2 s) gives a file written right after it was read the same modification time."""
 
 ParseResult = tuple[Paper | None, list[Problem], LineTable]
 """One record file's paper (None when invalid), its problems and its field lines."""
@@ -221,13 +234,15 @@ def load_keywords(papers_dir: Path) -> tuple[list[KeywordEntry], list[int], list
 
 
 def load_papers(files: Iterable[Path], executor: Executor | None = None,
-                known: Mapping[str, ParseResult] | None = None) -> Records:
+                known: Mapping[str, ParseResult] | None = None,
+                stamps: Mapping[str, tuple[Stamp, str]] | None = None) -> Records:
     """Load the given record files, collecting every problem; ``executor`` may share them out.
 
     A file whose ``content_digest`` is in ``known`` (a previous build's ``Records.parsed``) is not
-    parsed again.
+    parsed again; one whose ``Stamp`` is as ``stamps`` (a previous build's ``Records.stamps``) says,
+    with that digest in ``known``, is not even read.
     """
-    work = functools.partial(_load_share, known=known or {})
+    work = functools.partial(_load_share, known=known or {}, stamps=stamps or {}, now=time.time_ns())
     parts = (executor or SerialExecutor()).map_shares(work, list(files))
     if len(parts) == 1:
         return parts[0]
@@ -235,11 +250,13 @@ def load_papers(files: Iterable[Path], executor: Executor | None = None,
     return Records(papers=papers, problems=[p for part in parts for p in part.problems],
                    lines={k: v for part in parts for k, v in part.lines.items()},
                    digests={k: v for part in parts for k, v in part.digests.items()},
-                   parsed={k: v for part in parts for k, v in part.parsed.items()})
+                   parsed={k: v for part in parts for k, v in part.parsed.items()},
+                   stamps={k: v for part in parts for k, v in part.stamps.items()})
 
 
-def _load_share(files: list[Path], known: Mapping[str, ParseResult]) -> Records:
-    papers, problems, lines, digests, parsed = [], [], {}, {}, {}
+def _load_share(files: list[Path], known: Mapping[str, ParseResult], stamps: Mapping[str, tuple[Stamp, str]],
+                now: int) -> Records:
+    papers, problems, lines, digests, parsed, new_stamps = [], [], {}, {}, {}, {}
     shown_folders: dict[Path, str] = {}
     for file in files:
         # Resolving each file's display path costs two syscalls a file; folders are few.
@@ -247,15 +264,23 @@ def _load_share(files: list[Path], known: Mapping[str, ParseResult]) -> Records:
         if folder is None:
             folder = shown_folders[file.parent] = display_path(file.parent)
         shown = file.name if folder == "." else f"{folder}/{file.name}"
-        data, unreadable = read_user_bytes(file, shown)
-        if data is None:
-            problems += unreadable
-            continue
-        digest = content_digest(data, shown)
-        result = known.get(digest)
-        if result is None:
-            text, undecodable = decode_user_text(data, shown)
-            result = _parse_paper(text, file, shown) if text is not None else (None, undecodable, ())
+        stamp = _stamp(file)
+        last = stamps.get(shown)
+        result = known.get(last[1]) if last is not None and last[0] == stamp else None
+        if last is not None and result is not None:
+            digest = last[1]
+        else:
+            data, unreadable = read_user_bytes(file, shown)
+            if data is None:
+                problems += unreadable
+                continue
+            digest = content_digest(data, shown)
+            result = known.get(digest)
+            if result is None:
+                text, undecodable = decode_user_text(data, shown)
+                result = _parse_paper(text, file, shown) if text is not None else (None, undecodable, ())
+        if stamp is not None and now - max(stamp[1], stamp[2]) > SETTLED_NS:
+            new_stamps[shown] = (stamp, digest)
         parsed[digest] = result
         paper, file_problems, table = result
         problems.extend(file_problems)
@@ -263,22 +288,33 @@ def _load_share(files: list[Path], known: Mapping[str, ParseResult]) -> Records:
             papers.append(paper)
             lines[paper.id] = table
             digests[paper.id] = digest
-    return Records(papers=papers, problems=problems, lines=lines, digests=digests, parsed=parsed)
+    return Records(papers=papers, problems=problems, lines=lines, digests=digests, parsed=parsed, stamps=new_stamps)
+
+
+def _stamp(file: Path) -> Stamp | None:
+    try:
+        found = os.stat(file)
+    except OSError:
+        return None  # reading it says why
+    return (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino)
 
 
 def load(papers_dir: Path, executor: Executor | None = None,
-         known: Mapping[str, ParseResult] | None = None) -> Records:
+         known: Mapping[str, ParseResult] | None = None,
+         stamps: Mapping[str, tuple[Stamp, str]] | None = None) -> Records:
     """The load stage: every file of ``papers_dir`` read and validated on its own, with its problems.
 
-    ``known`` holds parse results of earlier builds by content digest (see ``load_papers``).
+    ``known`` holds parse results of earlier builds by content digest, ``stamps`` what their files
+    looked like (see ``load_papers``).
     """
     require_folder(papers_dir)
     topics, topic_lines, topic_problems = load_topics(papers_dir)
     keywords, keyword_lines, keyword_problems = load_keywords(papers_dir)
-    loaded = load_papers(record_files(papers_dir), executor, known)
+    loaded = load_papers(record_files(papers_dir), executor, known, stamps)
     problems = topic_problems + keyword_problems + loaded.problems + misnamed_files(papers_dir)
     return Records(
         papers=loaded.papers, problems=problems, lines=loaded.lines, digests=loaded.digests, parsed=loaded.parsed,
+        stamps=loaded.stamps,
         topics=topics, topic_lines=topic_lines, keywords=keywords, keyword_lines=keyword_lines,
         topics_path=display_path(papers_dir / TOPICS_FILE), keywords_path=display_path(papers_dir / KEYWORDS_FILE),
     )

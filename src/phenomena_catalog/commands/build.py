@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from phenomena_catalog.build_cache import (
@@ -106,11 +106,11 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
     """
     with output_lock(out):  # a second build waits: two builds never mix their files
         cache = read_cache(out) if use_cache else BuildCache()
-        result, cache = build(papers_dir, templates_dir, out, config, executor or ProcessExecutor(jobs), cache)
-        if use_cache:
+        result, built = build(papers_dir, templates_dir, out, config, executor or ProcessExecutor(jobs), cache)
+        if use_cache and built is not cache:  # (an unchanged cache is not written again)
             started = time.perf_counter()
             try:
-                write_cache(out, cache)
+                write_cache(out, built)
             except OSError as err:
                 # The site is written; without a cache the next build simply starts afresh.
                 cache_file(out).unlink(missing_ok=True)
@@ -128,7 +128,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     """
     clock = _StageClock()
     with collector_paused():
-        records = load(papers_dir, executor, cache.parsed)
+        records = load(papers_dir, executor, cache.parsed, cache.stamps)
         if records.problems:
             raise UserError(records.problems + check(records, cache.checked))  # every problem at once
         copied = copied_files(templates_dir, ())
@@ -139,7 +139,8 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             # Nothing the site is made from changed: the last build's site is this build's.
             result = BuildResult(len(records.papers), cache.site.pages, len(previous), clock.total(), clock.stages,
                                  rendered=0, incremental=True)
-            return result, cache
+            # The same cache, unless files were found unchanged for the first time (``records.Stamp``).
+            return result, cache if records.stamps == cache.stamps else replace(cache, stamps=records.stamps)
         problems = check(records, cache.checked)
         if problems:
             raise UserError(problems)
