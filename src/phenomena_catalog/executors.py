@@ -57,10 +57,13 @@ def _run_share(indexes: list[int]) -> Any:
 
 
 class ProcessExecutor:
-    """Forked worker processes, one per core, for lists of at least ``threshold`` items.
+    """One share per core for lists of at least ``threshold`` items: this process works on the
+    first share while forked worker processes work on the others.
 
     Where ``fork`` is not available (Windows, macOS' default) or the list is short, the work runs
-    in this process. Only the results travel back between processes, pickled.
+    in this process. Only the workers' results travel back between processes, pickled; this
+    process's own share needs neither a process of its own nor pickling (at 50,000 records that
+    was 0.7 s of CPU time in the load stage, and one more copy of the memory workers touch).
     """
 
     def __init__(self, workers: int | None = None, threshold: int = PARALLEL_THRESHOLD) -> None:
@@ -77,8 +80,11 @@ class ProcessExecutor:
         shares = share_out(items, self.workers, cost, together)
         _FORKED_TASK = (work, items)
         try:
-            with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                return list(pool.map(_run_share, shares))
+            with ProcessPoolExecutor(self.workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+                # The workers are forked at the first submit, before this process starts on its share.
+                others = [pool.submit(_run_share, share) for share in shares[1:]]
+                first = work([items[i] for i in shares[0]])
+                return [first, *(future.result() for future in others)]
         finally:
             _FORKED_TASK = None
 
