@@ -48,50 +48,56 @@ class ListFilters:
 @dataclass(frozen=True)
 class PaperFacets:
     """What each paper of a catalog can be filtered by, worked out once for all its lists
-    (``paper_facets``), so a list's filters cost a few counts over its papers."""
+    (``paper_facets``), so a list's filters are one count over its papers' facet values."""
 
-    venues: dict[str, tuple[str, str, str] | None]
-    """Each paper's venue as (sort key, slug, name), by id."""
-    topics: dict[str, tuple[tuple[int, str, str], ...]]
-    """Each paper's topics as (taxonomy position, id, name), by id."""
-    with_code: dict[str, bool]
-    """Whether each paper links to code, by id."""
+    values: dict[str, tuple[str, ...]]
+    """Each paper's facet values, by id, each a letter and a value: "y" and its year, "k" and its
+    kind, "v" and its venue's slug, "t" and a topic's id, and "c" alone if it links to code."""
+    venues: dict[str, tuple[str, str]]
+    """Each venue's (sort key, name), by slug."""
+    topics: dict[str, tuple[int, str]]
+    """Each topic's (taxonomy position, name), by id."""
 
 
 def paper_facets(catalog: Catalog) -> PaperFacets:
     """The facets of every paper of ``catalog``."""
-    order = {entry.id: i for i, entry in enumerate(catalog.topics)}
-    venues: dict[str, tuple[str, str, str] | None] = {}
-    topics: dict[str, tuple[tuple[int, str, str], ...]] = {}
+    values: dict[str, tuple[str, ...]] = {}
     for paper in catalog.papers:
         terms = catalog.paper_terms[paper.id]
-        venue = terms.venue
-        venues[paper.id] = (venue.sort_key, venue.slug, venue.name) if venue is not None else None
-        topics[paper.id] = tuple((order[entry.id], entry.id, entry.name) for entry in terms.topics)
-    return PaperFacets(venues, topics, {paper.id: bool(paper.links.code) for paper in catalog.papers})
+        found = [f"y{paper.year}", f"k{paper.kind}"]
+        if terms.venue is not None:
+            found.append("v" + terms.venue.slug)
+        found += ["t" + entry.id for entry in terms.topics]
+        if paper.links.code:
+            found.append("c")
+        values[paper.id] = tuple(found)
+    return PaperFacets(values, {term.slug: (term.sort_key, term.name) for term in catalog.terms["venues"]},
+                       {entry.id: (i, entry.name) for i, entry in enumerate(catalog.topics)})
 
 
 _ID = attrgetter("id")
-_YEAR = attrgetter("year")
-_KIND = attrgetter("kind")
 
 
 def list_filters(papers: Sequence[Paper], facets: PaperFacets) -> ListFilters:
     """The choices for filtering ``papers``: only values that occur in the list, with their counts.
 
-    ``facets`` are the catalog's (``paper_facets``). The counting runs in C (map, Counter).
+    ``facets`` are the catalog's (``paper_facets``): one count over the papers' facet values (in C)
+    and a look at each value found.
     """
-    ids = list(map(_ID, papers))
-    years = Counter(map(_YEAR, papers))
-    kinds: Counter[str] = Counter(map(_KIND, papers))
-    venues = Counter(filter(None, map(facets.venues.__getitem__, ids)))
-    topics = Counter(chain.from_iterable(map(facets.topics.__getitem__, ids)))
+    counts = Counter(chain.from_iterable(map(facets.values.__getitem__, map(_ID, papers))))
+    found: dict[str, dict[str, int]] = {"y": {}, "k": {}, "v": {}, "t": {}, "c": {}}
+    for value, count in counts.items():
+        found[value[0]][value[1:]] = count
+    years, kinds, venues, topics = found["y"], found["k"], found["v"], found["t"]
+    venue_of, topic_of = facets.venues, facets.topics
     return ListFilters(
         total=len(papers),
-        years=tuple(Choice(str(year), str(year), years[year]) for year in sorted(years)),
-        venues=tuple(Choice(slug, name, count) for (_, slug, name), count in sorted(venues.items())),
-        topics=tuple(Choice(topic_id, name, count) for (_, topic_id, name), count in sorted(topics.items())),
-        kinds=tuple(Choice(kind, KIND_NAMES[kind], kinds[kind]) for kind in KINDS if kinds[kind])
+        years=tuple(Choice(year, year, years[year]) for year in sorted(years, key=int)),
+        venues=tuple(Choice(slug, venue_of[slug][1], venues[slug])
+                     for slug in sorted(venues, key=lambda slug: (venue_of[slug][0], slug))),
+        topics=tuple(Choice(topic_id, topic_of[topic_id][1], topics[topic_id])
+                     for topic_id in sorted(topics, key=topic_of.__getitem__)),
+        kinds=tuple(Choice(kind, KIND_NAMES[kind], kinds[kind]) for kind in KINDS if kind in kinds)
         if len(kinds) > 1 else (),
-        with_code=sum(map(facets.with_code.__getitem__, ids)),
+        with_code=found["c"].get("", 0),
     )

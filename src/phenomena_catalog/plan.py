@@ -357,7 +357,8 @@ def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, Rela
         parent = catalog.topic(entry.parent_id) if entry.parent_id else None
         suggest = suggest_url(config.repository, config.branch, entry.id)
         bibtex_url = urls.topic_bibtex_url(entry.id)
-        under = topic_papers(catalog, entry.id)
+        # A topic without subtopics has its own papers only, already in catalog order.
+        under = topic_papers(catalog, entry.id) if entry.children else entry.papers
         timeline = timeline_of((p.year for p in under), f"Papers on {entry.name} per year")
         feed_url = urls.topic_feed_url(entry.id)
         pages += _paged(entry.url, facets, entry.papers, config, 0.01,
