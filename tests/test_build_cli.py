@@ -269,3 +269,40 @@ def test_the_registry_names_every_command_module() -> None:
     folder = Path(__file__).resolve().parents[1] / "src" / "phenomena_catalog" / "commands"
     assert sorted(c.module for c in REGISTRY) == sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__")
     assert [c.load().NAME for c in REGISTRY] == [c.name for c in REGISTRY]
+
+
+def test_serve_shows_an_edited_digest_before_rebuilding_the_rest(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "catalog" / "papers", tmp_path / "papers")
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "phenomena_catalog", "serve", "--port", "0"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines = _Lines(process)
+    try:
+        assert lines.next().startswith("Built site/: ")
+        url = re.search(r"at (http://127\.0\.0\.1:\d+/)", lines.next()).group(1)  # type: ignore[union-attr]
+        assert lines.next().startswith("Watching ")
+        record = tmp_path / "papers" / "power2022grokking.yaml"
+        record.write_text(record.read_text().replace("digest: |\n", "digest: |\n  A sentence added in preview.\n"))
+        assert lines.next() == "Changed: power2022grokking.yaml\n"
+        assert lines.next() == "Shown: papers/power2022grokking.html (rebuilding the rest of the site)\n"
+        page = urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10).read().decode()
+        assert "A sentence added in preview." in page
+        assert lines.next().startswith("Built site/: ")
+
+        # A title is not previewed: it files the paper (lists, duplicates), so the rebuild shows it.
+        record.write_text(record.read_text().replace("Grokking: Generalization", "Grokking Renamed:"))
+        assert lines.next() == "Changed: power2022grokking.yaml\n"
+        assert lines.next().startswith("Built site/: ")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    # The site serve left is the one a build from scratch makes.
+    subprocess.run([sys.executable, "-m", "phenomena_catalog", "build", "--no-cache", "--out", "reference"],
+                   cwd=tmp_path, check=True, capture_output=True)
+    assert files_of(tmp_path / "site") == files_of(tmp_path / "reference")
+
+
+def files_of(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}

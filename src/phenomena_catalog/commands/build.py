@@ -12,6 +12,7 @@ from phenomena_catalog.build_cache import (
     CACHE_FOLDER,
     BuildCache,
     Fingerprints,
+    LiveState,
     after_build,
     cache_file,
     file_fingerprint,
@@ -147,8 +148,12 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         clock.lap("check")
         catalog = index(records)
         clock.lap("index")
-        related = cache.related_for(records) or related_in_catalog(catalog)
-        pages = plan(catalog, config, related)
+        related = cache.related_for(records)
+        if related is None:
+            related = related_in_catalog(catalog, cache.memos.related)
+            cache.memos.related.prune()  # (kept as they are when the related papers were reused)
+        pages = plan(catalog, config, related, cache.memos)
+        cache.memos.search.prune()
         renderer = Renderer(config, templates_dir, catalog.paper_terms)
         copied = copied_files(templates_dir, (page.url for page in pages))
         clock.lap("plan pages")
@@ -181,7 +186,8 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         clock.lap("swap in")
     result = BuildResult(len(catalog.papers), len(pages), len(files), clock.total(), clock.stages,
                          rendered=len(to_render), incremental=previous is not None)
-    return result, after_build(out, records, files, inputs, len(pages), related, cache.checked)
+    live = LiveState({paper.id: paper for paper in records.papers}, {page.url: page for page in pages}, renderer)
+    return result, after_build(out, records, files, inputs, len(pages), related, cache.checked, cache.memos, live)
 
 
 class _StageClock:

@@ -14,14 +14,20 @@ import functools
 import http.server
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
-from phenomena_catalog.build_cache import read_cache, write_cache
+from phenomena_catalog import urls
+from phenomena_catalog.build_cache import BuildCache, read_cache, write_cache
 from phenomena_catalog.commands.build import add_source_arguments, build, summary, templates_folder
 from phenomena_catalog.config import DEFAULT_CONFIG_FILE, load_config
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import ProcessExecutor
-from phenomena_catalog.write import output_lock
+from phenomena_catalog.models import Paper
+from phenomena_catalog.plan import Page, PaperPage
+from phenomena_catalog.records import load_papers
+from phenomena_catalog.validate import check_paper
+from phenomena_catalog.write import make_folders, output_lock, update_folder, write_text
 
 NAME = "serve"
 DESCRIPTION = """\
@@ -138,8 +144,15 @@ def run(args: argparse.Namespace) -> int:
     executor = ProcessExecutor(args.jobs)
     cache = read_cache(args.out)
 
-    def rebuild() -> bool:
+    def rebuild(changed: list[Path] | None = None) -> bool:
         nonlocal cache
+        shown = show_edited_records(changed or [], args.papers, args.out, cache)
+        if shown:
+            print(f"Shown: {', '.join(shown)} (rebuilding the rest of the site)", flush=True)
+            live.bump()
+            # What the cache says of these files is no longer true: the rebuild writes them again.
+            assert cache.site is not None
+            cache = replace(cache, site=replace(cache.site, files={**cache.site.files, **dict.fromkeys(shown, "")}))
         try:
             config = load_config(args.config)
             with output_lock(args.out):  # never mixed with a 'build' of the same folder
@@ -171,6 +184,52 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+PREVIEWED_FIELDS = frozenset({"digest", "note"})
+"""The fields an edit of which is shown on the paper's page before the rebuild: the text a
+contributor polishes while previewing. They file the paper nowhere (no list, term or duplicate
+check depends on them), so the page is the one the rebuild makes, but for related papers."""
+
+
+def show_edited_records(changed: list[Path], papers_dir: Path, out: Path, cache: BuildCache) -> list[str]:
+    """Write the pages of the edited records into ``out`` at once, before the rebuild; their URLs.
+
+    Only when every change is an edit of a record's ``PREVIEWED_FIELDS``, valid on its own:
+    anything else (a new record, a title, a template) waits for the rebuild, which checks the
+    whole catalog first. The page is rendered from the last build's context with the new paper
+    (so its related papers are the last build's until the rebuild is done); nothing else is read.
+    """
+    live = cache.live
+    folder = papers_dir.resolve()
+    if live is None or not changed or any(
+            path.suffix != ".yaml" or path.name.startswith("_") or path.resolve().parent != folder
+            or not path.is_file() for path in changed):
+        return []
+    loaded = load_papers([papers_dir / path.name for path in changed], None, cache.parsed)
+    if loaded.problems or len(loaded.papers) != len(changed):
+        return []
+    pages = []
+    for paper in loaded.papers:
+        before = live.papers.get(paper.id)
+        page = live.pages.get(urls.paper_url(paper.id))
+        if (before is None or page is None or not isinstance(page.context, PaperPage) or check_paper(paper)
+                or _filed(paper) != _filed(before)):
+            return []
+        pages.append(Page(page.url, replace(page.context, paper=paper), page.cost))
+    try:
+        texts = {page.url: live.renderer.render(page) for page in pages}
+        with output_lock(out), update_folder(out, removed=()) as staging:
+            make_folders(staging, texts)
+            for url, text in texts.items():
+                write_text(staging, url, text)
+    except UserError:
+        return []  # the rebuild reports it
+    return list(texts)
+
+
+def _filed(paper: Paper) -> dict[str, object]:
+    return {name: value for name, value in vars(paper).items() if name not in PREVIEWED_FIELDS}
+
+
 _JETBRAINS_SCRATCH = ("___jb_tmp___", "___jb_old___")
 
 
@@ -183,7 +242,7 @@ def is_editor_scratch(name: str) -> bool:
             or (name.startswith("#") and name.endswith("#")) or name.endswith(_JETBRAINS_SCRATCH))
 
 
-def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[], bool]) -> None:
+def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[list[Path]], bool]) -> None:
     """Rebuild after every batch of changes to records, templates or settings."""
     import watchfiles
 
@@ -209,4 +268,4 @@ def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[], bool]) -> 
             continue
         names = sorted({Path(path).name for _, path in changes})
         print(f"Changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}", flush=True)
-        rebuild()
+        rebuild(sorted({Path(path) for _, path in changes}))
