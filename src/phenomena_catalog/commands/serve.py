@@ -148,15 +148,18 @@ def run(args: argparse.Namespace) -> int:
     executor = ProcessExecutor(args.jobs)
     cache = read_cache(args.out)
 
+    failed = False  # whether the last rebuild failed: then nothing is shown before the next succeeds
+
     def rebuild(changed: list[Path] | None = None) -> bool:
-        nonlocal cache
-        shown = show_edited_records(changed or [], args.papers, args.out, cache)
+        nonlocal cache, failed
+        shown = [] if failed else show_edited_records(changed or [], args.papers, args.out, cache)
         if shown:
             print(f"Shown: {', '.join(shown)} (rebuilding the rest of the site)", flush=True)
             live.bump()
             # What the cache says of these files is no longer true: the rebuild writes them again.
-            assert cache.site is not None
-            cache = replace(cache, site=replace(cache.site, files={**cache.site.files, **dict.fromkeys(shown, "")}))
+            if cache.site is not None:
+                stale = dict.fromkeys(shown, "")
+                cache = replace(cache, site=replace(cache.site, files={**cache.site.files, **stale}))
         try:
             config = load_config(args.config)
             with output_lock(args.out):  # never mixed with a 'build' of the same folder
@@ -164,7 +167,9 @@ def run(args: argparse.Namespace) -> int:
         except UserError as err:
             print(err.report(), flush=True)
             print("The site was not updated; fix the problems above and save again.", flush=True)
+            failed = True
             return False
+        failed = False
         print(summary(result, args.out), flush=True)
         live.bump()
         return True
