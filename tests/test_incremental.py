@@ -219,3 +219,24 @@ def test_record_files_that_did_not_change_are_not_read_again(
     assert read == [f"{PAPER}.yaml"]
     assert result.rendered > 0 and "Generalisation" in (site / "papers" / f"{PAPER}.html").read_text(encoding="utf-8")
     assert_same_as_a_build_from_scratch(catalog)
+
+
+@pytest.mark.parametrize("edit", ["topic title", "topic moved", "new topic", "keyword alias"])
+def test_taxonomy_and_vocabulary_edits_give_the_site_a_build_from_scratch_gives(catalog: Path, edit: str) -> None:
+    topics, keywords = catalog / "papers" / "_topics.yaml", catalog / "papers" / "_keywords.yaml"
+    if edit == "topic title":
+        topics.write_text(topics.read_text(encoding="utf-8").replace("title: Grokking", "title: Grokking (delayed)"),
+                          encoding="utf-8")
+    elif edit == "topic moved":
+        topics.write_text(topics.read_text(encoding="utf-8").replace(
+            "  title: Grokking\n  parent: generalization\n", "  title: Grokking\n"), encoding="utf-8")
+    elif edit == "new topic":
+        topics.write_text(topics.read_text(encoding="utf-8") + "- id: new-topic\n  title: A new topic\n"
+                          "  parent: grokking\n  description: Nothing filed here yet.\n", encoding="utf-8")
+    else:
+        keywords.write_text(keywords.read_text(encoding="utf-8").replace(
+            "aliases: [Sparse Network, Sparsity]", "aliases: [Sparse Network]"), encoding="utf-8")
+    before = files(catalog / "site")
+    result = build(catalog, catalog / "site")
+    assert result.incremental and files(catalog / "site") != before
+    assert_same_as_a_build_from_scratch(catalog)

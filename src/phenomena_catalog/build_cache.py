@@ -70,6 +70,8 @@ class LiveState:
 
     papers: dict[str, Paper]
     """Every paper, by id."""
+    digests: dict[str, str]
+    """Each paper's ``content_digest``, by id."""
     pages: dict[str, Page]
     """Every page, by URL."""
     renderer: Renderer
@@ -159,7 +161,7 @@ def after_build(out: Path, records: Records, files: dict[str, str], inputs: str,
     """What a build that just wrote ``out`` leaves for the next one."""
     identity = output_identity(out)
     site = SiteState(identity, files, inputs, pages) if identity is not None else None
-    kept = {paper_id: (tuple(p.id for p in found.similar), tuple(p.id for p in found.same_authors))
+    kept = {paper_id: (tuple(map(_ID, found.similar)), tuple(map(_ID, found.same_authors)))
             for paper_id, found in related.items()}
     return BuildCache(records.parsed, records.stamps, site, related=(records_digest(records), kept),
                       checked=checked.kept_for(records), memos=memos, live=live)
@@ -216,6 +218,7 @@ class Fingerprints:
         self._template_digests: dict[tuple[str, ...], bytes] = {}
         self._shared: dict[int, tuple[Any, Any]] = {}
         """Plain forms of shared values by ``id``, each kept with its value (so the id is never reused)."""
+        self._labels: dict[int, tuple[Term | TopicEntry, tuple[str, str, str]]] = {}
         self._records: dict[type, tuple[str, Callable[[Any], tuple[Any, ...]]]] = {}
         """For each dataclass met, its name and a function giving its fields' values."""
 
@@ -288,12 +291,21 @@ class Fingerprints:
         if isinstance(value, PaperTerms):
             # Where a paper is filed, as its page and list entries show it: names and addresses,
             # not how many papers each term has (so a new paper does not touch its co-authors' pages).
-            return tuple((term.kind if isinstance(term, Term) else "topic", term.name, term.slug)
-                         for term in (*value.topics, *value.authors, value.year, value.venue, *value.keywords)
-                         if term is not None)
+            terms: tuple[Term | TopicEntry | None, ...] = (*value.topics, *value.authors, value.year, value.venue,
+                                                          *value.keywords)
+            return tuple([self._filed_under(term) for term in terms if term is not None])
         if isinstance(value, Term):
             return ("term", value.kind, value.name, value.slug, value.sort_key, len(value.papers))
         return ("topic", value.id, value.parent_id, value.total, len(value.papers), self._plain(value.children))
+
+
+    def _filed_under(self, term: Term | TopicEntry) -> tuple[str, str, str]:
+        """A term as a paper's page and list entries show it (made once per term and build)."""
+        found = self._labels.get(id(term))
+        if found is None:
+            label = (term.kind if isinstance(term, Term) else "topic", term.name, term.slug)
+            found = self._labels[id(term)] = (term, label)
+        return found[1]
 
 
 _AS_IS = frozenset({str, int, float, bool, type(None)})

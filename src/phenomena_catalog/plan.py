@@ -26,7 +26,7 @@ from phenomena_catalog.exporters.bibtex import bibtex_entry
 from phenomena_catalog.list_filters import ListFilters, PaperFacets, list_filters, paper_facets
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import KIND_NAMES, KeywordEntry, Paper, Topic
-from phenomena_catalog.presentation import paper_summary
+from phenomena_catalog.presentation import digest_html, paper_summary
 from phenomena_catalog.related import PaperTermCounts, RelatedPapers, related_in_catalog
 from phenomena_catalog.repository import RECORDS_FOLDER, edit_url, suggest_url
 from phenomena_catalog.search_index import PaperPostings, build_search_index
@@ -135,7 +135,7 @@ class PaperPage(TemplateContext):
     @cached_property
     def digest(self) -> Markup | None:
         """The digest as HTML."""
-        return render_markdown(self.paper.digest) if self.paper.digest else None
+        return digest_html(self.paper)
 
     @property
     def note(self) -> Markup | None:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from markupsafe import Markup
 
 from phenomena_catalog import arxiv_ids
+from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import Paper
 
 BYLINE_AUTHORS = 6
@@ -67,6 +68,11 @@ def paper_links(paper: Paper) -> list[tuple[str, str]]:
     if paper.doi:
         links.append(("DOI", doi_url(paper.doi)))
     return links
+
+
+def digest_html(paper: Paper) -> Markup | None:
+    """A paper's digest as HTML (its Markdown rendered), or None when it has none."""
+    return render_markdown(paper.digest) if paper.digest else None
 
 
 def paper_summary(paper: Paper, digest: Markup | None) -> str:

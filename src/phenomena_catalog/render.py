@@ -232,7 +232,7 @@ class Renderer:
         if isinstance(context, SitemapFile):
             return sitemap_xml(context.base_url, context.page_urls)
         if isinstance(context, AtomFeedFile):
-            entries = [FeedEntry(paper, presentation.paper_summary(paper, _digest_html(paper)),
+            entries = [FeedEntry(paper, presentation.paper_summary(paper, presentation.digest_html(paper)),
                                  context.topic_names[paper.id]) for paper in context.papers]
             return atom_feed(entries, title=context.title, feed_url=page.url, page_url=context.page_url,
                              site_title=context.site_title, base_url=context.base_url)
@@ -291,10 +291,6 @@ class Renderer:
             return html
 
         return entry
-
-
-def _digest_html(paper: Paper) -> Markup | None:
-    return render_markdown(paper.digest) if paper.digest else None
 
 
 def template_problem(err: jinja2.TemplateError, page_url: str, templates_dir: Path) -> UserError:
