@@ -191,7 +191,8 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         clock.lap("swap in")
     result = BuildResult(len(catalog.papers), len(pages), len(files), clock.total(), clock.stages,
                          rendered=len(to_render), incremental=previous is not None)
-    live = LiveState({paper.id: paper for paper in records.papers}, {page.url: page for page in pages}, renderer)
+    live = LiveState({paper.id: paper for paper in records.papers}, records.digests,
+                     {page.url: page for page in pages}, renderer)
     return result, after_build(out, records, files, inputs, len(pages), related, cache.checked, cache.memos, live)
 
 
