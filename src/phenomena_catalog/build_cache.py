@@ -60,6 +60,8 @@ class SiteState:
     """Each output file (site-relative path) and the fingerprint of what it was made from."""
     inputs: str = ""
     """The digest of everything the site was made from (``site_inputs``)."""
+    everywhere: str = ""
+    """The digest of what every page is made from (``Fingerprints.everywhere``)."""
     pages: int = 0
     """How many of ``files`` are pages and data files (the others are copied theme files)."""
 
@@ -155,12 +157,12 @@ def read_cache(out: Path) -> BuildCache:
     return found
 
 
-def after_build(out: Path, records: Records, files: dict[str, str], inputs: str, pages: int,
+def after_build(out: Path, records: Records, files: dict[str, str], inputs: str, everywhere: str, pages: int,
                 related: dict[str, RelatedPapers], checked: CheckMemo, memos: TextMemos,
                 live: LiveState | None = None) -> BuildCache:
     """What a build that just wrote ``out`` leaves for the next one."""
     identity = output_identity(out)
-    site = SiteState(identity, files, inputs, pages) if identity is not None else None
+    site = None if identity is None else SiteState(identity, files, inputs, pages=pages, everywhere=everywhere)
     kept = {paper_id: (tuple(map(_ID, found.similar)), tuple(map(_ID, found.same_authors)))
             for paper_id, found in related.items()}
     return BuildCache(records.parsed, records.stamps, site, related=(records_digest(records), kept),
@@ -215,6 +217,9 @@ class Fingerprints:
         self._renderer = renderer
         site = (FORMAT, code_version(), config.model_dump_json(), records.topics, records.keywords)
         self._site = repr(site).encode()
+        self.everywhere = hashlib.blake2b(self._site, digest_size=16).hexdigest()
+        """A digest of what every page is made from (settings, taxonomy, vocabulary, code): when
+        it changed, every page changes."""
         self._template_digests: dict[tuple[str, ...], bytes] = {}
         self._shared: dict[int, tuple[Any, Any]] = {}
         """Plain forms of shared values by ``id``, each kept with its value (so the id is never reused)."""

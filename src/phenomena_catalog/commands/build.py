@@ -164,6 +164,8 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         clock.lap("plan pages")
         fingerprints = Fingerprints(records, config, renderer)
         files = {url: file_fingerprint(source) for url, source in copied.items()}
+        if previous is not None and cache.site is not None and cache.site.everywhere != fingerprints.everywhere:
+            previous = None  # every page changes (settings, taxonomy): comparing them first costs more
         if previous is None:
             # From scratch: every page is rendered, and its fingerprint taken where it is rendered.
             to_render, to_copy = pages, copied
@@ -193,7 +195,8 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                          rendered=len(to_render), incremental=previous is not None)
     live = LiveState({paper.id: paper for paper in records.papers}, records.digests,
                      {page.url: page for page in pages}, renderer)
-    return result, after_build(out, records, files, inputs, len(pages), related, cache.checked, cache.memos, live)
+    return result, after_build(out, records, files, inputs, fingerprints.everywhere, len(pages), related,
+                               cache.checked, cache.memos, live)
 
 
 class _StageClock:
