@@ -205,6 +205,7 @@ def test_serve_builds_serves_and_rebuilds_on_change(tmp_path: Path) -> None:
         record = tmp_path / "papers" / "power2022grokking.yaml"
         record.write_text(record.read_text().replace("Grokking: Generalization", "Grokking Renamed:"))
         assert lines.next() == "Changed: power2022grokking.yaml\n"
+        assert lines.next() == "Shown: papers/power2022grokking.html (rebuilding the rest of the site)\n"
         assert lines.next().startswith("Built site/: ")
         page = urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10).read().decode()
         assert "Grokking Renamed:" in page
@@ -291,8 +292,26 @@ def test_serve_shows_an_edited_digest_before_rebuilding_the_rest(tmp_path: Path)
         assert "A sentence added in preview." in page
         assert lines.next().startswith("Built site/: ")
 
-        # A title is not previewed: it files the paper (lists, duplicates), so the rebuild shows it.
+        # A title too, once it is known to make the record no duplicate of any other...
         record.write_text(record.read_text().replace("Grokking: Generalization", "Grokking Renamed:"))
+        assert lines.next() == "Changed: power2022grokking.yaml\n"
+        assert lines.next() == "Shown: papers/power2022grokking.html (rebuilding the rest of the site)\n"
+        assert lines.next().startswith("Built site/: ")
+        # ... which one near-identical to another record's could: the rebuild decides, and reports it.
+        other = tmp_path / "papers" / "chen2021sparse.yaml"
+        original = other.read_text()
+        other.write_text(original.replace('"Sparse networks <b>everywhere</b> & the \\"lottery\\""',
+                                          '"Deep Double Descent: Where Bigger Models and More Data Hurts"'))
+        assert lines.next() == "Changed: chen2021sparse.yaml\n"
+        assert "near-identical title" in lines.next()
+        assert lines.next() == "1 problem found.\n"
+        assert "The site was not updated" in lines.next()
+        # After a failed rebuild nothing is shown early: the site stays the last good build's until one succeeds.
+        other.write_text(original)
+        assert lines.next() == "Changed: chen2021sparse.yaml\n"
+        assert lines.next().startswith("Built site/: ")
+        # An author files the paper under a term (lists, pages of its own): only the rebuild shows it.
+        record.write_text(record.read_text().replace("Alethea Power", "Alethea Powers"))
         assert lines.next() == "Changed: power2022grokking.yaml\n"
         assert lines.next().startswith("Built site/: ")
     finally:

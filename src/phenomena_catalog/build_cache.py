@@ -71,6 +71,8 @@ class LiveState:
 
     papers: dict[str, Paper]
     """Every paper, by id."""
+    digests: dict[str, str]
+    """Each paper's ``content_digest``, by id."""
     pages: dict[str, Page]
     """Every page, by URL."""
     renderer: Renderer

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import gc
 import heapq
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
@@ -74,8 +72,13 @@ class ProcessExecutor:
                    cost: Callable[[T], float] | None = None,
                    together: Callable[[T], bool] | None = None) -> list[R]:
         global _FORKED_TASK
-        can_fork = "fork" in multiprocessing.get_all_start_methods()
-        if self.workers == 1 or len(items) < self.threshold or not can_fork:
+        if self.workers == 1 or len(items) < self.threshold:
+            return [work(list(items))]
+        # Imported here: a build of fewer than PARALLEL_THRESHOLD records never needs them (10 ms).
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        if "fork" not in multiprocessing.get_all_start_methods():
             return [work(list(items))]
         shares = share_out(items, self.workers, cost, together)
         _FORKED_TASK = (work, items)

@@ -30,7 +30,9 @@ Made = tuple[dict[str, str], dict[str, str], dict[str, tuple[tuple[str, ...], st
 class PaperTexts:
     """Each paper's JSON object, BibTeX entry and CSL-JSON item, by the digest of its record."""
 
-    def __init__(self) -> None:
+    def __init__(self, remember: bool = True) -> None:
+        self._remember = remember
+        """False for a build without a cache: every piece is made and none kept."""
         self._json: dict[str, str] = {}
         self._bibtex: dict[str, str] = {}
         self._csl: dict[str, tuple[tuple[str, ...], str]] = {}
@@ -40,7 +42,7 @@ class PaperTexts:
     def use(self, digests: Mapping[str, str]) -> None:
         """Start a build of the records whose digests (by paper id) are ``digests``: a paper not
         among them (or of another digest) is made afresh and not remembered."""
-        self._digests = digests
+        self._digests = digests if self._remember else {}
         self._made = ({}, {}, {})
 
     def json(self, paper: Paper) -> str:

@@ -32,12 +32,16 @@ class TextMemo(Generic[T]):
     """Results by a digest of the texts they were made from. The code that made them is not in
     the digest: the build cache is discarded whole when the code changes."""
 
-    def __init__(self) -> None:
+    def __init__(self, remember: bool = True) -> None:
         self._found: dict[bytes, T] = {}
         self._used: dict[bytes, T] = {}
+        self._remember = remember
+        """False for a memo nothing will read again (a one-shot build's): it holds nothing."""
 
     def get(self, texts: Sequence[str], make: Callable[[], T]) -> T:
         """The result made from ``texts``: remembered, or ``make()``'s, which is then remembered."""
+        if not self._remember:
+            return make()
         # Each text preceded by its length, so no two lists of texts read the same.
         joined = "".join([f"{len(text)}:{text}" for text in texts])
         key = hashlib.blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=16).digest()
@@ -61,4 +65,4 @@ class TextMemo(Generic[T]):
         return {"found": {**self._found, **self._used}}
 
     def __setstate__(self, state: dict[str, dict[bytes, T]]) -> None:
-        self._found, self._used = state["found"], {}
+        self._found, self._used, self._remember = state["found"], {}, True

@@ -24,11 +24,12 @@ from phenomena_catalog.catalog import index
 from phenomena_catalog.config import SiteConfig, load_config
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import Executor, ProcessExecutor, collector_frozen, collector_paused
-from phenomena_catalog.paper_texts import Made
-from phenomena_catalog.plan import Page, plan
+from phenomena_catalog.paper_texts import Made, PaperTexts
+from phenomena_catalog.plan import Page, TextMemos, plan
 from phenomena_catalog.records import load
 from phenomena_catalog.related import related_in_catalog
 from phenomena_catalog.render import Renderer, template_environment
+from phenomena_catalog.text_memo import TextMemo
 from phenomena_catalog.theme import DEFAULT_TEMPLATES, check_templates_folder
 from phenomena_catalog.validate import check
 from phenomena_catalog.write import (
@@ -108,6 +109,11 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
     """
     with output_lock(out):  # a second build waits: two builds never mix their files
         cache = read_cache(out) if use_cache else BuildCache()
+        # The cache file keeps no term counts of related papers (cheaper to count again than to
+        # save), and without a cache nothing: this build need not hold them (3 KB a paper).
+        cache = replace(cache, memos=TextMemos(related=TextMemo(remember=False),
+                                               search=cache.memos.search if use_cache else TextMemo(remember=False)),
+                        texts=cache.texts if use_cache else PaperTexts(remember=False))
         result, built = build(papers_dir, templates_dir, out, config, executor or ProcessExecutor(jobs), cache)
         if use_cache and built is not cache:  # (an unchanged cache is not written again)
             started = time.perf_counter()
@@ -191,7 +197,8 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         clock.lap("swap in")
     result = BuildResult(len(catalog.papers), len(pages), len(files), clock.total(), clock.stages,
                          rendered=len(to_render), incremental=previous is not None)
-    live = LiveState({paper.id: paper for paper in records.papers}, {page.url: page for page in pages}, renderer)
+    live = LiveState({paper.id: paper for paper in records.papers}, records.digests,
+                     {page.url: page for page in pages}, renderer)
     return result, after_build(out, records, files, inputs, len(pages), related, cache.checked, cache.memos, live,
                                cache.texts)
 

@@ -17,8 +17,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
+
 from phenomena_catalog import urls
-from phenomena_catalog.build_cache import BuildCache, read_cache, write_cache
+from phenomena_catalog.build_cache import BuildCache, LiveState, read_cache, write_cache
 from phenomena_catalog.commands.build import add_source_arguments, build, summary, templates_folder
 from phenomena_catalog.config import DEFAULT_CONFIG_FILE, load_config
 from phenomena_catalog.errors import UserError
@@ -26,7 +29,8 @@ from phenomena_catalog.executors import ProcessExecutor
 from phenomena_catalog.models import Paper
 from phenomena_catalog.plan import Page, PaperPage
 from phenomena_catalog.records import load_papers
-from phenomena_catalog.validate import check_paper
+from phenomena_catalog.same_paper import NEAR_IDENTICAL
+from phenomena_catalog.validate import check_paper, paper_facts
 from phenomena_catalog.write import make_folders, output_lock, update_folder, write_text
 
 NAME = "serve"
@@ -144,15 +148,18 @@ def run(args: argparse.Namespace) -> int:
     executor = ProcessExecutor(args.jobs)
     cache = read_cache(args.out)
 
+    failed = False  # whether the last rebuild failed: then nothing is shown before the next succeeds
+
     def rebuild(changed: list[Path] | None = None) -> bool:
-        nonlocal cache
-        shown = show_edited_records(changed or [], args.papers, args.out, cache)
+        nonlocal cache, failed
+        shown = [] if failed else show_edited_records(changed or [], args.papers, args.out, cache)
         if shown:
             print(f"Shown: {', '.join(shown)} (rebuilding the rest of the site)", flush=True)
             live.bump()
             # What the cache says of these files is no longer true: the rebuild writes them again.
-            assert cache.site is not None
-            cache = replace(cache, site=replace(cache.site, files={**cache.site.files, **dict.fromkeys(shown, "")}))
+            if cache.site is not None:
+                stale = dict.fromkeys(shown, "")
+                cache = replace(cache, site=replace(cache.site, files={**cache.site.files, **stale}))
         try:
             config = load_config(args.config)
             with output_lock(args.out):  # never mixed with a 'build' of the same folder
@@ -160,7 +167,9 @@ def run(args: argparse.Namespace) -> int:
         except UserError as err:
             print(err.report(), flush=True)
             print("The site was not updated; fix the problems above and save again.", flush=True)
+            failed = True
             return False
+        failed = False
         print(summary(result, args.out), flush=True)
         live.bump()
         return True
@@ -184,10 +193,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-PREVIEWED_FIELDS = frozenset({"digest", "note"})
-"""The fields an edit of which is shown on the paper's page before the rebuild: the text a
-contributor polishes while previewing. They file the paper nowhere (no list, term or duplicate
-check depends on them), so the page is the one the rebuild makes, but for related papers."""
+PREVIEWED_FIELDS = frozenset({"digest", "note", "title", "links", "arxiv", "doi"})
+"""The fields an edit of which is shown on the paper's page before the rebuild: the text and
+links a contributor polishes while previewing. None of them files the paper under a term, so the
+page is the one the rebuild makes but for related papers; the ones that could make it a duplicate
+of another record are checked against every other record first (``_may_duplicate``)."""
 
 
 def show_edited_records(changed: list[Path], papers_dir: Path, out: Path, cache: BuildCache) -> list[str]:
@@ -212,7 +222,7 @@ def show_edited_records(changed: list[Path], papers_dir: Path, out: Path, cache:
         before = live.papers.get(paper.id)
         page = live.pages.get(urls.paper_url(paper.id))
         if (before is None or page is None or not isinstance(page.context, PaperPage) or check_paper(paper)
-                or _filed(paper) != _filed(before)):
+                or _filed(paper) != _filed(before) or _may_duplicate(paper, before, live, cache)):
             return []
         pages.append(Page(page.url, replace(page.context, paper=paper), page.cost))
     try:
@@ -224,6 +234,24 @@ def show_edited_records(changed: list[Path], papers_dir: Path, out: Path, cache:
     except UserError:
         return []  # the rebuild reports it
     return list(texts)
+
+
+def _may_duplicate(paper: Paper, before: Paper, live: LiveState, cache: BuildCache) -> bool:
+    """Whether an edit of ``paper``'s title or identifiers could make it the same paper as another
+    record: the same arXiv id, DOI or title as any, or a title near-identical to any (stricter than
+    the check stage, which compares each title with its neighbours only: the rebuild decides)."""
+    facts = paper_facts(paper)
+    if facts[1:] == paper_facts(before)[1:] and paper.arxiv == before.arxiv:
+        return False
+    others = [cache.checked.papers.get(live.digests[other]) for other in live.papers if other != paper.id]
+    if any(other is None for other in others):
+        return True
+    known = [other for other in others if other is not None]
+    if any(other.title == facts.title or (facts.arxiv and other.arxiv == facts.arxiv)
+           or (facts.doi and other.doi == facts.doi) for other in known):
+        return True
+    return process.extractOne(facts.title, [other.title for other in known], scorer=Indel.normalized_similarity,
+                              score_cutoff=NEAR_IDENTICAL) is not None
 
 
 def _filed(paper: Paper) -> dict[str, object]:
