@@ -37,8 +37,9 @@ NAME = "serve"
 DESCRIPTION = """\
 Build the site, serve it at http://127.0.0.1:PORT/ and rebuild whenever a record, the taxonomy,
 a template or the settings change, re-rendering only the pages a change touches; open pages reload
-themselves. A failed rebuild prints its problems and keeps serving the last good site. Stop with
-Ctrl-C.
+themselves. An edit of a record's digest, note, title or links shows on its page at once, before
+the rest of the site is rebuilt. A failed rebuild prints its problems and keeps serving the last
+good site. Stop with Ctrl-C.
 
 examples:
   phenomena-catalog serve
