@@ -205,8 +205,9 @@ class Catalog:
             write_hugo_site(self.papers, self.hugo)
 
     def build(self, total: list[float] | None = None) -> tuple[float, float, float]:
+        jobs = ["--jobs", str(JOBS)] if JOBS else []
         return timed([sys.executable, "-m", "phenomena_catalog", "build", "--papers", str(self.papers),
-                      "--templates", str(self.templates), "--out", str(self.out)], self.folder, total)
+                      "--templates", str(self.templates), "--out", str(self.out), *jobs], self.folder, total)
 
     def cold(self) -> tuple[float, float, float]:
         shutil.rmtree(self.out, ignore_errors=True)
@@ -231,6 +232,8 @@ class Catalog:
 
 
 HUGO = shutil.which("hugo")
+JOBS: int | None = None
+"""``build --jobs``, when --jobs is given (default: the build's own, one process per core)."""
 SCENARIOS = ("hugo", "cold", "warm", "edit", "template")
 
 
@@ -246,7 +249,11 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the catalogs and sites in --workdir")
     parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS),
                         help="what to time (default: all); warm, edit and template follow a cold build")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="processes per build (build --jobs); 1 holds the least memory")
     args = parser.parse_args()
+    global JOBS
+    JOBS = args.jobs
     chosen = set(args.scenarios)
     if chosen & {"warm", "edit", "template"}:
         chosen.add("cold")  # they rebuild what a cold build made

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from phenomena_catalog import records
+from phenomena_catalog import paper_texts, records, render, urls
 from phenomena_catalog.build_cache import CACHE_FOLDER, cache_file
 from phenomena_catalog.commands.build import BuildResult, build_site, summary
 from phenomena_catalog.config import load_config
 from phenomena_catalog.errors import UserError
-from phenomena_catalog.executors import SerialExecutor
+from phenomena_catalog.executors import ProcessExecutor, SerialExecutor
 
 from conftest import TEMPLATES, copy_fixture_catalog
 
@@ -242,3 +242,44 @@ def test_taxonomy_and_vocabulary_edits_give_the_site_a_build_from_scratch_gives(
     assert result.rendered == result.pages and files(catalog / "site") != before
     assert_same_as_a_build_from_scratch(catalog)
     assert build(catalog, catalog / "site").rendered == 0  # and the cache it left is good
+
+
+def test_after_one_edit_the_whole_catalog_data_files_make_that_papers_pieces_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = copy_fixture_catalog(tmp_path / "catalog")
+    shutil.copytree(TEMPLATES, source / "templates")
+    site = source / "site"
+    # Built from scratch in forked workers, which hand back the pieces they made for the cache.
+    build_site(source / "papers", source / "templates", site, load_config(source / "catalog.yaml"),
+               executor=ProcessExecutor(2, threshold=0))
+    made: list[tuple[str, str]] = []
+
+    def counted(kind: str, make):  # type: ignore[no-untyped-def]
+        def count(paper, *args):  # type: ignore[no-untyped-def]
+            made.append((kind, paper.id))
+            return make(paper, *args)
+        return count
+
+    monkeypatch.setattr(paper_texts, "paper_json", counted("json", paper_texts.paper_json))
+    monkeypatch.setattr(paper_texts, "csl_item_json", counted("csl", paper_texts.csl_item_json))
+    monkeypatch.setattr(render, "bibtex_of", counted("bibtex", render.bibtex_of))
+    record = source / "papers" / f"{PAPER}.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("Grokking: Generalization", "Grokking Edited:")
+                      .replace("keywords: [Grokking, ", "keywords: [Grokking, Sparsity, "), encoding="utf-8")
+
+    result = build(source, site)
+
+    assert result.incremental
+    # papers.json, papers.csl.json and the .bib of the paper's topic and of its parent.
+    assert sorted(set(made)) == [("bibtex", PAPER), ("csl", PAPER), ("json", PAPER)]
+    reference = source.parent / "reference"
+    build(source, reference, use_cache=False)
+    for name in (urls.CATALOG_JSON, urls.CSL_JSON, urls.topic_bibtex_url("grokking"),
+                 urls.topic_bibtex_url("generalization")):
+        text = (site / name).read_text(encoding="utf-8")
+        assert "Grokking Edited:" in text
+        assert text == (reference / name).read_text(encoding="utf-8")
+    # The added keyword, as the vocabulary spells it.
+    csl = (site / urls.CSL_JSON).read_text(encoding="utf-8")
+    assert '"keyword": "Grokking, Sparse Networks, Algorithmic Datasets"' in csl
+    assert files(site) == files(reference)

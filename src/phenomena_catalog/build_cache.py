@@ -37,6 +37,7 @@ from pydantic import BaseModel
 from phenomena_catalog.catalog import PaperTerms, Term, TopicEntry
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.models import Paper
+from phenomena_catalog.paper_texts import PaperTexts
 from phenomena_catalog.plan import Page, TextMemos
 from phenomena_catalog.records import ParseResult, Records, Stamp
 from phenomena_catalog.related import RelatedPapers
@@ -94,6 +95,8 @@ class BuildCache:
     checked: CheckMemo = field(default_factory=CheckMemo)
     memos: TextMemos = field(default_factory=TextMemos)
     """What the plan stage made of each paper's text (related papers, search index), by that text."""
+    texts: PaperTexts = field(default_factory=PaperTexts)
+    """Each paper's piece of papers.json, papers.csl.json and the .bib files, by its record's digest."""
     """What the check stage found in each record on its own (by content digest), and more."""
     live: LiveState | None = field(default=None, compare=False, repr=False)
     """The last build's papers, pages and renderer, for ``serve`` (kept in memory only)."""
@@ -159,14 +162,15 @@ def read_cache(out: Path) -> BuildCache:
 
 def after_build(out: Path, records: Records, files: dict[str, str], inputs: str, everywhere: str, pages: int,
                 related: dict[str, RelatedPapers], checked: CheckMemo, memos: TextMemos,
-                live: LiveState | None = None) -> BuildCache:
+                live: LiveState | None = None, texts: PaperTexts | None = None) -> BuildCache:
     """What a build that just wrote ``out`` leaves for the next one."""
     identity = output_identity(out)
     site = None if identity is None else SiteState(identity, files, inputs, pages=pages, everywhere=everywhere)
     kept = {paper_id: (tuple(map(_ID, found.similar)), tuple(map(_ID, found.same_authors)))
             for paper_id, found in related.items()}
     return BuildCache(records.parsed, records.stamps, site, related=(records_digest(records), kept),
-                      checked=checked.kept_for(records), memos=memos, live=live)
+                      checked=checked.kept_for(records), memos=memos, live=live,
+                      texts=texts if texts is not None else PaperTexts())
 
 
 def records_digest(records: Records) -> str:

@@ -29,10 +29,11 @@ from phenomena_catalog.catalog import TERM_KINDS, PaperTerms
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.exporters.atom import FeedEntry, atom_feed
-from phenomena_catalog.exporters.csl import csl_json
-from phenomena_catalog.exporters.json import catalog_json
+from phenomena_catalog.exporters.csl import compact_csl_json
+from phenomena_catalog.exporters.json import compact_catalog_json
 from phenomena_catalog.markup import render_inline_markdown, render_markdown
 from phenomena_catalog.models import KIND_NAMES, Paper
+from phenomena_catalog.paper_texts import PaperTexts
 from phenomena_catalog.plan import (
     AtomFeedFile,
     CatalogJsonFile,
@@ -147,10 +148,16 @@ _FRAGMENT_USE = re.compile(r"(?<![\w.-])(?P<name>" + "|".join(FRAGMENTS) + r")(?
 
 
 class Renderer:
-    """Renders pages. Holds the compiled templates and the fragments (``FRAGMENTS``) made so far."""
+    """Renders pages. Holds the compiled templates and the fragments (``FRAGMENTS``) made so far.
 
-    def __init__(self, config: SiteConfig, templates_dir: Path, paper_terms: Mapping[str, PaperTerms]) -> None:
+    ``texts``: each paper's piece of the whole-catalog data files, made once (``paper_texts``);
+    an incremental build passes the last build's, so only changed papers' pieces are made again.
+    """
+
+    def __init__(self, config: SiteConfig, templates_dir: Path, paper_terms: Mapping[str, PaperTerms],
+                 texts: PaperTexts | None = None) -> None:
         self.config = config
+        self.texts = texts if texts is not None else PaperTexts()
         self.templates_dir = templates_dir
         self.paper_terms = paper_terms
         self.env = template_environment(templates_dir)
@@ -223,10 +230,10 @@ class Renderer:
             except jinja2.TemplateError as err:
                 raise template_problem(err, page.url, self.templates_dir) from None
         if isinstance(context, TopicBibtexFile):
-            return "\n".join(bibtex_of(paper) for paper in context.papers)
+            return "\n".join([self.texts.bibtex(paper, bibtex_of) for paper in context.papers])
         if isinstance(context, CatalogJsonFile):
-            # Compact: a download, not a file to diff; json's C encoder only runs without indent.
-            return catalog_json(context.papers, list(context.topics), context.vocabulary, indent=None)
+            # Compact: a download, not a file to diff (``catalog_json(..., indent=None)``).
+            return compact_catalog_json(context.papers, list(context.topics), context.vocabulary, self.texts.json)
         if isinstance(context, SearchIndexFile):
             return context.text
         if isinstance(context, SitemapFile):
@@ -237,7 +244,7 @@ class Renderer:
             return atom_feed(entries, title=context.title, feed_url=page.url, page_url=context.page_url,
                              site_title=context.site_title, base_url=context.base_url)
         if isinstance(context, CslJsonFile):
-            return csl_json(context.papers, lambda p: context.keywords[p.id], indent=None)
+            return compact_csl_json(context.papers, lambda p: self.texts.csl(p, context.keywords[p.id]))
         raise TypeError(f"no renderer for {type(context).__name__}")  # a new page kind, unhandled
 
     def _render_template(self, url: str, context: TemplateContext) -> str:

@@ -24,6 +24,7 @@ from phenomena_catalog.catalog import index
 from phenomena_catalog.config import SiteConfig, load_config
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import Executor, ProcessExecutor, collector_frozen, collector_paused
+from phenomena_catalog.paper_texts import Made, PaperTexts
 from phenomena_catalog.plan import Page, TextMemos, plan
 from phenomena_catalog.records import load
 from phenomena_catalog.related import related_in_catalog
@@ -111,7 +112,8 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
         # The cache file keeps no term counts of related papers (cheaper to count again than to
         # save), and without a cache nothing: this build need not hold them (3 KB a paper).
         cache = replace(cache, memos=TextMemos(related=TextMemo(remember=False),
-                                               search=cache.memos.search if use_cache else TextMemo(remember=False)))
+                                               search=cache.memos.search if use_cache else TextMemo(remember=False)),
+                        texts=cache.texts if use_cache else PaperTexts(remember=False))
         result, built = build(papers_dir, templates_dir, out, config, executor or ProcessExecutor(jobs), cache)
         if use_cache and built is not cache:  # (an unchanged cache is not written again)
             started = time.perf_counter()
@@ -159,7 +161,8 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             cache.memos.related.prune()  # (kept as they are when the related papers were reused)
         pages = plan(catalog, config, related, cache.memos)
         cache.memos.search.prune()
-        renderer = Renderer(config, templates_dir, catalog.paper_terms)
+        cache.texts.use(records.digests)
+        renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts)
         copied = copied_files(templates_dir, (page.url for page in pages))
         clock.lap("plan pages")
         fingerprints = Fingerprints(records, config, renderer)
@@ -180,14 +183,17 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         with folder as staging, collector_frozen():
             make_folders(staging, (page.url for page in to_render))
 
-            def render_and_write(share: list[Page]) -> dict[str, str]:
+            def render_and_write(share: list[Page]) -> tuple[dict[str, str], Made]:
                 for page in share:
                     write_text(staging, page.url, renderer.render(page))
-                return fingerprints.of_pages(share) if previous is None else {}
+                # A worker's memory is lost when it exits: it hands back the data files' pieces it made.
+                return (fingerprints.of_pages(share) if previous is None else {}), cache.texts.made()
 
-            for found in executor.map_shares(render_and_write, to_render, cost=lambda page: page.cost,
-                                             together=lambda page: page.lists_papers):
+            for found, made in executor.map_shares(render_and_write, to_render, cost=lambda page: page.cost,
+                                                   together=lambda page: page.lists_papers):
                 files.update(found)
+                cache.texts.add(made)
+            cache.texts.prune()
             copy_files(staging, to_copy)
             clock.lap("render and write pages")
         clock.lap("swap in")
@@ -196,7 +202,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     live = LiveState({paper.id: paper for paper in records.papers}, records.digests,
                      {page.url: page for page in pages}, renderer)
     return result, after_build(out, records, files, inputs, fingerprints.everywhere, len(pages), related,
-                               cache.checked, cache.memos, live)
+                               cache.checked, cache.memos, live, cache.texts)
 
 
 class _StageClock:

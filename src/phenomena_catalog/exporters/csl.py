@@ -70,5 +70,18 @@ def csl_json(papers: Iterable[Paper], keywords_of: Callable[[Paper], Iterable[st
              indent: int | None = 2) -> str:
     """A CSL-JSON document: an array of items in the order given. ``keywords_of(paper)`` may give
     each paper's canonical keywords (default: the record's own)."""
+    if indent is None:
+        return compact_csl_json(papers, lambda p: csl_item_json(p, keywords_of(p) if keywords_of else p.keywords))
     items = [csl_item(p, keywords_of(p) if keywords_of else p.keywords) for p in papers]
     return json.dumps(items, ensure_ascii=False, indent=indent) + "\n"
+
+
+def csl_item_json(paper: Paper, keywords: Iterable[str] = ()) -> str:
+    """One paper's item as the compact ``csl_json`` writes it: a piece of that text."""
+    return json.dumps(csl_item(paper, keywords), ensure_ascii=False)
+
+
+def compact_csl_json(papers: Iterable[Paper], item_text: Callable[[Paper], str]) -> str:
+    """``csl_json(..., indent=None)``: the items are ``item_text(paper)`` (``csl_item_json`` or a
+    memo of it), joined as one ``json.dumps`` of the whole array joins them."""
+    return "[" + ", ".join([item_text(p) for p in papers]) + "]\n"
