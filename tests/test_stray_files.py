@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import VALID_RECORD
@@ -47,6 +49,19 @@ def test_settings_files_readme_and_hidden_files_are_not_reported(write_catalog, 
     (papers / ".power2022grokking.yaml.swp").write_bytes(b"\x00")
     code, _, err = run_cli("validate")
     assert (code, err) == (0, "")
+
+
+def test_an_editors_backups_locks_and_scratch_copies_are_neither_read_nor_reported(write_catalog, run_cli) -> None:
+    # Emacs keeps x.yaml~ beside every file it saves and a .#x.yaml lock (a dangling link) while
+    # a change is unsaved; vim probes with 4913; JetBrains saves through copies.
+    papers = write_catalog({"power2022grokking": VALID_RECORD})
+    for name in ("power2022grokking.yaml~", "#power2022grokking.yaml#", "4913",
+                 "power2022grokking.yaml___jb_tmp___", ".scratch.yaml"):
+        (papers / name).write_text("title: [unclosed\n", encoding="utf-8")
+    (papers / ".#power2022grokking.yaml").symlink_to("someone@host.1234")
+    code, out, err = run_cli("validate")
+    assert (code, err) == (0, "")
+    assert re.match(r"1 papers? and \d+ topics? (is|are) valid", out), out
 
 
 def test_the_build_refuses_a_catalog_with_a_stray_record(write_catalog, run_cli, tmp_path) -> None:

@@ -130,12 +130,13 @@ _FIELD_SETS: dict[frozenset[str], set[str]] = {}
 
 
 def record_files(papers_dir: Path) -> list[Path]:
-    """Every paper record in ``papers_dir``, sorted; files starting with ``_`` are catalog data.
+    """Every paper record in ``papers_dir``, sorted; files starting with ``_`` are catalog data, and
+    hidden ones an editor's (emacs's ``.#x.yaml`` lock, a ``.x.yaml`` scratch copy), not records.
 
     The folder is flat: a record's id is its file name, and its place in the repository
     (``papers/ID.yaml``) is what "edit this record" links to.
     """
-    return sorted(p for p in papers_dir.glob("*.yaml") if not p.name.startswith("_"))
+    return sorted(p for p in papers_dir.glob("*.yaml") if not p.name.startswith(("_", ".")))
 
 
 

@@ -3,7 +3,8 @@
 The loader reads ``papers/*.yaml`` (records) and three settings files; anything else would be
 skipped silently, and a paper saved as ``x.YAML``, ``x.yaml.txt``, ``x``, ``_x.yaml`` or
 ``papers/sub/x.yaml`` would be missing from the site while ``validate`` said all was well. Hidden
-files (``.DS_Store``, an editor's swap file) are not a contributor's work and are left alone.
+files (``.DS_Store``) and an editor's scratch files (swap files, ``x.yaml~`` backups) are not a
+contributor's work and are left alone: emacs leaves a backup beside every record it saves.
 """
 
 from __future__ import annotations
@@ -20,6 +21,18 @@ DOCUMENTS = frozenset({"README.md", "README"})
 """A note for people browsing the folder; never read by the tool."""
 
 
+_JETBRAINS_SCRATCH = ("___jb_tmp___", "___jb_old___")
+
+
+def is_editor_scratch(name: str) -> bool:
+    """Whether a file named ``name`` is an editor's or the build's own scratch file, not a source:
+    hidden files (vim's ``.x.yaml.swp``, emacs's ``.#x.yaml`` lock, the build's staging folders),
+    backups (``x.yaml~``), emacs's auto-saves (``#x.yaml#``), vim's write probe (``4913``) and
+    JetBrains' safe-write copies."""
+    return (name.startswith(".") or name.endswith("~") or name.isdigit()
+            or (name.startswith("#") and name.endswith("#")) or name.endswith(_JETBRAINS_SCRATCH))
+
+
 def stray_files(papers_dir: Path) -> list[Problem]:
     """One problem for every file under ``papers_dir`` that is not loaded, with how to fix it."""
     problems = []
@@ -27,7 +40,7 @@ def stray_files(papers_dir: Path) -> list[Problem]:
         folders[:] = sorted(f for f in folders if not f.startswith("."))
         here = Path(root)
         for name in sorted(files):
-            if name.startswith("."):
+            if is_editor_scratch(name):
                 continue
             message = _why_not_loaded(name, nested=here != papers_dir)
             if message:

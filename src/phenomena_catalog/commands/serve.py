@@ -30,6 +30,7 @@ from phenomena_catalog.models import Paper
 from phenomena_catalog.plan import Page, PaperPage
 from phenomena_catalog.records import load_papers
 from phenomena_catalog.same_paper import NEAR_IDENTICAL
+from phenomena_catalog.stray_files import is_editor_scratch
 from phenomena_catalog.validate import check_paper, paper_facts
 from phenomena_catalog.write import make_folders, output_lock, update_folder, write_text
 
@@ -257,18 +258,6 @@ def _may_duplicate(paper: Paper, before: Paper, live: LiveState, cache: BuildCac
 
 def _filed(paper: Paper) -> dict[str, object]:
     return {name: value for name, value in vars(paper).items() if name not in PREVIEWED_FIELDS}
-
-
-_JETBRAINS_SCRATCH = ("___jb_tmp___", "___jb_old___")
-
-
-def is_editor_scratch(name: str) -> bool:
-    """Whether a file named ``name`` is an editor's or the build's own scratch file, not a source:
-    hidden files (vim's ``.x.yaml.swp``, emacs's ``.#x.yaml`` lock, the build's staging folders),
-    backups (``x.yaml~``), emacs's auto-saves (``#x.yaml#``), vim's write probe (``4913``) and
-    JetBrains' safe-write copies. Saving a record in any editor then triggers one rebuild, for the record."""
-    return (name.startswith(".") or name.endswith("~") or name.isdigit()
-            or (name.startswith("#") and name.endswith("#")) or name.endswith(_JETBRAINS_SCRATCH))
 
 
 def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[list[Path]], bool]) -> None:
