@@ -13,6 +13,7 @@ once per depth and section; its footer once per depth.
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -83,8 +84,16 @@ class _OutputCodeGenerator(jinja2.compiler.CodeGenerator):
             super()._output_child_pre(node, frame, finalize)
 
 
+def _output_hook_fits() -> bool:
+    """Whether this Jinja compiles ``{{ ... }}`` through ``_output_child_pre(node, frame, finalize)``,
+    the (private) method ``_OutputCodeGenerator`` overrides, as Jinja 3.1 does. Another Jinja gets
+    its stock code generator: slower output, never broken templates."""
+    method = getattr(jinja2.compiler.CodeGenerator, "_output_child_pre", None)
+    return method is not None and list(inspect.signature(method).parameters) == ["self", "node", "frame", "finalize"]
+
+
 class _Environment(jinja2.Environment):
-    code_generator_class = _OutputCodeGenerator
+    code_generator_class = _OutputCodeGenerator if _output_hook_fits() else jinja2.compiler.CodeGenerator
     escape_output = staticmethod(escape_output)
 
 
