@@ -47,36 +47,31 @@ class PaperTexts:
 
     def json(self, paper: Paper) -> str:
         """The paper's object in ``papers.json`` (``paper_json``)."""
-        digest = self._digest(paper)
-        found = self._json.get(digest) if digest is not None else None
-        if found is None:
-            found = paper_json(paper)
-            if digest is not None:
-                self._json[digest] = self._made[0][digest] = found
-        return found
+        return self._piece(self._json, self._made[0], paper, paper_json)
 
     def bibtex(self, paper: Paper, make: Callable[[Paper], str]) -> str:
         """The paper's BibTeX entry: ``make(paper)`` (``plan.bibtex_of``, which the paper's page shares)."""
-        digest = self._digest(paper)
-        found = self._bibtex.get(digest) if digest is not None else None
+        return self._piece(self._bibtex, self._made[1], paper, make)
+
+    def _piece(self, memo: dict[str, str], made: dict[str, str], paper: Paper, make: Callable[[Paper], str]) -> str:
+        """``make(paper)``, remembered in ``memo`` (and ``made``) by the paper's record digest."""
+        digest = self._digests.get(paper.id)
+        found = memo.get(digest) if digest is not None else None
         if found is None:
             found = make(paper)
             if digest is not None:
-                self._bibtex[digest] = self._made[1][digest] = found
+                memo[digest] = made[digest] = found
         return found
 
     def csl(self, paper: Paper, keywords: Sequence[str]) -> str:
         """The paper's item in ``papers.csl.json`` with its canonical ``keywords`` (``csl_item_json``)."""
-        digest = self._digest(paper)
+        digest = self._digests.get(paper.id)
         found = self._csl.get(digest) if digest is not None else None
         if found is None or found[0] != tuple(keywords):
             found = (tuple(keywords), csl_item_json(paper, keywords))
             if digest is not None:
                 self._csl[digest] = self._made[2][digest] = found
         return found[1]
-
-    def _digest(self, paper: Paper) -> str | None:
-        return self._digests.get(paper.id)
 
     def made(self) -> Made:
         """The pieces this process made since ``use`` (a forked worker returns them)."""
