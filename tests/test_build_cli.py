@@ -177,7 +177,9 @@ class _Lines:
             raise AssertionError(f"no output within {timeout} s") from None
 
 
-def test_serve_builds_serves_and_rebuilds_on_change(tmp_path: Path) -> None:
+def _serve_fixture_catalog(tmp_path: Path) -> tuple[subprocess.Popen[str], _Lines, str]:
+    """``serve`` started on a copy of the fixture catalog in ``tmp_path``, its first build done: the
+    process, its output lines from the one after the address, and the site's address."""
     shutil.copytree(FIXTURES / "catalog" / "papers", tmp_path / "papers")
     shutil.copytree(TEMPLATES, tmp_path / "templates")
     process = subprocess.Popen(
@@ -188,6 +190,16 @@ def test_serve_builds_serves_and_rebuilds_on_change(tmp_path: Path) -> None:
     try:
         assert lines.next().startswith("Built site/: ")
         url = re.search(r"at (http://127\.0\.0\.1:\d+/)", lines.next()).group(1)  # type: ignore[union-attr]
+    except BaseException:
+        process.terminate()
+        process.wait(timeout=10)
+        raise
+    return process, lines, url
+
+
+def test_serve_builds_serves_and_rebuilds_on_change(tmp_path: Path) -> None:
+    process, lines, url = _serve_fixture_catalog(tmp_path)
+    try:
         assert lines.next() == "Watching papers, templates for changes.\n"
         page = urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10).read().decode()
         assert "Grokking: Generalization Beyond Overfitting" in page
@@ -273,16 +285,8 @@ def test_the_registry_names_every_command_module() -> None:
 
 
 def test_serve_shows_an_edited_digest_before_rebuilding_the_rest(tmp_path: Path) -> None:
-    shutil.copytree(FIXTURES / "catalog" / "papers", tmp_path / "papers")
-    shutil.copytree(TEMPLATES, tmp_path / "templates")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "phenomena_catalog", "serve", "--port", "0"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    lines = _Lines(process)
+    process, lines, url = _serve_fixture_catalog(tmp_path)
     try:
-        assert lines.next().startswith("Built site/: ")
-        url = re.search(r"at (http://127\.0\.0\.1:\d+/)", lines.next()).group(1)  # type: ignore[union-attr]
         assert lines.next().startswith("Watching ")
         record = tmp_path / "papers" / "power2022grokking.yaml"
         record.write_text(record.read_text().replace("digest: |\n", "digest: |\n  A sentence added in preview.\n"))
