@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import queue
+import random
 import re
 import shutil
 import statistics
@@ -30,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from build_benchmark import ROOT, TOPICS, generate  # noqa: E402
+from build_benchmark import ROOT, TOPICS, WORDS, generate  # noqa: E402
 
 
 class Server:
@@ -122,7 +123,8 @@ def edit_record(kind: str, papers: Path, paper_id: str, run: int) -> tuple[str, 
         return page, lambda status, html: marker in html
     if kind == "new":
         new_id = f"benchnew{run:03d}"
-        marker = f"A new record for the benchmark, number {run}"
+        # A title near-identical to another record's (the last run's new record) could be a duplicate.
+        marker = f"New record {run}: " + " ".join(random.Random(run).sample(WORDS, 8))
         text = re.sub(r"^title: .*$", f'title: "{marker}"', text, count=1, flags=re.M)
         # Another record's arXiv link would make it a duplicate.
         text = re.sub(r"^  paper: .*$", f"  paper: https://example.org/{new_id}", text, count=1, flags=re.M)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import hashlib
 import http.server
 import threading
 import urllib.parse
@@ -83,6 +84,7 @@ class LiveReload:
         self._pages: dict[str, int] = {}
         self._everything = 0
         self._open: dict[str, int] = {}
+        self._sent: dict[str, bytes] = {}
         self._changed = threading.Condition()
 
     def bump(self, pages: Iterable[str] | None = None) -> None:
@@ -109,9 +111,28 @@ class LiveReload:
             self._changed.wait_for(lambda: self.version(page) != seen, timeout)
             return self.version(page)
 
+    def sent(self, page: str, text: bytes) -> None:
+        """Note the text a page was last sent with."""
+        with self._changed:
+            self._sent[page] = hashlib.blake2b(text, digest_size=16).digest()
+
+    def unlike_sent(self, pages: Iterable[str], out: Path) -> list[str]:
+        """Those of ``pages`` that are not as they were last sent (a rebuild may write a page again
+        as it was: one of its inputs changed in a way it does not show)."""
+        with self._changed:
+            sent = {page: self._sent.get(page) for page in pages}
+        return [page for page, digest in sent.items() if digest is None or _digest_of(out / page) != digest]
+
     def listening(self, page: str, change: int) -> None:
         with self._changed:
             self._open[page] = self._open.pop(page, 0) + change
+
+
+def _digest_of(file: Path) -> bytes | None:
+    try:
+        return hashlib.blake2b(file.read_bytes(), digest_size=16).digest()
+    except OSError:
+        return None
 
 
 def site_page(path: str) -> str:
@@ -143,6 +164,8 @@ class _PreviewHandler(http.server.SimpleHTTPRequestHandler):
             return
         version = self.live.version(site_page(path))  # before reading: a write after it changes it
         page = file.read_bytes()
+        if status == 200:
+            self.live.sent(site_page(path), page)
         end = page.rfind(b"</body>")
         script = LIVE_SCRIPT.format(version=version, path=LIVE_PATH).encode()
         page = page[:end] + script + page[end:] if end >= 0 else page + script
@@ -223,7 +246,8 @@ def run(args: argparse.Namespace) -> int:
             failed = True
             return False
         failed = False
-        live.bump(_changed_pages(before, cache, args.out, early))
+        pages = _changed_pages(before, cache, args.out, early)
+        live.bump(None if pages is None else live.unlike_sent(pages, args.out))
         print(summary(result, args.out), flush=True)
         return True
 
