@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 from phenomena_catalog.cli import build_parser
 from phenomena_catalog.commands import COMMANDS
 from phenomena_catalog.commands.serve import LIVE_PATH
+from phenomena_catalog.write import output_lock
 
 from conftest import FIXTURES, TEMPLATES, VALID_RECORD
 
@@ -162,13 +164,15 @@ def test_python_dash_m_runs_the_cli() -> None:
 
 
 class _Lines:
-    """The output of a running process, line by line, with a deadline for each line."""
+    """The output of a running process, line by line, with a deadline for each line; the server's
+    log of requests answered with an error (a page not there yet) is left out."""
 
     def __init__(self, process: subprocess.Popen[str]) -> None:
         self.queue: queue.Queue[str] = queue.Queue()
         assert process.stdout is not None
         stream = process.stdout
-        threading.Thread(target=lambda: [self.queue.put(line) for line in stream], daemon=True).start()
+        threading.Thread(target=lambda: [self.queue.put(line) for line in stream
+                                         if not line.startswith("127.0.0.1 - - ")], daemon=True).start()
 
     def next(self, timeout: float = 30) -> str:
         try:
@@ -217,7 +221,7 @@ def test_serve_builds_serves_and_rebuilds_on_change(tmp_path: Path) -> None:
         record = tmp_path / "papers" / "power2022grokking.yaml"
         record.write_text(record.read_text().replace("Grokking: Generalization", "Grokking Renamed:"))
         assert lines.next() == "Changed: power2022grokking.yaml\n"
-        assert lines.next() == "Shown: papers/power2022grokking.html (rebuilding the rest of the site)\n"
+        assert lines.next() == "Shown: papers/power2022grokking.html (title edited); rebuilding the rest of the site\n"
         assert lines.next().startswith("Built site/: ")
         page = urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10).read().decode()
         assert "Grokking Renamed:" in page
@@ -291,7 +295,7 @@ def test_serve_shows_an_edited_digest_before_rebuilding_the_rest(tmp_path: Path)
         record = tmp_path / "papers" / "power2022grokking.yaml"
         record.write_text(record.read_text().replace("digest: |\n", "digest: |\n  A sentence added in preview.\n"))
         assert lines.next() == "Changed: power2022grokking.yaml\n"
-        assert lines.next() == "Shown: papers/power2022grokking.html (rebuilding the rest of the site)\n"
+        assert lines.next() == "Shown: papers/power2022grokking.html (digest edited); rebuilding the rest of the site\n"
         page = urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10).read().decode()
         assert "A sentence added in preview." in page
         assert lines.next().startswith("Built site/: ")
@@ -299,7 +303,7 @@ def test_serve_shows_an_edited_digest_before_rebuilding_the_rest(tmp_path: Path)
         # A title too, once it is known to make the record no duplicate of any other...
         record.write_text(record.read_text().replace("Grokking: Generalization", "Grokking Renamed:"))
         assert lines.next() == "Changed: power2022grokking.yaml\n"
-        assert lines.next() == "Shown: papers/power2022grokking.html (rebuilding the rest of the site)\n"
+        assert lines.next() == "Shown: papers/power2022grokking.html (title edited); rebuilding the rest of the site\n"
         assert lines.next().startswith("Built site/: ")
         # ... which one near-identical to another record's could: the rebuild decides, and reports it.
         other = tmp_path / "papers" / "chen2021sparse.yaml"
@@ -314,9 +318,11 @@ def test_serve_shows_an_edited_digest_before_rebuilding_the_rest(tmp_path: Path)
         other.write_text(original)
         assert lines.next() == "Changed: chen2021sparse.yaml\n"
         assert lines.next().startswith("Built site/: ")
-        # An author files the paper under a term (lists, pages of its own): only the rebuild shows it.
+        # An author files the paper under a term: the page shows at once, the author's new page with the rebuild.
         record.write_text(record.read_text().replace("Alethea Power", "Alethea Powers"))
         assert lines.next() == "Changed: power2022grokking.yaml\n"
+        assert lines.next() == ("Shown: papers/power2022grokking.html (authors edited; the new page authors/"
+                                "alethea-powers.html comes with the rebuild); rebuilding the rest of the site\n")
         assert lines.next().startswith("Built site/: ")
     finally:
         process.terminate()
@@ -329,3 +335,82 @@ def test_serve_shows_an_edited_digest_before_rebuilding_the_rest(tmp_path: Path)
 
 def files_of(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def _get(url: str) -> tuple[int, str]:
+    """The status and text of a page the server sends (its 404 page for a missing one)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def test_serve_shows_any_edit_a_new_record_and_a_deletion_before_the_rebuild(tmp_path: Path) -> None:
+    process, lines, url = _serve_fixture_catalog(tmp_path)
+    try:
+        assert lines.next().startswith("Watching ")
+        paper_url = url + "papers/power2022grokking.html"
+        record = tmp_path / "papers" / "power2022grokking.yaml"
+        # While a build of the same site holds it (another terminal's, here the test's), serve's
+        # rebuild waits: whatever the site shows meanwhile was shown before the rebuild.
+        with output_lock(tmp_path / "site"):
+            record.write_text(record.read_text()
+                              .replace("Alethea Power,", "Alethea Power, Ada Newcomer,")
+                              .replace("year: 2022", "year: 2023")
+                              .replace("topics: [grokking]", "topics: [grokking, double-descent]")
+                              .replace("keywords: [Grokking,", "keywords: [sparsity, Grokking,"))
+            assert lines.next() == "Changed: power2022grokking.yaml\n"
+            assert lines.next() == (
+                "Shown: papers/power2022grokking.html (authors, year, topics, keywords edited; the new pages "
+                "authors/ada-newcomer.html, years/2023.html come with the rebuild); rebuilding the rest of the site\n")
+            assert lines.next().startswith("Waiting for another build of site")
+            status, page = _get(paper_url)
+            assert status == 200
+            assert '<a href="../authors/ada-newcomer.html">Ada Newcomer</a>' in page
+            assert '<a href="../years/2023.html">2023</a>' in page
+            assert '<a class="tag tag-topic" href="../topics/double-descent.html">Double descent</a>' in page
+            # The keyword in the vocabulary's spelling, linking to the existing keyword's page.
+            assert '<a class="tag" href="../keywords/sparse-networks.html">Sparse Networks</a>' in page
+            # The rest of the site is the last build's: the year's page is still to come.
+            assert "Grokking" in _get(url + "years/2022.html")[1]
+            assert _get(url + "years/2023.html")[0] == 404
+        assert lines.next().startswith("Built site/: ")
+        assert "Grokking" in _get(url + "years/2023.html")[1]
+        assert "Grokking" not in _get(url + "years/2022.html")[1]
+
+        # A new record and a deleted one (a record renamed) show at once too.
+        with output_lock(tmp_path / "site"):
+            record.rename(tmp_path / "papers" / "power2022grokkingx.yaml")
+            assert lines.next() == "Changed: power2022grokking.yaml, power2022grokkingx.yaml\n"
+            assert lines.next() == ("Shown: papers/power2022grokkingx.html (new record; its related papers come "
+                                    "with the rebuild); rebuilding the rest of the site\n")
+            assert lines.next() == ("Removed: papers/power2022grokking.html (record deleted); "
+                                    "rebuilding the rest of the site\n")
+            assert lines.next().startswith("Waiting for another build of site")
+            status, page = _get(url + "papers/power2022grokkingx.html")
+            assert status == 200 and "<h1>Grokking: Generalization" in page
+            status, page = _get(paper_url)
+            assert status == 404 and LIVE_PATH in page  # the site's 404 page, reloading once the page is back
+            assert "power2022grokking.html" in _get(url + "years/2023.html")[1]  # the rebuild's to change
+        assert lines.next().startswith("Built site/: ")
+        assert "power2022grokkingx.html" in _get(url + "years/2023.html")[1]
+
+        # A record that the rebuild will refuse (here, an unknown topic): nothing is shown early.
+        moved = tmp_path / "papers" / "power2022grokkingx.yaml"
+        moved.write_text(moved.read_text().replace("Ada Newcomer", "Ada Renamed")
+                         .replace("double-descent]", "groking]"))
+        assert lines.next() == "Changed: power2022grokkingx.yaml\n"
+        assert "topics: unknown topic 'groking'" in lines.next()
+        assert lines.next() == "1 problem found.\n"
+        assert "The site was not updated" in lines.next()
+        assert "Ada Newcomer" in _get(url + "papers/power2022grokkingx.html")[1]
+        moved.write_text(moved.read_text().replace("groking]", "double-descent]"))
+        assert lines.next() == "Changed: power2022grokkingx.yaml\n"
+        assert lines.next().startswith("Built site/: ")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    subprocess.run([sys.executable, "-m", "phenomena_catalog", "build", "--no-cache", "--out", "reference"],
+                   cwd=tmp_path, check=True, capture_output=True)
+    assert files_of(tmp_path / "site") == files_of(tmp_path / "reference")
