@@ -103,13 +103,17 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
     from phenomena_catalog.text_memo import TextMemo
 
     with output_lock(out):  # a second build waits: two builds never mix their files
+        started = time.perf_counter()
         cache = read_cache(out) if use_cache else BuildCache()
+        reading = time.perf_counter() - started
         # The cache file keeps no term counts of related papers (cheaper to count again than to
         # save), and without a cache nothing: this build need not hold them (3 KB a paper).
         cache = replace(cache, memos=TextMemos(related=TextMemo(remember=False),
                                                search=cache.memos.search if use_cache else TextMemo(remember=False)),
                         texts=cache.texts if use_cache else PaperTexts(remember=False))
         result, built = build(papers_dir, templates_dir, out, config, executor or ProcessExecutor(jobs), cache)
+        if use_cache:
+            result = replace(result, stages={"read cache": reading, **result.stages})
         identity = output_identity(out)
         quick = (None if inputs is None or identity is None
                  else Quick(inputs, identity, result.papers, result.pages, result.files))
