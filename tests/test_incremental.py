@@ -20,7 +20,7 @@ from phenomena_catalog.build_cache import CACHE_FOLDER, cache_file, read_cache
 from phenomena_catalog.commands.build import BuildResult, build_site, summary
 from phenomena_catalog.config import load_config
 from phenomena_catalog.errors import UserError
-from phenomena_catalog.executors import ProcessExecutor, SerialExecutor, share_out
+from phenomena_catalog.executors import SerialExecutor, share_out
 from phenomena_catalog.pipeline import read_catalog
 from phenomena_catalog.write import MARKER
 
