@@ -31,6 +31,8 @@ class Term:
     papers: tuple[Paper, ...]
     sort_key: str = ""
     """Order in index pages: the slug, or for authors the family name first ("frankle jonathan-frankle")."""
+    ids: tuple[str, ...] = ()
+    """The ids of ``papers``, in the same order."""
 
     @property
     def initial(self) -> str:
@@ -99,6 +101,8 @@ class Catalog:
     """For each paper id, the terms it is filed under."""
     vocabulary: tuple[KeywordEntry, ...] = ()
     """The keyword vocabulary the keywords were canonicalized with."""
+    paper_ids: tuple[str, ...] = field(default=(), repr=False)
+    """The ids of ``papers``, in the same order."""
 
     def topic(self, topic_id: str) -> TopicEntry:
         return next(t for t in self.topics if t.id == topic_id)
@@ -139,7 +143,7 @@ def group_terms(named: Iterable[tuple[str, Paper]]) -> dict[str, tuple[str, list
     """Group (name, paper) pairs by slug; the most frequent spelling names the term."""
     grouped = _TermGroups()
     for name, paper in named:
-        grouped.file(name, paper)
+        grouped.file(name, paper, paper.id)
     return {slug: (term_name(grouped.spellings[slug]), papers) for slug, papers in grouped.papers.items()}
 
 
@@ -149,19 +153,22 @@ class _TermGroups:
     def __init__(self) -> None:
         self.spellings: dict[str, dict[str, int]] = {}
         self.papers: dict[str, list[Paper]] = {}
+        self.ids: dict[str, list[str]] = {}
 
-    def file(self, name: str, paper: Paper) -> str:
-        """File ``paper`` under ``name``; the name's slug."""
+    def file(self, name: str, paper: Paper, paper_id: str) -> str:
+        """File ``paper`` (of id ``paper_id``) under ``name``; the name's slug."""
         slug = urls.slugify(name)
         counts = self.spellings.get(slug)
         if counts is None:
             self.spellings[slug] = {name: 1}
             self.papers[slug] = [paper]
+            self.ids[slug] = [paper_id]
         else:
             counts[name] = counts.get(name, 0) + 1
             papers = self.papers[slug]
             if papers[-1] is not paper:
                 papers.append(paper)
+                self.ids[slug].append(paper_id)
         return slug
 
 
@@ -210,22 +217,24 @@ def index_catalog(papers: Iterable[Paper], topics: list[Topic], keywords: list[K
     authors, years, venues, keyword_groups = (groups[kind] for kind in TERM_KINDS)
     series: dict[str, str] = {}
     filed: list[tuple[list[str], str, str | None, list[str]]] = []
-    for paper in ordered:
+    ids = tuple(paper.id for paper in ordered)
+    for paper, paper_id in zip(ordered, ids, strict=True):
         venue_slug = None
         if paper.venue:
             name = series.get(paper.venue)
             if name is None:
                 name = series[paper.venue] = venue_series(paper.venue)
-            venue_slug = venues.file(name, paper)
-        filed.append(([authors.file(author, paper) for author in paper.authors], years.file(str(paper.year), paper),
-                      venue_slug, [keyword_groups.file(canonical_keyword(k), paper) for k in paper.keywords]))
+            venue_slug = venues.file(name, paper, paper_id)
+        filed.append(([authors.file(author, paper, paper_id) for author in paper.authors],
+                      years.file(str(paper.year), paper, paper_id), venue_slug,
+                      [keyword_groups.file(canonical_keyword(k), paper, paper_id) for k in paper.keywords]))
     terms: dict[str, tuple[Term, ...]] = {}
     by_slug: dict[str, dict[str, Term]] = {}
     for kind, grouped in groups.items():
         made = {}
         for slug, found in grouped.papers.items():
             name = term_name(grouped.spellings[slug])
-            made[slug] = Term(kind, name, slug, tuple(found), _sort_key(kind, name, slug))
+            made[slug] = Term(kind, name, slug, tuple(found), _sort_key(kind, name, slug), tuple(grouped.ids[slug]))
         by_slug[kind] = made
         if kind == "years":
             terms[kind] = tuple(sorted(made.values(), key=lambda t: -int(t.name)))
@@ -243,7 +252,7 @@ def index_catalog(papers: Iterable[Paper], topics: list[Topic], keywords: list[K
         )
         for paper, (author_slugs, year_slug, venue_slug, keyword_slugs) in zip(ordered, filed, strict=True)
     }
-    return Catalog(ordered, topic_entries, roots, terms, paper_terms, tuple(keywords))
+    return Catalog(ordered, topic_entries, roots, terms, paper_terms, tuple(keywords), ids)
 
 
 def index(records: Records) -> Catalog:
