@@ -225,6 +225,10 @@ def update_folder(out: Path, removed: Iterable[str]) -> Iterator[Path]:
         yield staging
         # Only renames from here on (no data is written); Ctrl-C waits until they are all done.
         with _interrupts_deferred():
+            # A new marker first: the folder's identity changes, so a build cache describing the
+            # folder as it was is no longer trusted should this build be killed before keeping its own.
+            (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+            os.replace(staging / MARKER, out / MARKER)
             _move_into(staging, out)
         for url in sorted(removed):
             (out / url).unlink(missing_ok=True)
@@ -254,11 +258,16 @@ def make_folders(staging: Path, page_urls: Iterable[str]) -> None:
         raise cannot_write(staging, err) from None
 
 
+_WRITE_SLICE = 1 << 20
+
+
 def write_text(staging: Path, url: str, text: str) -> None:
     """Write one page or data file below the staging folder (its folder must exist)."""
     try:
         with open(staging / url, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            # A long text is encoded a slice at a time, never all at once (papers.json is 80 MB at 50,000 papers).
+            for start in range(0, len(text), _WRITE_SLICE):
+                handle.write(text[start : start + _WRITE_SLICE])
     except OSError as err:
         raise cannot_write(staging, err) from None
 
