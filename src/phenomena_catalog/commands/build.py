@@ -180,6 +180,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         if related is None:
             related = related_in_catalog(catalog, cache.memos.related)
             cache.memos.related.prune()  # (kept as they are when the related papers were reused)
+        clock.lap("related papers")
         units = plan_units(catalog, config, related, cache.memos)
         cache.texts.use(records.digests)
         renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts)
