@@ -157,7 +157,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         clock.lap("index")
         related = cache.related_for(records)
         if related is None:
-            related = related_in_catalog(catalog, cache.memos.related)
+            related = related_in_catalog(catalog, cache.memos.related, cache.related_index, records.digests)
             cache.memos.related.prune()  # (kept as they are when the related papers were reused)
         pages = plan(catalog, config, related, cache.memos)
         cache.memos.search.prune()
@@ -202,7 +202,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     live = LiveState({paper.id: paper for paper in records.papers}, records.digests,
                      {page.url: page for page in pages}, renderer)
     return result, after_build(out, records, files, inputs, fingerprints.everywhere, len(pages), related,
-                               cache.checked, cache.memos, live, cache.texts)
+                               cache.checked, cache.memos, live, cache.texts, cache.related_index)
 
 
 class _StageClock:
