@@ -255,6 +255,14 @@ def _spans(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return np.repeat(starts, lengths) + offsets, local
 
 
+def _weight_at(keys: np.ndarray, weights: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The weight of each of ``wanted`` among sorted ``keys`` (-1 where it is not one of them)."""
+    at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+    if not len(keys):
+        return np.full(len(wanted), -1.0)
+    return np.where(keys[at] == wanted, weights[at].astype(np.float64), -1.0)
+
+
 def _replace_rows(indptr: np.ndarray, arrays: list[np.ndarray], rows: Sequence[int],
                   new: list[list[np.ndarray]]) -> tuple[np.ndarray, list[np.ndarray]]:
     """A CSR structure with ``rows`` (ascending) replaced: ``new[k][r]`` is array k's entries of row rows[r]."""
@@ -546,61 +554,63 @@ class RelatedIndex:
         order = np.argsort(new_keys)
         new_keys, new_w = new_keys[order], weight[posting][order]
         in_y = lut[self._pkeys // n]
-        before = dict(zip(self._pkeys[in_y].tolist(), self._pw[in_y].tolist(), strict=True))
-        after = dict(zip(new_keys.tolist(), new_w.tolist(), strict=True))
+        old_keys, old_w = self._pkeys[in_y], self._pw[in_y]
         kept_keys, kept_w = self._pkeys[~in_y], self._pw[~in_y]
         at = np.searchsorted(kept_keys, new_keys)
         self._pkeys, self._pw = np.insert(kept_keys, at, new_keys), np.insert(kept_w, at, new_w)
-        moved: dict[int, list[int]] = defaultdict(list)  # term -> slots whose posting in it changed
-        for key in before.keys() | after.keys():
-            if before.get(key) != after.get(key):
-                moved[key // n].append(key % n)
+        # The (term, slot) postings that changed: new, gone, or of another weight.
+        keys = np.union1d(old_keys, new_keys)
+        moved = keys[_weight_at(old_keys, old_w, keys) != _weight_at(new_keys, new_w, keys)]
+        moved_cols, moved_slots = moved // n, moved % n  # by term
 
         # Rows querying a term whose postings changed: re-score exactly the candidates that moved.
-        recompute = set(changed.tolist())
         lut[:] = False
-        lut[list(moved)] = True
+        lut[moved_cols] = True
         querying = np.flatnonzero(lut[self._qcol])
         query_rows = np.searchsorted(self._qptr, querying, side="right") - 1
-        pairs = sorted({(i, j) for i, term in zip(query_rows.tolist(), self._qcol[querying].tolist(), strict=True)
-                        if i not in recompute for j in moved[term] if j != i})
-        merged = self._rescore(pairs, n, recompute)
+        query_cols = self._qcol[querying]
+        spans, which = _spans(np.searchsorted(moved_cols, query_cols), np.searchsorted(moved_cols, query_cols, "right"))
+        rows, candidates = query_rows[which], moved_slots[spans]
+        whole = np.zeros(n, dtype=bool)
+        whole[changed] = True
+        wanted = ~whole[rows] & (rows != candidates)
+        pairs = np.unique(rows[wanted] * n + candidates[wanted])
+        recompute = set(changed.tolist())
+        merged = self._rescore(pairs // n, pairs % n, n, recompute)
         self._score_rows(sorted(recompute), n)
         self.rows_recomputed = len(recompute)
         return recompute | merged
 
-    def _rescore(self, pairs: list[tuple[int, int]], n: int, recompute: set[int]) -> set[int]:
-        """Merge the exact new scores of (row, candidate) ``pairs`` into the rows' kept candidates;
-        a row whose kept candidates no longer decide its top ``limit`` is added to ``recompute``."""
-        if not pairs:
+    def _rescore(self, rows: np.ndarray, candidates: np.ndarray, n: int, recompute: set[int]) -> set[int]:
+        """Merge the exact new scores of the pairs (``rows[k]``, ``candidates[k]``) into the rows'
+        kept candidates; a row whose kept candidates no longer decide its top ``limit`` is added
+        to ``recompute``. The rows whose kept candidates changed."""
+        if not len(rows):
             return set()
-        rows = np.array([i for i, _ in pairs], dtype=np.int64)
-        candidates = np.array([j for _, j in pairs], dtype=np.int64)
         entries, local = _entries_of(self._qptr, rows)
         keys = self._qcol[entries].astype(np.int64) * n + candidates[local]
         at = np.minimum(np.searchsorted(self._pkeys, keys), len(self._pkeys) - 1)
         products = np.where(self._pkeys[at] == keys, self._qw[entries].astype(np.float64) * self._pw[at], 0.0)
-        scores = np.bincount(local, weights=products, minlength=len(pairs))  # whole numbers: exact
-        by_row: dict[int, list[tuple[int, float]]] = defaultdict(list)
-        for (i, j), score in zip(pairs, scores.tolist(), strict=True):
-            by_row[i].append((j, score))
+        scores = np.bincount(local, weights=products, minlength=len(rows))  # whole numbers: exact
+        # Only pairs that change a row's kept candidates matter: a kept one whose score changed or
+        # that falls below the bound, an unkept one that rises above it.
+        match = self._top_slot[rows] == candidates[:, None]
+        kept = match.any(axis=1)
+        was = (self._top_score[rows] * match).sum(axis=1)
+        bound_score, bound_slot = self._bound_score[rows], self._bound_slot[rows]
+        above = (scores > 0) & ((scores > bound_score) | ((scores == bound_score) & (candidates < bound_slot)))
+        matters = np.flatnonzero((above & (~kept | (scores != was))) | (~above & kept))
         merged = set()
-        for i, found in by_row.items():
-            kept = dict(zip(self._top_slot[i].tolist(), self._top_score[i].tolist(), strict=True))
-            kept.pop(-1, None)
-            bound = (-float(self._bound_score[i]), int(self._bound_slot[i]))
-            changed = False
-            for j, score in found:
-                if score > 0 and (-score, j) < bound:
-                    changed |= kept.get(j) != score
-                    kept[j] = score
-                elif j in kept:
-                    changed = True
-                    del kept[j]
-            if not changed:
-                continue
-            ranked = sorted(kept.items(), key=lambda item: (-item[1], item[0]))
-            if len(ranked) < self.limit and bound[1] != n:
+        for i, found in itertools.groupby(matters.tolist(), key=rows.tolist().__getitem__):
+            best = dict(zip(self._top_slot[i].tolist(), self._top_score[i].tolist(), strict=True))
+            best.pop(-1, None)
+            for k in found:
+                if above[k]:
+                    best[int(candidates[k])] = float(scores[k])
+                else:
+                    del best[int(candidates[k])]
+            ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+            if len(ranked) < self.limit and self._bound_slot[i] != n:
                 recompute.add(i)  # an unkept candidate may now be among the best: score the row whole
                 continue
             if len(ranked) > self.width:
