@@ -414,3 +414,93 @@ def test_serve_shows_any_edit_a_new_record_and_a_deletion_before_the_rebuild(tmp
     subprocess.run([sys.executable, "-m", "phenomena_catalog", "build", "--no-cache", "--out", "reference"],
                    cwd=tmp_path, check=True, capture_output=True)
     assert files_of(tmp_path / "site") == files_of(tmp_path / "reference")
+
+
+class _Events:
+    """The versions the server sends an open page (its live-reload events), as they come."""
+
+    def __init__(self, url: str, page: str) -> None:
+        self.versions: queue.Queue[str] = queue.Queue()
+        self.response = urllib.request.urlopen(f"{url}{LIVE_PATH.lstrip('/')}?page=/{page}", timeout=30)
+
+        def read() -> None:
+            try:
+                for line in self.response:
+                    if line.startswith(b"data: "):
+                        self.versions.put(line[6:].decode().strip())
+            except (OSError, ValueError):
+                pass  # closed
+
+        threading.Thread(target=read, daemon=True).start()
+
+    def next(self) -> str:
+        try:
+            return self.versions.get(timeout=30)
+        except queue.Empty:
+            raise AssertionError("no event within 30 s") from None
+
+    def close(self) -> None:
+        self.response.close()
+
+
+def _version(page: str) -> str:
+    """The version of itself a served page was sent with (what its live-reload script compares)."""
+    return re.search(r"var seen = '(\d+)'", page).group(1)  # type: ignore[union-attr]
+
+
+def test_serve_reloads_only_the_pages_that_changed_and_shows_a_template_edit_on_open_pages(tmp_path: Path) -> None:
+    process, lines, url = _serve_fixture_catalog(tmp_path)
+    open_page, other_page = "papers/power2022grokking.html", "papers/nakkiran2020deep.html"
+    untouched = "topics/information-bottleneck.html"
+    events = _Events(url, open_page)
+    try:
+        assert lines.next().startswith("Watching ")
+        first = events.next()
+        assert _version(_get(url + open_page)[1]) == first
+        before = {page: _get(url + page)[1] for page in (other_page, untouched)}
+
+        record = tmp_path / "papers" / "power2022grokking.yaml"
+        record.write_text(record.read_text().replace("Alethea Power,", "Alethea Powell,"))
+        assert lines.next() == "Changed: power2022grokking.yaml\n"
+        assert lines.next().startswith("Shown: papers/power2022grokking.html (authors edited")
+        assert events.next() != first  # the open page is told at once
+        assert lines.next().startswith("Built site/: ")
+        # A page the edit did not change keeps its version, so it does not reload when open.
+        after = {page: _get(url + page)[1] for page in (other_page, untouched)}
+        assert after[untouched] == before[untouched]
+        for page in (other_page, untouched):
+            unchanged = re.sub(r"<script>.*?</script>", "", after[page]) == re.sub(r"<script>.*?</script>", "",
+                                                                                      before[page])
+            assert (_version(after[page]) == _version(before[page])) == unchanged, page
+
+        # A template edit shows at once on the open pages that use it; the others wait for the rebuild.
+        template = tmp_path / "templates" / "paper.html"
+        with output_lock(tmp_path / "site"):
+            template.write_text(template.read_text().replace("<h1>", '<h1 class="edited-title">'))
+            assert lines.next() == "Changed: paper.html\n"
+            assert lines.next() == ("Shown: papers/power2022grokking.html (paper.html edited); "
+                                    "rebuilding the rest of the site\n")
+            assert lines.next().startswith("Waiting for another build of site")
+            assert 'class="edited-title"' in _get(url + open_page)[1]
+            assert 'class="edited-title"' not in _get(url + other_page)[1]
+        assert lines.next().startswith("Built site/: ")
+        assert 'class="edited-title"' in _get(url + other_page)[1]
+
+        # A style sheet is copied at once, and every open page reloads.
+        version = _version(_get(url + open_page)[1])
+        style = tmp_path / "templates" / "assets" / "style.css"
+        with output_lock(tmp_path / "site"):
+            style.write_text(style.read_text() + "/* edited in preview */\n")
+            assert lines.next() == "Changed: style.css\n"
+            assert lines.next() == "Copied: assets/style.css (edited); rebuilding the rest of the site\n"
+            assert lines.next().startswith("Waiting for another build of site")
+            assert "/* edited in preview */" in _get(url + "assets/style.css")[1]
+            assert _version(_get(url + open_page)[1]) != version
+        assert lines.next().startswith("Built site/: ")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        events.close()  # (once the server is gone: a stream being read closes only at its next line)
+    subprocess.run([sys.executable, "-m", "phenomena_catalog", "build", "--no-cache", "--out", "reference"],
+                   cwd=tmp_path, check=True, capture_output=True)
+    assert files_of(tmp_path / "site") == files_of(tmp_path / "reference")

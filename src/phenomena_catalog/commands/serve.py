@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import argparse
 import functools
+import hashlib
 import http.server
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from phenomena_catalog import urls
-from phenomena_catalog.build_cache import BuildCache, LiveState, read_cache, write_cache
+from phenomena_catalog.build_cache import BuildCache, LiveState, file_fingerprint, read_cache, write_cache
 from phenomena_catalog.catalog import TERM_KINDS, PaperTerms, Term, TopicEntry, index_catalog
 from phenomena_catalog.commands.build import add_source_arguments, build, summary, templates_folder
 from phenomena_catalog.config import DEFAULT_CONFIG_FILE, load_config
@@ -33,12 +34,14 @@ from phenomena_catalog.models import Paper
 from phenomena_catalog.plan import CatalogJsonFile, Page, PaperPage, TermsPage, TopicsPage
 from phenomena_catalog.records import load_papers
 from phenomena_catalog.related import RelatedPapers
+from phenomena_catalog.render import Renderer
 from phenomena_catalog.repository import RECORDS_FOLDER, edit_url
 from phenomena_catalog.same_paper import NEAR_IDENTICAL
 from phenomena_catalog.stray_files import is_editor_scratch
 from phenomena_catalog.term_clashes import identity
+from phenomena_catalog.theme import ASSETS, STATIC
 from phenomena_catalog.validate import check_paper, paper_facts
-from phenomena_catalog.write import make_folders, output_lock, update_folder, write_text
+from phenomena_catalog.write import copy_files, make_folders, output_lock, update_folder, write_text
 
 NAME = "serve"
 DESCRIPTION = """\
@@ -81,6 +84,7 @@ class LiveReload:
         self._pages: dict[str, int] = {}
         self._everything = 0
         self._open: dict[str, int] = {}
+        self._sent: dict[str, bytes] = {}
         self._changed = threading.Condition()
 
     def bump(self, pages: Iterable[str] | None = None) -> None:
@@ -107,9 +111,28 @@ class LiveReload:
             self._changed.wait_for(lambda: self.version(page) != seen, timeout)
             return self.version(page)
 
+    def sent(self, page: str, text: bytes) -> None:
+        """Note the text a page was last sent with."""
+        with self._changed:
+            self._sent[page] = hashlib.blake2b(text, digest_size=16).digest()
+
+    def unlike_sent(self, pages: Iterable[str], out: Path) -> list[str]:
+        """Those of ``pages`` that are not as they were last sent (a rebuild may write a page again
+        as it was: one of its inputs changed in a way it does not show)."""
+        with self._changed:
+            sent = {page: self._sent.get(page) for page in pages}
+        return [page for page, digest in sent.items() if digest is None or _digest_of(out / page) != digest]
+
     def listening(self, page: str, change: int) -> None:
         with self._changed:
             self._open[page] = self._open.pop(page, 0) + change
+
+
+def _digest_of(file: Path) -> bytes | None:
+    try:
+        return hashlib.blake2b(file.read_bytes(), digest_size=16).digest()
+    except OSError:
+        return None
 
 
 def site_page(path: str) -> str:
@@ -141,6 +164,8 @@ class _PreviewHandler(http.server.SimpleHTTPRequestHandler):
             return
         version = self.live.version(site_page(path))  # before reading: a write after it changes it
         page = file.read_bytes()
+        if status == 200:
+            self.live.sent(site_page(path), page)
         end = page.rfind(b"</body>")
         script = LIVE_SCRIPT.format(version=version, path=LIVE_PATH).encode()
         page = page[:end] + script + page[end:] if end >= 0 else page + script
@@ -154,13 +179,13 @@ class _PreviewHandler(http.server.SimpleHTTPRequestHandler):
     def _send_events(self) -> None:
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
         page = site_page(query.get("page", ["/"])[0])
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
         seen = self.live.version(page)
-        self.live.listening(page, +1)
+        self.live.listening(page, +1)  # (before the answer: a client that has it is known to listen)
         try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
             self.wfile.write(f"data: {seen}\n\n".encode())
             self.wfile.flush()
             while True:
@@ -200,14 +225,15 @@ def run(args: argparse.Namespace) -> int:
 
     def rebuild(changed: list[Path] | None = None) -> bool:
         nonlocal cache, failed
-        early = None if failed else show_early(changed or [], args.papers, args.out, cache)
+        early = None if failed else show_early(changed or [], args.papers, templates_folder(args), args.out, cache,
+                                               live.open_pages())
         if early is not None:
             for line in early.lines:
                 print(line, flush=True)
-            live.bump([*early.written, *early.removed])
+            live.bump(None if early.copied else [*early.written, *early.removed])
             # What the cache says of these files is no longer true: the rebuild writes them again.
             if cache.site is not None:
-                stale = dict.fromkeys([*early.written, *early.removed], "")
+                stale = dict.fromkeys([*early.written, *early.removed, *early.copied], "")
                 cache = replace(cache, site=replace(cache.site, files={**cache.site.files, **stale}))
         before = cache.site.files if cache.site is not None else None
         try:
@@ -220,8 +246,9 @@ def run(args: argparse.Namespace) -> int:
             failed = True
             return False
         failed = False
+        pages = _changed_pages(before, cache, args.out, early)
+        live.bump(None if pages is None else live.unlike_sent(pages, args.out))
         print(summary(result, args.out), flush=True)
-        live.bump(_changed_pages(before, cache, args.out, early))
         return True
 
     if not rebuild() and not args.out.is_dir():
@@ -255,7 +282,10 @@ def _changed_pages(before: dict[str, str] | None, cache: BuildCache, out: Path,
     after = cache.site.files if cache.site is not None else None
     if before is None or after is None:
         return None
-    changed = [url for url in after.keys() | before.keys() if before.get(url) != after.get(url)]
+    copied, removed = (early.copied, set(early.removed)) if early else ({}, set())
+    changed = [url for url in after.keys() | before.keys()
+               if before.get(url) != after.get(url) and copied.get(url, "") != after.get(url)
+               and not (url in removed and url not in after)]
     if any(url.startswith(THEME_FILES) for url in changed):
         return None  # a style sheet, a script, an image of the theme
     pages = {url for url in changed if url.endswith(".html")}
@@ -280,9 +310,25 @@ class Early:
     """The pages of deleted records, taken out of the site."""
     lines: tuple[str, ...] = ()
     """What to say on the console: one line per page, saying what waits for the rebuild."""
+    copied: dict[str, str] = field(default_factory=dict)
+    """Each theme file (style sheet, script) copied, by URL, with its fingerprint: every page changed."""
 
 
-def show_early(changed: list[Path], papers_dir: Path, out: Path, cache: BuildCache) -> Early | None:
+def show_early(changed: list[Path], papers_dir: Path, templates_dir: Path, out: Path, cache: BuildCache,
+               open_pages: Iterable[str] = ()) -> Early | None:
+    """Put what a batch of changes shows into ``out`` at once, before the rebuild: the pages of
+    edited, new and deleted records (``show_records``), or after a template edit the ``open_pages``
+    (those open in a browser) that use the template, and an edited style sheet or script
+    (``show_templates``). None when nothing was shown: the rebuild shows it all."""
+    if cache.live is None or not changed:
+        return None
+    templates = templates_dir.resolve()
+    if all(templates in path.resolve().parents for path in changed):
+        return show_templates(changed, templates_dir, out, cache.live, open_pages)
+    return show_records(changed, papers_dir, out, cache)
+
+
+def show_records(changed: list[Path], papers_dir: Path, out: Path, cache: BuildCache) -> Early | None:
     """Put the pages of edited, new and deleted records into ``out`` at once, before the rebuild.
 
     Only when every change is to a record file, and each edited or new record is valid on its own
@@ -294,7 +340,7 @@ def show_early(changed: list[Path], papers_dir: Path, out: Path, cache: BuildCac
     """
     live = cache.live
     folder = papers_dir.resolve()
-    if live is None or not changed or any(
+    if live is None or any(
             path.suffix != ".yaml" or path.name.startswith(("_", ".")) or path.resolve().parent != folder
             for path in changed):
         return None
@@ -342,6 +388,50 @@ def show_early(changed: list[Path], papers_dir: Path, out: Path, cache: BuildCac
     except UserError:
         return None  # the rebuild reports it
     return Early(texts, gone, tuple(lines))
+
+
+OPEN_PAGES_SHOWN = 20
+"""At most this many open pages are rendered again at once after a template edit."""
+
+
+def show_templates(changed: list[Path], templates_dir: Path, out: Path, live: LiveState,
+                   open_pages: Iterable[str]) -> Early | None:
+    """After an edit of the catalog's templates: the open pages that use them, rendered with the
+    last build's contexts; after an edit of a style sheet or script in ``templates/assets/``, that
+    file, copied into the site (every open page then reloads). Nothing when a template has an error
+    (the rebuild reports it), or a file was deleted (the theme's own may take its place)."""
+    folder = templates_dir.resolve()
+    names, assets = set(), {}
+    for path in changed:
+        relative = path.resolve().relative_to(folder)
+        if not path.is_file():
+            return None
+        if relative.parts[0] == ASSETS:
+            assets[relative.as_posix()] = path
+        elif relative.suffix == ".html" and relative.parts[0] != STATIC:
+            names.add(relative.as_posix())
+        else:
+            return None  # templates/static/ (files put at the site's root), anything else: the rebuild's
+    shown = [url for url in dict.fromkeys(open_pages) if url in live.pages][-OPEN_PAGES_SHOWN:]
+    texts: dict[str, str] = {}
+    try:
+        if names and shown:
+            renderer = Renderer(live.renderer.config, templates_dir, live.renderer.paper_terms, live.renderer.texts)
+            texts = {url: renderer.render(live.pages[url]) for url in shown
+                     if names & set(renderer.templates_of(live.pages[url]))}
+        if not texts and not assets:
+            return None
+        with update_folder(out, removed=()) as staging:
+            make_folders(staging, texts)
+            for url, text in texts.items():
+                write_text(staging, url, text)
+            copy_files(staging, assets)
+    except UserError:
+        return None
+    what = ", ".join(sorted(names | assets.keys()))
+    lines = [f"Shown: {url} ({what} edited); rebuilding the rest of the site" for url in texts]
+    lines += [f"Copied: {url} (edited); rebuilding the rest of the site" for url in assets]
+    return Early(texts, (), tuple(lines), {url: file_fingerprint(path) for url, path in assets.items()})
 
 
 def _put_in_site(out: Path, texts: dict[str, str], removed: tuple[str, ...] = ()) -> None:
