@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import shutil
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from phenomena_catalog import related
+from phenomena_catalog.commands.build import build_site
+from phenomena_catalog.config import load_config
+from phenomena_catalog.executors import SerialExecutor
 from phenomena_catalog.models import Paper
 from phenomena_catalog.related import RelatedIndex, RelatedPapers, related_papers
+
+from conftest import TEMPLATES, copy_fixture_catalog
 
 WORDS = ("double", "descent", "grokking", "lottery", "ticket", "neural", "collapse", "kernel", "tangent", "scaling",
          "law", "sharpness", "edge", "stability", "memorization", "pruning", "sparse", "feature", "learning",
@@ -67,6 +74,7 @@ def test_an_index_updated_edit_by_edit_gives_what_a_computation_from_scratch_giv
         monkeypatch.setattr(related, "QUERY_TERMS", 4)
         monkeypatch.setattr(related, "POSTING_CAP", 3)
         monkeypatch.setattr(related, "SLACK", 0)
+        monkeypatch.setattr(related, "POSTING_SLACK", 1)
         limits = {"similar_limit": 2, "author_limit": 1}
     else:
         limits = {}
@@ -107,3 +115,37 @@ def test_an_edit_reports_the_papers_whose_related_papers_changed() -> None:
     assert index.changed == {"b", "c"}
     assert [p.id for p in after["b"].same_authors] == ["c"]
     assert _shown(after) == _shown(related_papers(papers, lambda p: p.keywords))
+
+
+def test_rebuilds_after_edits_that_bring_new_words_write_what_a_build_from_scratch_writes(tmp_path: Path) -> None:
+    # Through the build cache on disk: the index read back after each build is the one the build
+    # left (new words are numbered as new terms; one seen again is the same term).
+    source = copy_fixture_catalog(tmp_path / "catalog")
+    shutil.copytree(TEMPLATES, source / "templates")
+    config = load_config(source / "catalog.yaml")
+    # Enough words that the build cache keeps the index's term numbers as a table of their own.
+    for number in range(3):
+        words = " ".join(f"{WORDS[k % len(WORDS)]}{k // len(WORDS) + 10 * number}" for k in range(120))
+        (source / "papers" / f"made{number}.yaml").write_text(
+            f'title: "Made paper {number}"\nauthors: [Ann Lee]\nyear: 2020\ntopics: [grokking]\n'
+            f"digest: {words}\nadded: 2026-11-23\n", encoding="utf-8")
+
+    def build(out: Path, use_cache: bool = True) -> None:
+        build_site(source / "papers", source / "templates", out, config, executor=SerialExecutor(),
+                   use_cache=use_cache)
+
+    build(source / "site")
+    records = [r for r in sorted((source / "papers").glob("[a-z]*.yaml")) if not r.name.startswith("made")]
+    # New words, then another new word, then a word seen before.
+    for record, words in zip(records, ["Zorbly quintic.", "Flummox.", "Zorbly."], strict=False):
+        text = record.read_text(encoding="utf-8")
+        record.write_text(text.replace("\ndigest: |\n", f"\ndigest: |\n  {words}\n", 1), encoding="utf-8")
+        build(source / "site")
+        shutil.rmtree(tmp_path / "reference", ignore_errors=True)
+        build(tmp_path / "reference", use_cache=False)
+        reference = tmp_path / "reference"
+        pages = sorted(p.relative_to(reference) for p in (reference / "papers").glob("*.html"))
+        assert len(pages) > len(records) + 2
+        for page in pages:
+            assert (source / "site" / page).read_text(encoding="utf-8") == \
+                (tmp_path / "reference" / page).read_text(encoding="utf-8"), page

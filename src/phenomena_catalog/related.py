@@ -47,7 +47,9 @@ SAME_AUTHORS_LIMIT = 6
 QUERY_TERMS = 24
 """A paper's heaviest terms that look for similar papers (see ``similar_papers``)."""
 POSTING_CAP = 40
-"""Papers per term that a query reaches: a term's heaviest holders (see ``similar_papers``)."""
+"""Papers per term that a query reaches: a term's heaviest holders (see ``RelatedIndex``)."""
+POSTING_SLACK = 8
+"""Holders a term keeps beyond its POSTING_CAP, so an update rarely needs all of a term's holders."""
 
 TITLE_WEIGHT = 2
 KEYWORD_WEIGHT = 3
@@ -203,7 +205,10 @@ def _scaled(u: np.ndarray, norms: np.ndarray) -> np.ndarray:
     w = np.zeros_like(u)
     np.divide(u, norms, out=w, where=norms > 0)
     w *= WEIGHT_SCALE
-    return np.round(w, out=w)
+    np.round(w, out=w)
+    # At least one unit where the term weighs anything: an entry weighs 0 exactly when its IDF is 0.
+    np.maximum(w, u > 0, out=w)
+    return w
 
 
 def _norms(rows: np.ndarray, u: np.ndarray, n: int) -> np.ndarray:
@@ -211,9 +216,9 @@ def _norms(rows: np.ndarray, u: np.ndarray, n: int) -> np.ndarray:
     return np.sqrt(np.bincount(rows, weights=u * u, minlength=n))
 
 
-def _top_per_group(group: np.ndarray, weight: np.ndarray, keep: int) -> np.ndarray:
-    """Indexes of the ``keep`` heaviest entries of each group (weights in whole units of 1 / WEIGHT_SCALE);
-    equal weights keep the input order.
+def _places(group: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The entries by group, heaviest first (weights in whole units of 1 / WEIGHT_SCALE; equal
+    weights keep the input order), and each one's place in its group.
 
     One stable sort on ``group * 2 + (1 - weight / WEIGHT_SCALE)``: exact in a double (groups up
     to 2**27), and groups stay apart.
@@ -223,12 +228,20 @@ def _top_per_group(group: np.ndarray, weight: np.ndarray, keep: int) -> np.ndarr
     key += group * 2.0
     order = np.argsort(key, kind="stable")
     del key
-    sorted_group = group[order]
-    # Each entry's place in its group: its index minus where the group starts (in one pass).
+    return order, _group_places(group[order])
+
+
+def _group_places(sorted_group: np.ndarray) -> np.ndarray:
+    """Each entry's place in its group, for entries sorted by group: its index minus where the group starts."""
     first = np.flatnonzero(np.diff(sorted_group, prepend=sorted_group[:1] - 1))
-    del sorted_group
-    starts = np.repeat(first, np.diff(np.append(first, len(order))))
-    return np.sort(order[np.arange(len(order)) - starts < keep])
+    starts = np.repeat(first, np.diff(np.append(first, len(sorted_group))))
+    return np.arange(len(sorted_group)) - starts
+
+
+def _top_per_group(group: np.ndarray, weight: np.ndarray, keep: int) -> np.ndarray:
+    """Indexes, ascending, of the ``keep`` heaviest entries of each group (see ``_places``)."""
+    order, place = _places(group, weight)
+    return np.sort(order[place < keep])
 
 
 def _best(candidates: np.ndarray, scores: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
@@ -298,10 +311,13 @@ class RelatedIndex:
 
     Scores are sums of products of whole numbers (``WEIGHT_SCALE``): exact, so a row scored alone
     gets the score a full computation gives. Each row keeps its ``limit + SLACK`` best candidates
-    and a bound (the best candidate it does not keep). An edit then recomputes the rows whose
-    entries changed, re-scores exactly the (row, candidate) pairs whose postings changed, and
-    recomputes a row whole only when its kept candidates no longer decide its top ``limit``.
-    Adding or removing a paper changes every IDF: that recomputes everything.
+    and a bound (the best candidate it does not keep); each term keeps its ``POSTING_CAP +
+    POSTING_SLACK`` heaviest holders and a bound the same way, so an edit need not look at every
+    holder of a common term. An edit then recomputes the rows whose entries changed, updates the
+    stored holders of their terms, re-scores exactly the (row, candidate) pairs whose capped
+    postings changed, and recomputes a row (or a term's holders) whole only when what it keeps no
+    longer decides its top ``limit`` (or its capped postings). Adding or removing a paper changes
+    every IDF: that recomputes everything.
     """
 
     def __init__(self, similar_limit: int = SIMILAR_LIMIT, author_limit: int = SAME_AUTHORS_LIMIT) -> None:
@@ -319,6 +335,7 @@ class RelatedIndex:
         self._order: list[tuple[int, int, str, str]] = []
         """Each slot's place in the catalog's order (``_newest_first``)."""
         self._terms: dict[str, int] = {}
+        """Each term's number (column): by first appearance, then as they come."""
         self._df = np.zeros(0, dtype=np.int32)
         self._idf = np.zeros(0)
         self._indptr = np.zeros(1, dtype=np.int64)
@@ -329,8 +346,16 @@ class RelatedIndex:
         self._qcol = np.zeros(0, dtype=np.int32)
         self._qw = np.zeros(0, dtype=np.float32)
         self._pkeys = np.zeros(0, dtype=np.int64)
-        """Capped postings: term * papers + slot, ascending; ``_pw`` their weights."""
+        """Each term's stored holders, its POSTING_CAP + POSTING_SLACK heaviest: term * papers + slot,
+        ascending; ``_pw`` their weights."""
         self._pw = np.zeros(0, dtype=np.float32)
+        self._pin = np.zeros(0, dtype=bool)
+        """Whether a stored holder is among its term's POSTING_CAP heaviest (the capped postings)."""
+        self._cbound_w = np.zeros(0, dtype=np.float32)
+        self._cbound_slot = np.zeros(0, dtype=np.int32)
+        """Each term's heaviest holder that is not stored (slot n: none; every other holder ranks lower)."""
+        self._single = np.zeros(0, dtype=np.int32)
+        """The only holder of each term one paper holds (-1 for other terms)."""
         self._top_slot = np.zeros((0, self.width), dtype=np.int32)
         self._top_score = np.zeros((0, self.width))
         self._bound_slot = np.zeros(0, dtype=np.int32)
@@ -422,13 +447,23 @@ class RelatedIndex:
         self._norms = _norms(row, u, n)
         weight = _scaled(u, self._norms[row])
         del u
-        live = (weight > 0) & (self._df[col] > 1)  # a term one paper holds matches no other
+        single = self._df[col] == 1
+        self._single = np.full(len(self._terms), -1, dtype=np.int32)
+        self._single[col[single]] = row[single]
+        live = (weight > 0) & ~single  # a term one paper holds matches no other
+        del single
         row, col, weight = row[live], col[live], weight[live]
         del live
         self._set_queries(row, col, weight, n)
-        posting = _top_per_group(col, weight, POSTING_CAP)
-        postings = self._set_postings(col[posting], row[posting], weight[posting], n)
-        del row, col, weight, posting
+        order, place = _places(col, weight)
+        stored = place < POSTING_CAP + POSTING_SLACK
+        beyond = order[place == POSTING_CAP + POSTING_SLACK]
+        self._cbound_w = np.zeros(len(self._terms), dtype=np.float32)
+        self._cbound_slot = np.full(len(self._terms), n, dtype=np.int32)
+        self._cbound_w[col[beyond]], self._cbound_slot[col[beyond]] = weight[beyond], row[beyond]
+        order, place = order[stored], place[stored]
+        postings = self._set_postings(col[order], row[order], weight[order], place, n)
+        del row, col, weight, order, place, stored, beyond
         self._top_slot = np.full((n, self.width), -1, dtype=np.int32)
         self._top_score = np.zeros((n, self.width))
         self._bound_slot = np.full(n, n, dtype=np.int32)
@@ -443,15 +478,23 @@ class RelatedIndex:
         np.cumsum(np.bincount(row[query], minlength=n), out=self._qptr[1:])
         self._qcol, self._qw = col[query], weight[query].astype(np.float32)
 
-    def _set_postings(self, col: np.ndarray, slot: np.ndarray, weight: np.ndarray, n: int) -> Any:
-        """Keep the capped postings (``_pkeys``, ``_pw``); returns them as a sparse matrix, term by paper."""
+    def _set_postings(self, col: np.ndarray, slot: np.ndarray, weight: np.ndarray, place: np.ndarray, n: int) -> Any:
+        """Keep each term's stored holders (``_pkeys``, ``_pw``, ``_pin``: its place < POSTING_CAP);
+        returns the capped postings as a sparse matrix, term by paper."""
         import scipy.sparse  # type: ignore[import-untyped]  # imported here: only this stage needs it, and it takes a tenth of a second
 
-        # By term, then by slot (a conversion by counting, not a sort: the entries come by slot).
-        postings = scipy.sparse.csr_matrix((weight, (col, slot)), shape=(len(self._terms), n))
+        # By term, then by slot: the conversion to CSR sorts by counting, carrying each entry's
+        # position (exact in a double) as its value.
+        postings = scipy.sparse.csr_matrix((np.arange(1, len(col) + 1, dtype=np.float64), (col, slot)),
+                                           shape=(len(self._terms), n))
+        postings.sort_indices()
+        at = postings.data.astype(np.int64) - 1
         self._pkeys = np.repeat(np.arange(postings.shape[0], dtype=np.int64) * n, np.diff(postings.indptr))
         self._pkeys += postings.indices
-        self._pw = postings.data.astype(np.float32)  # whole numbers below 2**24: exact
+        self._pw = weight[at].astype(np.float32)  # whole numbers below 2**24: exact
+        self._pin = place[at] < POSTING_CAP
+        postings.data = np.where(self._pin, weight[at], 0.0)
+        postings.eliminate_zeros()
         return postings
 
     def _score_all(self, n: int, postings: Any, chunk: int = 2048) -> None:
@@ -488,7 +531,7 @@ class RelatedIndex:
         """Update the index after the papers in ``looked_at`` (slots) may have changed their text;
         the rows whose best candidates may have changed, or None when everything was computed again."""
         n = self._n = len(by_id)
-        terms = self._terms
+        terms = self._terms  # (a term first met is numbered after the others)
         edited, new_cols, new_counts = [], [], []
         for slot in looked_at:
             paper_counts = paper_term_counts(by_id[slot], keywords_of(by_id[slot]), memo)
@@ -503,68 +546,66 @@ class RelatedIndex:
             new_counts.append(counts)
         if not edited:
             return set()
-        if len(terms) > len(self._df):  # new terms, numbered after the others
-            self._df = np.concatenate([self._df, np.zeros(len(terms) - len(self._df), dtype=np.int32)])
-            self._idf = np.concatenate([self._idf, np.zeros(len(terms) - len(self._idf))])
+        total = len(terms)
+        if total > len(self._df):  # new terms, numbered after the others
+            grow = total - len(self._df)
+            self._df = np.concatenate([self._df, np.zeros(grow, dtype=np.int32)])
+            self._idf = np.concatenate([self._idf, np.zeros(grow)])
+            self._cbound_w = np.concatenate([self._cbound_w, np.zeros(grow, dtype=np.float32)])
+            self._cbound_slot = np.concatenate([self._cbound_slot, np.full(grow, n, dtype=np.int32)])
+            self._single = np.concatenate([self._single, np.full(grow, -1, dtype=np.int32)])
         slots = np.array(edited, dtype=np.int64)
         old_cols = self._cols[_entries_of(self._indptr, slots)[0]]
         added = np.concatenate(new_cols)
         touched = np.unique(np.concatenate([old_cols, added]))
-        was_shared = self._df[touched] > 1
+        old_df, old_idf = self._df[touched], self._idf[touched]
         np.subtract.at(self._df, old_cols, 1)
         np.add.at(self._df, added, 1)
-        idf = _idf(self._df[touched], n)
-        shifted = touched[(idf != self._idf[touched]) | (was_shared != (self._df[touched] > 1))]
+        new_df = self._df[touched]
+        idf = _idf(new_df, n)
         self._idf[touched] = idf
+        # A term whose IDF changed, or that one paper or more than one now holds, changes the rows
+        # of the papers holding it; a term one paper holds now needs its holder.
+        shifted = (idf != old_idf) | ((old_df > 1) != (new_df > 1))
+        asked = shifted | (new_df == 1)
+        edited_mask = np.zeros(n, dtype=bool)
+        edited_mask[slots] = True
+        holder_cols, holder_slots = self._holders(touched[asked], old_df[asked], old_idf[asked], edited_mask, n)
         self._indptr, (self._cols, self._counts) = _replace_rows(self._indptr, [self._cols, self._counts], edited,
                                                                  [new_cols, new_counts])
+        lone = touched[new_df == 1]
+        self._single[touched] = -1
+        self._single[holder_cols[np.isin(holder_cols, lone)]] = holder_slots[np.isin(holder_cols, lone)]
+        now = np.concatenate(new_cols)
+        now_slots = np.repeat(slots, [len(cols) for cols in new_cols])
+        alone = np.isin(now, lone)
+        self._single[now[alone]] = now_slots[alone]
+        shifted = touched[shifted]
 
         # The rows whose entries changed: the edited ones and those holding a term whose IDF changed.
-        lut = np.zeros(len(terms), dtype=bool)
-        lut[shifted] = True
-        holders = np.searchsorted(self._indptr, np.flatnonzero(lut[self._cols]), side="right") - 1
-        changed = np.union1d(slots, holders)
+        changed = np.union1d(slots, holder_slots[np.isin(holder_cols, shifted)])
         if len(changed) * _FULL_SHARE > n:
             self._compute(by_id, keywords_of, memo)
             return None
         entries, local = _entries_of(self._indptr, changed)
-        u = _unnormed(self._cols[entries], self._counts[entries], self._idf)
+        entry_cols = self._cols[entries]
+        u = _unnormed(entry_cols, self._counts[entries], self._idf)
         self._norms[changed] = _norms(local, u, len(changed))
         weight = _scaled(u, self._norms[changed][local])
-        live = (weight > 0) & (self._df[self._cols[entries]] > 1)
-        query = _top_per_group(local[live], weight[live], QUERY_TERMS)
-        q_local, q_col, q_w = local[live][query], self._cols[entries][live][query], weight[live][query]
+        live = (weight > 0) & (self._df[entry_cols] > 1)
+        local, entry_cols, weight = local[live], entry_cols[live], weight[live]
+        query = _top_per_group(local, weight, QUERY_TERMS)
+        q_local, q_col, q_w = local[query], entry_cols[query], weight[query]
         bounds = np.searchsorted(q_local, np.arange(len(changed) + 1))
         self._qptr, (self._qcol, self._qw) = _replace_rows(
             self._qptr, [self._qcol, self._qw], changed.tolist(),
             [[q_col[a:b] for a, b in itertools.pairwise(bounds)], [q_w[a:b] for a, b in itertools.pairwise(bounds)]])
-
-        # The capped postings of every term of a changed row, before and after.
-        lut[:] = False
-        lut[old_cols] = True
-        lut[self._cols[entries]] = True
-        held = np.flatnonzero(lut[self._cols])
-        held_rows = np.searchsorted(self._indptr, held, side="right") - 1
-        held_cols = self._cols[held]
-        weight = _scaled(_unnormed(held_cols, self._counts[held], self._idf), self._norms[held_rows])
-        live = (weight > 0) & (self._df[held_cols] > 1)
-        held_rows, held_cols, weight = held_rows[live], held_cols[live], weight[live]
-        posting = _top_per_group(held_cols, weight, POSTING_CAP)
-        new_keys = held_cols[posting].astype(np.int64) * n + held_rows[posting]
-        order = np.argsort(new_keys)
-        new_keys, new_w = new_keys[order], weight[posting][order]
-        in_y = lut[self._pkeys // n]
-        old_keys, old_w = self._pkeys[in_y], self._pw[in_y]
-        kept_keys, kept_w = self._pkeys[~in_y], self._pw[~in_y]
-        at = np.searchsorted(kept_keys, new_keys)
-        self._pkeys, self._pw = np.insert(kept_keys, at, new_keys), np.insert(kept_w, at, new_w)
-        # The (term, slot) postings that changed: new, gone, or of another weight.
-        keys = np.union1d(old_keys, new_keys)
-        moved = keys[_weight_at(old_keys, old_w, keys) != _weight_at(new_keys, new_w, keys)]
+        moved = self._update_postings(np.unique(np.concatenate([old_cols, self._cols[entries]])), shifted, changed,
+                                      entry_cols, changed[local], weight, n)
         moved_cols, moved_slots = moved // n, moved % n  # by term
 
         # Rows querying a term whose postings changed: re-score exactly the candidates that moved.
-        lut[:] = False
+        lut = np.zeros(total, dtype=bool)
         lut[moved_cols] = True
         querying = np.flatnonzero(lut[self._qcol])
         query_rows = np.searchsorted(self._qptr, querying, side="right") - 1
@@ -581,6 +622,103 @@ class RelatedIndex:
         self.rows_recomputed = len(recompute)
         return recompute | merged
 
+    def _holders(self, cols: np.ndarray, df: np.ndarray, idf: np.ndarray, edited: np.ndarray, n: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """The papers, not ``edited``, that held each of ``cols`` before the edit (which held
+        ``df`` papers, of IDF ``idf``): as pairs (column, slot). Read from the stored holders when
+        they are all of them, else found by a scan of every entry."""
+        lows = np.searchsorted(self._pkeys, cols.astype(np.int64) * n)
+        highs = np.searchsorted(self._pkeys, cols.astype(np.int64) * n + n)
+        complete = (self._cbound_slot[cols] == n) & (idf > 0) & (df > 1)
+        stored, _ = _spans(lows[complete], highs[complete])
+        found_cols, found_slots = [self._pkeys[stored] // n], [self._pkeys[stored] % n]
+        found_cols.append(cols[df == 1])
+        found_slots.append(self._single[cols[df == 1]])
+        rest = cols[~complete & (df > 1)]
+        if len(rest):
+            lut = np.zeros(len(self._df), dtype=bool)
+            lut[rest] = True
+            held = np.flatnonzero(lut[self._cols])
+            found_cols.append(self._cols[held])
+            found_slots.append(np.searchsorted(self._indptr, held, side="right") - 1)
+        col, slot = np.concatenate(found_cols), np.concatenate(found_slots)
+        keep = (slot >= 0) & ~edited[np.maximum(slot, 0)]
+        return col[keep].astype(np.int64), slot[keep].astype(np.int64)
+
+    def _update_postings(self, cols: np.ndarray, shifted: np.ndarray, changed: np.ndarray,
+                         new_cols: np.ndarray, new_slots: np.ndarray, new_w: np.ndarray, n: int) -> np.ndarray:
+        """Update the stored holders of ``cols`` (every term of a changed row, before and after)
+        once the rows ``changed`` have the live entries (``new_cols``, ``new_slots``, ``new_w``);
+        the (term * papers + slot) keys whose capped posting changed: new, gone or reweighed.
+
+        A changed holder enters a term's stored holders if it ranks above the term's bound and
+        leaves them if not; a term whose stored holders fall below POSTING_CAP while others exist
+        is computed again from all its holders. A term whose IDF changed (``shifted``) has only
+        changed rows as holders: computed from them alone."""
+        keep = POSTING_CAP + POSTING_SLACK
+        lows = np.searchsorted(self._pkeys, cols.astype(np.int64) * n)
+        highs = np.searchsorted(self._pkeys, cols.astype(np.int64) * n + n)
+        old, _ = _spans(lows, highs)
+        old_keys, old_w, old_in = self._pkeys[old], self._pw[old], self._pin[old]
+        whole = np.zeros(n, dtype=bool)
+        whole[changed] = True
+        is_shifted = np.zeros(len(self._df), dtype=bool)
+        is_shifted[shifted] = True
+        stays = ~whole[old_keys % n] & ~is_shifted[old_keys // n]
+        bound_w, bound_slot = self._cbound_w[new_cols], self._cbound_slot[new_cols]
+        enter = is_shifted[new_cols] | (new_w > bound_w) | ((new_w == bound_w) & (new_slots < bound_slot))
+        col = np.concatenate([old_keys[stays] // n, new_cols[enter]])
+        slot = np.concatenate([old_keys[stays] % n, new_slots[enter]])
+        weight = np.concatenate([old_w[stays].astype(np.float64), new_w[enter]])
+        order = np.lexsort((slot, -weight, col))
+        col, slot, weight = col[order], slot[order], weight[order]
+        place = _group_places(col)
+        # The bound of a term that had more than ``keep``: its first holder not kept.
+        cut = place == keep
+        self._cbound_w[shifted] = 0.0
+        self._cbound_slot[shifted] = n
+        self._cbound_w[col[cut]], self._cbound_slot[col[cut]] = weight[cut], slot[cut]
+        counts = np.searchsorted(col, cols, side="right") - np.searchsorted(col, cols)
+        short = cols[(counts < POSTING_CAP) & (self._cbound_slot[cols] != n)]
+        kept = place < keep
+        col, slot, weight, place = col[kept], slot[kept], weight[kept], place[kept]
+        if len(short):  # too few kept holders to know the capped postings: all of those terms' holders
+            lut = np.zeros(len(self._df), dtype=bool)
+            lut[short] = True
+            redo = ~lut[col]
+            col, slot, weight, place = col[redo], slot[redo], weight[redo], place[redo]
+            held = np.flatnonzero(lut[self._cols])
+            held_slots = np.searchsorted(self._indptr, held, side="right") - 1
+            held_cols = self._cols[held]
+            held_w = _scaled(_unnormed(held_cols, self._counts[held], self._idf), self._norms[held_slots])
+            live = (held_w > 0) & (self._df[held_cols] > 1)
+            held_cols, held_slots, held_w = held_cols[live], held_slots[live], held_w[live]
+            order = np.lexsort((held_slots, -held_w, held_cols))
+            held_cols, held_slots, held_w = held_cols[order], held_slots[order], held_w[order]
+            held_place = _group_places(held_cols)
+            self._cbound_w[short], self._cbound_slot[short] = 0.0, n
+            cut = held_place == keep
+            self._cbound_w[held_cols[cut]], self._cbound_slot[held_cols[cut]] = held_w[cut], held_slots[cut]
+            kept = held_place < keep
+            col = np.concatenate([col, held_cols[kept]])
+            slot = np.concatenate([slot, held_slots[kept]])
+            weight = np.concatenate([weight, held_w[kept]])
+            place = np.concatenate([place, held_place[kept]])
+        new_keys = col.astype(np.int64) * n + slot
+        order = np.argsort(new_keys)
+        new_keys, weight, inside = new_keys[order], weight[order], place[order] < POSTING_CAP
+        rest_keys = np.delete(self._pkeys, old)
+        at = np.searchsorted(rest_keys, new_keys)
+        self._pkeys = np.insert(rest_keys, at, new_keys)
+        self._pw = np.insert(np.delete(self._pw, old), at, weight.astype(np.float32))
+        self._pin = np.insert(np.delete(self._pin, old), at, inside)
+        # The (term, slot) capped postings that changed: new, gone, or of another weight.
+        before_keys, before_w = old_keys[old_in], old_w[old_in]
+        after_keys, after_w = new_keys[inside], weight[inside]
+        keys = np.union1d(before_keys, after_keys)
+        moved: np.ndarray = keys[_weight_at(before_keys, before_w, keys) != _weight_at(after_keys, after_w, keys)]
+        return moved
+
     def _rescore(self, rows: np.ndarray, candidates: np.ndarray, n: int, recompute: set[int]) -> set[int]:
         """Merge the exact new scores of the pairs (``rows[k]``, ``candidates[k]``) into the rows'
         kept candidates; a row whose kept candidates no longer decide its top ``limit`` is added
@@ -590,7 +728,8 @@ class RelatedIndex:
         entries, local = _entries_of(self._qptr, rows)
         keys = self._qcol[entries].astype(np.int64) * n + candidates[local]
         at = np.minimum(np.searchsorted(self._pkeys, keys), len(self._pkeys) - 1)
-        products = np.where(self._pkeys[at] == keys, self._qw[entries].astype(np.float64) * self._pw[at], 0.0)
+        products = np.where((self._pkeys[at] == keys) & self._pin[at],
+                            self._qw[entries].astype(np.float64) * self._pw[at], 0.0)
         scores = np.bincount(local, weights=products, minlength=len(rows))  # whole numbers: exact
         # Only pairs that change a row's kept candidates matter: a kept one whose score changed or
         # that falls below the bound, an unkept one that rises above it.
@@ -630,6 +769,8 @@ class RelatedIndex:
             cols = self._qcol[start:stop].astype(np.int64) * n
             lows, highs = np.searchsorted(self._pkeys, cols), np.searchsorted(self._pkeys, cols + n)
             postings, local = _spans(lows, highs)
+            capped = self._pin[postings]
+            postings, local = postings[capped], local[capped]
             candidates = self._pkeys[postings] % n
             products = self._qw[start:stop][local].astype(np.float64) * self._pw[postings]
             unique, inverse = np.unique(candidates, return_inverse=True)
