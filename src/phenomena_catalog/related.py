@@ -329,7 +329,8 @@ class RelatedIndex:
         """The papers whose related papers the last update changed (None: every paper's, or unknown)."""
         self.rows_recomputed = 0
         """Rows the last update scored in full (for benchmarks)."""
-        self._ids: list[str] = []
+        self._slot_of: dict[str, int] = {}
+        """Each paper's slot (row), by id: papers in id order when the index was last computed whole."""
         self._authors: list[tuple[str, ...]] = []
         """Each slot's authors."""
         self._order: list[tuple[int, int, str, str]] = []
@@ -366,8 +367,8 @@ class RelatedIndex:
         """Each author's papers, newest first."""
         self._shown: list[tuple[int, ...]] = []
         """Each slot's shown papers (similar, then same authors), as slots."""
-        self._digests: list[str] = []
-        """Each slot's record digest, when the last update was given them."""
+        self._digests: dict[str, str] | None = None
+        """Each paper's record digest, when the last update was given them."""
         self._context: object = None
         self._n = 0
 
@@ -383,21 +384,27 @@ class RelatedIndex:
         ``digests``: each paper's record digest, so only papers whose digest changed are looked at
         (without it, every paper is compared with what the index last saw).
         """
-        by_id = sorted(papers, key=_ID)
-        ids = [paper.id for paper in by_id]
+        by_id = self._by_slot(papers)
         moved: list[int] = []
         self.rows_recomputed = 0
-        if ids != self._ids:
+        if by_id is None:
+            by_id = sorted(papers, key=_ID)
+            self._slot_of = {}
             self._compute(by_id, keywords_of, memo)
             self._compute_authors(by_id)
             rows: set[int] | None = None
+            slot_of = dict(zip(map(_ID, by_id), itertools.count()))
         else:
-            if digests is None or context != self._context or not self._digests:
-                looked_at: list[int] = list(range(len(ids)))
+            slot_of = self._slot_of
+            last = self._digests
+            if digests is None or context != self._context or last is None:
+                looked_at: list[int] = list(range(len(by_id)))
+            elif digests == last:
+                looked_at = []
             else:
-                looked_at = [slot for slot, (paper_id, old) in enumerate(zip(ids, self._digests, strict=True))
-                             if digests[paper_id] != old]
-            self._ids = []  # (until the update is done: one that fails half way is not built upon)
+                looked_at = sorted(slot_of[paper_id] for paper_id, digest in digests.items()
+                                   if last[paper_id] != digest)
+            self._slot_of = {}  # (until the update is done: one that fails half way is not built upon)
             moved = [slot for slot in looked_at if (tuple(by_id[slot].authors), _newest_first(by_id[slot]))
                      != (self._authors[slot], self._order[slot])]
             rows = self._edit(looked_at, by_id, keywords_of, memo) if looked_at else set()
@@ -405,9 +412,22 @@ class RelatedIndex:
                 self._compute_authors(by_id)
             elif moved:
                 rows |= self._move_authors(moved, by_id)
-        self._ids, self._context = ids, context
-        self._digests = [digests[paper_id] for paper_id in ids] if digests is not None else []
+        self._slot_of, self._context = slot_of, context
+        self._digests = dict(digests) if digests is not None else None
         return self._assemble(by_id, rows)
+
+    def _by_slot(self, papers: Sequence[Paper]) -> list[Paper] | None:
+        """``papers`` by slot, or None when they are not the papers the index has (all recomputed)."""
+        try:
+            slots = list(map(self._slot_of.__getitem__, map(_ID, papers)))
+        except KeyError:  # a new paper
+            return None
+        if len(slots) != len(self._slot_of):
+            return None
+        by_slot: list[Paper | None] = [None] * len(slots)
+        for slot, paper in zip(slots, papers, strict=True):
+            by_slot[slot] = paper
+        return None if None in by_slot else by_slot  # type: ignore[return-value]  # (None: an id twice)
 
     def _compute(self, by_id: list[Paper], keywords_of: Callable[[Paper], Sequence[str]],
                  memo: TextMemo[PaperTermCounts] | None) -> None:
