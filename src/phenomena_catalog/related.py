@@ -427,7 +427,8 @@ class RelatedIndex:
         by_slot: list[Paper | None] = [None] * len(slots)
         for slot, paper in zip(slots, papers, strict=True):
             by_slot[slot] = paper
-        return None if None in by_slot else by_slot  # type: ignore[return-value]  # (None: an id twice)
+        # (A slot left empty: an id twice. Compared by identity: ``in`` would compare every paper.)
+        return None if any(map(operator.is_, by_slot, itertools.repeat(None))) else by_slot  # type: ignore[return-value]
 
     def _compute(self, by_id: list[Paper], keywords_of: Callable[[Paper], Sequence[str]],
                  memo: TextMemo[PaperTermCounts] | None) -> None:
