@@ -119,6 +119,9 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
                  else Quick(inputs[0], identity, result.papers, result.pages, result.files, inputs[1]))
         # (an unchanged cache is not written again, unless to say which inputs it was made from)
         if use_cache and (built is not cache or (quick is not None and quick != cache_store.stored_quick(out))):
+            # Only serve reads the pages and renderer a build keeps in memory (``live``): they go
+            # before the cache is pickled (contexts and rendered list entries: 60 MB at 50k papers).
+            built = replace(built, live=None)
             started = time.perf_counter()
             try:
                 write_cache(out, built, quick)
