@@ -40,9 +40,9 @@ from phenomena_catalog.catalog import PaperTerms, Term, TopicEntry
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.models import Paper
 from phenomena_catalog.paper_texts import PaperTexts
-from phenomena_catalog.plan import Page, PlanState, TextMemos
+from phenomena_catalog.plan import Page, PlanState, SearchIndexFile, TextMemos
 from phenomena_catalog.records import ParseResult, Records
-from phenomena_catalog.related import RelatedPapers
+from phenomena_catalog.related import RelatedIndex, RelatedPapers
 from phenomena_catalog.render import Renderer
 from phenomena_catalog.validate import CheckMemo
 
@@ -89,6 +89,8 @@ class BuildCache:
     related: tuple[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] | None = None
     """Each paper's related papers (ids: similar, same authors), with the digest of the records
     they were computed from (``records_digest``): a template or settings edit reuses them."""
+    related_index: RelatedIndex = field(default_factory=RelatedIndex)
+    """What related papers are updated from after an edit (``related.RelatedIndex``)."""
     checked: CheckMemo = field(default_factory=CheckMemo)
     memos: TextMemos = field(default_factory=TextMemos)
     """What the plan stage made of each paper's text (related papers, search index), by that text."""
@@ -137,7 +139,7 @@ def read_cache(out: Path) -> BuildCache:
 def after_build(out: Path, records: Records, files: dict[str, str], inputs: str, everywhere: str, pages: int,
                 related: dict[str, RelatedPapers], checked: CheckMemo, memos: TextMemos,
                 live: LiveState | None = None, texts: PaperTexts | None = None,
-                planned: PlanState | None = None) -> BuildCache:
+                planned: PlanState | None = None, related_index: RelatedIndex | None = None) -> BuildCache:
     """What a build that just wrote ``out`` leaves for the next one."""
     identity = output_identity(out)
     site = None if identity is None else SiteState(identity, files, inputs, pages=pages, everywhere=everywhere)
@@ -145,7 +147,8 @@ def after_build(out: Path, records: Records, files: dict[str, str], inputs: str,
             for paper_id, found in related.items()}
     return BuildCache(records.parsed, records.stamps, site, related=(records_digest(records), kept),
                       checked=checked.kept_for(records), memos=memos, live=live,
-                      texts=texts if texts is not None else PaperTexts(), planned=planned)
+                      texts=texts if texts is not None else PaperTexts(), planned=planned,
+                      related_index=related_index if related_index is not None else RelatedIndex())
 
 
 def records_digest(records: Records) -> str:
@@ -215,8 +218,15 @@ class Fingerprints:
     def page(self, page: Page) -> str:
         """The fingerprint of one page or data file."""
         digest = hashlib.blake2b(self._site, digest_size=16)
+        context = page.context
+        if type(context) is SearchIndexFile:
+            # Its text is what it is made from: hashed as it is, not copied into a repr (the search
+            # index is planned in every build: hundreds of files, megabytes at 10,000 papers).
+            digest.update(f"{page.url}\0search\0".encode())
+            digest.update(context.text.encode())
+            return digest.hexdigest()
         digest.update(self._templates(self._renderer.templates_of(page)))
-        digest.update(repr((page.url, self._plain(page.context))).encode())
+        digest.update(repr((page.url, self._plain(context))).encode())
         return digest.hexdigest()
 
     def _templates(self, names: tuple[str, ...]) -> bytes:
