@@ -29,7 +29,7 @@ from phenomena_catalog.models import KIND_NAMES, KeywordEntry, Paper, Topic
 from phenomena_catalog.presentation import digest_html, paper_summary
 from phenomena_catalog.related import PaperTermCounts, RelatedPapers, related_in_catalog
 from phenomena_catalog.repository import RECORDS_FOLDER, edit_url, suggest_url
-from phenomena_catalog.search_index import PaperPostings, build_search_index
+from phenomena_catalog.search_index import SearchIndexState, build_search_index
 from phenomena_catalog.text_memo import TextMemo
 from phenomena_catalog.timeline import Timeline, timeline_of
 
@@ -294,8 +294,8 @@ class TextMemos:
 
     related: TextMemo[PaperTermCounts] = field(default_factory=TextMemo)
     """Term counts for related papers (``related_in_catalog``)."""
-    search: TextMemo[PaperPostings] = field(default_factory=TextMemo)
-    """Postings for the search index (``build_search_index``)."""
+    search: SearchIndexState = field(default_factory=SearchIndexState)
+    """The last search index, to update (``build_search_index``)."""
 
     def prune(self) -> None:
         """Forget the papers this build did not have (call it once a build is done)."""
@@ -321,7 +321,7 @@ def plan(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers]
 
 
 def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers],
-                   search_memo: TextMemo[PaperPostings] | None) -> list[Page]:
+                   search_memo: SearchIndexState | None) -> list[Page]:
     pages: list[Page] = []
     facets = paper_facets(catalog)
     # When every paper was added the same day (a freshly imported catalog), "recently added"

@@ -29,6 +29,7 @@ from phenomena_catalog.plan import Page, TextMemos, plan
 from phenomena_catalog.records import load
 from phenomena_catalog.related import related_in_catalog
 from phenomena_catalog.render import Renderer, template_environment
+from phenomena_catalog.search_index import SearchIndexState
 from phenomena_catalog.text_memo import TextMemo
 from phenomena_catalog.theme import DEFAULT_TEMPLATES, check_templates_folder
 from phenomena_catalog.validate import check
@@ -111,8 +112,8 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
         cache = read_cache(out) if use_cache else BuildCache()
         # The cache file keeps no term counts of related papers (cheaper to count again than to
         # save), and without a cache nothing: this build need not hold them (3 KB a paper).
-        cache = replace(cache, memos=TextMemos(related=TextMemo(remember=False),
-                                               search=cache.memos.search if use_cache else TextMemo(remember=False)),
+        search = cache.memos.search if use_cache else SearchIndexState(keep=False)
+        cache = replace(cache, memos=TextMemos(related=TextMemo(remember=False), search=search),
                         texts=cache.texts if use_cache else PaperTexts(remember=False))
         result, built = build(papers_dir, templates_dir, out, config, executor or ProcessExecutor(jobs), cache)
         if use_cache and built is not cache:  # (an unchanged cache is not written again)
