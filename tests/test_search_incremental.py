@@ -65,7 +65,8 @@ def edited(papers: list[Paper], edit: tuple[str, int, object], added: int) -> li
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(EDITS, min_size=1, max_size=8))
-def test_edits_applied_one_by_one_give_the_index_a_build_from_scratch_gives(edits: list[tuple[str, int, object]]) -> None:
+def test_edits_applied_one_by_one_give_the_index_a_build_from_scratch_gives(
+        edits: list[tuple[str, int, object]]) -> None:
     papers = START
     state = SearchIndexState()
     before = dict(state.update(catalog_of(papers)).files)

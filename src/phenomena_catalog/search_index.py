@@ -368,21 +368,38 @@ def _build(catalog: Catalog, old: _Index | None) -> _Index:
     return index
 
 
+class _Met(dict[str, int]):
+    """Each term met, numbered in the order met."""
+
+    def __missing__(self, term: str) -> int:
+        number = self[term] = len(self)
+        return number
+
+
 def _read(catalog: Catalog, papers: Sequence[Paper]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray,
-                                                              np.ndarray, np.ndarray]:
-    """The entries of ``papers`` (terms, paper positions in ``papers``, columns, counts), each
-    paper's words by column and its prior."""
-    found = [paper_postings(paper_fields(paper, catalog)) for paper in papers]
-    joined = "\n".join([p.terms for p in found if p.terms])
-    terms = joined.split("\n") if joined else []
-    docs = np.repeat(np.arange(len(found), dtype=np.int64), [len(p.columns) for p in found])
-    cols = np.frombuffer(b"".join([p.columns for p in found]), dtype=np.uint8)
-    counts = np.frombuffer(b"".join([p.counts for p in found]), dtype=np.float64).astype(np.float32)
-    lengths = np.zeros((len(found), len(COLUMNS)), dtype=np.int32)
-    if found:
-        lengths[:, : len(FIELD_BOOSTS)] = [p.lengths for p in found]
+                                                              np.ndarray, np.ndarray, np.ndarray]:
+    """The entries of ``papers``: the distinct terms met, each entry's term (a number into them),
+    paper (a position in ``papers``), column and count; and each paper's words by column and prior.
+
+    Each paper's postings are dropped once read, so a whole catalog's entries are never held as
+    strings (four million of them at 50,000 papers), only as numbers."""
+    met = _Met()
+    terms, columns, counts, widths, lengths = array("q"), bytearray(), array("d"), [], []
+    for paper in papers:
+        found = paper_postings(paper_fields(paper, catalog))
+        if found.terms:
+            terms.extend(map(met.__getitem__, found.terms.split("\n")))
+        columns += found.columns
+        counts.frombytes(found.counts)
+        widths.append(len(found.columns))
+        lengths.append(found.lengths)
+    docs = np.repeat(np.arange(len(widths), dtype=np.int64), widths)
+    by_column = np.zeros((len(widths), len(COLUMNS)), dtype=np.int32)
+    if lengths:
+        by_column[:, : len(FIELD_BOOSTS)] = lengths
     prior = 1 + SOURCE_PRIOR * np.array([max(0, len(paper.sources) - 1) for paper in papers], dtype=np.float64)
-    return terms, docs, cols, counts, lengths, prior
+    return (list(met), np.frombuffer(terms, dtype=np.int64), docs, np.frombuffer(columns, dtype=np.uint8),
+            np.frombuffer(counts, dtype=np.float64).astype(np.float32), by_column, prior)
 
 
 def _averages(lengths: np.ndarray) -> np.ndarray:
@@ -391,14 +408,16 @@ def _averages(lengths: np.ndarray) -> np.ndarray:
 
 def _from_scratch(catalog: Catalog) -> _Index:
     total = len(catalog.papers)
-    terms, docs, cols, counts, lengths, prior = _read(catalog, catalog.papers)
+    met, terms, docs, cols, counts, lengths, prior = _read(catalog, catalog.papers)
     index = _Index(lengths, prior)
-    if not terms:
+    if not met:
         return index
-    names = sorted(dict.fromkeys(terms))
-    rank_of = dict(zip(names, range(len(names)), strict=True))
-    ranks = np.fromiter(map(rank_of.__getitem__, terms), dtype=np.int64, count=len(terms))
-    del terms, rank_of
+    alphabetical = sorted(range(len(met)), key=met.__getitem__)
+    names = [met[number] for number in alphabetical]
+    rank_of = np.empty(len(met), dtype=np.int64)
+    rank_of[alphabetical] = np.arange(len(met))
+    ranks = rank_of[terms]
+    del met, terms, rank_of, alphabetical
     # Entries in order of term, then paper; a paper's entries of one term stay in column order.
     order = np.argsort(ranks * total + docs, kind="stable")
     ranks = ranks[order]
@@ -416,7 +435,7 @@ def _updated(catalog: Catalog, old: _Index, fresh: np.ndarray, remap: np.ndarray
     and those of the ``fresh`` papers, read now."""
     total = len(fresh)
     numbers = np.flatnonzero(fresh)
-    terms, docs, cols, counts, lengths, prior = _read(catalog, [catalog.papers[n] for n in numbers.tolist()])
+    met, terms, docs, cols, counts, lengths, prior = _read(catalog, [catalog.papers[n] for n in numbers.tolist()])
     docs = numbers[docs]
     index = _Index(np.zeros((total, len(COLUMNS)), dtype=np.int32), np.zeros(total))
     stayed = remap >= 0
@@ -441,7 +460,7 @@ def _updated(catalog: Catalog, old: _Index, fresh: np.ndarray, remap: np.ndarray
     # The fresh papers' terms: known ones by their old rank, the others added.
     known_rank: dict[str, int] = {}
     added: list[tuple[int, str]] = []
-    for term in sorted(set(terms)):
+    for term in sorted(met):
         place = bisect.bisect_left(old.names, term)
         if place < len(old.names) and old.names[place] == term:
             known_rank[term] = place
@@ -467,7 +486,7 @@ def _updated(catalog: Catalog, old: _Index, fresh: np.ndarray, remap: np.ndarray
     live = np.flatnonzero(alive)
 
     # The fresh entries go among those that stay, in order of term, then paper.
-    fresh_ranks = np.fromiter(map(rank_of.__getitem__, terms), dtype=np.int64, count=len(terms))
+    fresh_ranks = np.array([rank_of[term] for term in met], dtype=np.int64)[terms]
     order = np.argsort(fresh_ranks * total + docs, kind="stable")
     fresh_ranks, docs, cols, counts = fresh_ranks[order], docs[order], cols[order], counts[order]
     kept_count = np.zeros(len(names), dtype=np.int64)
@@ -561,14 +580,16 @@ def _score_all(index: _Index) -> None:
         start = end
 
 
-def _entries_of(index: _Index, ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _entries_of(index: _Index, ranks: np.ndarray) -> tuple[np.ndarray | slice, np.ndarray]:
     """Where the entries of the terms ``ranks`` are, and each one's place in ``ranks``."""
+    if len(ranks) == len(index.names):  # (every term)
+        return slice(None), np.repeat(np.arange(len(ranks), dtype=np.int64), np.diff(index.starts))
     widths = index.starts[ranks + 1] - index.starts[ranks]
     take = np.repeat(index.starts[ranks] - np.cumsum(widths) + widths, widths) + np.arange(int(widths.sum()))
     return take, np.repeat(np.arange(len(ranks), dtype=np.int64), widths)
 
 
-def _raw(index: _Index, take: np.ndarray, term: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _raw(index: _Index, take: np.ndarray | slice, term: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """BM25 per field of the entries ``take`` (of the terms ``term``, in order of term, then
     paper), merged per (term, paper) posting: whether each entry starts a posting, each
     posting's paper, and its score without IDF (the same for a posting whatever else is scored)."""
@@ -618,7 +639,7 @@ def _members(index: _Index, ranks: np.ndarray) -> tuple[list[str], np.ndarray]:
     doc = index.doc[take].astype(np.int64)
     first = np.ones(len(doc), dtype=bool)
     first[1:] = (term[1:] != term[:-1]) | (doc[1:] != doc[:-1])
-    doc, levels = doc[first], index.level[take[first]]
+    doc, levels = doc[first], index.level[take][first]
     del take, term
     posting_starts = np.concatenate(([0], np.cumsum(np.diff(index.starts)[ranks])))  # (entries, for now)
     posting_starts = np.cumsum(first)[posting_starts[:-1]] - 1
@@ -704,11 +725,12 @@ def _chunks(catalog: Catalog, index: _Index, old: _Index | None, fresh: np.ndarr
         values += [topic_number[t.id] for t in terms.topics]
         codes[number] = "".join(encode_number(v) for v in values)
     index.facet_codes = codes
+    before_total = len(old.ids) if old is not None else 0
     index.facet_files = _chunk_files(
-        old.facet_files if old is not None and same_facets else [], moved, FACET_CHUNK,
+        old.facet_files if old is not None and same_facets else [], before_total, moved, FACET_CHUNK,
         lambda number, start: _script("f", number, "".join(codes[start : start + FACET_CHUNK])))
     index.doc_files = _chunk_files(
-        old.doc_files if old is not None and old.topics == index.topics else [], moved, DOC_CHUNK,
+        old.doc_files if old is not None and old.topics == index.topics else [], before_total, moved, DOC_CHUNK,
         lambda number, start: _script("d", number, [_result_row(paper, catalog)
                                                    for paper in papers[start : start + DOC_CHUNK]]))
 
@@ -732,12 +754,15 @@ def _chunks(catalog: Catalog, index: _Index, old: _Index | None, fresh: np.ndarr
     index.manifest = _script("m", "", manifest)
 
 
-def _chunk_files(before: list[str], moved: np.ndarray, size: int, make: Callable[[int, int], str]) -> list[str]:
-    """The chunks of ``size`` papers: the one ``before`` where none of its papers ``moved``, else ``make``'s."""
-    count = -(-len(moved) // size)
-    dirty = np.logical_or.reduceat(moved, np.arange(0, len(moved), size)) if len(moved) else np.zeros(0, dtype=bool)
-    return [before[number] if number < len(before) and not dirty[number] else make(number, number * size)
-            for number in range(count)]
+def _chunk_files(before: list[str], before_total: int, moved: np.ndarray, size: int,
+                 make: Callable[[int, int], str]) -> list[str]:
+    """The chunks of ``size`` papers: the one ``before`` (of ``before_total`` papers) where it has
+    as many papers and none of them ``moved``, else ``make``'s."""
+    total = len(moved)
+    dirty = np.logical_or.reduceat(moved, np.arange(0, total, size)) if total else np.zeros(0, dtype=bool)
+    return [before[number] if (number < len(before) and not dirty[number]
+                               and min(start + size, total) == min(start + size, before_total))
+            else make(number, start) for number, start in enumerate(range(0, total, size))]
 
 
 def _files(index: _Index) -> tuple[tuple[str, str], ...]:
