@@ -211,3 +211,44 @@ def test_serve_reloads_an_open_page_when_its_record_is_saved(browser_page, tmp_p
         process.terminate()
         process.wait(timeout=10)
 
+
+
+def test_serve_shows_an_edit_in_its_open_page_at_once_and_leaves_other_open_pages_alone(chromium_browser,
+                                                                                      tmp_path: Path) -> None:
+    from test_build_cli import _serve_fixture_catalog
+
+    from phenomena_catalog.write import output_lock
+
+    process, lines, url = _serve_fixture_catalog(tmp_path)
+    context = chromium_browser.new_context()
+    # Counts each page's loads (the test never reloads a page itself).
+    context.add_init_script("sessionStorage.loads = String(Number(sessionStorage.loads || 0) + 1)")
+    try:
+        assert lines.next().startswith("Watching ")
+        edited, other = context.new_page(), context.new_page()
+        edited.goto(url + "papers/power2022grokking.html")
+        other.goto(url + "papers/zhang2017understanding.html")
+        record = tmp_path / "papers" / "power2022grokking.yaml"
+        # The rebuild is held (a build of the same site runs): what the page shows was shown before it.
+        with output_lock(tmp_path / "site"):
+            record.write_text(record.read_text(encoding="utf-8").replace("venue: ICLR 2022 Workshop",
+                                                                         "venue: NeurIPS 2022 Workshop"))
+            edited.wait_for_selector("a[href='../venues/neurips-workshop.html']", timeout=20_000)
+            assert edited.locator(".venue-year").inner_text().startswith("NeurIPS 2022 Workshop")
+            assert lines.next() == "Changed: power2022grokking.yaml\n"
+            assert lines.next().startswith("Shown: papers/power2022grokking.html (venue edited; the new page "
+                                           "venues/neurips-workshop.html comes with the rebuild)")
+        while not lines.next().startswith("Built site/: "):
+            pass
+        # The other open page did not change, so it was not reloaded: an edit of its own record
+        # is its second load.
+        other_record = tmp_path / "papers" / "zhang2017understanding.yaml"
+        other_record.write_text(other_record.read_text(encoding="utf-8").replace(
+            "\nadded:", "\nnote: Edited while open.\nadded:"))
+        other.wait_for_function("document.body.innerText.includes('Edited while open.')", timeout=20_000)
+        assert other.evaluate("sessionStorage.loads") == "2"
+        assert edited.evaluate("Number(sessionStorage.loads)") >= 2
+    finally:
+        context.close()
+        process.terminate()
+        process.wait(timeout=10)

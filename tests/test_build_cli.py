@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 from phenomena_catalog.cli import build_parser
 from phenomena_catalog.commands import COMMANDS
 from phenomena_catalog.commands.serve import LIVE_PATH
+from phenomena_catalog.write import output_lock
 
 from conftest import FIXTURES, TEMPLATES, VALID_RECORD
 
@@ -162,13 +164,15 @@ def test_python_dash_m_runs_the_cli() -> None:
 
 
 class _Lines:
-    """The output of a running process, line by line, with a deadline for each line."""
+    """The output of a running process, line by line, with a deadline for each line; the server's
+    log of requests answered with an error (a page not there yet) is left out."""
 
     def __init__(self, process: subprocess.Popen[str]) -> None:
         self.queue: queue.Queue[str] = queue.Queue()
         assert process.stdout is not None
         stream = process.stdout
-        threading.Thread(target=lambda: [self.queue.put(line) for line in stream], daemon=True).start()
+        threading.Thread(target=lambda: [self.queue.put(line) for line in stream
+                                         if not line.startswith("127.0.0.1 - - ")], daemon=True).start()
 
     def next(self, timeout: float = 30) -> str:
         try:
@@ -217,7 +221,7 @@ def test_serve_builds_serves_and_rebuilds_on_change(tmp_path: Path) -> None:
         record = tmp_path / "papers" / "power2022grokking.yaml"
         record.write_text(record.read_text().replace("Grokking: Generalization", "Grokking Renamed:"))
         assert lines.next() == "Changed: power2022grokking.yaml\n"
-        assert lines.next() == "Shown: papers/power2022grokking.html (rebuilding the rest of the site)\n"
+        assert lines.next() == "Shown: papers/power2022grokking.html (title edited); rebuilding the rest of the site\n"
         assert lines.next().startswith("Built site/: ")
         page = urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10).read().decode()
         assert "Grokking Renamed:" in page
@@ -291,7 +295,7 @@ def test_serve_shows_an_edited_digest_before_rebuilding_the_rest(tmp_path: Path)
         record = tmp_path / "papers" / "power2022grokking.yaml"
         record.write_text(record.read_text().replace("digest: |\n", "digest: |\n  A sentence added in preview.\n"))
         assert lines.next() == "Changed: power2022grokking.yaml\n"
-        assert lines.next() == "Shown: papers/power2022grokking.html (rebuilding the rest of the site)\n"
+        assert lines.next() == "Shown: papers/power2022grokking.html (digest edited); rebuilding the rest of the site\n"
         page = urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10).read().decode()
         assert "A sentence added in preview." in page
         assert lines.next().startswith("Built site/: ")
@@ -299,7 +303,7 @@ def test_serve_shows_an_edited_digest_before_rebuilding_the_rest(tmp_path: Path)
         # A title too, once it is known to make the record no duplicate of any other...
         record.write_text(record.read_text().replace("Grokking: Generalization", "Grokking Renamed:"))
         assert lines.next() == "Changed: power2022grokking.yaml\n"
-        assert lines.next() == "Shown: papers/power2022grokking.html (rebuilding the rest of the site)\n"
+        assert lines.next() == "Shown: papers/power2022grokking.html (title edited); rebuilding the rest of the site\n"
         assert lines.next().startswith("Built site/: ")
         # ... which one near-identical to another record's could: the rebuild decides, and reports it.
         other = tmp_path / "papers" / "chen2021sparse.yaml"
@@ -314,9 +318,11 @@ def test_serve_shows_an_edited_digest_before_rebuilding_the_rest(tmp_path: Path)
         other.write_text(original)
         assert lines.next() == "Changed: chen2021sparse.yaml\n"
         assert lines.next().startswith("Built site/: ")
-        # An author files the paper under a term (lists, pages of its own): only the rebuild shows it.
+        # An author files the paper under a term: the page shows at once, the author's new page with the rebuild.
         record.write_text(record.read_text().replace("Alethea Power", "Alethea Powers"))
         assert lines.next() == "Changed: power2022grokking.yaml\n"
+        assert lines.next() == ("Shown: papers/power2022grokking.html (authors edited; the new page authors/"
+                                "alethea-powers.html comes with the rebuild); rebuilding the rest of the site\n")
         assert lines.next().startswith("Built site/: ")
     finally:
         process.terminate()
@@ -329,3 +335,172 @@ def test_serve_shows_an_edited_digest_before_rebuilding_the_rest(tmp_path: Path)
 
 def files_of(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def _get(url: str) -> tuple[int, str]:
+    """The status and text of a page the server sends (its 404 page for a missing one)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def test_serve_shows_any_edit_a_new_record_and_a_deletion_before_the_rebuild(tmp_path: Path) -> None:
+    process, lines, url = _serve_fixture_catalog(tmp_path)
+    try:
+        assert lines.next().startswith("Watching ")
+        paper_url = url + "papers/power2022grokking.html"
+        record = tmp_path / "papers" / "power2022grokking.yaml"
+        # While a build of the same site holds it (another terminal's, here the test's), serve's
+        # rebuild waits: whatever the site shows meanwhile was shown before the rebuild.
+        with output_lock(tmp_path / "site"):
+            record.write_text(record.read_text()
+                              .replace("Alethea Power,", "Alethea Power, Ada Newcomer,")
+                              .replace("year: 2022", "year: 2023")
+                              .replace("topics: [grokking]", "topics: [grokking, double-descent]")
+                              .replace("keywords: [Grokking,", "keywords: [sparsity, Grokking,"))
+            assert lines.next() == "Changed: power2022grokking.yaml\n"
+            assert lines.next() == (
+                "Shown: papers/power2022grokking.html (authors, year, topics, keywords edited; the new pages "
+                "authors/ada-newcomer.html, years/2023.html come with the rebuild); rebuilding the rest of the site\n")
+            assert lines.next().startswith("Waiting for another build of site")
+            status, page = _get(paper_url)
+            assert status == 200
+            assert '<a href="../authors/ada-newcomer.html">Ada Newcomer</a>' in page
+            assert '<a href="../years/2023.html">2023</a>' in page
+            assert '<a class="tag tag-topic" href="../topics/double-descent.html">Double descent</a>' in page
+            # The keyword in the vocabulary's spelling, linking to the existing keyword's page.
+            assert '<a class="tag" href="../keywords/sparse-networks.html">Sparse Networks</a>' in page
+            # The rest of the site is the last build's: the year's page is still to come.
+            assert "Grokking" in _get(url + "years/2022.html")[1]
+            assert _get(url + "years/2023.html")[0] == 404
+        assert lines.next().startswith("Built site/: ")
+        assert "Grokking" in _get(url + "years/2023.html")[1]
+        assert "Grokking" not in _get(url + "years/2022.html")[1]
+
+        # A new record and a deleted one (a record renamed) show at once too.
+        with output_lock(tmp_path / "site"):
+            record.rename(tmp_path / "papers" / "power2022grokkingx.yaml")
+            assert lines.next() == "Changed: power2022grokking.yaml, power2022grokkingx.yaml\n"
+            assert lines.next() == ("Shown: papers/power2022grokkingx.html (new record; its related papers come "
+                                    "with the rebuild); rebuilding the rest of the site\n")
+            assert lines.next() == ("Removed: papers/power2022grokking.html (record deleted); "
+                                    "rebuilding the rest of the site\n")
+            assert lines.next().startswith("Waiting for another build of site")
+            status, page = _get(url + "papers/power2022grokkingx.html")
+            assert status == 200 and "<h1>Grokking: Generalization" in page
+            status, page = _get(paper_url)
+            assert status == 404 and LIVE_PATH in page  # the site's 404 page, reloading once the page is back
+            assert "power2022grokking.html" in _get(url + "years/2023.html")[1]  # the rebuild's to change
+        assert lines.next().startswith("Built site/: ")
+        assert "power2022grokkingx.html" in _get(url + "years/2023.html")[1]
+
+        # A record that the rebuild will refuse (here, an unknown topic): nothing is shown early.
+        moved = tmp_path / "papers" / "power2022grokkingx.yaml"
+        moved.write_text(moved.read_text().replace("Ada Newcomer", "Ada Renamed")
+                         .replace("double-descent]", "groking]"))
+        assert lines.next() == "Changed: power2022grokkingx.yaml\n"
+        assert "topics: unknown topic 'groking'" in lines.next()
+        assert lines.next() == "1 problem found.\n"
+        assert "The site was not updated" in lines.next()
+        assert "Ada Newcomer" in _get(url + "papers/power2022grokkingx.html")[1]
+        moved.write_text(moved.read_text().replace("groking]", "double-descent]"))
+        assert lines.next() == "Changed: power2022grokkingx.yaml\n"
+        assert lines.next().startswith("Built site/: ")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    subprocess.run([sys.executable, "-m", "phenomena_catalog", "build", "--no-cache", "--out", "reference"],
+                   cwd=tmp_path, check=True, capture_output=True)
+    assert files_of(tmp_path / "site") == files_of(tmp_path / "reference")
+
+
+class _Events:
+    """The versions the server sends an open page (its live-reload events), as they come."""
+
+    def __init__(self, url: str, page: str) -> None:
+        self.versions: queue.Queue[str] = queue.Queue()
+        self.response = urllib.request.urlopen(f"{url}{LIVE_PATH.lstrip('/')}?page=/{page}", timeout=30)
+
+        def read() -> None:
+            try:
+                for line in self.response:
+                    if line.startswith(b"data: "):
+                        self.versions.put(line[6:].decode().strip())
+            except (OSError, ValueError):
+                pass  # closed
+
+        threading.Thread(target=read, daemon=True).start()
+
+    def next(self) -> str:
+        try:
+            return self.versions.get(timeout=30)
+        except queue.Empty:
+            raise AssertionError("no event within 30 s") from None
+
+    def close(self) -> None:
+        self.response.close()
+
+
+def _version(page: str) -> str:
+    """The version of itself a served page was sent with (what its live-reload script compares)."""
+    return re.search(r"var seen = '(\d+)'", page).group(1)  # type: ignore[union-attr]
+
+
+def test_serve_reloads_only_the_pages_that_changed_and_shows_a_template_edit_on_open_pages(tmp_path: Path) -> None:
+    process, lines, url = _serve_fixture_catalog(tmp_path)
+    open_page, other_page = "papers/power2022grokking.html", "papers/nakkiran2020deep.html"
+    untouched = "topics/information-bottleneck.html"
+    events = _Events(url, open_page)
+    try:
+        assert lines.next().startswith("Watching ")
+        first = events.next()
+        assert _version(_get(url + open_page)[1]) == first
+        before = {page: _get(url + page)[1] for page in (other_page, untouched)}
+
+        record = tmp_path / "papers" / "power2022grokking.yaml"
+        record.write_text(record.read_text().replace("Alethea Power,", "Alethea Powell,"))
+        assert lines.next() == "Changed: power2022grokking.yaml\n"
+        assert lines.next().startswith("Shown: papers/power2022grokking.html (authors edited")
+        assert events.next() != first  # the open page is told at once
+        assert lines.next().startswith("Built site/: ")
+        # A page the edit did not change keeps its version, so it does not reload when open.
+        after = {page: _get(url + page)[1] for page in (other_page, untouched)}
+        assert after[untouched] == before[untouched]
+        for page in (other_page, untouched):
+            unchanged = re.sub(r"<script>.*?</script>", "", after[page]) == re.sub(r"<script>.*?</script>", "",
+                                                                                      before[page])
+            assert (_version(after[page]) == _version(before[page])) == unchanged, page
+
+        # A template edit shows at once on the open pages that use it; the others wait for the rebuild.
+        template = tmp_path / "templates" / "paper.html"
+        with output_lock(tmp_path / "site"):
+            template.write_text(template.read_text().replace("<h1>", '<h1 class="edited-title">'))
+            assert lines.next() == "Changed: paper.html\n"
+            assert lines.next() == ("Shown: papers/power2022grokking.html (paper.html edited); "
+                                    "rebuilding the rest of the site\n")
+            assert lines.next().startswith("Waiting for another build of site")
+            assert 'class="edited-title"' in _get(url + open_page)[1]
+            assert 'class="edited-title"' not in _get(url + other_page)[1]
+        assert lines.next().startswith("Built site/: ")
+        assert 'class="edited-title"' in _get(url + other_page)[1]
+
+        # A style sheet is copied at once, and every open page reloads.
+        version = _version(_get(url + open_page)[1])
+        style = tmp_path / "templates" / "assets" / "style.css"
+        with output_lock(tmp_path / "site"):
+            style.write_text(style.read_text() + "/* edited in preview */\n")
+            assert lines.next() == "Changed: style.css\n"
+            assert lines.next() == "Copied: assets/style.css (edited); rebuilding the rest of the site\n"
+            assert lines.next().startswith("Waiting for another build of site")
+            assert "/* edited in preview */" in _get(url + "assets/style.css")[1]
+            assert _version(_get(url + open_page)[1]) != version
+        assert lines.next().startswith("Built site/: ")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        events.close()  # (once the server is gone: a stream being read closes only at its next line)
+    subprocess.run([sys.executable, "-m", "phenomena_catalog", "build", "--no-cache", "--out", "reference"],
+                   cwd=tmp_path, check=True, capture_output=True)
+    assert files_of(tmp_path / "site") == files_of(tmp_path / "reference")

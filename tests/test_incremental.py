@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
+import random
 import re
 import shutil
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from phenomena_catalog import paper_texts, records, render, urls
-from phenomena_catalog.build_cache import CACHE_FOLDER, cache_file
+from phenomena_catalog import paper_texts, plan, records, render, urls
+from phenomena_catalog.build_cache import CACHE_FOLDER, cache_file, read_cache
 from phenomena_catalog.commands.build import BuildResult, build_site, summary
 from phenomena_catalog.config import load_config
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import ProcessExecutor, SerialExecutor
+from phenomena_catalog.pipeline import read_catalog
 
 from conftest import TEMPLATES, copy_fixture_catalog
 
@@ -283,3 +288,195 @@ def test_after_one_edit_the_whole_catalog_data_files_make_that_papers_pieces_onl
     csl = (site / urls.CSL_JSON).read_text(encoding="utf-8")
     assert '"keyword": "Grokking, Sparse Networks, Algorithmic Datasets"' in csl
     assert files(site) == files(reference)
+
+
+# Incremental planning: a rebuild plans only the pages whose inputs changed (``plan.Unit``,
+# ``plan.PlanState``); the others keep the last build's fingerprints. A page whose inputs were
+# not declared would keep a stale page: these tests edit a catalog whose lists run over several
+# pages, in every way that moves papers between pages, terms and related lists, and compare
+# both the site and every page's fingerprint with a build from scratch.
+
+WORDS = ["sharp", "flat", "minima", "noise", "label", "kernel", "regime", "width", "depth", "scaling", "sparse",
+         "pruning", "ticket", "lottery", "collapse", "grokking", "descent", "double", "implicit", "bias",
+         "memorization", "attention", "transformer", "emergence", "phase", "transition", "momentum", "batch",
+         "curvature", "spectrum", "margin"]
+AUTHORS = ["Ana Silva", "Boaz Chen", "Dana Kim", "Eli Novak", "Fei Wang", "Gal Cohen", "Hana Sato", "Ilya Petrov"]
+VENUES = ["NeurIPS", "ICLR", "ICML", "COLT"]
+TOPIC_IDS = ["generalization", "double-descent", "grokking", "lottery-ticket-hypothesis", "information-bottleneck"]
+KEYWORDS = ["Sharpness", "Label Noise", "Kernel Regime", "Pruning", "Scaling"]
+
+
+def synthetic_record(rng: random.Random, number: int) -> dict[str, object]:
+    """A valid record whose every field shares values with others (authors, venues, keywords...)."""
+    year = rng.randint(2015, 2024)
+    return {
+        "title": " ".join(rng.sample(WORDS, 5)).capitalize() + f" (part {number})",
+        "authors": rng.sample(AUTHORS, rng.randint(1, 3)),
+        "year": year,
+        "venue": f"{rng.choice(VENUES)} {year}" if rng.random() < 0.7 else None,
+        "topics": rng.sample(TOPIC_IDS, rng.randint(1, 2)),
+        "keywords": rng.sample(KEYWORDS, rng.randint(0, 2)),
+        "code": rng.random() < 0.3,
+        "digest": " ".join(rng.choices(WORDS, k=12)).capitalize() + ".",
+        "added": f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}",
+    }
+
+
+def write_record(papers: Path, paper_id: str, record: dict[str, object]) -> None:
+    lines = [f"title: {json.dumps(record['title'])}", f"authors: {json.dumps(record['authors'], ensure_ascii=False)}",
+             f"year: {record['year']}", f"topics: {json.dumps(record['topics'])}",
+             f"keywords: {json.dumps(record['keywords'])}", f"added: {record['added']}",
+             f"digest: {json.dumps(record['digest'])}", "links:", f"  paper: https://example.org/{paper_id}"]
+    if record["code"]:
+        lines.append(f"  code: https://example.org/{paper_id}/code")
+    if record["venue"]:
+        lines.append(f"venue: {record['venue']}")
+    (papers / f"{paper_id}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def edit_record(rng: random.Random, kind: str, record: dict[str, object]) -> None:
+    """One edit of the kinds that move a paper between list pages, terms or related lists."""
+    if kind == "year":
+        record["year"] = rng.randint(2015, 2024)  # other pages of every list it is on; another year term
+        if record["venue"]:
+            record["venue"] = f"{str(record['venue']).rsplit(' ', 1)[0]} {record['year']}"
+    elif kind == "venue":
+        record["venue"] = rng.choice([None, *(f"{venue} {record['year']}" for venue in VENUES)])
+    elif kind == "title":  # the order of every list, and others' related papers
+        record["title"] = " ".join(rng.sample(WORDS, 5)).capitalize() + f" (edited {rng.randint(0, 99)})"
+    elif kind == "keyword":
+        keywords = list(record["keywords"])  # type: ignore[call-overload]
+        choice = rng.choice([*KEYWORDS, "Brand New Keyword"])
+        record["keywords"] = [k for k in keywords if k != choice] if choice in keywords else [*keywords, choice]
+    elif kind == "author":  # another author, or a spelling that may rename the author's page for all
+        authors = list(record["authors"])  # type: ignore[call-overload]
+        index = rng.randrange(len(authors))
+        authors[index] = rng.choice([*AUTHORS, "Ana Silvá", "Dana Kím", "Newcomer Author"])
+        record["authors"] = list(dict.fromkeys(authors))
+    elif kind == "topics":
+        record["topics"] = rng.sample(TOPIC_IDS, rng.randint(1, 2))
+    elif kind == "digest":
+        record["digest"] = " ".join(rng.choices(WORDS, k=12)).capitalize() + "."
+    elif kind == "added":
+        record["added"] = f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}"
+    elif kind == "code":
+        record["code"] = not record["code"]
+
+
+EDITS = ("year", "venue", "title", "keyword", "author", "rename", "topics", "digest", "added", "code", "add", "remove")
+RARE_AUTHOR = ("Zoe Rare", "Zoë Rare")
+"""Two spellings of one author, one paper each: the first in sorted order names the author's page
+(``catalog.group_terms``), so respelling one record renames the author on the other's page."""
+RARE_VENUE = ("Deep Learning Workshop", "Deep learning workshop")
+
+
+def synthetic_catalog(folder: Path, count: int = 40) -> dict[str, dict[str, object]]:
+    """A catalog of ``count`` records whose lists run over several pages, with a sitemap."""
+    source = copy_fixture_catalog(folder)
+    shutil.copytree(TEMPLATES, source / "templates")
+    for record in (source / "papers").glob("[!_]*.yaml"):
+        record.unlink()
+    (source / "catalog.yaml").write_text("title: Synthetic\nbase_url: https://example.org/catalog/\n"
+                                         "papers_per_page: 10\nrecent: 5\n", encoding="utf-8")
+    rng = random.Random(7)
+    made = {f"paper{number:03d}": synthetic_record(rng, number) for number in range(count)}
+    for paper_id, author, venue in zip(("paper001", "paper002"), RARE_AUTHOR, RARE_VENUE, strict=True):
+        made[paper_id]["authors"] = [*made[paper_id]["authors"], author]  # type: ignore[misc]
+        made[paper_id]["venue"] = f"{venue} {made[paper_id]['year']}"
+    for paper_id, record in made.items():
+        write_record(source / "papers", paper_id, record)
+    return made
+
+
+def apply_edit(source: Path, made: dict[str, dict[str, object]], kind: str, rng: random.Random) -> None:
+    papers = source / "papers"
+    if kind == "add":
+        paper_id = f"added{len(made):03d}"
+        made[paper_id] = synthetic_record(rng, len(made) + 100)
+        write_record(papers, paper_id, made[paper_id])
+    elif kind == "remove":
+        paper_id = rng.choice(sorted(made))
+        del made[paper_id]
+        (papers / f"{paper_id}.yaml").unlink()
+    elif kind == "rename":  # respell the rare author and venue in one of their two records
+        paper_id = rng.choice([paper_id for paper_id in ("paper001", "paper002") if paper_id in made])
+        record = made[paper_id]
+        spell = dict([RARE_AUTHOR, RARE_AUTHOR[::-1]])
+        record["authors"] = [spell.get(author, author) for author in record["authors"]]  # type: ignore[attr-defined]
+        venue = next((v for v in RARE_VENUE if str(record["venue"]).startswith(v)), RARE_VENUE[1])
+        record["venue"] = f"{dict([RARE_VENUE, RARE_VENUE[::-1]])[venue]} {record['year']}"
+        write_record(papers, paper_id, record)
+    else:
+        paper_id = rng.choice(sorted(made))
+        edit_record(rng, kind, made[paper_id])
+        write_record(papers, paper_id, made[paper_id])
+
+
+def assert_same_site_and_fingerprints_as_from_scratch(source: Path) -> None:
+    """The site equals a build from scratch, and so does every page's fingerprint in the cache (a
+    page kept with a stale fingerprint could still happen to be right; its fingerprint would not)."""
+    reference = source.parent / "reference"
+    shutil.rmtree(reference, ignore_errors=True)
+    cache_file(reference).unlink(missing_ok=True)
+    assert not build(source, reference).incremental
+    assert files(source / "site") == files(reference)
+    ours, theirs = read_cache(source / "site").site, read_cache(reference).site
+    assert ours is not None and theirs is not None
+    assert ours.files == theirs.files
+
+
+@pytest.mark.parametrize("kind", EDITS)
+def test_each_kind_of_edit_gives_the_site_and_fingerprints_a_build_from_scratch_gives(
+        tmp_path: Path, kind: str) -> None:
+    source = tmp_path / "catalog"
+    made = synthetic_catalog(source)
+    build(source, source / "site")
+    rng = random.Random(EDITS.index(kind))
+    for _ in range(3):
+        apply_edit(source, made, kind, rng)
+        result = build(source, source / "site")
+        assert result.incremental and result.rendered < result.pages
+    assert_same_site_and_fingerprints_as_from_scratch(source)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 2**32)), min_size=1, max_size=4))
+def test_random_edits_give_the_site_and_fingerprints_a_build_from_scratch_gives(
+        tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[str, int]]) -> None:
+    source = tmp_path_factory.mktemp("random") / "catalog"
+    made = synthetic_catalog(source, count=30)
+    build(source, source / "site")
+    for kind, seed in edits:
+        apply_edit(source, made, kind, random.Random(seed))
+        assert build(source, source / "site").incremental
+    assert_same_site_and_fingerprints_as_from_scratch(source)
+
+
+def test_a_one_record_edit_plans_only_the_pages_that_show_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "catalog"
+    made = synthetic_catalog(source)
+    build(source, source / "site")
+    planned: list[str] = []
+    real = plan.PlanState.stale_units
+
+    def stale_units(self, units, *args):  # type: ignore[no-untyped-def]
+        found = real(self, units, *args)
+        planned.extend(unit.name for unit in found if unit.shape is not None)
+        return found
+
+    monkeypatch.setattr(plan.PlanState, "stale_units", stale_units)
+    made["paper005"]["digest"] = "An edited digest."
+    write_record(source / "papers", "paper005", made["paper005"])
+    build(source, source / "site")
+    # Its own page, pages of the lists it is on, and the pages that show it among related papers;
+    # not the other papers' pages, and of the terms' pages only its own terms'.
+    catalog = read_catalog(source / "papers")
+    others = {urls.paper_url(paper_id) for paper_id in made if paper_id != "paper005"}
+    assert urls.paper_url("paper005") in planned
+    assert 0 < len(others & set(planned)) < len(others) / 2
+    terms = catalog.paper_terms["paper005"]
+    own = [term.url.removesuffix(".html") for term in (*terms.authors, *terms.keywords, terms.year, terms.venue)
+           if term is not None]
+    listed = [name for name in planned if name.startswith(("authors/", "keywords/", "venues/", "years/"))]
+    assert listed and all(name.removesuffix(".html").split(".page-")[0] in own for name in listed)
+    assert_same_site_and_fingerprints_as_from_scratch(source)

@@ -38,7 +38,7 @@ from phenomena_catalog.catalog import PaperTerms, Term, TopicEntry
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.models import Paper
 from phenomena_catalog.paper_texts import PaperTexts
-from phenomena_catalog.plan import Page, TextMemos
+from phenomena_catalog.plan import Page, PlanState, TextMemos
 from phenomena_catalog.records import ParseResult, Records, Stamp
 from phenomena_catalog.related import RelatedPapers
 from phenomena_catalog.render import Renderer
@@ -75,8 +75,8 @@ class LiveState:
     """Every paper, by id."""
     digests: dict[str, str]
     """Each paper's ``content_digest``, by id."""
-    pages: dict[str, Page]
-    """Every page, by URL."""
+    pages: Mapping[str, Page]
+    """Every page, by URL (``plan.PlannedPages``: those the build did not plan are planned when asked for)."""
     renderer: Renderer
 
 
@@ -97,6 +97,9 @@ class BuildCache:
     """What the plan stage made of each paper's text (related papers, search index), by that text."""
     texts: PaperTexts = field(default_factory=PaperTexts)
     """Each paper's piece of papers.json, papers.csl.json and the .bib files, by its record's digest."""
+    planned: PlanState | None = None
+    """What the last build planned: each unit of pages' inputs (``plan.PlanState``), so a rebuild
+    plans only the units whose inputs changed, and keeps the others' fingerprints."""
     """What the check stage found in each record on its own (by content digest), and more."""
     live: LiveState | None = field(default=None, compare=False, repr=False)
     """The last build's papers, pages and renderer, for ``serve`` (kept in memory only)."""
@@ -162,7 +165,8 @@ def read_cache(out: Path) -> BuildCache:
 
 def after_build(out: Path, records: Records, files: dict[str, str], inputs: str, everywhere: str, pages: int,
                 related: dict[str, RelatedPapers], checked: CheckMemo, memos: TextMemos,
-                live: LiveState | None = None, texts: PaperTexts | None = None) -> BuildCache:
+                live: LiveState | None = None, texts: PaperTexts | None = None,
+                planned: PlanState | None = None) -> BuildCache:
     """What a build that just wrote ``out`` leaves for the next one."""
     identity = output_identity(out)
     site = None if identity is None else SiteState(identity, files, inputs, pages=pages, everywhere=everywhere)
@@ -170,7 +174,7 @@ def after_build(out: Path, records: Records, files: dict[str, str], inputs: str,
             for paper_id, found in related.items()}
     return BuildCache(records.parsed, records.stamps, site, related=(records_digest(records), kept),
                       checked=checked.kept_for(records), memos=memos, live=live,
-                      texts=texts if texts is not None else PaperTexts())
+                      texts=texts if texts is not None else PaperTexts(), planned=planned)
 
 
 def records_digest(records: Records) -> str:
@@ -230,6 +234,11 @@ class Fingerprints:
         self._labels: dict[int, tuple[Term | TopicEntry, tuple[str, str, str]]] = {}
         self._records: dict[type, tuple[str, Callable[[Any], tuple[Any, ...]]]] = {}
         """For each dataclass met, its name and a function giving its fields' values."""
+
+    @property
+    def templates(self) -> str:
+        """A digest of every template: when it changed, any page may have."""
+        return self._templates(tuple(sorted(self._renderer.env.list_templates()))).hex()
 
     def of_pages(self, pages: list[Page]) -> dict[str, str]:
         """The fingerprint of each of ``pages``, by URL."""

@@ -9,11 +9,12 @@ a template; their context holds exactly what their text is made from. Nothing is
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import operator
+from collections.abc import Callable, Container, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from itertools import groupby
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from markupsafe import Markup
 
@@ -303,6 +304,84 @@ class TextMemos:
         self.search.prune()
 
 
+class Unit(NamedTuple):
+    """Pages planned together, and the inputs they are made from.
+
+    Every page is made from what every page is (the settings, taxonomy, keyword vocabulary,
+    templates and code; when one of those changes, every page may), and from its unit's inputs:
+    ``papers``, the records whose data the pages show, and ``shape``, everything else the pages
+    show as plain values (which papers in which order, how many pages, the counts and names of the
+    terms shown...). A unit whose inputs are those of the last build, none of whose papers'
+    records changed, plans the pages it planned then: an incremental build need not plan it.
+    """
+
+    name: str
+    """The URL of its page (a unit with a ``shape`` has one page), or a name for a unit of several."""
+    make: Callable[[], list[Page]]
+    """Plans its pages (its contexts are made only here)."""
+    papers: tuple[str, ...] = ()
+    """The ids of the papers whose records the pages show (as list entries, related papers...)."""
+    shape: Hashable | None = None
+    """The rest of its inputs; None for a unit made from the whole catalog, planned in every build."""
+    listed: bool = False
+    """Whether its page is in the sitemap."""
+
+    @property
+    def inputs(self) -> tuple[Hashable, tuple[str, ...]] | None:
+        """What decides whether the unit changed: its ``shape`` and ``papers`` (None: it always may)."""
+        return None if self.shape is None else (self.shape, self.papers)
+
+
+@dataclass(frozen=True)
+class PlanState:
+    """What one build planned, for the next build to plan only what changed (``stale_units``)."""
+
+    inputs: dict[str, tuple[Hashable, tuple[str, ...]]]
+    """Each unit's ``Unit.inputs``, by name (units planned in every build are left out)."""
+    digests: dict[str, str]
+    """Each paper's record digest, by id."""
+    names: dict[tuple[str, str], str]
+    """Each term's name, by kind and slug: it is the most frequent spelling among its papers, so
+    an edit of one record can rename it on the pages of the others."""
+    templates: str
+    """A digest of the templates (``Fingerprints.templates``): when they changed, any page may have."""
+
+    @classmethod
+    def of(cls, units: list[Unit], catalog: Catalog, digests: dict[str, str], templates: str) -> PlanState:
+        """What a build that planned ``units`` from ``catalog`` leaves for the next."""
+        inputs = {unit.name: (unit.shape, unit.papers) for unit in units if unit.shape is not None}
+        return cls(inputs, dict(digests), term_names(catalog), templates)
+
+    def changed_papers(self, catalog: Catalog, digests: dict[str, str]) -> set[str]:
+        """The papers whose data may show differently than in the last build: records added,
+        removed or changed, and the papers of a term that was renamed."""
+        old = self.digests
+        changed = {paper_id for paper_id, digest in digests.items() if old.get(paper_id) != digest}
+        changed.update(old.keys() - digests.keys())
+        names = self.names
+        for kind in TERM_KINDS:
+            for term in catalog.terms[kind]:
+                if names.get((kind, term.slug), term.name) != term.name:
+                    changed.update(map(_ID, term.papers))
+        return changed
+
+    def stale_units(self, units: list[Unit], catalog: Catalog, digests: dict[str, str],
+                    written: Container[str]) -> list[Unit]:
+        """The units whose pages may differ from the last build's: those planned in every build,
+        new ones, those whose inputs changed, those that show a changed paper, and any whose page
+        is not among the ``written`` ones."""
+        changed = self.changed_papers(catalog, digests)
+        last = self.inputs
+        return [unit for unit in units
+                if unit.shape is None or last.get(unit.name) != (unit.shape, unit.papers)
+                or not changed.isdisjoint(unit.papers) or unit.name not in written]
+
+
+def term_names(catalog: Catalog) -> dict[tuple[str, str], str]:
+    """Each term's name, by kind and slug."""
+    return {(kind, term.slug): term.name for kind in TERM_KINDS for term in catalog.terms[kind]}
+
+
 def plan(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers] | None = None,
          memos: TextMemos | None = None) -> list[Page]:
     """The plan stage: every page and data file of the site, in a fixed order; the sitemap last, if any.
@@ -310,78 +389,195 @@ def plan(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers]
     ``related`` is each paper's related papers (default: computed here, ``related_in_catalog``).
     ``memos``: what the last build made of each paper's text, to reuse (and fill for the next).
     """
+    return [page for unit in plan_units(catalog, config, related, memos) for page in unit.make()]
+
+
+def plan_units(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers] | None = None,
+               memos: TextMemos | None = None) -> list[Unit]:
+    """Every page of the site as units that declare their inputs, not yet planned (``Unit.make``
+    plans a unit's pages): a rebuild plans only those whose inputs changed (``PlanState``).
+    Making every unit's pages, in order, gives ``plan``'s pages."""
     if related is None:
         related = related_in_catalog(catalog, memos.related if memos is not None else None)
-    pages = _content_pages(catalog, config, related, memos.search if memos is not None else None)
+    units = _Planner(catalog, config, related, memos.search if memos is not None else None).units()
     if config.base_url:
-        listed = tuple(page.url for page in pages
-                       if isinstance(page.context, TemplateContext) and page.url not in (urls.SEARCH, urls.NOT_FOUND))
-        pages.append(Page(urls.SITEMAP, SitemapFile(config.base_url, listed)))
-    return pages
+        sitemap = SitemapFile(config.base_url, tuple(unit.name for unit in units if unit.listed))
+        units.append(Unit(urls.SITEMAP, lambda: [Page(urls.SITEMAP, sitemap)]))
+    return units
 
 
-def _content_pages(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers],
-                   search_memo: SearchIndexState | None) -> list[Page]:
-    pages: list[Page] = []
-    facets = paper_facets(catalog)
-    # When every paper was added the same day (a freshly imported catalog), "recently added"
-    # would be an arbitrary pick: show the newest papers instead.
-    by_added = len({paper.added for paper in catalog.papers}) > 1
-    # Papers added the same day keep the site's order (newest year first, then title): a stable sort.
-    recent = (sorted(catalog.papers, key=lambda p: p.added, reverse=True) if by_added
-              else list(catalog.papers))
-    pages.append(Page(urls.HOME, HomePage(
-        roots=catalog.roots,
-        recent=recent[: config.recent],
-        recent_by_added=by_added,
-        paper_count=len(catalog.papers),
-        counts={kind: len(catalog.terms[kind]) for kind in TERM_KINDS},
-        timeline=timeline_of((p.year for p in catalog.papers), "Papers in the catalog per year"),
-    )))
-    pages.append(Page(urls.FEED, _feed(catalog, catalog.papers, f"{config.title}: newly added papers",
-                                       urls.HOME, config)))
-    pages.append(Page(urls.CSL_JSON, CslJsonFile(catalog.papers, {
-        p.id: tuple(k.name for k in catalog.paper_terms[p.id].keywords) for p in catalog.papers}),
-        cost=0.05 * len(catalog.papers)))
-    pages.append(Page(urls.NOT_FOUND, NotFoundPage(config.base_url or "/")))
-    # The all-papers pages come first among the lists, so they render every paper's entry.
-    pages += _paged(urls.ALL_PAPERS, facets, catalog.papers, config, 0.07,
-                    functools.partial(AllPapersPage, paper_count=len(catalog.papers)))
-    for paper in catalog.papers:
+class PlannedPages(Mapping[str, Page]):
+    """A build's pages by URL: those it planned, and the others planned when first asked for."""
+
+    def __init__(self, planned: list[Page], units: list[Unit]) -> None:
+        self._pages = {page.url: page for page in planned}
+        self._units = {unit.name: unit for unit in units if unit.shape is not None and unit.name not in self._pages}
+
+    def __getitem__(self, url: str) -> Page:
+        page = self._pages.get(url)
+        if page is None:
+            unit = self._units.pop(url, None)
+            if unit is None:
+                raise KeyError(url)
+            page = self._pages[url] = unit.make()[0]
+        return page
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._pages
+        yield from list(self._units)
+
+    def __len__(self) -> int:
+        return len(self._pages) + len(self._units)
+
+
+class _Planner:
+    """Makes the units of one catalog's site (``plan_units``)."""
+
+    def __init__(self, catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers],
+                 search_memo: SearchIndexState | None) -> None:
+        self.catalog = catalog
+        self.config = config
+        self.related = related
+        self.search_memo = search_memo
+
+    @cached_property
+    def facets(self) -> PaperFacets:
+        return paper_facets(self.catalog)
+
+    def units(self) -> list[Unit]:
+        catalog = self.catalog
+        units = [Unit(urls.HOME, self._home, listed=True), Unit(urls.FEED, self._feed_of_catalog),
+                 Unit(urls.CSL_JSON, self._csl_json), Unit(urls.NOT_FOUND, self._not_found)]
+        # The all-papers pages come first among the lists, so they render every paper's entry.
+        units += self._paged(urls.ALL_PAPERS, catalog.papers, 0.07, (len(catalog.papers),),
+                             functools.partial(AllPapersPage, paper_count=len(catalog.papers)))
+        for paper in catalog.papers:
+            found = self.related[paper.id]
+            similar, same = tuple(map(_ID, found.similar)), tuple(map(_ID, found.same_authors))
+            url = urls.paper_url(paper.id)
+            units.append(Unit(url, functools.partial(self._paper_page, paper, url), (paper.id, *similar, *same),
+                              len(similar), listed=True))
+        units.append(Unit(urls.kind_index_url("topics"), self._topics, listed=True))
+        for entry in catalog.topics:
+            units += self._topic(entry)
+        units.append(Unit(urls.CATALOG_JSON, self._catalog_json))
+        units.append(Unit(urls.SEARCH, self._search))
+        for kind in TERM_KINDS:
+            units.append(Unit(urls.kind_index_url(kind), functools.partial(self._terms, kind), listed=True))
+            for term in catalog.terms[kind]:
+                units += self._paged(term.url, term.papers, 0.01, (term.name, term.sort_key, len(term.papers)),
+                                     functools.partial(TermPage, term=term))
+        return units
+
+    def _home(self) -> list[Page]:
+        catalog, config = self.catalog, self.config
+        # When every paper was added the same day (a freshly imported catalog), "recently added"
+        # would be an arbitrary pick: show the newest papers instead.
+        by_added = len({paper.added for paper in catalog.papers}) > 1
+        # Papers added the same day keep the site's order (newest year first, then title): a stable sort.
+        recent = (sorted(catalog.papers, key=lambda p: p.added, reverse=True) if by_added
+                  else list(catalog.papers))
+        return [Page(urls.HOME, HomePage(
+            roots=catalog.roots,
+            recent=recent[: config.recent],
+            recent_by_added=by_added,
+            paper_count=len(catalog.papers),
+            counts={kind: len(catalog.terms[kind]) for kind in TERM_KINDS},
+            timeline=timeline_of((p.year for p in catalog.papers), "Papers in the catalog per year"),
+        ))]
+
+    def _feed_of_catalog(self) -> list[Page]:
+        return [Page(urls.FEED, _feed(self.catalog, self.catalog.papers,
+                                      f"{self.config.title}: newly added papers", urls.HOME, self.config))]
+
+    def _csl_json(self) -> list[Page]:
+        catalog = self.catalog
+        keywords = {p.id: tuple(k.name for k in catalog.paper_terms[p.id].keywords) for p in catalog.papers}
+        return [Page(urls.CSL_JSON, CslJsonFile(catalog.papers, keywords), cost=0.05 * len(catalog.papers))]
+
+    def _not_found(self) -> list[Page]:
+        return [Page(urls.NOT_FOUND, NotFoundPage(self.config.base_url or "/"))]
+
+    def _paper_page(self, paper: Paper, url: str) -> list[Page]:
+        config = self.config
         edit = edit_url(config.repository, config.branch, f"{RECORDS_FOLDER}/{paper.id}.yaml")
-        url = urls.paper_url(paper.id)
         address = urls.absolute_url(config.base_url, url) if config.base_url else None
-        pages.append(Page(url, PaperPage(paper, catalog.paper_terms[paper.id], edit, related[paper.id], address)))
-    pages.append(Page(urls.kind_index_url("topics"), TopicsPage(catalog.roots)))
-    for entry in catalog.topics:
+        return [Page(url, PaperPage(paper, self.catalog.paper_terms[paper.id], edit, self.related[paper.id], address))]
+
+    def _topics(self) -> list[Page]:
+        return [Page(urls.kind_index_url("topics"), TopicsPage(self.catalog.roots))]
+
+    def _topic(self, entry: TopicEntry) -> list[Unit]:
+        """A topic's list pages, its ``.bib`` file and its feed."""
+        catalog, config = self.catalog, self.config
         parent = catalog.topic(entry.parent_id) if entry.parent_id else None
         suggest = suggest_url(config.repository, config.branch, entry.id)
         bibtex_url = urls.topic_bibtex_url(entry.id)
         # A topic without subtopics has its own papers only, already in catalog order.
         under = topic_papers(catalog, entry.id) if entry.children else entry.papers
+        under_ids = tuple(map(_ID, under))
         timeline = timeline_of((p.year for p in under), f"Papers on {entry.name} per year")
         feed_url = urls.topic_feed_url(entry.id)
-        pages += _paged(entry.url, facets, entry.papers, config, 0.01,
-                        functools.partial(TopicPage, entry=entry, parent=parent, bibtex_url=bibtex_url,
-                                          suggest_topic_url=suggest, timeline=timeline, feed_url=feed_url))
-        pages.append(Page(bibtex_url, TopicBibtexFile(under), cost=0.08 * entry.total))
-        pages.append(Page(feed_url, _feed(catalog, under, f"{config.title}: {entry.name}", entry.url, config)))
-    topics = tuple(entry.topic for entry in catalog.topics)
-    pages.append(Page(urls.CATALOG_JSON, CatalogJsonFile(catalog.papers, topics, catalog.vocabulary),
-                      cost=0.12 * len(catalog.papers)))
-    index = build_search_index(catalog, search_memo)
-    kinds = tuple((kind, KIND_NAMES[kind]) for kind in index.kinds)
-    pages.append(Page(urls.SEARCH, SearchPage(catalog.topics, catalog.terms["years"], catalog.terms["venues"],
-                                              kinds, len(catalog.papers))))
-    pages += [Page(path, SearchIndexFile(text), cost=0.02) for path, text in index.files]
-    for kind in TERM_KINDS:
-        terms = catalog.terms[kind]
-        pages.append(Page(urls.kind_index_url(kind),
-                          TermsPage(kind, terms, _by_initial(terms) if kind != "years" else [])))
-        for term in terms:
-            pages += _paged(term.url, facets, term.papers, config, 0.01,
-                            functools.partial(TermPage, term=term))
-    return pages
+        # The page shows the topic and its parent, each with its subtopics' counts (``TopicEntry``).
+        shape = (_topic_counts(entry), _topic_counts(parent) if parent else None, timeline.counts)
+        units = self._paged(entry.url, entry.papers, 0.01, shape,
+                            functools.partial(TopicPage, entry=entry, parent=parent, bibtex_url=bibtex_url,
+                                              suggest_topic_url=suggest, timeline=timeline, feed_url=feed_url))
+
+        def bibtex() -> list[Page]:
+            return [Page(bibtex_url, TopicBibtexFile(under), cost=0.08 * entry.total)]
+
+        def feed() -> list[Page]:
+            return [Page(feed_url, _feed(catalog, under, f"{config.title}: {entry.name}", entry.url, config))]
+
+        return [*units, Unit(bibtex_url, bibtex, under_ids, "bib"), Unit(feed_url, feed, under_ids, "feed")]
+
+    def _catalog_json(self) -> list[Page]:
+        catalog = self.catalog
+        topics = tuple(entry.topic for entry in catalog.topics)
+        return [Page(urls.CATALOG_JSON, CatalogJsonFile(catalog.papers, topics, catalog.vocabulary),
+                     cost=0.12 * len(catalog.papers))]
+
+    def _search(self) -> list[Page]:
+        catalog = self.catalog
+        index = build_search_index(catalog, self.search_memo)
+        kinds = tuple((kind, KIND_NAMES[kind]) for kind in index.kinds)
+        page = Page(urls.SEARCH, SearchPage(catalog.topics, catalog.terms["years"], catalog.terms["venues"],
+                                            kinds, len(catalog.papers)))
+        return [page, *(Page(path, SearchIndexFile(text), cost=0.02) for path, text in index.files)]
+
+    def _terms(self, kind: str) -> list[Page]:
+        terms = self.catalog.terms[kind]
+        return [Page(urls.kind_index_url(kind), TermsPage(kind, terms, _by_initial(terms) if kind != "years" else []))]
+
+    def _paged(self, url: str, papers: tuple[Paper, ...], cost_per_paper: float, shape: Hashable,
+               make: Callable[[YearGroups, Pager | None, ListFilters], PaperListPage]) -> list[Unit]:
+        """A list of papers as one page, or as several of ``papers_per_page`` with a pager: one
+        unit a page, whose inputs are the list's ``shape``, its pages' count and its own papers."""
+        size = self.config.papers_per_page
+        count = max(1, -(-len(papers) // size))
+        page_urls = tuple(urls.paged_url(url, number) for number in range(1, count + 1))
+        ids = tuple(map(_ID, papers))
+        return [Unit(page_url, functools.partial(self._list_page, page_url, number, page_urls, papers, size,
+                                                 cost_per_paper, make),
+                     ids[(number - 1) * size : number * size], (shape, count), listed=True)
+                for number, page_url in enumerate(page_urls, start=1)]
+
+    def _list_page(self, url: str, number: int, page_urls: tuple[str, ...], papers: tuple[Paper, ...], size: int,
+                   cost_per_paper: float, make: Callable[[YearGroups, Pager | None, ListFilters], PaperListPage],
+                   ) -> list[Page]:
+        chunk = papers[(number - 1) * size : number * size]
+        pager = Pager(number, page_urls) if len(page_urls) > 1 else None
+        filters = list_filters(chunk, self.facets)
+        return [Page(url, make(group_by_year(chunk), pager, filters), cost=0.5 + cost_per_paper * len(chunk))]
+
+
+def _topic_counts(entry: TopicEntry) -> tuple[Any, ...]:
+    """What a topic page shows of a topic entry and its subtopics: their counts of papers."""
+    return (entry.id, entry.total, len(entry.papers), tuple(map(_topic_counts, entry.children)))
+
+
+_ID = operator.attrgetter("id")
 
 
 def _feed(catalog: Catalog, papers: tuple[Paper, ...], title: str, page_url: str, config: SiteConfig) -> AtomFeedFile:
@@ -389,21 +585,6 @@ def _feed(catalog: Catalog, papers: tuple[Paper, ...], title: str, page_url: str
     newest = tuple(newest_added(papers))
     topic_names = {p.id: tuple(t.name for t in catalog.paper_terms[p.id].topics) for p in newest}
     return AtomFeedFile(newest, topic_names, title, page_url, config.title, config.base_url)
-
-
-def _paged(url: str, facets: PaperFacets, papers: tuple[Paper, ...], config: SiteConfig, cost_per_paper: float,
-           make: Callable[[YearGroups, Pager | None, ListFilters], PaperListPage]) -> list[Page]:
-    """A list of papers as one page, or as several of ``papers_per_page`` with a pager."""
-    size = config.papers_per_page
-    count = max(1, -(-len(papers) // size))
-    page_urls = tuple(urls.paged_url(url, number) for number in range(1, count + 1))
-    pages = []
-    for number, page_url in enumerate(page_urls, start=1):
-        chunk = papers[(number - 1) * size : number * size]
-        pager = Pager(number, page_urls) if count > 1 else None
-        filters = list_filters(chunk, facets)
-        pages.append(Page(page_url, make(group_by_year(chunk), pager, filters), cost=0.5 + cost_per_paper * len(chunk)))
-    return pages
 
 
 def _by_initial(terms: tuple[Term, ...]) -> list[tuple[str, tuple[Term, ...]]]:

@@ -85,26 +85,30 @@ def line_table(data: LineDict) -> LineTable:
     """The line of every key and list item of parsed YAML, as a ``LineTable``."""
     paths: list[str] = []
     lines: list[int] = []
-
-    def visit(node: Any, prefix: str) -> None:
-        if isinstance(node, LineDict):
-            for key, value in node.items():
-                paths.append(f"{prefix}{key}")
-                lines.append(node.lines[key])
-                visit(value, f"{prefix}{key}.")
-        elif isinstance(node, LineList):
-            for index, value in enumerate(node):
-                paths.append(f"{prefix}{index}")
-                lines.append(node.lines[index])
-                visit(value, f"{prefix}{index}.")
-
-    visit(data, "")
+    _visit(data, "", paths, lines)
     shape = tuple(paths)
     try:
         packed: bytes | tuple[int, ...] = bytes(lines)
     except ValueError:  # a line past 255
         packed = tuple(lines)
     return _SHAPES.setdefault(shape, shape), packed
+
+
+def _visit(node: Any, prefix: str, paths: list[str], lines: list[int]) -> None:
+    # A function of the module, not one nested in ``line_table``: a nested function that calls
+    # itself is a reference cycle (function, cell) holding the lists it appends to, so every record
+    # left ~2 KB of garbage that only the cyclic collector frees, and the build pauses it while
+    # loading, then freezes it (``executors``): 100 MB kept to the end at 50,000 records.
+    if isinstance(node, LineDict):
+        for key, value in node.items():
+            paths.append(f"{prefix}{key}")
+            lines.append(node.lines[key])
+            _visit(value, f"{prefix}{key}.", paths, lines)
+    elif isinstance(node, LineList):
+        for index, value in enumerate(node):
+            paths.append(f"{prefix}{index}")
+            lines.append(node.lines[index])
+            _visit(value, f"{prefix}{index}.", paths, lines)
 
 
 _SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -25,7 +26,7 @@ from phenomena_catalog.config import SiteConfig, load_config
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import Executor, ProcessExecutor, collector_frozen, collector_paused
 from phenomena_catalog.paper_texts import Made, PaperTexts
-from phenomena_catalog.plan import Page, TextMemos, plan
+from phenomena_catalog.plan import Page, PlannedPages, PlanState, TextMemos, plan_units
 from phenomena_catalog.records import load
 from phenomena_catalog.related import related_in_catalog
 from phenomena_catalog.render import Renderer, template_environment
@@ -160,21 +161,32 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         if related is None:
             related = related_in_catalog(catalog, cache.memos.related)
             cache.memos.related.prune()  # (kept as they are when the related papers were reused)
-        pages = plan(catalog, config, related, cache.memos)
-        cache.memos.search.prune()
+        units = plan_units(catalog, config, related, cache.memos)
         cache.texts.use(records.digests)
         renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts)
-        copied = copied_files(templates_dir, (page.url for page in pages))
-        clock.lap("plan pages")
         fingerprints = Fingerprints(records, config, renderer)
-        files = {url: file_fingerprint(source) for url, source in copied.items()}
         if previous is not None and cache.site is not None and cache.site.everywhere != fingerprints.everywhere:
             previous = None  # every page changes (settings, taxonomy): comparing them first costs more
+        planned = PlanState.of(units, catalog, records.digests, fingerprints.templates)
+        if previous is None or cache.planned is None or cache.planned.templates != planned.templates:
+            to_plan = units  # (a template edit may change any page: their fingerprints tell which)
+        else:
+            # The others plan the pages they planned in the last build, which are in the site as they are.
+            to_plan = cache.planned.stale_units(units, catalog, records.digests, previous)
+        pages = [page for unit in to_plan for page in unit.make()]
+        cache.memos.search.prune()
+        stale = {unit.name for unit in to_plan}
+        kept = [unit.name for unit in units if unit.name not in stale]
+        page_count = len(pages) + len(kept)
+        copied = copied_files(templates_dir, itertools.chain((page.url for page in pages), kept))
+        clock.lap("plan pages")
+        files = {url: file_fingerprint(source) for url, source in copied.items()}
         if previous is None:
             # From scratch: every page is rendered, and its fingerprint taken where it is rendered.
             to_render, to_copy = pages, copied
             folder = staging_folder(out)
         else:
+            files.update((url, previous[url]) for url in kept)
             for found in executor.map_shares(fingerprints.of_pages, pages):
                 files.update(found)
             to_render = [page for page in pages if previous.get(page.url) != files[page.url]]
@@ -198,12 +210,12 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             copy_files(staging, to_copy)
             clock.lap("render and write pages")
         clock.lap("swap in")
-    result = BuildResult(len(catalog.papers), len(pages), len(files), clock.total(), clock.stages,
+    result = BuildResult(len(catalog.papers), page_count, len(files), clock.total(), clock.stages,
                          rendered=len(to_render), incremental=previous is not None)
-    live = LiveState({paper.id: paper for paper in records.papers}, records.digests,
-                     {page.url: page for page in pages}, renderer)
-    return result, after_build(out, records, files, inputs, fingerprints.everywhere, len(pages), related,
-                               cache.checked, cache.memos, live, cache.texts)
+    live = LiveState({paper.id: paper for paper in records.papers}, records.digests, PlannedPages(pages, units),
+                     renderer)
+    return result, after_build(out, records, files, inputs, fingerprints.everywhere, page_count, related,
+                               cache.checked, cache.memos, live, cache.texts, planned)
 
 
 class _StageClock:
