@@ -16,6 +16,8 @@ template edit re-renders the pages that use that template, a settings edit every
 The cache is only a shortcut: a missing, unreadable, corrupt or stale one (another format or
 another version of the code) is discarded and the build starts from scratch, and an output
 folder that is not the one the cache describes (deleted, replaced, never built) is built anew.
+How it is kept on disk (an index read first, each field in segments written only when it changed)
+is ``cache_store``'s business: a new field of ``BuildCache`` is kept without code there.
 """
 
 from __future__ import annotations
@@ -23,31 +25,26 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import operator
-import os
-import pickle
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from pydantic import BaseModel
 
+from phenomena_catalog import cache_store
+from phenomena_catalog.cache_store import CACHE_FOLDER as CACHE_FOLDER  # (where they were defined before)
+from phenomena_catalog.cache_store import FORMAT, Quick, Stamp, code_version, output_identity
 from phenomena_catalog.catalog import PaperTerms, Term, TopicEntry
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.models import Paper
 from phenomena_catalog.paper_texts import PaperTexts
 from phenomena_catalog.plan import Page, PlanState, TextMemos
-from phenomena_catalog.records import ParseResult, Records, Stamp
+from phenomena_catalog.records import ParseResult, Records
 from phenomena_catalog.related import RelatedPapers
 from phenomena_catalog.render import Renderer
 from phenomena_catalog.validate import CheckMemo
-from phenomena_catalog.write import MARKER
-
-CACHE_FOLDER = ".phenomena-cache"
-FORMAT = 1
-"""Bumped when what the cache holds changes shape."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +83,7 @@ class BuildCache:
 
     parsed: dict[str, ParseResult] = field(default_factory=dict)
     stamps: dict[str, tuple[Stamp, str]] = field(default_factory=dict)
-    """What each record file looked like (``records.Stamp``) and its content digest: an unchanged
+    """What each record file looked like (``cache_store.Stamp``) and its content digest: an unchanged
     file is not read again."""
     site: SiteState | None = None
     related: tuple[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] | None = None
@@ -122,45 +119,19 @@ class BuildCache:
 
 
 def cache_file(out: Path) -> Path:
-    """Where the cache of the site in ``out`` is kept."""
-    return out.parent / CACHE_FOLDER / f"{out.name or 'site'}.pickle"
-
-
-@cache
-def code_version() -> str:
-    """A digest of this package's code: a cache written by other code is stale."""
-    digest = hashlib.blake2b(str(FORMAT).encode(), digest_size=16)
-    for source in sorted(Path(__file__).parent.rglob("*.py")):
-        digest.update(source.relative_to(Path(__file__).parent).as_posix().encode())
-        digest.update(source.read_bytes())
-    return digest.hexdigest()
-
-
-def output_identity(out: Path) -> tuple[int, int, int] | None:
-    """The output folder's identity (see ``SiteState.identity``); None when it or its marker is missing."""
-    try:
-        folder, marker = os.stat(out), os.stat(out / MARKER)
-    except OSError:
-        return None
-    return (folder.st_dev, folder.st_ino, marker.st_ino)
+    """The file a build of ``out`` replaces whenever it keeps a new cache (``cache_store``'s index)."""
+    return cache_store.index_file(out)
 
 
 def read_cache(out: Path) -> BuildCache:
     """The cache the last build of ``out`` left; an empty one when there is none or it is unusable."""
-    file = cache_file(out)
+    found, why = cache_store.read_fields(out)
+    if why:
+        return BuildCache(discarded=why)
     try:
-        with open(file, "rb") as handle:
-            header = pickle.load(handle)
-            if header != ("phenomena-catalog build cache", FORMAT, code_version()):
-                return BuildCache(discarded="written by another version")
-            found = pickle.load(handle)
-    except FileNotFoundError:
-        return BuildCache()
-    except Exception as err:  # any damage to the file means the same: start afresh
-        return BuildCache(discarded=f"unreadable ({type(err).__name__})")
-    if not isinstance(found, BuildCache):
+        return BuildCache(**found)
+    except TypeError:  # (fields of another shape: the code that wrote them was other code)
         return BuildCache(discarded="unreadable (not a build cache)")
-    return found
 
 
 def after_build(out: Path, records: Records, files: dict[str, str], inputs: str, everywhere: str, pages: int,
@@ -198,23 +169,20 @@ def site_inputs(records: Records, config: SiteConfig, env: jinja2.Environment, c
     return digest.hexdigest()
 
 
-def write_cache(out: Path, cache: BuildCache) -> None:
-    """Keep a build's cache for the next build of ``out`` (atomically: never half a cache)."""
+def write_cache(out: Path, cache: BuildCache, quick: Quick | None = None) -> None:
+    """Keep a build's cache for the next build of ``out`` (atomically: never half a cache), with
+    what a build that finds nothing changed compares (``cache_store.Quick``)."""
     if cache.site is None:
         return
-    file = cache_file(out)
-    file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            pickle.dump(("phenomena-catalog build cache", FORMAT, code_version()), handle)
-            # Related papers' term counts are cheaper to count again than to save and read
-            # (27 MB, 0.7 s at 10,000 papers); serve keeps them in memory.
-            kept = replace(cache, live=None, memos=TextMemos(search=cache.memos.search))
-            pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, file)
-    finally:
-        tmp.unlink(missing_ok=True)
+    # Related papers' term counts are cheaper to count again than to save and read
+    # (27 MB, 0.7 s at 10,000 papers); serve keeps them in memory.
+    kept = replace(cache, memos=TextMemos(search=cache.memos.search))
+    cache_store.write_fields(out, {f.name: getattr(kept, f.name) for f in fields(kept) if f.name not in _NOT_KEPT},
+                             quick)
+
+
+_NOT_KEPT = frozenset({"live", "discarded"})
+"""Fields of ``BuildCache`` a build holds in memory only."""
 
 
 class Fingerprints:

@@ -10,9 +10,9 @@ from pydantic import Field, ValidationError
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.model_errors import validation_problems
 from phenomena_catalog.models import HttpUrl, StrictModel
+from phenomena_catalog.settings_file import DEFAULT_CONFIG_FILE as DEFAULT_CONFIG_FILE  # (imported from here too)
+from phenomena_catalog.settings_file import REPOSITORY_VARIABLE, SERVER_VARIABLE, settings_file
 from phenomena_catalog.yaml_lines import LineDict, read_yaml_file
-
-DEFAULT_CONFIG_FILE = "catalog.yaml"
 
 
 class SiteConfig(StrictModel):
@@ -48,7 +48,7 @@ class SiteConfig(StrictModel):
 def load_config(path: Path | None) -> SiteConfig:
     """The settings in ``path``; defaults when no file is given and ``catalog.yaml`` does not exist."""
     explicit = path is not None
-    path = path or Path(DEFAULT_CONFIG_FILE)
+    path = settings_file(path)
     if not path.exists():
         if explicit:
             raise UserError(f"{display_path(path)}: the settings file does not exist")
@@ -67,8 +67,8 @@ def load_config(path: Path | None) -> SiteConfig:
 
 def _with_environment(config: SiteConfig) -> SiteConfig:
     """Fill the repository from GitHub Actions' variables when the settings leave it unset."""
-    repository = os.environ.get("GITHUB_REPOSITORY")
+    repository = os.environ.get(REPOSITORY_VARIABLE)
     if config.repository is not None or not repository:
         return config
-    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
+    server = os.environ.get(SERVER_VARIABLE, "https://github.com")
     return config.model_copy(update={"repository": f"{server}/{repository}"})

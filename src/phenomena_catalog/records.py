@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import re
 import time
 from collections.abc import Iterable, Mapping
@@ -21,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from phenomena_catalog.cache_store import Stamp, file_stamp, settled
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.executors import Executor, SerialExecutor
 from phenomena_catalog.model_errors import validation_problems
@@ -153,14 +153,6 @@ def load_paper(file: Path, shown: str) -> tuple[Paper | None, list[Problem]]:
     return paper, problems
 
 
-Stamp = tuple[int, int, int, int]
-"""A file's size, modification and change times (ns) and inode: any write to it, or a file put in
-its place, changes one of them."""
-
-SETTLED_NS = 2_000_000_000
-"""How long ago a file must have changed for its ``Stamp`` to be trusted: a file system with coarse
-times (FAT's 2 s) gives a file written right after it was read the same modification time."""
-
 ParseResult = tuple[Paper | None, list[Problem], LineTable]
 """One record file's paper (None when invalid), its problems and its field lines."""
 
@@ -278,47 +270,33 @@ def load_papers(files: Iterable[Path], executor: Executor | None = None,
 
     A file whose ``content_digest`` is in ``known`` (a previous build's ``Records.parsed``) is not
     parsed again; one whose ``Stamp`` is as ``stamps`` (a previous build's ``Records.stamps``) says,
-    with that digest in ``known``, is not even read.
+    with that digest in ``known``, is not even read. Those are found here, in this process (one
+    stat a file); only the other files are shared out, so an unchanged record's paper never
+    travels between processes.
     """
-    work = functools.partial(_load_share, known=known or {}, stamps=stamps or {}, now=time.time_ns())
-    parts = (executor or SerialExecutor()).map_shares(work, list(files))
-    if len(parts) == 1:
-        return parts[0]
-    papers = sorted((p for part in parts for p in part.papers), key=lambda p: p.path)
-    return Records(papers=papers, problems=[p for part in parts for p in part.problems],
-                   lines={k: v for part in parts for k, v in part.lines.items()},
-                   digests={k: v for part in parts for k, v in part.digests.items()},
-                   parsed={k: v for part in parts for k, v in part.parsed.items()},
-                   stamps={k: v for part in parts for k, v in part.stamps.items()})
-
-
-def _load_share(files: list[Path], known: Mapping[str, ParseResult], stamps: Mapping[str, tuple[Stamp, str]],
-                now: int) -> Records:
-    papers, problems, lines, digests, parsed, new_stamps = [], [], {}, {}, {}, {}
-    shown_folders: dict[Path, str] = {}
-    for file in files:
-        # Resolving each file's display path costs two syscalls a file; folders are few.
-        folder = shown_folders.get(file.parent)
-        if folder is None:
-            folder = shown_folders[file.parent] = display_path(file.parent)
-        shown = file.name if folder == "." else f"{folder}/{file.name}"
-        stamp = _stamp(file)
-        last = stamps.get(shown)
+    known, stamps, now = known or {}, stamps or {}, time.time_ns()
+    files = list(files)
+    shown = _shown_paths(files)
+    found: list[_FileResult | list[Problem] | None] = []
+    for file, name in zip(files, shown, strict=True):
+        stamp = file_stamp(file)
+        last = stamps.get(name)
         result = known.get(last[1]) if last is not None and last[0] == stamp else None
-        if last is not None and result is not None:
-            digest = last[1]
-        else:
-            data, unreadable = read_user_bytes(file, shown)
-            if data is None:
-                problems += unreadable
-                continue
-            digest = content_digest(data, shown)
-            result = known.get(digest)
-            if result is None:
-                text, undecodable = decode_user_text(data, shown)
-                result = _parse_paper(text, file, shown) if text is not None else (None, undecodable, NO_LINES)
-        if stamp is not None and now - max(stamp[1], stamp[2]) > SETTLED_NS:
-            new_stamps[shown] = (stamp, digest)
+        found.append(None if result is None or last is None else (stamp, last[1], result))
+    unread = [index for index, item in enumerate(found) if item is None]
+    work = functools.partial(_read_share, known=known, shown=shown)
+    for share in (executor or SerialExecutor()).map_shares(work, [(files[i], i) for i in unread]):
+        for index, done in share:
+            found[index] = done
+    papers, problems, lines, digests, parsed, new_stamps = [], [], {}, {}, {}, {}
+    for name, item in zip(shown, found, strict=True):
+        if isinstance(item, list):  # (the file could not be read)
+            problems += item
+            continue
+        assert item is not None
+        stamp, digest, result = item
+        if stamp is not None and settled(stamp, now):
+            new_stamps[name] = (stamp, digest)
         parsed[digest] = result
         paper, file_problems, table = result
         problems.extend(file_problems)
@@ -329,12 +307,41 @@ def _load_share(files: list[Path], known: Mapping[str, ParseResult], stamps: Map
     return Records(papers=papers, problems=problems, lines=lines, digests=digests, parsed=parsed, stamps=new_stamps)
 
 
-def _stamp(file: Path) -> Stamp | None:
-    try:
-        found = os.stat(file)
-    except OSError:
-        return None  # reading it says why
-    return (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino)
+_FileResult = tuple[Stamp | None, str, ParseResult]
+"""One record file's stamp (taken before it was read), ``content_digest`` and parse result."""
+
+
+def _shown_paths(files: list[Path]) -> list[str]:
+    """Each file's path as messages show it (resolving a path costs two syscalls; folders are few)."""
+    folders: dict[Path, str] = {}
+    shown = []
+    for file in files:
+        folder = folders.get(file.parent)
+        if folder is None:
+            folder = folders[file.parent] = display_path(file.parent)
+        shown.append(file.name if folder == "." else f"{folder}/{file.name}")
+    return shown
+
+
+def _read_share(share: list[tuple[Path, int]], known: Mapping[str, ParseResult], shown: list[str],
+                ) -> list[tuple[int, _FileResult | list[Problem]]]:
+    """Read and parse each file of ``share`` (each with its index in ``shown``): its ``_FileResult``,
+    or the problems that kept it from being read."""
+    done: list[tuple[int, _FileResult | list[Problem]]] = []
+    for file, index in share:
+        name = shown[index]
+        stamp = file_stamp(file)
+        data, unreadable = read_user_bytes(file, name)
+        if data is None:
+            done.append((index, unreadable))
+            continue
+        digest = content_digest(data, name)
+        result = known.get(digest)
+        if result is None:
+            text, undecodable = decode_user_text(data, name)
+            result = _parse_paper(text, file, name) if text is not None else (None, undecodable, NO_LINES)
+        done.append((index, (stamp, digest, result)))
+    return done
 
 
 def load(papers_dir: Path, executor: Executor | None = None,

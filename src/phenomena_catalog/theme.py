@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from phenomena_catalog.errors import UserError, display_path
+
+if TYPE_CHECKING:
+    import jinja2
 
 DEFAULT_TEMPLATES = "templates"
 """A catalog's own templates folder, beside ``papers/``; optional."""
@@ -64,6 +66,8 @@ def check_templates_folder(templates_dir: Path, explicit: bool) -> None:
 
 def template_loader(templates_dir: Path | None) -> jinja2.BaseLoader:
     """A loader that finds each template in the catalog's folder first, then in the theme."""
+    import jinja2  # (here: a build that finds nothing changed renders nothing)
+
     return jinja2.ChoiceLoader([jinja2.FileSystemLoader(folder) for folder in template_folders(templates_dir)])
 
 

@@ -225,6 +225,10 @@ def update_folder(out: Path, removed: Iterable[str]) -> Iterator[Path]:
         yield staging
         # Only renames from here on (no data is written); Ctrl-C waits until they are all done.
         with _interrupts_deferred():
+            # A new marker first: the folder's identity changes, so a build cache describing the
+            # folder as it was is no longer trusted should this build be killed before keeping its own.
+            (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+            os.replace(staging / MARKER, out / MARKER)
             _move_into(staging, out)
         for url in sorted(removed):
             (out / url).unlink(missing_ok=True)

@@ -4,45 +4,29 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from phenomena_catalog.build_cache import (
-    CACHE_FOLDER,
-    BuildCache,
-    Fingerprints,
-    LiveState,
-    after_build,
-    cache_file,
-    file_fingerprint,
-    read_cache,
-    site_inputs,
-    write_cache,
-)
-from phenomena_catalog.catalog import index
-from phenomena_catalog.config import SiteConfig, load_config
-from phenomena_catalog.errors import UserError
-from phenomena_catalog.executors import Executor, ProcessExecutor, collector_frozen, collector_paused
-from phenomena_catalog.paper_texts import Made, PaperTexts
-from phenomena_catalog.plan import Page, PlannedPages, PlanState, TextMemos, plan_units
-from phenomena_catalog.records import load
-from phenomena_catalog.related import related_in_catalog
-from phenomena_catalog.render import Renderer, template_environment
-from phenomena_catalog.search_index import SearchIndexState
-from phenomena_catalog.text_memo import TextMemo
-from phenomena_catalog.theme import DEFAULT_TEMPLATES, check_templates_folder
-from phenomena_catalog.validate import check
-from phenomena_catalog.write import (
-    copied_files,
-    copy_files,
-    make_folders,
-    output_lock,
-    staging_folder,
-    update_folder,
-    write_text,
-)
+from phenomena_catalog import cache_store
+from phenomena_catalog.cache_store import CACHE_FOLDER
+from phenomena_catalog.settings_file import ENVIRONMENT, settings_file
+from phenomena_catalog.theme import DEFAULT_TEMPLATES, check_templates_folder, template_folders
+from phenomena_catalog.write import output_lock
+
+if TYPE_CHECKING:
+    from phenomena_catalog.build_cache import BuildCache
+    from phenomena_catalog.config import SiteConfig
+    from phenomena_catalog.executors import Executor
+    from phenomena_catalog.paper_texts import Made
+    from phenomena_catalog.plan import Page
+
+# The pipeline's modules (pydantic, Jinja, numpy...) are imported by the functions that run it:
+# a build that finds nothing changed (``unchanged``) never imports them.
+
 
 NAME = "build"
 DESCRIPTION = """\
@@ -102,13 +86,23 @@ class BuildResult:
 
 
 def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
-               jobs: int | None = None, executor: Executor | None = None, use_cache: bool = True) -> BuildResult:
+               jobs: int | None = None, executor: Executor | None = None, use_cache: bool = True,
+               inputs: str | None = None) -> BuildResult:
     """Build the site: every stage in order. Raises UserError, leaving ``out`` untouched, on bad input.
 
     ``executor`` shares out parsing and rendering (default: one forked worker per core, or ``jobs``).
     With ``use_cache``, only what changed since the last build of ``out`` is parsed, rendered and
-    written (``build_cache``); the site is the same either way.
+    written (``build_cache``); the site is the same either way. ``inputs``: the ``build_inputs`` of
+    this build, taken before it read anything, kept in the cache for ``unchanged``.
     """
+    from phenomena_catalog.build_cache import BuildCache, read_cache, write_cache
+    from phenomena_catalog.cache_store import Quick, output_identity
+    from phenomena_catalog.executors import ProcessExecutor
+    from phenomena_catalog.paper_texts import PaperTexts
+    from phenomena_catalog.plan import TextMemos
+    from phenomena_catalog.search_index import SearchIndexState
+    from phenomena_catalog.text_memo import TextMemo
+
     with output_lock(out):  # a second build waits: two builds never mix their files
         cache = read_cache(out) if use_cache else BuildCache()
         # The cache file keeps no term counts of related papers (cheaper to count again than to
@@ -117,13 +111,17 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
         cache = replace(cache, memos=TextMemos(related=TextMemo(remember=False), search=search),
                         texts=cache.texts if use_cache else PaperTexts(remember=False))
         result, built = build(papers_dir, templates_dir, out, config, executor or ProcessExecutor(jobs), cache)
-        if use_cache and built is not cache:  # (an unchanged cache is not written again)
+        identity = output_identity(out)
+        quick = (None if inputs is None or identity is None
+                 else Quick(inputs, identity, result.papers, result.pages, result.files))
+        # (an unchanged cache is not written again, unless to say which inputs it was made from)
+        if use_cache and (built is not cache or (quick is not None and quick != cache_store.stored_quick(out))):
             started = time.perf_counter()
             try:
-                write_cache(out, built)
+                write_cache(out, built, quick)
             except OSError as err:
                 # The site is written; without a cache the next build simply starts afresh.
-                cache_file(out).unlink(missing_ok=True)
+                cache_store.remove(out)
                 print(f"Note: the build cache could not be saved ({err.strerror or err}); "
                       "the next build starts afresh.", file=sys.stderr)
             result.stages["save cache"] = time.perf_counter() - started
@@ -136,6 +134,24 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
 
     ``serve`` keeps the cache in memory from one rebuild to the next; ``build_site`` on disk.
     """
+    from phenomena_catalog.build_cache import Fingerprints, LiveState, after_build, file_fingerprint, site_inputs
+    from phenomena_catalog.catalog import index
+    from phenomena_catalog.errors import UserError
+    from phenomena_catalog.executors import collector_frozen, collector_paused
+    from phenomena_catalog.plan import PlannedPages, PlanState, plan_units
+    from phenomena_catalog.records import load
+    from phenomena_catalog.related import related_in_catalog
+    from phenomena_catalog.render import Renderer, template_environment
+    from phenomena_catalog.validate import check
+    from phenomena_catalog.write import (
+        copied_files,
+        copy_files,
+        make_folders,
+        staging_folder,
+        update_folder,
+        write_text,
+    )
+
     clock = _StageClock()
     with collector_paused():
         records = load(papers_dir, executor, cache.parsed, cache.stamps)
@@ -149,7 +165,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             # Nothing the site is made from changed: the last build's site is this build's.
             result = BuildResult(len(records.papers), cache.site.pages, len(previous), clock.total(), clock.stages,
                                  rendered=0, incremental=True)
-            # The same cache, unless files were found unchanged for the first time (``records.Stamp``).
+            # The same cache, unless files were found unchanged for the first time (``cache_store.Stamp``).
             return result, cache if records.stamps == cache.stamps else replace(cache, stamps=records.stamps)
         problems = check(records, cache.checked)
         if problems:
@@ -244,14 +260,41 @@ def summary(result: BuildResult, out: Path) -> str:
     return f"{built} ({rate:,.0f} pages/s)."
 
 
+def build_inputs(papers_dir: Path, templates_dir: Path, out: Path, config: Path | None) -> str | None:
+    """A digest of the stamps of everything a build reads (``cache_store.input_stamps``): the records
+    folder, the catalog's templates and the theme, the settings file and the environment variables
+    it reads, and where they all are. None when a file changed too recently to trust its stamp."""
+    settings = settings_file(config)
+    return cache_store.input_stamps(
+        [papers_dir, *template_folders(templates_dir)], [settings],
+        (str(papers_dir), str(templates_dir), str(out), str(settings), *(os.environ.get(v) or "" for v in ENVIRONMENT)))
+
+
+def unchanged(out: Path, inputs: str | None, started: float) -> BuildResult | None:
+    """What the last build of ``out`` wrote, when it was built from ``inputs`` (``build_inputs``)
+    and is as that build left it: then there is nothing to do, and nothing else is read."""
+    with output_lock(out):
+        found = cache_store.unchanged_site(out, inputs)
+    if found is None:
+        return None
+    seconds = time.perf_counter() - started
+    return BuildResult(found.papers, found.pages, found.files, seconds, {"check inputs": seconds},
+                       rendered=0, incremental=True)
+
+
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    result = build_site(args.papers, templates_folder(args), args.out, config, args.jobs,
-                        use_cache=not args.no_cache)
+    started = time.perf_counter()
+    templates = templates_folder(args)
+    inputs = None if args.no_cache else build_inputs(args.papers, templates, args.out, args.config)
+    result = unchanged(args.out, inputs, started)
+    if result is None:
+        from phenomena_catalog.config import load_config
+
+        config = load_config(args.config)
+        result = build_site(args.papers, templates, args.out, config, args.jobs, use_cache=not args.no_cache,
+                            inputs=inputs)
     print(summary(result, args.out))
     if args.timings:
         for stage, seconds in result.stages.items():
             print(f"  {stage:<24} {seconds:6.2f} s")
     return 0
-
-

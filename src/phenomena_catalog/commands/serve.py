@@ -249,6 +249,8 @@ def run(args: argparse.Namespace) -> int:
         pages = _changed_pages(before, cache, args.out, early)
         live.bump(None if pages is None else live.unlike_sent(pages, args.out))
         print(summary(result, args.out), flush=True)
+        if cache.live is not None:
+            _live_catalog(cache.live)  # made now, while waiting for the next save, not after it
         return True
 
     if not rebuild() and not args.out.is_dir():

@@ -1,0 +1,489 @@
+"""The build cache on disk: a small index read first, the rest read whole only by a build that
+needs it, and written only where it changed.
+
+``build_cache`` says what a build leaves for the next one (``BuildCache``); this module keeps it in
+``.phenomena-cache/<site>/`` beside the output folder:
+
+- ``index``: a header (this format and a digest of the code that wrote it), the quick check's
+  state (``Quick``: a digest of the stamps of every input file, the output folder's identity and the
+  last build's counts), and the segment files each part of the cache is in, with their sizes and
+  CRC-32s. A build with nothing changed reads this file only (``unchanged_site``), and imports
+  neither pydantic, Jinja nor numpy.
+- ``*.seg``: segment files, never changed once written. Each field of the ``BuildCache`` is one
+  pickled segment, in which every large dict (parse results by record digest, data-file pieces,
+  memos, page fingerprints...) is a *table* of its own: a base segment and delta segments of the
+  entries added, changed or removed since, merged into a new base once the deltas grow to a quarter
+  of it. Found generically (``_explode``): a new field, or a new dict inside one, needs no code here.
+  A table's values are compared by identity (then equality) with what was read, so they must never
+  be changed in place: an entry is replaced, not mutated; only dicts of immutable values (strings,
+  tuples, frozen dataclasses and models) are kept as tables.
+
+Writing is atomic: new segments get new names, then a new index replaces the old one
+(``os.replace``), then the segments no index names are removed. A build killed at any point leaves
+either the old index with all its segments or the new one with all of its. Reading checks every
+segment's size and CRC against the index before trusting any of it: a missing, unreadable,
+truncated or corrupt index or segment, or one written by another version of the code, makes the
+whole cache be discarded and the build start afresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copyreg
+import dataclasses
+import hashlib
+import io
+import os
+import pickle
+import time
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, NamedTuple
+
+CACHE_FOLDER = ".phenomena-cache"
+FORMAT = 2
+"""Bumped when what the cache holds, or how it is laid out, changes shape."""
+HEADER = "phenomena-catalog build cache"
+INDEX = "index"
+
+TABLE_MIN = 256
+"""A dict of this many entries or more is kept as a table (written as a delta when it changed a little)."""
+DELTAS_MAX = 16
+"""A table of more segments than this is written whole again."""
+
+Stamp = tuple[int, int, int, int]
+"""A file's size, modification and change times (ns) and inode: any write to it, or a file put in
+its place, changes one of them."""
+
+SETTLED_NS = 2_000_000_000
+"""How long ago a file must have changed for its ``Stamp`` to be trusted: a file system with coarse
+times (FAT's 2 s) gives a file written right after it was read the same modification time."""
+
+
+def file_stamp(file: Path | str) -> Stamp | None:
+    """What ``file`` looks like now (see ``Stamp``); None when it cannot be seen."""
+    try:
+        found = os.stat(file)
+    except OSError:
+        return None
+    return (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino)
+
+
+def settled(stamp: Stamp, now: int) -> bool:
+    """Whether a file stamped ``stamp`` last changed long enough before ``now`` (ns) to trust its stamp."""
+    return now - max(stamp[1], stamp[2]) > SETTLED_NS
+
+
+@cache
+def code_version() -> str:
+    """A digest of this package's code and theme: a cache written by other code is stale."""
+    package = Path(__file__).parent
+    digest = hashlib.blake2b(str(FORMAT).encode(), digest_size=16)
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_folder(out: Path) -> Path:
+    """Where the cache of the site in ``out`` is kept."""
+    return out.parent / CACHE_FOLDER / (out.name or "site")
+
+
+def index_file(out: Path) -> Path:
+    """The cache's index (see the module's docstring): replaced whenever the cache is written."""
+    return cache_folder(out) / INDEX
+
+
+class Quick(NamedTuple):
+    """What a build with nothing changed compares, reading nothing else of the cache."""
+
+    inputs: str
+    """``input_stamps`` of the build that wrote the cache."""
+    identity: tuple[int, int, int]
+    """The output folder's identity after that build (``output_identity``)."""
+    papers: int
+    pages: int
+    files: int
+
+
+def output_identity(out: Path) -> tuple[int, int, int] | None:
+    """The output folder's device and inode and its marker file's inode: they change when the
+    folder is deleted, replaced or rebuilt by anything but an incremental build. None when it or
+    its marker is missing."""
+    from phenomena_catalog.write import MARKER  # (light: no pydantic, no Jinja)
+
+    try:
+        folder, marker = os.stat(out), os.stat(out / MARKER)
+    except OSError:
+        return None
+    return (folder.st_dev, folder.st_ino, marker.st_ino)
+
+
+def input_stamps(sources: Iterable[Path], files: Iterable[Path], words: Iterable[str]) -> str | None:
+    """A digest of what a build reads, taken before it reads it: the stamp of every file in the
+    folders ``sources`` (recursively) and of each of ``files`` (missing or not), and ``words``
+    (paths as given, the environment variables settings read...). None when a file changed too
+    recently for its stamp to be trusted (``SETTLED_NS``): the next build must look inside.
+    """
+    now = time.time_ns()
+    digest = hashlib.blake2b(repr((code_version(), os.getcwd(), *words)).encode(), digest_size=16)
+    stamps: list[str] = []
+    for folder in sources:
+        for root, folders, names in os.walk(folder):
+            folders.sort()
+            for name in sorted(names):
+                path = os.path.join(root, name)
+                stamp = file_stamp(path)
+                if stamp is not None and not settled(stamp, now):
+                    return None
+                stamps.append(f"{path}\0{stamp}")
+    for file in files:
+        stamp = file_stamp(file)
+        if stamp is not None and not settled(stamp, now):
+            return None
+        stamps.append(f"{file}\0{stamp}")
+    digest.update("\n".join(stamps).encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def unchanged_site(out: Path, inputs: str | None) -> Quick | None:
+    """The last build's counts, when the site in ``out`` is as that build left it and was built from
+    inputs whose stamps were ``inputs``: then a build has nothing to do. Reads the index only."""
+    if inputs is None:
+        return None
+    try:
+        index = _read_index(cache_folder(out))
+    except (OSError, _Unusable):
+        return None
+    quick = index.quick
+    if quick is None or quick.inputs != inputs or output_identity(out) != quick.identity:
+        return None
+    return quick
+
+
+class Segment(NamedTuple):
+    """One segment file, as the index knows it."""
+
+    name: str
+    size: int
+    crc: int
+    entries: int
+    """For a table's segment, how many entries (and removals) it holds."""
+
+
+@dataclass(frozen=True)
+class Index:
+    """The cache's index (see the module's docstring)."""
+
+    fields: dict[str, Segment]
+    """Each field's pickled value (its tables stand in it by name)."""
+    tables: dict[str, tuple[Segment, ...]]
+    """Each table's base segment and delta segments, in order."""
+    quick: Quick | None = None
+
+
+class _Unusable(Exception):
+    """The cache cannot be used; the message says why."""
+
+
+class _TableRef:
+    """Where a table stands in a field's pickled value."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _Reduced:
+    """An object pickled as its own ``__reduce_ex__`` says, with tables in place of its large dicts."""
+
+    __slots__ = ("reduced",)
+
+    def __init__(self, reduced: tuple[Any, ...]) -> None:
+        self.reduced = reduced
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return self.reduced
+
+
+_MISSING = object()
+
+
+class Store:
+    """One cache folder: what was read from it, so that a write stores only what changed since."""
+
+    def __init__(self, folder: Path, index: Index | None = None) -> None:
+        self.folder = folder
+        self.index = index or Index({}, {})
+        self._read: dict[str, dict[Any, Any]] = {}
+        """Each table as read (a copy: the build may change the dict itself)."""
+
+    # Reading -------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, folder: Path) -> Store:
+        """The cache in ``folder``, its index read and every segment checked. Raises FileNotFoundError
+        when there is none, ``_Unusable`` (or OSError) when it cannot be used."""
+        store = cls(folder, _read_index(folder))
+        for segment in [*store.index.fields.values(), *(s for t in store.index.tables.values() for s in t)]:
+            try:
+                size = os.stat(folder / segment.name).st_size
+            except FileNotFoundError:
+                raise _Unusable(f"a segment is missing ({segment.name})") from None
+            if size != segment.size:
+                raise _Unusable(f"a segment is damaged ({segment.name})")
+        return store
+
+    def fields(self) -> dict[str, Any]:
+        """Every field's value, read from its segments."""
+        return {name: self.field(name) for name in self.index.fields}
+
+    def field(self, name: str) -> Any:
+        """One field's value, with its tables."""
+        data = self._segment(self.index.fields[name])
+        unpickler = pickle.Unpickler(io.BytesIO(data))
+        unpickler.persistent_load = self._table  # type: ignore[method-assign]
+        return unpickler.load()
+
+    def _table(self, name: str) -> dict[Any, Any]:
+        segments = self.index.tables.get(name)
+        if segments is None:
+            raise _Unusable(f"a table is missing ({name})")
+        table: dict[Any, Any] = pickle.loads(self._segment(segments[0]))
+        for delta in segments[1:]:
+            changed, removed = pickle.loads(self._segment(delta))
+            for key in removed:
+                del table[key]
+            table.update(changed)
+        self._read[name] = dict(table)
+        return table
+
+    def _segment(self, segment: Segment) -> bytes:
+        data = (self.folder / segment.name).read_bytes()
+        if len(data) != segment.size or zlib.crc32(data) != segment.crc:
+            raise _Unusable(f"a segment is damaged ({segment.name})")
+        return data
+
+    # Writing -------------------------------------------------------------------------------------
+
+    def write(self, fields: Mapping[str, Any], quick: Quick | None) -> None:
+        """Store ``fields`` (a ``BuildCache``'s, by name): new segments for what changed since this
+        store was read or last written, then the new index, atomically; then the old segments go."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        written: list[str] = []
+        try:
+            new_fields: dict[str, Segment] = {}
+            new_tables: dict[str, tuple[Segment, ...]] = {}
+            for name, value in fields.items():
+                shell, tables = _explode(value, name)
+                for table_name, table in tables.items():
+                    new_tables[table_name] = self._write_table(table_name, table, written)
+                data = _dump_shell(shell)
+                old = self.index.fields.get(name)
+                if old is not None and old.size == len(data) and old.crc == zlib.crc32(data):
+                    new_fields[name] = old
+                else:
+                    new_fields[name] = self._write_segment(name, data, 0, written)
+            index = Index(new_fields, new_tables, quick)
+            kept = [s.name for s in (*new_fields.values(), *(s for t in new_tables.values() for s in t))]
+            if not all((self.folder / name).exists() for name in kept):
+                # Another process rewrote the cache since it was read here and removed segments
+                # this index would name: write everything afresh.
+                self.index, self._read = Index({}, {}), {}
+                return self.write(fields, quick)
+            self._commit(index)
+        except BaseException:
+            for name in written:
+                (self.folder / name).unlink(missing_ok=True)
+            (self.folder / f".{INDEX}.{os.getpid()}.tmp").unlink(missing_ok=True)
+            raise
+        self.index = index
+        # The tables as written may change in place hereafter: a later write from this process
+        # writes them whole (a build reads the cache afresh; serve writes once, when it stops).
+        self._read = {}
+        self._collect(set(kept))
+
+    def _commit(self, index: Index) -> None:
+        """Replace the index with ``index`` (atomically: a reader sees the old one or the new one)."""
+        tmp = self.folder / f".{INDEX}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as handle:
+            pickle.dump((HEADER, FORMAT, code_version()), handle)
+            pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.folder / INDEX)
+
+    def _write_table(self, name: str, table: dict[Any, Any], written: list[str]) -> tuple[Segment, ...]:
+        old = self.index.tables.get(name)
+        read = self._read.get(name)
+        if old is not None and read is not None:
+            if table == read:  # (in C, each value compared by identity first: the usual case)
+                return old
+            changed = {key: value for key, value in table.items() if read.get(key, _MISSING) is not value}
+            for key, value in list(changed.items()):
+                before = read.get(key, _MISSING)
+                try:
+                    if before is not _MISSING and type(before) is type(value) and before == value:
+                        del changed[key]
+                except Exception:  # (an __eq__ that cannot compare: counted as a change)
+                    pass
+            removed = [key for key in read if key not in table]
+            if not changed and not removed:
+                return old
+            deltas = sum(s.entries for s in old[1:]) + len(changed) + len(removed)
+            if deltas <= old[0].entries // 4 + 64 and len(old) < DELTAS_MAX:
+                data = pickle.dumps((changed, removed), protocol=pickle.HIGHEST_PROTOCOL)
+                return (*old, self._write_segment(name, data, len(changed) + len(removed), written))
+        data = pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL)
+        return (self._write_segment(name, data, len(table), written),)
+
+    def _write_segment(self, name: str, data: bytes, entries: int, written: list[str]) -> Segment:
+        file = f"{name.replace('/', '.')}.{os.getpid():x}{time.time_ns():x}.seg"
+        with open(self.folder / file, "xb") as handle:
+            handle.write(data)
+        written.append(file)
+        return Segment(file, len(data), zlib.crc32(data), entries)
+
+    def _collect(self, kept: set[str]) -> None:
+        """Remove the segments no index names (the last index's, or those of a build that was killed)."""
+        for entry in os.scandir(self.folder):
+            if entry.name.endswith(".seg") and entry.name not in kept:
+                with contextlib.suppress(OSError):  # (gone already: another build collected it)
+                    os.unlink(entry.path)
+
+
+def _read_index(folder: Path) -> Index:
+    try:
+        with open(folder / INDEX, "rb") as handle:
+            header = pickle.load(handle)
+            if header != (HEADER, FORMAT, code_version()):
+                raise _Unusable("written by another version")
+            index = pickle.load(handle)
+    except (FileNotFoundError, _Unusable):
+        raise
+    except Exception as err:  # any damage to the file means the same: start afresh
+        raise _Unusable(f"unreadable ({type(err).__name__})") from None
+    if not isinstance(index, Index):
+        raise _Unusable("unreadable (not a build cache)")
+    return index
+
+
+def _dump_shell(shell: Any) -> bytes:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.persistent_id = lambda obj: obj.name if type(obj) is _TableRef else None  # type: ignore[method-assign]
+    pickler.dump(shell)
+    return buffer.getvalue()
+
+
+def _explode(value: Any, path: str, depth: int = 0) -> tuple[Any, dict[str, dict[Any, Any]]]:
+    """``value`` with each large dict of immutable values inside it (in this package's objects,
+    tuples, lists and small dicts, a few levels down) replaced by a ``_TableRef`` named by its path;
+    and those dicts by name."""
+    kind = type(value)
+    if kind is dict:
+        if len(value) >= TABLE_MIN and _immutable_values(value):
+            return _TableRef(path), {path: value}
+        if depth >= 4 or len(value) > _FEW:
+            return value, {}
+        tables: dict[str, dict[Any, Any]] = {}
+        items = {}
+        for key, item in value.items():
+            items[key], found = _explode(item, f"{path}/{key}", depth + 1) if type(key) is str else (item, {})
+            tables.update(found)
+        return (items if tables else value), tables
+    if kind is tuple or kind is list:
+        if depth >= 4 or len(value) > _FEW:
+            return value, {}
+        tables = {}
+        parts = []
+        for number, item in enumerate(value):
+            part, found = _explode(item, f"{path}/{number}", depth + 1)
+            parts.append(part)
+            tables.update(found)
+        return (kind(parts) if tables else value), tables
+    if depth >= 4 or not kind.__module__.startswith("phenomena_catalog.") or isinstance(value, type):
+        return value, {}
+    reduced = value.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+    if not isinstance(reduced, tuple) or len(reduced) < 3 or reduced[2] is None:
+        return value, {}
+    state, tables = _explode(reduced[2], path, depth + 1)
+    if not tables:
+        return value, {}
+    # pickle checks that ``copyreg.__newobj__`` makes an object of the class being pickled (here
+    # ``_Reduced``); ``_new`` does the same without that check.
+    make = _new if reduced[0] is _NEWOBJ else reduced[0]
+    return _Reduced((make, reduced[1], state, *reduced[3:])), tables
+
+
+_NEWOBJ = copyreg.__newobj__  # type: ignore[attr-defined]
+
+
+def _new(kind: type, *args: Any) -> Any:
+    return kind.__new__(kind, *args)
+
+
+_FEW = 16
+"""Tuples, lists and dicts (not tables) of more items than this are not looked into for tables."""
+
+
+def _immutable_values(table: dict[Any, Any]) -> bool:
+    return all(map(_immutable_type, set(map(type, table.values()))))
+
+
+@cache
+def _immutable_type(kind: type) -> bool:
+    if issubclass(kind, (str, bytes, int, float, complex, tuple, frozenset, type(None))):
+        return True
+    params = getattr(kind, "__dataclass_params__", None)
+    if params is not None and dataclasses.is_dataclass(kind):
+        return bool(params.frozen)
+    config = getattr(kind, "model_config", None)
+    return isinstance(config, dict) and bool(config.get("frozen"))
+
+
+_OPENED: dict[Path, Store] = {}
+"""The store each cache folder was last read from or written to in this process."""
+
+
+def read_fields(out: Path) -> tuple[dict[str, Any], str]:
+    """The fields the last build of ``out`` left, and why none were used ("" when they were, or
+    when there was no cache)."""
+    folder = cache_folder(out)
+    try:
+        store = Store.open(folder)
+        fields = store.fields()
+    except FileNotFoundError:
+        return {}, ""
+    except _Unusable as err:
+        return {}, str(err)
+    except Exception as err:  # any damage to a segment means the same: start afresh
+        return {}, f"unreadable ({type(err).__name__})"
+    _OPENED[folder] = store
+    return fields, ""
+
+
+def write_fields(out: Path, fields: Mapping[str, Any], quick: Quick | None) -> None:
+    """Keep ``fields`` for the next build of ``out`` (see ``Store.write``)."""
+    folder = cache_folder(out)
+    store = _OPENED.get(folder) or Store(folder)
+    store.write(fields, quick)
+    _OPENED[folder] = store
+    legacy = folder.parent / f"{folder.name}.pickle"  # (format 1 kept one file)
+    legacy.unlink(missing_ok=True)
+
+
+def remove(out: Path) -> None:
+    """Forget the cache of ``out``: the next build starts afresh."""
+    folder = cache_folder(out)
+    _OPENED.pop(folder, None)
+    (folder / INDEX).unlink(missing_ok=True)
+
+
+def stored_quick(out: Path) -> Quick | None:
+    """The ``Quick`` state of the cache of ``out`` as this process last read or wrote it."""
+    store = _OPENED.get(cache_folder(out))
+    return None if store is None else store.index.quick

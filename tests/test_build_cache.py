@@ -1,0 +1,237 @@
+"""The build cache on disk (``cache_store``): a build reads only what it needs and writes only what
+changed; a damaged cache, or one a killed build left, is never trusted wrongly; a build with
+nothing changed reads the cache's index alone and imports no pipeline module."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from phenomena_catalog import cache_store
+from phenomena_catalog.commands.build import BuildResult, build_site
+from phenomena_catalog.config import load_config
+from phenomena_catalog.executors import SerialExecutor
+
+from conftest import FIXTURES, TEMPLATES, copy_fixture_catalog
+
+PAPER = "power2022grokking"
+
+
+@pytest.fixture
+def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the fixture catalog, built once (cache written), every dict of its cache a table."""
+    monkeypatch.setattr(cache_store, "TABLE_MIN", 1)
+    source = copy_fixture_catalog(tmp_path / "catalog")
+    shutil.copytree(TEMPLATES, source / "templates")
+    build(source, source / "site")
+    return source
+
+
+def build(source: Path, out: Path, use_cache: bool = True) -> BuildResult:
+    return build_site(source / "papers", source / "templates", out, load_config(source / "catalog.yaml"),
+                      executor=SerialExecutor(), use_cache=use_cache)
+
+
+def files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def assert_same_as_a_build_from_scratch(source: Path) -> None:
+    reference = source.parent / "reference"
+    shutil.rmtree(reference, ignore_errors=True)
+    build(source, reference, use_cache=False)
+    assert files(source / "site") == files(reference)
+
+
+def segments(source: Path) -> dict[str, int]:
+    """Each segment file of the cache of ``source/site`` and its size."""
+    folder = cache_store.cache_folder(source / "site")
+    return {p.name: p.stat().st_size for p in folder.glob("*.seg")}
+
+
+def named_segments(source: Path) -> set[str]:
+    index = cache_store.Store.open(cache_store.cache_folder(source / "site")).index
+    return {s.name for s in (*index.fields.values(), *(s for t in index.tables.values() for s in t))}
+
+
+def edit(source: Path, paper: str, old: str, new: str) -> None:
+    record = source / "papers" / f"{paper}.yaml"
+    text = record.read_text(encoding="utf-8")
+    assert old in text
+    record.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_an_edit_writes_a_small_delta_of_each_table_it_changed_and_nothing_else(catalog: Path) -> None:
+    before = segments(catalog)
+    edit(catalog, PAPER, "Grokking: Generalization", "Grokking Edited:")
+    result = build(catalog, catalog / "site")
+    assert result.incremental
+    after = segments(catalog)
+    new = {name: size for name, size in after.items() if name not in before}
+    # The parse results, check memo, data-file pieces and page fingerprints gained a delta
+    # segment each, holding the edited record's entries only; the other segments were kept as they were.
+    tables = {name.split(".")[0] for name in new}
+    assert {"parsed", "checked", "texts", "site"} <= tables
+    for table in ("parsed", "texts.json", "checked.papers"):
+        base = max(size for name, size in before.items() if name.rsplit(".", 2)[0] == table)
+        assert [size for name, size in new.items() if name.rsplit(".", 2)[0] == table] < [base // 2]
+    assert set(after) == named_segments(catalog)  # (no segment left that the index does not name)
+    assert_same_as_a_build_from_scratch(catalog)
+    # A build with nothing changed writes nothing.
+    index = cache_store.index_file(catalog / "site").read_bytes()
+    assert build(catalog, catalog / "site").rendered == 0
+    assert cache_store.index_file(catalog / "site").read_bytes() == index and segments(catalog) == after
+
+
+def test_deltas_are_folded_into_a_new_base_and_every_build_reads_what_the_last_one_wrote(catalog: Path) -> None:
+    papers = sorted(p.stem for p in (catalog / "papers").glob("[!_]*.yaml"))
+    for number, paper in enumerate(papers[:20]):
+        record = catalog / "papers" / f"{paper}.yaml"
+        record.write_text(record.read_text(encoding="utf-8") + f"# edit {number}\n", encoding="utf-8")
+        assert build(catalog, catalog / "site").incremental
+    parsed = [name for name in named_segments(catalog) if name.startswith("parsed.")]
+    assert 2 <= len(parsed) <= cache_store.DELTAS_MAX  # a base (the field's shell too) and a few deltas
+    assert_same_as_a_build_from_scratch(catalog)
+
+
+@pytest.mark.parametrize("damage", ["segment garbage", "segment truncated", "segment missing", "index truncated",
+                                    "index of another version"])
+def test_a_damaged_cache_is_discarded_whole_and_the_site_built_from_scratch(catalog: Path, damage: str) -> None:
+    largest = max(segments(catalog).items(), key=lambda item: item[1])[0]
+    segment = cache_store.cache_folder(catalog / "site") / largest
+    index = cache_store.index_file(catalog / "site")
+    if damage == "segment garbage":  # the same size: only the checksum tells
+        segment.write_bytes(bytes(255 - b for b in segment.read_bytes()))
+    elif damage == "segment truncated":
+        segment.write_bytes(segment.read_bytes()[:-1])
+    elif damage == "segment missing":
+        segment.unlink()
+    elif damage == "index truncated":
+        index.write_bytes(index.read_bytes()[:-10])
+    else:
+        monkeypatch = pytest.MonkeyPatch()
+        monkeypatch.setattr(cache_store, "FORMAT", cache_store.FORMAT + 1)
+        cache_store.code_version.cache_clear()
+        try:
+            assert cache_store.read_fields(catalog / "site") == ({}, "written by another version")
+        finally:
+            monkeypatch.undo()
+            cache_store.code_version.cache_clear()
+        index.write_bytes(b"\x80\x05" + index.read_bytes()[2:].replace(b"phenomena-catalog", b"phenomena-katalog"))
+    edit(catalog, PAPER, "Grokking: Generalization", "Grokking Edited:")
+    result = build(catalog, catalog / "site")
+    assert not result.incremental and result.rendered == result.pages
+    assert_same_as_a_build_from_scratch(catalog)
+    # ... and the cache it left is good again.
+    assert build(catalog, catalog / "site").rendered == 0
+
+
+def test_a_build_killed_before_keeping_its_cache_leaves_none_a_later_build_trusts_wrongly(catalog: Path) -> None:
+    index = cache_store.index_file(catalog / "site").read_bytes()
+    edit(catalog, PAPER, "Grokking: Generalization", "Grokking Edited:")
+    # The build updates the site, writes its new segments, and is killed before its new index replaces the old.
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from phenomena_catalog import cache_store\n"
+        "from phenomena_catalog.commands.build import build_site\n"
+        "from phenomena_catalog.config import load_config\n"
+        "from phenomena_catalog.executors import SerialExecutor\n"
+        "cache_store.TABLE_MIN = 1\n"
+        "cache_store.Store._commit = lambda self, index: os._exit(9)\n"
+        "source = Path(sys.argv[1])\n"
+        "build_site(source / 'papers', source / 'templates', source / 'site', load_config(source / 'catalog.yaml'),"
+        " executor=SerialExecutor())\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", script, str(catalog)], capture_output=True, text=True)
+    assert killed.returncode == 9, killed.stderr
+    assert "Grokking Edited:" in (catalog / "site" / "papers" / f"{PAPER}.html").read_text(encoding="utf-8")
+    assert cache_store.index_file(catalog / "site").read_bytes() == index
+    assert set(segments(catalog)) > named_segments(catalog)  # the killed build's segments, named by no index
+    # The edit is undone: the old cache must not say the edited pages are as it left them.
+    edit(catalog, PAPER, "Grokking Edited:", "Grokking: Generalization")
+    build(catalog, catalog / "site")
+    assert_same_as_a_build_from_scratch(catalog)
+    assert set(segments(catalog)) == named_segments(catalog)  # the killed build's segments are gone
+
+
+@pytest.fixture
+def cli_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fixture catalog as a user has it (``papers/``, ``templates/``, ``catalog.yaml``), the
+    working directory; files are trusted by their stamps at once (the test writes them just now)."""
+    source = tmp_path  # (``run_cli`` runs there)
+    shutil.copytree(FIXTURES / "catalog", source, dirs_exist_ok=True)
+    shutil.copytree(TEMPLATES, source / "templates")
+    monkeypatch.chdir(source)
+    monkeypatch.setattr(cache_store, "SETTLED_NS", 0)
+    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
+    return source
+
+
+def cli_build(run_cli, *options: str) -> str:
+    code, out, err = run_cli("build", "--jobs", "1", "--timings", *options)
+    assert code == 0, err
+    return out
+
+
+def test_a_build_with_nothing_changed_reads_the_cache_index_alone_and_imports_no_pipeline(
+        cli_catalog: Path, run_cli) -> None:
+    cli_build(run_cli)
+    time.sleep(0.05)  # (so that the build below starts on a later clock tick than any file written)
+    out = cli_build(run_cli)
+    assert ": 0 re-rendered" in out and "check inputs" in out
+    script = ("import sys\nfrom phenomena_catalog import cache_store\ncache_store.SETTLED_NS = 0\n"
+              "from phenomena_catalog.cli import main\nassert main(['build']) == 0\n"
+              "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'jinja2', 'yaml', 'numpy',"
+              " 'scipy', 'markdown_it'))\nprint(heavy, file=sys.stderr)")
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_REPOSITORY"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+    assert ": 0 re-rendered" in result.stdout
+    assert result.stderr.strip() == "[]"
+
+
+@pytest.mark.parametrize("change", ["record", "record, same size and time", "template", "asset", "settings",
+                                    "environment", "stray file", "out"])
+def test_a_build_with_nothing_changed_is_told_from_one_with_any_input_changed(
+        cli_catalog: Path, run_cli, change: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli_build(run_cli)
+    time.sleep(0.05)
+    record = cli_catalog / "papers" / f"{PAPER}.yaml"
+    out_options: tuple[str, ...] = ()
+    if change == "record":
+        edit(cli_catalog, PAPER, "Grokking: Generalization", "Grokking Edited:")
+    elif change == "record, same size and time":
+        stat = record.stat()
+        edit(cli_catalog, PAPER, "Grokking: Generalization", "Grokking: Generalisation")
+        os.utime(record, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    elif change == "template":
+        template = cli_catalog / "templates" / "paper.html"
+        template.write_text(template.read_text(encoding="utf-8").replace("Cite</h2>", "Cite this</h2>"),
+                            encoding="utf-8")
+    elif change == "asset":
+        (cli_catalog / "templates" / "assets" / "style.css").write_text("body { color: red; }\n", encoding="utf-8")
+    elif change == "settings":
+        settings = cli_catalog / "catalog.yaml"
+        settings.write_text(settings.read_text(encoding="utf-8") + "recent: 3\n", encoding="utf-8")
+    elif change == "environment":
+        monkeypatch.setenv("GITHUB_REPOSITORY", "org/elsewhere")
+    elif change == "stray file":
+        (cli_catalog / "papers" / "notes.txt").write_text("a note\n", encoding="utf-8")
+        code, _, err = run_cli("build")
+        assert code == 1 and "papers/notes.txt" in err
+        return
+    else:  # the same inputs, built into another folder
+        out_options = ("--out", "elsewhere")
+    out = cli_build(run_cli, *out_options)
+    assert "check inputs" not in out
+    code, _, err = run_cli("build", "--no-cache", "--jobs", "1", "--out", "reference")
+    assert code == 0, err
+    assert files(cli_catalog / (out_options[1] if out_options else "site")) == files(cli_catalog / "reference")
+    time.sleep(0.05)
+    assert "check inputs" in cli_build(run_cli, *out_options)  # (and the next build finds nothing changed)
