@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from phenomena_catalog.catalog import Catalog, index_catalog
-from phenomena_catalog.models import Paper
+from phenomena_catalog.models import KeywordEntry, Paper
 from phenomena_catalog.pipeline import load_checked
 from phenomena_catalog.search_index import SearchIndexState, build_search_index
 
@@ -38,26 +38,33 @@ EDITS = st.one_of(
     st.tuples(st.just("year"), st.integers(0, 10**6), st.integers(2015, 2024)),
     st.tuples(st.just("sources"), st.integers(0, 10**6), st.lists(st.sampled_from(["a", "b", "c"]), max_size=3,
                                                                    unique=True)),
+    st.tuples(st.just("kind"), st.integers(0, 10**6), st.sampled_from(["paper", "book", "thesis"])),
+    st.tuples(st.just("vocabulary"), st.integers(0, 10**6), st.none()),
     st.tuples(st.just("add"), st.integers(0, 10**6), TEXT),
     st.tuples(st.just("remove"), st.integers(0, 10**6), st.none()),
+    st.tuples(st.just("replace"), st.integers(0, 10**6), TEXT),  # one removed, another added: as many
 )
 
 
-def catalog_of(papers: list[Paper]) -> Catalog:
+def catalog_of(papers: list[Paper], vocabulary: list[KeywordEntry] = RECORDS.keywords) -> Catalog:
     """The catalog of ``papers``, with each paper's digest of what it was made from."""
     digests = {p.id: hashlib.blake2b(p.model_dump_json().encode(), digest_size=16).hexdigest() for p in papers}
-    return dataclasses.replace(index_catalog(papers, RECORDS.topics, RECORDS.keywords), digests=digests)
+    return dataclasses.replace(index_catalog(papers, RECORDS.topics, vocabulary), digests=digests)
 
 
 def edited(papers: list[Paper], edit: tuple[str, int, object], added: int) -> list[Paper]:
     field, which, value = edit
     papers = list(papers)
     number = which % len(papers)
-    if field == "remove":
+    if field == "vocabulary":
+        pass  # (see ``vocabulary_after``)
+    elif field == "remove":
         if len(papers) > 1:
             del papers[number]
-    elif field == "add":
+    elif field in ("add", "replace"):
         papers.append(papers[number].model_copy(update={"id": f"added-{added}", "digest": value}))
+        if field == "replace":
+            del papers[(number + 1) % (len(papers) - 1)]
     else:
         papers[number] = papers[number].model_copy(update={field: value})
     return papers
@@ -67,13 +74,18 @@ def edited(papers: list[Paper], edit: tuple[str, int, object], added: int) -> li
 @given(st.lists(EDITS, min_size=1, max_size=8))
 def test_edits_applied_one_by_one_give_the_index_a_build_from_scratch_gives(
         edits: list[tuple[str, int, object]]) -> None:
-    papers = START
+    papers, vocabulary = START, RECORDS.keywords
     state = SearchIndexState()
     before = dict(state.update(catalog_of(papers)).files)
     for added, edit in enumerate(edits):
         papers = edited(papers, edit, added)
+        if edit[0] == "vocabulary":  # a keyword entry loses its aliases, or gets one back
+            entry = vocabulary[edit[1] % len(vocabulary)]
+            original = next(e for e in RECORDS.keywords if e.name == entry.name)
+            vocabulary = [e if e is not entry else entry.model_copy(
+                update={"aliases": [] if entry.aliases else original.aliases}) for e in vocabulary]
         state = pickle.loads(pickle.dumps(state))  # as the build cache keeps it between builds
-        catalog = catalog_of(papers)
+        catalog = catalog_of(papers, vocabulary)
         updated = state.update(catalog)
         assert updated.files == build_search_index(catalog).files
         # ... and it says which files changed.

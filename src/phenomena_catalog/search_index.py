@@ -172,6 +172,8 @@ _BOOSTS = np.array((*FIELD_BOOSTS.values(), *(1.0 for _ in PAIR_BOOSTS)))
 _NORMS = np.array((*LENGTH_NORMS.values(), *(0.0 for _ in PAIR_BOOSTS)))
 FRESH_SHARE = 0.25
 """When more than this share of the papers is new or edited, the index is computed afresh."""
+_FEW = 64
+"""Up to this many edited papers are looked up one by one (past it, by a map of every paper)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,8 +251,10 @@ class _Index:
     """Each shard's key and number of terms, in key order (which is the terms' order)."""
     ids: tuple[str, ...] = ()
     """Each paper's id, by number (newest first)."""
-    keys: tuple[str | None, ...] = ()
-    """What each paper's record was made from (``Catalog.digests``; None: unknown, read again)."""
+    digests: dict[str, str] | None = None
+    """What each paper's record was made from, by id (``Catalog.digests``; None: not known)."""
+    kind_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint8))
+    """Each paper's kind (its place in ``KINDS``)."""
     keyword_names: dict[str, str] = field(default_factory=dict)
     """Each keyword's name by slug (its most used spelling, which other papers can change)."""
     vocabulary: tuple[tuple[str, ...], ...] = ()
@@ -321,32 +325,37 @@ class SearchIndexState:
 def _build(catalog: Catalog, old: _Index | None) -> _Index:
     papers = catalog.papers
     total = len(papers)
-    ids = tuple(map(_ID, papers))
     digests = getattr(catalog, "digests", None) or {}
-    keys = tuple(map(digests.get, ids))
     topics = tuple((entry.id, entry.name, entry.url) for entry in catalog.topics)
     keyword_names = {term.slug: term.name for term in catalog.terms["keywords"]}
     vocabulary = tuple((entry.name, *entry.aliases) for entry in catalog.vocabulary)
 
     # The papers whose text must be read: new, edited, or filed under a keyword now spelled otherwise.
     fresh = np.ones(total, dtype=bool)
-    remap = None
-    if (old is not None and (old.topics, old.vocabulary) == (topics, vocabulary) and old.names and total
-            and None not in keys):
-        if ids == old.ids:
-            fresh = np.fromiter(map(operator.ne, keys, old.keys), dtype=bool, count=total)
-        else:
-            known = dict(zip(old.ids, old.keys, strict=True))
-            fresh = np.fromiter(map(operator.ne, keys, map(known.get, ids)), dtype=bool, count=total)
-        renamed = [term for term in catalog.terms["keywords"]
-                   if old.keyword_names.get(term.slug, term.name) != term.name]
-        if renamed:
+    remap, ids = None, None
+    if (old is not None and old.digests is not None and len(digests) == total and old.names
+            and (old.topics, old.vocabulary) == (topics, vocabulary)):
+        was = old.digests.get
+        edited = [paper_id for paper_id, digest in digests.items() if was(paper_id) != digest]
+        if len(old.ids) == total and len(edited) <= _FEW and all(map(old.digests.__contains__, edited)):
+            # The same papers (as many, none new): where the edited ones are is all that can have moved.
+            numbers = [old.ids.index(paper_id) for paper_id in edited]
+            if all(papers[number].id == paper_id for number, paper_id in zip(numbers, edited, strict=True)):
+                ids = old.ids  # (unchanged papers keep their order among themselves)
+                fresh[:] = False
+                fresh[numbers] = True
+        if ids is None:
+            ids = tuple(map(_ID, papers))
+            fresh = np.fromiter(map(operator.ne, map(digests.get, ids), map(was, ids)), dtype=bool, count=total)
+        if keyword_names != old.keyword_names:
+            renamed = [term for term in catalog.terms["keywords"]
+                       if old.keyword_names.get(term.slug, term.name) != term.name]
             number_of = dict(zip(ids, range(total), strict=True))
             for term in renamed:
                 fresh[[number_of[paper.id] for paper in term.papers]] = True
         # Where each old paper is now (-1: gone or read again). Unchanged papers keep their order
         # among themselves (the order depends on a paper's own record), so the map increases.
-        if ids == old.ids:
+        if ids is old.ids:
             remap = np.where(fresh, -1, np.arange(total))
         else:
             remap = np.full(len(old.ids), -1, dtype=np.int64)
@@ -360,10 +369,22 @@ def _build(catalog: Catalog, old: _Index | None) -> _Index:
         index = _from_scratch(catalog)
     else:
         index = _updated(catalog, old, fresh, remap)
-    index.ids, index.keys, index.topics, index.keyword_names = ids, keys, topics, keyword_names
-    index.vocabulary = vocabulary
+    index.ids = ids if ids is not None else tuple(map(_ID, papers))
+    index.digests = dict(digests) if len(digests) == total else None
+    index.topics, index.keyword_names, index.vocabulary = topics, keyword_names, vocabulary
     index.venues = tuple((term.slug, term.name) for term in catalog.terms["venues"])
-    index.kinds = tuple(_kinds(papers))
+    if remap is None or old is None:
+        index.kind_codes = np.array([KINDS.index(kind) for kind in map(_KIND, papers)], dtype=np.uint8)
+    else:
+        index.kind_codes = np.zeros(total, dtype=np.uint8)
+        index.kind_codes[remap[remap >= 0]] = old.kind_codes[remap >= 0]
+        read = np.flatnonzero(fresh)
+        index.kind_codes[read] = [KINDS.index(papers[number].kind) for number in read.tolist()]
+    # The kinds of record the catalog has, in the site's order; none when all are papers.
+    found = np.bincount(index.kind_codes, minlength=len(KINDS)) > 0
+    index.kinds = tuple(kind for kind, here in zip(KINDS, found.tolist(), strict=True) if here)
+    if len(index.kinds) < 2:
+        index.kinds = ()
     _chunks(catalog, index, old if remap is not None else None, fresh)
     return index
 
@@ -493,15 +514,14 @@ def _updated(catalog: Catalog, old: _Index, fresh: np.ndarray, remap: np.ndarray
     kept_count[new_rank[live]] = left[live]
     kept_starts = np.concatenate(([0], np.cumsum(kept_count)))
     kept_doc = np.delete(kept_doc, gone)
-    starts_list, ranks_list = kept_starts.tolist(), fresh_ranks.tolist()
-    at = np.array([bisect.bisect_left(kept_doc, doc, starts_list[rank], starts_list[rank + 1])
-                   for rank, doc in zip(ranks_list, docs.tolist(), strict=True)], dtype=np.int64)
+    at = np.array([bisect.bisect_left(kept_doc, doc, low, high) for doc, low, high in zip(
+        docs.tolist(), kept_starts[fresh_ranks].tolist(), kept_starts[fresh_ranks + 1].tolist(), strict=True)],
+        dtype=np.int64)
     index.names = names
     index.starts = kept_starts + np.concatenate(([0], np.cumsum(np.bincount(fresh_ranks, minlength=len(names)))))
     index.doc = np.insert(kept_doc, at, docs.astype(np.int32))
-    index.col = np.insert(np.delete(old.col, gone), at, cols)
-    index.count = np.insert(np.delete(old.count, gone), at, counts)
-    index.level = np.insert(np.delete(old.level, gone), at, np.zeros(len(at), dtype=np.uint8))
+    index.col, index.count, index.level = _spliced((old.col, old.count, old.level), gone, at,
+                                                   (cols, counts, np.zeros(len(at), dtype=np.uint8)))
     index.top = np.full(len(names), np.nan)
     index.top[new_rank[live]] = old.top[live]
     del kept_doc
@@ -549,13 +569,12 @@ def _updated(catalog: Catalog, old: _Index, fresh: np.ndarray, remap: np.ndarray
     widths[ranks] = [len(fragment) for fragment in fragments]
     index.bounds = np.concatenate(([0], np.cumsum(widths)))
     follows = same[1:] & same[:-1] & (old_of[1:] == old_of[:-1] + 1)
-    run_starts = np.flatnonzero(same & ~np.concatenate(([False], follows))).tolist()
-    run_ends = (np.flatnonzero(same & ~np.concatenate((follows, [False]))) + 1).tolist()
-    old_bounds = old.bounds.tolist()
-    old_of_list = old_of.tolist()
+    run_starts = np.flatnonzero(same & ~np.concatenate(([False], follows)))
+    run_ends = np.flatnonzero(same & ~np.concatenate((follows, [False])))
+    copied = zip(run_starts.tolist(), old.bounds[old_of[run_starts]].tolist(),
+                 old.bounds[old_of[run_ends] + 1].tolist(), strict=True)
     pieces = sorted([(rank, fragment) for rank, fragment in zip(ranks.tolist(), fragments, strict=True)]
-                    + [(start, old.fragments[old_bounds[old_of_list[start]] : old_bounds[old_of_list[end - 1] + 1]])
-                       for start, end in zip(run_starts, run_ends, strict=True)])
+                    + [(start, old.fragments[begin:end]) for start, begin, end in copied])
     index.fragments = "".join([piece for _, piece in pieces])
     # Shards: the groups (first two characters) of changed and vanished terms are laid out again.
     groups = {names[rank][:2] for rank in ranks.tolist()}
@@ -563,6 +582,32 @@ def _updated(catalog: Catalog, old: _Index, fresh: np.ndarray, remap: np.ndarray
     index.shards = sorted([shard for shard in old.shards if shard[0][:2] not in groups]
                           + [shard for group in groups for shard in _group_layout(index, group)])
     return index
+
+
+def _spliced(arrays: tuple[np.ndarray, ...], gone: np.ndarray, at: np.ndarray,
+             values: tuple[np.ndarray, ...]) -> list[np.ndarray]:
+    """Each of ``arrays`` without its elements ``gone``, and with ``values`` inserted where
+    ``at`` says once those are gone (``np.insert(np.delete(...))``, in one copy of each)."""
+    # Where each insertion goes among the elements as they were.
+    before = (at + np.searchsorted(gone - np.arange(len(gone)), at, side="right")).tolist()
+    dropped = gone.tolist()
+    pieces: list[tuple[bool, int, int | None]] = []  # (new values?, start, stop)
+    cursor = taken = inserted = 0
+    while taken < len(dropped) or inserted < len(before):
+        if inserted < len(before) and (taken == len(dropped) or before[inserted] <= dropped[taken]):
+            place, first = before[inserted], inserted
+            while inserted < len(before) and before[inserted] == place:
+                inserted += 1
+            pieces += [(False, cursor, place), (True, first, inserted)]
+            cursor = place
+        else:
+            pieces.append((False, cursor, dropped[taken]))
+            cursor = dropped[taken] + 1
+            taken += 1
+    pieces.append((False, cursor, None))
+    return [np.concatenate([(new if fresh else array)[start:stop] for fresh, start, stop in pieces])
+            for array, new in zip(arrays, (v.astype(a.dtype, copy=False) for v, a in zip(values, arrays, strict=True)),
+                                  strict=True)]
 
 
 def _score_all(index: _Index) -> None:
@@ -768,11 +813,11 @@ def _chunk_files(before: list[str], before_total: int, moved: np.ndarray, size: 
 def _files(index: _Index) -> tuple[tuple[str, str], ...]:
     """Every file of the index: the manifest, the term shards, the facet and result chunks."""
     files = [(urls.SEARCH_MANIFEST, index.manifest)]
-    start, bounds = 0, index.bounds.tolist()
-    for key, count in index.shards:
-        members = index.fragments[bounds[start] : bounds[start + count] - 1]  # (without the last comma)
+    ends = np.cumsum([count for _, count in index.shards], dtype=np.int64)
+    bounds = index.bounds[np.concatenate(([0], ends))].tolist()
+    for number, (key, _) in enumerate(index.shards):
+        members = index.fragments[bounds[number] : bounds[number + 1] - 1]  # (without the last comma)
         files.append((urls.search_file("t", key), f'CatalogSearch.add("t",{json.dumps(key)},{{{members}}});\n'))
-        start += count
     files += [(urls.search_file("f", number), text) for number, text in enumerate(index.facet_files)]
     files += [(urls.search_file("d", number), text) for number, text in enumerate(index.doc_files)]
     return tuple(files)
@@ -807,12 +852,6 @@ def _result_row(paper: Paper, catalog: Catalog) -> list[object]:
     return [urls.paper_url(paper.id), paper.title, presentation.byline(paper.authors),
             presentation.venue_year(paper.venue, paper.year), [[entry.name, entry.url] for entry in terms.topics],
             KIND_NAMES[paper.kind] if paper.kind != "paper" else ""]
-
-
-def _kinds(papers: Sequence[Paper]) -> list[str]:
-    """The kinds of record the catalog has, in the site's order; empty when all are papers."""
-    found = set(map(_KIND, papers))
-    return [kind for kind in KINDS if kind in found] if len(found) > 1 else []
 
 
 _ID = operator.attrgetter("id")
