@@ -375,7 +375,7 @@ def test_serve_shows_any_edit_a_new_record_and_a_deletion_before_the_rebuild(tmp
             # The rest of the site is the last build's: the year's page is still to come.
             assert "Grokking" in _get(url + "years/2022.html")[1]
             assert _get(url + "years/2023.html")[0] == 404
-        assert lines.next().startswith("Built site/: ")
+        assert re.match(r"Built site/: .* re-rendered", lines.next())  # (incremental)
         assert "Grokking" in _get(url + "years/2023.html")[1]
         assert "Grokking" not in _get(url + "years/2022.html")[1]
 
@@ -449,6 +449,7 @@ def _version(page: str) -> str:
 
 
 def test_serve_reloads_only_the_pages_that_changed_and_shows_a_template_edit_on_open_pages(tmp_path: Path) -> None:
+    (tmp_path / "catalog.yaml").write_text("title: Fixture Catalog\n")
     process, lines, url = _serve_fixture_catalog(tmp_path)
     open_page, other_page = "papers/power2022grokking.html", "papers/nakkiran2020deep.html"
     untouched = "topics/information-bottleneck.html"
@@ -496,6 +497,22 @@ def test_serve_reloads_only_the_pages_that_changed_and_shows_a_template_edit_on_
             assert lines.next().startswith("Waiting for another build of site")
             assert "/* edited in preview */" in _get(url + "assets/style.css")[1]
             assert _version(_get(url + open_page)[1]) != version
+        assert lines.next().startswith("Built site/: ")
+
+        # So does a settings edit that changes only what pages say, on the open pages.
+        with output_lock(tmp_path / "site"):
+            (tmp_path / "catalog.yaml").write_text("title: Renamed Catalog\n")
+            assert lines.next() == "Changed: catalog.yaml\n"
+            assert lines.next() == ("Shown: papers/power2022grokking.html (title edited); "
+                                    "rebuilding the rest of the site\n")
+            assert lines.next().startswith("Waiting for another build of site")
+            assert "Renamed Catalog" in _get(url + open_page)[1]
+            assert "Renamed Catalog" not in _get(url + other_page)[1]
+        assert lines.next().startswith("Built site/: ")
+        assert "Renamed Catalog" in _get(url + other_page)[1]
+        # One that changes what pages list (how many per page) waits for the rebuild.
+        (tmp_path / "catalog.yaml").write_text("title: Renamed Catalog\npapers_per_page: 20\n")
+        assert lines.next() == "Changed: catalog.yaml\n"
         assert lines.next().startswith("Built site/: ")
     finally:
         process.terminate()

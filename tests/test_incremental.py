@@ -20,7 +20,7 @@ from phenomena_catalog.build_cache import CACHE_FOLDER, cache_file, read_cache
 from phenomena_catalog.commands.build import BuildResult, build_site, summary
 from phenomena_catalog.config import load_config
 from phenomena_catalog.errors import UserError
-from phenomena_catalog.executors import ProcessExecutor, SerialExecutor
+from phenomena_catalog.executors import SerialExecutor, share_out
 from phenomena_catalog.pipeline import read_catalog
 from phenomena_catalog.write import MARKER
 
@@ -251,6 +251,27 @@ def test_taxonomy_and_vocabulary_edits_give_the_site_a_build_from_scratch_gives(
     assert build(catalog, catalog / "site").rendered == 0  # and the cache it left is good
 
 
+class EveryShareInAWorker:
+    """Every share in a forked worker process, the first one too (``ProcessExecutor`` keeps that one,
+    with the data files, in the build's process): what a worker made comes back only as its result."""
+
+    def map_shares(self, work, items, *, cost=None, together=None):  # type: ignore[no-untyped-def]
+        results = []
+        for share in share_out(items, 2, cost, together):
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker
+                os.close(read)
+                with os.fdopen(write, "wb") as handle:
+                    pickle.dump(work([items[i] for i in share]), handle)
+                os._exit(0)
+            os.close(write)
+            with os.fdopen(read, "rb") as handle:
+                results.append(pickle.load(handle))
+            assert os.waitpid(pid, 0)[1] == 0
+        return results
+
+
 def test_after_one_edit_the_whole_catalog_data_files_make_that_papers_pieces_only(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source = copy_fixture_catalog(tmp_path / "catalog")
@@ -258,7 +279,7 @@ def test_after_one_edit_the_whole_catalog_data_files_make_that_papers_pieces_onl
     site = source / "site"
     # Built from scratch in forked workers, which hand back the pieces they made for the cache.
     build_site(source / "papers", source / "templates", site, load_config(source / "catalog.yaml"),
-               executor=ProcessExecutor(2, threshold=0))
+               executor=EveryShareInAWorker())
     made: list[tuple[str, str]] = []
 
     def counted(kind: str, make):  # type: ignore[no-untyped-def]

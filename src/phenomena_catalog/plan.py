@@ -287,6 +287,12 @@ class Page:
         """Whether the page shows papers' list entries, which a renderer makes once and reuses."""
         return isinstance(self.context, (HomePage, PaperListPage))
 
+    @property
+    def joins_paper_texts(self) -> bool:
+        """Whether the file is joined from each paper's piece of text (``paper_texts``), which the
+        build keeps: made in the process that keeps them, they are not handed back from a worker."""
+        return isinstance(self.context, (CatalogJsonFile, CslJsonFile, TopicBibtexFile))
+
 
 @dataclass
 class TextMemos:

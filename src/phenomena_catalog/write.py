@@ -258,11 +258,16 @@ def make_folders(staging: Path, page_urls: Iterable[str]) -> None:
         raise cannot_write(staging, err) from None
 
 
+_WRITE_SLICE = 1 << 20
+
+
 def write_text(staging: Path, url: str, text: str) -> None:
     """Write one page or data file below the staging folder (its folder must exist)."""
     try:
         with open(staging / url, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            # A long text is encoded a slice at a time, never all at once (papers.json is 80 MB at 50,000 papers).
+            for start in range(0, len(text), _WRITE_SLICE):
+                handle.write(text[start : start + _WRITE_SLICE])
     except OSError as err:
         raise cannot_write(staging, err) from None
 

@@ -219,7 +219,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                 return (fingerprints.of_pages(share) if previous is None else {}), cache.texts.made()
 
             for found, made in executor.map_shares(render_and_write, to_render, cost=lambda page: page.cost,
-                                                   together=lambda page: page.lists_papers):
+                                                   together=lambda page: page.lists_papers or page.joins_paper_texts):
                 files.update(found)
                 cache.texts.add(made)
             cache.texts.prune()

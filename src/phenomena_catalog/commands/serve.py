@@ -25,13 +25,14 @@ from rapidfuzz.distance import Indel
 
 from phenomena_catalog import urls
 from phenomena_catalog.build_cache import BuildCache, LiveState, file_fingerprint, read_cache, write_cache
+from phenomena_catalog.cache_store import output_identity
 from phenomena_catalog.catalog import TERM_KINDS, PaperTerms, Term, TopicEntry, index_catalog
 from phenomena_catalog.commands.build import add_source_arguments, build, summary, templates_folder
 from phenomena_catalog.config import DEFAULT_CONFIG_FILE, load_config
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import ProcessExecutor
 from phenomena_catalog.models import Paper
-from phenomena_catalog.plan import CatalogJsonFile, Page, PaperPage, TermsPage, TopicsPage
+from phenomena_catalog.plan import CatalogJsonFile, Page, PaperPage, TemplateContext, TermsPage, TopicsPage
 from phenomena_catalog.records import load_papers
 from phenomena_catalog.related import RelatedPapers
 from phenomena_catalog.render import Renderer
@@ -225,16 +226,20 @@ def run(args: argparse.Namespace) -> int:
 
     def rebuild(changed: list[Path] | None = None) -> bool:
         nonlocal cache, failed
+        trusted = cache.files_in(args.out) is not None  # the cache describes the site as it is
         early = None if failed else show_early(changed or [], args.papers, templates_folder(args), args.out, cache,
-                                               live.open_pages())
+                                               live.open_pages(), args.config)
         if early is not None:
             for line in early.lines:
                 print(line, flush=True)
             live.bump(None if early.copied else [*early.written, *early.removed])
             # What the cache says of these files is no longer true: the rebuild writes them again.
+            # The rest of the site is as the cache says (the early files changed the folder's identity).
             if cache.site is not None:
                 stale = dict.fromkeys([*early.written, *early.removed, *early.copied], "")
-                cache = replace(cache, site=replace(cache.site, files={**cache.site.files, **stale}))
+                identity = output_identity(args.out) if trusted else cache.site.identity
+                cache = replace(cache, site=replace(cache.site, files={**cache.site.files, **stale},
+                                                    identity=identity or cache.site.identity))
         before = cache.site.files if cache.site is not None else None
         try:
             config = load_config(args.config)
@@ -317,17 +322,53 @@ class Early:
 
 
 def show_early(changed: list[Path], papers_dir: Path, templates_dir: Path, out: Path, cache: BuildCache,
-               open_pages: Iterable[str] = ()) -> Early | None:
+               open_pages: Iterable[str] = (), config_file: Path | None = None) -> Early | None:
     """Put what a batch of changes shows into ``out`` at once, before the rebuild: the pages of
     edited, new and deleted records (``show_records``), or after a template edit the ``open_pages``
     (those open in a browser) that use the template, and an edited style sheet or script
-    (``show_templates``). None when nothing was shown: the rebuild shows it all."""
+    (``show_templates``), or after a settings edit that only changes what pages say (the site's
+    title, description, footer...) the open pages (``show_settings``). None when nothing was
+    shown: the rebuild shows it all."""
     if cache.live is None or not changed:
         return None
     templates = templates_dir.resolve()
     if all(templates in path.resolve().parents for path in changed):
         return show_templates(changed, templates_dir, out, cache.live, open_pages)
+    settings = (config_file or Path(DEFAULT_CONFIG_FILE)).resolve()
+    if all(path.resolve() == settings for path in changed):
+        return show_settings(config_file, templates_dir, out, cache.live, open_pages)
     return show_records(changed, papers_dir, out, cache)
+
+
+PRESENTED_SETTINGS = frozenset({"title", "description", "search_placeholder", "footer", "data_license"})
+"""The settings that only change what pages say, not which pages there are or what they list (the
+site's title names the Atom feeds too, but a feed is no open page: it follows with the rebuild)."""
+
+
+def show_settings(config_file: Path | None, templates_dir: Path, out: Path, live: LiveState,
+                  open_pages: Iterable[str]) -> Early | None:
+    """After a settings edit that changes only ``PRESENTED_SETTINGS``: the open pages, rendered
+    with the new settings. Nothing when the settings are invalid (the rebuild reports it)."""
+    try:
+        config = load_config(config_file)
+    except UserError:
+        return None
+    before = live.renderer.config
+    edited = [name for name in type(config).model_fields if getattr(config, name) != getattr(before, name)]
+    if not edited or not set(edited) <= PRESENTED_SETTINGS:
+        return None
+    shown = [url for url in dict.fromkeys(open_pages) if url in live.pages
+             and isinstance(live.pages[url].context, TemplateContext)][-OPEN_PAGES_SHOWN:]
+    try:
+        renderer = Renderer(config, templates_dir, live.renderer.paper_terms, live.renderer.texts)
+        texts = {url: renderer.render(live.pages[url]) for url in shown}
+        if not texts:
+            return None
+        _put_in_site(out, texts)
+    except UserError:
+        return None
+    return Early(texts, (), tuple(f"Shown: {url} ({', '.join(edited)} edited); rebuilding the rest of the site"
+                                  for url in texts))
 
 
 def show_records(changed: list[Path], papers_dir: Path, out: Path, cache: BuildCache) -> Early | None:

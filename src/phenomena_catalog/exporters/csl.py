@@ -23,6 +23,7 @@ from typing import Any
 
 from phenomena_catalog import arxiv_ids
 from phenomena_catalog.exporters.bibtex import entry_type
+from phenomena_catalog.exporters.json import interleaved
 from phenomena_catalog.models import Paper
 
 CSL_TYPES = {"inproceedings": "paper-conference", "article": "article-journal", "misc": "article"}
@@ -84,4 +85,4 @@ def csl_item_json(paper: Paper, keywords: Iterable[str] = ()) -> str:
 def compact_csl_json(papers: Iterable[Paper], item_text: Callable[[Paper], str]) -> str:
     """``csl_json(..., indent=None)``: the items are ``item_text(paper)`` (``csl_item_json`` or a
     memo of it), joined as one ``json.dumps`` of the whole array joins them."""
-    return "[" + ", ".join([item_text(p) for p in papers]) + "]\n"
+    return "".join(["[", *interleaved([item_text(p) for p in papers], ", "), "]\n"])  # one copy of the text

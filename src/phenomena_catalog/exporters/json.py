@@ -113,6 +113,23 @@ def compact_catalog_json(
     or a memo of it, so a site rebuilt after one edit encodes one paper, not all of them), joined
     into the very text one ``json.dumps`` of the whole document gives."""
     data = catalog_data(papers, topics, keywords, paper_value=paper_text)
-    members = [_COMPACT.encode(key) + ":" + ("[" + ",".join(value) + "]" if key == "papers" else _COMPACT.encode(value))
-               for key, value in sorted(data.items())]
-    return "{" + ",".join(members) + "}\n"
+    parts: list[str] = []
+    for key, value in sorted(data.items()):
+        parts += [",", _COMPACT.encode(key), ":"]
+        if key == "papers":
+            parts.append("[")
+            parts += interleaved(value, ",")
+            parts.append("]")
+        else:
+            parts.append(_COMPACT.encode(value))
+    parts[0] = "{"
+    parts.append("}\n")
+    # One join of every piece: one copy of the text (80 MB at 50,000 papers), not one per nesting level.
+    return "".join(parts)
+
+
+def interleaved(pieces: list[str], separator: str) -> list[str]:
+    """``pieces`` with ``separator`` between each two, to join with the text around them at once."""
+    found = [separator] * (2 * len(pieces) - 1) if pieces else []
+    found[::2] = pieces
+    return found
