@@ -241,6 +241,10 @@ class _Index:
     """Each entry's score level (its posting's: a share of its term's top score, 1..``LEVELS``)."""
     top: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """Each term's top score without IDF."""
+    offset: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    """Where each entry's posting is in its term's postings (characters), to splice it there."""
+    doc_freq: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Each term's number of papers."""
     fragments: str = ""
     """Each term's member of its shard's JSON object, ``"term":[top,"postings"]``, and a comma."""
     bounds: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
@@ -447,6 +451,7 @@ def _from_scratch(catalog: Catalog) -> _Index:
     del ranks
     index.doc, index.col, index.count = docs[order].astype(np.int32), cols[order], counts[order]
     index.level, index.top = np.zeros(len(order), dtype=np.uint8), np.zeros(len(names))
+    index.offset, index.doc_freq = np.zeros(len(order), dtype=np.int32), np.zeros(len(names), dtype=np.int64)
     _score_all(index)
     return index
 
@@ -520,10 +525,13 @@ def _updated(catalog: Catalog, old: _Index, fresh: np.ndarray, remap: np.ndarray
     index.names = names
     index.starts = kept_starts + np.concatenate(([0], np.cumsum(np.bincount(fresh_ranks, minlength=len(names)))))
     index.doc = np.insert(kept_doc, at, docs.astype(np.int32))
-    index.col, index.count, index.level = _spliced((old.col, old.count, old.level), gone, at,
-                                                   (cols, counts, np.zeros(len(at), dtype=np.uint8)))
+    index.col, index.count, index.level, index.offset = _spliced(
+        (old.col, old.count, old.level, old.offset), gone, at,
+        (cols, counts, np.zeros(len(at), dtype=np.uint8), np.zeros(len(at), dtype=np.int32)))
     index.top = np.full(len(names), np.nan)
     index.top[new_rank[live]] = old.top[live]
+    index.doc_freq = np.zeros(len(names), dtype=np.int64)
+    index.doc_freq[new_rank[live]] = old.doc_freq[live]
     del kept_doc
 
     if not same_numbers or not np.array_equal(_averages(index.lengths), _averages(old.lengths)):
@@ -554,11 +562,27 @@ def _updated(catalog: Catalog, old: _Index, fresh: np.ndarray, remap: np.ndarray
     entry_kept = keep_top[posting]
     index.level[fresh_at[entry_kept]] = levels.astype(np.uint8)[np.cumsum(keep_top)[posting[entry_kept]] - 1]
     _score_terms(index, np.flatnonzero(rescore))
-    fragments, sizes = _members(index, ranks)
-
-    # Every other term's member is the old one: runs of them copied in one piece each.
+    # The others keep their postings but near the fresh papers, where the old text is spliced.
+    spans: dict[int, list[int]] = {}
+    for rank, doc in zip(fresh_ranks.tolist(), docs.tolist(), strict=True):
+        spans.setdefault(rank, [doc, doc])[1] = doc  # (in order of paper within a term)
+    for rank, doc in zip(new_rank[gone_ranks].tolist(), old.doc[gone].tolist(), strict=True):
+        if rank >= 0:
+            span = spans.setdefault(rank, [doc, doc])
+            span[0], span[1] = min(span[0], doc), max(span[1], doc)
     old_of = np.full(len(names), -1, dtype=np.int64)
     old_of[new_rank[live]] = live
+    fragments, sizes = _members(index, np.flatnonzero(rescore))
+    idf = _idf(total)
+    kept_top = np.flatnonzero(changed & ~rescore)
+    for rank in kept_top.tolist():
+        fragment, size = _spliced_member(index, old, rank, int(old_of[rank]), spans[rank], idf)
+        fragments.append(fragment)
+        sizes = np.append(sizes, size)
+    order = np.argsort(np.concatenate((np.flatnonzero(rescore), kept_top)))
+    fragments, sizes = [fragments[i] for i in order.tolist()], sizes[order]
+
+    # Every other term's member is the old one: runs of them copied in one piece each.
     old_of[ranks] = -1
     same = old_of >= 0
     index.sizes = np.empty(len(names), dtype=np.int64)
@@ -685,18 +709,21 @@ def _members(index: _Index, ranks: np.ndarray) -> tuple[list[str], np.ndarray]:
     first = np.ones(len(doc), dtype=bool)
     first[1:] = (term[1:] != term[:-1]) | (doc[1:] != doc[:-1])
     doc, levels = doc[first], index.level[take][first]
-    del take, term
+    posting = np.cumsum(first) - 1  # each entry's
+    del first
     posting_starts = np.concatenate(([0], np.cumsum(np.diff(index.starts)[ranks])))  # (entries, for now)
-    posting_starts = np.cumsum(first)[posting_starts[:-1]] - 1
-    total = len(index.lengths)
+    posting_starts = posting[posting_starts[:-1]]
     doc_freq = np.diff(posting_starts, append=len(doc))
-    frequencies = np.arange(total + 1)
-    tops = (index.top[ranks] * np.log(1 + (total - frequencies + 0.5) / (frequencies + 0.5))[doc_freq]).tolist()
+    index.doc_freq[ranks] = doc_freq
+    tops = (index.top[ranks] * _idf(len(index.lengths))[doc_freq]).tolist()
     deltas = np.diff(doc, prepend=0)
     deltas[posting_starts] = doc[posting_starts]
     del doc
     text, offsets = _encode_postings(deltas, levels)
     del deltas, levels
+    # Each entry's posting's place in its term's postings.
+    index.offset[take] = (offsets - np.repeat(offsets[posting_starts], doc_freq))[posting]
+    del take, term, posting
     bounds = [*offsets[posting_starts].tolist(), len(text)]
     names = [index.names[rank] for rank in ranks.tolist()]
     # Terms are letters, digits and spaces: JSON strings without escapes.
@@ -704,6 +731,50 @@ def _members(index: _Index, ranks: np.ndarray) -> tuple[list[str], np.ndarray]:
                  for i, (name, score) in enumerate(zip(names, tops, strict=True))]
     sizes = np.fromiter(map(len, names), dtype=np.int64, count=len(names)) + np.diff(bounds) + 14
     return fragments, sizes
+
+
+def _spliced_member(index: _Index, old: _Index, rank: int, old_rank: int, span: list[int],
+                    idf: np.ndarray) -> tuple[str, int]:
+    """The member and size of a term whose top score stayed, so whose papers but those in ``span``
+    (first and last paper number) kept their levels: its old postings, with the text of those
+    papers' postings and of the next one's (a delta from theirs) encoded again."""
+    member = old.fragments[old.bounds[old_rank] : old.bounds[old_rank + 1]]
+    postings = member[member.index(',"') + 2 : -3]
+    start, end = int(old.starts[old_rank]), int(old.starts[old_rank + 1])
+    first, after = _region(old.doc, start, end, span)
+    cut = [int(old.offset[first]) if first < end else len(postings),
+           int(old.offset[after]) if after < end else len(postings)]
+    before = np.count_nonzero(np.diff(old.doc[first:after], prepend=-1))  # (its postings)
+    start, end = int(index.starts[rank]), int(index.starts[rank + 1])
+    first, after = _region(index.doc, start, end, span)
+    doc = index.doc[first:after].astype(np.int64)
+    leading = np.diff(doc, prepend=-1) != 0
+    deltas = np.diff(doc[leading], prepend=int(index.doc[first - 1]) if first > start else 0)
+    text, offsets = _encode_postings(deltas, index.level[first:after][leading].astype(np.int64))
+    index.offset[first:after] = offsets[np.cumsum(leading) - 1] + cut[0]
+    index.offset[after:end] += len(text) - (cut[1] - cut[0])
+    index.doc_freq[rank] += np.count_nonzero(leading) - before
+    score = float(index.top[rank] * idf[index.doc_freq[rank]])
+    postings = f"{postings[: cut[0]]}{text}{postings[cut[1] :]}"
+    name = index.names[rank]
+    return f'"{name}":[{round(score, 3)!r},"{postings}"],', len(name) + len(postings) + 14
+
+
+def _region(doc: np.ndarray, start: int, end: int, span: list[int]) -> tuple[int, int]:
+    """The entries ``doc[start:end]`` of the postings of papers ``span[0]`` to ``span[1]`` and of
+    the next posting."""
+    first = bisect.bisect_left(doc, span[0], start, end)
+    after = bisect.bisect_right(doc, span[1], start, end)
+    if after < end:
+        after = bisect.bisect_right(doc, doc[after], after, end)
+    return first, after
+
+
+def _idf(total: int) -> np.ndarray:
+    """BM25's IDF of a term in each number of papers, 0 to ``total``."""
+    frequencies = np.arange(total + 1)
+    idf: np.ndarray = np.log(1 + (total - frequencies + 0.5) / (frequencies + 0.5))
+    return idf
 
 
 def _group_end(names: list[str], start: int) -> int:
