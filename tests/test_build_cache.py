@@ -235,3 +235,28 @@ def test_a_build_with_nothing_changed_is_told_from_one_with_any_input_changed(
     assert files(cli_catalog / (out_options[1] if out_options else "site")) == files(cli_catalog / "reference")
     time.sleep(0.05)
     assert "check inputs" in cli_build(run_cli, *out_options)  # (and the next build finds nothing changed)
+
+
+def test_files_changed_too_recently_to_trust_their_stamps_are_told_by_their_content(
+        cli_catalog: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every file was written just now: none has a stamp to trust yet, all are compared by content.
+    monkeypatch.setattr(cache_store, "SETTLED_NS", 10**12)
+    monkeypatch.setattr(cache_store, "RECENT_MAX", 10**6)
+    cli_build(run_cli)
+    assert "check inputs" in cli_build(run_cli)
+    record = cli_catalog / "papers" / f"{PAPER}.yaml"
+    text = record.read_text(encoding="utf-8")
+    record.write_text(text, encoding="utf-8")  # written again as it was: nothing changed
+    assert "check inputs" in cli_build(run_cli)
+    stat = record.stat()
+    record.write_text(text.replace("Grokking: Generalization", "Grokking: Generalisation"), encoding="utf-8")
+    os.utime(record, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the same size and modification time
+    out = cli_build(run_cli)
+    assert "check inputs" not in out
+    assert "Generalisation" in (cli_catalog / "site" / "papers" / f"{PAPER}.html").read_text(encoding="utf-8")
+    assert "check inputs" in cli_build(run_cli)
+    # Too many such files: the next build looks inside the cache.
+    monkeypatch.setattr(cache_store, "RECENT_MAX", 3)
+    record.write_text(text, encoding="utf-8")
+    assert "check inputs" not in cli_build(run_cli)
+    assert "check inputs" not in cli_build(run_cli)

@@ -40,7 +40,7 @@ from phenomena_catalog.catalog import PaperTerms, Term, TopicEntry
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.models import Paper
 from phenomena_catalog.paper_texts import PaperTexts
-from phenomena_catalog.plan import Page, PlanState, TextMemos
+from phenomena_catalog.plan import Page, PlanState, SearchIndexFile, TextMemos
 from phenomena_catalog.records import ParseResult, Records
 from phenomena_catalog.related import RelatedPapers
 from phenomena_catalog.render import Renderer
@@ -215,8 +215,15 @@ class Fingerprints:
     def page(self, page: Page) -> str:
         """The fingerprint of one page or data file."""
         digest = hashlib.blake2b(self._site, digest_size=16)
+        context = page.context
+        if type(context) is SearchIndexFile:
+            # Its text is what it is made from: hashed as it is, not copied into a repr (the search
+            # index is planned in every build: hundreds of files, megabytes at 10,000 papers).
+            digest.update(f"{page.url}\0search\0".encode())
+            digest.update(context.text.encode())
+            return digest.hexdigest()
         digest.update(self._templates(self._renderer.templates_of(page)))
-        digest.update(repr((page.url, self._plain(page.context))).encode())
+        digest.update(repr((page.url, self._plain(context))).encode())
         return digest.hexdigest()
 
     def _templates(self, names: tuple[str, ...]) -> bytes:

@@ -5,10 +5,11 @@ needs it, and written only where it changed.
 ``.phenomena-cache/<site>/`` beside the output folder:
 
 - ``index``: a header (this format and a digest of the code that wrote it), the quick check's
-  state (``Quick``: a digest of the stamps of every input file, the output folder's identity and the
-  last build's counts), and the segment files each part of the cache is in, with their sizes and
-  CRC-32s. A build with nothing changed reads this file only (``unchanged_site``), and imports
-  neither pydantic, Jinja nor numpy.
+  state (``Quick``: a digest of the stamps of every input file, or of the content of those that
+  changed too recently to trust a stamp, the output folder's identity and the last build's counts),
+  and the segment files each part of the cache is in, with their sizes and CRC-32s. A build with
+  nothing changed reads this file only (``unchanged_site``), and imports neither pydantic, Jinja
+  nor numpy.
 - ``*.seg``: segment files, never changed once written. Each field of the ``BuildCache`` is one
   pickled segment, in which every large dict (parse results by record digest, data-file pieces,
   memos, page fingerprints...) is a *table* of its own: a base segment and delta segments of the
@@ -37,7 +38,7 @@ import os
 import pickle
 import time
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -102,12 +103,14 @@ class Quick(NamedTuple):
     """What a build with nothing changed compares, reading nothing else of the cache."""
 
     inputs: str
-    """``input_stamps`` of the build that wrote the cache."""
+    """The digest of the inputs of the build that wrote the cache (``Inputs.digest``)."""
     identity: tuple[int, int, int]
     """The output folder's identity after that build (``output_identity``)."""
     papers: int
     pages: int
     files: int
+    recent: tuple[str, ...] = ()
+    """The input files in ``inputs`` by their content (see ``Inputs.digest``)."""
 
 
 def output_identity(out: Path) -> tuple[int, int, int] | None:
@@ -123,36 +126,57 @@ def output_identity(out: Path) -> tuple[int, int, int] | None:
     return (folder.st_dev, folder.st_ino, marker.st_ino)
 
 
-def input_stamps(sources: Iterable[Path], files: Iterable[Path], words: Iterable[str]) -> str | None:
-    """A digest of what a build reads, taken before it reads it: the stamp of every file in the
-    folders ``sources`` (recursively) and of each of ``files`` (missing or not), and ``words``
-    (paths as given, the environment variables settings read...). None when a file changed too
-    recently for its stamp to be trusted (``SETTLED_NS``): the next build must look inside.
-    """
-    now = time.time_ns()
-    digest = hashlib.blake2b(repr((code_version(), os.getcwd(), *words)).encode(), digest_size=16)
-    stamps: list[str] = []
-    for folder in sources:
-        for root, folders, names in os.walk(folder):
-            folders.sort()
-            for name in sorted(names):
-                path = os.path.join(root, name)
-                stamp = file_stamp(path)
-                if stamp is not None and not settled(stamp, now):
-                    return None
-                stamps.append(f"{path}\0{stamp}")
-    for file in files:
-        stamp = file_stamp(file)
-        if stamp is not None and not settled(stamp, now):
+RECENT_MAX = 64
+"""At most this many input files that changed too recently to trust their stamps are told by
+their content instead (``Inputs``); with more, the next build looks inside the cache."""
+
+
+class Inputs:
+    """What a build reads, looked at before it reads it: every file in the folders ``sources``
+    (recursively) and each of ``files`` (missing or not), and ``words`` (paths as given, the
+    environment variables the settings read...). ``digest`` sums them up."""
+
+    def __init__(self, sources: Iterable[Path], files: Iterable[Path], words: Iterable[str]) -> None:
+        self._now = time.time_ns()
+        self._words = repr((code_version(), os.getcwd(), *words))
+        self._stamps: list[tuple[str, Stamp | None]] = []
+        for folder in sources:
+            for root, folders, names in os.walk(folder):
+                folders.sort()
+                for name in sorted(names):
+                    path = os.path.join(root, name)
+                    self._stamps.append((path, file_stamp(path)))
+        self._stamps += [(str(file), file_stamp(file)) for file in files]
+
+    def digest(self, recent: Collection[str] | None = None) -> tuple[str, tuple[str, ...]] | None:
+        """A digest of the inputs, and the files in it by their content rather than their stamp.
+
+        Each file is in by its stamp, unless it changed too recently to trust the stamp
+        (``SETTLED_NS``): then by its content. With ``recent`` (the files a stored digest has by
+        their content), exactly those are by their content, so the digests compare. None when
+        more than ``RECENT_MAX`` files changed too recently.
+        """
+        digest = hashlib.blake2b(self._words.encode(), digest_size=16)
+        by_content = []
+        for path, stamp in self._stamps:
+            if (path in recent) if recent is not None else (stamp is not None and not settled(stamp, self._now)):
+                by_content.append(path)
+                try:
+                    with open(path, "rb") as handle:
+                        content = hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+                except OSError as err:
+                    content = type(err).__name__
+                digest.update(f"{path}\0={content}\n".encode("utf-8", "surrogateescape"))
+            else:
+                digest.update(f"{path}\0{stamp}\n".encode("utf-8", "surrogateescape"))
+        if len(by_content) > RECENT_MAX:
             return None
-        stamps.append(f"{file}\0{stamp}")
-    digest.update("\n".join(stamps).encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
+        return digest.hexdigest(), tuple(by_content)
 
 
-def unchanged_site(out: Path, inputs: str | None) -> Quick | None:
+def unchanged_site(out: Path, inputs: Inputs | None) -> Quick | None:
     """The last build's counts, when the site in ``out`` is as that build left it and was built from
-    inputs whose stamps were ``inputs``: then a build has nothing to do. Reads the index only."""
+    ``inputs`` as they are: then a build has nothing to do. Reads the index only."""
     if inputs is None:
         return None
     try:
@@ -160,9 +184,10 @@ def unchanged_site(out: Path, inputs: str | None) -> Quick | None:
     except (OSError, _Unusable):
         return None
     quick = index.quick
-    if quick is None or quick.inputs != inputs or output_identity(out) != quick.identity:
+    if quick is None or output_identity(out) != quick.identity:
         return None
-    return quick
+    found = inputs.digest(quick.recent)
+    return quick if found is not None and found[0] == quick.inputs else None
 
 
 class Segment(NamedTuple):

@@ -31,6 +31,8 @@ class Term:
     papers: tuple[Paper, ...]
     sort_key: str = ""
     """Order in index pages: the slug, or for authors the family name first ("frankle jonathan-frankle")."""
+    ids: tuple[str, ...] = ()
+    """The ids of ``papers``, in the same order."""
 
     @property
     def initial(self) -> str:
@@ -99,6 +101,8 @@ class Catalog:
     """For each paper id, the terms it is filed under."""
     vocabulary: tuple[KeywordEntry, ...] = ()
     """The keyword vocabulary the keywords were canonicalized with."""
+    paper_ids: tuple[str, ...] = field(default=(), repr=False)
+    """The ids of ``papers``, in the same order."""
     digests: dict[str, str] = field(default_factory=dict, repr=False)
     """For each paper id, the digest of the record it was made from (``Records.digests``): an
     incremental stage reads again only the papers whose digest changed (empty: not known)."""
@@ -130,19 +134,45 @@ def keyword_canonicalizer(vocabulary: Iterable[KeywordEntry]) -> Callable[[str],
     return canonicalize
 
 
+def term_name(spellings: dict[str, int]) -> str:
+    """The name of a term spelled these ways (each with its count): the most frequent spelling,
+    the first in sorted order among equally frequent ones."""
+    if len(spellings) == 1:
+        return next(iter(spellings))
+    return max(sorted(spellings.items()), key=lambda item: item[1])[0]
+
+
 def group_terms(named: Iterable[tuple[str, Paper]]) -> dict[str, tuple[str, list[Paper]]]:
     """Group (name, paper) pairs by slug; the most frequent spelling names the term."""
-    spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    papers: dict[str, list[Paper]] = defaultdict(list)
+    grouped = _TermGroups()
     for name, paper in named:
+        grouped.file(name, paper, paper.id)
+    return {slug: (term_name(grouped.spellings[slug]), papers) for slug, papers in grouped.papers.items()}
+
+
+class _TermGroups:
+    """Names of one kind filed by slug, each with its spellings' counts and its papers in order."""
+
+    def __init__(self) -> None:
+        self.spellings: dict[str, dict[str, int]] = {}
+        self.papers: dict[str, list[Paper]] = {}
+        self.ids: dict[str, list[str]] = {}
+
+    def file(self, name: str, paper: Paper, paper_id: str) -> str:
+        """File ``paper`` (of id ``paper_id``) under ``name``; the name's slug."""
         slug = urls.slugify(name)
-        spellings[slug][name] += 1
-        if not papers[slug] or papers[slug][-1] is not paper:
-            papers[slug].append(paper)
-    return {
-        slug: (max(sorted(spellings[slug].items()), key=lambda item: item[1])[0], papers[slug])
-        for slug in papers
-    }
+        counts = self.spellings.get(slug)
+        if counts is None:
+            self.spellings[slug] = {name: 1}
+            self.papers[slug] = [paper]
+            self.ids[slug] = [paper_id]
+        else:
+            counts[name] = counts.get(name, 0) + 1
+            papers = self.papers[slug]
+            if papers[-1] is not paper:
+                papers.append(paper)
+                self.ids[slug].append(paper_id)
+        return slug
 
 
 def _sort_key(kind: str, name: str, slug: str) -> str:
@@ -185,37 +215,47 @@ def index_catalog(papers: Iterable[Paper], topics: list[Topic], keywords: list[K
     roots = tuple(build_entry(topic)[0] for topic in children_of[None])
     topic_entries = tuple(entries[t.id] for t in topics)
 
-    groups = {
-        "authors": group_terms((a, p) for p in ordered for a in p.authors),
-        "years": group_terms((str(p.year), p) for p in ordered),
-        "venues": group_terms((venue_series(p.venue), p) for p in ordered if p.venue),
-        "keywords": group_terms((canonical_keyword(k), p) for p in ordered for k in p.keywords),
-    }
+    # One pass files every paper under its terms, keeping each paper's slugs for its PaperTerms.
+    groups = {kind: _TermGroups() for kind in TERM_KINDS}
+    authors, years, venues, keyword_groups = (groups[kind] for kind in TERM_KINDS)
+    series: dict[str, str] = {}
+    filed: list[tuple[list[str], str, str | None, list[str]]] = []
+    ids = tuple(paper.id for paper in ordered)
+    for paper, paper_id in zip(ordered, ids, strict=True):
+        venue_slug = None
+        if paper.venue:
+            name = series.get(paper.venue)
+            if name is None:
+                name = series[paper.venue] = venue_series(paper.venue)
+            venue_slug = venues.file(name, paper, paper_id)
+        filed.append(([authors.file(author, paper, paper_id) for author in paper.authors],
+                      years.file(str(paper.year), paper, paper_id), venue_slug,
+                      [keyword_groups.file(canonical_keyword(k), paper, paper_id) for k in paper.keywords]))
     terms: dict[str, tuple[Term, ...]] = {}
     by_slug: dict[str, dict[str, Term]] = {}
     for kind, grouped in groups.items():
-        made = {
-            slug: Term(kind, name, slug, tuple(found), _sort_key(kind, name, slug))
-            for slug, (name, found) in grouped.items()
-        }
+        made = {}
+        for slug, found in grouped.papers.items():
+            name = term_name(grouped.spellings[slug])
+            made[slug] = Term(kind, name, slug, tuple(found), _sort_key(kind, name, slug), tuple(grouped.ids[slug]))
         by_slug[kind] = made
         if kind == "years":
             terms[kind] = tuple(sorted(made.values(), key=lambda t: -int(t.name)))
         else:
             terms[kind] = tuple(sorted(made.values(), key=lambda t: t.sort_key))
 
+    author_terms, year_terms, venue_terms, keyword_terms = (by_slug[kind] for kind in TERM_KINDS)
     paper_terms = {
         paper.id: PaperTerms(
             topics=tuple(entries[t] for t in dict.fromkeys(paper.topics)),
-            authors=tuple(by_slug["authors"][urls.slugify(a)] for a in paper.authors),
-            year=by_slug["years"][str(paper.year)],
-            venue=by_slug["venues"][urls.slugify(venue_series(paper.venue))] if paper.venue else None,
-            keywords=tuple(dict.fromkeys(by_slug["keywords"][urls.slugify(canonical_keyword(k))]
-                                         for k in paper.keywords)),
+            authors=tuple(author_terms[slug] for slug in author_slugs),
+            year=year_terms[year_slug],
+            venue=venue_terms[venue_slug] if venue_slug is not None else None,
+            keywords=tuple(dict.fromkeys(keyword_terms[slug] for slug in keyword_slugs)),
         )
-        for paper in ordered
+        for paper, (author_slugs, year_slug, venue_slug, keyword_slugs) in zip(ordered, filed, strict=True)
     }
-    return Catalog(ordered, topic_entries, roots, terms, paper_terms, tuple(keywords))
+    return Catalog(ordered, topic_entries, roots, terms, paper_terms, tuple(keywords), ids)
 
 
 def index(records: Records) -> Catalog:

@@ -60,19 +60,35 @@ class PaperFacets:
 
 
 def paper_facets(catalog: Catalog) -> PaperFacets:
-    """The facets of every paper of ``catalog``."""
-    values: dict[str, tuple[str, ...]] = {}
-    for paper in catalog.papers:
-        terms = catalog.paper_terms[paper.id]
+    """The facets of every paper of ``catalog``, each worked out when first asked for (a rebuild
+    lists a few papers again, not all of them)."""
+    venues = {term.slug: (term.sort_key, term.name) for term in catalog.terms["venues"]}
+    topics = {entry.id: (i, entry.name) for i, entry in enumerate(catalog.topics)}
+    return PaperFacets(_FacetValues(catalog), venues, topics)
+
+
+class _FacetValues(dict[str, tuple[str, ...]]):
+    """Each paper's facet values (``PaperFacets.values``), by id, made on first use."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        super().__init__()
+        self._catalog = catalog
+        self._papers: dict[str, Paper] | None = None
+
+    def __missing__(self, paper_id: str) -> tuple[str, ...]:
+        if self._papers is None:
+            papers = self._catalog.papers
+            ids = self._catalog.paper_ids if len(self._catalog.paper_ids) == len(papers) else map(_ID, papers)
+            self._papers = dict(zip(ids, papers, strict=True))
+        paper, terms = self._papers[paper_id], self._catalog.paper_terms[paper_id]
         found = [f"y{paper.year}", f"k{paper.kind}"]
         if terms.venue is not None:
             found.append("v" + terms.venue.slug)
         found += ["t" + entry.id for entry in terms.topics]
         if paper.links.code:
             found.append("c")
-        values[paper.id] = tuple(found)
-    return PaperFacets(values, {term.slug: (term.sort_key, term.name) for term in catalog.terms["venues"]},
-                       {entry.id: (i, entry.name) for i, entry in enumerate(catalog.topics)})
+        values = self[paper_id] = tuple(found)
+        return values
 
 
 _ID = attrgetter("id")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Container, Hashable, Iterator, Mapping
+from collections.abc import Callable, Container, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from itertools import groupby
@@ -445,6 +445,14 @@ class _Planner:
         self.config = config
         self.related = related
         self.search_memo = search_memo
+        ids = catalog.paper_ids if len(catalog.paper_ids) == len(catalog.papers) else tuple(map(_ID, catalog.papers))
+        self.ids = ids
+        # Each paper's id by the paper's address: the ids of a list of papers without reading ten
+        # thousand objects scattered in memory (which was most of the time taken to list the units).
+        self._id_at = dict(zip(map(id, catalog.papers), ids, strict=True)).__getitem__
+
+    def _ids(self, papers: Sequence[Paper]) -> tuple[str, ...]:
+        return tuple(map(self._id_at, map(id, papers)))
 
     @cached_property
     def facets(self) -> PaperFacets:
@@ -455,14 +463,15 @@ class _Planner:
         units = [Unit(urls.HOME, self._home, listed=True), Unit(urls.FEED, self._feed_of_catalog),
                  Unit(urls.CSL_JSON, self._csl_json), Unit(urls.NOT_FOUND, self._not_found)]
         # The all-papers pages come first among the lists, so they render every paper's entry.
-        units += self._paged(urls.ALL_PAPERS, catalog.papers, 0.07, (len(catalog.papers),),
+        units += self._paged(urls.ALL_PAPERS, catalog.papers, self.ids, 0.07, (len(catalog.papers),),
                              functools.partial(AllPapersPage, paper_count=len(catalog.papers)))
-        for paper in catalog.papers:
-            found = self.related[paper.id]
-            similar, same = tuple(map(_ID, found.similar)), tuple(map(_ID, found.same_authors))
-            url = urls.paper_url(paper.id)
-            units.append(Unit(url, functools.partial(self._paper_page, paper, url), (paper.id, *similar, *same),
-                              len(similar), listed=True))
+        related, ids_of = self.related, self._ids
+        for paper, paper_id in zip(catalog.papers, self.ids, strict=True):
+            found = related[paper_id]
+            similar = ids_of(found.similar)
+            url = urls.paper_url(paper_id)
+            units.append(Unit(url, functools.partial(self._paper_page, paper, url),
+                              (paper_id, *similar, *ids_of(found.same_authors)), len(similar), True))
         units.append(Unit(urls.kind_index_url("topics"), self._topics, listed=True))
         for entry in catalog.topics:
             units += self._topic(entry)
@@ -471,7 +480,8 @@ class _Planner:
         for kind in TERM_KINDS:
             units.append(Unit(urls.kind_index_url(kind), functools.partial(self._terms, kind), listed=True))
             for term in catalog.terms[kind]:
-                units += self._paged(term.url, term.papers, 0.01, (term.name, term.sort_key, len(term.papers)),
+                ids = term.ids if len(term.ids) == len(term.papers) else self._ids(term.papers)
+                units += self._paged(term.url, term.papers, ids, 0.01, (term.name, term.sort_key, len(term.papers)),
                                      functools.partial(TermPage, term=term))
         return units
 
@@ -521,12 +531,12 @@ class _Planner:
         bibtex_url = urls.topic_bibtex_url(entry.id)
         # A topic without subtopics has its own papers only, already in catalog order.
         under = topic_papers(catalog, entry.id) if entry.children else entry.papers
-        under_ids = tuple(map(_ID, under))
+        under_ids = self._ids(under)
         timeline = timeline_of((p.year for p in under), f"Papers on {entry.name} per year")
         feed_url = urls.topic_feed_url(entry.id)
         # The page shows the topic and its parent, each with its subtopics' counts (``TopicEntry``).
         shape = (_topic_counts(entry), _topic_counts(parent) if parent else None, timeline.counts)
-        units = self._paged(entry.url, entry.papers, 0.01, shape,
+        units = self._paged(entry.url, entry.papers, self._ids(entry.papers), 0.01, shape,
                             functools.partial(TopicPage, entry=entry, parent=parent, bibtex_url=bibtex_url,
                                               suggest_topic_url=suggest, timeline=timeline, feed_url=feed_url))
 
@@ -556,14 +566,13 @@ class _Planner:
         terms = self.catalog.terms[kind]
         return [Page(urls.kind_index_url(kind), TermsPage(kind, terms, _by_initial(terms) if kind != "years" else []))]
 
-    def _paged(self, url: str, papers: tuple[Paper, ...], cost_per_paper: float, shape: Hashable,
-               make: Callable[[YearGroups, Pager | None, ListFilters], PaperListPage]) -> list[Unit]:
-        """A list of papers as one page, or as several of ``papers_per_page`` with a pager: one
-        unit a page, whose inputs are the list's ``shape``, its pages' count and its own papers."""
+    def _paged(self, url: str, papers: tuple[Paper, ...], ids: tuple[str, ...], cost_per_paper: float,
+               shape: Hashable, make: Callable[[YearGroups, Pager | None, ListFilters], PaperListPage]) -> list[Unit]:
+        """A list of papers (of ``ids``) as one page, or as several of ``papers_per_page`` with a
+        pager: one unit a page, whose inputs are the list's ``shape``, its pages' count and its papers."""
         size = self.config.papers_per_page
         count = max(1, -(-len(papers) // size))
         page_urls = tuple(urls.paged_url(url, number) for number in range(1, count + 1))
-        ids = tuple(map(_ID, papers))
         return [Unit(page_url, functools.partial(self._list_page, page_url, number, page_urls, papers, size,
                                                  cost_per_paper, make),
                      ids[(number - 1) * size : number * size], (shape, count), listed=True)

@@ -87,13 +87,13 @@ class BuildResult:
 
 def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
                jobs: int | None = None, executor: Executor | None = None, use_cache: bool = True,
-               inputs: str | None = None) -> BuildResult:
+               inputs: tuple[str, tuple[str, ...]] | None = None) -> BuildResult:
     """Build the site: every stage in order. Raises UserError, leaving ``out`` untouched, on bad input.
 
     ``executor`` shares out parsing and rendering (default: one forked worker per core, or ``jobs``).
     With ``use_cache``, only what changed since the last build of ``out`` is parsed, rendered and
-    written (``build_cache``); the site is the same either way. ``inputs``: the ``build_inputs`` of
-    this build, taken before it read anything, kept in the cache for ``unchanged``.
+    written (``build_cache``); the site is the same either way. ``inputs``: the digest of this build's
+    ``build_inputs`` (``Inputs.digest``), taken before it read anything, kept in the cache for ``unchanged``.
     """
     from phenomena_catalog.build_cache import BuildCache, read_cache, write_cache
     from phenomena_catalog.cache_store import Quick, output_identity
@@ -104,16 +104,20 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
     from phenomena_catalog.text_memo import TextMemo
 
     with output_lock(out):  # a second build waits: two builds never mix their files
+        started = time.perf_counter()
         cache = read_cache(out) if use_cache else BuildCache()
+        reading = time.perf_counter() - started
         # The cache file keeps no term counts of related papers (cheaper to count again than to
         # save), and without a cache nothing: this build need not hold them (3 KB a paper).
         search = cache.memos.search if use_cache else SearchIndexState(keep=False)
         cache = replace(cache, memos=TextMemos(related=TextMemo(remember=False), search=search),
                         texts=cache.texts if use_cache else PaperTexts(remember=False))
         result, built = build(papers_dir, templates_dir, out, config, executor or ProcessExecutor(jobs), cache)
+        if use_cache:
+            result = replace(result, stages={"read cache": reading, **result.stages})
         identity = output_identity(out)
         quick = (None if inputs is None or identity is None
-                 else Quick(inputs, identity, result.papers, result.pages, result.files))
+                 else Quick(inputs[0], identity, result.papers, result.pages, result.files, inputs[1]))
         # (an unchanged cache is not written again, unless to say which inputs it was made from)
         if use_cache and (built is not cache or (quick is not None and quick != cache_store.stored_quick(out))):
             started = time.perf_counter()
@@ -177,6 +181,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         if related is None:
             related = related_in_catalog(catalog, cache.memos.related)
             cache.memos.related.prune()  # (kept as they are when the related papers were reused)
+        clock.lap("related papers")
         units = plan_units(catalog, config, related, cache.memos)
         cache.texts.use(records.digests)
         renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts)
@@ -260,18 +265,17 @@ def summary(result: BuildResult, out: Path) -> str:
     return f"{built} ({rate:,.0f} pages/s)."
 
 
-def build_inputs(papers_dir: Path, templates_dir: Path, out: Path, config: Path | None) -> str | None:
-    """A digest of the stamps of everything a build reads (``cache_store.input_stamps``): the records
-    folder, the catalog's templates and the theme, the settings file and the environment variables
-    it reads, and where they all are. None when a file changed too recently to trust its stamp."""
+def build_inputs(papers_dir: Path, templates_dir: Path, out: Path, config: Path | None) -> cache_store.Inputs:
+    """Everything a build reads (``cache_store.Inputs``): the records folder, the catalog's templates
+    and the theme, the settings file and the environment variables it reads, and where they all are."""
     settings = settings_file(config)
-    return cache_store.input_stamps(
+    return cache_store.Inputs(
         [papers_dir, *template_folders(templates_dir)], [settings],
         (str(papers_dir), str(templates_dir), str(out), str(settings), *(os.environ.get(v) or "" for v in ENVIRONMENT)))
 
 
-def unchanged(out: Path, inputs: str | None, started: float) -> BuildResult | None:
-    """What the last build of ``out`` wrote, when it was built from ``inputs`` (``build_inputs``)
+def unchanged(out: Path, inputs: cache_store.Inputs | None, started: float) -> BuildResult | None:
+    """What the last build of ``out`` wrote, when it was built from ``inputs`` as they are (``build_inputs``)
     and is as that build left it: then there is nothing to do, and nothing else is read."""
     with output_lock(out):
         found = cache_store.unchanged_site(out, inputs)
@@ -292,7 +296,7 @@ def run(args: argparse.Namespace) -> int:
 
         config = load_config(args.config)
         result = build_site(args.papers, templates, args.out, config, args.jobs, use_cache=not args.no_cache,
-                            inputs=inputs)
+                            inputs=None if inputs is None else inputs.digest())
     print(summary(result, args.out))
     if args.timings:
         for stage, seconds in result.stages.items():
