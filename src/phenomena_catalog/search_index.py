@@ -296,8 +296,9 @@ class SearchIndexState:
     (``average_length``) so that one edit seldom moves them. When none of the three moved (an
     edit that keeps the paper's place in the order), only the terms the edited papers had or have
     are scored and encoded again, and only the shards, facet and result chunks that hold them
-    change. Otherwise (a paper added, removed or moved, an average moved) every term is scored
-    again from the entries kept here, still without reading any unchanged paper's text.
+    change. When a paper was added, removed or moved, every term is encoded again (its paper
+    numbers and IDF moved, not its levels), and when an average moved every term is scored again
+    from the entries kept here; neither reads any unchanged paper's text.
     """
 
     def __init__(self, keep: bool = True) -> None:
@@ -349,7 +350,7 @@ def _build(catalog: Catalog, old: _Index | None) -> _Index:
                 fresh[:] = False
                 fresh[numbers] = True
         if ids is None:
-            ids = tuple(map(_ID, papers))
+            ids = _ids(catalog)
             fresh = np.fromiter(map(operator.ne, map(digests.get, ids), map(was, ids)), dtype=bool, count=total)
         if keyword_names != old.keyword_names:
             renamed = [term for term in catalog.terms["keywords"]
@@ -373,7 +374,7 @@ def _build(catalog: Catalog, old: _Index | None) -> _Index:
         index = _from_scratch(catalog)
     else:
         index = _updated(catalog, old, fresh, remap)
-    index.ids = ids if ids is not None else tuple(map(_ID, papers))
+    index.ids = ids if ids is not None else _ids(catalog)
     index.digests = dict(digests) if len(digests) == total else None
     index.topics, index.keyword_names, index.vocabulary = topics, keyword_names, vocabulary
     index.venues = tuple((term.slug, term.name) for term in catalog.terms["venues"])
@@ -391,6 +392,13 @@ def _build(catalog: Catalog, old: _Index | None) -> _Index:
         index.kinds = ()
     _chunks(catalog, index, old if remap is not None else None, fresh)
     return index
+
+
+def _ids(catalog: Catalog) -> tuple[str, ...]:
+    """Each paper's id, in order."""
+    if len(catalog.paper_ids) == len(catalog.papers):
+        return catalog.paper_ids
+    return tuple(map(_ID, catalog.papers))
 
 
 class _Met(dict[str, int]):
@@ -534,8 +542,8 @@ def _updated(catalog: Catalog, old: _Index, fresh: np.ndarray, remap: np.ndarray
     index.doc_freq[new_rank[live]] = old.doc_freq[live]
     del kept_doc
 
-    if not same_numbers or not np.array_equal(_averages(index.lengths), _averages(old.lengths)):
-        _score_all(index)  # every term's IDF, paper numbers or scores moved
+    if not np.array_equal(_averages(index.lengths), _averages(old.lengths)):
+        _score_all(index)  # every score moved
         return index
 
     # Only the terms the fresh papers had or have changed. A term whose top score no fresh paper
@@ -562,6 +570,9 @@ def _updated(catalog: Catalog, old: _Index, fresh: np.ndarray, remap: np.ndarray
     entry_kept = keep_top[posting]
     index.level[fresh_at[entry_kept]] = levels.astype(np.uint8)[np.cumsum(keep_top)[posting[entry_kept]] - 1]
     _score_terms(index, np.flatnonzero(rescore))
+    if not same_numbers:
+        _encode_all(index)  # every term's paper numbers or IDF moved, not its levels
+        return index
     # The others keep their postings but near the fresh papers, where the old text is spliced.
     spans: dict[int, list[int]] = {}
     for rank, doc in zip(fresh_ranks.tolist(), docs.tolist(), strict=True):
@@ -636,9 +647,13 @@ def _spliced(arrays: tuple[np.ndarray, ...], gone: np.ndarray, at: np.ndarray,
 
 def _score_all(index: _Index) -> None:
     """Score, encode and shard every term of ``index``."""
-    everything = np.arange(len(index.names))
-    _score_terms(index, everything)
-    fragments, index.sizes = _members(index, everything)
+    _score_terms(index, np.arange(len(index.names)))
+    _encode_all(index)
+
+
+def _encode_all(index: _Index) -> None:
+    """Encode and shard every term of ``index`` (scored)."""
+    fragments, index.sizes = _members(index, np.arange(len(index.names)))
     index.fragments = "".join(fragments)
     index.bounds = np.concatenate(([0], np.cumsum([len(fragment) for fragment in fragments], dtype=np.int64)))
     index.shards = []
