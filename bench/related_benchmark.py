@@ -1,14 +1,22 @@
-"""What related papers cost a build: the whole build with and without them, and the stage alone.
+"""What related papers cost a build: the whole build with and without them, and the stage alone;
+with ``--updates``, what they cost after one edit (``RelatedIndex.update``) against from scratch.
 
 Usage (from the repository root):
 
     python bench/related_benchmark.py                 # 10,000 papers, 3 runs of each variant
     python bench/related_benchmark.py --sizes 1000 10000 50000 --runs 5
+    python bench/related_benchmark.py --updates --sizes 10000 50000 --runs 5
 
 Catalogs come from build_benchmark.py's generator, written under /dev/shm. Each run is a fresh
 process; "without" replaces the related-papers computation by empty lists (nothing else changes),
 so the difference of the medians is the time related papers add. Compare variants within one
 invocation: the machine's load moves both.
+
+``--updates`` runs one process per size: it computes every paper's related papers from scratch
+(a fresh ``RelatedIndex``), then, ``--runs`` times, edits one record's digest as
+build_benchmark.py's one-edit scenario does and times, interleaved, a computation from scratch
+(A) and the update of the kept index (B), checking they agree. CPU seconds, medians; the index's
+size is its pickled size (what the build cache holds of it), its memory what tracemalloc saw it keep.
 """
 
 from __future__ import annotations
@@ -32,15 +40,62 @@ from phenomena_catalog.commands.build import build_site
 from phenomena_catalog.config import SiteConfig
 stage = [0.0]
 real = related.related_in_catalog
-def timed(catalog):
+def timed(catalog, *args):
     began = time.perf_counter()
-    found = real(catalog) if sys.argv[4] == "with" else {p.id: related.RelatedPapers() for p in catalog.papers}
+    found = real(catalog, *args) if sys.argv[4] == "with" else {p.id: related.RelatedPapers() for p in catalog.papers}
     stage[0] = time.perf_counter() - began
     return found
 build.related_in_catalog = timed
 build_site(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), SiteConfig(), use_cache=False)
 print(time.perf_counter() - started, stage[0])
 """
+
+
+UPDATES = """
+import pickle, statistics, sys, time, tracemalloc
+from pathlib import Path
+from phenomena_catalog.pipeline import read_catalog
+from phenomena_catalog.related import RelatedIndex
+
+catalog = read_catalog(Path(sys.argv[1]))
+papers = list(catalog.papers)
+keywords = {p.id: [k.name for k in catalog.paper_terms[p.id].keywords] for p in papers}
+digests = {p.id: "0" for p in papers}
+
+def update(index):
+    started = time.process_time()
+    found = index.update(papers, lambda p: keywords[p.id], digests=digests,
+                         context=catalog.vocabulary)
+    return time.process_time() - started, {k: [p.id for p in v.similar] for k, v in found.items()}
+
+import scipy.sparse  # (imported before memory is traced: the index, not the library)
+tracemalloc.start()
+before = tracemalloc.get_traced_memory()[0]
+index = RelatedIndex()
+cold, _ = update(index)
+held = (tracemalloc.get_traced_memory()[0] - before) / 1e6
+tracemalloc.stop()
+size = len(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)) / 1e6
+scratch, updates, rows = [cold], [], []
+for run in range(int(sys.argv[2])):
+    k = (run * 7919) % len(papers)
+    paper = papers[k]
+    papers[k] = paper.model_copy(update={"digest": f"Edit {run}.\\n" + (paper.digest or "")})
+    digests[paper.id] = f"edit {run}"
+    seconds, updated = update(index)  # B, then A: interleaved
+    updates.append(seconds)
+    rows.append(index.rows_recomputed)
+    seconds, fresh = update(RelatedIndex())
+    scratch.append(seconds)
+    assert updated == fresh, "an update differs from a computation from scratch"
+print(statistics.median(scratch), statistics.median(updates), max(updates), statistics.median(rows), size, held)
+"""
+
+
+def run_updates(papers: Path, runs: int) -> list[float]:
+    proc = subprocess.run([sys.executable, "-c", UPDATES, str(papers), str(runs)],
+                          check=True, capture_output=True, text=True, cwd=ROOT)
+    return [float(x) for x in proc.stdout.split()]
 
 
 def run_once(papers: Path, out: Path, variant: str) -> tuple[float, float]:
@@ -57,11 +112,24 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=Path("/dev/shm/phenomena-catalog-related-bench"))
+    parser.add_argument("--updates", action="store_true",
+                        help="time one edit's update of the related papers against a computation from scratch")
     args = parser.parse_args()
 
     work = args.workdir
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    if args.updates:
+        print(f"{'papers':>8} {'from scratch s':>15} {'one edit s':>11} {'slowest edit s':>15} {'rows scored':>12} "
+              f"{'index MB':>9} {'kept MB':>8}  (CPU, medians)")
+        for n in args.sizes:
+            folder = work / f"papers-{n}"
+            generate(n, folder)
+            scratch, edit, slowest, rows, size, held = run_updates(folder, args.runs)
+            print(f"{n:>8,} {scratch:>15.3f} {edit:>11.3f} {slowest:>15.3f} {rows:>12.0f} {size:>9.1f} {held:>8.1f}",
+                  flush=True)
+        shutil.rmtree(work, ignore_errors=True)
+        return 0
     print(f"{'papers':>8} {'build without s':>16} {'build with s':>13} {'added s':>8} {'related stage s':>16}")
     for n in args.sizes:
         folder = work / f"papers-{n}"

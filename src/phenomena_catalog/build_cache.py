@@ -13,6 +13,10 @@ they extend, import or include), the settings, the taxonomy and keyword vocabula
 package's code. A page whose fingerprint did not change is neither rendered nor written; so a
 template edit re-renders the pages that use that template, a settings edit every page.
 
+A page is fingerprinted only when it was planned: the cache also keeps what the last build planned
+(``plan.PlanState``: each unit of pages' declared inputs), and a rebuild plans only the units whose
+inputs changed or that show a changed record, keeping the others' fingerprints as they were.
+
 The cache is only a shortcut: a missing, unreadable, corrupt or stale one (another format or
 another version of the code) is discarded and the build starts from scratch, and an output
 folder that is not the one the cache describes (deleted, replaced, never built) is built anew.
@@ -42,7 +46,7 @@ from phenomena_catalog.models import Paper
 from phenomena_catalog.paper_texts import PaperTexts
 from phenomena_catalog.plan import Page, PlanState, SearchIndexFile, TextMemos
 from phenomena_catalog.records import ParseResult, Records
-from phenomena_catalog.related import RelatedPapers
+from phenomena_catalog.related import RelatedIndex, RelatedPapers
 from phenomena_catalog.render import Renderer
 from phenomena_catalog.validate import CheckMemo
 
@@ -89,6 +93,8 @@ class BuildCache:
     related: tuple[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] | None = None
     """Each paper's related papers (ids: similar, same authors), with the digest of the records
     they were computed from (``records_digest``): a template or settings edit reuses them."""
+    related_index: RelatedIndex = field(default_factory=RelatedIndex)
+    """What related papers are updated from after an edit (``related.RelatedIndex``)."""
     checked: CheckMemo = field(default_factory=CheckMemo)
     memos: TextMemos = field(default_factory=TextMemos)
     """What the plan stage made of each paper's text (related papers, search index), by that text."""
@@ -137,7 +143,7 @@ def read_cache(out: Path) -> BuildCache:
 def after_build(out: Path, records: Records, files: dict[str, str], inputs: str, everywhere: str, pages: int,
                 related: dict[str, RelatedPapers], checked: CheckMemo, memos: TextMemos,
                 live: LiveState | None = None, texts: PaperTexts | None = None,
-                planned: PlanState | None = None) -> BuildCache:
+                planned: PlanState | None = None, related_index: RelatedIndex | None = None) -> BuildCache:
     """What a build that just wrote ``out`` leaves for the next one."""
     identity = output_identity(out)
     site = None if identity is None else SiteState(identity, files, inputs, pages=pages, everywhere=everywhere)
@@ -145,7 +151,8 @@ def after_build(out: Path, records: Records, files: dict[str, str], inputs: str,
             for paper_id, found in related.items()}
     return BuildCache(records.parsed, records.stamps, site, related=(records_digest(records), kept),
                       checked=checked.kept_for(records), memos=memos, live=live,
-                      texts=texts if texts is not None else PaperTexts(), planned=planned)
+                      texts=texts if texts is not None else PaperTexts(), planned=planned,
+                      related_index=related_index if related_index is not None else RelatedIndex())
 
 
 def records_digest(records: Records) -> str:

@@ -428,6 +428,9 @@ class PlannedPages(Mapping[str, Page]):
             page = self._pages[url] = unit.make()[0]
         return page
 
+    def __contains__(self, url: object) -> bool:
+        return url in self._pages or url in self._units  # (without planning the page)
+
     def __iter__(self) -> Iterator[str]:
         yield from self._pages
         yield from list(self._units)

@@ -1,9 +1,11 @@
 """Related papers: for each paper, the most similar others by title, keywords and digest, and the
-other papers of its authors. Computed once per build, deterministic (ties broken by id).
+other papers of its authors. Deterministic (ties broken by id), and updated after an edit by
+recomputing only what the edit reaches (``RelatedIndex``), with the same result as from scratch.
 
-Similarity is the cosine of TF-IDF vectors. A paper's terms are its title's words and word pairs,
-its keywords (each whole keyword is one term, and its words count too), its digest's words and
-word pairs and its topics, with field weights (a title word counts more than a digest word)::
+Similarity is the cosine of TF-IDF vectors (IDF rounded to quarter steps, see ``IDF_STEP``). A
+paper's terms are its title's words and word pairs, its keywords (each whole keyword is one term,
+and its words count too), its digest's words and word pairs and its topics, with field weights (a
+title word counts more than a digest word)::
 
     >>> from phenomena_catalog.related import terms_of
     >>> counts = terms_of("Deep Double Descent", ["Double Descent"], "Bigger models hurt.", ["dd"])
@@ -14,19 +16,23 @@ Scaling: no pair of papers is compared unless they share a term, found through a
 and the work per paper is bounded whatever the catalog's size: a paper looks for similar papers
 through its ``QUERY_TERMS`` heaviest terms only, and each term reaches only the ``POSTING_CAP``
 papers where it weighs most. A paper's score is then its dot product with each candidate over
-those terms, which the heaviest terms dominate (on the bundled catalog 86% of the exact top 6).
+those terms, which the heaviest terms dominate (on the bundled catalog 79% of the exact cosine's
+top 6, as before IDF was rounded).
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import operator
 import re
 import unicodedata
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +47,9 @@ SAME_AUTHORS_LIMIT = 6
 QUERY_TERMS = 24
 """A paper's heaviest terms that look for similar papers (see ``similar_papers``)."""
 POSTING_CAP = 40
-"""Papers per term that a query reaches: a term's heaviest holders (see ``similar_papers``)."""
+"""Papers per term that a query reaches: a term's heaviest holders (see ``RelatedIndex``)."""
+POSTING_SLACK = 8
+"""Holders a term keeps beyond its POSTING_CAP, so an update rarely needs all of a term's holders."""
 
 TITLE_WEIGHT = 2
 KEYWORD_WEIGHT = 3
@@ -160,121 +168,701 @@ def paper_term_counts(paper: Paper, keywords: Sequence[str], memo: TextMemo[Pape
     return memo.get((paper.title, paper.digest or "", str(len(keywords)), *keywords, *paper.topics), make)
 
 
-@dataclass(frozen=True)
-class TermMatrix:
-    """Unit-length TF-IDF vectors of n papers as a sparse matrix in coordinate form, by row; only
-    the entries whose term more than one paper holds, the only ones that can match another paper."""
+IDF_STEP = 0.25
+"""IDF is log(papers / papers with the term) rounded to quarter steps: a term's weight changes only
+when an edit moves its count of papers across a step, which for a term many papers hold is rare
+(see ``RelatedIndex``)."""
+WEIGHT_SCALE = float(1 << 24)
+"""Weights are whole multiples of 1 / WEIGHT_SCALE (stored as the whole numbers), so each product of
+two is below 2**48 and any sum of QUERY_TERMS products is exact in a double: a score is the same
+whatever the order it is summed in, in a full computation or for one row alone."""
+SLACK = 8
+"""Candidates a paper keeps beyond the ones it shows, so an update rarely needs its whole row again."""
+_FULL_SHARE = 8
+"""An update that would change more than 1/_FULL_SHARE of the rows computes everything instead."""
 
-    rows: np.ndarray
-    """The paper (row) of each entry, ascending."""
-    cols: np.ndarray
-    """The term (column) of each entry."""
-    weights: np.ndarray
-    """The entry's TF-IDF weight, rows scaled to unit length."""
+
+def _idf(df: np.ndarray, n: int) -> np.ndarray:
+    """Each term's IDF from its count of papers ``df`` (see IDF_STEP); a term most papers hold weighs 0."""
+    idf: np.ndarray = np.log(n / np.maximum(df, 1))
+    idf /= IDF_STEP
+    np.round(idf, out=idf)
+    idf *= IDF_STEP
+    np.maximum(idf, 0.0, out=idf)
+    return idf
 
 
-def tfidf_matrix(term_counts: Iterable[PaperTermCounts]) -> TermMatrix:
-    """TF-IDF weights (1 + log count) * log(papers / papers with the term), rows of unit length.
+def _unnormed(cols: np.ndarray, counts: np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """Entries' weights before their rows are scaled to unit length: (1 + log count) * IDF."""
+    u: np.ndarray = np.log(counts, dtype=np.float64)
+    u += 1.0  # every field weight is >= 1
+    u *= idf[cols]
+    return u
 
-    A term every paper has weighs nothing and is left out; terms are numbered in order of first
-    appearance, so the matrix depends only on the input order. The counts are consumed one paper
-    at a time into typed arrays: holding every paper's Counter at once took 1.2 GB at 50,000 papers.
+
+def _scaled(u: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """Entries' weights in whole units of 1 / WEIGHT_SCALE, their rows (``norms``, one an entry) of unit length."""
+    w = np.zeros_like(u)
+    np.divide(u, norms, out=w, where=norms > 0)
+    w *= WEIGHT_SCALE
+    np.round(w, out=w)
+    # At least one unit where the term weighs anything: an entry weighs 0 exactly when its IDF is 0.
+    np.maximum(w, u > 0, out=w)
+    return w
+
+
+def _norms(rows: np.ndarray, u: np.ndarray, n: int) -> np.ndarray:
+    """Each row's length; ``rows`` holds each of the n rows' every entry, in order (summed in that order)."""
+    return np.sqrt(np.bincount(rows, weights=u * u, minlength=n))
+
+
+def _places(group: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The entries by group, heaviest first (weights in whole units of 1 / WEIGHT_SCALE; equal
+    weights keep the input order), and each one's place in its group.
+
+    One stable sort on ``group * 2 + (1 - weight / WEIGHT_SCALE)``: exact in a double (groups up
+    to 2**27), and groups stay apart.
     """
-    # A term is first numbered by where it first appears among all papers' terms (setdefault and
-    # map run in C), then renumbered 0, 1, 2... in that order.
-    first_seen: dict[str, int] = {}
-    positions = itertools.count()
-    cols = array("q")
-    counts = array("d")
-    lengths = array("q")
-    for paper_counts in term_counts:
-        if paper_counts.terms:
-            cols.extend(map(first_seen.setdefault, paper_counts.terms.split("\n"), positions))
-        counts.frombytes(paper_counts.counts)
-        lengths.append(len(paper_counts.counts) // counts.itemsize)
-    n = len(lengths)
-    # Entry indexes are 32-bit and each temporary array is dropped (or reused in place) as soon as
-    # it has served: the peak is a few numbers per entry, and there are 8 million entries at
-    # 50,000 papers. The arithmetic is the same, operation for operation.
-    renumber = np.zeros(len(cols) + 1, dtype=np.int32)
-    renumber[np.fromiter(first_seen.values(), dtype=np.int64, count=len(first_seen))] = np.arange(len(first_seen))
-    col = renumber[np.frombuffer(cols, dtype=np.int64)]
-    del renumber, cols
-    df = np.bincount(col, minlength=len(first_seen))
-    weight = np.log(np.frombuffer(counts))
-    del counts
-    weight += 1.0
-    idf = n / df[col]
-    weight *= np.log(idf, out=idf)  # every field weight is >= 1
-    del idf
-    row = np.repeat(np.arange(n, dtype=np.int32), np.frombuffer(lengths, dtype=np.int64))
-    keep = weight > 0
-    if not keep.all():
-        row, col, weight = row[keep], col[keep], weight[keep]
-    del keep
-    norms = np.sqrt(np.bincount(row, weights=weight * weight, minlength=n))
-    weight /= norms[row]
-    shared = df[col] > 1
-    return TermMatrix(row[shared], col[shared], weight[shared])
-
-
-def _top_per_group(group: np.ndarray, weight: np.ndarray, keep: int) -> np.ndarray:
-    """Indexes of the ``keep`` heaviest entries of each group; equal weights keep the input order.
-
-    One stable sort on ``group * 2 + (1 - weight)``: weights lie in (0, 1], so groups stay apart.
-    """
-    key = 1.0 - weight
+    key = weight / -WEIGHT_SCALE
+    key += 1.0
     key += group * 2.0
     order = np.argsort(key, kind="stable")
     del key
-    sorted_group = group[order]
-    # Each entry's place in its group: its index minus where the group starts (in one pass).
+    return order, _group_places(group[order])
+
+
+def _group_places(sorted_group: np.ndarray) -> np.ndarray:
+    """Each entry's place in its group, for entries sorted by group: its index minus where the group starts."""
     first = np.flatnonzero(np.diff(sorted_group, prepend=sorted_group[:1] - 1))
-    del sorted_group
-    starts = np.repeat(first, np.diff(np.append(first, len(order))))
-    return np.sort(order[np.arange(len(order)) - starts < keep])
+    starts = np.repeat(first, np.diff(np.append(first, len(sorted_group))))
+    return np.arange(len(sorted_group)) - starts
 
 
-def similar_papers(matrix: TermMatrix, ids: Sequence[str], limit: int, query_terms: int = QUERY_TERMS,
-                   posting_cap: int = POSTING_CAP, chunk: int = 2048) -> list[list[int]]:
-    """For each paper (row), the indexes of the ``limit`` most similar others (score, then id).
+def _top_per_group(group: np.ndarray, weight: np.ndarray, keep: int) -> np.ndarray:
+    """Indexes, ascending, of the ``keep`` heaviest entries of each group (see ``_places``)."""
+    order, place = _places(group, weight)
+    return np.sort(order[place < keep])
 
-    The score is the dot product over the paper's ``query_terms`` heaviest terms, against the
-    ``posting_cap`` papers where each such term weighs most: at most query_terms * posting_cap
-    candidate pairs a paper, whatever the catalog's size. Scores are summed by a sparse matrix
-    product, ``chunk`` papers at a time.
+
+def _best(candidates: np.ndarray, scores: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``keep`` best candidates, by score (highest first) then slot (lowest first)."""
+    if len(scores) > keep:
+        # Everything at least as high as the keep-th best score (ties at the edge included).
+        threshold = np.partition(scores, len(scores) - keep)[len(scores) - keep]
+        best = scores >= threshold
+        candidates, scores = candidates[best], scores[best]
+    order = np.lexsort((candidates, -scores))[:keep]
+    return candidates[order], scores[order]
+
+
+def _entries_of(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The entry indexes of ``rows`` of a CSR structure, in order, and each one's place in ``rows``."""
+    return _spans(indptr[rows], indptr[rows + 1])
+
+
+def _spans(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The indexes of the ranges [starts[k], stops[k]) one after the other, and each one's k."""
+    lengths = stops - starts
+    local = np.repeat(np.arange(len(starts)), lengths)
+    offsets = np.arange(len(local)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.repeat(starts, lengths) + offsets, local
+
+
+def _weight_at(keys: np.ndarray, weights: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The weight of each of ``wanted`` among sorted ``keys`` (-1 where it is not one of them)."""
+    at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+    if not len(keys):
+        return np.full(len(wanted), -1.0)
+    return np.where(keys[at] == wanted, weights[at].astype(np.float64), -1.0)
+
+
+def _replace_rows(indptr: np.ndarray, arrays: list[np.ndarray], rows: Sequence[int],
+                  new: list[list[np.ndarray]]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A CSR structure with ``rows`` (ascending) replaced: ``new[k][r]`` is array k's entries of row rows[r]."""
+    pieces: list[list[np.ndarray]] = [[] for _ in arrays]
+    lengths = np.diff(indptr)
+    last = 0
+    for r, row in enumerate(rows):
+        for k, array_ in enumerate(arrays):
+            pieces[k].append(array_[last:indptr[row]])
+            pieces[k].append(new[k][r].astype(array_.dtype, copy=False))
+        lengths[row] = len(new[0][r])
+        last = indptr[row + 1]
+    for k, array_ in enumerate(arrays):
+        pieces[k].append(array_[last:])
+    return (np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+            [np.concatenate(parts) for parts in pieces])
+
+
+class RelatedIndex:
+    """Each paper's similar papers, and what it takes to update them after an edit: the same result
+    as a computation from scratch, bit for bit, but only the rows an edit reaches are computed again.
+
+    Papers are rows ("slots") in id order. What a row's similar papers depend on:
+
+    - its own term counts (kept as a sparse matrix, one row a paper, in the paper's term order);
+    - each term's IDF, from how many papers hold it (``_idf``): rounded, so an edit changes the IDF
+      of the terms it adds or removes only when their count crosses a step, which for common
+      terms is rare; a term whose IDF changes changes the rows of the papers holding it;
+    - its length (norm), summed over its own entries in its own order;
+    - the capped postings of its query terms: the ``POSTING_CAP`` heaviest holders of each term,
+      ties by slot, never by a term's number, so numbering terms in order of appearance (and
+      appending new ones) changes nothing.
+
+    Scores are sums of products of whole numbers (``WEIGHT_SCALE``): exact, so a row scored alone
+    gets the score a full computation gives. Each row keeps its ``limit + SLACK`` best candidates
+    and a bound (the best candidate it does not keep); each term keeps its ``POSTING_CAP +
+    POSTING_SLACK`` heaviest holders and a bound the same way, so an edit need not look at every
+    holder of a common term. An edit then recomputes the rows whose entries changed, updates the
+    stored holders of their terms, re-scores exactly the (row, candidate) pairs whose capped
+    postings changed, and recomputes a row (or a term's holders) whole only when what it keeps no
+    longer decides its top ``limit`` (or its capped postings). Adding or removing a paper changes
+    every IDF: that recomputes everything.
     """
-    import scipy.sparse  # type: ignore[import-untyped]  # imported here: only this stage needs it, and it takes a tenth of a second
 
-    n = len(ids)
-    id_rank = np.empty(n, dtype=np.int64)
-    id_rank[np.argsort(np.array(ids, dtype=object), kind="stable")] = np.arange(n)
-    rows, cols, weights = matrix.rows, matrix.cols, matrix.weights
-    terms = int(matrix.cols.max()) + 1 if len(matrix.cols) else 0
-    query = _top_per_group(rows, weights, query_terms)
-    queries = scipy.sparse.csr_matrix((weights[query], (rows[query], cols[query])), shape=(n, terms))
-    posting = _top_per_group(cols, weights, posting_cap)
-    postings = scipy.sparse.csr_matrix((weights[posting], (cols[posting], rows[posting])), shape=(terms, n))
+    def __init__(self, similar_limit: int = SIMILAR_LIMIT, author_limit: int = SAME_AUTHORS_LIMIT) -> None:
+        self.similar_limit, self.author_limit = similar_limit, author_limit
+        self.limit = similar_limit + author_limit
+        """Candidates a row's list is made from: a paper listed among its authors' is not repeated."""
+        self.width = self.limit + SLACK
+        self.changed: frozenset[str] | None = None
+        """The papers whose related papers the last update changed (None: every paper's, or unknown)."""
+        self.rows_recomputed = 0
+        """Rows the last update scored in full (for benchmarks)."""
+        self._slot_of: dict[str, int] = {}
+        """Each paper's slot (row), by id: papers in id order when the index was last computed whole."""
+        self._authors: list[tuple[str, ...]] = []
+        """Each slot's authors."""
+        self._order: list[tuple[int, int, str, str]] = []
+        """Each slot's place in the catalog's order (``_newest_first``)."""
+        self._terms: dict[str, int] = {}
+        """Each term's number (column): by first appearance, then as they come."""
+        self._df = np.zeros(0, dtype=np.int32)
+        self._idf = np.zeros(0)
+        self._indptr = np.zeros(1, dtype=np.int64)
+        self._cols = np.zeros(0, dtype=np.int32)
+        self._counts = np.zeros(0, dtype=np.float32)
+        self._norms = np.zeros(0)
+        self._qptr = np.zeros(1, dtype=np.int64)
+        self._qcol = np.zeros(0, dtype=np.int32)
+        self._qw = np.zeros(0, dtype=np.float32)
+        self._pkeys = np.zeros(0, dtype=np.int64)
+        """Each term's stored holders, its POSTING_CAP + POSTING_SLACK heaviest: term * papers + slot,
+        ascending; ``_pw`` their weights."""
+        self._pw = np.zeros(0, dtype=np.float32)
+        self._pin = np.zeros(0, dtype=bool)
+        """Whether a stored holder is among its term's POSTING_CAP heaviest (the capped postings)."""
+        self._cbound_w = np.zeros(0, dtype=np.float32)
+        self._cbound_slot = np.zeros(0, dtype=np.int32)
+        """Each term's heaviest holder that is not stored (slot n: none; every other holder ranks lower)."""
+        self._single = np.zeros(0, dtype=np.int32)
+        """The only holder of each term one paper holds (-1 for other terms)."""
+        self._top_slot = np.zeros((0, self.width), dtype=np.int32)
+        self._top_score = np.zeros((0, self.width))
+        self._bound_slot = np.zeros(0, dtype=np.int32)
+        self._bound_score = np.zeros(0)
+        self._same: list[tuple[int, ...]] = []
+        """Each slot's other papers by the same authors, newest first."""
+        self._by_author: dict[str, list[int]] = defaultdict(list)
+        """Each author's papers, newest first."""
+        self._shown: list[tuple[int, ...]] = []
+        """Each slot's shown papers (similar, then same authors), as slots."""
+        self._digests: dict[str, str] | None = None
+        """Each paper's record digest, when the last update was given them."""
+        self._context: object = None
+        self._n = 0
 
-    found: list[list[int]] = []
-    for first in range(0, n, chunk):
-        scores = (queries[first : first + chunk] @ postings).tocsr()
-        # Rounded so float summation order can never reorder near-equal scores between machines.
-        rounded = np.round(scores.data, 9)
-        for offset in range(scores.shape[0]):
-            start, stop = scores.indptr[offset], scores.indptr[offset + 1]
-            candidates = scores.indices[start:stop]
-            values = rounded[start:stop]
-            kept = candidates != first + offset
-            candidates, values = candidates[kept], values[kept]
-            if len(values) > limit:
-                # Everything at least as high as the limit-th best score (ties at the edge included).
-                threshold = np.partition(values, len(values) - limit)[len(values) - limit]
-                best = values >= threshold
-                candidates, values = candidates[best], values[best]
-            order = np.lexsort((id_rank[candidates], -values))[:limit]
-            found.append(candidates[order].tolist())
-    return found
+    # -- the whole catalog ----------------------------------------------------------------------
+
+    def update(self, papers: Sequence[Paper], keywords_of: Callable[[Paper], Sequence[str]],
+               memo: TextMemo[PaperTermCounts] | None = None, digests: Mapping[str, str] | None = None,
+               context: object = None) -> dict[str, RelatedPapers]:
+        """Each paper's related papers, by id, the index updated to ``papers``.
+
+        ``keywords_of`` gives a paper's canonical keywords, and ``context`` is what they depend on
+        besides the paper (the vocabulary); ``memo`` keeps term counts by text (``text_memo``).
+        ``digests``: each paper's record digest, so only papers whose digest changed are looked at
+        (without it, every paper is compared with what the index last saw).
+        """
+        by_id = self._by_slot(papers)
+        moved: list[int] = []
+        self.rows_recomputed = 0
+        if by_id is None:
+            by_id = sorted(papers, key=_ID)
+            self._slot_of = {}
+            self._compute(by_id, keywords_of, memo)
+            self._compute_authors(by_id)
+            rows: set[int] | None = None
+            slot_of = dict(zip(map(_ID, by_id), itertools.count()))
+        else:
+            slot_of = self._slot_of
+            last = self._digests
+            if digests is None or context != self._context or last is None:
+                looked_at: list[int] = list(range(len(by_id)))
+            elif digests == last:
+                looked_at = []
+            else:
+                looked_at = sorted(slot_of[paper_id] for paper_id, digest in digests.items()
+                                   if last[paper_id] != digest)
+            self._slot_of = {}  # (until the update is done: one that fails half way is not built upon)
+            moved = [slot for slot in looked_at if (tuple(by_id[slot].authors), _newest_first(by_id[slot]))
+                     != (self._authors[slot], self._order[slot])]
+            rows = self._edit(looked_at, by_id, keywords_of, memo) if looked_at else set()
+            if rows is None:
+                self._compute_authors(by_id)
+            elif moved:
+                rows |= self._move_authors(moved, by_id)
+        self._slot_of, self._context = slot_of, context
+        self._digests = dict(digests) if digests is not None else None
+        return self._assemble(by_id, rows)
+
+    def _by_slot(self, papers: Sequence[Paper]) -> list[Paper] | None:
+        """``papers`` by slot, or None when they are not the papers the index has (all recomputed)."""
+        try:
+            slots = list(map(self._slot_of.__getitem__, map(_ID, papers)))
+        except KeyError:  # a new paper
+            return None
+        if len(slots) != len(self._slot_of):
+            return None
+        by_slot: list[Paper | None] = [None] * len(slots)
+        for slot, paper in zip(slots, papers, strict=True):
+            by_slot[slot] = paper
+        # (A slot left empty: an id twice. Compared by identity: ``in`` would compare every paper.)
+        return None if any(map(operator.is_, by_slot, itertools.repeat(None))) else by_slot  # type: ignore[return-value]
+
+    def _compute(self, by_id: list[Paper], keywords_of: Callable[[Paper], Sequence[str]],
+                 memo: TextMemo[PaperTermCounts] | None) -> None:
+        """Everything from scratch. The counts are consumed one paper at a time into typed arrays:
+        holding every paper's Counter at once took 1.2 GB at 50,000 papers."""
+        n = self._n = len(by_id)
+        # A term is first numbered by where it first appears among all papers' terms (setdefault
+        # and map run in C), then renumbered 0, 1, 2... in that order.
+        first_seen: dict[str, int] = {}
+        positions = itertools.count()
+        cols = array("q")
+        counts = array("d")
+        lengths = array("q")
+        for paper in by_id:
+            paper_counts = paper_term_counts(paper, keywords_of(paper), memo)
+            if paper_counts.terms:
+                cols.extend(map(first_seen.setdefault, paper_counts.terms.split("\n"), positions))
+            counts.frombytes(paper_counts.counts)
+            lengths.append(len(paper_counts.counts) // counts.itemsize)
+        # Entry indexes are 32-bit and each temporary array is dropped as soon as it has served:
+        # there are 8 million entries at 50,000 papers.
+        renumber = np.zeros(len(cols) + 1, dtype=np.int32)
+        renumber[np.fromiter(first_seen.values(), dtype=np.int64, count=len(first_seen))] = np.arange(len(first_seen))
+        col = renumber[np.frombuffer(cols, dtype=np.int64)]
+        del renumber, cols
+        self._terms = dict(zip(first_seen, itertools.count()))
+        del first_seen
+        self._indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=self._indptr[1:])
+        self._cols = col
+        self._counts = np.frombuffer(counts).astype(np.float32)
+        del counts
+        self._df = np.bincount(col, minlength=len(self._terms)).astype(np.int32)
+        self._idf = _idf(self._df, n)
+        row = np.repeat(np.arange(n, dtype=np.int32), np.frombuffer(lengths, dtype=np.int64))
+        u = _unnormed(col, self._counts, self._idf)
+        self._norms = _norms(row, u, n)
+        weight = _scaled(u, self._norms[row])
+        del u
+        single = self._df[col] == 1
+        self._single = np.full(len(self._terms), -1, dtype=np.int32)
+        self._single[col[single]] = row[single]
+        live = (weight > 0) & ~single  # a term one paper holds matches no other
+        del single
+        row, col, weight = row[live], col[live], weight[live]
+        del live
+        self._set_queries(row, col, weight, n)
+        order, place = _places(col, weight)
+        stored = place < POSTING_CAP + POSTING_SLACK
+        beyond = order[place == POSTING_CAP + POSTING_SLACK]
+        self._cbound_w = np.zeros(len(self._terms), dtype=np.float32)
+        self._cbound_slot = np.full(len(self._terms), n, dtype=np.int32)
+        self._cbound_w[col[beyond]], self._cbound_slot[col[beyond]] = weight[beyond], row[beyond]
+        order, place = order[stored], place[stored]
+        postings = self._set_postings(col[order], row[order], weight[order], place, n)
+        del row, col, weight, order, place, stored, beyond
+        self._top_slot = np.full((n, self.width), -1, dtype=np.int32)
+        self._top_score = np.zeros((n, self.width))
+        self._bound_slot = np.full(n, n, dtype=np.int32)
+        self._bound_score = np.zeros(n)
+        self._score_all(n, postings)
+        self.rows_recomputed = n
+
+    def _set_queries(self, row: np.ndarray, col: np.ndarray, weight: np.ndarray, n: int) -> None:
+        """Each row's QUERY_TERMS heaviest entries (ties: the paper's own term order), as CSR."""
+        query = _top_per_group(row, weight, QUERY_TERMS)
+        self._qptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row[query], minlength=n), out=self._qptr[1:])
+        self._qcol, self._qw = col[query], weight[query].astype(np.float32)
+
+    def _set_postings(self, col: np.ndarray, slot: np.ndarray, weight: np.ndarray, place: np.ndarray, n: int) -> Any:
+        """Keep each term's stored holders (``_pkeys``, ``_pw``, ``_pin``: its place < POSTING_CAP);
+        returns the capped postings as a sparse matrix, term by paper."""
+        import scipy.sparse  # type: ignore[import-untyped]  # imported here: only this stage needs it, and it takes a tenth of a second
+
+        # By term, then by slot: the conversion to CSR sorts by counting, carrying each entry's
+        # position (exact in a double) as its value.
+        postings = scipy.sparse.csr_matrix((np.arange(1, len(col) + 1, dtype=np.float64), (col, slot)),
+                                           shape=(len(self._terms), n))
+        postings.sort_indices()
+        at = postings.data.astype(np.int64) - 1
+        self._pkeys = np.repeat(np.arange(postings.shape[0], dtype=np.int64) * n, np.diff(postings.indptr))
+        self._pkeys += postings.indices
+        self._pw = weight[at].astype(np.float32)  # whole numbers below 2**24: exact
+        self._pin = place[at] < POSTING_CAP
+        postings.data = np.where(self._pin, weight[at], 0.0)
+        postings.eliminate_zeros()
+        return postings
+
+    def _score_all(self, n: int, postings: Any, chunk: int = 2048) -> None:
+        """Every row's best candidates: its query weights times its query terms' postings, summed
+        by sparse matrix products ``chunk`` rows at a time."""
+        import scipy.sparse
+
+        queries = scipy.sparse.csr_matrix((self._qw.astype(np.float64), self._qcol, self._qptr),
+                                          shape=(n, len(self._terms)))
+        for first in range(0, n, chunk):
+            scores = (queries[first : first + chunk] @ postings).tocsr()
+            for offset in range(scores.shape[0]):
+                start, stop = scores.indptr[offset], scores.indptr[offset + 1]
+                self._keep_best(first + offset, scores.indices[start:stop], scores.data[start:stop])
+
+    def _keep_best(self, slot: int, candidates: np.ndarray, scores: np.ndarray) -> None:
+        """Keep a row's best ``width`` candidates and the bound (the best of the others)."""
+        kept = (candidates != slot) & (scores > 0)
+        candidates, scores = _best(candidates[kept], scores[kept], self.width + 1)
+        width = min(len(candidates), self.width)
+        self._top_slot[slot] = -1
+        self._top_score[slot] = 0.0
+        self._top_slot[slot, :width] = candidates[:width]
+        self._top_score[slot, :width] = scores[:width]
+        if len(candidates) > self.width:
+            self._bound_slot[slot], self._bound_score[slot] = candidates[-1], scores[-1]
+        else:
+            self._bound_slot[slot], self._bound_score[slot] = self._n, 0.0
+
+    # -- an edit --------------------------------------------------------------------------------
+
+    def _edit(self, looked_at: list[int], by_id: list[Paper], keywords_of: Callable[[Paper], Sequence[str]],
+              memo: TextMemo[PaperTermCounts] | None) -> set[int] | None:
+        """Update the index after the papers in ``looked_at`` (slots) may have changed their text;
+        the rows whose best candidates may have changed, or None when everything was computed again."""
+        n = self._n = len(by_id)
+        terms = self._terms  # (a term first met is numbered after the others)
+        edited, new_cols, new_counts = [], [], []
+        for slot in looked_at:
+            paper_counts = paper_term_counts(by_id[slot], keywords_of(by_id[slot]), memo)
+            words = paper_counts.terms.split("\n") if paper_counts.terms else []
+            cols = np.array([terms.setdefault(term, len(terms)) for term in words], dtype=np.int32)
+            counts = np.frombuffer(paper_counts.counts).astype(np.float32)
+            start, stop = self._indptr[slot], self._indptr[slot + 1]
+            if np.array_equal(cols, self._cols[start:stop]) and np.array_equal(counts, self._counts[start:stop]):
+                continue  # the same terms: a change elsewhere in the record
+            edited.append(slot)
+            new_cols.append(cols)
+            new_counts.append(counts)
+        if not edited:
+            return set()
+        total = len(terms)
+        if total > len(self._df):  # new terms, numbered after the others
+            grow = total - len(self._df)
+            self._df = np.concatenate([self._df, np.zeros(grow, dtype=np.int32)])
+            self._idf = np.concatenate([self._idf, np.zeros(grow)])
+            self._cbound_w = np.concatenate([self._cbound_w, np.zeros(grow, dtype=np.float32)])
+            self._cbound_slot = np.concatenate([self._cbound_slot, np.full(grow, n, dtype=np.int32)])
+            self._single = np.concatenate([self._single, np.full(grow, -1, dtype=np.int32)])
+        slots = np.array(edited, dtype=np.int64)
+        old_cols = self._cols[_entries_of(self._indptr, slots)[0]]
+        added = np.concatenate(new_cols)
+        touched = np.unique(np.concatenate([old_cols, added]))
+        old_df, old_idf = self._df[touched], self._idf[touched]
+        np.subtract.at(self._df, old_cols, 1)
+        np.add.at(self._df, added, 1)
+        new_df = self._df[touched]
+        idf = _idf(new_df, n)
+        self._idf[touched] = idf
+        # A term whose IDF changed, or that one paper or more than one now holds, changes the rows
+        # of the papers holding it; a term one paper holds now needs its holder.
+        shifted = (idf != old_idf) | ((old_df > 1) != (new_df > 1))
+        asked = shifted | (new_df == 1)
+        edited_mask = np.zeros(n, dtype=bool)
+        edited_mask[slots] = True
+        holder_cols, holder_slots = self._holders(touched[asked], old_df[asked], old_idf[asked], edited_mask, n)
+        self._indptr, (self._cols, self._counts) = _replace_rows(self._indptr, [self._cols, self._counts], edited,
+                                                                 [new_cols, new_counts])
+        lone = touched[new_df == 1]
+        self._single[touched] = -1
+        self._single[holder_cols[np.isin(holder_cols, lone)]] = holder_slots[np.isin(holder_cols, lone)]
+        now = np.concatenate(new_cols)
+        now_slots = np.repeat(slots, [len(cols) for cols in new_cols])
+        alone = np.isin(now, lone)
+        self._single[now[alone]] = now_slots[alone]
+        shifted = touched[shifted]
+
+        # The rows whose entries changed: the edited ones and those holding a term whose IDF changed.
+        changed = np.union1d(slots, holder_slots[np.isin(holder_cols, shifted)])
+        if len(changed) * _FULL_SHARE > n:
+            self._compute(by_id, keywords_of, memo)
+            return None
+        entries, local = _entries_of(self._indptr, changed)
+        entry_cols = self._cols[entries]
+        u = _unnormed(entry_cols, self._counts[entries], self._idf)
+        self._norms[changed] = _norms(local, u, len(changed))
+        weight = _scaled(u, self._norms[changed][local])
+        live = (weight > 0) & (self._df[entry_cols] > 1)
+        local, entry_cols, weight = local[live], entry_cols[live], weight[live]
+        query = _top_per_group(local, weight, QUERY_TERMS)
+        q_local, q_col, q_w = local[query], entry_cols[query], weight[query]
+        bounds = np.searchsorted(q_local, np.arange(len(changed) + 1))
+        self._qptr, (self._qcol, self._qw) = _replace_rows(
+            self._qptr, [self._qcol, self._qw], changed.tolist(),
+            [[q_col[a:b] for a, b in itertools.pairwise(bounds)], [q_w[a:b] for a, b in itertools.pairwise(bounds)]])
+        moved = self._update_postings(np.unique(np.concatenate([old_cols, self._cols[entries]])), shifted, changed,
+                                      entry_cols, changed[local], weight, n)
+        moved_cols, moved_slots = moved // n, moved % n  # by term
+
+        # Rows querying a term whose postings changed: re-score exactly the candidates that moved.
+        lut = np.zeros(total, dtype=bool)
+        lut[moved_cols] = True
+        querying = np.flatnonzero(lut[self._qcol])
+        query_rows = np.searchsorted(self._qptr, querying, side="right") - 1
+        query_cols = self._qcol[querying]
+        spans, which = _spans(np.searchsorted(moved_cols, query_cols), np.searchsorted(moved_cols, query_cols, "right"))
+        rows, candidates = query_rows[which], moved_slots[spans]
+        whole = np.zeros(n, dtype=bool)
+        whole[changed] = True
+        wanted = ~whole[rows] & (rows != candidates)
+        pairs = np.unique(rows[wanted] * n + candidates[wanted])
+        recompute = set(changed.tolist())
+        merged = self._rescore(pairs // n, pairs % n, n, recompute)
+        self._score_rows(sorted(recompute), n)
+        self.rows_recomputed = len(recompute)
+        return recompute | merged
+
+    def _holders(self, cols: np.ndarray, df: np.ndarray, idf: np.ndarray, edited: np.ndarray, n: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """The papers, not ``edited``, that held each of ``cols`` before the edit (which held
+        ``df`` papers, of IDF ``idf``): as pairs (column, slot). Read from the stored holders when
+        they are all of them, else found by a scan of every entry."""
+        lows = np.searchsorted(self._pkeys, cols.astype(np.int64) * n)
+        highs = np.searchsorted(self._pkeys, cols.astype(np.int64) * n + n)
+        complete = (self._cbound_slot[cols] == n) & (idf > 0) & (df > 1)
+        stored, _ = _spans(lows[complete], highs[complete])
+        found_cols, found_slots = [self._pkeys[stored] // n], [self._pkeys[stored] % n]
+        found_cols.append(cols[df == 1])
+        found_slots.append(self._single[cols[df == 1]])
+        rest = cols[~complete & (df > 1)]
+        if len(rest):
+            lut = np.zeros(len(self._df), dtype=bool)
+            lut[rest] = True
+            held = np.flatnonzero(lut[self._cols])
+            found_cols.append(self._cols[held])
+            found_slots.append(np.searchsorted(self._indptr, held, side="right") - 1)
+        col, slot = np.concatenate(found_cols), np.concatenate(found_slots)
+        keep = (slot >= 0) & ~edited[np.maximum(slot, 0)]
+        return col[keep].astype(np.int64), slot[keep].astype(np.int64)
+
+    def _update_postings(self, cols: np.ndarray, shifted: np.ndarray, changed: np.ndarray,
+                         new_cols: np.ndarray, new_slots: np.ndarray, new_w: np.ndarray, n: int) -> np.ndarray:
+        """Update the stored holders of ``cols`` (every term of a changed row, before and after)
+        once the rows ``changed`` have the live entries (``new_cols``, ``new_slots``, ``new_w``);
+        the (term * papers + slot) keys whose capped posting changed: new, gone or reweighed.
+
+        A changed holder enters a term's stored holders if it ranks above the term's bound and
+        leaves them if not; a term whose stored holders fall below POSTING_CAP while others exist
+        is computed again from all its holders. A term whose IDF changed (``shifted``) has only
+        changed rows as holders: computed from them alone."""
+        keep = POSTING_CAP + POSTING_SLACK
+        lows = np.searchsorted(self._pkeys, cols.astype(np.int64) * n)
+        highs = np.searchsorted(self._pkeys, cols.astype(np.int64) * n + n)
+        old, _ = _spans(lows, highs)
+        old_keys, old_w, old_in = self._pkeys[old], self._pw[old], self._pin[old]
+        whole = np.zeros(n, dtype=bool)
+        whole[changed] = True
+        is_shifted = np.zeros(len(self._df), dtype=bool)
+        is_shifted[shifted] = True
+        stays = ~whole[old_keys % n] & ~is_shifted[old_keys // n]
+        bound_w, bound_slot = self._cbound_w[new_cols], self._cbound_slot[new_cols]
+        enter = is_shifted[new_cols] | (new_w > bound_w) | ((new_w == bound_w) & (new_slots < bound_slot))
+        col = np.concatenate([old_keys[stays] // n, new_cols[enter]])
+        slot = np.concatenate([old_keys[stays] % n, new_slots[enter]])
+        weight = np.concatenate([old_w[stays].astype(np.float64), new_w[enter]])
+        order = np.lexsort((slot, -weight, col))
+        col, slot, weight = col[order], slot[order], weight[order]
+        place = _group_places(col)
+        # The bound of a term that had more than ``keep``: its first holder not kept.
+        cut = place == keep
+        self._cbound_w[shifted] = 0.0
+        self._cbound_slot[shifted] = n
+        self._cbound_w[col[cut]], self._cbound_slot[col[cut]] = weight[cut], slot[cut]
+        counts = np.searchsorted(col, cols, side="right") - np.searchsorted(col, cols)
+        short = cols[(counts < POSTING_CAP) & (self._cbound_slot[cols] != n)]
+        kept = place < keep
+        col, slot, weight, place = col[kept], slot[kept], weight[kept], place[kept]
+        if len(short):  # too few kept holders to know the capped postings: all of those terms' holders
+            lut = np.zeros(len(self._df), dtype=bool)
+            lut[short] = True
+            redo = ~lut[col]
+            col, slot, weight, place = col[redo], slot[redo], weight[redo], place[redo]
+            held = np.flatnonzero(lut[self._cols])
+            held_slots = np.searchsorted(self._indptr, held, side="right") - 1
+            held_cols = self._cols[held]
+            held_w = _scaled(_unnormed(held_cols, self._counts[held], self._idf), self._norms[held_slots])
+            live = (held_w > 0) & (self._df[held_cols] > 1)
+            held_cols, held_slots, held_w = held_cols[live], held_slots[live], held_w[live]
+            order = np.lexsort((held_slots, -held_w, held_cols))
+            held_cols, held_slots, held_w = held_cols[order], held_slots[order], held_w[order]
+            held_place = _group_places(held_cols)
+            self._cbound_w[short], self._cbound_slot[short] = 0.0, n
+            cut = held_place == keep
+            self._cbound_w[held_cols[cut]], self._cbound_slot[held_cols[cut]] = held_w[cut], held_slots[cut]
+            kept = held_place < keep
+            col = np.concatenate([col, held_cols[kept]])
+            slot = np.concatenate([slot, held_slots[kept]])
+            weight = np.concatenate([weight, held_w[kept]])
+            place = np.concatenate([place, held_place[kept]])
+        new_keys = col.astype(np.int64) * n + slot
+        order = np.argsort(new_keys)
+        new_keys, weight, inside = new_keys[order], weight[order], place[order] < POSTING_CAP
+        rest_keys = np.delete(self._pkeys, old)
+        at = np.searchsorted(rest_keys, new_keys)
+        self._pkeys = np.insert(rest_keys, at, new_keys)
+        self._pw = np.insert(np.delete(self._pw, old), at, weight.astype(np.float32))
+        self._pin = np.insert(np.delete(self._pin, old), at, inside)
+        # The (term, slot) capped postings that changed: new, gone, or of another weight.
+        before_keys, before_w = old_keys[old_in], old_w[old_in]
+        after_keys, after_w = new_keys[inside], weight[inside]
+        keys = np.union1d(before_keys, after_keys)
+        moved: np.ndarray = keys[_weight_at(before_keys, before_w, keys) != _weight_at(after_keys, after_w, keys)]
+        return moved
+
+    def _rescore(self, rows: np.ndarray, candidates: np.ndarray, n: int, recompute: set[int]) -> set[int]:
+        """Merge the exact new scores of the pairs (``rows[k]``, ``candidates[k]``) into the rows'
+        kept candidates; a row whose kept candidates no longer decide its top ``limit`` is added
+        to ``recompute``. The rows whose kept candidates changed."""
+        if not len(rows):
+            return set()
+        entries, local = _entries_of(self._qptr, rows)
+        keys = self._qcol[entries].astype(np.int64) * n + candidates[local]
+        at = np.minimum(np.searchsorted(self._pkeys, keys), len(self._pkeys) - 1)
+        products = np.where((self._pkeys[at] == keys) & self._pin[at],
+                            self._qw[entries].astype(np.float64) * self._pw[at], 0.0)
+        scores = np.bincount(local, weights=products, minlength=len(rows))  # whole numbers: exact
+        # Only pairs that change a row's kept candidates matter: a kept one whose score changed or
+        # that falls below the bound, an unkept one that rises above it.
+        match = self._top_slot[rows] == candidates[:, None]
+        kept = match.any(axis=1)
+        was = (self._top_score[rows] * match).sum(axis=1)
+        bound_score, bound_slot = self._bound_score[rows], self._bound_slot[rows]
+        above = (scores > 0) & ((scores > bound_score) | ((scores == bound_score) & (candidates < bound_slot)))
+        matters = np.flatnonzero((above & (~kept | (scores != was))) | (~above & kept))
+        merged = set()
+        for i, found in itertools.groupby(matters.tolist(), key=rows.tolist().__getitem__):
+            best = dict(zip(self._top_slot[i].tolist(), self._top_score[i].tolist(), strict=True))
+            best.pop(-1, None)
+            for k in found:
+                if above[k]:
+                    best[int(candidates[k])] = float(scores[k])
+                else:
+                    del best[int(candidates[k])]
+            ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+            if len(ranked) < self.limit and self._bound_slot[i] != n:
+                recompute.add(i)  # an unkept candidate may now be among the best: score the row whole
+                continue
+            if len(ranked) > self.width:
+                self._bound_slot[i], self._bound_score[i] = ranked[self.width]
+                ranked = ranked[: self.width]
+            self._top_slot[i] = -1
+            self._top_score[i] = 0.0
+            self._top_slot[i, : len(ranked)] = [j for j, _ in ranked]
+            self._top_score[i, : len(ranked)] = [score for _, score in ranked]
+            merged.add(i)
+        return merged
+
+    def _score_rows(self, rows: list[int], n: int) -> None:
+        """Score ``rows`` whole, as ``_score_all`` does (the same exact sums)."""
+        for i in rows:
+            start, stop = self._qptr[i], self._qptr[i + 1]
+            cols = self._qcol[start:stop].astype(np.int64) * n
+            lows, highs = np.searchsorted(self._pkeys, cols), np.searchsorted(self._pkeys, cols + n)
+            postings, local = _spans(lows, highs)
+            capped = self._pin[postings]
+            postings, local = postings[capped], local[capped]
+            candidates = self._pkeys[postings] % n
+            products = self._qw[start:stop][local].astype(np.float64) * self._pw[postings]
+            unique, inverse = np.unique(candidates, return_inverse=True)
+            self._keep_best(i, unique, np.bincount(inverse, weights=products, minlength=len(unique)))
+
+    # -- what pages show ------------------------------------------------------------------------
+
+    def _compute_authors(self, by_id: list[Paper]) -> None:
+        """Every paper's other papers by the same authors (see ``same_author_papers``)."""
+        self._authors = [tuple(paper.authors) for paper in by_id]
+        self._order = [_newest_first(paper) for paper in by_id]
+        self._by_author = defaultdict(list)
+        for slot in sorted(range(len(by_id)), key=self._order.__getitem__):
+            for author in dict.fromkeys(self._authors[slot]):
+                self._by_author[author].append(slot)
+        self._same = [self._same_of(slot) for slot in range(len(by_id))]
+
+    def _same_of(self, slot: int) -> tuple[int, ...]:
+        # Each author's list is newest first, so only its first limit + 1 papers can matter.
+        first = self.author_limit + 1
+        near = {j for author in dict.fromkeys(self._authors[slot]) for j in self._by_author[author][:first]}
+        near.discard(slot)
+        return tuple(sorted(near, key=self._order.__getitem__)[: self.author_limit])
+
+    def _move_authors(self, moved: list[int], by_id: list[Paper]) -> set[int]:
+        """Update the same-author lists after the papers ``moved`` changed authors or place in the
+        catalog's order; the papers whose list changed."""
+        authors = set()
+        for slot in moved:
+            for author in dict.fromkeys(self._authors[slot]):
+                self._by_author[author].remove(slot)
+                authors.add(author)
+            self._authors[slot], self._order[slot] = tuple(by_id[slot].authors), _newest_first(by_id[slot])
+        for slot in moved:
+            for author in dict.fromkeys(self._authors[slot]):
+                bisect.insort(self._by_author[author], slot, key=self._order.__getitem__)
+                authors.add(author)
+        changed = set()
+        for author in authors:
+            for slot in self._by_author.get(author, ()):
+                same = self._same_of(slot)
+                if same != self._same[slot]:
+                    self._same[slot] = same
+                    changed.add(slot)
+        return changed
+
+    def _assemble(self, by_id: list[Paper], rows: set[int] | None) -> dict[str, RelatedPapers]:
+        """Each paper's related papers (made again for all: they hold this build's papers); ``changed``
+        says which papers' lists differ from the last update's (``rows``: those that may differ)."""
+        n = len(by_id)
+        if rows is None:
+            self._shown = [()] * n
+            rows = set(range(n))
+        changed = []
+        for slot in rows:
+            authored = self._same[slot]
+            alike = [j for j in self._top_slot[slot, : self.limit].tolist() if j >= 0 and j not in authored]
+            shown = (*alike[: self.similar_limit], *authored)
+            if shown != self._shown[slot]:
+                self._shown[slot] = shown
+                changed.append(by_id[slot].id)
+        self.changed = frozenset(changed)
+        get = by_id.__getitem__
+        # One pass over every paper: map and slices run in C.
+        return {paper.id: RelatedPapers(tuple(map(get, shown[: len(shown) - len(same)])), tuple(map(get, same)))
+                for paper, shown, same in zip(by_id, self._shown, self._same, strict=True)}
+
+
+def _newest_first(paper: Paper) -> tuple[int, int, str, str]:
+    """The catalog's order, ties by id."""
+    return (*paper_order(paper), paper.id)
 
 
 def same_author_papers(papers: Sequence[Paper], limit: int) -> list[list[int]]:
@@ -299,28 +887,26 @@ def same_author_papers(papers: Sequence[Paper], limit: int) -> list[list[int]]:
 def related_papers(papers: Sequence[Paper], keywords_of: Callable[[Paper], Sequence[str]],
                    similar_limit: int = SIMILAR_LIMIT, author_limit: int = SAME_AUTHORS_LIMIT,
                    memo: TextMemo[PaperTermCounts] | None = None) -> dict[str, RelatedPapers]:
-    """Each paper's related papers, by id. ``keywords_of`` gives a paper's canonical keywords.
+    """Each paper's related papers, by id, from scratch. ``keywords_of`` gives a paper's canonical keywords.
 
     A paper listed among the same authors' papers is not repeated among the similar ones. ``memo``
     keeps each paper's term counts for the next build (``text_memo``).
     """
-    ordered = sorted(papers, key=lambda p: (*paper_order(p), p.id))
-    ids = [p.id for p in ordered]
-    matrix = tfidf_matrix(paper_term_counts(p, keywords_of(p), memo) for p in ordered)
-    by_authors = same_author_papers(ordered, author_limit)
-    similar = similar_papers(matrix, ids, similar_limit + author_limit)
-    related = {}
-    for i, paper in enumerate(ordered):
-        authored = set(by_authors[i])
-        alike = [j for j in similar[i] if j not in authored][:similar_limit]
-        related[paper.id] = RelatedPapers(tuple(ordered[j] for j in alike),
-                                          tuple(ordered[j] for j in by_authors[i]))
-    return related
+    return RelatedIndex(similar_limit, author_limit).update(papers, keywords_of, memo)
 
 
-def related_in_catalog(catalog: Catalog, memo: TextMemo[PaperTermCounts] | None = None) -> dict[str, RelatedPapers]:
+def related_in_catalog(catalog: Catalog, memo: TextMemo[PaperTermCounts] | None = None,
+                       index: RelatedIndex | None = None, digests: Mapping[str, str] | None = None,
+                       ) -> dict[str, RelatedPapers]:
     """Each paper's related papers in an indexed catalog, keywords compared in their canonical spelling.
 
-    ``memo``: each paper's term counts, kept from the last build (see ``text_memo``)."""
-    return related_papers(catalog.papers, lambda p: [k.name for k in catalog.paper_terms[p.id].keywords],
-                          memo=memo)
+    ``memo``: each paper's term counts, kept from the last build (see ``text_memo``). ``index``:
+    the last build's ``RelatedIndex``, updated to this catalog (its ``changed`` then says whose
+    related papers changed), ``digests`` each record's digest (``Records.digests``); without an
+    index everything is computed from scratch."""
+    return (index or RelatedIndex()).update(
+        catalog.papers, lambda p: [k.name for k in catalog.paper_terms[p.id].keywords], memo, digests,
+        context=catalog.vocabulary)
+
+
+_ID = operator.attrgetter("id")

@@ -120,6 +120,9 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
                  else Quick(inputs[0], identity, result.papers, result.pages, result.files, inputs[1]))
         # (an unchanged cache is not written again, unless to say which inputs it was made from)
         if use_cache and (built is not cache or (quick is not None and quick != cache_store.stored_quick(out))):
+            # Only serve reads the pages and renderer a build keeps in memory (``live``): they go
+            # before the cache is pickled (contexts and rendered list entries: 60 MB at 50k papers).
+            built = replace(built, live=None)
             started = time.perf_counter()
             try:
                 write_cache(out, built, quick)
@@ -179,7 +182,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         clock.lap("index")
         related = cache.related_for(records)
         if related is None:
-            related = related_in_catalog(catalog, cache.memos.related)
+            related = related_in_catalog(catalog, cache.memos.related, cache.related_index, records.digests)
             cache.memos.related.prune()  # (kept as they are when the related papers were reused)
         clock.lap("related papers")
         units = plan_units(catalog, config, related, cache.memos)
@@ -236,7 +239,8 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     live = LiveState({paper.id: paper for paper in records.papers}, records.digests, PlannedPages(pages, units),
                      renderer)
     return result, after_build(out, records, files, inputs, fingerprints.everywhere, page_count, related,
-                               cache.checked, cache.memos, live, cache.texts, planned)
+                               cache.checked, cache.memos, live, cache.texts, planned,
+                               cache.related_index)
 
 
 class _StageClock:

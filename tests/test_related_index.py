@@ -1,0 +1,151 @@
+"""Related papers updated after edits (``RelatedIndex``) are exactly those computed from scratch:
+random sequences of edits to digests, titles, keywords, topics, authors and years, additions and
+removals, applied one after the other to one index (kept in memory or pickled between builds, as
+``serve`` and the build cache keep it), each checked against a fresh computation."""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from phenomena_catalog import related
+from phenomena_catalog.commands.build import build_site
+from phenomena_catalog.config import load_config
+from phenomena_catalog.executors import SerialExecutor
+from phenomena_catalog.models import Paper
+from phenomena_catalog.related import RelatedIndex, RelatedPapers, related_papers
+
+from conftest import TEMPLATES, copy_fixture_catalog
+
+WORDS = ("double", "descent", "grokking", "lottery", "ticket", "neural", "collapse", "kernel", "tangent", "scaling",
+         "law", "sharpness", "edge", "stability", "memorization", "pruning", "sparse", "feature", "learning",
+         "interpolation", "bias")
+AUTHORS = ("Ann Lee", "Bo Chen", "Cy Dow", "Di Fox", "Ed Gray")
+TOPICS = ("dd", "gk", "lt", "nc")
+
+
+def _paper(pid: str, title: str, digest: str, keywords: list[str], authors: list[str], topics: list[str],
+           year: int) -> Paper:
+    return Paper(id=pid, path=f"papers/{pid}.yaml", title=title, authors=authors, year=year, topics=topics,
+                 keywords=keywords, digest=digest or None, added="2026-11-23")
+
+
+def _digest(paper: Paper) -> str:
+    return hashlib.blake2b(paper.model_dump_json().encode(), digest_size=8).hexdigest()
+
+
+def _shown(found: dict[str, RelatedPapers]) -> dict[str, tuple[list[str], list[str]]]:
+    # Titles too: a list shows its papers as they are now, not as the index last saw them.
+    return {paper_id: ([p.id for p in r.similar], [p.title for p in r.similar], [p.id for p in r.same_authors])
+            for paper_id, r in found.items()}
+
+
+words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map(" ".join)
+papers = st.fixed_dictionaries({
+    "title": words,
+    "digest": st.lists(words, max_size=4).map(". ".join),
+    "keywords": st.lists(words, max_size=3, unique=True),
+    "authors": st.lists(st.sampled_from(AUTHORS), min_size=1, max_size=3, unique=True),
+    "topics": st.lists(st.sampled_from(TOPICS), min_size=1, max_size=2, unique=True),
+    "year": st.integers(2018, 2021),
+})
+FIELDS = ("title", "digest", "keywords", "authors", "topics", "year")
+
+
+@pytest.mark.parametrize("small_caps", [False, True], ids=["as built", "small caps"])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.lists(papers, min_size=2, max_size=40),
+       steps=st.lists(st.tuples(st.sampled_from(["edit"] * 6 + ["add", "remove"]), st.integers(0, 10**6),
+                                st.sampled_from(FIELDS), papers, st.booleans()), min_size=1, max_size=12))
+def test_an_index_updated_edit_by_edit_gives_what_a_computation_from_scratch_gives(
+        small_caps: bool, start: list[dict], steps: list[tuple[str, int, str, dict, bool]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # However many rows an edit reaches, update them (a large catalog's path), not everything.
+    monkeypatch.setattr(related, "_FULL_SHARE", 0)
+    if small_caps:
+        # Few query terms, short postings and little slack: the limits an edit runs into in a
+        # large catalog (postings that change, kept candidates that run out) are reached here.
+        monkeypatch.setattr(related, "QUERY_TERMS", 4)
+        monkeypatch.setattr(related, "POSTING_CAP", 3)
+        monkeypatch.setattr(related, "SLACK", 0)
+        monkeypatch.setattr(related, "POSTING_SLACK", 1)
+        limits = {"similar_limit": 2, "author_limit": 1}
+    else:
+        limits = {}
+    catalog = {f"p{k}": _paper(f"p{k}", **fields) for k, fields in enumerate(start)}
+    index = RelatedIndex(**limits)
+    index.update(list(catalog.values()), lambda p: p.keywords, digests={i: _digest(p) for i, p in catalog.items()})
+    added = len(catalog)
+    for kind, pick, field, fields, reload in steps:
+        ids = sorted(catalog)
+        chosen = ids[pick % len(ids)]
+        if kind == "edit":
+            catalog[chosen] = catalog[chosen].model_copy(update={field: fields[field]})
+        elif kind == "add":
+            catalog[f"p{added}"] = _paper(f"p{added}", **fields)
+            added += 1
+        elif len(catalog) > 2:
+            del catalog[chosen]
+        if reload:  # as the build cache keeps it between builds
+            index = pickle.loads(pickle.dumps(index))
+        current = list(catalog.values())
+        updated = index.update(current, lambda p: p.keywords, digests={i: _digest(p) for i, p in catalog.items()})
+        assert _shown(updated) == _shown(related_papers(current, lambda p: p.keywords, **limits))
+
+
+def test_an_edit_reports_the_papers_whose_related_papers_changed() -> None:
+    papers = [_paper("a", "Deep double descent", "Test error peaks.", ["double descent"], ["Ann Lee"], ["dd"], 2020),
+              _paper("b", "Double descent in kernels", "", ["double descent"], ["Bo Chen"], ["dd"], 2021),
+              _paper("c", "Grokking on modular arithmetic", "", ["grokking"], ["Cy Dow"], ["gk"], 2022),
+              _paper("d", "Grokking as double descent", "", ["grokking"], ["Di Fox"], ["gk"], 2022)]
+    index = RelatedIndex()
+    first = index.update(papers, lambda p: p.keywords, digests={p.id: _digest(p) for p in papers})
+    assert index.changed == frozenset("abcd")
+    unchanged = index.update(papers, lambda p: p.keywords, digests={p.id: _digest(p) for p in papers})
+    assert index.changed == frozenset() and _shown(unchanged) == _shown(first)
+    # "b" now shares an author with "c": both lists change, and only theirs.
+    papers[1] = papers[1].model_copy(update={"authors": ["Bo Chen", "Cy Dow"]})
+    after = index.update(papers, lambda p: p.keywords, digests={p.id: _digest(p) for p in papers})
+    assert index.changed == {"b", "c"}
+    assert [p.id for p in after["b"].same_authors] == ["c"]
+    assert _shown(after) == _shown(related_papers(papers, lambda p: p.keywords))
+
+
+def test_rebuilds_after_edits_that_bring_new_words_write_what_a_build_from_scratch_writes(tmp_path: Path) -> None:
+    # Through the build cache on disk: the index read back after each build is the one the build
+    # left (new words are numbered as new terms; one seen again is the same term).
+    source = copy_fixture_catalog(tmp_path / "catalog")
+    shutil.copytree(TEMPLATES, source / "templates")
+    config = load_config(source / "catalog.yaml")
+    # Enough words that the build cache keeps the index's term numbers as a table of their own.
+    for number in range(3):
+        words = " ".join(f"{WORDS[k % len(WORDS)]}{k // len(WORDS) + 10 * number}" for k in range(120))
+        (source / "papers" / f"made{number}.yaml").write_text(
+            f'title: "Made paper {number}"\nauthors: [Ann Lee]\nyear: 2020\ntopics: [grokking]\n'
+            f"digest: {words}\nadded: 2026-11-23\n", encoding="utf-8")
+
+    def build(out: Path, use_cache: bool = True) -> None:
+        build_site(source / "papers", source / "templates", out, config, executor=SerialExecutor(),
+                   use_cache=use_cache)
+
+    build(source / "site")
+    records = [r for r in sorted((source / "papers").glob("[a-z]*.yaml")) if not r.name.startswith("made")]
+    # New words, then another new word, then a word seen before.
+    for record, words in zip(records, ["Zorbly quintic.", "Flummox.", "Zorbly."], strict=False):
+        text = record.read_text(encoding="utf-8")
+        record.write_text(text.replace("\ndigest: |\n", f"\ndigest: |\n  {words}\n", 1), encoding="utf-8")
+        build(source / "site")
+        shutil.rmtree(tmp_path / "reference", ignore_errors=True)
+        build(tmp_path / "reference", use_cache=False)
+        reference = tmp_path / "reference"
+        pages = sorted(p.relative_to(reference) for p in (reference / "papers").glob("*.html"))
+        assert len(pages) > len(records) + 2
+        for page in pages:
+            assert (source / "site" / page).read_text(encoding="utf-8") == \
+                (tmp_path / "reference" / page).read_text(encoding="utf-8"), page
