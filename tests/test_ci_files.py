@@ -160,7 +160,7 @@ def test_pre_commit_files_are_valid_and_run_the_real_command() -> None:
         assert not re.search(hook["files"], "src/phenomena_catalog/cli.py")
     # The hook's program is this package's console script, and 'validate' is one of its commands.
     (script,) = entry_points(group="console_scripts", name="phenomena-catalog")
-    assert script.value == "phenomena_catalog.cli:main"
+    assert script.value == "phenomena_catalog.cli:console"
     assert "validate" in COMMAND_NAMES
 
 

@@ -1,7 +1,5 @@
 """Allow ``python -m phenomena_catalog``."""
 
-import sys
+from phenomena_catalog.cli import console
 
-from phenomena_catalog.cli import main
-
-sys.exit(main())
+console()

@@ -9,6 +9,7 @@ exit code 1; any other exception is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -63,5 +64,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def console() -> None:
+    """The ``phenomena-catalog`` command: ``main``, then the process ends at once.
+
+    A build holds a few hundred thousand objects (papers, pages, the index) when it is done;
+    freeing them one by one as the interpreter shuts down took 0.3 s of CPU time at 10,000 papers,
+    after every file and the build cache were written and closed. Nothing is left to do then
+    but flush what was printed, so the process exits without that clean-up.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # (a closed pipe: nothing more can be said)
+        pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()
