@@ -286,3 +286,21 @@ def test_a_table_is_pickled_a_chunk_at_a_time_and_read_back_whole(catalog: Path,
     edit(catalog, PAPER, "Grokking", "Grokking, edited")
     assert build(catalog, catalog / "site").incremental
     assert_same_as_a_build_from_scratch(catalog)
+
+
+def test_a_write_after_another_process_rewrote_the_cache_keeps_a_whole_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_store, "TABLE_MIN", 1)
+    folder = tmp_path / "cache"
+    cache_store.Store(folder).write({"table": {"a": "1", "b": "2"}, "plain": 1}, None)
+    first, second = cache_store.Store.open(folder), cache_store.Store.open(folder)
+    assert first.fields() == second.fields() == {"table": {"a": "1", "b": "2"}, "plain": 1}
+    # Another build (say, while serve runs) writes the table whole and removes the segments it replaced ...
+    monkeypatch.setattr(cache_store, "DELTAS_MAX", 1)
+    second.write({"table": {"a": "1", "b": "3"}, "plain": 1}, None)
+    # ... and this one, which read the cache before, would write a delta of a base that is gone: it writes all.
+    monkeypatch.setattr(cache_store, "DELTAS_MAX", 16)
+    first.write({"table": {"a": "9", "b": "2"}, "plain": 2}, None)
+    assert cache_store.Store.open(folder).fields() == {"table": {"a": "9", "b": "2"}, "plain": 2}
+    assert {p.name for p in folder.glob("*.seg")} == {
+        s.name for s in (*first.index.fields.values(), *(s for t in first.index.tables.values() for s in t))}
