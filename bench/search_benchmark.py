@@ -4,6 +4,7 @@ Usage (from the repository root, with the test extra installed and Debian's chro
 
     python bench/search_benchmark.py                     # our index at 1,000 / 10,000 / 50,000 papers
     python bench/search_benchmark.py --alternatives      # also Pagefind and MiniSearch at 10,000
+    python bench/search_benchmark.py --updates --sizes 10000 50000   # the index updated after one edit
 
 What is measured, each in the same run:
 
@@ -14,7 +15,9 @@ What is measured, each in the same run:
   median of --runs;
 - ranking on the bundled catalog: known papers that must be in the top five for their words, and a
   phrase found only in a digest;
-- whether the search works from disk (file://).
+- whether the search works from disk (file://);
+- with --updates (no browser): CPU seconds of the index built from scratch and updated after one
+  edit through ``SearchIndexState`` (a digest edit, an added paper), and the state's pickled size.
 
 Alternatives (--alternatives; needs ``pip install 'pagefind[bin]'`` and npm for ``npm pack
 minisearch``): Pagefind indexes the built paper pages (``python -m pagefind``) and a query loads
@@ -35,7 +38,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -80,6 +83,73 @@ def index_seconds(papers: Path, runs: int) -> tuple[float, int, int]:
         index = build_search_index(catalog)
         times.append(time.perf_counter() - started)
     return statistics.median(times), sum(len(t.encode()) for _, t in index.files), len(index.files)
+
+
+def update_seconds(papers: Path, runs: int) -> dict[str, float]:
+    """CPU seconds (medians of ``runs``) of the index built from scratch and updated after one edit,
+    through a state that went through pickle as the build cache keeps it: a digest edit (every paper
+    keeps its number: the terms of the edited paper are encoded again) and an added paper (every
+    term is scored again, no unchanged paper's text read); and the state's pickled size and times."""
+    import dataclasses
+    import pickle
+
+    from phenomena_catalog.catalog import Catalog, index_catalog
+    from phenomena_catalog.pipeline import read_catalog
+    from phenomena_catalog.search_index import SearchIndexState, build_search_index
+
+    catalog = read_catalog(papers)
+    topics, vocabulary = [entry.topic for entry in catalog.topics], list(catalog.vocabulary)
+
+    def changed(number: int, added: bool) -> Catalog:
+        found = list(catalog.papers)
+        paper = found[number]
+        digests = dict(catalog.digests)
+        if added:
+            paper = paper.model_copy(update={"id": f"added-{number}", "title": f"{paper.title} (again)"})
+            found.append(paper)
+        else:
+            paper = paper.model_copy(update={"digest": f"{paper.digest or ''} A new sentence on grokking {number}."})
+            found[number] = paper
+        digests[paper.id] = f"edited-{number}"
+        return dataclasses.replace(index_catalog(found, topics, vocabulary), digests=digests)
+
+    def cpu(work: Callable[[], object]) -> float:
+        started = time.process_time()
+        work()
+        return time.process_time() - started
+
+    state = SearchIndexState()
+    state.update(catalog)
+    started = time.perf_counter()
+    saved = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    dump = time.perf_counter() - started
+    started = time.perf_counter()
+    pickle.loads(saved)
+    load = time.perf_counter() - started
+    times: dict[str, list[float]] = {"cold": [], "digest edit": [], "added paper": []}
+    total = len(catalog.papers)
+    for run in range(runs):  # interleaved, so the machine's load moves them alike
+        number = (run + 1) * total // (runs + 1)
+        times["cold"].append(cpu(lambda: build_search_index(catalog)))
+        for kind, added in (("digest edit", False), ("added paper", True)):
+            edited, copy = changed(number, added), pickle.loads(saved)
+            times[kind].append(cpu(lambda: copy.update(edited)))  # noqa: B023 (called at once)
+    return {**{kind: statistics.median(found) for kind, found in times.items()},
+            "state MB": len(saved) / 1e6, "dump": dump, "load": load}
+
+
+def print_updates(sizes: list[int], runs: int, work: Path) -> None:
+    print("Our index updated after one edit (CPU s, medians; the state pickled and loaded as the build cache does)")
+    print(f"{'papers':>8} {'cold':>7} {'digest edit':>12} {'share':>6} {'added paper':>12} {'state MB':>9} "
+          f"{'dump s':>7} {'load s':>7}")
+    for n in sizes:
+        papers = work / f"papers-{n}"
+        if not papers.is_dir():
+            generate(n, papers)
+        found = update_seconds(papers, runs)
+        print(f"{n:>8,} {found['cold']:>7.3f} {found['digest edit']:>12.3f} "
+              f"{found['digest edit'] / found['cold']:>6.1%} {found['added paper']:>12.3f} {found['state MB']:>9.1f} "
+              f"{found['dump']:>7.3f} {found['load']:>7.3f}", flush=True)
 
 
 class Counter:
@@ -254,8 +324,12 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--alternatives", action="store_true", help="also measure Pagefind and MiniSearch at 10,000")
+    parser.add_argument("--updates", action="store_true", help="only the index updated after one edit (no browser)")
     parser.add_argument("--workdir", type=Path, default=Path("/dev/shm/phenomena-catalog-search-bench"))
     args = parser.parse_args()
+    if args.updates:
+        print_updates(args.sizes, args.runs, args.workdir)
+        return 0
     from playwright.sync_api import sync_playwright
 
     work = args.workdir

@@ -260,3 +260,21 @@ def test_files_changed_too_recently_to_trust_their_stamps_are_told_by_their_cont
     record.write_text(text, encoding="utf-8")
     assert "check inputs" not in cli_build(run_cli)
     assert "check inputs" not in cli_build(run_cli)
+
+
+def test_a_write_after_another_process_rewrote_the_cache_keeps_a_whole_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_store, "TABLE_MIN", 1)
+    folder = tmp_path / "cache"
+    cache_store.Store(folder).write({"table": {"a": "1", "b": "2"}, "plain": 1}, None)
+    first, second = cache_store.Store.open(folder), cache_store.Store.open(folder)
+    assert first.fields() == second.fields() == {"table": {"a": "1", "b": "2"}, "plain": 1}
+    # Another build (say, while serve runs) writes the table whole and removes the segments it replaced ...
+    monkeypatch.setattr(cache_store, "DELTAS_MAX", 1)
+    second.write({"table": {"a": "1", "b": "3"}, "plain": 1}, None)
+    # ... and this one, which read the cache before, would write a delta of a base that is gone: it writes all.
+    monkeypatch.setattr(cache_store, "DELTAS_MAX", 16)
+    first.write({"table": {"a": "9", "b": "2"}, "plain": 2}, None)
+    assert cache_store.Store.open(folder).fields() == {"table": {"a": "9", "b": "2"}, "plain": 2}
+    assert {p.name for p in folder.glob("*.seg")} == {
+        s.name for s in (*first.index.fields.values(), *(s for t in first.index.tables.values() for s in t))}

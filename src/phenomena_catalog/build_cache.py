@@ -13,6 +13,10 @@ they extend, import or include), the settings, the taxonomy and keyword vocabula
 package's code. A page whose fingerprint did not change is neither rendered nor written; so a
 template edit re-renders the pages that use that template, a settings edit every page.
 
+A page is fingerprinted only when it was planned: the cache also keeps what the last build planned
+(``plan.PlanState``: each unit of pages' declared inputs), and a rebuild plans only the units whose
+inputs changed or that show a changed record, keeping the others' fingerprints as they were.
+
 The cache is only a shortcut: a missing, unreadable, corrupt or stale one (another format or
 another version of the code) is discarded and the build starts from scratch, and an output
 folder that is not the one the cache describes (deleted, replaced, never built) is built anew.

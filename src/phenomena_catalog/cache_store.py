@@ -44,6 +44,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
+from phenomena_catalog.executors import collector_paused
+
 CACHE_FOLDER = ".phenomena-cache"
 FORMAT = 2
 """Bumped when what the cache holds, or how it is laid out, changes shape."""
@@ -484,8 +486,11 @@ def read_fields(out: Path) -> tuple[dict[str, Any], str]:
     when there was no cache)."""
     folder = cache_folder(out)
     try:
-        store = Store.open(folder)
-        fields = store.fields()
+        # Unpickling makes a few hundred thousand long-lived objects and no garbage: with the
+        # collector on, it rescans them over and over (at 10,000 papers 0.6 s instead of 0.25 s).
+        with collector_paused():
+            store = Store.open(folder)
+            fields = store.fields()
     except FileNotFoundError:
         return {}, ""
     except _Unusable as err:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 
 from phenomena_catalog import urls
@@ -103,6 +103,9 @@ class Catalog:
     """The keyword vocabulary the keywords were canonicalized with."""
     paper_ids: tuple[str, ...] = field(default=(), repr=False)
     """The ids of ``papers``, in the same order."""
+    digests: dict[str, str] = field(default_factory=dict, repr=False)
+    """For each paper id, the digest of the record it was made from (``Records.digests``): an
+    incremental stage reads again only the papers whose digest changed (empty: not known)."""
 
     def topic(self, topic_id: str) -> TopicEntry:
         return next(t for t in self.topics if t.id == topic_id)
@@ -257,4 +260,4 @@ def index_catalog(papers: Iterable[Paper], topics: list[Topic], keywords: list[K
 
 def index(records: Records) -> Catalog:
     """The index stage: checked records -> the catalog every page is planned from."""
-    return index_catalog(records.papers, records.topics, records.keywords)
+    return replace(index_catalog(records.papers, records.topics, records.keywords), digests=records.digests)

@@ -3,7 +3,8 @@
     load(papers_dir)        -> Records      records.py   (the only stage that reads papers/)
     check(records)          -> [Problem]    validate.py
     index(records)          -> Catalog      catalog.py
-    plan(catalog, config)   -> [Page]       plan.py      (each page: a typed context, its inputs)
+    plan(catalog, config)   -> [Page]       plan.py      (each page: a typed context, its inputs:
+                                                          plan_units; a rebuild plans the changed ones)
     render(page)            -> text         render.py    (Jinja; presentation rules: presentation.py)
     write(pages)            -> the site     write.py     (the only stage that writes the output)
 

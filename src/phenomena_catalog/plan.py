@@ -30,7 +30,7 @@ from phenomena_catalog.models import KIND_NAMES, KeywordEntry, Paper, Topic
 from phenomena_catalog.presentation import digest_html, paper_summary
 from phenomena_catalog.related import PaperTermCounts, RelatedPapers, related_in_catalog
 from phenomena_catalog.repository import RECORDS_FOLDER, edit_url, suggest_url
-from phenomena_catalog.search_index import PaperPostings, build_search_index
+from phenomena_catalog.search_index import SearchIndexState, build_search_index
 from phenomena_catalog.text_memo import TextMemo
 from phenomena_catalog.timeline import Timeline, timeline_of
 
@@ -301,8 +301,8 @@ class TextMemos:
 
     related: TextMemo[PaperTermCounts] = field(default_factory=TextMemo)
     """Term counts for related papers (``related_in_catalog``)."""
-    search: TextMemo[PaperPostings] = field(default_factory=TextMemo)
-    """Postings for the search index (``build_search_index``)."""
+    search: SearchIndexState = field(default_factory=SearchIndexState)
+    """The last search index, to update (``build_search_index``)."""
 
     def prune(self) -> None:
         """Forget the papers this build did not have (call it once a build is done)."""
@@ -428,6 +428,9 @@ class PlannedPages(Mapping[str, Page]):
             page = self._pages[url] = unit.make()[0]
         return page
 
+    def __contains__(self, url: object) -> bool:
+        return url in self._pages or url in self._units  # (without planning the page)
+
     def __iter__(self) -> Iterator[str]:
         yield from self._pages
         yield from list(self._units)
@@ -440,7 +443,7 @@ class _Planner:
     """Makes the units of one catalog's site (``plan_units``)."""
 
     def __init__(self, catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers],
-                 search_memo: TextMemo[PaperPostings] | None) -> None:
+                 search_memo: SearchIndexState | None) -> None:
         self.catalog = catalog
         self.config = config
         self.related = related

@@ -25,26 +25,31 @@ in the digest; matching in several fields adds up), plus title word pairs ("doub
 extra terms so a phrase in the title ranks first. Query words are tokenized in the browser by the
 same rules as ``tokenize`` (fold accents and case, split on non-letters, drop stop words, plural to
 singular); ``tests/test_search_index.py`` and the browser tests hold the two to each other.
+
+A rebuild updates the last index rather than computing it afresh (``SearchIndexState``): after an
+edit that keeps every paper's number, only the terms the edited record had or has are scored and
+encoded again, and only the files holding them change; the result is the files a build from
+scratch writes (``tests/test_search_incremental.py``).
 """
 
 from __future__ import annotations
 
-import functools
+import bisect
 import itertools
 import json
+import operator
 import re
 import unicodedata
 from array import array
-from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from phenomena_catalog import presentation, urls
 from phenomena_catalog.catalog import Catalog
 from phenomena_catalog.models import KIND_NAMES, KINDS, Paper
-from phenomena_catalog.text_memo import TextMemo
 
 SHARD_BYTES = 48_000
 """A term shard longer than this is split by one more character (at most ``MAX_KEY`` long)."""
@@ -150,70 +155,30 @@ class SearchIndex:
     files: tuple[tuple[str, str], ...]
     kinds: tuple[str, ...]
     """The kinds of record the facet offers (none when every record is a paper)."""
+    changed: frozenset[str] | None = None
+    """The paths whose text differs from the last update's files (None: every file is new)."""
 
 
-def build_search_index(catalog: Catalog, memo: TextMemo[PaperPostings] | None = None) -> SearchIndex:
-    """The search index of ``catalog`` (pure and deterministic). ``memo`` keeps each paper's
-    postings for the next build (see ``text_memo``)."""
-    papers = catalog.papers
-    shards = _shard(_postings(catalog, memo))
-    files: list[tuple[str, str]] = []
-    for key in sorted(shards):
-        files.append((urls.search_file("t", key), _script("t", key, shards[key])))
-
-    topic_number = {entry.id: i for i, entry in enumerate(catalog.topics)}
-    venues = catalog.terms["venues"]
-    venue_number = {term.slug: i for i, term in enumerate(venues)}
-    kinds = _kinds(papers)
-    for start in range(0, len(papers), FACET_CHUNK):
-        chunk = []
-        for paper in papers[start : start + FACET_CHUNK]:
-            terms = catalog.paper_terms[paper.id]
-            flags = (1 if paper.links.code else 0) | (kinds.index(paper.kind) << 1 if kinds else 0)
-            values = [flags, venue_number[terms.venue.slug] + 1 if terms.venue else 0, len(terms.topics)]
-            values += [topic_number[t.id] for t in terms.topics]
-            chunk.append("".join(encode_number(v) for v in values))
-        number = start // FACET_CHUNK
-        files.append((urls.search_file("f", number), _script("f", number, "".join(chunk))))
-
-    for start in range(0, len(papers), DOC_CHUNK):
-        rows = [_result_row(paper, catalog) for paper in papers[start : start + DOC_CHUNK]]
-        number = start // DOC_CHUNK
-        files.append((urls.search_file("d", number), _script("d", number, rows)))
-
-    first_of_year: list[list[int]] = []
-    for number, paper in enumerate(papers):
-        if not first_of_year or first_of_year[-1][0] != paper.year:
-            first_of_year.append([paper.year, number])
-    manifest = {
-        "papers": len(papers),
-        "shards": [[key, urls.search_file("t", key)] for key in sorted(shards)],
-        "files": {part: urls.search_file(part, "%") for part in ("f", "d")},
-        "years": first_of_year,
-        "topics": [[entry.id, entry.name] for entry in catalog.topics],
-        "venues": [[term.slug, term.name] for term in venues],
-        "kinds": kinds,
-        "levels": LEVELS,
-        "docChunk": DOC_CHUNK,
-        "facetChunk": FACET_CHUNK,
-        "stopWords": sorted(STOP_WORDS),
-    }
-    files.insert(0, (urls.SEARCH_MANIFEST, _script("m", "", manifest)))
-    return SearchIndex(tuple(files), tuple(kinds))
+def build_search_index(catalog: Catalog, state: SearchIndexState | None = None) -> SearchIndex:
+    """The search index of ``catalog`` (pure and deterministic). ``state`` holds what the last
+    build made, to update it rather than compute it afresh (see ``SearchIndexState``)."""
+    return (state if state is not None else SearchIndexState()).update(catalog)
 
 
 COLUMNS = (*FIELD_BOOSTS, *(f"{name} pairs" for name in PAIR_BOOSTS))
 """What a posting's count is of: each field's words, then the word pairs of the fields in
 ``PAIR_BOOSTS`` (saturated like a field whose length does not matter)."""
-_BOOSTS = (*FIELD_BOOSTS.values(), *(1.0 for _ in PAIR_BOOSTS))
-_NORMS = (*LENGTH_NORMS.values(), *(0.0 for _ in PAIR_BOOSTS))
+_BOOSTS = np.array((*FIELD_BOOSTS.values(), *(1.0 for _ in PAIR_BOOSTS)))
+_NORMS = np.array((*LENGTH_NORMS.values(), *(0.0 for _ in PAIR_BOOSTS)))
+FRESH_SHARE = 0.25
+"""When more than this share of the papers is new or edited, the index is computed afresh."""
+_FEW = 64
+"""Up to this many edited papers are looked up one by one (past it, by a map of every paper)."""
 
 
 @dataclass(frozen=True, slots=True)
 class PaperPostings:
-    """One paper's share of the index, which depends on its own text only (``paper_postings``):
-    an incremental build can keep it for a paper whose searchable text did not change. Four
-    objects a paper however long its text, so a cache of 10,000 pickles in a few milliseconds."""
+    """One paper's share of the index, which depends on its own text only (``paper_postings``)."""
 
     terms: str
     """The entries' terms (a word, or two words joined by a space), one a line."""
@@ -248,92 +213,700 @@ def paper_postings(fields: dict[str, str]) -> PaperPostings:
     return PaperPostings("\n".join(terms), bytes(columns), counts.tobytes(), tuple(lengths))
 
 
-def _postings(catalog: Catalog, memo: TextMemo[PaperPostings] | None = None) -> dict[str, Postings]:
-    """Every term's highest score and encoded postings, terms in sorted order.
+def average_length(words: int, papers: int) -> float:
+    """BM25's average length of a field, to two significant digits: one edit among thousands of
+    papers seldom moves it, so it seldom changes every score (a build from scratch rounds alike)."""
+    return float(f"{words / papers:.2g}") if words else 1.0
 
-    Each paper's entries come from ``paper_postings`` (remembered in ``memo``); the whole
-    catalog's part, BM25's document frequencies and average lengths, the merging of a term's
-    fields, the score levels and the encoding, is numpy array operations.
+
+@dataclass
+class _Index:
+    """Everything one build of the index made, in arrays: what the next update starts from."""
+
+    lengths: np.ndarray
+    """Words in each column of each paper (papers x ``COLUMNS``; pairs count none), int32."""
+    prior: np.ndarray
+    """Each paper's score factor for the curated lists that include it (``SOURCE_PRIOR``)."""
+    names: list[str] = field(default_factory=list)
+    """Every term, sorted: a term's rank is its place here."""
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    """Where each term's entries start (and the last one's end)."""
+    doc: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    """Each entry's paper number; entries in order of term, then paper, then column."""
+    col: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint8))
+    """Each entry's column."""
+    count: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    """Each entry's count (whole numbers, or twice or four times one: exact in float32)."""
+    level: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint8))
+    """Each entry's score level (its posting's: a share of its term's top score, 1..``LEVELS``)."""
+    top: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Each term's top score without IDF."""
+    offset: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    """Where each entry's posting is in its term's postings (characters), to splice it there."""
+    doc_freq: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Each term's number of papers."""
+    fragments: str = ""
+    """Each term's member of its shard's JSON object, ``"term":[top,"postings"]``, and a comma."""
+    bounds: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    """Where each term's fragment starts in ``fragments`` (and the last one's end)."""
+    sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Each term's share of its shard's size, as ``_layout`` counts it."""
+    shards: list[tuple[str, int]] = field(default_factory=list)
+    """Each shard's key and number of terms, in key order (which is the terms' order)."""
+    ids: tuple[str, ...] = ()
+    """Each paper's id, by number (newest first)."""
+    digests: dict[str, str] | None = None
+    """What each paper's record was made from, by id (``Catalog.digests``; None: not known)."""
+    kind_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint8))
+    """Each paper's kind (its place in ``KINDS``)."""
+    keyword_names: dict[str, str] = field(default_factory=dict)
+    """Each keyword's name by slug (its most used spelling, which other papers can change)."""
+    vocabulary: tuple[tuple[str, ...], ...] = ()
+    """The keyword vocabulary: each entry's name and aliases (a keyword's name depends on them)."""
+    topics: tuple[tuple[str, str, str], ...] = ()
+    venues: tuple[tuple[str, str], ...] = ()
+    kinds: tuple[str, ...] = ()
+    facet_codes: list[str] = field(default_factory=list)
+    """Each paper's facet values, encoded (its share of its facet chunk)."""
+    facet_files: list[str] = field(default_factory=list)
+    doc_files: list[str] = field(default_factory=list)
+    manifest: str = ""
+
+    def __getstate__(self) -> dict[str, object]:
+        # The names as one string pickle in one piece (a list of them, one object each).
+        state = dict(self.__dict__)
+        state["names"] = "\n".join(self.names)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        names = state["names"]
+        assert isinstance(names, str)
+        state["names"] = names.split("\n") if names else []
+        self.__dict__.update(state)
+
+
+class SearchIndexState:
+    """What the last build of the search index made, to update it after an edit rather than
+    compute it afresh (the build cache pickles it; ``serve`` keeps it in memory).
+
+    An update reads the text of new and edited papers only (``Catalog.digests`` says which), and
+    gives the files a build from scratch gives, by construction: each term's member of its shard
+    depends on that term's entries alone and on three catalog-wide values, the number of papers
+    (IDF), their numbering, and BM25's average field lengths, which are rounded
+    (``average_length``) so that one edit seldom moves them. When none of the three moved (an
+    edit that keeps the paper's place in the order), only the terms the edited papers had or have
+    are scored and encoded again, and only the shards, facet and result chunks that hold them
+    change. When a paper was added, removed or moved, every term is encoded again (its paper
+    numbers and IDF moved, not its levels), and when an average moved every term is scored again
+    from the entries kept here; neither reads any unchanged paper's text.
     """
+
+    def __init__(self, keep: bool = True) -> None:
+        self._last: _Index | None = None
+        self._keep = keep
+        """False for a state nothing will update again (a one-shot build's): it holds nothing."""
+
+    def prune(self) -> None:
+        """Nothing to forget: the state holds the last build's catalog only."""
+
+    def update(self, catalog: Catalog) -> SearchIndex:
+        """The search index of ``catalog``; the state then holds it for the next update."""
+        old, self._last = self._last, None  # (a failed update leaves no half-made state)
+        new = _build(catalog, old)
+        self._last = new if self._keep else None
+        files = _files(new)
+        if old is None:
+            return SearchIndex(files, new.kinds)
+        before = dict(_files(old))
+        return SearchIndex(files, new.kinds, frozenset(path for path, text in files if before.get(path) != text))
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"last": self._last}
+
+    def __setstate__(self, state: dict[str, _Index | None]) -> None:
+        self._last, self._keep = state["last"], True
+
+
+def _build(catalog: Catalog, old: _Index | None) -> _Index:
     papers = catalog.papers
     total = len(papers)
-    found = []
-    for paper in papers:
-        fields = paper_fields(paper, catalog)
-        if memo is None:
-            found.append(paper_postings(fields))
+    digests = getattr(catalog, "digests", None) or {}
+    topics = tuple((entry.id, entry.name, entry.url) for entry in catalog.topics)
+    keyword_names = {term.slug: term.name for term in catalog.terms["keywords"]}
+    vocabulary = tuple((entry.name, *entry.aliases) for entry in catalog.vocabulary)
+
+    # The papers whose text must be read: new, edited, or filed under a keyword now spelled otherwise.
+    fresh = np.ones(total, dtype=bool)
+    remap, ids = None, None
+    if (old is not None and old.digests is not None and len(digests) == total and old.names
+            and (old.topics, old.vocabulary) == (topics, vocabulary)):
+        was = old.digests.get
+        edited = [paper_id for paper_id, digest in digests.items() if was(paper_id) != digest]
+        if len(old.ids) == total and len(edited) <= _FEW and all(map(old.digests.__contains__, edited)):
+            # The same papers (as many, none new): where the edited ones are is all that can have moved.
+            numbers = [old.ids.index(paper_id) for paper_id in edited]
+            if all(papers[number].id == paper_id for number, paper_id in zip(numbers, edited, strict=True)):
+                ids = old.ids  # (unchanged papers keep their order among themselves)
+                fresh[:] = False
+                fresh[numbers] = True
+        if ids is None:
+            ids = _ids(catalog)
+            fresh = np.fromiter(map(operator.ne, map(digests.get, ids), map(was, ids)), dtype=bool, count=total)
+        if keyword_names != old.keyword_names:
+            renamed = [term for term in catalog.terms["keywords"]
+                       if old.keyword_names.get(term.slug, term.name) != term.name]
+            number_of = dict(zip(ids, range(total), strict=True))
+            for term in renamed:
+                fresh[[number_of[paper.id] for paper in term.papers]] = True
+        # Where each old paper is now (-1: gone or read again). Unchanged papers keep their order
+        # among themselves (the order depends on a paper's own record), so the map increases.
+        if ids is old.ids:
+            remap = np.where(fresh, -1, np.arange(total))
         else:
-            found.append(memo.get(tuple(fields.values()), functools.partial(paper_postings, fields)))
-    if not any(p.terms for p in found):
-        return {}
-    # Each term is numbered as it is first met, one paper's terms split at a time (never a string
-    # per posting for all of them at once: 4 million, 250 MB at 50,000 papers), then ranked in order.
-    numbers = _Numbering()
-    met = np.fromiter(itertools.chain.from_iterable(map(numbers.__getitem__, p.terms.split("\n"))
-                                                    for p in found if p.terms),
-                      dtype=np.int64, count=sum(len(p.columns) for p in found))
-    names = sorted(numbers)
-    rank = np.empty(len(names), dtype=np.int64)
-    rank[np.fromiter(map(numbers.__getitem__, names), dtype=np.int64, count=len(names))] = np.arange(len(names))
-    terms = rank[met]
-    docs = np.repeat(np.arange(total, dtype=np.int64), [len(p.columns) for p in found])
-    cols = np.frombuffer(b"".join([p.columns for p in found]), dtype=np.uint8)
-    counts = np.frombuffer(b"".join([p.counts for p in found]), dtype=np.float64)
-    lengths = np.zeros((len(COLUMNS), max(total, 1)))
-    lengths[: len(FIELD_BOOSTS), :total] = np.array([p.lengths for p in found], dtype=float).T
-    # The per-paper objects are dropped before the arithmetic, which computes in place where it
-    # can, and each array goes as soon as it has served: a few numbers per posting at a time, not a
-    # dozen (4 million postings at 50,000 papers).
-    del found, numbers, met, rank
-    average = lengths.mean(axis=1)
-    average[average == 0] = 1.0
-    b = np.array(_NORMS)[cols]
-    norm = lengths[cols, docs]
+            remap = np.full(len(old.ids), -1, dtype=np.int64)
+            old_number = dict(zip(old.ids, range(len(old.ids)), strict=True))
+            kept = np.flatnonzero(~fresh)
+            remap[[old_number[ids[number]] for number in kept.tolist()]] = kept
+        if np.any(np.diff(remap[remap >= 0]) <= 0) or fresh.sum() > FRESH_SHARE * total:
+            remap = None
+    if old is None or remap is None:
+        fresh[:] = True
+        index = _from_scratch(catalog)
+    else:
+        index = _updated(catalog, old, fresh, remap)
+    index.ids = ids if ids is not None else _ids(catalog)
+    index.digests = dict(digests) if len(digests) == total else None
+    index.topics, index.keyword_names, index.vocabulary = topics, keyword_names, vocabulary
+    index.venues = tuple((term.slug, term.name) for term in catalog.terms["venues"])
+    if remap is None or old is None:
+        index.kind_codes = np.array([KINDS.index(kind) for kind in map(_KIND, papers)], dtype=np.uint8)
+    else:
+        index.kind_codes = np.zeros(total, dtype=np.uint8)
+        index.kind_codes[remap[remap >= 0]] = old.kind_codes[remap >= 0]
+        read = np.flatnonzero(fresh)
+        index.kind_codes[read] = [KINDS.index(papers[number].kind) for number in read.tolist()]
+    # The kinds of record the catalog has, in the site's order; none when all are papers.
+    found = np.bincount(index.kind_codes, minlength=len(KINDS)) > 0
+    index.kinds = tuple(kind for kind, here in zip(KINDS, found.tolist(), strict=True) if here)
+    if len(index.kinds) < 2:
+        index.kinds = ()
+    _chunks(catalog, index, old if remap is not None else None, fresh)
+    return index
+
+
+def _ids(catalog: Catalog) -> tuple[str, ...]:
+    """Each paper's id, in order."""
+    if len(catalog.paper_ids) == len(catalog.papers):
+        return catalog.paper_ids
+    return tuple(map(_ID, catalog.papers))
+
+
+class _Met(dict[str, int]):
+    """Each term met, numbered in the order met."""
+
+    def __missing__(self, term: str) -> int:
+        number = self[term] = len(self)
+        return number
+
+
+def _read(catalog: Catalog, papers: Sequence[Paper]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray,
+                                                              np.ndarray, np.ndarray, np.ndarray]:
+    """The entries of ``papers``: the distinct terms met, each entry's term (a number into them),
+    paper (a position in ``papers``), column and count; and each paper's words by column and prior.
+
+    Each paper's postings are dropped once read, so a whole catalog's entries are never held as
+    strings (four million of them at 50,000 papers), only as numbers."""
+    met = _Met()
+    terms, columns, counts, widths, lengths = array("q"), bytearray(), array("d"), [], []
+    for paper in papers:
+        found = paper_postings(paper_fields(paper, catalog))
+        if found.terms:
+            terms.extend(map(met.__getitem__, found.terms.split("\n")))
+        columns += found.columns
+        counts.frombytes(found.counts)
+        widths.append(len(found.columns))
+        lengths.append(found.lengths)
+    docs = np.repeat(np.arange(len(widths), dtype=np.int64), widths)
+    by_column = np.zeros((len(widths), len(COLUMNS)), dtype=np.int32)
+    if lengths:
+        by_column[:, : len(FIELD_BOOSTS)] = lengths
+    prior = 1 + SOURCE_PRIOR * np.array([max(0, len(paper.sources) - 1) for paper in papers], dtype=np.float64)
+    return (list(met), np.frombuffer(terms, dtype=np.int64), docs, np.frombuffer(columns, dtype=np.uint8),
+            np.frombuffer(counts, dtype=np.float64).astype(np.float32), by_column, prior)
+
+
+def _averages(lengths: np.ndarray) -> np.ndarray:
+    return np.array([average_length(int(words), len(lengths)) for words in lengths.sum(axis=0, dtype=np.int64)])
+
+
+def _from_scratch(catalog: Catalog) -> _Index:
+    total = len(catalog.papers)
+    met, terms, docs, cols, counts, lengths, prior = _read(catalog, catalog.papers)
+    index = _Index(lengths, prior)
+    if not met:
+        return index
+    alphabetical = sorted(range(len(met)), key=met.__getitem__)
+    names = [met[number] for number in alphabetical]
+    rank_of = np.empty(len(met), dtype=np.int64)
+    rank_of[alphabetical] = np.arange(len(met))
+    ranks = rank_of[terms]
+    del met, terms, rank_of, alphabetical
+    # Entries in order of term, then paper; a paper's entries of one term stay in column order.
+    order = np.argsort(ranks * total + docs, kind="stable")
+    ranks = ranks[order]
+    index.names = names
+    index.starts = np.searchsorted(ranks, np.arange(len(names) + 1))
+    del ranks
+    index.doc, index.col, index.count = docs[order].astype(np.int32), cols[order], counts[order]
+    index.level, index.top = np.zeros(len(order), dtype=np.uint8), np.zeros(len(names))
+    index.offset, index.doc_freq = np.zeros(len(order), dtype=np.int32), np.zeros(len(names), dtype=np.int64)
+    _score_all(index)
+    return index
+
+
+def _updated(catalog: Catalog, old: _Index, fresh: np.ndarray, remap: np.ndarray) -> _Index:
+    """``old`` with the entries of its papers that are not ``fresh`` (renumbered by ``remap``)
+    and those of the ``fresh`` papers, read now."""
+    total = len(fresh)
+    numbers = np.flatnonzero(fresh)
+    met, terms, docs, cols, counts, lengths, prior = _read(catalog, [catalog.papers[n] for n in numbers.tolist()])
+    docs = numbers[docs]
+    index = _Index(np.zeros((total, len(COLUMNS)), dtype=np.int32), np.zeros(total))
+    stayed = remap >= 0
+    index.lengths[remap[stayed]] = old.lengths[stayed]
+    index.prior[remap[stayed]] = old.prior[stayed]
+    index.lengths[numbers] = lengths
+    index.prior[numbers] = prior
+    same_numbers = len(old.ids) == total and np.array_equal(remap[stayed], np.flatnonzero(stayed))
+
+    # The old entries that stay, and the terms that lost some (gone when they lost all).
+    if same_numbers:
+        stays = stayed[old.doc]
+        kept_doc = old.doc
+    else:
+        kept_doc = remap[old.doc]
+        stays = kept_doc >= 0
+        kept_doc = kept_doc.astype(np.int32)
+    gone = np.flatnonzero(~stays)
+    gone_ranks = np.searchsorted(old.starts, gone, side="right") - 1
+    left = np.diff(old.starts) - np.bincount(gone_ranks, minlength=len(old.names))
+    touched = np.unique(gone_ranks)
+    # The fresh papers' terms: known ones by their old rank, the others added.
+    known_rank: dict[str, int] = {}
+    added: list[tuple[int, str]] = []
+    for term in sorted(met):
+        place = bisect.bisect_left(old.names, term)
+        if place < len(old.names) and old.names[place] == term:
+            known_rank[term] = place
+        else:
+            added.append((place, term))
+    alive = left > 0
+    alive[list(known_rank.values())] = True
+    alive_before = np.concatenate(([0], np.cumsum(alive)))  # alive old terms before each old rank
+    added_at = np.array([place for place, _ in added], dtype=np.int64)  # the old ranks they go before
+    new_rank = np.where(alive, alive_before[:-1] + np.searchsorted(added_at, np.arange(len(old.names)), side="right"),
+                        -1)
+    added_rank = alive_before[added_at] + np.arange(len(added))
+    alive_list = alive.tolist()
+    names: list[str] = []
+    previous = 0
+    for place, term in added:
+        names += itertools.compress(old.names[previous:place], alive_list[previous:place])
+        names.append(term)
+        previous = place
+    names += itertools.compress(old.names[previous:], alive_list[previous:])
+    rank_of = {term: int(new_rank[rank]) for term, rank in known_rank.items()}
+    rank_of.update(zip([term for _, term in added], added_rank.tolist(), strict=True))
+    live = np.flatnonzero(alive)
+
+    # The fresh entries go among those that stay, in order of term, then paper.
+    fresh_ranks = np.array([rank_of[term] for term in met], dtype=np.int64)[terms]
+    order = np.argsort(fresh_ranks * total + docs, kind="stable")
+    fresh_ranks, docs, cols, counts = fresh_ranks[order], docs[order], cols[order], counts[order]
+    kept_count = np.zeros(len(names), dtype=np.int64)
+    kept_count[new_rank[live]] = left[live]
+    kept_starts = np.concatenate(([0], np.cumsum(kept_count)))
+    kept_doc = np.delete(kept_doc, gone)
+    at = np.array([bisect.bisect_left(kept_doc, doc, low, high) for doc, low, high in zip(
+        docs.tolist(), kept_starts[fresh_ranks].tolist(), kept_starts[fresh_ranks + 1].tolist(), strict=True)],
+        dtype=np.int64)
+    index.names = names
+    index.starts = kept_starts + np.concatenate(([0], np.cumsum(np.bincount(fresh_ranks, minlength=len(names)))))
+    index.doc = np.insert(kept_doc, at, docs.astype(np.int32))
+    index.col, index.count, index.level, index.offset = _spliced(
+        (old.col, old.count, old.level, old.offset), gone, at,
+        (cols, counts, np.zeros(len(at), dtype=np.uint8), np.zeros(len(at), dtype=np.int32)))
+    index.top = np.full(len(names), np.nan)
+    index.top[new_rank[live]] = old.top[live]
+    index.doc_freq = np.zeros(len(names), dtype=np.int64)
+    index.doc_freq[new_rank[live]] = old.doc_freq[live]
+    del kept_doc
+
+    if not np.array_equal(_averages(index.lengths), _averages(old.lengths)):
+        _score_all(index)  # every score moved
+        return index
+
+    # Only the terms the fresh papers had or have changed. A term whose top score no fresh paper
+    # had or beats keeps the levels of its other papers: only the fresh papers' are computed.
+    changed = np.zeros(len(names), dtype=bool)
+    changed[fresh_ranks] = True
+    moved = new_rank[touched]
+    changed[moved[moved >= 0]] = True
+    ranks = np.flatnonzero(changed)
+    rescore = np.isnan(index.top)
+    fresh_at = at + np.arange(len(at))  # where the fresh entries are now
+    first, _, raw = _raw(index, fresh_at, fresh_ranks)
+    fresh_term = fresh_ranks[first]
+    np.logical_or.at(rescore, fresh_term, raw > np.nan_to_num(index.top[fresh_term], nan=np.inf))
+    if len(gone):
+        old_first, _, old_raw = _raw(old, gone, gone_ranks)
+        was = new_rank[gone_ranks[old_first]]
+        tops_before = old.top[gone_ranks[old_first]]
+        np.logical_or.at(rescore, was[was >= 0], (old_raw >= tops_before)[was >= 0])
+    rescore &= changed
+    keep_top = ~rescore[fresh_term]
+    levels = np.maximum(1, np.rint(LEVELS * raw[keep_top] / index.top[fresh_term[keep_top]]))
+    posting = np.cumsum(first) - 1  # each fresh entry's posting
+    entry_kept = keep_top[posting]
+    index.level[fresh_at[entry_kept]] = levels.astype(np.uint8)[np.cumsum(keep_top)[posting[entry_kept]] - 1]
+    _score_terms(index, np.flatnonzero(rescore))
+    if not same_numbers:
+        _encode_all(index)  # every term's paper numbers or IDF moved, not its levels
+        return index
+    # The others keep their postings but near the fresh papers, where the old text is spliced.
+    spans: dict[int, list[int]] = {}
+    for rank, doc in zip(fresh_ranks.tolist(), docs.tolist(), strict=True):
+        spans.setdefault(rank, [doc, doc])[1] = doc  # (in order of paper within a term)
+    for rank, doc in zip(new_rank[gone_ranks].tolist(), old.doc[gone].tolist(), strict=True):
+        if rank >= 0:
+            span = spans.setdefault(rank, [doc, doc])
+            span[0], span[1] = min(span[0], doc), max(span[1], doc)
+    old_of = np.full(len(names), -1, dtype=np.int64)
+    old_of[new_rank[live]] = live
+    fragments, sizes = _members(index, np.flatnonzero(rescore))
+    idf = _idf(total)
+    kept_top = np.flatnonzero(changed & ~rescore)
+    for rank in kept_top.tolist():
+        fragment, size = _spliced_member(index, old, rank, int(old_of[rank]), spans[rank], idf)
+        fragments.append(fragment)
+        sizes = np.append(sizes, size)
+    order = np.argsort(np.concatenate((np.flatnonzero(rescore), kept_top)))
+    fragments, sizes = [fragments[i] for i in order.tolist()], sizes[order]
+
+    # Every other term's member is the old one: runs of them copied in one piece each.
+    old_of[ranks] = -1
+    same = old_of >= 0
+    index.sizes = np.empty(len(names), dtype=np.int64)
+    index.sizes[same] = old.sizes[old_of[same]]
+    index.sizes[ranks] = sizes
+    widths = np.empty(len(names), dtype=np.int64)
+    widths[same] = np.diff(old.bounds)[old_of[same]]
+    widths[ranks] = [len(fragment) for fragment in fragments]
+    index.bounds = np.concatenate(([0], np.cumsum(widths)))
+    follows = same[1:] & same[:-1] & (old_of[1:] == old_of[:-1] + 1)
+    run_starts = np.flatnonzero(same & ~np.concatenate(([False], follows)))
+    run_ends = np.flatnonzero(same & ~np.concatenate((follows, [False])))
+    copied = zip(run_starts.tolist(), old.bounds[old_of[run_starts]].tolist(),
+                 old.bounds[old_of[run_ends] + 1].tolist(), strict=True)
+    pieces = sorted([(rank, fragment) for rank, fragment in zip(ranks.tolist(), fragments, strict=True)]
+                    + [(start, old.fragments[begin:end]) for start, begin, end in copied])
+    index.fragments = "".join([piece for _, piece in pieces])
+    # Shards: the groups (first two characters) of changed and vanished terms are laid out again.
+    groups = {names[rank][:2] for rank in ranks.tolist()}
+    groups |= {old.names[rank][:2] for rank in touched.tolist() if new_rank[rank] < 0}
+    index.shards = sorted([shard for shard in old.shards if shard[0][:2] not in groups]
+                          + [shard for group in groups for shard in _group_layout(index, group)])
+    return index
+
+
+def _spliced(arrays: tuple[np.ndarray, ...], gone: np.ndarray, at: np.ndarray,
+             values: tuple[np.ndarray, ...]) -> list[np.ndarray]:
+    """Each of ``arrays`` without its elements ``gone``, and with ``values`` inserted where
+    ``at`` says once those are gone (``np.insert(np.delete(...))``, in one copy of each)."""
+    # Where each insertion goes among the elements as they were.
+    before = (at + np.searchsorted(gone - np.arange(len(gone)), at, side="right")).tolist()
+    dropped = gone.tolist()
+    pieces: list[tuple[bool, int, int | None]] = []  # (new values?, start, stop)
+    cursor = taken = inserted = 0
+    while taken < len(dropped) or inserted < len(before):
+        if inserted < len(before) and (taken == len(dropped) or before[inserted] <= dropped[taken]):
+            place, first = before[inserted], inserted
+            while inserted < len(before) and before[inserted] == place:
+                inserted += 1
+            pieces += [(False, cursor, place), (True, first, inserted)]
+            cursor = place
+        else:
+            pieces.append((False, cursor, dropped[taken]))
+            cursor = dropped[taken] + 1
+            taken += 1
+    pieces.append((False, cursor, None))
+    return [np.concatenate([(new if fresh else array)[start:stop] for fresh, start, stop in pieces])
+            for array, new in zip(arrays, (v.astype(a.dtype, copy=False) for v, a in zip(values, arrays, strict=True)),
+                                  strict=True)]
+
+
+def _score_all(index: _Index) -> None:
+    """Score, encode and shard every term of ``index``."""
+    _score_terms(index, np.arange(len(index.names)))
+    _encode_all(index)
+
+
+def _encode_all(index: _Index) -> None:
+    """Encode and shard every term of ``index`` (scored)."""
+    fragments, index.sizes = _members(index, np.arange(len(index.names)))
+    index.fragments = "".join(fragments)
+    index.bounds = np.concatenate(([0], np.cumsum([len(fragment) for fragment in fragments], dtype=np.int64)))
+    index.shards = []
+    start, names = 0, index.names
+    while start < len(names):
+        end = _group_end(names, start)
+        index.shards += _layout(names, index.sizes, start, end, 2)
+        start = end
+
+
+def _entries_of(index: _Index, ranks: np.ndarray) -> tuple[np.ndarray | slice, np.ndarray]:
+    """Where the entries of the terms ``ranks`` are, and each one's place in ``ranks``."""
+    if len(ranks) == len(index.names):  # (every term)
+        return slice(None), np.repeat(np.arange(len(ranks), dtype=np.int64), np.diff(index.starts))
+    widths = index.starts[ranks + 1] - index.starts[ranks]
+    take = np.repeat(index.starts[ranks] - np.cumsum(widths) + widths, widths) + np.arange(int(widths.sum()))
+    return take, np.repeat(np.arange(len(ranks), dtype=np.int64), widths)
+
+
+def _raw(index: _Index, take: np.ndarray | slice, term: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """BM25 per field of the entries ``take`` (of the terms ``term``, in order of term, then
+    paper), merged per (term, paper) posting: whether each entry starts a posting, each
+    posting's paper, and its score without IDF (the same for a posting whatever else is scored)."""
+    doc, col = index.doc[take].astype(np.int64), index.col[take]
+    counts = index.count[take].astype(np.float64)
+    b = _NORMS[col]
+    norm = index.lengths[doc, col].astype(np.float64)
     norm *= b
-    norm /= average[cols]
+    norm /= _averages(index.lengths)[col]
     norm += 1 - b
     del b
     norm *= K1
-    norm += counts  # counts + norm
-    parts = np.array(_BOOSTS)[cols]
+    norm += counts
+    parts = _BOOSTS[col]
     parts *= counts
     parts *= K1 + 1
     parts /= norm
-    del norm, counts, cols
+    del norm, counts, col
+    first = np.ones(len(doc), dtype=bool)
+    first[1:] = (term[1:] != term[:-1]) | (doc[1:] != doc[:-1])
+    raw = np.bincount(np.cumsum(first) - 1, weights=parts).astype(np.float64, copy=False)  # (empty: ints)
+    doc = doc[first]
+    raw *= index.prior[doc]
+    return first, doc, raw
 
-    # One posting per (term, paper), terms in sorted order, papers ascending within a term.
-    keys, where = np.unique(terms * total + docs, return_inverse=True)
-    del terms, docs
-    summed = np.bincount(where, weights=parts)
-    del where, parts
-    term_rank, doc = keys // total, keys % total
-    del keys
-    doc_freq = np.bincount(term_rank, minlength=len(names))
-    idf = np.log(1 + (total - doc_freq + 0.5) / (doc_freq + 0.5))
-    prior = 1 + SOURCE_PRIOR * np.array([max(0, len(paper.sources) - 1) for paper in papers])
-    scores = summed * idf[term_rank] * prior[doc]
-    del summed
 
-    starts = np.searchsorted(term_rank, np.arange(len(names)))
-    top = np.maximum.reduceat(scores, starts)
-    levels = np.maximum(1, np.rint(LEVELS * scores / top[term_rank])).astype(np.int64)
-    del scores, term_rank
+def _score_terms(index: _Index, ranks: np.ndarray) -> None:
+    """Each term's top score and each of its entries' level, for the terms ``ranks``."""
+    if not len(ranks):
+        return
+    take, term = _entries_of(index, ranks)
+    first, _, raw = _raw(index, take, term)
+    term = term[first]
+    top = np.maximum.reduceat(raw, np.searchsorted(term, np.arange(len(ranks))))
+    # A level is a share of the term's top score; IDF multiplies both alike, so it is left out.
+    levels = np.maximum(1, np.rint(LEVELS * raw / top[term])).astype(np.uint8)
+    index.top[ranks] = top
+    index.level[take] = levels[np.cumsum(first) - 1]
+
+
+def _members(index: _Index, ranks: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The member of its shard's object and the size of each term of ``ranks``, in order:
+    ``"term":[top score,"(paper number delta, level)..."]``."""
+    if not len(ranks):
+        return [], np.zeros(0, dtype=np.int64)
+    take, term = _entries_of(index, ranks)
+    doc = index.doc[take].astype(np.int64)
+    first = np.ones(len(doc), dtype=bool)
+    first[1:] = (term[1:] != term[:-1]) | (doc[1:] != doc[:-1])
+    doc, levels = doc[first], index.level[take][first]
+    posting = np.cumsum(first) - 1  # each entry's
+    del first
+    posting_starts = np.concatenate(([0], np.cumsum(np.diff(index.starts)[ranks])))  # (entries, for now)
+    posting_starts = posting[posting_starts[:-1]]
+    doc_freq = np.diff(posting_starts, append=len(doc))
+    index.doc_freq[ranks] = doc_freq
+    tops = (index.top[ranks] * _idf(len(index.lengths))[doc_freq]).tolist()
     deltas = np.diff(doc, prepend=0)
-    deltas[starts] = doc[starts]
+    deltas[posting_starts] = doc[posting_starts]
     del doc
     text, offsets = _encode_postings(deltas, levels)
     del deltas, levels
-    bounds = [*offsets[starts].tolist(), len(text)]
-    tops = [round(score, 3) for score in top.tolist()]
-    return {term: (tops[r], text[bounds[r] : bounds[r + 1]]) for r, term in enumerate(names)}
+    # Each entry's posting's place in its term's postings.
+    index.offset[take] = (offsets - np.repeat(offsets[posting_starts], doc_freq))[posting]
+    del take, term, posting
+    bounds = [*offsets[posting_starts].tolist(), len(text)]
+    names = [index.names[rank] for rank in ranks.tolist()]
+    # Terms are letters, digits and spaces: JSON strings without escapes.
+    fragments = [f'"{name}":[{round(score, 3)!r},"{text[bounds[i] : bounds[i + 1]]}"],'
+                 for i, (name, score) in enumerate(zip(names, tops, strict=True))]
+    sizes = np.fromiter(map(len, names), dtype=np.int64, count=len(names)) + np.diff(bounds) + 14
+    return fragments, sizes
 
 
-class _Numbering(dict[str, int]):
-    """Each key's number, given in the order keys are first looked up."""
+def _spliced_member(index: _Index, old: _Index, rank: int, old_rank: int, span: list[int],
+                    idf: np.ndarray) -> tuple[str, int]:
+    """The member and size of a term whose top score stayed, so whose papers but those in ``span``
+    (first and last paper number) kept their levels: its old postings, with the text of those
+    papers' postings and of the next one's (a delta from theirs) encoded again."""
+    member = old.fragments[old.bounds[old_rank] : old.bounds[old_rank + 1]]
+    postings = member[member.index(',"') + 2 : -3]
+    start, end = int(old.starts[old_rank]), int(old.starts[old_rank + 1])
+    first, after = _region(old.doc, start, end, span)
+    cut = [int(old.offset[first]) if first < end else len(postings),
+           int(old.offset[after]) if after < end else len(postings)]
+    before = np.count_nonzero(np.diff(old.doc[first:after], prepend=-1))  # (its postings)
+    start, end = int(index.starts[rank]), int(index.starts[rank + 1])
+    first, after = _region(index.doc, start, end, span)
+    doc = index.doc[first:after].astype(np.int64)
+    leading = np.diff(doc, prepend=-1) != 0
+    deltas = np.diff(doc[leading], prepend=int(index.doc[first - 1]) if first > start else 0)
+    text, offsets = _encode_postings(deltas, index.level[first:after][leading].astype(np.int64))
+    index.offset[first:after] = offsets[np.cumsum(leading) - 1] + cut[0]
+    index.offset[after:end] += len(text) - (cut[1] - cut[0])
+    index.doc_freq[rank] += np.count_nonzero(leading) - before
+    score = float(index.top[rank] * idf[index.doc_freq[rank]])
+    postings = f"{postings[: cut[0]]}{text}{postings[cut[1] :]}"
+    name = index.names[rank]
+    return f'"{name}":[{round(score, 3)!r},"{postings}"],', len(name) + len(postings) + 14
 
-    def __missing__(self, key: str) -> int:
-        number = self[key] = len(self)
-        return number
+
+def _region(doc: np.ndarray, start: int, end: int, span: list[int]) -> tuple[int, int]:
+    """The entries ``doc[start:end]`` of the postings of papers ``span[0]`` to ``span[1]`` and of
+    the next posting."""
+    first = bisect.bisect_left(doc, span[0], start, end)
+    after = bisect.bisect_right(doc, span[1], start, end)
+    if after < end:
+        after = bisect.bisect_right(doc, doc[after], after, end)
+    return first, after
+
+
+def _idf(total: int) -> np.ndarray:
+    """BM25's IDF of a term in each number of papers, 0 to ``total``."""
+    frequencies = np.arange(total + 1)
+    idf: np.ndarray = np.log(1 + (total - frequencies + 0.5) / (frequencies + 0.5))
+    return idf
+
+
+def _group_end(names: list[str], start: int) -> int:
+    """Where the group (first two characters) of ``names[start]`` ends."""
+    group = names[start][:2]
+    if len(group) < 2:
+        return start + 1  # a one-character term is alone in its group
+    return bisect.bisect_left(names, group[0] + chr(ord(group[1]) + 1), lo=start)
+
+
+def _group_layout(index: _Index, group: str) -> list[tuple[str, int]]:
+    names = index.names
+    start = bisect.bisect_left(names, group)
+    if start == len(names) or names[start][:2] != group:
+        return []  # every term of the group is gone
+    return _layout(names, index.sizes, start, _group_end(names, start), 2)
+
+
+def _layout(names: list[str], sizes: np.ndarray, start: int, end: int, depth: int) -> list[tuple[str, int]]:
+    """The shards (key, number of terms) of ``names[start:end]``: grouped by their first ``depth``
+    characters, a group too large split by one more character, its key's own term kept apart."""
+    keys = [name[:depth] for name in names[start:end]]
+    firsts = [0, *itertools.compress(range(1, len(keys)), map(operator.ne, keys[1:], keys))]
+    group_sizes = np.add.reduceat(sizes[start:end], firsts).tolist()
+    shards: list[tuple[str, int]] = []
+    for first, stop, size in zip(firsts, [*firsts[1:], len(keys)], group_sizes, strict=True):
+        key = keys[first]
+        exact = len(names[start + first]) <= depth  # (the key's own term sorts first)
+        if size <= SHARD_BYTES or depth >= MAX_KEY or (exact and stop - first == 1):
+            shards.append((key, stop - first))
+        else:
+            if exact:
+                shards.append((key, 1))
+            shards += _layout(names, sizes, start + first + exact, start + stop, depth + 1)
+    return shards
+
+
+def _chunks(catalog: Catalog, index: _Index, old: _Index | None, fresh: np.ndarray) -> None:
+    """The facet and result chunks and the manifest of ``index``: a chunk is kept from ``old``
+    when it has the same unchanged papers and what it shows of the catalog did not change."""
+    papers = catalog.papers
+    total = len(papers)
+    kinds = list(index.kinds)
+    # Which papers' numbers now hold another paper, or one read again.
+    moved = fresh.copy()
+    if old is not None and index.ids != old.ids:
+        common = min(total, len(old.ids))
+        moved[:common] |= np.fromiter(map(operator.ne, index.ids[:common], old.ids[:common]), dtype=bool, count=common)
+        moved[common:] = True
+
+    same_facets = old is not None and (old.venues, old.kinds, old.topics) == (index.venues, index.kinds, index.topics)
+    if old is not None and same_facets:
+        codes = list(old.facet_codes[:total]) + [""] * max(0, total - len(old.facet_codes))
+        redo = np.flatnonzero(moved).tolist()
+    else:
+        codes, redo = [""] * total, range(total)
+    topic_number = {entry.id: i for i, entry in enumerate(catalog.topics)}
+    venue_number = {slug: i for i, (slug, _) in enumerate(index.venues)}
+    for number in redo:
+        paper = papers[number]
+        terms = catalog.paper_terms[paper.id]
+        flags = (1 if paper.links.code else 0) | (kinds.index(paper.kind) << 1 if kinds else 0)
+        values = [flags, venue_number[terms.venue.slug] + 1 if terms.venue else 0, len(terms.topics)]
+        values += [topic_number[t.id] for t in terms.topics]
+        codes[number] = "".join(encode_number(v) for v in values)
+    index.facet_codes = codes
+    before_total = len(old.ids) if old is not None else 0
+    index.facet_files = _chunk_files(
+        old.facet_files if old is not None and same_facets else [], before_total, moved, FACET_CHUNK,
+        lambda number, start: _script("f", number, "".join(codes[start : start + FACET_CHUNK])))
+    index.doc_files = _chunk_files(
+        old.doc_files if old is not None and old.topics == index.topics else [], before_total, moved, DOC_CHUNK,
+        lambda number, start: _script("d", number, [_result_row(paper, catalog)
+                                                   for paper in papers[start : start + DOC_CHUNK]]))
+
+    first_of_year, number = [], 0
+    for year in catalog.terms["years"]:  # (newest first, as papers are numbered)
+        first_of_year.append([int(year.name), number])
+        number += len(year.papers)
+    manifest = {
+        "papers": total,
+        "shards": [[key, urls.search_file("t", key)] for key, _ in index.shards],
+        "files": {part: urls.search_file(part, "%") for part in ("f", "d")},
+        "years": first_of_year,
+        "topics": [[entry_id, name] for entry_id, name, _ in index.topics],
+        "venues": [[slug, name] for slug, name in index.venues],
+        "kinds": kinds,
+        "levels": LEVELS,
+        "docChunk": DOC_CHUNK,
+        "facetChunk": FACET_CHUNK,
+        "stopWords": sorted(STOP_WORDS),
+    }
+    index.manifest = _script("m", "", manifest)
+
+
+def _chunk_files(before: list[str], before_total: int, moved: np.ndarray, size: int,
+                 make: Callable[[int, int], str]) -> list[str]:
+    """The chunks of ``size`` papers: the one ``before`` (of ``before_total`` papers) where it has
+    as many papers and none of them ``moved``, else ``make``'s."""
+    total = len(moved)
+    dirty = np.logical_or.reduceat(moved, np.arange(0, total, size)) if total else np.zeros(0, dtype=bool)
+    return [before[number] if (number < len(before) and not dirty[number]
+                               and min(start + size, total) == min(start + size, before_total))
+            else make(number, start) for number, start in enumerate(range(0, total, size))]
+
+
+def _files(index: _Index) -> tuple[tuple[str, str], ...]:
+    """Every file of the index: the manifest, the term shards, the facet and result chunks."""
+    files = [(urls.SEARCH_MANIFEST, index.manifest)]
+    ends = np.cumsum([count for _, count in index.shards], dtype=np.int64)
+    bounds = index.bounds[np.concatenate(([0], ends))].tolist()
+    for number, (key, _) in enumerate(index.shards):
+        members = index.fragments[bounds[number] : bounds[number + 1] - 1]  # (without the last comma)
+        files.append((urls.search_file("t", key), f'CatalogSearch.add("t",{json.dumps(key)},{{{members}}});\n'))
+    files += [(urls.search_file("f", number), text) for number, text in enumerate(index.facet_files)]
+    files += [(urls.search_file("d", number), text) for number, text in enumerate(index.doc_files)]
+    return tuple(files)
 
 
 def _encode_postings(deltas: np.ndarray, levels: np.ndarray) -> tuple[str, np.ndarray]:
@@ -360,32 +933,6 @@ def _encode_postings(deltas: np.ndarray, levels: np.ndarray) -> tuple[str, np.nd
     return out.tobytes().decode("ascii"), ends - widths - 1
 
 
-def _shard(encoded: dict[str, Postings]) -> dict[str, dict[str, Postings]]:
-    """Terms grouped by key: two characters, one more wherever a group is too large."""
-    shards: dict[str, dict[str, Postings]] = {}
-    _place(encoded, 2, shards)
-    return shards
-
-
-def _place(terms: dict[str, Postings], depth: int, shards: dict[str, dict[str, Postings]]) -> None:
-    # A function of the module, not one nested in ``_shard``: a nested function that calls itself is
-    # a reference cycle (function, cell) holding ``shards``, which only the collector frees, and the
-    # build pauses it while planning: every posting was kept to the end (30 MB at 50,000 papers).
-    groups: dict[str, dict[str, Postings]] = defaultdict(dict)
-    for term, postings in terms.items():
-        groups[term[:depth]][term] = postings
-    for key, group in groups.items():
-        size = sum(len(t) + len(p[1]) + 14 for t, p in group.items())
-        longer = {t: p for t, p in group.items() if len(t) > depth}
-        if size <= SHARD_BYTES or depth >= MAX_KEY or not longer:
-            shards[key] = group
-            continue
-        exact = {t: p for t, p in group.items() if len(t) == depth}
-        if exact:
-            shards[key] = exact
-        _place(longer, depth + 1, shards)
-
-
 def _result_row(paper: Paper, catalog: Catalog) -> list[object]:
     terms = catalog.paper_terms[paper.id]
     return [urls.paper_url(paper.id), paper.title, presentation.byline(paper.authors),
@@ -393,10 +940,8 @@ def _result_row(paper: Paper, catalog: Catalog) -> list[object]:
             KIND_NAMES[paper.kind] if paper.kind != "paper" else ""]
 
 
-def _kinds(papers: Sequence[Paper]) -> list[str]:
-    """The kinds of record the catalog has, in the site's order; empty when all are papers."""
-    found = {paper.kind for paper in papers}
-    return [kind for kind in KINDS if kind in found] if len(found) > 1 else []
+_ID = operator.attrgetter("id")
+_KIND = operator.attrgetter("kind")
 
 
 def _script(kind: str, key: object, data: object) -> str:

@@ -1,12 +1,12 @@
 """What the plan stage made of each record's text, kept from one build to the next.
 
-Related papers (``related.paper_term_counts``) and the search index (``search_index.paper_postings``)
-start with work on one paper's text alone: words, word pairs, counts. A ``TextMemo`` remembers those
-results by a digest of the very text they were made from (not the record file's digest: a paper's
-keywords are spelled as the vocabulary says, its topics named as the taxonomy says), so a rebuild
-after an edit redoes them for the papers whose text changed only. What depends on the whole catalog
-(IDF, BM25's averages, the similarity search) is always computed afresh, so the output is the same
-as a build from scratch's.
+Related papers (``related.paper_term_counts``) start with work on one paper's text alone: words,
+word pairs, counts (the search index keeps a state of its own, ``search_index.SearchIndexState``).
+A ``TextMemo`` remembers those results by a digest of the very text they were made from (not the
+record file's digest: a paper's keywords are spelled as the vocabulary says, its topics named as
+the taxonomy says), so a rebuild after an edit redoes them for the papers whose text changed only.
+What depends on the whole catalog (IDF, the similarity search) is always computed afresh, so the
+output is the same as a build from scratch's.
 
 The build cache keeps one memo per kind of work; ``serve`` keeps them in memory::
 

@@ -100,6 +100,7 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
     from phenomena_catalog.executors import ProcessExecutor
     from phenomena_catalog.paper_texts import PaperTexts
     from phenomena_catalog.plan import TextMemos
+    from phenomena_catalog.search_index import SearchIndexState
     from phenomena_catalog.text_memo import TextMemo
 
     with output_lock(out):  # a second build waits: two builds never mix their files
@@ -108,8 +109,8 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
         reading = time.perf_counter() - started
         # The cache file keeps no term counts of related papers (cheaper to count again than to
         # save), and without a cache nothing: this build need not hold them (3 KB a paper).
-        cache = replace(cache, memos=TextMemos(related=TextMemo(remember=False),
-                                               search=cache.memos.search if use_cache else TextMemo(remember=False)),
+        search = cache.memos.search if use_cache else SearchIndexState(keep=False)
+        cache = replace(cache, memos=TextMemos(related=TextMemo(remember=False), search=search),
                         texts=cache.texts if use_cache else PaperTexts(remember=False))
         result, built = build(papers_dir, templates_dir, out, config, executor or ProcessExecutor(jobs), cache)
         if use_cache:

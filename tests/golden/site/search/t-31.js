@@ -1,1 +1,1 @@
-CatalogSearch.add("t","1",{"1":[1.186,"1_"]});
+CatalogSearch.add("t","1",{"1":[1.188,"1_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","af",{"after":[0.715,"0z3_"]});
+CatalogSearch.add("t","af",{"after":[0.716,"0z3_"]});

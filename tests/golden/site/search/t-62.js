@@ -1,1 +1,1 @@
-CatalogSearch.add("t","b",{"b":[6.487,"1_"]});
+CatalogSearch.add("t","b",{"b":[6.484,"1_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","bl",{"black":[4.554,"4_"],"black box":[2.607,"4_"]});
+CatalogSearch.add("t","bl",{"black":[4.55,"4_"],"black box":[2.607,"4_"]});

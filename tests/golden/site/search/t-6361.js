@@ -1,1 +1,1 @@
-CatalogSearch.add("t","ca",{"can":[0.715,"0z3_"],"carbin":[4.17,"3_"]});
+CatalogSearch.add("t","ca",{"can":[0.716,"0z3_"],"carbin":[4.17,"3_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","de",{"deep":[2.143,"2x2y1_"],"deep double":[2.607,"2_"],"deep learning":[2.607,"5_"],"deep neural":[2.607,"4_"],"descent":[10.209,"2_"],"descent epoch":[2.118,"2_"],"descent where":[2.607,"2_"]});
+CatalogSearch.add("t","de",{"deep":[2.142,"2x2y1_"],"deep double":[2.607,"2_"],"deep learning":[2.607,"5_"],"deep neural":[2.607,"4_"],"descent":[10.211,"2_"],"descent epoch":[2.118,"2_"],"descent where":[2.607,"2_"]});

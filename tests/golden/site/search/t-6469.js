@@ -1,1 +1,1 @@
-CatalogSearch.add("t","di",{"digest":[1.186,"1_"]});
+CatalogSearch.add("t","di",{"digest":[1.188,"1_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","do",{"double":[10.209,"2_"],"double descent":[5.214,"2_"]});
+CatalogSearch.add("t","do",{"double":[10.211,"2_"],"double descent":[5.214,"2_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","ed",{"edge":[1.069,"3_"],"edward":[3.652,"0_"]});
+CatalogSearch.add("t","ed",{"edge":[1.072,"3_"],"edward":[3.652,"0_"]});

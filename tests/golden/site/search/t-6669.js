@@ -1,1 +1,1 @@
-CatalogSearch.add("t","fi",{"finding":[4.554,"3_"],"finding sparse":[2.607,"3_"],"fit":[1.035,"0_"]});
+CatalogSearch.add("t","fi",{"finding":[4.55,"3_"],"finding sparse":[2.607,"3_"],"fit":[1.038,"0_"]});

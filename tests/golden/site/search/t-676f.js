@@ -1,1 +1,1 @@
-CatalogSearch.add("t","go",{"good":[1.186,"1_"]});
+CatalogSearch.add("t","go",{"good":[1.188,"1_"]});

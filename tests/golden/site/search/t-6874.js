@@ -1,1 +1,1 @@
-CatalogSearch.add("t","ht",{"html":[1.186,"1_"]});
+CatalogSearch.add("t","ht",{"html":[1.188,"1_"]});

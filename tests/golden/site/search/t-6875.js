@@ -1,1 +1,1 @@
-CatalogSearch.add("t","hu",{"hurt":[4.456,"2_"]});
+CatalogSearch.add("t","hu",{"hurt":[4.452,"2_"]});

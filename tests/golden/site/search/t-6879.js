@@ -1,1 +1,1 @@
-CatalogSearch.add("t","hy",{"hypothesis":[4.497,"1J2_"],"hypothesis finding":[2.607,"3_"]});
+CatalogSearch.add("t","hy",{"hypothesis":[4.499,"1J2_"],"hypothesis finding":[2.607,"3_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","ic",{"iclr":[0.653,"0w2_1_2_"]});
+CatalogSearch.add("t","ic",{"iclr":[0.651,"0w2_1_2_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","if",{"if":[1.069,"3_"]});
+CatalogSearch.add("t","if",{"if":[1.072,"3_"]});

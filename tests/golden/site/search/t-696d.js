@@ -1,1 +1,1 @@
-CatalogSearch.add("t","im",{"img":[1.186,"1_"],"improve":[1.035,"0_"]});
+CatalogSearch.add("t","im",{"img":[1.188,"1_"],"improve":[1.038,"0_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","in",{"information":[10.382,"4_"],"information bottleneck":[2.118,"4_"],"initialization":[1.069,"3_"]});
+CatalogSearch.add("t","in",{"information":[10.384,"4_"],"information bottleneck":[2.118,"4_"],"initialization":[1.072,"3_"]});

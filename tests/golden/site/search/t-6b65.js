@@ -1,1 +1,1 @@
-CatalogSearch.add("t","ke",{"keep":[1.069,"3_"]});
+CatalogSearch.add("t","ke",{"keep":[1.072,"3_"]});

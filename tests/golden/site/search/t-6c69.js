@@ -1,1 +1,1 @@
-CatalogSearch.add("t","li",{"link":[1.186,"1_"]});
+CatalogSearch.add("t","li",{"link":[1.188,"1_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","ma",{"matter":[1.069,"3_"]});
+CatalogSearch.add("t","ma",{"matter":[1.072,"3_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","on",{"onerror":[1.186,"1_"],"only":[1.069,"3_"]});
+CatalogSearch.add("t","on",{"onerror":[1.188,"1_"],"only":[1.072,"3_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","op",{"opening":[4.554,"4_"],"opening black":[2.607,"4_"]});
+CatalogSearch.add("t","op",{"opening":[4.55,"4_"],"opening black":[2.607,"4_"]});

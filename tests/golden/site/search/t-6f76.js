@@ -1,1 +1,1 @@
-CatalogSearch.add("t","ov",{"overfitting":[4.656,"0_"],"overfitting small":[2.607,"0_"]});
+CatalogSearch.add("t","ov",{"overfitting":[4.653,"0_"],"overfitting small":[2.607,"0_"]});

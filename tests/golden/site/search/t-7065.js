@@ -1,1 +1,1 @@
-CatalogSearch.add("t","pe",{"perfect":[1.035,"0_"]});
+CatalogSearch.add("t","pe",{"perfect":[1.038,"0_"]});

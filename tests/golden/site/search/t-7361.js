@@ -1,1 +1,1 @@
-CatalogSearch.add("t","sa",{"same":[1.069,"3_"],"samy":[3.652,"5_"]});
+CatalogSearch.add("t","sa",{"same":[1.072,"3_"],"samy":[3.652,"5_"]});

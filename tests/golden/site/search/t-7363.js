@@ -1,1 +1,1 @@
-CatalogSearch.add("t","sc",{"script":[1.757,"1_"]});
+CatalogSearch.add("t","sc",{"script":[1.76,"1_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","sm",{"small":[5.691,"0_"],"small algorithmic":[2.607,"0_"]});
+CatalogSearch.add("t","sm",{"small":[5.69,"0_"],"small algorithmic":[2.607,"0_"]});

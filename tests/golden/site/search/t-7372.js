@@ -1,1 +1,1 @@
-CatalogSearch.add("t","sr",{"src":[1.186,"1_"]});
+CatalogSearch.add("t","sr",{"src":[1.188,"1_"]});

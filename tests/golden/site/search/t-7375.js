@@ -1,1 +1,1 @@
-CatalogSearch.add("t","su",{"subset":[1.069,"3_"],"sutskever":[3.507,"2_"]});
+CatalogSearch.add("t","su",{"subset":[1.072,"3_"],"sutskever":[3.507,"2_"]});

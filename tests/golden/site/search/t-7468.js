@@ -1,1 +1,1 @@
-CatalogSearch.add("t","th",{"they":[1.035,"0_"]});
+CatalogSearch.add("t","th",{"they":[1.038,"0_"]});

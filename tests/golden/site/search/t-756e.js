@@ -1,1 +1,1 @@
-CatalogSearch.add("t","un",{"understanding":[4.763,"5_"],"understanding deep":[2.607,"5_"]});
+CatalogSearch.add("t","un",{"understanding":[4.76,"5_"],"understanding deep":[2.607,"5_"]});

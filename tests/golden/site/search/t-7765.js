@@ -1,1 +1,1 @@
-CatalogSearch.add("t","we",{"weight":[1.069,"3_"]});
+CatalogSearch.add("t","we",{"weight":[1.072,"3_"]});

@@ -1,1 +1,1 @@
-CatalogSearch.add("t","wh",{"where":[4.456,"2_"],"where bigger":[2.607,"2_"]});
+CatalogSearch.add("t","wh",{"where":[4.452,"2_"],"where bigger":[2.607,"2_"]});

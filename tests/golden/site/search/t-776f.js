@@ -1,1 +1,1 @@
-CatalogSearch.add("t","wo",{"workshop":[2.093,"0_"]});
+CatalogSearch.add("t","wo",{"workshop":[2.083,"0_"]});

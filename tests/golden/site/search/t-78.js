@@ -1,1 +1,1 @@
-CatalogSearch.add("t","x",{"x":[1.757,"1_"]});
+CatalogSearch.add("t","x",{"x":[1.76,"1_"]});

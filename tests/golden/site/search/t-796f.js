@@ -1,1 +1,1 @@
-CatalogSearch.add("t","yo",{"you":[1.069,"3_"]});
+CatalogSearch.add("t","yo",{"you":[1.072,"3_"]});
