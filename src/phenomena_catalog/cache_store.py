@@ -45,6 +45,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
+from phenomena_catalog.executors import collector_paused
+
 CACHE_FOLDER = ".phenomena-cache"
 TABLE_CHUNK = 4096
 """A table's base segment is a pickle per this many entries, one after the other."""
@@ -494,8 +496,11 @@ def read_fields(out: Path) -> tuple[dict[str, Any], str]:
     when there was no cache)."""
     folder = cache_folder(out)
     try:
-        store = Store.open(folder)
-        fields = store.fields()
+        # Unpickling makes a few hundred thousand long-lived objects and no garbage: with the
+        # collector on, it rescans them over and over (at 10,000 papers 0.6 s instead of 0.25 s).
+        with collector_paused():
+            store = Store.open(folder)
+            fields = store.fields()
     except FileNotFoundError:
         return {}, ""
     except _Unusable as err:

@@ -233,7 +233,8 @@ def run(args: argparse.Namespace) -> int:
             for line in early.lines:
                 print(line, flush=True)
             live.bump(None if early.copied else [*early.written, *early.removed])
-            # What the cache says of these files is no longer true: the rebuild writes them again.
+            # What the cache says of these files is no longer true: the rebuild writes them again
+            # (or deletes them: a new record's page, should the record go before a rebuild succeeds).
             # The rest of the site is as the cache says (the early files changed the folder's identity).
             if cache.site is not None:
                 stale = dict.fromkeys([*early.written, *early.removed, *early.copied], "")
