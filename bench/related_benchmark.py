@@ -17,6 +17,7 @@ invocation: the machine's load moves both.
 build_benchmark.py's one-edit scenario does and times, interleaved, a computation from scratch
 (A) and the update of the kept index (B), checking they agree. CPU seconds, medians; the index's
 size is its pickled size (what the build cache holds of it), its memory what tracemalloc saw it keep.
+The garbage collector is paused while timing, as a build pauses it.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ print(time.perf_counter() - started, stage[0])
 
 
 UPDATES = """
-import pickle, statistics, sys, time, tracemalloc
+import gc, pickle, statistics, sys, time, tracemalloc
+gc.disable()  # as a build pauses the collector during its stages
 from pathlib import Path
 from phenomena_catalog.pipeline import read_catalog
 from phenomena_catalog.related import RelatedIndex
@@ -87,6 +89,7 @@ for run in range(int(sys.argv[2])):
     rows.append(index.rows_recomputed)
     seconds, fresh = update(RelatedIndex())
     scratch.append(seconds)
+    gc.collect()
     assert updated == fresh, "an update differs from a computation from scratch"
 print(statistics.median(scratch), statistics.median(updates), max(updates), statistics.median(rows), size, held)
 """

@@ -4,7 +4,9 @@ nothing changed reads the cache's index alone and imports no pipeline module."""
 
 from __future__ import annotations
 
+import io
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -260,6 +262,30 @@ def test_files_changed_too_recently_to_trust_their_stamps_are_told_by_their_cont
     record.write_text(text, encoding="utf-8")
     assert "check inputs" not in cli_build(run_cli)
     assert "check inputs" not in cli_build(run_cli)
+
+
+def test_a_table_is_pickled_a_chunk_at_a_time_and_read_back_whole(catalog: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # (a pickler keeps every object it wrote alive until it is done: a chunk at a time holds less)
+    monkeypatch.setattr(cache_store, "TABLE_CHUNK", 3)
+    shutil.rmtree(catalog / "site")
+    cache_store.remove(catalog / "site")
+    build(catalog, catalog / "site")
+    store = cache_store.Store.open(cache_store.cache_folder(catalog / "site"))
+    (base,) = store.index.tables["parsed"]
+    records = len(list((catalog / "papers").glob("[!_]*.yaml")))
+    assert base.entries == records > 3
+    stream = io.BytesIO((cache_store.cache_folder(catalog / "site") / base.name).read_bytes())
+    chunks = []
+    while stream.tell() < len(stream.getbuffer()):
+        chunks.append(pickle.load(stream))
+    assert [len(chunk) for chunk in chunks] == [3] * (records // 3) + ([records % 3] if records % 3 else [])
+    fields, discarded = cache_store.read_fields(catalog / "site")
+    assert discarded == "" and len(fields["parsed"]) == records  # every chunk read back
+    assert build(catalog, catalog / "site").rendered == 0
+    edit(catalog, PAPER, "Grokking", "Grokking, edited")
+    assert build(catalog, catalog / "site").incremental
+    assert_same_as_a_build_from_scratch(catalog)
 
 
 def test_a_write_after_another_process_rewrote_the_cache_keeps_a_whole_cache(

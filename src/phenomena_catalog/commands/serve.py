@@ -408,7 +408,9 @@ def show_records(changed: list[Path], papers_dir: Path, out: Path, cache: BuildC
                 or _may_duplicate(paper, before, live, cache, [p for p in loaded.papers if p is not paper],
                                   gone_ids)):
             return None
-        new_terms = [term.url for term in _terms_in(terms) if term.url not in live.pages]
+        # (looked up among the last build's terms: asking the pages would plan each term's page)
+        new_terms = [term.url for term in _terms_in(terms)
+                     if isinstance(term, Term) and (term.kind, term.slug) not in catalog.terms]
         later = [f"the new page{'s' if len(new_terms) > 1 else ''} {', '.join(new_terms)}"] if new_terms else []
         if page is not None:
             assert isinstance(page.context, PaperPage)
