@@ -7,10 +7,14 @@ import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from phenomena_catalog.cli import main
+
+if TYPE_CHECKING:
+    from phenomena_catalog.commands.build import BuildResult
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -113,3 +117,18 @@ def copy_fixture_catalog(destination: Path) -> Path:
     """A private copy of the fixture catalog, for tests that change it."""
     shutil.copytree(FIXTURES / "catalog", destination)
     return destination
+
+
+def build_copy(source: Path, out: Path, use_cache: bool = True) -> BuildResult:
+    """Build a private catalog copy (``copy_fixture_catalog`` with templates/) into ``out``, in this process."""
+    from phenomena_catalog.commands.build import build_site
+    from phenomena_catalog.config import load_config
+    from phenomena_catalog.executors import SerialExecutor
+
+    return build_site(source / "papers", source / "templates", out, load_config(source / "catalog.yaml"),
+                      executor=SerialExecutor(), use_cache=use_cache)
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    """Every file of a built site and its bytes, by site-relative path."""
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}

@@ -16,11 +16,8 @@ from pathlib import Path
 import pytest
 
 from phenomena_catalog import cache_store
-from phenomena_catalog.commands.build import BuildResult, build_site
-from phenomena_catalog.config import load_config
-from phenomena_catalog.executors import SerialExecutor
 
-from conftest import FIXTURES, TEMPLATES, copy_fixture_catalog
+from conftest import FIXTURES, TEMPLATES, build_copy, copy_fixture_catalog, site_files
 
 PAPER = "power2022grokking"
 
@@ -31,24 +28,15 @@ def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(cache_store, "TABLE_MIN", 1)
     source = copy_fixture_catalog(tmp_path / "catalog")
     shutil.copytree(TEMPLATES, source / "templates")
-    build(source, source / "site")
+    build_copy(source, source / "site")
     return source
-
-
-def build(source: Path, out: Path, use_cache: bool = True) -> BuildResult:
-    return build_site(source / "papers", source / "templates", out, load_config(source / "catalog.yaml"),
-                      executor=SerialExecutor(), use_cache=use_cache)
-
-
-def files(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
 def assert_same_as_a_build_from_scratch(source: Path) -> None:
     reference = source.parent / "reference"
     shutil.rmtree(reference, ignore_errors=True)
-    build(source, reference, use_cache=False)
-    assert files(source / "site") == files(reference)
+    build_copy(source, reference, use_cache=False)
+    assert site_files(source / "site") == site_files(reference)
 
 
 def segments(source: Path) -> dict[str, int]:
@@ -72,7 +60,7 @@ def edit(source: Path, paper: str, old: str, new: str) -> None:
 def test_an_edit_writes_a_small_delta_of_each_table_it_changed_and_nothing_else(catalog: Path) -> None:
     before = segments(catalog)
     edit(catalog, PAPER, "Grokking: Generalization", "Grokking Edited:")
-    result = build(catalog, catalog / "site")
+    result = build_copy(catalog, catalog / "site")
     assert result.incremental
     after = segments(catalog)
     new = {name: size for name, size in after.items() if name not in before}
@@ -87,7 +75,7 @@ def test_an_edit_writes_a_small_delta_of_each_table_it_changed_and_nothing_else(
     assert_same_as_a_build_from_scratch(catalog)
     # A build with nothing changed writes nothing.
     index = cache_store.index_file(catalog / "site").read_bytes()
-    assert build(catalog, catalog / "site").rendered == 0
+    assert build_copy(catalog, catalog / "site").rendered == 0
     assert cache_store.index_file(catalog / "site").read_bytes() == index and segments(catalog) == after
 
 
@@ -96,7 +84,7 @@ def test_deltas_are_folded_into_a_new_base_and_every_build_reads_what_the_last_o
     for number, paper in enumerate(papers[:20]):
         record = catalog / "papers" / f"{paper}.yaml"
         record.write_text(record.read_text(encoding="utf-8") + f"# edit {number}\n", encoding="utf-8")
-        assert build(catalog, catalog / "site").incremental
+        assert build_copy(catalog, catalog / "site").incremental
     parsed = [name for name in named_segments(catalog) if name.startswith("parsed.")]
     assert 2 <= len(parsed) <= cache_store.DELTAS_MAX  # a base (the field's shell too) and a few deltas
     assert_same_as_a_build_from_scratch(catalog)
@@ -127,11 +115,11 @@ def test_a_damaged_cache_is_discarded_whole_and_the_site_built_from_scratch(cata
             cache_store.code_version.cache_clear()
         index.write_bytes(b"\x80\x05" + index.read_bytes()[2:].replace(b"phenomena-catalog", b"phenomena-katalog"))
     edit(catalog, PAPER, "Grokking: Generalization", "Grokking Edited:")
-    result = build(catalog, catalog / "site")
+    result = build_copy(catalog, catalog / "site")
     assert not result.incremental and result.rendered == result.pages
     assert_same_as_a_build_from_scratch(catalog)
     # ... and the cache it left is good again.
-    assert build(catalog, catalog / "site").rendered == 0
+    assert build_copy(catalog, catalog / "site").rendered == 0
 
 
 def test_a_build_killed_before_keeping_its_cache_leaves_none_a_later_build_trusts_wrongly(catalog: Path) -> None:
@@ -158,7 +146,7 @@ def test_a_build_killed_before_keeping_its_cache_leaves_none_a_later_build_trust
     assert set(segments(catalog)) > named_segments(catalog)  # the killed build's segments, named by no index
     # The edit is undone: the old cache must not say the edited pages are as it left them.
     edit(catalog, PAPER, "Grokking Edited:", "Grokking: Generalization")
-    build(catalog, catalog / "site")
+    build_copy(catalog, catalog / "site")
     assert_same_as_a_build_from_scratch(catalog)
     assert set(segments(catalog)) == named_segments(catalog)  # the killed build's segments are gone
 
@@ -234,7 +222,8 @@ def test_a_build_with_nothing_changed_is_told_from_one_with_any_input_changed(
     assert "check inputs" not in out
     code, _, err = run_cli("build", "--no-cache", "--jobs", "1", "--out", "reference")
     assert code == 0, err
-    assert files(cli_catalog / (out_options[1] if out_options else "site")) == files(cli_catalog / "reference")
+    site = cli_catalog / (out_options[1] if out_options else "site")
+    assert site_files(site) == site_files(cli_catalog / "reference")
     time.sleep(0.05)
     assert "check inputs" in cli_build(run_cli, *out_options)  # (and the next build finds nothing changed)
 
@@ -270,7 +259,7 @@ def test_a_table_is_pickled_a_chunk_at_a_time_and_read_back_whole(catalog: Path,
     monkeypatch.setattr(cache_store, "TABLE_CHUNK", 3)
     shutil.rmtree(catalog / "site")
     cache_store.remove(catalog / "site")
-    build(catalog, catalog / "site")
+    build_copy(catalog, catalog / "site")
     store = cache_store.Store.open(cache_store.cache_folder(catalog / "site"))
     (base,) = store.index.tables["parsed"]
     records = len(list((catalog / "papers").glob("[!_]*.yaml")))
@@ -282,9 +271,9 @@ def test_a_table_is_pickled_a_chunk_at_a_time_and_read_back_whole(catalog: Path,
     assert [len(chunk) for chunk in chunks] == [3] * (records // 3) + ([records % 3] if records % 3 else [])
     fields, discarded = cache_store.read_fields(catalog / "site")
     assert discarded == "" and len(fields["parsed"]) == records  # every chunk read back
-    assert build(catalog, catalog / "site").rendered == 0
+    assert build_copy(catalog, catalog / "site").rendered == 0
     edit(catalog, PAPER, "Grokking", "Grokking, edited")
-    assert build(catalog, catalog / "site").incremental
+    assert build_copy(catalog, catalog / "site").incremental
     assert_same_as_a_build_from_scratch(catalog)
 
 

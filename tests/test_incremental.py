@@ -17,14 +17,14 @@ from hypothesis import strategies as st
 
 from phenomena_catalog import cache_store, paper_texts, plan, records, render, urls
 from phenomena_catalog.build_cache import CACHE_FOLDER, cache_file, read_cache
-from phenomena_catalog.commands.build import BuildResult, build_site, summary
+from phenomena_catalog.commands.build import build_site, summary
 from phenomena_catalog.config import load_config
 from phenomena_catalog.errors import UserError
-from phenomena_catalog.executors import SerialExecutor, share_out
+from phenomena_catalog.executors import share_out
 from phenomena_catalog.pipeline import read_catalog
 from phenomena_catalog.write import MARKER
 
-from conftest import TEMPLATES, copy_fixture_catalog
+from conftest import TEMPLATES, build_copy, copy_fixture_catalog, site_files
 
 PAPER = "power2022grokking"
 
@@ -34,17 +34,8 @@ def catalog(tmp_path: Path) -> Path:
     """A private copy of the fixture catalog and of the templates, built once (cache written)."""
     source = copy_fixture_catalog(tmp_path / "catalog")
     shutil.copytree(TEMPLATES, source / "templates")
-    build(source, source / "site")
+    build_copy(source, source / "site")
     return source
-
-
-def build(source: Path, out: Path, use_cache: bool = True) -> BuildResult:
-    return build_site(source / "papers", source / "templates", out, load_config(source / "catalog.yaml"),
-                      executor=SerialExecutor(), use_cache=use_cache)
-
-
-def files(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
 def stamps(site: Path) -> dict[str, tuple[int, int]]:
@@ -56,13 +47,13 @@ def stamps(site: Path) -> dict[str, tuple[int, int]]:
 def assert_same_as_a_build_from_scratch(source: Path) -> None:
     reference = source.parent / "reference"
     shutil.rmtree(reference, ignore_errors=True)
-    build(source, reference, use_cache=False)
-    assert files(source / "site") == files(reference)
+    build_copy(source, reference, use_cache=False)
+    assert site_files(source / "site") == site_files(reference)
 
 
 def test_a_build_with_nothing_changed_renders_and_writes_nothing(catalog: Path) -> None:
     before = stamps(catalog / "site")
-    result = build(catalog, catalog / "site")
+    result = build_copy(catalog, catalog / "site")
     assert (result.incremental, result.rendered) == (True, 0)
     assert summary(result, Path("site")).endswith(f": 0 re-rendered, {result.pages:,} unchanged.")
     assert stamps(catalog / "site") == before
@@ -70,7 +61,7 @@ def test_a_build_with_nothing_changed_renders_and_writes_nothing(catalog: Path) 
 
 def test_editing_one_record_rerenders_only_the_pages_that_show_it(catalog: Path) -> None:
     site = catalog / "site"
-    before, before_stamps = files(site), stamps(site)
+    before, before_stamps = site_files(site), stamps(site)
     # The pages that show the paper: its own, and every list and data file naming it (the example
     # file name in "suggest a paper" links is not the paper).
     mention = re.compile(rf"(?<!e\.g\.%20){PAPER}".encode())
@@ -79,9 +70,9 @@ def test_editing_one_record_rerenders_only_the_pages_that_show_it(catalog: Path)
     record.write_text(record.read_text(encoding="utf-8").replace("Grokking: Generalization", "Grokking Edited:"),
                       encoding="utf-8")
 
-    result = build(catalog, site)
+    result = build_copy(catalog, site)
 
-    after = files(site)
+    after = site_files(site)
     changed = {name for name in after if after[name] != before.get(name)}
     # The search index's term shards and manifest name papers by number, not id: those whose
     # terms or scores the edit changed are rewritten too, and no other.
@@ -99,7 +90,7 @@ def test_a_template_edit_rerenders_the_pages_that_use_it(catalog: Path) -> None:
     template.write_text(template.read_text(encoding="utf-8").replace("<h2 id=\"bibtex-heading\">Cite</h2>",
                                                                      "<h2 id=\"bibtex-heading\">Cite this</h2>"),
                         encoding="utf-8")
-    result = build(catalog, catalog / "site")
+    result = build_copy(catalog, catalog / "site")
     assert (result.incremental, result.rendered) == (True, result.papers)
     assert_same_as_a_build_from_scratch(catalog)
 
@@ -114,7 +105,7 @@ def test_added_removed_records_and_assets_give_the_site_a_build_from_scratch_giv
         encoding="utf-8")
     (catalog / "templates" / "assets" / "extra.txt").write_text("new asset\n", encoding="utf-8")
     (catalog / "templates" / "assets" / "style.css").write_text("body { color: red; }\n", encoding="utf-8")
-    result = build(catalog, catalog / "site")
+    result = build_copy(catalog, catalog / "site")
     assert result.incremental
     assert not (catalog / "site" / "papers" / "chen2021sparse.html").exists()
     assert_same_as_a_build_from_scratch(catalog)
@@ -132,37 +123,37 @@ def test_a_corrupt_or_stale_cache_is_discarded_and_the_site_built_from_scratch(
         with open(file, "wb") as handle:
             pickle.dump(("phenomena-catalog build cache", 0, "an older version"), handle)
             pickle.dump({"whatever": 1}, handle)
-    result = build(catalog, catalog / "site")
+    result = build_copy(catalog, catalog / "site")
     assert not result.incremental and result.rendered == result.pages
     assert_same_as_a_build_from_scratch(catalog)
     # ... and the cache it left is good again.
-    assert build(catalog, catalog / "site").rendered == 0
+    assert build_copy(catalog, catalog / "site").rendered == 0
 
 
 def test_a_site_replaced_behind_the_caches_back_is_built_from_scratch(catalog: Path) -> None:
     shutil.rmtree(catalog / "site")
-    build(catalog, catalog / "other")
+    build_copy(catalog, catalog / "other")
     shutil.copytree(catalog / "other", catalog / "site")  # a copy: other files than the cache knows
-    assert not build(catalog, catalog / "site").incremental
+    assert not build_copy(catalog, catalog / "site").incremental
 
 
 def test_a_failed_incremental_build_leaves_the_last_good_site_and_cache(catalog: Path) -> None:
     site = catalog / "site"
-    before, cache_before = files(site), cache_file(site).read_bytes()
+    before, cache_before = site_files(site), cache_file(site).read_bytes()
     template = catalog / "templates" / "paper.html"
     template.write_text(template.read_text(encoding="utf-8").replace("{{ paper.title }}</h1>",
                                                                      "{{ paper.no_such_field }}</h1>"),
                         encoding="utf-8")
     with pytest.raises(UserError, match="no_such_field"):
-        build(catalog, site)
-    assert files(site) == before and cache_file(site).read_bytes() == cache_before
+        build_copy(catalog, site)
+    assert site_files(site) == before and cache_file(site).read_bytes() == cache_before
     assert sorted(p.name for p in catalog.iterdir() if p.name.startswith(".")) == [CACHE_FOLDER]
 
 
 def test_a_settings_edit_rerenders_every_page(catalog: Path) -> None:
     settings = catalog / "catalog.yaml"
     settings.write_text(settings.read_text(encoding="utf-8") + "recent: 3\n", encoding="utf-8")
-    result = build(catalog, catalog / "site")
+    result = build_copy(catalog, catalog / "site")
     # Every page changes: the site is built afresh, without comparing each page's fingerprint first.
     assert (result.incremental, result.rendered) == (False, result.pages)
     assert_same_as_a_build_from_scratch(catalog)
@@ -184,9 +175,9 @@ def test_an_incremental_build_finds_the_problems_a_build_from_scratch_finds(cata
         assert old in originals[record]
         record.write_text(originals[record].replace(old, new), encoding="utf-8")
     with pytest.raises(UserError) as incremental:
-        build(catalog, catalog / "site")
+        build_copy(catalog, catalog / "site")
     with pytest.raises(UserError) as from_scratch:
-        build(catalog, catalog.parent / "reference", use_cache=False)
+        build_copy(catalog, catalog.parent / "reference", use_cache=False)
     reported = incremental.value.report()
     assert "chen2021sparse.yaml" in reported and "near-identical title" in reported
     assert "zhang2017understanding.yaml:" in reported and "period" in reported
@@ -194,7 +185,7 @@ def test_an_incremental_build_finds_the_problems_a_build_from_scratch_finds(cata
 
     for record, text in originals.items():
         record.write_text(text, encoding="utf-8")
-    assert build(catalog, catalog / "site").rendered == 0
+    assert build_copy(catalog, catalog / "site").rendered == 0
     assert_same_as_a_build_from_scratch(catalog)
 
 
@@ -204,10 +195,10 @@ def test_record_files_that_did_not_change_are_not_read_again(
     monkeypatch.setattr(cache_store, "SETTLED_NS", 0)
     site = catalog / "site"
     cache_before = cache_file(site).read_bytes()
-    assert build(catalog, site).rendered == 0
+    assert build_copy(catalog, site).rendered == 0
     assert cache_file(site).read_bytes() != cache_before  # it now knows what the files look like
     cache_before = cache_file(site).read_bytes()
-    assert build(catalog, site).rendered == 0
+    assert build_copy(catalog, site).rendered == 0
     assert cache_file(site).read_bytes() == cache_before  # nothing new to keep: not written again
 
     read: list[str] = []
@@ -222,7 +213,7 @@ def test_record_files_that_did_not_change_are_not_read_again(
     os.utime(record, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert record.stat().st_size == stat.st_size
 
-    result = build(catalog, site)
+    result = build_copy(catalog, site)
 
     assert read == [f"{PAPER}.yaml"]
     assert result.rendered > 0 and "Generalisation" in (site / "papers" / f"{PAPER}.html").read_text(encoding="utf-8")
@@ -244,11 +235,11 @@ def test_taxonomy_and_vocabulary_edits_give_the_site_a_build_from_scratch_gives(
     else:
         keywords.write_text(keywords.read_text(encoding="utf-8").replace(
             "aliases: [Sparse Network, Sparsity]", "aliases: [Sparse Network]"), encoding="utf-8")
-    before = files(catalog / "site")
-    result = build(catalog, catalog / "site")
-    assert result.rendered == result.pages and files(catalog / "site") != before
+    before = site_files(catalog / "site")
+    result = build_copy(catalog, catalog / "site")
+    assert result.rendered == result.pages and site_files(catalog / "site") != before
     assert_same_as_a_build_from_scratch(catalog)
-    assert build(catalog, catalog / "site").rendered == 0  # and the cache it left is good
+    assert build_copy(catalog, catalog / "site").rendered == 0  # and the cache it left is good
 
 
 class EveryShareInAWorker:
@@ -295,13 +286,13 @@ def test_after_one_edit_the_whole_catalog_data_files_make_that_papers_pieces_onl
     record.write_text(record.read_text(encoding="utf-8").replace("Grokking: Generalization", "Grokking Edited:")
                       .replace("keywords: [Grokking, ", "keywords: [Grokking, Sparsity, "), encoding="utf-8")
 
-    result = build(source, site)
+    result = build_copy(source, site)
 
     assert result.incremental
     # papers.json, papers.csl.json and the .bib of the paper's topic and of its parent.
     assert sorted(set(made)) == [("bibtex", PAPER), ("csl", PAPER), ("json", PAPER)]
     reference = source.parent / "reference"
-    build(source, reference, use_cache=False)
+    build_copy(source, reference, use_cache=False)
     for name in (urls.CATALOG_JSON, urls.CSL_JSON, urls.topic_bibtex_url("grokking"),
                  urls.topic_bibtex_url("generalization")):
         text = (site / name).read_text(encoding="utf-8")
@@ -310,7 +301,7 @@ def test_after_one_edit_the_whole_catalog_data_files_make_that_papers_pieces_onl
     # The added keyword, as the vocabulary spells it.
     csl = (site / urls.CSL_JSON).read_text(encoding="utf-8")
     assert '"keyword": "Grokking, Sparse Networks, Algorithmic Datasets"' in csl
-    assert files(site) == files(reference)
+    assert site_files(site) == site_files(reference)
 
 
 # Incremental planning: a rebuild plans only the pages whose inputs changed (``plan.Unit``,
@@ -441,8 +432,8 @@ def assert_same_site_and_fingerprints_as_from_scratch(source: Path) -> None:
     reference = source.parent / "reference"
     shutil.rmtree(reference, ignore_errors=True)
     cache_file(reference).unlink(missing_ok=True)
-    assert not build(source, reference).incremental
-    assert files(source / "site") == files(reference)
+    assert not build_copy(source, reference).incremental
+    assert site_files(source / "site") == site_files(reference)
     ours, theirs = read_cache(source / "site").site, read_cache(reference).site
     assert ours is not None and theirs is not None
     assert ours.files == theirs.files
@@ -453,11 +444,11 @@ def test_each_kind_of_edit_gives_the_site_and_fingerprints_a_build_from_scratch_
         tmp_path: Path, kind: str) -> None:
     source = tmp_path / "catalog"
     made = synthetic_catalog(source)
-    build(source, source / "site")
+    build_copy(source, source / "site")
     rng = random.Random(EDITS.index(kind))
     for _ in range(3):
         apply_edit(source, made, kind, rng)
-        result = build(source, source / "site")
+        result = build_copy(source, source / "site")
         assert result.incremental and result.rendered < result.pages
     assert_same_site_and_fingerprints_as_from_scratch(source)
 
@@ -468,17 +459,17 @@ def test_random_edits_give_the_site_and_fingerprints_a_build_from_scratch_gives(
         tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[str, int]]) -> None:
     source = tmp_path_factory.mktemp("random") / "catalog"
     made = synthetic_catalog(source, count=30)
-    build(source, source / "site")
+    build_copy(source, source / "site")
     for kind, seed in edits:
         apply_edit(source, made, kind, random.Random(seed))
-        assert build(source, source / "site").incremental
+        assert build_copy(source, source / "site").incremental
     assert_same_site_and_fingerprints_as_from_scratch(source)
 
 
 def test_a_one_record_edit_plans_only_the_pages_that_show_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source = tmp_path / "catalog"
     made = synthetic_catalog(source)
-    build(source, source / "site")
+    build_copy(source, source / "site")
     planned: list[str] = []
     real = plan.PlanState.stale_units
 
@@ -490,7 +481,7 @@ def test_a_one_record_edit_plans_only_the_pages_that_show_it(tmp_path: Path, mon
     monkeypatch.setattr(plan.PlanState, "stale_units", stale_units)
     made["paper005"]["digest"] = "An edited digest."
     write_record(source / "papers", "paper005", made["paper005"])
-    build(source, source / "site")
+    build_copy(source, source / "site")
     # Its own page, pages of the lists it is on, and the pages that show it among related papers;
     # not the other papers' pages, and of the terms' pages only its own terms'.
     catalog = read_catalog(source / "papers")
