@@ -20,7 +20,7 @@ from phenomena_catalog.commands import COMMANDS
 from phenomena_catalog.commands.serve import LIVE_PATH
 from phenomena_catalog.write import output_lock
 
-from conftest import FIXTURES, TEMPLATES, VALID_RECORD
+from conftest import FIXTURES, TEMPLATES, VALID_RECORD, site_files
 
 
 def _templates_here(tmp_path: Path) -> None:
@@ -327,14 +327,14 @@ def test_serve_shows_an_edited_digest_before_rebuilding_the_rest(tmp_path: Path)
     finally:
         process.terminate()
         process.wait(timeout=10)
-    # The site serve left is the one a build from scratch makes.
+    assert_site_is_a_build_from_scratch(tmp_path)
+
+
+def assert_site_is_a_build_from_scratch(catalog: Path) -> None:
+    """``catalog``'s site/ (left by serve) is the one ``build --no-cache`` makes."""
     subprocess.run([sys.executable, "-m", "phenomena_catalog", "build", "--no-cache", "--out", "reference"],
-                   cwd=tmp_path, check=True, capture_output=True)
-    assert files_of(tmp_path / "site") == files_of(tmp_path / "reference")
-
-
-def files_of(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+                   cwd=catalog, check=True, capture_output=True)
+    assert site_files(catalog / "site") == site_files(catalog / "reference")
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -411,9 +411,7 @@ def test_serve_shows_any_edit_a_new_record_and_a_deletion_before_the_rebuild(tmp
     finally:
         process.terminate()
         process.wait(timeout=10)
-    subprocess.run([sys.executable, "-m", "phenomena_catalog", "build", "--no-cache", "--out", "reference"],
-                   cwd=tmp_path, check=True, capture_output=True)
-    assert files_of(tmp_path / "site") == files_of(tmp_path / "reference")
+    assert_site_is_a_build_from_scratch(tmp_path)
 
 
 class _Events:
@@ -518,6 +516,4 @@ def test_serve_reloads_only_the_pages_that_changed_and_shows_a_template_edit_on_
         process.terminate()
         process.wait(timeout=10)
         events.close()  # (once the server is gone: a stream being read closes only at its next line)
-    subprocess.run([sys.executable, "-m", "phenomena_catalog", "build", "--no-cache", "--out", "reference"],
-                   cwd=tmp_path, check=True, capture_output=True)
-    assert files_of(tmp_path / "site") == files_of(tmp_path / "reference")
+    assert_site_is_a_build_from_scratch(tmp_path)

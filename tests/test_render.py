@@ -9,12 +9,9 @@ import pytest
 from jinja2 import Environment, StrictUndefined, UndefinedError
 from markupsafe import Markup
 
-from phenomena_catalog.commands.build import BuildResult, build_site
-from phenomena_catalog.config import load_config
-from phenomena_catalog.executors import SerialExecutor
 from phenomena_catalog.render import template_environment
 
-from conftest import HOSTILE, TEMPLATES, copy_fixture_catalog
+from conftest import HOSTILE, TEMPLATES, build_copy, copy_fixture_catalog, site_files
 
 OUTPUTS = ("{{ value }}|{{ value ~ '&' }}|{{ [value] | join(',') }}|{% set held %}{{ value }}{% endset %}{{ held }}"
            "|{% autoescape false %}{{ value }}{% endautoescape %}")
@@ -41,15 +38,6 @@ def test_an_undefined_name_still_fails() -> None:
         template_environment(None).from_string("{{ missing }}").render()
 
 
-def _build(source: Path, out: Path, use_cache: bool = True) -> BuildResult:
-    return build_site(source / "papers", source / "templates", out, load_config(source / "catalog.yaml"),
-                      executor=SerialExecutor(), use_cache=use_cache)
-
-
-def _files(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
-
-
 @pytest.mark.parametrize(("template", "old", "new", "marker"), [
     ("_header.html", "Skip to content", "Skip to the content", "<body>"),
     ("_footer.html", "Source and contributions", "Source and pull requests", "<body>"),
@@ -62,20 +50,20 @@ def test_a_catalogs_own_fragment_template_shows_and_rerenders_the_pages_using_it
     # their templates like any other, and an incremental build re-renders the pages that use them.
     source = copy_fixture_catalog(tmp_path / "catalog")
     shutil.copytree(TEMPLATES, source / "templates")
-    _build(source, source / "site")
+    build_copy(source, source / "site")
     fragment = source / "templates" / template
     fragment.write_text(fragment.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
 
-    result = _build(source, source / "site")
+    result = build_copy(source, source / "site")
 
-    site = _files(source / "site")
+    site = site_files(source / "site")
     showing = {name for name, content in site.items() if new.encode() in content}
     assert showing == {name for name, content in site.items() if marker.encode() in content}
     assert result.incremental and len(showing) <= result.rendered
     if marker != "<body>":
         assert result.rendered < result.pages
-    _build(source, tmp_path / "reference", use_cache=False)
-    assert site == _files(tmp_path / "reference")
+    build_copy(source, tmp_path / "reference", use_cache=False)
+    assert site == site_files(tmp_path / "reference")
 
 
 def test_a_template_edited_between_two_builds_of_one_process_is_compiled_afresh(tmp_path: Path) -> None:
