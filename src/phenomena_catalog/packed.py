@@ -69,7 +69,7 @@ def unpack_rows(table: Mapping[Any, bytes], rows: int, dtype: np.dtype[Any],
 def unpack_fixed(table: Mapping[Any, bytes], rows: int, dtype: np.dtype[Any],
                  keys: Sequence[Hashable] | None = None) -> np.ndarray:
     """The records ``pack_fixed`` packed, one a row (every row must be in ``table``)."""
-    indptr, entries = unpack_rows(table, rows, dtype, keys)
+    _, entries = unpack_rows(table, rows, dtype, keys)
     if len(entries) != rows:
         raise ValueError(f"{rows} rows of one record expected, {len(entries)} found")
     return entries
@@ -78,3 +78,20 @@ def unpack_fixed(table: Mapping[Any, bytes], rows: int, dtype: np.dtype[Any],
 def column(entries: np.ndarray, name: str, dtype: Any = None) -> np.ndarray:
     """One field of records as a contiguous array of its own (of ``dtype``, when given)."""
     return np.ascontiguousarray(entries[name], dtype=dtype)
+
+
+COUNT_MAX = 65535
+"""Counts up to this (every count in any real catalog) are kept in 16 bits."""
+
+
+def count_type(counts: Sequence[np.ndarray]) -> type:
+    """The smallest type that holds every one of ``counts`` (whole numbers, or not) exactly:
+    np.uint16, else np.float32 (counts are below 2**24, exact in a float32)."""
+    fits = all(not len(c) or (c.min() >= 0 and c.max() <= COUNT_MAX and np.array_equal(c, np.floor(c)))
+               for c in counts)
+    return np.uint16 if fits else np.float32
+
+
+def compact_counts(counts: np.ndarray) -> np.ndarray:
+    """``counts`` in the type ``count_type`` picks for them."""
+    return counts.astype(count_type([counts]))

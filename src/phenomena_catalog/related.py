@@ -463,7 +463,7 @@ class RelatedIndex:
         self._indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=self._indptr[1:])
         self._cols = col
-        self._counts = _compact_counts(np.frombuffer(counts))
+        self._counts = packed.compact_counts(np.frombuffer(counts))
         del counts
         self._df = np.bincount(col, minlength=len(self._terms)).astype(np.int32)
         self._idf = _idf(self._df, n)
@@ -571,7 +571,7 @@ class RelatedIndex:
             new_counts.append(counts)
         if not edited:
             return set()
-        if self._counts.dtype == np.uint16 and _wide_counts(new_counts) is not np.uint16:
+        if self._counts.dtype == np.uint16 and packed.count_type(new_counts) is not np.uint16:
             self._counts = self._counts.astype(np.float32)  # (a count too large for 16 bits)
         total = len(terms)
         if total > len(self._df):  # new terms, numbered after the others
@@ -899,9 +899,9 @@ class RelatedIndex:
         return {
             "limits": (self.similar_limit, self.author_limit, self.width, n, str(self._counts.dtype)),
             "context": self._context,
-            "ids": dict(zip(range(n), ids)),
+            "ids": dict(enumerate(ids)),
             "digests": self._digests,
-            "authors": dict(zip(range(n), map(tuple, self._authors))),
+            "authors": dict(enumerate(map(tuple, self._authors))),
             "by_author": {author: tuple(found) for author, found in self._by_author.items() if found},
             "terms": self._terms,
             "term_rows": packed.pack_fixed(term_rows),
@@ -921,13 +921,14 @@ class RelatedIndex:
         self._terms = state["terms"]
         terms = len(self._terms)
         ids = [state["ids"][slot] for slot in range(n)]
-        self._slot_of = {} if None in ids else dict(zip(ids, range(n)))
+        self._slot_of = {} if None in ids else dict(zip(ids, range(n), strict=True))
         self._digests = state["digests"]
         self._authors = [state["authors"][slot] for slot in range(n)]
         self._by_author = defaultdict(list, {author: list(found) for author, found in state["by_author"].items()})
         term_rows = packed.unpack_fixed(state["term_rows"], terms, _TERM_ROW)
         self._df, self._single = packed.column(term_rows, "df"), packed.column(term_rows, "single")
-        self._cbound_w, self._cbound_slot = packed.column(term_rows, "cbound_w"), packed.column(term_rows, "cbound_slot")
+        self._cbound_w = packed.column(term_rows, "cbound_w")
+        self._cbound_slot = packed.column(term_rows, "cbound_slot")
         self._idf = _idf(self._df, n)
         self._indptr, entries = packed.unpack_rows(state["rows"], n, _row_dtype(np.dtype(counts_dtype)))
         self._cols, self._counts = packed.column(entries, "col"), packed.column(entries, "count")
@@ -957,22 +958,6 @@ _POSTING = np.dtype([("slot", "<i4"), ("weight", "<f4"), ("inside", "?")])
 
 def _row_dtype(counts: np.dtype[Any]) -> np.dtype[Any]:
     return np.dtype([("col", "<i4"), ("count", counts.newbyteorder("<"))])
-
-
-_COUNT_MAX = 65535
-"""Term counts up to this (every count in any real catalog) are kept in 16 bits, not 32."""
-
-
-def _compact_counts(counts: np.ndarray) -> np.ndarray:
-    """Term counts (whole numbers) in 16 bits, or in 32-bit floats when one does not fit."""
-    return counts.astype(_wide_counts([counts]))
-
-
-def _wide_counts(counts: Sequence[np.ndarray]) -> type:
-    """The type that holds every one of ``counts`` exactly: np.uint16, else np.float32."""
-    fits = all(not len(c) or (c.min() >= 0 and c.max() <= _COUNT_MAX and np.array_equal(c, np.floor(c)))
-               for c in counts)
-    return np.uint16 if fits else np.float32
 
 
 def _placing(paper: Paper) -> int:
