@@ -293,3 +293,33 @@ def test_a_write_after_another_process_rewrote_the_cache_keeps_a_whole_cache(
     assert cache_store.Store.open(folder).fields() == {"table": {"a": "9", "b": "2"}, "plain": 2}
     assert {p.name for p in folder.glob("*.seg")} == {
         s.name for s in (*first.index.fields.values(), *(s for t in first.index.tables.values() for s in t))}
+
+
+def test_a_build_in_a_new_process_reuses_the_templates_the_last_build_compiled(
+        catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
+    from phenomena_catalog import render
+
+    # A new process: it has compiled nothing yet, so it can only use what the cache kept.
+    monkeypatch.setattr(render._COMPILED, "_code", {})
+    compiled: list[str] = []
+    compile_template = jinja2.Environment.compile
+
+    def counted(env: jinja2.Environment, source: str, name: str | None = None, *args, **kwargs):
+        compiled.append(name or "")
+        return compile_template(env, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    edit(catalog, PAPER, "Grokking: Generalization", "Grokking Edited:")
+    assert build_copy(catalog, catalog / "site").incremental
+    assert compiled == []
+    # An edited template is compiled again (Jinja compares the source's checksum), the others are not.
+    template = catalog / "templates" / "paper.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("Cite</h2>", "Cite this</h2>"),
+                        encoding="utf-8")
+    monkeypatch.setattr(render._COMPILED, "_code", {})
+    build_copy(catalog, catalog / "site")
+    assert compiled == ["paper.html"]
+    assert "Cite this</h2>" in (catalog / "site" / "papers" / f"{PAPER}.html").read_text(encoding="utf-8")
+    assert_same_as_a_build_from_scratch(catalog)
