@@ -69,3 +69,22 @@ def test_the_check_run_beside_index_and_related_papers_reports_the_records_probl
     assert "unknown2022.yaml" in report and "no-such-topic" in report
     assert "again2022grokking.yaml" in report and "power2022grokking" in report
     assert not (tmp_path / "site").exists()
+
+
+def test_shares_are_worked_on_in_forked_workers_and_come_back_in_order() -> None:
+    def work(share: list[int]) -> tuple[int, list[int]]:
+        return os.getpid(), [item * 2 for item in share]
+
+    found = ProcessExecutor(3, threshold=0).map_shares(work, list(range(10)))
+    assert [doubled for _, doubled in found] == [[0, 6, 12, 18], [2, 8, 14], [4, 10, 16]]
+    assert found[0][0] == os.getpid() and len({pid for pid, _ in found}) == 3
+
+
+def test_an_error_in_a_workers_share_is_raised_here() -> None:
+    def work(share: list[int]) -> list[int]:
+        if 3 in share:
+            raise UserError([])  # e.g. a template mistake met while rendering a page of the share
+        return share
+
+    with pytest.raises(UserError):
+        ProcessExecutor(2, threshold=0).map_shares(work, [0, 1, 2, 3])

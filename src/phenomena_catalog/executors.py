@@ -12,13 +12,14 @@ and its result is collected when it is needed.
 
 from __future__ import annotations
 
+import functools
 import gc
 import heapq
 import os
 import pickle
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -71,25 +72,14 @@ class SerialExecutor:
         return Pending(work())
 
 
-# Worker processes are forked after this is set, so they inherit the work function and its items
-# (compiled templates, the indexed catalog) instead of receiving them pickled.
-_FORKED_TASK: tuple[Callable[[list[Any]], Any], Sequence[Any]] | None = None
-
-
-def _run_share(indexes: list[int]) -> Any:
-    assert _FORKED_TASK is not None
-    work, items = _FORKED_TASK
-    return work([items[i] for i in indexes])
-
-
 class ProcessExecutor:
     """One share per core for lists of at least ``threshold`` items: this process works on the
-    first share while forked worker processes work on the others.
+    first share while forked worker processes work on the others (``_Forked``).
 
-    Where ``fork`` is not available (Windows, macOS' default) or the list is short, the work runs
-    in this process. Only the workers' results travel back between processes, pickled; this
-    process's own share needs neither a process of its own nor pickling (at 50,000 records that
-    was 0.7 s of CPU time in the load stage, and one more copy of the memory workers touch).
+    Where ``fork`` is not available (Windows) or the list is short, the work runs in this process.
+    Only the workers' results travel back between processes, pickled; this process's own share
+    needs neither a process of its own nor pickling (at 50,000 records that was 0.7 s of CPU time
+    in the load stage, and one more copy of the memory workers touch).
     """
 
     def __init__(self, workers: int | None = None, threshold: int = PARALLEL_THRESHOLD,
@@ -108,25 +98,19 @@ class ProcessExecutor:
     def map_shares(self, work: Callable[[list[T]], R], items: Sequence[T], *,
                    cost: Callable[[T], float] | None = None,
                    together: Callable[[T], bool] | None = None) -> list[R]:
-        global _FORKED_TASK
-        if self.workers == 1 or len(items) < self.threshold:
-            return [work(list(items))]
-        # Imported here: a build of fewer than PARALLEL_THRESHOLD records never needs them (10 ms).
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        if "fork" not in multiprocessing.get_all_start_methods():
+        if self.workers == 1 or len(items) < self.threshold or not hasattr(os, "fork"):
             return [work(list(items))]
         shares = share_out(items, self.workers, cost, together)
-        _FORKED_TASK = (work, items)
-        try:
-            with ProcessPoolExecutor(self.workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-                # The workers are forked at the first submit, before this process starts on its share.
-                others = [pool.submit(_run_share, share) for share in shares[1:]]
-                first = work([items[i] for i in shares[0]])
-                return [first, *(future.result() for future in others)]
-        finally:
-            _FORKED_TASK = None
+        # Each worker is forked with the work function and its items (compiled templates, the
+        # indexed catalog) in its memory: only its share's indexes reach it, and only its result
+        # comes back. (A process pool took 50 ms more to start, and its pickling of tasks.)
+        others = [_Forked(functools.partial(_run_share, work, items, share)) for share in shares[1:]]
+        first = work([items[i] for i in shares[0]])
+        return [first, *(other.result() for other in others)]
+
+
+def _run_share(work: Callable[[list[T]], R], items: Sequence[T], indexes: list[int]) -> R:
+    return work([items[i] for i in indexes])
 
 
 class _Forked(Pending[R]):
