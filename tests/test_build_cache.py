@@ -293,3 +293,69 @@ def test_a_write_after_another_process_rewrote_the_cache_keeps_a_whole_cache(
     assert cache_store.Store.open(folder).fields() == {"table": {"a": "9", "b": "2"}, "plain": 2}
     assert {p.name for p in folder.glob("*.seg")} == {
         s.name for s in (*first.index.fields.values(), *(s for t in first.index.tables.values() for s in t))}
+
+
+def test_a_build_in_a_new_process_reuses_the_templates_the_last_build_compiled(
+        catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
+    from phenomena_catalog import render
+
+    # A new process: it has compiled nothing yet, so it can only use what the cache kept.
+    monkeypatch.setattr(render._COMPILED, "_code", {})
+    compiled: list[str] = []
+    compile_template = jinja2.Environment.compile
+
+    def counted(env: jinja2.Environment, source: str, name: str | None = None, *args, **kwargs):
+        compiled.append(name or "")
+        return compile_template(env, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    edit(catalog, PAPER, "Grokking: Generalization", "Grokking Edited:")
+    assert build_copy(catalog, catalog / "site").incremental
+    assert compiled == []
+    # An edited template is compiled again (Jinja compares the source's checksum), the others are not.
+    template = catalog / "templates" / "paper.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("Cite</h2>", "Cite this</h2>"),
+                        encoding="utf-8")
+    monkeypatch.setattr(render._COMPILED, "_code", {})
+    build_copy(catalog, catalog / "site")
+    assert compiled == ["paper.html"]
+    assert "Cite this</h2>" in (catalog / "site" / "papers" / f"{PAPER}.html").read_text(encoding="utf-8")
+    assert_same_as_a_build_from_scratch(catalog)
+
+
+def test_an_edit_build_lists_the_papers_folder_once_and_stats_each_unchanged_record_once(
+        cli_catalog: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli_build(run_cli)
+    time.sleep(0.05)
+    edit(cli_catalog, PAPER, "Grokking: Generalization", "Grokking Edited:")
+    papers = cli_catalog / "papers"
+    records = sorted(p.name for p in papers.glob("[!_]*.yaml"))
+    listed: list[str] = []
+    stats: dict[str, int] = {}
+    real_scandir, real_stat = os.scandir, os.stat
+
+    def scandir(path=".") -> object:  # (a path, or an open folder's descriptor)
+        listed.append(path if isinstance(path, int) else os.fspath(path))
+        return real_scandir(path)
+
+    def stat(path, *args, **kwargs) -> os.stat_result:
+        if not isinstance(path, int):
+            name = os.path.basename(os.fspath(path))
+            stats[name] = stats.get(name, 0) + 1
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(os, "stat", stat)
+    out = cli_build(run_cli)
+    monkeypatch.setattr(os, "scandir", real_scandir)
+    monkeypatch.setattr(os, "stat", real_stat)
+    assert "check inputs" not in out and "re-rendered" in out
+    assert listed.count("papers") == 1
+    assert {name: stats.get(name) for name in records if name != f"{PAPER}.yaml"} == dict.fromkeys(
+        (name for name in records if name != f"{PAPER}.yaml"), 1)
+    assert "Grokking Edited:" in (cli_catalog / "site" / "papers" / f"{PAPER}.html").read_text(encoding="utf-8")
+    code, _, err = run_cli("build", "--no-cache", "--jobs", "1", "--out", "reference")
+    assert code == 0, err
+    assert site_files(cli_catalog / "site") == site_files(cli_catalog / "reference")

@@ -288,6 +288,26 @@ def test_the_registry_names_every_command_module() -> None:
     assert [c.load().NAME for c in REGISTRY] == [c.name for c in REGISTRY]
 
 
+def test_serve_shows_a_record_saved_through_a_temporary_file(tmp_path: Path) -> None:
+    # `sed -i` writes a temporary file beside the record and renames it over the record: the batch
+    # names a file that is gone by the time it is read, which must not hold back the record's page.
+    process, lines, url = _serve_fixture_catalog(tmp_path)
+    try:
+        assert lines.next().startswith("Watching ")
+        record = tmp_path / "papers" / "power2022grokking.yaml"
+        subprocess.run(["sed", "-i", "s/^digest: |$/digest: |\\n  Edited with sed./", str(record)], check=True)
+        assert "  Edited with sed.\n" in record.read_text()
+        assert lines.next() == "Changed: power2022grokking.yaml\n"
+        assert lines.next() == "Shown: papers/power2022grokking.html (digest edited); rebuilding the rest of the site\n"
+        page = urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10).read().decode()
+        assert "Edited with sed." in page
+        assert lines.next().startswith("Built site/: ")
+        assert sorted(p.name for p in (tmp_path / "papers").iterdir() if p.name.startswith("sed")) == []
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def test_serve_shows_an_edited_digest_before_rebuilding_the_rest(tmp_path: Path) -> None:
     process, lines, url = _serve_fixture_catalog(tmp_path)
     try:

@@ -15,13 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phenomena_catalog import cache_store, paper_texts, plan, records, render, urls
+from phenomena_catalog import cache_store, paper_texts, plan, records, render, urls, validate
 from phenomena_catalog.build_cache import CACHE_FOLDER, cache_file, read_cache
 from phenomena_catalog.commands.build import build_site, summary
 from phenomena_catalog.config import load_config
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import ProcessExecutor, share_out
 from phenomena_catalog.pipeline import read_catalog
+from phenomena_catalog.validate import CheckMemo, check
 from phenomena_catalog.write import MARKER
 
 from conftest import TEMPLATES, build_copy, copy_fixture_catalog, site_files
@@ -349,6 +350,8 @@ def write_record(papers: Path, paper_id: str, record: dict[str, object]) -> None
         lines.append(f"  code: https://example.org/{paper_id}/code")
     if record["venue"]:
         lines.append(f"venue: {record['venue']}")
+    if record.get("arxiv"):
+        lines.append(f"arxiv: '{record['arxiv']}'")
     (papers / f"{paper_id}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -498,3 +501,80 @@ def test_a_one_record_edit_plans_only_the_pages_that_show_it(tmp_path: Path, mon
     listed = [name for name in planned if name.startswith(("authors/", "keywords/", "venues/", "years/"))]
     assert listed and all(name.removesuffix(".html").split(".page-")[0] in own for name in listed)
     assert_same_site_and_fingerprints_as_from_scratch(source)
+
+
+# Incremental checking: after a check that found nothing, the next looks only at the records that
+# changed, unless one changed what checks across records read (``validate.CleanCheck``). Each step
+# of a sequence of edits, some of which make problems on their own or with another record and some
+# of which fix them, must find the very problems a check from scratch finds.
+
+CHECK_EDITS = ("digest", "code", "period", "comma author", "same title", "same arxiv", "near title", "clash",
+               "fix", "title", "author", "add", "remove")
+
+
+def apply_check_edit(source: Path, made: dict[str, dict[str, object]], kind: str, rng: random.Random,
+                     originals: dict[str, dict[str, object]]) -> None:
+    papers = source / "papers"
+    if kind in ("add", "remove"):
+        apply_edit(source, made, kind, rng)
+        return
+    paper_id, other = rng.sample(sorted(made), 2)
+    record = made[paper_id]
+    originals.setdefault(paper_id, dict(record))
+    if kind == "period":  # a problem of the record on its own
+        record["title"] = f"{record['title']}."
+    elif kind == "comma author":
+        record["authors"] = ["Silva, Ana"]
+    elif kind == "same title":  # a problem with another record
+        record["title"] = made[other]["title"]
+    elif kind == "same arxiv":
+        record["arxiv"] = made[other].setdefault("arxiv", f"2101.{rng.randint(10000, 99999)}")
+        write_record(papers, other, made[other])
+    elif kind == "near title":
+        record["title"] = str(made[other]["title"])[:-1] + "x)"
+    elif kind == "clash":  # two names that would share one author page ("wangwei"), the other's first
+        originals.setdefault(other, dict(made[other]))
+        made[other]["authors"] = [*made[other]["authors"], "王伟"]  # type: ignore[misc]
+        write_record(papers, other, made[other])
+        record["authors"] = [*record["authors"], "汪伟"]  # type: ignore[misc]
+    elif kind == "fix":
+        if not originals:
+            return
+        paper_id = rng.choice(sorted(originals))
+        if paper_id not in made:
+            return
+        record = made[paper_id] = originals.pop(paper_id)
+    else:
+        edit_record(rng, kind, record)
+    write_record(papers, paper_id, record)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.sampled_from(CHECK_EDITS), st.integers(0, 2**32)), min_size=1, max_size=8))
+def test_an_incremental_check_finds_the_problems_a_check_from_scratch_finds(
+        tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[str, int]]) -> None:
+    source = tmp_path_factory.mktemp("check") / "catalog"
+    made = synthetic_catalog(source, count=12)
+    memo = CheckMemo()
+    assert check(records.load(source / "papers"), memo) == []
+    originals: dict[str, dict[str, object]] = {}
+    for kind, seed in edits:
+        apply_check_edit(source, made, kind, random.Random(seed), originals)
+        loaded = records.load(source / "papers")
+        assert check(loaded, memo) == check(loaded)
+
+
+def test_an_incremental_check_checks_only_the_changed_records(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "catalog"
+    made = synthetic_catalog(source)
+    memo = CheckMemo()
+    assert check(records.load(source / "papers"), memo) == []
+    looked_at: list[str] = []
+    real = validate.paper_facts
+    monkeypatch.setattr(validate, "paper_facts", lambda paper: (looked_at.append(paper.id), real(paper))[1])
+    monkeypatch.setattr(validate, "slug_clashes", lambda records: pytest.fail("names compared across records"))
+    made["paper005"]["digest"] = "An edited digest."
+    write_record(source / "papers", "paper005", made["paper005"])
+    assert check(records.load(source / "papers"), memo) == []
+    assert looked_at == ["paper005"]

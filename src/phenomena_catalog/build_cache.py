@@ -47,7 +47,7 @@ from phenomena_catalog.paper_texts import PaperTexts
 from phenomena_catalog.plan import Page, PlanState, SearchIndexFile, TextMemos
 from phenomena_catalog.records import ParseResult, Records
 from phenomena_catalog.related import RelatedIndex, RelatedPapers
-from phenomena_catalog.render import Renderer
+from phenomena_catalog.render import Renderer, reuse_compiled
 from phenomena_catalog.validate import CheckMemo
 
 
@@ -104,6 +104,9 @@ class BuildCache:
     """What the last build planned: each unit of pages' inputs (``plan.PlanState``), so a rebuild
     plans only the units whose inputs changed, and keeps the others' fingerprints."""
     """What the check stage found in each record on its own (by content digest), and more."""
+    compiled: dict[str, bytes] = field(default_factory=dict)
+    """The templates as Jinja compiled them (``Renderer.compiled``): a build started in a new process
+    does not compile them again (``render.reuse_compiled``)."""
     live: LiveState | None = field(default=None, compare=False, repr=False)
     """The last build's papers, pages and renderer, for ``serve`` (kept in memory only)."""
     discarded: str = ""
@@ -135,9 +138,11 @@ def read_cache(out: Path) -> BuildCache:
     if why:
         return BuildCache(discarded=why)
     try:
-        return BuildCache(**found)
+        cache = BuildCache(**found)
     except TypeError:  # (fields of another shape: the code that wrote them was other code)
         return BuildCache(discarded="unreadable (not a build cache)")
+    reuse_compiled(cache.compiled)
+    return cache
 
 
 def after_build(out: Path, records: Records, files: dict[str, str], inputs: str, everywhere: str, pages: int,
@@ -152,7 +157,8 @@ def after_build(out: Path, records: Records, files: dict[str, str], inputs: str,
     return BuildCache(records.parsed, records.stamps, site, related=(records_digest(records), kept),
                       checked=checked.kept_for(records), memos=memos, live=live,
                       texts=texts if texts is not None else PaperTexts(), planned=planned,
-                      related_index=related_index if related_index is not None else RelatedIndex())
+                      related_index=related_index if related_index is not None else RelatedIndex(),
+                      compiled=live.renderer.compiled() if live is not None else {})
 
 
 def records_digest(records: Records) -> str:

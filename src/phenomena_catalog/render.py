@@ -125,8 +125,21 @@ class _CompiledTemplates(jinja2.BytecodeCache):
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self._code[bucket.key] = bucket.bytecode_to_string()
 
+    def of(self, env: jinja2.Environment, templates: Sequence[jinja2.Template]) -> dict[str, bytes]:
+        """The compiled code of ``templates`` (of ``env``), by cache key."""
+        keys = (self.get_cache_key(template.name or "", template.filename) for template in templates)
+        return {key: self._code[key] for key in keys if key in self._code}
+
 
 _COMPILED = _CompiledTemplates()
+
+
+def reuse_compiled(code: Mapping[str, bytes]) -> None:
+    """Start from templates another process compiled (``Renderer.compiled``: the build cache keeps
+    them), so a build does not lex, parse and compile every template again (0.1 s of a one-record
+    edit at 10,000 papers). Jinja still compares each one's source checksum before using it."""
+    for key, value in code.items():
+        _COMPILED._code.setdefault(key, value)
 
 
 def template_environment(templates_dir: Path | None) -> jinja2.Environment:
@@ -213,6 +226,10 @@ class Renderer:
             template.globals = dict(template.globals)
         self._fragments: dict[tuple[str, ...], Markup] = {}
         self._shared: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def compiled(self) -> dict[str, bytes]:
+        """This renderer's templates as compiled (Jinja's bytecode by cache key), for ``reuse_compiled``."""
+        return _COMPILED.of(self.env, list(self._templates.values()))
 
     def templates_of(self, page: Page) -> tuple[str, ...]:
         """Every template a page is rendered with: its own, those it extends, imports or includes,

@@ -5,8 +5,9 @@ year before the paper's arXiv submission, an arXiv link that disagrees with the 
 Across records: unknown topics, duplicate ids, the same paper in two files (same arXiv id, DOI,
 title, or a near-identical title), and a taxonomy whose parents exist and form no cycle.
 Pure: records in, problems out; files are never read again (the load stage kept each field's
-line). Everything here runs on every build, so it stays near-linear in
-the number of records (see ``near_duplicate_titles``).
+line). A check from scratch stays near-linear in the number of records (see
+``near_duplicate_titles``); after a check that found nothing, the next one (an incremental
+build's) looks only at the records that changed (``CleanCheck``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,29 @@ def paper_facts(paper: Paper) -> PaperFacts:
                       paper.doi.lower() if paper.doi else None, normalized_title(paper.title))
 
 
+def cross_record_key(paper: Paper, facts: PaperFacts) -> str:
+    """A digest of everything the checks across records read of one record (duplicates, names that
+    share a page): a changed record with the same key can have no problem with another record."""
+    key = (paper.path, paper.added, facts.arxiv, facts.doi, facts.title, paper.arxiv, paper.doi,
+           tuple(paper.authors), tuple(paper.keywords), paper.venue)
+    return hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
+
+
+@dataclass(frozen=True)
+class CleanCheck:
+    """Records a check found nothing wrong with, for the next check to look at what changed only.
+
+    When the taxonomy and vocabulary are the same, no record was added or removed, and every
+    changed record kept its ``cross_record_key``, the problems across records are the same as
+    then (none), and so are those of the unchanged records: only the changed ones are checked.
+    """
+
+    context: str
+    """A digest of the taxonomy and the keyword vocabulary (``_context``)."""
+    papers: dict[str, tuple[str, str]]
+    """Each record's content digest and ``cross_record_key``, by paper id."""
+
+
 @dataclass
 class CheckMemo:
     """What one check leaves for the next (an incremental build's): each record's ``PaperFacts``
@@ -56,11 +80,13 @@ class CheckMemo:
     papers: dict[str, PaperFacts] = field(default_factory=dict)
     near_titles: tuple[str, tuple[tuple[str, str], ...]] = ("", ())
     """A digest of every (path, title, arXiv id, DOI), and the pairs of paths found from them."""
+    clean: CleanCheck | None = None
+    """The records of the last check that found nothing wrong (None: no such check yet)."""
 
     def kept_for(self, records: Records) -> CheckMemo:
         """This memo without the facts of files that are no longer there."""
         digests = set(records.digests.values())
-        return CheckMemo({d: f for d, f in self.papers.items() if d in digests}, self.near_titles)
+        return CheckMemo({d: f for d, f in self.papers.items() if d in digests}, self.near_titles, self.clean)
 
 
 def check(records: Records, memo: CheckMemo | None = None) -> list[Problem]:
@@ -69,12 +95,67 @@ def check(records: Records, memo: CheckMemo | None = None) -> list[Problem]:
     ``memo``: what an earlier check found (see ``CheckMemo``), brought up to date here.
     """
     memo = CheckMemo() if memo is None else memo
+    context = _context(records)
+    changed = _changed_since_clean(records, memo, context)
+    if changed is not None:
+        papers = [paper for paper in records.papers if paper.id in changed]
+        facts = _facts(records, memo.papers, papers)
+        keys = {paper.id: cross_record_key(paper, found) for paper, found in zip(papers, facts, strict=True)}
+        assert memo.clean is not None
+        if all(memo.clean.papers[paper_id][1] == key for paper_id, key in keys.items()):
+            problems = _problems_of_each(records, papers, facts)
+            if not problems:
+                found_clean = dict(memo.clean.papers)
+                found_clean.update((paper_id, (records.digests[paper_id], key)) for paper_id, key in keys.items())
+                memo.clean = CleanCheck(context, found_clean)
+            return problems
     problems = check_topics(records.topics, records.topic_lines, records.topics_path)
     problems += check_keywords(records.keywords, records.keyword_lines, records.keywords_path)
+    facts = _facts(records, memo.papers, records.papers)
+    problems += _problems_of_each(records, records.papers, facts)
+    problems += check_duplicates(records, facts, memo)
+    problems += slug_clashes(records)
+    if not problems and len(records.digests) == len(records.papers):
+        last = memo.clean.papers if memo.clean is not None else {}
+        clean: dict[str, tuple[str, str]] = {}
+        for paper, paper_facts_ in zip(records.papers, facts, strict=True):
+            digest = records.digests[paper.id]
+            found = last.get(paper.id)
+            clean[paper.id] = found if found is not None and found[0] == digest else (
+                digest, cross_record_key(paper, paper_facts_))
+        memo.clean = CleanCheck(context, clean)
+    return problems
+
+
+def _context(records: Records) -> str:
+    """A digest of what every record is checked against: the taxonomy and the keyword vocabulary."""
+    return hashlib.blake2b(repr((records.topics, records.keywords)).encode(), digest_size=16).hexdigest()
+
+
+def _changed_since_clean(records: Records, memo: CheckMemo, context: str) -> set[str] | None:
+    """The ids of the records changed since the last check that found nothing wrong, when only
+    records changed (None: check everything)."""
+    clean = memo.clean
+    if clean is None or clean.context != context or len(clean.papers) != len(records.digests) \
+            or len(records.digests) != len(records.papers):
+        return None
+    last = clean.papers
+    changed = set()
+    for paper_id, digest in records.digests.items():
+        found = last.get(paper_id)
+        if found is None:
+            return None  # (an added record: as many as removed)
+        if found[0] != digest:
+            changed.add(paper_id)
+    return changed
+
+
+def _problems_of_each(records: Records, papers: Sequence[Paper], facts: Sequence[PaperFacts]) -> list[Problem]:
+    """The problems each of ``papers`` has on its own (with its ``facts``): unknown topics, ``check_paper``'s."""
     topic_ids = [t.id for t in records.topics]
     known_topics = set(topic_ids)
-    facts = _facts(records, memo.papers)
-    for paper, paper_found in zip(records.papers, facts, strict=True):
+    problems = []
+    for paper, paper_found in zip(papers, facts, strict=True):
         found = [(f"topics.{index}", "topics", unknown_topic_message(topic, topic_ids, records.topics_path))
                  for index, topic in enumerate(paper.topics) if topic not in known_topics]
         found += paper_found.problems
@@ -82,15 +163,13 @@ def check(records: Records, memo: CheckMemo | None = None) -> list[Problem]:
             lines = records.lines_of(paper.id)
             problems += [Problem(paper.path, lines.get(key, lines.get(field_name)), field_name, message)
                          for key, field_name, message in found]
-    problems += check_duplicates(records, facts, memo)
-    problems += slug_clashes(records)
     return problems
 
 
-def _facts(records: Records, known: dict[str, PaperFacts]) -> list[PaperFacts]:
-    """The ``PaperFacts`` of each of ``records.papers``, from ``known`` where it has them."""
+def _facts(records: Records, known: dict[str, PaperFacts], papers: Iterable[Paper]) -> list[PaperFacts]:
+    """The ``PaperFacts`` of each of ``papers`` (of ``records``), from ``known`` where it has them."""
     found = []
-    for paper in records.papers:
+    for paper in papers:
         digest = records.digests.get(paper.id)
         facts = known.get(digest) if digest is not None else None
         if facts is None:

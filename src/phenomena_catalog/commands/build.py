@@ -93,13 +93,15 @@ class BuildResult:
 
 def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
                jobs: int | None = None, executor: Executor | None = None, use_cache: bool = True,
-               inputs: tuple[str, tuple[str, ...]] | None = None) -> BuildResult:
+               inputs: tuple[str, tuple[str, ...]] | None = None,
+               listing: cache_store.Listing | None = None) -> BuildResult:
     """Build the site: every stage in order. Raises UserError, leaving ``out`` untouched, on bad input.
 
     ``executor`` shares out parsing and rendering (default: one forked worker per core, or ``jobs``).
     With ``use_cache``, only what changed since the last build of ``out`` is parsed, rendered and
     written (``build_cache``); the site is the same either way. ``inputs``: the digest of this build's
-    ``build_inputs`` (``Inputs.digest``), taken before it read anything, kept in the cache for ``unchanged``.
+    ``build_inputs`` (``Inputs.digest``), taken before it read anything, kept in the cache for ``unchanged``;
+    ``listing``: the records folder as ``build_inputs`` saw it (``Inputs.listing``), not listed again.
     """
     from phenomena_catalog.build_cache import BuildCache, read_cache, write_cache
     from phenomena_catalog.cache_store import Quick, output_identity
@@ -118,7 +120,8 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
         search = cache.memos.search if use_cache else SearchIndexState(keep=False)
         cache = replace(cache, memos=TextMemos(related=TextMemo(remember=False), search=search),
                         texts=cache.texts if use_cache else PaperTexts(remember=False))
-        result, built = build(papers_dir, templates_dir, out, config, executor or ProcessExecutor(jobs), cache)
+        result, built = build(papers_dir, templates_dir, out, config, executor or ProcessExecutor(jobs), cache,
+                              listing)
         if use_cache:
             result = replace(result, stages={"read cache": reading, **result.stages})
         identity = output_identity(out)
@@ -142,7 +145,7 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
 
 
 def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, executor: Executor,
-          cache: BuildCache) -> tuple[BuildResult, BuildCache]:
+          cache: BuildCache, listing: cache_store.Listing | None = None) -> tuple[BuildResult, BuildCache]:
     """Build the site from what ``cache`` says the last build made; returns what this one made.
 
     ``serve`` keeps the cache in memory from one rebuild to the next; ``build_site`` on disk.
@@ -167,7 +170,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
 
     clock = _StageClock()
     with collector_paused():
-        records = load(papers_dir, executor, cache.parsed, cache.stamps)
+        records = load(papers_dir, executor, cache.parsed, cache.stamps, listing)
         if records.problems:
             raise UserError(records.problems + check(records, cache.checked))  # every problem at once
         copied = copied_files(templates_dir, ())
@@ -339,7 +342,8 @@ def run(args: argparse.Namespace) -> int:
 
         config = load_config(args.config)
         result = build_site(args.papers, templates, args.out, config, args.jobs, use_cache=not args.no_cache,
-                            inputs=None if inputs is None else inputs.digest())
+                            inputs=None if inputs is None else inputs.digest(),
+                            listing=None if inputs is None else inputs.listing(args.papers))
     print(summary(result, args.out))
     if args.timings:
         for stage, seconds in result.stages.items():

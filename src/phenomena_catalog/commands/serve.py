@@ -14,6 +14,7 @@ import argparse
 import functools
 import hashlib
 import http.server
+import os
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterable
@@ -595,6 +596,12 @@ def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[list[Path]], 
                 shown = ", ".join(p.as_posix() for p in watched)
                 print(f"Watching {shown} for changes.", flush=True)
                 announced = True
+            continue
+        # A file made and gone within one batch is a temporary copy renamed over a record (`sed -i`,
+        # editors that save safely), not a source: left in, it would hold back the record's early page.
+        gone = {path for change, path in changes if change == watchfiles.Change.added and not os.path.exists(path)}
+        changes = {(change, path) for change, path in changes if path not in gone}
+        if not changes:
             continue
         names = sorted({Path(path).name for _, path in changes})
         print(f"Changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}", flush=True)
