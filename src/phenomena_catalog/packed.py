@@ -119,6 +119,21 @@ def unblocks(table: Mapping[int, tuple[Any, ...]], size: int, block: int | None 
     return items
 
 
+def pack_by_key(mapping: Mapping[str, Any] | None, keys: Sequence[str | None]) -> object:
+    """``mapping``'s values in blocks (``blocks``) in the order of ``keys``, when those are its keys
+    (a few thousand entries to compare, not one a key); else ``mapping`` itself."""
+    if mapping is None or len(mapping) != len(keys) or not all(map(mapping.__contains__, keys)):
+        return mapping
+    return ("by key", blocks([mapping[key] for key in keys]))  # type: ignore[index]
+
+
+def unpack_by_key(packed: Any, keys: Sequence[str | None]) -> Any:
+    """The mapping ``pack_by_key`` packed."""
+    if isinstance(packed, tuple) and packed[:1] == ("by key",):
+        return dict(zip(keys, unblocks(packed[1], len(keys)), strict=True))
+    return packed
+
+
 def column(entries: np.ndarray, name: str, dtype: Any = None) -> np.ndarray:
     """One field of records as a contiguous array of its own (of ``dtype``, when given)."""
     return np.ascontiguousarray(entries[name], dtype=dtype)

@@ -904,13 +904,13 @@ class RelatedIndex:
             if found:
                 by_author[_bucket(author)].append((author, tuple(found)))
         return {
-            "limits": (self.similar_limit, self.author_limit, self.width, n, str(self._counts.dtype)),
+            "limits": (self.similar_limit, self.author_limit, self.width, n, str(self._counts.dtype), terms),
             "context": self._context,
             "ids": packed.blocks(ids),
-            "digests": self._digests,
+            "digests": packed.pack_by_key(self._digests, ids),
             "authors": packed.blocks(list(map(tuple, self._authors))),
             "by_author": {bucket: tuple(sorted(found)) for bucket, found in by_author.items()},
-            "terms": self._terms,
+            "terms": packed.blocks(list(self._terms)),  # (numbered in order: by first appearance)
             "term_rows": packed.pack_fixed(term_rows, dtype=_TERM_ROW),
             "rows": packed.pack_rows(self._indptr, {"col": self._cols, "count": self._counts},
                                      dtype=_row_dtype(self._counts.dtype)),
@@ -921,14 +921,14 @@ class RelatedIndex:
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        similar_limit, author_limit, width, n, counts_dtype = state["limits"]
+        similar_limit, author_limit, width, n, counts_dtype, _ = state["limits"]
         self.__init__(similar_limit, author_limit)  # type: ignore[misc]
         self.width, self._n, self._context = width, n, state["context"]
-        self._terms = state["terms"]
-        terms = len(self._terms)
+        terms = state["limits"][5]
+        self._terms = dict(zip(packed.unblocks(state["terms"], terms), itertools.count()))
         ids = packed.unblocks(state["ids"], n)
         self._slot_of = {} if None in ids else dict(zip(ids, range(n), strict=True))
-        self._digests = state["digests"]
+        self._digests = packed.unpack_by_key(state["digests"], ids)
         self._authors = packed.unblocks(state["authors"], n)
         self._by_author = defaultdict(list, {author: list(found) for bucket in state["by_author"].values()
                                              for author, found in bucket})

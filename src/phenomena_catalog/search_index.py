@@ -304,7 +304,7 @@ class _Index:
             "papers": per_paper,
             "ids": packed.blocks(self.ids),
             "facet_codes": packed.blocks(self.facet_codes),
-            "digests": self.digests,
+            "digests": packed.pack_by_key(self.digests, self.ids),
             "keyword_names": self.keyword_names,
             "facets": (self.vocabulary, self.topics, self.venues, self.kinds),
             "shards": tuple(self.shards),
@@ -340,7 +340,8 @@ class _Index:
         np.cumsum(per_term["width"], out=index.bounds[1:])
         if index.bounds[-1] != len(index.fragments):
             raise ValueError("the search index's fragments are damaged")
-        index.digests, index.keyword_names = state["digests"], state["keyword_names"]
+        index.digests = packed.unpack_by_key(state["digests"], index.ids)
+        index.keyword_names = state["keyword_names"]
         index.vocabulary, index.topics, index.venues, index.kinds = state["facets"]
         index.shards = list(state["shards"])
         index.facet_files = [state["facet_files"][n] for n in range(len(state["facet_files"]))]
