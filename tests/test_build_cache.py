@@ -323,3 +323,39 @@ def test_a_build_in_a_new_process_reuses_the_templates_the_last_build_compiled(
     assert compiled == ["paper.html"]
     assert "Cite this</h2>" in (catalog / "site" / "papers" / f"{PAPER}.html").read_text(encoding="utf-8")
     assert_same_as_a_build_from_scratch(catalog)
+
+
+def test_an_edit_build_lists_the_papers_folder_once_and_stats_each_unchanged_record_once(
+        cli_catalog: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli_build(run_cli)
+    time.sleep(0.05)
+    edit(cli_catalog, PAPER, "Grokking: Generalization", "Grokking Edited:")
+    papers = cli_catalog / "papers"
+    records = sorted(p.name for p in papers.glob("[!_]*.yaml"))
+    listed: list[str] = []
+    stats: dict[str, int] = {}
+    real_scandir, real_stat = os.scandir, os.stat
+
+    def scandir(path=".") -> object:  # (a path, or an open folder's descriptor)
+        listed.append(path if isinstance(path, int) else os.fspath(path))
+        return real_scandir(path)
+
+    def stat(path, *args, **kwargs) -> os.stat_result:
+        if not isinstance(path, int):
+            name = os.path.basename(os.fspath(path))
+            stats[name] = stats.get(name, 0) + 1
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(os, "stat", stat)
+    out = cli_build(run_cli)
+    monkeypatch.setattr(os, "scandir", real_scandir)
+    monkeypatch.setattr(os, "stat", real_stat)
+    assert "check inputs" not in out and "re-rendered" in out
+    assert listed.count("papers") == 1
+    assert {name: stats.get(name) for name in records if name != f"{PAPER}.yaml"} == dict.fromkeys(
+        (name for name in records if name != f"{PAPER}.yaml"), 1)
+    assert "Grokking Edited:" in (cli_catalog / "site" / "papers" / f"{PAPER}.html").read_text(encoding="utf-8")
+    code, _, err = run_cli("build", "--no-cache", "--jobs", "1", "--out", "reference")
+    assert code == 0, err
+    assert site_files(cli_catalog / "site") == site_files(cli_catalog / "reference")

@@ -136,22 +136,42 @@ RECENT_MAX = 64
 their content instead (``Inputs``); with more, the next build looks inside the cache."""
 
 
+class Listing(NamedTuple):
+    """A folder as ``Inputs`` saw it, so the load stage need not list it and stat its files again."""
+
+    walk: tuple[tuple[str, list[str], list[str]], ...]
+    """What ``os.walk`` gave, each folder's subfolders and files sorted by name."""
+    stamps: Mapping[str, Stamp | None]
+    """Each file's ``Stamp`` by its path as walked (``os.path.join(root, name)``), taken before it was read."""
+
+
 class Inputs:
     """What a build reads, looked at before it reads it: every file in the folders ``sources``
     (recursively) and each of ``files`` (missing or not), and ``words`` (paths as given, the
-    environment variables the settings read...). ``digest`` sums them up."""
+    environment variables the settings read...). ``digest`` sums them up; ``listing`` hands a
+    folder's files and stamps on to the load stage."""
 
     def __init__(self, sources: Iterable[Path], files: Iterable[Path], words: Iterable[str]) -> None:
         self._now = time.time_ns()
         self._words = repr((code_version(), os.getcwd(), *words))
         self._stamps: list[tuple[str, Stamp | None]] = []
+        self._listings: dict[str, Listing] = {}
         for folder in sources:
+            walked, stamps = [], {}
             for root, folders, names in os.walk(folder):
                 folders.sort()
-                for name in sorted(names):
+                names.sort()
+                walked.append((root, list(folders), names))
+                for name in names:
                     path = os.path.join(root, name)
-                    self._stamps.append((path, file_stamp(path)))
+                    stamps[path] = stamp = file_stamp(path)
+                    self._stamps.append((path, stamp))
+            self._listings.setdefault(os.fspath(folder), Listing(tuple(walked), stamps))
         self._stamps += [(str(file), file_stamp(file)) for file in files]
+
+    def listing(self, folder: Path) -> Listing | None:
+        """``folder``'s files and their stamps as seen here (None when it is not one of ``sources``)."""
+        return self._listings.get(os.fspath(folder))
 
     def digest(self, recent: Collection[str] | None = None) -> tuple[str, tuple[str, ...]] | None:
         """A digest of the inputs, and the files in it by their content rather than their stamp.

@@ -14,14 +14,14 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from phenomena_catalog.cache_store import Stamp, file_stamp, settled
+from phenomena_catalog.cache_store import Listing, Stamp, file_stamp, settled
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.executors import Executor, SerialExecutor
 from phenomena_catalog.model_errors import validation_problems
@@ -134,6 +134,13 @@ def _share_field_sets(paper: Paper) -> Paper:
 _FIELD_SETS: dict[frozenset[str], set[str]] = {}
 
 
+def _walk(papers_dir: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk`` of the papers folder, names sorted, hidden folders (``.git``) left out."""
+    for root, folders, files in os.walk(papers_dir):
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        yield root, list(folders), sorted(files)
+
+
 def record_files(papers_dir: Path) -> list[Path]:
     """Every paper record in ``papers_dir``, sorted; files starting with ``_`` are catalog data, and
     hidden ones an editor's (emacs's ``.#x.yaml`` lock, a ``.x.yaml`` scratch copy), not records.
@@ -221,9 +228,9 @@ def require_folder(papers_dir: Path) -> None:
                         "(the one holding papers/), or pass --papers DIR")
 
 
-def misnamed_files(papers_dir: Path) -> list[Problem]:
+def misnamed_files(papers_dir: Path, listing: Listing | None = None) -> list[Problem]:
     """Files the loader would skip silently (``x.YAML``, ``x``, ``_x.yaml``, ``sub/x.yaml``...)."""
-    return stray_files(papers_dir)
+    return stray_files(papers_dir, None if listing is None else listing.walk)
 
 
 def _load_list(file: Path, model: type[BaseModel], what: str) -> tuple[list[Any], list[int], list[Problem]]:
@@ -264,23 +271,27 @@ def load_keywords(papers_dir: Path) -> tuple[list[KeywordEntry], list[int], list
 
 
 
-def load_papers(files: Iterable[Path], executor: Executor | None = None,
+def load_papers(files: Iterable[Path | str], executor: Executor | None = None,
                 known: Mapping[str, ParseResult] | None = None,
-                stamps: Mapping[str, tuple[Stamp, str]] | None = None) -> Records:
+                stamps: Mapping[str, tuple[Stamp, str]] | None = None,
+                seen: Mapping[str, Stamp | None] | None = None) -> Records:
     """Load the given record files, collecting every problem; ``executor`` may share them out.
 
     A file whose ``content_digest`` is in ``known`` (a previous build's ``Records.parsed``) is not
     parsed again; one whose ``Stamp`` is as ``stamps`` (a previous build's ``Records.stamps``) says,
     with that digest in ``known``, is not even read. Those are found here, in this process (one
-    stat a file); only the other files are shared out, so an unchanged record's paper never
+    stat a file, or none: ``seen`` holds the stamps the build took of its inputs before reading
+    any, by path); only the other files are shared out, so an unchanged record's paper never
     travels between processes.
     """
-    known, stamps, now = known or {}, stamps or {}, time.time_ns()
+    known, stamps, seen, now = known or {}, stamps or {}, seen or {}, time.time_ns()
     files = list(files)
     shown = _shown_paths(files)
     found: list[_FileResult | list[Problem] | None] = []
     for file, name in zip(files, shown, strict=True):
-        stamp = file_stamp(file)
+        stamp = seen.get(file, _UNSEEN) if seen and type(file) is str else _UNSEEN
+        if stamp is _UNSEEN:
+            stamp = file_stamp(file)
         last = stamps.get(name)
         result = known.get(last[1]) if last is not None and last[0] == stamp else None
         found.append(None if result is None or last is None else (stamp, last[1], result))
@@ -308,11 +319,13 @@ def load_papers(files: Iterable[Path], executor: Executor | None = None,
     return Records(papers=papers, problems=problems, lines=lines, digests=digests, parsed=parsed, stamps=new_stamps)
 
 
+_UNSEEN: Any = object()
+
 _FileResult = tuple[Stamp | None, str, ParseResult]
 """One record file's stamp (taken before it was read), ``content_digest`` and parse result."""
 
 
-def _shown_paths(files: list[Path]) -> list[str]:
+def _shown_paths(files: list[Path | str]) -> list[str]:
     """Each file's path as messages show it (resolving a path costs two syscalls; folders are few,
     and a file's folder and name are split from its text: pathlib's ``parent`` and ``name`` cost
     more than the rest of a stamp-unchanged file's work)."""
@@ -322,18 +335,18 @@ def _shown_paths(files: list[Path]) -> list[str]:
         folder, _, name = str(file).rpartition(os.sep)
         found = folders.get(folder)
         if found is None:
-            found = folders[folder] = display_path(file.parent)
+            found = folders[folder] = display_path(Path(file).parent)
         shown.append(name if found == "." else f"{found}/{name}")
     return shown
 
 
-def _read_share(share: list[tuple[Path, int]], known: Mapping[str, ParseResult], shown: list[str],
+def _read_share(share: list[tuple[Path | str, int]], known: Mapping[str, ParseResult], shown: list[str],
                 ) -> list[tuple[int, _FileResult | list[Problem]]]:
     """Read and parse each file of ``share`` (each with its index in ``shown``): its ``_FileResult``,
     or the problems that kept it from being read."""
     done: list[tuple[int, _FileResult | list[Problem]]] = []
-    for file, index in share:
-        name = shown[index]
+    for path, index in share:
+        file, name = Path(path), shown[index]
         stamp = file_stamp(file)
         data, unreadable = read_user_bytes(file, name)
         if data is None:
@@ -350,17 +363,26 @@ def _read_share(share: list[tuple[Path, int]], known: Mapping[str, ParseResult],
 
 def load(papers_dir: Path, executor: Executor | None = None,
          known: Mapping[str, ParseResult] | None = None,
-         stamps: Mapping[str, tuple[Stamp, str]] | None = None) -> Records:
+         stamps: Mapping[str, tuple[Stamp, str]] | None = None,
+         listing: Listing | None = None) -> Records:
     """The load stage: every file of ``papers_dir`` read and validated on its own, with its problems.
 
     ``known`` holds parse results of earlier builds by content digest, ``stamps`` what their files
-    looked like (see ``load_papers``).
+    looked like (see ``load_papers``). ``listing``: the folder as the build saw it before reading
+    anything (``cache_store.Inputs.listing``), so it is neither listed nor stat-ed again; without
+    it the folder is listed once here.
     """
     require_folder(papers_dir)
     topics, topic_lines, topic_problems = load_topics(papers_dir)
     keywords, keyword_lines, keyword_problems = load_keywords(papers_dir)
-    loaded = load_papers(record_files(papers_dir), executor, known, stamps)
-    problems = topic_problems + keyword_problems + loaded.problems + misnamed_files(papers_dir)
+    if listing is None:
+        listing = Listing(tuple(_walk(papers_dir)), {})
+    top = os.fspath(papers_dir)
+    names = [name for root, folders, files in listing.walk[:1] if root == top for name in (*files, *folders)
+             if name.endswith(".yaml") and not name.startswith(("_", "."))]
+    files = [os.path.join(top, name) for name in sorted(names)]
+    loaded = load_papers(files, executor, known, stamps, listing.stamps)
+    problems = topic_problems + keyword_problems + loaded.problems + misnamed_files(papers_dir, listing)
     return Records(
         papers=loaded.papers, problems=problems, lines=loaded.lines, digests=loaded.digests, parsed=loaded.parsed,
         stamps=loaded.stamps,

@@ -23,6 +23,7 @@ top 6, as before IDF was rounded).
 from __future__ import annotations
 
 import bisect
+import hashlib
 import itertools
 import operator
 import re
@@ -36,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from phenomena_catalog import packed
 from phenomena_catalog.catalog import Catalog, paper_order
 from phenomena_catalog.models import Paper
 from phenomena_catalog.text_memo import TextMemo
@@ -331,10 +333,11 @@ class RelatedIndex:
         """Rows the last update scored in full (for benchmarks)."""
         self._slot_of: dict[str, int] = {}
         """Each paper's slot (row), by id: papers in id order when the index was last computed whole."""
-        self._authors: list[tuple[str, ...]] = []
-        """Each slot's authors."""
-        self._order: list[tuple[int, int, str, str]] = []
-        """Each slot's place in the catalog's order (``_newest_first``)."""
+        self._authors: list[Sequence[str]] = []
+        """Each slot's authors (the paper's own list: not a copy)."""
+        self._placed = np.zeros(0, dtype=np.int64)
+        """A digest of each slot's authors and place in the catalog's order (``_placing``): what
+        tells an edit that moved a paper among its authors' papers."""
         self._terms: dict[str, int] = {}
         """Each term's number (column): by first appearance, then as they come."""
         self._df = np.zeros(0, dtype=np.int32)
@@ -361,12 +364,12 @@ class RelatedIndex:
         self._top_score = np.zeros((0, self.width))
         self._bound_slot = np.zeros(0, dtype=np.int32)
         self._bound_score = np.zeros(0)
-        self._same: list[tuple[int, ...]] = []
-        """Each slot's other papers by the same authors, newest first."""
+        self._same = np.zeros((0, author_limit), dtype=np.int32)
+        """Each slot's other papers by the same authors, newest first (then -1s)."""
         self._by_author: dict[str, list[int]] = defaultdict(list)
         """Each author's papers, newest first."""
-        self._shown: list[tuple[int, ...]] = []
-        """Each slot's shown papers (similar, then same authors), as slots."""
+        self._similar = np.zeros((0, similar_limit), dtype=np.int32)
+        """Each slot's shown similar papers, most similar first (then -1s)."""
         self._digests: dict[str, str] | None = None
         """Each paper's record digest, when the last update was given them."""
         self._context: object = None
@@ -386,6 +389,7 @@ class RelatedIndex:
         """
         by_id = self._by_slot(papers)
         moved: list[int] = []
+        moved_same: set[int] = set()
         self.rows_recomputed = 0
         if by_id is None:
             by_id = sorted(papers, key=_ID)
@@ -405,16 +409,16 @@ class RelatedIndex:
                 looked_at = sorted(slot_of[paper_id] for paper_id, digest in digests.items()
                                    if last[paper_id] != digest)
             self._slot_of = {}  # (until the update is done: one that fails half way is not built upon)
-            moved = [slot for slot in looked_at if (tuple(by_id[slot].authors), _newest_first(by_id[slot]))
-                     != (self._authors[slot], self._order[slot])]
+            moved = [slot for slot in looked_at if _placing(by_id[slot]) != self._placed[slot]]
             rows = self._edit(looked_at, by_id, keywords_of, memo) if looked_at else set()
             if rows is None:
                 self._compute_authors(by_id)
             elif moved:
-                rows |= self._move_authors(moved, by_id)
+                moved_same = self._move_authors(moved, by_id)
+                rows |= moved_same
         self._slot_of, self._context = slot_of, context
         self._digests = dict(digests) if digests is not None else None
-        return self._assemble(by_id, rows)
+        return self._assemble(by_id, rows, moved_same)
 
     def _by_slot(self, papers: Sequence[Paper]) -> list[Paper] | None:
         """``papers`` by slot, or None when they are not the papers the index has (all recomputed)."""
@@ -459,7 +463,7 @@ class RelatedIndex:
         self._indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=self._indptr[1:])
         self._cols = col
-        self._counts = np.frombuffer(counts).astype(np.float32)
+        self._counts = packed.compact_counts(np.frombuffer(counts))
         del counts
         self._df = np.bincount(col, minlength=len(self._terms)).astype(np.int32)
         self._idf = _idf(self._df, n)
@@ -567,6 +571,8 @@ class RelatedIndex:
             new_counts.append(counts)
         if not edited:
             return set()
+        if self._counts.dtype == np.uint16 and packed.count_type(new_counts) is not np.uint16:
+            self._counts = self._counts.astype(np.float32)  # (a count too large for 16 bits)
         total = len(terms)
         if total > len(self._df):  # new terms, numbered after the others
             grow = total - len(self._df)
@@ -801,63 +807,163 @@ class RelatedIndex:
 
     def _compute_authors(self, by_id: list[Paper]) -> None:
         """Every paper's other papers by the same authors (see ``same_author_papers``)."""
-        self._authors = [tuple(paper.authors) for paper in by_id]
-        self._order = [_newest_first(paper) for paper in by_id]
+        n = len(by_id)
+        self._authors = [paper.authors for paper in by_id]
+        self._placed = np.fromiter(map(_placing, by_id), dtype=np.int64, count=n)
+        order = list(map(_newest_first, by_id))
         self._by_author = defaultdict(list)
-        for slot in sorted(range(len(by_id)), key=self._order.__getitem__):
+        for slot in sorted(range(n), key=order.__getitem__):
             for author in dict.fromkeys(self._authors[slot]):
                 self._by_author[author].append(slot)
-        self._same = [self._same_of(slot) for slot in range(len(by_id))]
+        self._same = np.full((n, self.author_limit), -1, dtype=np.int32)
+        key = order.__getitem__
+        for slot in range(n):
+            same = self._same_of(slot, key)
+            self._same[slot, : len(same)] = same
 
-    def _same_of(self, slot: int) -> tuple[int, ...]:
+    def _same_of(self, slot: int, key: Callable[[int], Any]) -> list[int]:
         # Each author's list is newest first, so only its first limit + 1 papers can matter.
         first = self.author_limit + 1
         near = {j for author in dict.fromkeys(self._authors[slot]) for j in self._by_author[author][:first]}
         near.discard(slot)
-        return tuple(sorted(near, key=self._order.__getitem__)[: self.author_limit])
+        return sorted(near, key=key)[: self.author_limit]
 
     def _move_authors(self, moved: list[int], by_id: list[Paper]) -> set[int]:
         """Update the same-author lists after the papers ``moved`` changed authors or place in the
         catalog's order; the papers whose list changed."""
+        def key(slot: int) -> tuple[int, int, str, str]:
+            return _newest_first(by_id[slot])
+
         authors = set()
         for slot in moved:
             for author in dict.fromkeys(self._authors[slot]):
                 self._by_author[author].remove(slot)
                 authors.add(author)
-            self._authors[slot], self._order[slot] = tuple(by_id[slot].authors), _newest_first(by_id[slot])
+            self._authors[slot], self._placed[slot] = by_id[slot].authors, _placing(by_id[slot])
         for slot in moved:
             for author in dict.fromkeys(self._authors[slot]):
-                bisect.insort(self._by_author[author], slot, key=self._order.__getitem__)
+                bisect.insort(self._by_author[author], slot, key=key)
                 authors.add(author)
         changed = set()
         for author in authors:
             for slot in self._by_author.get(author, ()):
-                same = self._same_of(slot)
-                if same != self._same[slot]:
+                same = self._same_of(slot, key)
+                same += [-1] * (self.author_limit - len(same))
+                if same != self._same[slot].tolist():
                     self._same[slot] = same
                     changed.add(slot)
         return changed
 
-    def _assemble(self, by_id: list[Paper], rows: set[int] | None) -> dict[str, RelatedPapers]:
+    def _assemble(self, by_id: list[Paper], rows: set[int] | None, moved_same: set[int]) -> dict[str, RelatedPapers]:
         """Each paper's related papers (made again for all: they hold this build's papers); ``changed``
-        says which papers' lists differ from the last update's (``rows``: those that may differ)."""
+        says which papers' lists differ from the last update's (``rows``: those that may differ;
+        ``moved_same``: those whose same-author papers changed)."""
         n = len(by_id)
         if rows is None:
-            self._shown = [()] * n
+            self._similar = np.full((n, self.similar_limit), -1, dtype=np.int32)
             rows = set(range(n))
-        changed = []
+            moved_same = rows
+        changed = set(moved_same)
+        wide = [-1] * self.similar_limit
         for slot in rows:
-            authored = self._same[slot]
+            authored = self._same[slot].tolist()
             alike = [j for j in self._top_slot[slot, : self.limit].tolist() if j >= 0 and j not in authored]
-            shown = (*alike[: self.similar_limit], *authored)
-            if shown != self._shown[slot]:
-                self._shown[slot] = shown
-                changed.append(by_id[slot].id)
-        self.changed = frozenset(changed)
+            similar = (alike + wide)[: self.similar_limit]
+            if similar != self._similar[slot].tolist():
+                self._similar[slot] = similar
+                changed.add(slot)
+        self.changed = frozenset(by_id[slot].id for slot in changed)
         get = by_id.__getitem__
         # One pass over every paper: map and slices run in C.
-        return {paper.id: RelatedPapers(tuple(map(get, shown[: len(shown) - len(same)])), tuple(map(get, same)))
-                for paper, shown, same in zip(by_id, self._shown, self._same, strict=True)}
+        return {paper.id: RelatedPapers(tuple(map(get, similar[:a])), tuple(map(get, same[:b])))
+                for paper, similar, a, same, b in zip(
+                    by_id, self._similar.tolist(), (self._similar >= 0).sum(axis=1).tolist(),
+                    self._same.tolist(), (self._same >= 0).sum(axis=1).tolist(), strict=True)}
+
+    # -- as the build cache keeps it -------------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, object]:
+        """The index in a few tables of bytes (or tuples) by slot and by term, and a few small values:
+        ``cache_store`` writes an edit's changed rows as a small delta instead of the whole index."""
+        n, terms = self._n, len(self._df)
+        slots = packed.records(self._slot_dtype(), n, norm=self._norms, bound_slot=self._bound_slot,
+                               bound_score=self._bound_score, top_slot=self._top_slot, top_score=self._top_score,
+                               same=self._same, similar=self._similar, placed=self._placed)
+        term_rows = packed.records(_TERM_ROW, terms, df=self._df, cbound_w=self._cbound_w,
+                                   cbound_slot=self._cbound_slot, single=self._single)
+        pterm = self._pkeys // max(n, 1)
+        pstarts = np.searchsorted(pterm, np.arange(terms + 1))
+        ids: list[str | None] = [None] * n
+        for paper_id, slot in self._slot_of.items():
+            ids[slot] = paper_id
+        return {
+            "limits": (self.similar_limit, self.author_limit, self.width, n, str(self._counts.dtype)),
+            "context": self._context,
+            "ids": dict(enumerate(ids)),
+            "digests": self._digests,
+            "authors": dict(enumerate(map(tuple, self._authors))),
+            "by_author": {author: tuple(found) for author, found in self._by_author.items() if found},
+            "terms": self._terms,
+            "term_rows": packed.pack_fixed(term_rows),
+            "rows": packed.pack_rows(self._indptr, packed.records(
+                _row_dtype(self._counts.dtype), len(self._cols), col=self._cols, count=self._counts)),
+            "queries": packed.pack_rows(self._qptr, packed.records(_QUERY, len(self._qcol), col=self._qcol,
+                                                                   weight=self._qw)),
+            "postings": packed.pack_rows(pstarts, packed.records(
+                _POSTING, len(self._pkeys), slot=self._pkeys - pterm * n, weight=self._pw, inside=self._pin)),
+            "slots": packed.pack_fixed(slots),
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        similar_limit, author_limit, width, n, counts_dtype = state["limits"]
+        self.__init__(similar_limit, author_limit)  # type: ignore[misc]
+        self.width, self._n, self._context = width, n, state["context"]
+        self._terms = state["terms"]
+        terms = len(self._terms)
+        ids = [state["ids"][slot] for slot in range(n)]
+        self._slot_of = {} if None in ids else dict(zip(ids, range(n), strict=True))
+        self._digests = state["digests"]
+        self._authors = [state["authors"][slot] for slot in range(n)]
+        self._by_author = defaultdict(list, {author: list(found) for author, found in state["by_author"].items()})
+        term_rows = packed.unpack_fixed(state["term_rows"], terms, _TERM_ROW)
+        self._df, self._single = packed.column(term_rows, "df"), packed.column(term_rows, "single")
+        self._cbound_w = packed.column(term_rows, "cbound_w")
+        self._cbound_slot = packed.column(term_rows, "cbound_slot")
+        self._idf = _idf(self._df, n)
+        self._indptr, entries = packed.unpack_rows(state["rows"], n, _row_dtype(np.dtype(counts_dtype)))
+        self._cols, self._counts = packed.column(entries, "col"), packed.column(entries, "count")
+        self._qptr, entries = packed.unpack_rows(state["queries"], n, _QUERY)
+        self._qcol, self._qw = packed.column(entries, "col"), packed.column(entries, "weight")
+        pstarts, entries = packed.unpack_rows(state["postings"], terms, _POSTING)
+        self._pkeys = np.repeat(np.arange(terms, dtype=np.int64) * n, np.diff(pstarts)) + entries["slot"]
+        self._pw, self._pin = packed.column(entries, "weight"), packed.column(entries, "inside")
+        slots = packed.unpack_fixed(state["slots"], n, self._slot_dtype())
+        self._norms, self._placed = packed.column(slots, "norm"), packed.column(slots, "placed")
+        self._bound_slot, self._bound_score = packed.column(slots, "bound_slot"), packed.column(slots, "bound_score")
+        self._top_slot, self._top_score = packed.column(slots, "top_slot"), packed.column(slots, "top_score")
+        self._same, self._similar = packed.column(slots, "same"), packed.column(slots, "similar")
+
+    def _slot_dtype(self) -> np.dtype[Any]:
+        """A slot's record in the cache: its norm, kept candidates and bound, and shown papers."""
+        return np.dtype([("norm", "<f8"), ("bound_slot", "<i4"), ("bound_score", "<f8"),
+                         ("top_slot", "<i4", (self.width,)), ("top_score", "<f8", (self.width,)),
+                         ("same", "<i4", (self.author_limit,)), ("similar", "<i4", (self.similar_limit,)),
+                         ("placed", "<i8")])
+
+
+_TERM_ROW = np.dtype([("df", "<i4"), ("cbound_w", "<f4"), ("cbound_slot", "<i4"), ("single", "<i4")])
+_QUERY = np.dtype([("col", "<i4"), ("weight", "<f4")])
+_POSTING = np.dtype([("slot", "<i4"), ("weight", "<f4"), ("inside", "?")])
+
+
+def _row_dtype(counts: np.dtype[Any]) -> np.dtype[Any]:
+    return np.dtype([("col", "<i4"), ("count", counts.newbyteorder("<"))])
+
+
+def _placing(paper: Paper) -> int:
+    """A 64-bit digest of a paper's authors and place in the catalog's order."""
+    key = repr((tuple(paper.authors), _newest_first(paper))).encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little", signed=True)
 
 
 def _newest_first(paper: Paper) -> tuple[int, int, str, str]:

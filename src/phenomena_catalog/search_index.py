@@ -44,10 +44,11 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from phenomena_catalog import presentation, urls
+from phenomena_catalog import packed, presentation, urls
 from phenomena_catalog.catalog import Catalog
 from phenomena_catalog.models import KIND_NAMES, KINDS, Paper
 
@@ -235,8 +236,8 @@ class _Index:
     """Each entry's paper number; entries in order of term, then paper, then column."""
     col: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint8))
     """Each entry's column."""
-    count: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
-    """Each entry's count (whole numbers, or twice or four times one: exact in float32)."""
+    count: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint16))
+    """Each entry's count (a pair's times its boost): whole numbers, in 16 bits (``packed.count_type``)."""
     level: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint8))
     """Each entry's score level (its posting's: a share of its term's top score, 1..``LEVELS``)."""
     top: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -272,17 +273,75 @@ class _Index:
     doc_files: list[str] = field(default_factory=list)
     manifest: str = ""
 
-    def __getstate__(self) -> dict[str, object]:
-        # The names as one string pickle in one piece (a list of them, one object each).
-        state = dict(self.__dict__)
-        state["names"] = "\n".join(self.names)
-        return state
+    def packed(self) -> dict[str, object]:
+        """The index as the build cache keeps it (``SearchIndexState``): tables of immutable values
+        by term, by paper number and by result chunk, so that ``cache_store`` writes what an edit
+        changed as a small delta, and a few small values."""
+        entries = packed.records(_entry_dtype(self.count.dtype), len(self.doc), doc=self.doc, col=self.col,
+                                 count=self.count, level=self.level, offset=self.offset)
+        rows = packed.pack_rows(self.starts, entries, self.names)
+        bounds = self.bounds.tolist()
+        terms = {name: (rows.get(name, b""), self.fragments[start:stop], top, doc_freq, size)
+                 for name, start, stop, top, doc_freq, size in zip(
+                     self.names, bounds[:-1], bounds[1:], self.top.tolist(), self.doc_freq.tolist(),
+                     self.sizes.tolist(), strict=True)}
+        per_paper = packed.records(_PAPER, len(self.lengths), lengths=self.lengths, prior=self.prior,
+                                   kind=self.kind_codes)
+        numbers = range(len(self.lengths))
+        return {
+            "shape": (len(self.lengths), str(self.count.dtype)),
+            "terms": terms,
+            "papers": dict(zip(numbers, zip(self.ids, packed.pack_fixed(per_paper).values(),
+                                            self.facet_codes, strict=True), strict=True)),
+            "digests": self.digests,
+            "keyword_names": self.keyword_names,
+            "facets": (self.vocabulary, self.topics, self.venues, self.kinds),
+            "shards": tuple(self.shards),
+            "facet_files": dict(enumerate(self.facet_files)),
+            "doc_files": dict(enumerate(self.doc_files)),
+            "manifest": self.manifest,
+        }
 
-    def __setstate__(self, state: dict[str, object]) -> None:
-        names = state["names"]
-        assert isinstance(names, str)
-        state["names"] = names.split("\n") if names else []
-        self.__dict__.update(state)
+    @classmethod
+    def unpacked(cls, state: dict[str, Any]) -> _Index:
+        """The index ``packed`` made."""
+        total, count_dtype = state["shape"]
+        papers = [state["papers"][number] for number in range(total)]
+        per_paper = packed.unpack_fixed({n: row for n, (_, row, _) in enumerate(papers)}, total, _PAPER)
+        index = cls(packed.column(per_paper, "lengths"), packed.column(per_paper, "prior"))
+        index.kind_codes = packed.column(per_paper, "kind")
+        index.ids = tuple(paper_id for paper_id, _, _ in papers)
+        index.facet_codes = [code for _, _, code in papers]
+        terms = state["terms"]
+        index.names = sorted(terms)
+        found = [terms[name] for name in index.names]
+        index.starts, entries = packed.unpack_rows({n: term[0] for n, term in enumerate(found)}, len(found),
+                                                   _entry_dtype(np.dtype(count_dtype)))
+        index.doc, index.col, index.count = (packed.column(entries, name) for name in ("doc", "col", "count"))
+        index.level, index.offset = packed.column(entries, "level"), packed.column(entries, "offset")
+        fragments = [term[1] for term in found]
+        index.fragments = "".join(fragments)
+        index.bounds = np.zeros(len(found) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, fragments), dtype=np.int64, count=len(found)), out=index.bounds[1:])
+        index.top = np.array([term[2] for term in found], dtype=np.float64)
+        index.doc_freq = np.array([term[3] for term in found], dtype=np.int64)
+        index.sizes = np.array([term[4] for term in found], dtype=np.int64)
+        index.digests, index.keyword_names = state["digests"], state["keyword_names"]
+        index.vocabulary, index.topics, index.venues, index.kinds = state["facets"]
+        index.shards = list(state["shards"])
+        index.facet_files = [state["facet_files"][n] for n in range(len(state["facet_files"]))]
+        index.doc_files = [state["doc_files"][n] for n in range(len(state["doc_files"]))]
+        index.manifest = state["manifest"]
+        return index
+
+
+_PAPER = np.dtype([("lengths", "<i4", (len(COLUMNS),)), ("prior", "<f8"), ("kind", "u1")])
+
+
+def _entry_dtype(count: np.dtype[Any]) -> np.dtype[Any]:
+    """An entry's record in the cache: its paper, column, count, level and offset."""
+    return np.dtype([("doc", "<i4"), ("col", "u1"), ("count", count.newbyteorder("<")), ("level", "u1"),
+                     ("offset", "<i4")])
 
 
 class SearchIndexState:
@@ -321,10 +380,13 @@ class SearchIndexState:
         return SearchIndex(files, new.kinds, frozenset(path for path, text in files if before.get(path) != text))
 
     def __getstate__(self) -> dict[str, object]:
-        return {"last": self._last}
+        # The last index's tables themselves, not inside it: the build cache looks for tables only
+        # a few levels down.
+        return {"last": None} if self._last is None else self._last.packed()
 
-    def __setstate__(self, state: dict[str, _Index | None]) -> None:
-        self._last, self._keep = state["last"], True
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._last = None if "terms" not in state else _Index.unpacked(state)
+        self._keep = True
 
 
 def _build(catalog: Catalog, old: _Index | None) -> _Index:
@@ -457,7 +519,7 @@ def _from_scratch(catalog: Catalog) -> _Index:
     index.names = names
     index.starts = np.searchsorted(ranks, np.arange(len(names) + 1))
     del ranks
-    index.doc, index.col, index.count = docs[order].astype(np.int32), cols[order], counts[order]
+    index.doc, index.col, index.count = docs[order].astype(np.int32), cols[order], packed.compact_counts(counts[order])
     index.level, index.top = np.zeros(len(order), dtype=np.uint8), np.zeros(len(names))
     index.offset, index.doc_freq = np.zeros(len(order), dtype=np.int32), np.zeros(len(names), dtype=np.int64)
     _score_all(index)
@@ -533,8 +595,11 @@ def _updated(catalog: Catalog, old: _Index, fresh: np.ndarray, remap: np.ndarray
     index.names = names
     index.starts = kept_starts + np.concatenate(([0], np.cumsum(np.bincount(fresh_ranks, minlength=len(names)))))
     index.doc = np.insert(kept_doc, at, docs.astype(np.int32))
+    old_count = old.count
+    if old_count.dtype == np.uint16 and packed.count_type([counts]) is not np.uint16:
+        old_count = old_count.astype(np.float32)  # (a count too large for 16 bits)
     index.col, index.count, index.level, index.offset = _spliced(
-        (old.col, old.count, old.level, old.offset), gone, at,
+        (old.col, old_count, old.level, old.offset), gone, at,
         (cols, counts, np.zeros(len(at), dtype=np.uint8), np.zeros(len(at), dtype=np.int32)))
     index.top = np.full(len(names), np.nan)
     index.top[new_rank[live]] = old.top[live]

@@ -10,6 +10,7 @@ contributor's work and are left alone: emacs leaves a backup beside every record
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from phenomena_catalog.errors import Problem, display_path
@@ -33,18 +34,27 @@ def is_editor_scratch(name: str) -> bool:
             or (name.startswith("#") and name.endswith("#")) or name.endswith(_JETBRAINS_SCRATCH))
 
 
-def stray_files(papers_dir: Path) -> list[Problem]:
-    """One problem for every file under ``papers_dir`` that is not loaded, with how to fix it."""
+def stray_files(papers_dir: Path, walk: Iterable[tuple[str, list[str], list[str]]] | None = None) -> list[Problem]:
+    """One problem for every file under ``papers_dir`` that is not loaded, with how to fix it.
+
+    ``walk``: the folder as ``os.walk`` gave it, names sorted, when it was listed already."""
     problems = []
-    for root, folders, files in os.walk(papers_dir):
-        folders[:] = sorted(f for f in folders if not f.startswith("."))
-        here = Path(root)
-        for name in sorted(files):
+    top = os.fspath(papers_dir)
+    for root, folders, files in os.walk(papers_dir) if walk is None else walk:
+        if walk is None:
+            folders[:] = sorted(f for f in folders if not f.startswith("."))
+            files = sorted(files)
+        elif root != top and any(part.startswith(".") for part in os.path.relpath(root, top).split(os.sep)):
+            continue  # (inside a hidden folder)
+        nested = root != top
+        for name in files:
+            if not nested and name.endswith(".yaml") and name.find(".") == len(name) - 5 and name[0] not in "_.#":
+                continue  # a record's name (the usual case, checked quickly): the loader reads and checks it
             if is_editor_scratch(name):
                 continue
-            message = _why_not_loaded(name, nested=here != papers_dir)
+            message = _why_not_loaded(name, nested=nested)
             if message:
-                problems.append(Problem(display_path(here / name), None, "", message))
+                problems.append(Problem(display_path(Path(root) / name), None, "", message))
     return problems
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import os
 import sys
@@ -21,10 +22,15 @@ if TYPE_CHECKING:
     from collections.abc import Collection
 
     from phenomena_catalog.build_cache import BuildCache
+    from phenomena_catalog.catalog import Catalog
     from phenomena_catalog.config import SiteConfig
-    from phenomena_catalog.executors import Executor
+    from phenomena_catalog.errors import Problem
+    from phenomena_catalog.executors import Executor, Pending
     from phenomena_catalog.paper_texts import Made
     from phenomena_catalog.plan import Page
+    from phenomena_catalog.records import Records
+    from phenomena_catalog.search_index import SearchIndex, SearchIndexState
+    from phenomena_catalog.validate import CheckMemo
 
 # The pipeline's modules (pydantic, Jinja, numpy...) are imported by the functions that run it:
 # a build that finds nothing changed (``unchanged``) never imports them.
@@ -89,13 +95,15 @@ class BuildResult:
 
 def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
                jobs: int | None = None, executor: Executor | None = None, use_cache: bool = True,
-               inputs: tuple[str, tuple[str, ...]] | None = None) -> BuildResult:
+               inputs: tuple[str, tuple[str, ...]] | None = None,
+               listing: cache_store.Listing | None = None) -> BuildResult:
     """Build the site: every stage in order. Raises UserError, leaving ``out`` untouched, on bad input.
 
     ``executor`` shares out parsing and rendering (default: one forked worker per core, or ``jobs``).
     With ``use_cache``, only what changed since the last build of ``out`` is parsed, rendered and
     written (``build_cache``); the site is the same either way. ``inputs``: the digest of this build's
-    ``build_inputs`` (``Inputs.digest``), taken before it read anything, kept in the cache for ``unchanged``.
+    ``build_inputs`` (``Inputs.digest``), taken before it read anything, kept in the cache for ``unchanged``;
+    ``listing``: the records folder as ``build_inputs`` saw it (``Inputs.listing``), not listed again.
     """
     from phenomena_catalog.build_cache import BuildCache, read_cache, write_cache
     from phenomena_catalog.cache_store import Quick, output_identity
@@ -114,7 +122,8 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
         search = cache.memos.search if use_cache else SearchIndexState(keep=False)
         cache = replace(cache, memos=TextMemos(related=TextMemo(remember=False), search=search),
                         texts=cache.texts if use_cache else PaperTexts(remember=False))
-        result, built = build(papers_dir, templates_dir, out, config, executor or ProcessExecutor(jobs), cache)
+        result, built = build(papers_dir, templates_dir, out, config, executor or ProcessExecutor(jobs), cache,
+                              listing)
         if use_cache:
             result = replace(result, stages={"read cache": reading, **result.stages})
         identity = output_identity(out)
@@ -138,7 +147,7 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
 
 
 def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, executor: Executor,
-          cache: BuildCache) -> tuple[BuildResult, BuildCache]:
+          cache: BuildCache, listing: cache_store.Listing | None = None) -> tuple[BuildResult, BuildCache]:
     """Build the site from what ``cache`` says the last build made; returns what this one made.
 
     ``serve`` keeps the cache in memory from one rebuild to the next; ``build_site`` on disk.
@@ -163,7 +172,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
 
     clock = _StageClock()
     with collector_paused():
-        records = load(papers_dir, executor, cache.parsed, cache.stamps)
+        records = load(papers_dir, executor, cache.parsed, cache.stamps, listing)
         if records.problems:
             raise UserError(records.problems + check(records, cache.checked))  # every problem at once
         copied = copied_files(templates_dir, ())
@@ -176,25 +185,34 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                                  rendered=0, incremental=True)
             # The same cache, unless files were found unchanged for the first time (``cache_store.Stamp``).
             return result, cache if records.stamps == cache.stamps else replace(cache, stamps=records.stamps)
-        problems = check(records, cache.checked)
-        if problems:
-            raise UserError(problems)
-        clock.lap("check")
-        catalog = index(records)
-        clock.lap("index")
-        related = cache.related_for(records)
-        related_changed: Collection[str] | None = ()  # (reused: computed from the same records)
-        if related is None:
-            related = related_in_catalog(catalog, cache.memos.related, cache.related_index, records.digests)
-            related_changed = cache.related_index.changed
-            cache.memos.related.prune()  # (kept as they are when the related papers were reused)
-        clock.lap("related papers")
+        # Building a site anew, the check and the search index run in other processes beside index
+        # and related papers (``Executor.start``; a rebuild updates them in less time than that takes).
+        # The check's problems are the build's report, whatever the other stages made of the records.
+        anew = len(records.papers) if previous is None else 0
+        checking = executor.start(functools.partial(_checked, records, cache.checked), anew)
+        try:
+            catalog = index(records)
+            clock.lap("index")
+            searching = executor.start(functools.partial(_search_index, catalog, cache.memos.search), anew)
+            related = cache.related_for(records)
+            related_changed: Collection[str] | None = ()  # (reused: computed from the same records)
+            if related is None:
+                related = related_in_catalog(catalog, cache.memos.related, cache.related_index, records.digests)
+                related_changed = cache.related_index.changed
+                cache.memos.related.prune()  # (kept as they are when the related papers were reused)
+            clock.lap("related papers")
+        except Exception:
+            _problems_reported(checking)
+            raise
+        checked = _problems_reported(checking)
+        search, cache.memos.search = searching.result()
+        clock.lap("check and search index")
         cache.texts.use(records.digests)
         renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts)
         fingerprints = Fingerprints(records, config, renderer)
         if previous is not None and cache.site is not None and cache.site.everywhere != fingerprints.everywhere:
             previous = None  # every page changes (settings, taxonomy): comparing them first costs more
-        planner = Planner(catalog, config, related, cache.memos.search)
+        planner = Planner(catalog, config, related, cache.memos.search, search)
         templates = fingerprints.templates
         # (after a template edit, any page may change: their fingerprints tell which)
         last = None if previous is None or cache.planned is None or cache.planned.templates != templates \
@@ -254,8 +272,32 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     live = LiveState({paper.id: paper for paper in records.papers}, records.digests,
                      PlannedPages(pages, planner, planned.groups), renderer)
     return result, after_build(out, records, files, inputs, fingerprints.everywhere, page_count, related,
-                               cache.checked, cache.memos, live, cache.texts, planned,
+                               checked, cache.memos, live, cache.texts, planned,
                                cache.related_index)
+
+
+def _checked(records: Records, memo: CheckMemo) -> tuple[list[Problem], CheckMemo]:
+    """The check stage's problems, and its memo brought up to date (for ``Executor.start``)."""
+    from phenomena_catalog.validate import check
+
+    return check(records, memo), memo
+
+
+def _problems_reported(checking: Pending[tuple[list[Problem], CheckMemo]]) -> CheckMemo:
+    """The check's memo; its problems, if it found any, as a UserError."""
+    from phenomena_catalog.errors import UserError
+
+    problems, memo = checking.result()
+    if problems:
+        raise UserError(problems)
+    return memo
+
+
+def _search_index(catalog: Catalog, state: SearchIndexState) -> tuple[SearchIndex, SearchIndexState]:
+    """The search index of ``catalog``, and ``state`` updated to it (for ``Executor.start``)."""
+    from phenomena_catalog.search_index import build_search_index
+
+    return build_search_index(catalog, state), state
 
 
 class _StageClock:
@@ -315,7 +357,8 @@ def run(args: argparse.Namespace) -> int:
 
         config = load_config(args.config)
         result = build_site(args.papers, templates, args.out, config, args.jobs, use_cache=not args.no_cache,
-                            inputs=None if inputs is None else inputs.digest())
+                            inputs=None if inputs is None else inputs.digest(),
+                            listing=None if inputs is None else inputs.listing(args.papers))
     print(summary(result, args.out))
     if args.timings:
         for stage, seconds in result.stages.items():

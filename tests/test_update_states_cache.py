@@ -1,0 +1,105 @@
+"""The related-papers and search-index update states as the build cache keeps them: tables of
+immutable rows (``packed``) by paper and by term, so that an edit to one record writes small deltas
+of the rows it changed instead of the whole state (tens of MB at 10,000 papers)."""
+
+from __future__ import annotations
+
+import doctest
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from phenomena_catalog import cache_store, packed
+
+from conftest import TEMPLATES, build_copy, copy_fixture_catalog, site_files
+
+WORDS = ["grokking", "double", "descent", "lottery", "ticket", "sparse", "network", "kernel", "regime", "feature",
+         "learning", "width", "depth", "noise", "label", "memorization", "phase", "transition", "loss", "landscape",
+         "sharpness", "gradient", "flow"]
+TOPICS = ["generalization", "double-descent", "grokking", "lottery-ticket-hypothesis"]
+
+
+def test_docstring_examples() -> None:
+    assert doctest.testmod(packed).failed == 0
+
+
+@given(st.lists(st.lists(st.tuples(st.integers(-2**31, 2**31 - 1), st.integers(0, 65535)), max_size=5), max_size=12))
+def test_rows_packed_and_unpacked_are_the_rows_they_were(rows: list[list[tuple[int, int]]]) -> None:
+    dtype = np.dtype([("col", "<i4"), ("count", "<u2")])
+    indptr = np.concatenate([[0], np.cumsum([len(row) for row in rows])]).astype(np.int64)
+    entries = packed.records(dtype, int(indptr[-1]), col=[c for row in rows for c, _ in row],
+                             count=[n for row in rows for _, n in row])
+    keys = [f"k{number}" for number in range(len(rows))]
+    for table, back_keys in ((packed.pack_rows(indptr, entries), None),
+                             (packed.pack_rows(indptr, entries, keys), keys)):
+        assert all(table.values())  # (empty rows are left out)
+        back_indptr, back = packed.unpack_rows(table, len(rows), dtype, back_keys)
+        assert back_indptr.tolist() == indptr.tolist() and back.tolist() == entries.tolist()
+        back["col"] += 1  # (writable, and a copy)
+        assert back.tolist() != entries.tolist() or not len(back)
+
+
+def test_counts_are_kept_in_16_bits_unless_one_does_not_fit() -> None:
+    assert packed.compact_counts(np.array([1.0, 2.0, 65535.0])).dtype == np.uint16
+    assert packed.compact_counts(np.array([1.0, 65536.0])).dtype == np.float32
+    assert packed.compact_counts(np.array([0.5])).dtype == np.float32
+    assert packed.compact_counts(np.zeros(0)).dtype == np.uint16
+
+
+@pytest.fixture
+def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fixture catalog and 240 made-up records, built once (cache written)."""
+    monkeypatch.setattr(cache_store, "TABLE_MIN", 64)
+    source = copy_fixture_catalog(tmp_path / "catalog")
+    shutil.copytree(TEMPLATES, source / "templates")
+    for number in range(240):
+        words = [WORDS[(number * 7 + k * k) % len(WORDS)] for k in range(40)]
+        title = " ".join(WORDS[(number + k * 3) % len(WORDS)] for k in range(5)).capitalize()
+        (source / "papers" / f"made{number:03d}.yaml").write_text(
+            f'title: "{title} {number}"\nauthors: [Author {number % 37}, Author {number % 11 + 40}]\n'
+            f"year: {2015 + number % 10}\ntopics: [{TOPICS[number % len(TOPICS)]}]\n"
+            f"keywords: [{WORDS[number % len(WORDS)]} {WORDS[(number + 5) % len(WORDS)]}]\n"
+            f"digest: {' '.join(words)}\nadded: 2026-11-23\n", encoding="utf-8")
+    build_copy(source, source / "site")
+    return source
+
+
+def state_segments(source: Path) -> dict[str, list[int]]:
+    """The sizes of each segment (base first) of the update states' fields and tables."""
+    index = cache_store.Store.open(cache_store.cache_folder(source / "site")).index
+    found = {name: [segment.size] for name, segment in index.fields.items() if name in ("related_index", "memos")}
+    found.update({name: [segment.size for segment in segments] for name, segments in index.tables.items()
+                  if name.startswith(("related_index/", "memos/search/"))})
+    return found
+
+
+def test_a_digest_edit_writes_small_deltas_of_the_update_states_not_the_whole_states(catalog: Path) -> None:
+    before = state_segments(catalog)
+    # Each state is mostly tables: its rows by paper and by term.
+    assert {"related_index/rows", "related_index/slots", "related_index/postings", "memos/search/terms",
+            "memos/search/papers"} <= set(before)
+    tables = sum(sizes[0] for name, sizes in before.items() if "/" in name)
+    assert sum(sizes[0] for name, sizes in before.items() if "/" not in name) < tables / 4
+    record = catalog / "papers" / "made007.yaml"
+    text = record.read_text(encoding="utf-8")
+    # New words: a rare word moves no other term's weight, which here (248 papers) would recompute everything.
+    record.write_text(text.replace("digest: ", "digest: Zorbly quintic. ", 1), encoding="utf-8")
+    assert build_copy(catalog, catalog / "site").incremental
+    after = state_segments(catalog)
+    assert set(after) == set(before)
+    written = 0
+    for name, sizes in after.items():
+        if "/" in name:  # a table: kept, or its base kept and a delta added
+            assert sizes[: len(before[name])] == before[name] and len(sizes) <= len(before[name]) + 1, name
+            written += sum(sizes[len(before[name]):])
+    # The edited paper's rows, the rows of papers whose similar papers changed, its terms' rows.
+    assert {"related_index/rows", "related_index/slots", "memos/search/terms"} <= {
+        name for name, sizes in after.items() if len(sizes) > len(before[name])}
+    assert written < tables / 10
+    reference = catalog.parent / "reference"
+    build_copy(catalog, reference, use_cache=False)
+    assert site_files(catalog / "site") == site_files(reference)
