@@ -511,12 +511,6 @@ class Planner:
         self._id_at = dict(zip(map(id, catalog.papers), ids, strict=True)).__getitem__
         self.groups_of: dict[str, Hashable] = {}
         """Every unit's group, by name, once ``units`` listed them."""
-        self._makers: dict[str, Callable[..., list[Unit]]] = {
-            "home": self._home_unit, "feed": self._feed_unit, "csl": self._csl_unit, "404": self._not_found_unit,
-            "all": self._all_papers, "paper": self._paper_unit, "topics": self._topics_unit, "topic": self._topic,
-            "json": self._catalog_json_unit, "search": self._search_unit, "terms": self._terms_unit,
-            "term": self._term_units,
-        }
 
     def _ids(self, papers: Sequence[Paper]) -> tuple[str, ...]:
         return tuple(map(self._id_at, map(id, papers)))
@@ -575,7 +569,9 @@ class Planner:
     def group(self, group: Hashable) -> list[Unit]:
         """The units of one group (a kind and what it names: ``("paper", paper_id)``, ``("term", kind, slug)``...)."""
         assert isinstance(group, tuple)
-        return self._makers[group[0]](*group[1:])
+        # (looked up by name: a planner holding its own bound methods would be a reference cycle)
+        make: Callable[..., list[Unit]] = getattr(self, _GROUP_MAKERS[group[0]])
+        return make(*group[1:])
 
     def _home_unit(self) -> list[Unit]:
         catalog = self.catalog
@@ -748,6 +744,14 @@ class Planner:
         pager = Pager(number, page_urls) if len(page_urls) > 1 else None
         filters = list_filters(chunk, self.facets)
         return [Page(url, make(group_by_year(chunk), pager, filters), cost=0.5 + cost_per_paper * len(chunk))]
+
+
+_GROUP_MAKERS = {
+    "home": "_home_unit", "feed": "_feed_unit", "csl": "_csl_unit", "404": "_not_found_unit", "all": "_all_papers",
+    "paper": "_paper_unit", "topics": "_topics_unit", "topic": "_topic", "json": "_catalog_json_unit",
+    "search": "_search_unit", "terms": "_terms_unit", "term": "_term_units",
+}
+"""The ``Planner`` method that makes each kind of group's units."""
 
 
 def _topic_counts(entry: TopicEntry) -> tuple[Any, ...]:
