@@ -24,6 +24,7 @@ from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.exporters import topic_papers
 from phenomena_catalog.exporters.atom import newest_added
 from phenomena_catalog.exporters.bibtex import bibtex_entry
+from phenomena_catalog.exporters.json import CatalogOutline, catalog_outline
 from phenomena_catalog.list_filters import ListFilters, PaperFacets, list_filters, paper_facets
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import KIND_NAMES, KeywordEntry, Paper, Topic
@@ -221,11 +222,16 @@ class TopicBibtexFile:
 
 @dataclass(frozen=True)
 class CatalogJsonFile:
-    """The whole catalog as JSON, for download."""
+    """The whole catalog as JSON, for download (``exporters.json.catalog_json``, compact)."""
 
     papers: tuple[Paper, ...]
+    """In the document's order."""
     topics: tuple[Topic, ...]
     vocabulary: tuple[KeywordEntry, ...]
+    head: str
+    """The text before the papers' objects (``exporters.json.CatalogOutline``)."""
+    tail: str
+    """The text after them."""
 
 
 @dataclass(frozen=True)
@@ -357,12 +363,15 @@ class PlanState:
     are as they were but those that list a changed paper and those of pages whose related papers changed."""
     groups: dict[str, Hashable] = field(default_factory=dict)
     """Every unit's group (``Planner.group``: what plans it), by name, in plan order."""
+    outline: CatalogOutline | None = None
+    """``papers.json``'s outline (``Planner.catalog_outline``), the same while the catalog is indexed the same."""
 
     @classmethod
-    def of(cls, units: list[Unit], catalog: Catalog, digests: dict[str, str], templates: str,
-           groups: dict[str, Hashable], last: PlanState | None = None) -> PlanState:
-        """What a build that planned ``units`` (of ``groups``) from ``catalog`` leaves for the next;
-        ``last``: the state the last build left, whose papers' keys are kept where their records are."""
+    def of(cls, units: list[Unit], planner: Planner, digests: dict[str, str], templates: str,
+           last: PlanState | None = None) -> PlanState:
+        """What a build that planned ``units`` (``planner.units``) leaves for the next; ``last``: the
+        state the last build left, whose papers' keys are kept where their records are."""
+        catalog = planner.catalog
         inputs = {unit.name: (unit.shape, unit.papers) for unit in units if unit.shape is not None}
         old_digests, old_keys = (last.digests, last.keys) if last is not None else ({}, {})
         keys = {}
@@ -371,7 +380,8 @@ class PlanState:
             if key is None or old_digests.get(paper_id) != digests.get(paper_id, ""):
                 key = index_key(paper)
             keys[paper_id] = key
-        return cls(inputs, dict(digests), term_names(catalog), templates, keys, groups)
+        return cls(inputs, dict(digests), term_names(catalog), templates, keys, planner.groups_of,
+                   planner.catalog_outline)
 
     def changed_papers(self, catalog: Catalog, digests: dict[str, str]) -> set[str]:
         """The papers whose data may show differently than in the last build: records added,
@@ -434,7 +444,8 @@ class PlanState:
                  if unit.shape is None or unit.name in stale]
         kept = dict(inputs)
         kept.update((unit.name, (unit.shape, unit.papers)) for unit in units if unit.shape is not None)
-        return units, PlanState(kept, dict(digests), self.names, self.templates, keys, self.groups)
+        planner.reuse(self.outline)
+        return units, PlanState(kept, dict(digests), self.names, self.templates, keys, self.groups, self.outline)
 
 
 def term_names(catalog: Catalog) -> dict[tuple[str, str], str]:
@@ -509,6 +520,7 @@ class Planner:
         # Each paper's id by the paper's address: the ids of a list of papers without reading ten
         # thousand objects scattered in memory (which was most of the time taken to list the units).
         self._id_at = dict(zip(map(id, catalog.papers), ids, strict=True)).__getitem__
+        self._outline: CatalogOutline | None = None
         self.groups_of: dict[str, Hashable] = {}
         """Every unit's group, by name, once ``units`` listed them."""
 
@@ -708,10 +720,23 @@ class Planner:
         return [*units, Unit(bibtex_url, bibtex, under_ids, "bib"), Unit(feed_url, feed, under_ids, "feed")]
 
     def _catalog_json(self) -> list[Page]:
-        catalog = self.catalog
+        catalog, outline = self.catalog, self.catalog_outline
         topics = tuple(entry.topic for entry in catalog.topics)
-        return [Page(urls.CATALOG_JSON, CatalogJsonFile(catalog.papers, topics, catalog.vocabulary),
+        papers = tuple(map(self._papers.__getitem__, outline.ids))
+        return [Page(urls.CATALOG_JSON, CatalogJsonFile(papers, topics, catalog.vocabulary, outline.head, outline.tail),
                      cost=0.12 * len(catalog.papers))]
+
+    @cached_property
+    def catalog_outline(self) -> CatalogOutline:
+        """``papers.json``'s outline: the last build's when the catalog is indexed as it was (``reuse``)."""
+        if self._outline is not None:
+            return self._outline
+        catalog = self.catalog
+        return catalog_outline(catalog.papers, (entry.topic for entry in catalog.topics), catalog.vocabulary)
+
+    def reuse(self, outline: CatalogOutline | None) -> None:
+        """Take the last build's ``catalog_outline``: the catalog is indexed as it was then."""
+        self._outline = outline
 
     def _search(self) -> list[Page]:
         catalog = self.catalog

@@ -226,7 +226,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             to_plan, planned = replanned
         else:
             units = planner.units()
-            planned = PlanState.of(units, catalog, records.digests, templates, planner.groups_of, cache.planned)
+            planned = PlanState.of(units, planner, records.digests, templates, cache.planned)
             # The others plan the pages they planned in the last build, which are in the site as they are.
             to_plan = (units if last is None or previous is None
                        else last.stale_units(units, catalog, records.digests, previous))
