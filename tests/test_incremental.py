@@ -20,7 +20,7 @@ from phenomena_catalog.build_cache import CACHE_FOLDER, cache_file, read_cache
 from phenomena_catalog.commands.build import build_site, summary
 from phenomena_catalog.config import load_config
 from phenomena_catalog.errors import UserError
-from phenomena_catalog.executors import share_out
+from phenomena_catalog.executors import ProcessExecutor, share_out
 from phenomena_catalog.pipeline import read_catalog
 from phenomena_catalog.validate import CheckMemo, check
 from phenomena_catalog.write import MARKER
@@ -262,6 +262,10 @@ class EveryShareInAWorker:
                 results.append(pickle.load(handle))
             assert os.waitpid(pid, 0)[1] == 0
         return results
+
+    def start(self, work, size):  # type: ignore[no-untyped-def]
+        """Work started beside the build in a forked process of its own, whatever its size."""
+        return ProcessExecutor(2, background_threshold=0).start(work, size)
 
 
 def test_after_one_edit_the_whole_catalog_data_files_make_that_papers_pieces_only(

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 from jinja2 import Environment, StrictUndefined, UndefinedError
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from phenomena_catalog import render
 from phenomena_catalog.render import template_environment
 
 from conftest import HOSTILE, TEMPLATES, build_copy, copy_fixture_catalog, site_files
@@ -31,6 +32,11 @@ def test_output_is_escaped_as_stock_jinja_escapes_it(value: object) -> None:
     stock = Environment(autoescape=True, undefined=StrictUndefined)
     ours = template_environment(None)
     assert ours.from_string(OUTPUTS).render(value=value) == stock.from_string(OUTPUTS).render(value=value)
+
+
+@pytest.mark.parametrize("value", [HOSTILE, "plain", "'\"&<>", "&amp; already", "", "é ✓ \u2028"])
+def test_the_python_escaping_kept_for_markupsafe_without_its_c_speedups_escapes_the_same(value: str) -> None:
+    assert render._replaced(value) == render._escaped_text(value) == str(escape(value))
 
 
 def test_an_undefined_name_still_fails() -> None:

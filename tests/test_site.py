@@ -135,10 +135,11 @@ def test_parallel_and_serial_builds_write_the_same_site(tmp_path: Path, jobs: in
 
     from conftest import FIXTURES, TEMPLATES
 
-    # Force the worker processes even on this small catalog.
+    # Force the worker processes (and the check and search index in processes of their own) even
+    # on this small catalog.
     out = tmp_path / f"site-{jobs}"
     build.build_site(FIXTURES / "catalog" / "papers", TEMPLATES, out, SiteConfig(),
-                     executor=ProcessExecutor(jobs, threshold=0))
+                     executor=ProcessExecutor(jobs, threshold=0, background_threshold=0))
     reference = tmp_path / "reference"
     build.build_site(FIXTURES / "catalog" / "papers", TEMPLATES, reference, SiteConfig(), executor=SerialExecutor())
     for file in reference.rglob("*.html"):

@@ -4,22 +4,31 @@ A stage with many independent items (record files to parse, pages to render) han
 ``Executor`` together with a function that processes one share of them. The executor decides
 whether worker processes pay off and how the items are shared out; stages never start processes,
 and the build command never shares work out itself.
+
+A piece of work the next steps do not need at once (the check stage, the search index) can also
+be ``start``-ed: it then runs in another process beside this one's next steps, on the other core,
+and its result is collected when it is needed.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 import heapq
 import os
+import pickle
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 PARALLEL_THRESHOLD = 2000
 """Below this many items, starting worker processes costs more than it saves."""
+BACKGROUND_THRESHOLD = 500
+"""Work on fewer papers than this is not worth a process of its own (``Executor.start``): forking and
+handing the result back take a few milliseconds, about what the check stage takes on 50 papers."""
 
 
 class Executor(Protocol):
@@ -33,6 +42,23 @@ class Executor(Protocol):
         filled once, not once per process)."""
         ...
 
+    def start(self, work: Callable[[], R], size: int) -> Pending[R]:
+        """``work()``, run beside what this process does next where that pays (``size``: how many
+        papers it works on); ``result()`` collects it. ``work`` must leave this process's objects
+        as they are: what it changes in another process is lost. It returns what the caller needs."""
+        ...
+
+
+class Pending(Generic[R]):
+    """Work started by ``Executor.start``, or done already."""
+
+    def __init__(self, value: R) -> None:
+        self._value = value
+
+    def result(self) -> R:
+        """What the work returned; an exception it raised is raised here."""
+        return self._value
+
 
 class SerialExecutor:
     """Everything in this process, as one share."""
@@ -42,54 +68,96 @@ class SerialExecutor:
                    together: Callable[[T], bool] | None = None) -> list[R]:
         return [work(list(items))]
 
-
-# Worker processes are forked after this is set, so they inherit the work function and its items
-# (compiled templates, the indexed catalog) instead of receiving them pickled.
-_FORKED_TASK: tuple[Callable[[list[Any]], Any], Sequence[Any]] | None = None
-
-
-def _run_share(indexes: list[int]) -> Any:
-    assert _FORKED_TASK is not None
-    work, items = _FORKED_TASK
-    return work([items[i] for i in indexes])
+    def start(self, work: Callable[[], R], size: int) -> Pending[R]:
+        return Pending(work())
 
 
 class ProcessExecutor:
     """One share per core for lists of at least ``threshold`` items: this process works on the
-    first share while forked worker processes work on the others.
+    first share while forked worker processes work on the others (``_Forked``).
 
-    Where ``fork`` is not available (Windows, macOS' default) or the list is short, the work runs
-    in this process. Only the workers' results travel back between processes, pickled; this
-    process's own share needs neither a process of its own nor pickling (at 50,000 records that
-    was 0.7 s of CPU time in the load stage, and one more copy of the memory workers touch).
+    Where ``fork`` is not available (Windows) or the list is short, the work runs in this process.
+    Only the workers' results travel back between processes, pickled; this process's own share
+    needs neither a process of its own nor pickling (at 50,000 records that was 0.7 s of CPU time
+    in the load stage, and one more copy of the memory workers touch).
     """
 
-    def __init__(self, workers: int | None = None, threshold: int = PARALLEL_THRESHOLD) -> None:
+    def __init__(self, workers: int | None = None, threshold: int = PARALLEL_THRESHOLD,
+                 background_threshold: int = BACKGROUND_THRESHOLD) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.threshold = threshold
+        self.background_threshold = background_threshold
+
+    def start(self, work: Callable[[], R], size: int) -> Pending[R]:
+        """``work()`` in a forked process (it inherits everything this one made, nothing is sent to
+        it), when there is more than one worker, ``fork`` exists and ``size`` is worth a process."""
+        if self.workers == 1 or size < self.background_threshold or not hasattr(os, "fork"):
+            return Pending(work())
+        return _Forked(work)
 
     def map_shares(self, work: Callable[[list[T]], R], items: Sequence[T], *,
                    cost: Callable[[T], float] | None = None,
                    together: Callable[[T], bool] | None = None) -> list[R]:
-        global _FORKED_TASK
-        if self.workers == 1 or len(items) < self.threshold:
-            return [work(list(items))]
-        # Imported here: a build of fewer than PARALLEL_THRESHOLD records never needs them (10 ms).
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        if "fork" not in multiprocessing.get_all_start_methods():
+        if self.workers == 1 or len(items) < self.threshold or not hasattr(os, "fork"):
             return [work(list(items))]
         shares = share_out(items, self.workers, cost, together)
-        _FORKED_TASK = (work, items)
-        try:
-            with ProcessPoolExecutor(self.workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-                # The workers are forked at the first submit, before this process starts on its share.
-                others = [pool.submit(_run_share, share) for share in shares[1:]]
-                first = work([items[i] for i in shares[0]])
-                return [first, *(future.result() for future in others)]
-        finally:
-            _FORKED_TASK = None
+        # Each worker is forked with the work function and its items (compiled templates, the
+        # indexed catalog) in its memory: only its share's indexes reach it, and only its result
+        # comes back. (A process pool took 50 ms more to start, and its pickling of tasks.)
+        others = [_Forked(functools.partial(_run_share, work, items, share)) for share in shares[1:]]
+        first = work([items[i] for i in shares[0]])
+        return [first, *(other.result() for other in others)]
+
+
+def _run_share(work: Callable[[list[T]], R], items: Sequence[T], indexes: list[int]) -> R:
+    return work([items[i] for i in indexes])
+
+
+class _Forked(Pending[R]):
+    """``work()`` running in a forked child process, which writes its pickled result into a pipe.
+
+    The child never reports an error itself: when it failed (or its result could not be pickled,
+    or it died), ``result`` runs ``work()`` again in this process, which raises the error with its
+    real traceback, or returns the result. Work started and never collected (a failed build in
+    ``serve``) is stopped when this object goes.
+    """
+
+    def __init__(self, work: Callable[[], R]) -> None:
+        self._work: Callable[[], R] | None = work
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: it must end in os._exit, whatever happens
+            try:
+                os.close(read)
+                try:
+                    data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+                except BaseException:
+                    os._exit(1)
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(data)
+            finally:
+                os._exit(0)
+        os.close(write)
+        self._pid: int | None = pid
+        self._read = read
+
+    def result(self) -> R:
+        if self._work is not None:
+            work, self._work = self._work, None
+            with os.fdopen(self._read, "rb") as pipe:
+                data = pipe.read()  # (until the child closes its end: when it is done)
+            status = os.waitpid(self._pid, 0)[1] if self._pid is not None else 1
+            self._pid = None
+            self._value = pickle.loads(data) if status == 0 and data else work()
+        return self._value
+
+    def __del__(self) -> None:
+        if self._work is not None and self._pid is not None:
+            import signal
+
+            os.close(self._read)
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
 
 
 def share_out(items: Sequence[T], shares: int, cost: Callable[[T], float] | None = None,

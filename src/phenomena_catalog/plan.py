@@ -30,7 +30,7 @@ from phenomena_catalog.models import KIND_NAMES, KeywordEntry, Paper, Topic
 from phenomena_catalog.presentation import digest_html, paper_summary
 from phenomena_catalog.related import PaperTermCounts, RelatedPapers, related_in_catalog
 from phenomena_catalog.repository import RECORDS_FOLDER, edit_url, suggest_url
-from phenomena_catalog.search_index import SearchIndexState, build_search_index
+from phenomena_catalog.search_index import SearchIndex, SearchIndexState, build_search_index
 from phenomena_catalog.text_memo import TextMemo
 from phenomena_catalog.timeline import Timeline, timeline_of
 
@@ -399,13 +399,14 @@ def plan(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers]
 
 
 def plan_units(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers] | None = None,
-               memos: TextMemos | None = None) -> list[Unit]:
+               memos: TextMemos | None = None, search: SearchIndex | None = None) -> list[Unit]:
     """Every page of the site as units that declare their inputs, not yet planned (``Unit.make``
     plans a unit's pages): a rebuild plans only those whose inputs changed (``PlanState``).
-    Making every unit's pages, in order, gives ``plan``'s pages."""
+    Making every unit's pages, in order, gives ``plan``'s pages. ``search``: the catalog's search
+    index, when it was made already (default: made from ``memos.search`` when its page is planned)."""
     if related is None:
         related = related_in_catalog(catalog, memos.related if memos is not None else None)
-    units = _Planner(catalog, config, related, memos.search if memos is not None else None).units()
+    units = _Planner(catalog, config, related, memos.search if memos is not None else None, search).units()
     if config.base_url:
         sitemap = SitemapFile(config.base_url, tuple(unit.name for unit in units if unit.listed))
         units.append(Unit(urls.SITEMAP, lambda: [Page(urls.SITEMAP, sitemap)]))
@@ -443,11 +444,12 @@ class _Planner:
     """Makes the units of one catalog's site (``plan_units``)."""
 
     def __init__(self, catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers],
-                 search_memo: SearchIndexState | None) -> None:
+                 search_memo: SearchIndexState | None, search: SearchIndex | None = None) -> None:
         self.catalog = catalog
         self.config = config
         self.related = related
         self.search_memo = search_memo
+        self.search = search
         ids = catalog.paper_ids if len(catalog.paper_ids) == len(catalog.papers) else tuple(map(_ID, catalog.papers))
         self.ids = ids
         # Each paper's id by the paper's address: the ids of a list of papers without reading ten
@@ -559,7 +561,7 @@ class _Planner:
 
     def _search(self) -> list[Page]:
         catalog = self.catalog
-        index = build_search_index(catalog, self.search_memo)
+        index = self.search if self.search is not None else build_search_index(catalog, self.search_memo)
         kinds = tuple((kind, KIND_NAMES[kind]) for kind in index.kinds)
         page = Page(urls.SEARCH, SearchPage(catalog.topics, catalog.terms["years"], catalog.terms["venues"],
                                             kinds, len(catalog.papers)))

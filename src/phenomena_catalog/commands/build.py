@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import os
 import sys
@@ -19,10 +20,15 @@ from phenomena_catalog.write import output_lock
 
 if TYPE_CHECKING:
     from phenomena_catalog.build_cache import BuildCache
+    from phenomena_catalog.catalog import Catalog
     from phenomena_catalog.config import SiteConfig
-    from phenomena_catalog.executors import Executor
+    from phenomena_catalog.errors import Problem
+    from phenomena_catalog.executors import Executor, Pending
     from phenomena_catalog.paper_texts import Made
     from phenomena_catalog.plan import Page
+    from phenomena_catalog.records import Records
+    from phenomena_catalog.search_index import SearchIndex, SearchIndexState
+    from phenomena_catalog.validate import CheckMemo
 
 # The pipeline's modules (pydantic, Jinja, numpy...) are imported by the functions that run it:
 # a build that finds nothing changed (``unchanged``) never imports them.
@@ -177,18 +183,27 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                                  rendered=0, incremental=True)
             # The same cache, unless files were found unchanged for the first time (``cache_store.Stamp``).
             return result, cache if records.stamps == cache.stamps else replace(cache, stamps=records.stamps)
-        problems = check(records, cache.checked)
-        if problems:
-            raise UserError(problems)
-        clock.lap("check")
-        catalog = index(records)
-        clock.lap("index")
-        related = cache.related_for(records)
-        if related is None:
-            related = related_in_catalog(catalog, cache.memos.related, cache.related_index, records.digests)
-            cache.memos.related.prune()  # (kept as they are when the related papers were reused)
-        clock.lap("related papers")
-        units = plan_units(catalog, config, related, cache.memos)
+        # Building a site anew, the check and the search index run in other processes beside index
+        # and related papers (``Executor.start``; a rebuild updates them in less time than that takes).
+        # The check's problems are the build's report, whatever the other stages made of the records.
+        anew = len(records.papers) if previous is None else 0
+        checking = executor.start(functools.partial(_checked, records, cache.checked), anew)
+        try:
+            catalog = index(records)
+            clock.lap("index")
+            searching = executor.start(functools.partial(_search_index, catalog, cache.memos.search), anew)
+            related = cache.related_for(records)
+            if related is None:
+                related = related_in_catalog(catalog, cache.memos.related, cache.related_index, records.digests)
+                cache.memos.related.prune()  # (kept as they are when the related papers were reused)
+            clock.lap("related papers")
+        except Exception:
+            _problems_reported(checking)
+            raise
+        checked = _problems_reported(checking)
+        search, cache.memos.search = searching.result()
+        clock.lap("check and search index")
+        units = plan_units(catalog, config, related, cache.memos, search)
         cache.texts.use(records.digests)
         renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts)
         fingerprints = Fingerprints(records, config, renderer)
@@ -242,8 +257,32 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     live = LiveState({paper.id: paper for paper in records.papers}, records.digests, PlannedPages(pages, units),
                      renderer)
     return result, after_build(out, records, files, inputs, fingerprints.everywhere, page_count, related,
-                               cache.checked, cache.memos, live, cache.texts, planned,
+                               checked, cache.memos, live, cache.texts, planned,
                                cache.related_index)
+
+
+def _checked(records: Records, memo: CheckMemo) -> tuple[list[Problem], CheckMemo]:
+    """The check stage's problems, and its memo brought up to date (for ``Executor.start``)."""
+    from phenomena_catalog.validate import check
+
+    return check(records, memo), memo
+
+
+def _problems_reported(checking: Pending[tuple[list[Problem], CheckMemo]]) -> CheckMemo:
+    """The check's memo; its problems, if it found any, as a UserError."""
+    from phenomena_catalog.errors import UserError
+
+    problems, memo = checking.result()
+    if problems:
+        raise UserError(problems)
+    return memo
+
+
+def _search_index(catalog: Catalog, state: SearchIndexState) -> tuple[SearchIndex, SearchIndexState]:
+    """The search index of ``catalog``, and ``state`` updated to it (for ``Executor.start``)."""
+    from phenomena_catalog.search_index import build_search_index
+
+    return build_search_index(catalog, state), state
 
 
 class _StageClock:

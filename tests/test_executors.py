@@ -1,0 +1,90 @@
+"""How a build spreads its work over processes: work started beside the build (``Executor.start``)."""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from phenomena_catalog.commands.build import build_site
+from phenomena_catalog.config import SiteConfig
+from phenomena_catalog.errors import UserError
+from phenomena_catalog.executors import ProcessExecutor, SerialExecutor
+
+from conftest import TEMPLATES, VALID_RECORD
+
+BESIDE = ProcessExecutor(2, threshold=0, background_threshold=0)
+"""An executor that starts work in a process of its own whatever its size."""
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="work is started in forked processes")
+
+
+def test_started_work_runs_in_another_process_and_hands_back_its_result() -> None:
+    pending = BESIDE.start(lambda: (os.getpid(), {"papers": list(range(100_000))}), 1)
+    pid, found = pending.result()
+    assert pid != os.getpid() and found == {"papers": list(range(100_000))}
+    assert pending.result() == (pid, found)  # collected once, kept
+
+
+def test_small_work_and_a_single_worker_run_here() -> None:
+    assert ProcessExecutor(2, background_threshold=10).start(os.getpid, 9).result() == os.getpid()
+    assert ProcessExecutor(1, background_threshold=0).start(os.getpid, 100).result() == os.getpid()
+    assert SerialExecutor().start(os.getpid, 100).result() == os.getpid()
+
+
+def test_an_error_in_started_work_is_raised_here_with_its_own_traceback() -> None:
+    def fails() -> None:
+        raise ValueError("a bug in the work")
+
+    pending = BESIDE.start(fails, 1)
+    with pytest.raises(ValueError, match="a bug in the work") as raised:
+        pending.result()
+    assert raised.traceback[-1].name == "fails"
+
+
+def test_work_started_and_never_collected_is_stopped() -> None:
+    pending = BESIDE.start(lambda: time.sleep(60), 1)
+    pid = pending._pid  # type: ignore[attr-defined]
+    del pending
+    gc.collect()
+    with pytest.raises(ChildProcessError):  # stopped and reaped: no longer this process's child
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_the_check_run_beside_index_and_related_papers_reports_the_records_problems(
+        write_catalog, tmp_path: Path) -> None:
+    # The check runs in another process while this one indexes the records and finds related
+    # papers; the build still stops with the check's problems, and writes nothing.
+    papers = write_catalog({
+        "power2022grokking": VALID_RECORD,
+        "again2022grokking": VALID_RECORD,  # the same paper twice
+        "unknown2022": VALID_RECORD.replace("topics: [grokking]", "topics: [no-such-topic]"),
+    })
+    with pytest.raises(UserError) as raised:
+        build_site(papers, TEMPLATES, tmp_path / "site", SiteConfig(), executor=BESIDE)
+    report = raised.value.report()
+    assert "unknown2022.yaml" in report and "no-such-topic" in report
+    assert "again2022grokking.yaml" in report and "power2022grokking" in report
+    assert not (tmp_path / "site").exists()
+
+
+def test_shares_are_worked_on_in_forked_workers_and_come_back_in_order() -> None:
+    def work(share: list[int]) -> tuple[int, list[int]]:
+        return os.getpid(), [item * 2 for item in share]
+
+    found = ProcessExecutor(3, threshold=0).map_shares(work, list(range(10)))
+    assert [doubled for _, doubled in found] == [[0, 6, 12, 18], [2, 8, 14], [4, 10, 16]]
+    assert found[0][0] == os.getpid() and len({pid for pid, _ in found}) == 3
+
+
+def test_an_error_in_a_workers_share_is_raised_here() -> None:
+    def work(share: list[int]) -> list[int]:
+        if 3 in share:
+            raise UserError([])  # e.g. a template mistake met while rendering a page of the share
+        return share
+
+    with pytest.raises(UserError):
+        ProcessExecutor(2, threshold=0).map_shares(work, [0, 1, 2, 3])
