@@ -5,6 +5,7 @@ Usage (from the repository root; ``apt-get install hugo`` to compare with Hugo):
     python bench/build_benchmark.py                      # N = 1,000, 10,000, 50,000; 3 runs each
     python bench/build_benchmark.py --sizes 10000 --runs 5
     python bench/build_benchmark.py --sizes 200000 --runs 1 --scenarios cold
+    python bench/build_benchmark.py --sizes 10000 --variants before=/tmp/old-checkout after=.
 
 For each size it reports, as medians of --runs runs with the peak memory of the largest process:
 Hugo building the same papers (``hugo_site.py``) from scratch; phenomena-catalog from scratch
@@ -14,6 +15,10 @@ the other in every run (paired), so both meet the same load on a shared machine.
 fresh process, so start-up and imports count, as they do for a user; ``--help`` start-up is timed
 too. A last line gives the cold build's peak memory of all its processes together (their
 proportional set sizes summed, sampled every 0.2 s), what the machine must hold.
+
+``--variants NAME=CHECKOUT ...`` compares versions of the code in one run: each run builds with
+every variant in turn (interleaved, so all meet the same machine load), each variant running
+``CHECKOUT/src`` with its own output folder and cache; a row per variant.
 
 Everything is written under /dev/shm (tmpfs): on disk, deleting large trees makes timings drift 2-4x.
 Targets on a 2-core machine: cold 10,000 papers <= 0.5x Hugo, 1,000 < 0.5 s, one edit at 10,000
@@ -124,8 +129,8 @@ def generate(n: int, folder: Path, seed: int = 1) -> None:
         (folder / f"paper{i:06d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-TOTAL_PEAKS: dict[int, list[float]] = {}
-"""Per catalog size, the cold builds' peak memory of all their processes together (MB)."""
+TOTAL_PEAKS: dict[tuple[int, str], list[float]] = {}
+"""Per catalog size and variant, the cold builds' peak memory of all their processes together (MB)."""
 
 
 def _process_tree(pid: int) -> list[int]:
@@ -164,7 +169,8 @@ class _TotalMemory(threading.Thread):
             self.peak = max(self.peak, sum(_proportional_size(pid) for pid in _process_tree(self.pid)))
 
 
-def timed(command: list[str], cwd: Path, total: list[float] | None = None) -> tuple[float, float, float]:
+def timed(command: list[str], cwd: Path, total: list[float] | None = None,
+          env: dict[str, str] | None = None) -> tuple[float, float, float]:
     """Run ``command``; its wall time and CPU time (s, with its workers') and the peak memory (MB)
     of its largest process. On a shared machine the CPU time is the steadier figure. With
     ``total``, the peak of all its processes' memory together is appended to it (Linux only).
@@ -173,7 +179,7 @@ def timed(command: list[str], cwd: Path, total: list[float] | None = None) -> tu
     ``ru_maxrss`` is then the largest of them (a forked worker shares most pages with its parent).
     """
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     sampler = _TotalMemory(process.pid) if total is not None and Path("/proc/self/smaps_rollup").exists() else None
     if sampler:
         sampler.start()
@@ -197,22 +203,30 @@ class Catalog:
         self.folder = work / f"catalog-{n}"
         self.papers = self.folder / "papers"
         self.templates = self.folder / "templates"
-        self.out = self.folder / "site"
+        self.variant = ""
+        """The variant of the code that builds (``--variants``; "": this checkout's, as installed)."""
         generate(n, self.papers)
         shutil.copytree(ROOT / "templates", self.templates)
         self.hugo = self.folder / "hugo"
         if hugo:
             write_hugo_site(self.papers, self.hugo)
 
+    @property
+    def out(self) -> Path:
+        return self.folder / (f"site-{self.variant}" if self.variant else "site")
+
     def build(self, total: list[float] | None = None) -> tuple[float, float, float]:
         jobs = ["--jobs", str(JOBS)] if JOBS else []
+        env = None
+        if self.variant:
+            env = {**os.environ, "PYTHONPATH": str(VARIANTS[self.variant] / "src")}
         return timed([sys.executable, "-m", "phenomena_catalog", "build", "--papers", str(self.papers),
-                      "--templates", str(self.templates), "--out", str(self.out), *jobs], self.folder, total)
+                      "--templates", str(self.templates), "--out", str(self.out), *jobs], self.folder, total, env)
 
     def cold(self) -> tuple[float, float, float]:
         shutil.rmtree(self.out, ignore_errors=True)
-        shutil.rmtree(self.folder / ".phenomena-cache", ignore_errors=True)
-        return self.build(TOTAL_PEAKS.setdefault(self.n, []))
+        shutil.rmtree(self.folder / ".phenomena-cache" / self.out.name, ignore_errors=True)
+        return self.build(TOTAL_PEAKS.setdefault((self.n, self.variant), []))
 
     def one_edit(self, run: int) -> tuple[float, float, float]:
         record = self.papers / f"paper{(run * 7919) % self.n:06d}.yaml"
@@ -235,6 +249,8 @@ HUGO = shutil.which("hugo")
 JOBS: int | None = None
 """``build --jobs``, when --jobs is given (default: the build's own, one process per core)."""
 SCENARIOS = ("hugo", "cold", "warm", "edit", "template")
+VARIANTS: dict[str, Path] = {}
+"""Each compared variant's checkout, by name (``--variants``)."""
 
 
 def median_of(runs: list[tuple[float, float, float]]) -> tuple[float, float, float]:
@@ -251,9 +267,17 @@ def main() -> int:
                         help="what to time (default: all); warm, edit and template follow a cold build")
     parser.add_argument("--jobs", type=int, default=None,
                         help="processes per build (build --jobs); 1 holds the least memory")
+    parser.add_argument("--variants", nargs="+", default=[], metavar="NAME=CHECKOUT",
+                        help="compare these checkouts of the code, interleaved in every run (a row each)")
     args = parser.parse_args()
     global JOBS
     JOBS = args.jobs
+    for variant in args.variants:
+        name, _, checkout = variant.partition("=")
+        if not name or not (Path(checkout) / "src" / "phenomena_catalog").is_dir():
+            parser.error(f"--variants {variant}: expected NAME=CHECKOUT, a folder holding src/phenomena_catalog")
+        VARIANTS[name] = Path(checkout).resolve()
+    names = list(VARIANTS) or [""]
     chosen = set(args.scenarios)
     if chosen & {"warm", "edit", "template"}:
         chosen.add("cold")  # they rebuild what a cold build made
@@ -272,19 +296,24 @@ def main() -> int:
     print(f"{'papers':>8} {'Hugo cold':>20} {'cold':>20} {'warm':>20} {'one edit':>20} {'template edit':>20}")
     for n in args.sizes:
         catalog = Catalog(n, work, hugo is not None)
-        hugo_runs, cold_runs, warm_runs, edit_runs, template_runs = [], [], [], [], []
+        hugo_runs: list[tuple[float, float, float]] = []
+        runs: dict[str, dict[str, list[tuple[float, float, float]]]] = {
+            name: {scenario: [] for scenario in SCENARIOS[1:]} for name in names}
         for run in range(args.runs):
             # Paired: Hugo and a cold build one after the other, so both meet the same machine load.
             if hugo:
                 hugo_runs.append(catalog.hugo_cold())
-            if "cold" in chosen:
-                cold_runs.append(catalog.cold())
-            if "warm" in chosen:
-                warm_runs.append(catalog.build())
-            if "edit" in chosen:
-                edit_runs.append(catalog.one_edit(run))
-            if "template" in chosen:
-                template_runs.append(catalog.template_edit(run))
+            for name in names:  # (interleaved: each variant once per run)
+                catalog.variant = name
+                found = runs[name]
+                if "cold" in chosen:
+                    found["cold"].append(catalog.cold())
+                if "warm" in chosen:
+                    found["warm"].append(catalog.build())
+                if "edit" in chosen:
+                    found["edit"].append(catalog.one_edit(run))
+                if "template" in chosen:
+                    found["template"].append(catalog.template_edit(run))
 
         def cell(runs: list[tuple[float, float, float]]) -> str:
             if not runs:
@@ -292,14 +321,17 @@ def main() -> int:
             wall, cpu, peak = median_of(runs)
             return f"{f'{wall:.2f} / {cpu:.2f} / {peak:.0f}':>20}"
 
-        print(f"{n:>8,} {cell(hugo_runs)} {cell(cold_runs)} {cell(warm_runs)} {cell(edit_runs)} "
-              f"{cell(template_runs)}", flush=True)
+        for name in names:
+            found = runs[name]
+            label = f"{n:,} {name}" if name else f"{n:,}"
+            print(f"{label:>8} {cell(hugo_runs)} {cell(found['cold'])} {cell(found['warm'])} {cell(found['edit'])} "
+                  f"{cell(found['template'])}", flush=True)
         if not args.keep:
             shutil.rmtree(catalog.folder)
-    for n, peaks in TOTAL_PEAKS.items():
+    for (n, name), peaks in TOTAL_PEAKS.items():
         if any(peaks):
-            print(f"{n:>8,} papers, cold: all processes together peaked at {max(peaks):,.0f} MB "
-                  f"(proportional set sizes summed; largest of {len(peaks)} runs)")
+            print(f"{n:>8,} papers{f' ({name})' if name else ''}, cold: all processes together peaked at "
+                  f"{max(peaks):,.0f} MB (proportional set sizes summed; largest of {len(peaks)} runs)")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -17,6 +17,8 @@ invocation: the machine's load moves both.
 build_benchmark.py's one-edit scenario does and times, interleaved, a computation from scratch
 (A) and the update of the kept index (B), checking they agree. CPU seconds, medians; the index's
 size is its pickled size (what the build cache holds of it), its memory what tracemalloc saw it keep.
+The kept index goes through the build cache as in a build (``cache_store``): read, updated, written
+back; read and write are wall seconds, "written" the bytes of the segments a write added.
 The garbage collector is paused while timing, as a build pauses it.
 """
 
@@ -78,26 +80,44 @@ cold, _ = update(index)
 held = (tracemalloc.get_traced_memory()[0] - before) / 1e6
 tracemalloc.stop()
 size = len(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)) / 1e6
-scratch, updates, rows = [cold], [], []
+# Kept as a build keeps it: read from the build cache, updated, written back (what changed of it).
+from phenomena_catalog import cache_store
+kept_in = Path(sys.argv[3])
+cache_store.Store(kept_in).write({"related_index": index}, None)
+del index
+scratch, updates, rows, reads, writes, written = [cold], [], [], [], [], []
 for run in range(int(sys.argv[2])):
     k = (run * 7919) % len(papers)
     paper = papers[k]
     papers[k] = paper.model_copy(update={"digest": f"Edit {run}.\\n" + (paper.digest or "")})
     digests[paper.id] = f"edit {run}"
+    started = time.perf_counter()
+    store = cache_store.Store.open(kept_in)
+    index = store.field("related_index")
+    reads.append(time.perf_counter() - started)
     seconds, updated = update(index)  # B, then A: interleaved
     updates.append(seconds)
+    segments = {p.name for p in kept_in.glob("*.seg")}
+    started = time.perf_counter()
+    store.write({"related_index": index}, None)
+    writes.append(time.perf_counter() - started)
+    written.append(sum(p.stat().st_size for p in kept_in.glob("*.seg") if p.name not in segments) / 1e3)
     rows.append(index.rows_recomputed)
+    del store, index
     seconds, fresh = update(RelatedIndex())
     scratch.append(seconds)
     gc.collect()
     assert updated == fresh, "an update differs from a computation from scratch"
-print(statistics.median(scratch), statistics.median(updates), max(updates), statistics.median(rows), size, held)
+print(statistics.median(scratch), statistics.median(updates), max(updates), statistics.median(rows), size, held,
+      statistics.median(reads), statistics.median(writes), statistics.median(written))
 """
 
 
-def run_updates(papers: Path, runs: int) -> list[float]:
-    proc = subprocess.run([sys.executable, "-c", UPDATES, str(papers), str(runs)],
+def run_updates(papers: Path, runs: int, cache: Path) -> list[float]:
+    shutil.rmtree(cache, ignore_errors=True)
+    proc = subprocess.run([sys.executable, "-c", UPDATES, str(papers), str(runs), str(cache)],
                           check=True, capture_output=True, text=True, cwd=ROOT)
+    shutil.rmtree(cache, ignore_errors=True)
     return [float(x) for x in proc.stdout.split()]
 
 
@@ -124,13 +144,15 @@ def main() -> int:
     work.mkdir(parents=True)
     if args.updates:
         print(f"{'papers':>8} {'from scratch s':>15} {'one edit s':>11} {'slowest edit s':>15} {'rows scored':>12} "
-              f"{'index MB':>9} {'kept MB':>8}  (CPU, medians)")
+              f"{'index MB':>9} {'kept MB':>8} {'read s':>7} {'write s':>8} {'written KB':>11}  (CPU, medians; "
+              "read and write: wall, from and to the build cache)")
         for n in args.sizes:
             folder = work / f"papers-{n}"
             generate(n, folder)
-            scratch, edit, slowest, rows, size, held = run_updates(folder, args.runs)
-            print(f"{n:>8,} {scratch:>15.3f} {edit:>11.3f} {slowest:>15.3f} {rows:>12.0f} {size:>9.1f} {held:>8.1f}",
-                  flush=True)
+            scratch, edit, slowest, rows, size, held, read, write, written = run_updates(folder, args.runs,
+                                                                                         work / "cache")
+            print(f"{n:>8,} {scratch:>15.3f} {edit:>11.3f} {slowest:>15.3f} {rows:>12.0f} {size:>9.1f} {held:>8.1f} "
+                  f"{read:>7.3f} {write:>8.3f} {written:>11.0f}", flush=True)
         shutil.rmtree(work, ignore_errors=True)
         return 0
     print(f"{'papers':>8} {'build without s':>16} {'build with s':>13} {'added s':>8} {'related stage s':>16}")

@@ -127,6 +127,14 @@ def update_seconds(papers: Path, runs: int) -> dict[str, float]:
     pickle.loads(saved)
     load = time.perf_counter() - started
     times: dict[str, list[float]] = {"cold": [], "digest edit": [], "added paper": []}
+    # A digest edit as a build makes it: the state read from the build cache, updated, written back.
+    import tempfile
+
+    from phenomena_catalog import cache_store
+
+    kept_in = Path(tempfile.mkdtemp(dir=papers.parent))
+    cache_store.Store(kept_in).write({"memos": state}, None)
+    cycle: dict[str, list[float]] = {"read": [], "write": [], "written": []}
     total = len(catalog.papers)
     for run in range(runs):  # interleaved, so the machine's load moves them alike
         number = (run + 1) * total // (runs + 1)
@@ -134,14 +142,28 @@ def update_seconds(papers: Path, runs: int) -> dict[str, float]:
         for kind, added in (("digest edit", False), ("added paper", True)):
             edited, copy = changed(number, added), pickle.loads(saved)
             times[kind].append(cpu(lambda: copy.update(edited)))  # noqa: B023 (called at once)
+        edited = changed(number, False)
+        started = time.perf_counter()
+        store = cache_store.Store.open(kept_in)
+        kept = store.field("memos")
+        cycle["read"].append(time.perf_counter() - started)
+        kept.update(edited)
+        segments = {p.name for p in kept_in.glob("*.seg")}
+        started = time.perf_counter()
+        store.write({"memos": kept}, None)
+        cycle["write"].append(time.perf_counter() - started)
+        cycle["written"].append(sum(p.stat().st_size for p in kept_in.glob("*.seg") if p.name not in segments) / 1e3)
+    shutil.rmtree(kept_in)
     return {**{kind: statistics.median(found) for kind, found in times.items()},
-            "state MB": len(saved) / 1e6, "dump": dump, "load": load}
+            "state MB": len(saved) / 1e6, "dump": dump, "load": load,
+            **{kind: statistics.median(found) for kind, found in cycle.items()}}
 
 
 def print_updates(sizes: list[int], runs: int, work: Path) -> None:
     print("Our index updated after one edit (CPU s, medians; the state pickled and loaded as the build cache does)")
+    print("(read, write: wall s of a digest edit's state from and to the build cache; written: KB it added)")
     print(f"{'papers':>8} {'cold':>7} {'digest edit':>12} {'share':>6} {'added paper':>12} {'state MB':>9} "
-          f"{'dump s':>7} {'load s':>7}")
+          f"{'dump s':>7} {'load s':>7} {'read s':>7} {'write s':>8} {'written KB':>11}")
     for n in sizes:
         papers = work / f"papers-{n}"
         if not papers.is_dir():
@@ -149,7 +171,8 @@ def print_updates(sizes: list[int], runs: int, work: Path) -> None:
         found = update_seconds(papers, runs)
         print(f"{n:>8,} {found['cold']:>7.3f} {found['digest edit']:>12.3f} "
               f"{found['digest edit'] / found['cold']:>6.1%} {found['added paper']:>12.3f} {found['state MB']:>9.1f} "
-              f"{found['dump']:>7.3f} {found['load']:>7.3f}", flush=True)
+              f"{found['dump']:>7.3f} {found['load']:>7.3f} {found['read']:>7.3f} {found['write']:>8.3f} "
+              f"{found['written']:>11.0f}", flush=True)
 
 
 class Counter:

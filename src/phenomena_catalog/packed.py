@@ -22,7 +22,6 @@ left out; unpacking gives fresh, writable arrays.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -36,21 +35,40 @@ def records(dtype: np.dtype[Any] | list[tuple[Any, ...]], size: int, /, **fields
     return out
 
 
-def pack_rows(indptr: np.ndarray | Sequence[int], entries: np.ndarray, keys: Sequence[Hashable] | None = None
-              ) -> dict[Any, bytes]:
-    """Each non-empty row of a CSR structure (``indptr``: where each row's ``entries`` start, and
-    the last one's end) as the bytes of its records, by row number (or by ``keys[row]``)."""
-    data = entries.tobytes()
-    size = entries.dtype.itemsize
-    bounds = (np.asarray(indptr, dtype=np.int64) * size).tolist()
-    names = range(len(bounds) - 1) if keys is None else keys
-    return {name: data[start:stop] for name, (start, stop) in zip(names, pairwise(bounds), strict=True)
-            if stop > start}
+BLOCK = 4096
+"""Rows packed at a time: the records of one block are made, cut and dropped before the next one's."""
 
 
-def pack_fixed(entries: np.ndarray, keys: Sequence[Hashable] | None = None) -> dict[Any, bytes]:
-    """Each record of ``entries`` as bytes, by its number (or by ``keys[number]``)."""
-    return pack_rows(np.arange(len(entries) + 1), entries, keys)
+def pack_rows(indptr: np.ndarray | Sequence[int], entries: np.ndarray | Mapping[str, np.ndarray],
+              keys: Sequence[Hashable] | None = None, dtype: np.dtype[Any] | None = None) -> dict[Any, bytes]:
+    """Each non-empty row of a CSR structure (``indptr``: where each row's entries start, and the
+    last one's end) as the bytes of its records, by row number (or by ``keys[row]``). ``entries``
+    are the records, or each field's values (then records of ``dtype`` are made a ``BLOCK`` of rows
+    at a time: the whole table is never held twice)."""
+    indptr = np.asarray(indptr, dtype=np.int64)
+    rows = len(indptr) - 1
+    names = range(rows) if keys is None else keys
+    out: dict[Any, bytes] = {}
+    for first in range(0, rows, BLOCK):
+        last = min(first + BLOCK, rows)
+        start, stop = int(indptr[first]), int(indptr[last])
+        if isinstance(entries, np.ndarray):
+            block = entries[start:stop]
+        else:
+            assert dtype is not None
+            block = records(dtype, stop - start, **{name: values[start:stop] for name, values in entries.items()})
+        data = block.tobytes()
+        bounds = ((indptr[first : last + 1] - start) * block.dtype.itemsize).tolist()
+        out.update((name, data[a:b]) for name, a, b in zip(names[first:last], bounds, bounds[1:], strict=False)
+                   if b > a)
+    return out
+
+
+def pack_fixed(entries: np.ndarray | Mapping[str, np.ndarray], keys: Sequence[Hashable] | None = None,
+               dtype: np.dtype[Any] | None = None) -> dict[Any, bytes]:
+    """Each record (each row of the fields' values) as bytes, by its number (or by ``keys[number]``)."""
+    size = len(entries) if isinstance(entries, np.ndarray) else len(next(iter(entries.values())))
+    return pack_rows(np.arange(size + 1), entries, keys, dtype)
 
 
 def unpack_rows(table: Mapping[Any, bytes], rows: int, dtype: np.dtype[Any],

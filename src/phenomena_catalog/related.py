@@ -76,9 +76,9 @@ STOPWORDS = frozenset([
 ])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RelatedPapers:
-    """What one paper page shows under "Related papers"."""
+    """What one paper page shows under "Related papers" (one a paper: no ``__dict__`` each)."""
 
     similar: tuple[Paper, ...] = ()
     """The most similar papers, most similar first (ties: by id)."""
@@ -886,11 +886,12 @@ class RelatedIndex:
         """The index in a few tables of bytes (or tuples) by slot and by term, and a few small values:
         ``cache_store`` writes an edit's changed rows as a small delta instead of the whole index."""
         n, terms = self._n, len(self._df)
-        slots = packed.records(self._slot_dtype(), n, norm=self._norms, bound_slot=self._bound_slot,
-                               bound_score=self._bound_score, top_slot=self._top_slot, top_score=self._top_score,
-                               same=self._same, similar=self._similar, placed=self._placed)
-        term_rows = packed.records(_TERM_ROW, terms, df=self._df, cbound_w=self._cbound_w,
-                                   cbound_slot=self._cbound_slot, single=self._single)
+        slots: dict[str, np.ndarray] = {
+            "norm": self._norms, "bound_slot": self._bound_slot, "bound_score": self._bound_score,
+            "top_slot": self._top_slot, "top_score": self._top_score, "same": self._same,
+            "similar": self._similar, "placed": self._placed}
+        term_rows = {"df": self._df, "cbound_w": self._cbound_w, "cbound_slot": self._cbound_slot,
+                     "single": self._single}
         pterm = self._pkeys // max(n, 1)
         pstarts = np.searchsorted(pterm, np.arange(terms + 1))
         ids: list[str | None] = [None] * n
@@ -904,14 +905,13 @@ class RelatedIndex:
             "authors": dict(enumerate(map(tuple, self._authors))),
             "by_author": {author: tuple(found) for author, found in self._by_author.items() if found},
             "terms": self._terms,
-            "term_rows": packed.pack_fixed(term_rows),
-            "rows": packed.pack_rows(self._indptr, packed.records(
-                _row_dtype(self._counts.dtype), len(self._cols), col=self._cols, count=self._counts)),
-            "queries": packed.pack_rows(self._qptr, packed.records(_QUERY, len(self._qcol), col=self._qcol,
-                                                                   weight=self._qw)),
-            "postings": packed.pack_rows(pstarts, packed.records(
-                _POSTING, len(self._pkeys), slot=self._pkeys - pterm * n, weight=self._pw, inside=self._pin)),
-            "slots": packed.pack_fixed(slots),
+            "term_rows": packed.pack_fixed(term_rows, dtype=_TERM_ROW),
+            "rows": packed.pack_rows(self._indptr, {"col": self._cols, "count": self._counts},
+                                     dtype=_row_dtype(self._counts.dtype)),
+            "queries": packed.pack_rows(self._qptr, {"col": self._qcol, "weight": self._qw}, dtype=_QUERY),
+            "postings": packed.pack_rows(pstarts, {"slot": self._pkeys - pterm * n, "weight": self._pw,
+                                                   "inside": self._pin}, dtype=_POSTING),
+            "slots": packed.pack_fixed(slots, dtype=self._slot_dtype()),
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:

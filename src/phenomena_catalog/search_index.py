@@ -277,21 +277,21 @@ class _Index:
         """The index as the build cache keeps it (``SearchIndexState``): tables of immutable values
         by term, by paper number and by result chunk, so that ``cache_store`` writes what an edit
         changed as a small delta, and a few small values."""
-        entries = packed.records(_entry_dtype(self.count.dtype), len(self.doc), doc=self.doc, col=self.col,
-                                 count=self.count, level=self.level, offset=self.offset)
-        rows = packed.pack_rows(self.starts, entries, self.names)
+        rows = packed.pack_rows(self.starts, {"doc": self.doc, "col": self.col, "count": self.count,
+                                              "level": self.level, "offset": self.offset},
+                                self.names, _entry_dtype(self.count.dtype))
         bounds = self.bounds.tolist()
         terms = {name: (rows.get(name, b""), self.fragments[start:stop], top, doc_freq, size)
                  for name, start, stop, top, doc_freq, size in zip(
                      self.names, bounds[:-1], bounds[1:], self.top.tolist(), self.doc_freq.tolist(),
                      self.sizes.tolist(), strict=True)}
-        per_paper = packed.records(_PAPER, len(self.lengths), lengths=self.lengths, prior=self.prior,
-                                   kind=self.kind_codes)
+        per_paper = packed.pack_fixed({"lengths": self.lengths, "prior": self.prior, "kind": self.kind_codes},
+                                      dtype=_PAPER)
         numbers = range(len(self.lengths))
         return {
             "shape": (len(self.lengths), str(self.count.dtype)),
             "terms": terms,
-            "papers": dict(zip(numbers, zip(self.ids, packed.pack_fixed(per_paper).values(),
+            "papers": dict(zip(numbers, zip(self.ids, per_paper.values(),
                                             self.facet_codes, strict=True), strict=True)),
             "digests": self.digests,
             "keyword_names": self.keyword_names,
