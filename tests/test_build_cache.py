@@ -11,8 +11,10 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from phenomena_catalog import cache_store
@@ -359,3 +361,50 @@ def test_an_edit_build_lists_the_papers_folder_once_and_stats_each_unchanged_rec
     code, _, err = run_cli("build", "--no-cache", "--jobs", "1", "--out", "reference")
     assert code == 0, err
     assert site_files(cli_catalog / "site") == site_files(cli_catalog / "reference")
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A table value whose equality cannot be told (an array inside)."""
+
+    values: np.ndarray
+
+
+def test_a_table_rebuilt_with_equal_values_is_kept_and_only_what_changed_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_store, "TABLE_MIN", 1)
+    folder = tmp_path / "cache"
+    table = {f"k{i}": f"value {i}".encode() for i in range(200)}
+    cache_store.Store(folder).write({"table": table}, None)
+
+    def rewrite(new: dict) -> tuple[dict, list]:
+        """Write ``new`` through a store that read the cache; the delta it wrote (or None)."""
+        store = cache_store.Store.open(folder)
+        store.fields()
+        before = store.index.tables["table"]
+        store.write({"table": new}, None)
+        after = cache_store.Store.open(folder)
+        assert after.fields() == {"table": new}
+        segments = after.index.tables["table"]
+        if segments == before:
+            return None
+        assert segments[:-1] == before
+        return pickle.loads((folder / segments[-1].name).read_bytes())
+
+    # Every value equal but a new object (as an update state packs its rows afresh for every write).
+    assert rewrite({key: bytes(bytearray(value)) for key, value in table.items()}) is None
+    # One value changed, one added, one removed.
+    changed = {**table, "k3": b"edited", "new": 1}
+    del changed["k5"]
+    assert rewrite(changed) == ({"k3": b"edited", "new": 1}, ["k5"])
+    # A value of another type, equal to the one before (1 == True), while another one changed.
+    assert rewrite({**changed, "k1": b"edited too", "new": True}) == ({"k1": b"edited too", "new": True}, [])
+    # Values whose equality raises are compared one by one, and counted as changed.
+    held = {"a": _Held(np.arange(3)), "b": _Held(np.arange(4))}
+    cache_store.Store(folder).write({"table": held}, None)
+    store = cache_store.Store.open(folder)
+    store.fields()
+    store.write({"table": {**held, "b": _Held(np.arange(4))}}, None)
+    assert len(store.index.tables["table"]) == 2  # the base, and a delta of "b"
+    store = cache_store.Store.open(folder)
+    assert list(store.fields()["table"]) == ["a", "b"]

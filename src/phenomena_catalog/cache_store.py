@@ -35,6 +35,7 @@ import dataclasses
 import hashlib
 import io
 import itertools
+import operator
 import os
 import pickle
 import time
@@ -373,17 +374,10 @@ class Store:
         old = self.index.tables.get(name)
         read = self._read.get(name)
         if old is not None and read is not None:
-            if table == read:  # (in C, each value compared by identity first: the usual case)
-                return old
-            changed = {key: value for key, value in table.items() if read.get(key, _MISSING) is not value}
-            for key, value in list(changed.items()):
-                before = read.get(key, _MISSING)
-                try:
-                    if before is not _MISSING and type(before) is type(value) and before == value:
-                        del changed[key]
-                except Exception:  # (an __eq__ that cannot compare: counted as a change)
-                    pass
-            removed = [key for key in read if key not in table]
+            with contextlib.suppress(Exception):  # (an __eq__ that cannot compare: looked at one by one)
+                if table == read:  # (in C, each value compared by identity first: the usual case)
+                    return old
+            changed, removed = _changes(table, read)
             if not changed and not removed:
                 return old
             deltas = sum(s.entries for s in old[1:]) + len(changed) + len(removed)
@@ -415,6 +409,31 @@ class Store:
             if entry.name.endswith(".seg") and entry.name not in kept:
                 with contextlib.suppress(OSError):  # (gone already: another build collected it)
                     os.unlink(entry.path)
+
+
+def _changes(table: dict[Any, Any], read: dict[Any, Any]) -> tuple[dict[Any, Any], list[Any]]:
+    """The entries of ``table`` that are new or changed since it was ``read`` (a value of another
+    type, or unequal), and the keys gone from it.
+
+    Compared in C, a whole column at a time: a state rebuilt for every write (the update states
+    pack their rows into fresh bytes) has every value equal but none the same object, and a Python
+    loop over them took 0.1 s of each one-record edit at 10,000 papers."""
+    keys, values = list(table), list(table.values())
+    before = list(map(read.get, keys, itertools.repeat(_MISSING)))
+    try:
+        differ = list(map(operator.or_, map(operator.is_not, map(type, values), map(type, before)),
+                          map(operator.ne, values, before)))
+        changed = dict(zip(itertools.compress(keys, differ), itertools.compress(values, differ), strict=True))
+    except Exception:  # (an __eq__ that cannot compare, or says so in an array: one by one)
+        changed = {}
+        for key, value, old in zip(keys, values, before, strict=True):
+            try:
+                same = old is value or (type(old) is type(value) and bool(old == value))
+            except Exception:  # (counted as a change)
+                same = False
+            if not same:
+                changed[key] = value
+    return changed, list(itertools.filterfalse(table.__contains__, read))
 
 
 def _read_index(folder: Path) -> Index:
