@@ -84,7 +84,8 @@ def state_segments(source: Path) -> dict[str, list[int]]:
 def test_a_digest_edit_writes_small_deltas_of_the_update_states_not_the_whole_states(catalog: Path) -> None:
     before = state_segments(catalog)
     # Each state is mostly tables: its rows by paper and by term.
-    assert {"related_index/rows", "related_index/slots", "related_index/postings", "memos/search/terms"} <= set(before)
+    assert {"related_index/rows", "related_index/slots", "related_index/postings", "related_index/digests",
+            "memos/search/terms", "memos/search/digests"} <= set(before)
     tables = sum(sizes[0] for name, sizes in before.items() if "/" in name)
     assert sum(sizes[0] for name, sizes in before.items() if "/" not in name) < tables / 4
     record = catalog / "papers" / "made007.yaml"

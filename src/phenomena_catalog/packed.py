@@ -124,14 +124,19 @@ def pack_by_key(mapping: Mapping[str, Any] | None, keys: Sequence[str | None]) -
     (a few thousand entries to compare, not one a key); else ``mapping`` itself."""
     if mapping is None or len(mapping) != len(keys) or not all(map(mapping.__contains__, keys)):
         return mapping
-    return ("by key", blocks([mapping[key] for key in keys]))  # type: ignore[index]
+    found: dict[int, object] = {_BY_KEY: "by key"}  # (a dict itself: the build cache finds tables in dicts)
+    found.update(blocks([mapping[key] for key in keys]))  # type: ignore[index]
+    return found
 
 
 def unpack_by_key(packed: Any, keys: Sequence[str | None]) -> Any:
     """The mapping ``pack_by_key`` packed."""
-    if isinstance(packed, tuple) and packed[:1] == ("by key",):
-        return dict(zip(keys, unblocks(packed[1], len(keys)), strict=True))
+    if isinstance(packed, dict) and packed.get(_BY_KEY) == "by key":
+        return dict(zip(keys, unblocks(packed, len(keys)), strict=True))
     return packed
+
+
+_BY_KEY = -1
 
 
 def column(entries: np.ndarray, name: str, dtype: Any = None) -> np.ndarray:
