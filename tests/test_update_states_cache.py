@@ -39,9 +39,9 @@ def test_rows_packed_and_unpacked_are_the_rows_they_were(rows: list[list[tuple[i
     back_indptr, back = packed.unpack_rows(table, len(rows), dtype, block)
     assert back_indptr.tolist() == indptr.tolist()
     assert back["col"].tolist() == fields["col"].tolist() and back["count"].tolist() == fields["count"].tolist()
-    if len(back):
-        back["col"] += 1  # (writable, and a copy)
-        assert packed.unpack_rows(table, len(rows), dtype, block)[1]["col"].tolist() == fields["col"].tolist()
+    column = packed.column(back, "col")
+    column += 1  # (writable, and a copy)
+    assert packed.unpack_rows(table, len(rows), dtype, block)[1]["col"].tolist() == fields["col"].tolist()
     assert packed.unblocks(packed.blocks([str(k) for k in range(len(rows))], block), len(rows), block) == [
         str(k) for k in range(len(rows))]
 
