@@ -188,15 +188,20 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                                  rendered=0, incremental=True)
             # The same cache, unless files were found unchanged for the first time (``cache_store.Stamp``).
             return result, cache if records.stamps == cache.stamps else replace(cache, stamps=records.stamps)
-        # Building a site anew, the check and the search index run in other processes beside index
-        # and related papers (``Executor.start``; a rebuild updates them in less time than that takes).
-        # The check's problems are the build's report, whatever the other stages made of the records.
-        anew = len(records.papers) if previous is None else 0
-        checking = executor.start(functools.partial(_checked, records, cache.checked), anew)
         try:
             catalog = index(records)
-            clock.lap("index")
-            searching = executor.start(functools.partial(_search_index, catalog, cache.memos.search), anew)
+        except Exception:
+            problems = check(records, cache.checked)
+            if problems:
+                raise UserError(problems) from None
+            raise  # (a bug, then: index takes any records the check passes)
+        clock.lap("index")
+        # Building a site anew, the check and the search index run in another process beside related
+        # papers (``Executor.start``; a rebuild updates them in less time than a process takes).
+        # The check's problems are the build's report, whatever related papers made of the records.
+        checking = executor.start(functools.partial(_checked, records, cache.checked, catalog, cache.memos.search),
+                                  len(records.papers) if previous is None else 0)
+        try:
             related = cache.related_for(records)
             if related is None:
                 related = related_in_catalog(catalog, cache.memos.related, cache.related_index, records.digests)
@@ -205,8 +210,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         except Exception:
             _problems_reported(checking)
             raise
-        checked = _problems_reported(checking)
-        search, cache.memos.search = searching.result()
+        checked, (search, cache.memos.search) = _problems_reported(checking)
         clock.lap("check and search index")
         units = plan_units(catalog, config, related, cache.memos, search)
         cache.texts.use(records.digests)
@@ -291,28 +295,31 @@ def _names(folder: Path) -> list[str]:
         return []  # (the load stage says what is wrong with the folder)
 
 
-def _checked(records: Records, memo: CheckMemo) -> tuple[list[Problem], CheckMemo]:
-    """The check stage's problems, and its memo brought up to date (for ``Executor.start``)."""
+Checked = tuple[list["Problem"], "CheckMemo", "tuple[SearchIndex, SearchIndexState] | None"]
+
+
+def _checked(records: Records, memo: CheckMemo, catalog: Catalog | None = None,
+             search: SearchIndexState | None = None) -> Checked:
+    """The check stage's problems and its memo brought up to date; then, if there are none and a
+    ``catalog`` is given, its search index and ``search`` updated to it (for ``Executor.start``)."""
+    from phenomena_catalog.search_index import build_search_index
     from phenomena_catalog.validate import check
 
-    return check(records, memo), memo
+    problems = check(records, memo)
+    if problems or catalog is None or search is None:
+        return problems, memo, None
+    return problems, memo, (build_search_index(catalog, search), search)
 
 
-def _problems_reported(checking: Pending[tuple[list[Problem], CheckMemo]]) -> CheckMemo:
-    """The check's memo; its problems, if it found any, as a UserError."""
+def _problems_reported(checking: Pending[Checked]) -> tuple[CheckMemo, tuple[SearchIndex, SearchIndexState]]:
+    """The check's memo and the search index; the check's problems, if it found any, as a UserError."""
     from phenomena_catalog.errors import UserError
 
-    problems, memo = checking.result()
+    problems, memo, search = checking.result()
     if problems:
         raise UserError(problems)
-    return memo
-
-
-def _search_index(catalog: Catalog, state: SearchIndexState) -> tuple[SearchIndex, SearchIndexState]:
-    """The search index of ``catalog``, and ``state`` updated to it (for ``Executor.start``)."""
-    from phenomena_catalog.search_index import build_search_index
-
-    return build_search_index(catalog, state), state
+    assert search is not None  # (asked for with the records' catalog)
+    return memo, search
 
 
 class _StageClock:
