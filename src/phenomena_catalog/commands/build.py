@@ -161,7 +161,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     from phenomena_catalog.plan import PlannedPages, PlanState, plan_units
     from phenomena_catalog.records import load
     from phenomena_catalog.related import related_in_catalog
-    from phenomena_catalog.render import Renderer, template_environment
+    from phenomena_catalog.render import Renderer, template_environment, use_compiled
     from phenomena_catalog.validate import check
     from phenomena_catalog.write import (
         copied_files,
@@ -199,8 +199,8 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         # Building a site anew, the check and the search index run in another process beside related
         # papers (``Executor.start``; a rebuild updates them in less time than a process takes).
         # The check's problems are the build's report, whatever related papers made of the records.
-        checking = executor.start(functools.partial(_checked, records, cache.checked, catalog, cache.memos.search),
-                                  len(records.papers) if previous is None else 0)
+        checking = executor.start(functools.partial(_checked, records, cache.checked, catalog, cache.memos.search,
+                                                    templates_dir), len(records.papers) if previous is None else 0)
         try:
             related = cache.related_for(records)
             if related is None:
@@ -210,7 +210,8 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         except Exception:
             _problems_reported(checking)
             raise
-        checked, (search, cache.memos.search) = _problems_reported(checking)
+        checked, (search, cache.memos.search), compiled = _problems_reported(checking)
+        use_compiled(compiled)
         clock.lap("check and search index")
         units = plan_units(catalog, config, related, cache.memos, search)
         cache.texts.use(records.digests)
@@ -295,31 +296,37 @@ def _names(folder: Path) -> list[str]:
         return []  # (the load stage says what is wrong with the folder)
 
 
-Checked = tuple[list["Problem"], "CheckMemo", "tuple[SearchIndex, SearchIndexState] | None"]
+Checked = tuple[list["Problem"], "CheckMemo", "tuple[SearchIndex, SearchIndexState, dict[str, bytes]] | None"]
 
 
 def _checked(records: Records, memo: CheckMemo, catalog: Catalog | None = None,
-             search: SearchIndexState | None = None) -> Checked:
+             search: SearchIndexState | None = None, templates_dir: Path | None = None) -> Checked:
     """The check stage's problems and its memo brought up to date; then, if there are none and a
-    ``catalog`` is given, its search index and ``search`` updated to it (for ``Executor.start``)."""
+    ``catalog`` is given, its search index, ``search`` updated to it and the compiled templates
+    (``render.compiled_templates``): the work a build from scratch does beside related papers
+    (``Executor.start``)."""
+    from phenomena_catalog.render import compiled_templates
     from phenomena_catalog.search_index import build_search_index
     from phenomena_catalog.validate import check
 
     problems = check(records, memo)
     if problems or catalog is None or search is None:
         return problems, memo, None
-    return problems, memo, (build_search_index(catalog, search), search)
+    return problems, memo, (build_search_index(catalog, search), search, compiled_templates(templates_dir))
 
 
-def _problems_reported(checking: Pending[Checked]) -> tuple[CheckMemo, tuple[SearchIndex, SearchIndexState]]:
-    """The check's memo and the search index; the check's problems, if it found any, as a UserError."""
+def _problems_reported(checking: Pending[Checked],
+                       ) -> tuple[CheckMemo, tuple[SearchIndex, SearchIndexState], dict[str, bytes]]:
+    """The check's memo, the search index and the compiled templates; the check's problems, if it
+    found any, as a UserError."""
     from phenomena_catalog.errors import UserError
 
-    problems, memo, search = checking.result()
+    problems, memo, made = checking.result()
     if problems:
         raise UserError(problems)
-    assert search is not None  # (asked for with the records' catalog)
-    return memo, search
+    assert made is not None  # (asked for with the records' catalog)
+    index, search, compiled = made
+    return memo, (index, search), compiled
 
 
 class _StageClock:
