@@ -19,6 +19,8 @@ from phenomena_catalog.theme import DEFAULT_TEMPLATES, check_templates_folder, t
 from phenomena_catalog.write import output_lock
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from phenomena_catalog.build_cache import BuildCache
     from phenomena_catalog.catalog import Catalog
     from phenomena_catalog.config import SiteConfig
@@ -158,7 +160,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     from phenomena_catalog.catalog import index
     from phenomena_catalog.errors import UserError
     from phenomena_catalog.executors import collector_frozen, collector_paused
-    from phenomena_catalog.plan import PlannedPages, PlanState, plan_units
+    from phenomena_catalog.plan import PlannedPages, Planner, PlanState
     from phenomena_catalog.records import load
     from phenomena_catalog.related import related_in_catalog
     from phenomena_catalog.render import Renderer, template_environment, use_compiled
@@ -203,8 +205,10 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                                                     templates_dir), len(records.papers) if previous is None else 0)
         try:
             related = cache.related_for(records)
+            related_changed: Collection[str] | None = ()  # (reused: computed from the same records)
             if related is None:
                 related = related_in_catalog(catalog, cache.memos.related, cache.related_index, records.digests)
+                related_changed = cache.related_index.changed
                 cache.memos.related.prune()  # (kept as they are when the related papers were reused)
             clock.lap("related papers")
         except Exception:
@@ -213,22 +217,33 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         checked, (search, cache.memos.search), compiled = _problems_reported(checking)
         use_compiled(compiled)
         clock.lap("check and search index")
-        units = plan_units(catalog, config, related, cache.memos, search)
         cache.texts.use(records.digests)
         renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts)
         fingerprints = Fingerprints(records, config, renderer)
         if previous is not None and cache.site is not None and cache.site.everywhere != fingerprints.everywhere:
             previous = None  # every page changes (settings, taxonomy): comparing them first costs more
-        planned = PlanState.of(units, catalog, records.digests, fingerprints.templates)
-        if previous is None or cache.planned is None or cache.planned.templates != planned.templates:
-            to_plan = units  # (a template edit may change any page: their fingerprints tell which)
+        planner = Planner(catalog, config, related, cache.memos.search, search)
+        templates = fingerprints.templates
+        # (after a template edit, any page may change: their fingerprints tell which)
+        last = None if previous is None or cache.planned is None or cache.planned.templates != templates \
+            else cache.planned
+        replanned = None
+        if last is not None and previous is not None and related_changed is not None:
+            # Only records changed, and none of them how the catalog is indexed: the units that show
+            # them, without listing every unit.
+            replanned = last.replan(planner, records.digests, related_changed, previous)
+        if replanned is not None:
+            to_plan, planned = replanned
         else:
+            units = planner.units()
+            planned = PlanState.of(units, planner, records.digests, templates, cache.planned)
             # The others plan the pages they planned in the last build, which are in the site as they are.
-            to_plan = cache.planned.stale_units(units, catalog, records.digests, previous)
+            to_plan = (units if last is None or previous is None
+                       else last.stale_units(units, catalog, records.digests, previous))
         pages = [page for unit in to_plan for page in unit.make()]
         cache.memos.search.prune()
         stale = {unit.name for unit in to_plan}
-        kept = [unit.name for unit in units if unit.name not in stale]
+        kept = [name for name in planned.groups if name not in stale]
         page_count = len(pages) + len(kept)
         copied = copied_files(templates_dir, itertools.chain((page.url for page in pages), kept))
         clock.lap("plan pages")
@@ -264,8 +279,8 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         clock.lap("swap in")
     result = BuildResult(len(catalog.papers), page_count, len(files), clock.total(), clock.stages,
                          rendered=len(to_render), incremental=previous is not None)
-    live = LiveState({paper.id: paper for paper in records.papers}, records.digests, PlannedPages(pages, units),
-                     renderer)
+    live = LiveState({paper.id: paper for paper in records.papers}, records.digests,
+                     PlannedPages(pages, planner, planned.groups), renderer)
     return result, after_build(out, records, files, inputs, fingerprints.everywhere, page_count, related,
                                checked, cache.memos, live, cache.texts, planned,
                                cache.related_index)
