@@ -192,10 +192,9 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             catalog = index(records)
             clock.lap("index")
             searching = executor.start(functools.partial(_search_index, catalog, cache.memos.search), anew)
-            related = cache.related_for(records)
-            if related is None:
-                related = related_in_catalog(catalog, cache.memos.related, cache.related_index, records.digests)
-                cache.memos.related.prune()  # (kept as they are when the related papers were reused)
+            # (the last build's RelatedIndex, updated: with no record changed, it only assembles them)
+            related = related_in_catalog(catalog, cache.memos.related, cache.related_index, records.digests)
+            cache.memos.related.prune()
             clock.lap("related papers")
         except Exception:
             _problems_reported(checking)
@@ -256,7 +255,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                          rendered=len(to_render), incremental=previous is not None)
     live = LiveState({paper.id: paper for paper in records.papers}, records.digests, PlannedPages(pages, units),
                      renderer)
-    return result, after_build(out, records, files, inputs, fingerprints.everywhere, page_count, related,
+    return result, after_build(out, records, files, inputs, fingerprints.everywhere, page_count,
                                checked, cache.memos, live, cache.texts, planned,
                                cache.related_index)
 
