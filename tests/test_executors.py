@@ -88,3 +88,11 @@ def test_an_error_in_a_workers_share_is_raised_here() -> None:
 
     with pytest.raises(UserError):
         ProcessExecutor(2, threshold=0).map_shares(work, [0, 1, 2, 3])
+
+
+def test_a_site_built_anew_loads_its_records_in_another_process_and_reports_a_missing_folder(
+        tmp_path: Path) -> None:
+    # The load stage starts in another process while this one imports the rest of the pipeline;
+    # what it cannot do is done again here, so the user gets the same message.
+    with pytest.raises(UserError, match="no such folder"):
+        build_site(tmp_path / "missing", TEMPLATES, tmp_path / "site", SiteConfig(), executor=BESIDE)

@@ -350,6 +350,8 @@ def write_record(papers: Path, paper_id: str, record: dict[str, object]) -> None
         lines.append(f"  code: https://example.org/{paper_id}/code")
     if record["venue"]:
         lines.append(f"venue: {record['venue']}")
+    if record.get("note"):
+        lines.append(f"note: {json.dumps(record['note'])}")
     if record.get("arxiv"):
         lines.append(f"arxiv: '{record['arxiv']}'")
     (papers / f"{paper_id}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -378,13 +380,17 @@ def edit_record(rng: random.Random, kind: str, record: dict[str, object]) -> Non
         record["topics"] = rng.sample(TOPIC_IDS, rng.randint(1, 2))
     elif kind == "digest":
         record["digest"] = " ".join(rng.choices(WORDS, k=12)).capitalize() + "."
-    elif kind == "added":
-        record["added"] = f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}"
+    elif kind == "added":  # often onto the home page's recent papers or off them (or the feed's)
+        record["added"] = rng.choice([f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}", "2026-11-28",
+                                      "2025-01-01"])
     elif kind == "code":
         record["code"] = not record["code"]
+    elif kind == "note":
+        record["note"] = rng.choice([None, f"A note ({rng.randint(0, 99)})."])
 
 
-EDITS = ("year", "venue", "title", "keyword", "author", "rename", "topics", "digest", "added", "code", "add", "remove")
+EDITS = ("year", "venue", "title", "keyword", "author", "rename", "topics", "digest", "added", "code", "note", "add",
+         "remove")
 RARE_AUTHOR = ("Zoe Rare", "Zoë Rare")
 """Two spellings of one author, one paper each: the first in sorted order names the author's page
 (``catalog.group_terms``), so respelling one record renames the author on the other's page."""
@@ -478,17 +484,21 @@ def test_a_one_record_edit_plans_only_the_pages_that_show_it(tmp_path: Path, mon
     made = synthetic_catalog(source)
     build_copy(source, source / "site")
     planned: list[str] = []
-    real = plan.PlanState.stale_units
+    real = plan.PlanState.replan
 
-    def stale_units(self, units, *args):  # type: ignore[no-untyped-def]
-        found = real(self, units, *args)
-        planned.extend(unit.name for unit in found if unit.shape is not None)
+    def replan(self, *args):  # type: ignore[no-untyped-def]
+        found = real(self, *args)
+        assert found is not None
+        planned.extend(unit.name for unit in found[0] if unit.shape is not None)
         return found
 
-    monkeypatch.setattr(plan.PlanState, "stale_units", stale_units)
+    monkeypatch.setattr(plan.PlanState, "replan", replan)
+    # A digest edit changes nothing the index files the paper by: no unit is listed but those that show it.
+    monkeypatch.setattr(plan.Planner, "units", lambda self: pytest.fail("every unit listed"))
     made["paper005"]["digest"] = "An edited digest."
     write_record(source / "papers", "paper005", made["paper005"])
     build_copy(source, source / "site")
+    monkeypatch.undo()
     # Its own page, pages of the lists it is on, and the pages that show it among related papers;
     # not the other papers' pages, and of the terms' pages only its own terms'.
     catalog = read_catalog(source / "papers")
@@ -578,3 +588,4 @@ def test_an_incremental_check_checks_only_the_changed_records(tmp_path: Path,
     write_record(source / "papers", "paper005", made["paper005"])
     assert check(records.load(source / "papers"), memo) == []
     assert looked_at == ["paper005"]
+

@@ -6,6 +6,7 @@ terms are small values (``Term``) that know their slug and URL.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -114,6 +115,15 @@ class Catalog:
 def paper_order(paper: Paper) -> tuple[int, int, str]:
     """Newest first, then by title: the order of every paper list on the site."""
     return (-paper.year, -(paper.month or 0), paper.title.casefold())
+
+
+def index_key(paper: Paper) -> str:
+    """A digest of everything the index reads of a paper (its order, topics, terms) and of its
+    added date (which picks the home page's and the feeds' papers): an edit that keeps it (a digest,
+    a link, a note) leaves every term, topic, list and count of the catalog as it was."""
+    key = (paper.year, paper.month, paper.title, paper.added, tuple(paper.topics), tuple(paper.authors),
+           paper.venue, tuple(paper.keywords))
+    return hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
 
 
 def venue_series(venue: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Container, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from itertools import groupby
@@ -19,11 +19,12 @@ from typing import Any, ClassVar, NamedTuple
 from markupsafe import Markup
 
 from phenomena_catalog import citation, urls
-from phenomena_catalog.catalog import TERM_KINDS, Catalog, PaperTerms, Term, TopicEntry, group_by_year
+from phenomena_catalog.catalog import TERM_KINDS, Catalog, PaperTerms, Term, TopicEntry, group_by_year, index_key
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.exporters import topic_papers
 from phenomena_catalog.exporters.atom import newest_added
 from phenomena_catalog.exporters.bibtex import bibtex_entry
+from phenomena_catalog.exporters.json import CatalogOutline, catalog_outline
 from phenomena_catalog.list_filters import ListFilters, PaperFacets, list_filters, paper_facets
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import KIND_NAMES, KeywordEntry, Paper, Topic
@@ -221,11 +222,16 @@ class TopicBibtexFile:
 
 @dataclass(frozen=True)
 class CatalogJsonFile:
-    """The whole catalog as JSON, for download."""
+    """The whole catalog as JSON, for download (``exporters.json.catalog_json``, compact)."""
 
     papers: tuple[Paper, ...]
+    """In the document's order."""
     topics: tuple[Topic, ...]
     vocabulary: tuple[KeywordEntry, ...]
+    head: str
+    """The text before the papers' objects (``exporters.json.CatalogOutline``)."""
+    tail: str
+    """The text after them."""
 
 
 @dataclass(frozen=True)
@@ -340,7 +346,7 @@ class Unit(NamedTuple):
 
 @dataclass(frozen=True)
 class PlanState:
-    """What one build planned, for the next build to plan only what changed (``stale_units``)."""
+    """What one build planned, for the next build to plan only what changed (``replan``, ``stale_units``)."""
 
     inputs: dict[str, tuple[Hashable, tuple[str, ...]]]
     """Each unit's ``Unit.inputs``, by name (units planned in every build are left out)."""
@@ -351,12 +357,31 @@ class PlanState:
     an edit of one record can rename it on the pages of the others."""
     templates: str
     """A digest of the templates (``Fingerprints.templates``): when they changed, any page may have."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """Each paper's ``catalog.index_key``, by id: while every paper keeps its key, the catalog is
+    indexed as it was (the same terms and topics, orders, counts and names), so every unit's inputs
+    are as they were but those that list a changed paper and those of pages whose related papers changed."""
+    groups: dict[str, Hashable] = field(default_factory=dict)
+    """Every unit's group (``Planner.group``: what plans it), by name, in plan order."""
+    outline: CatalogOutline | None = None
+    """``papers.json``'s outline (``Planner.catalog_outline``), the same while the catalog is indexed the same."""
 
     @classmethod
-    def of(cls, units: list[Unit], catalog: Catalog, digests: dict[str, str], templates: str) -> PlanState:
-        """What a build that planned ``units`` from ``catalog`` leaves for the next."""
+    def of(cls, units: list[Unit], planner: Planner, digests: dict[str, str], templates: str,
+           last: PlanState | None = None) -> PlanState:
+        """What a build that planned ``units`` (``planner.units``) leaves for the next; ``last``: the
+        state the last build left, whose papers' keys are kept where their records are."""
+        catalog = planner.catalog
         inputs = {unit.name: (unit.shape, unit.papers) for unit in units if unit.shape is not None}
-        return cls(inputs, dict(digests), term_names(catalog), templates)
+        old_digests, old_keys = (last.digests, last.keys) if last is not None else ({}, {})
+        keys = {}
+        for paper_id, paper in zip(catalog.paper_ids or map(_ID, catalog.papers), catalog.papers, strict=True):
+            key = old_keys.get(paper_id)
+            if key is None or old_digests.get(paper_id) != digests.get(paper_id, ""):
+                key = index_key(paper)
+            keys[paper_id] = key
+        return cls(inputs, dict(digests), term_names(catalog), templates, keys, planner.groups_of,
+                   planner.catalog_outline)
 
     def changed_papers(self, catalog: Catalog, digests: dict[str, str]) -> set[str]:
         """The papers whose data may show differently than in the last build: records added,
@@ -382,6 +407,46 @@ class PlanState:
                 if unit.shape is None or last.get(unit.name) != (unit.shape, unit.papers)
                 or not changed.isdisjoint(unit.papers) or unit.name not in written]
 
+    def replan(self, planner: Planner, digests: dict[str, str], related_changed: Collection[str],
+               written: Container[str]) -> tuple[list[Unit], PlanState] | None:
+        """``stale_units`` without listing every unit, when only records changed and each kept its
+        ``keys`` (a digest or a link edited, say): the units planned in every build, those that show
+        a changed paper, the pages of papers whose related papers changed (``related_changed``), and
+        any whose page is not among the ``written`` ones; with the state this build leaves.
+        None when the catalog may be indexed otherwise: then every unit is listed (``Planner.units``)."""
+        old = self.digests
+        if len(digests) != len(old):
+            return None
+        changed = set()
+        for paper_id, digest in digests.items():
+            was = old.get(paper_id)
+            if was != digest:
+                if was is None:
+                    return None  # (a record added, as many removed)
+                changed.add(paper_id)
+        keys = self.keys
+        if any(planner.index_key(paper_id) != keys.get(paper_id) for paper_id in changed):
+            return None
+        inputs = self.inputs
+        stale = {name for name, (_, papers) in inputs.items() if not changed.isdisjoint(papers) or name not in written}
+        # A page whose related papers changed: the related papers it shows are its unit's inputs.
+        made = {}
+        for paper_id in related_changed:
+            url = urls.paper_url(paper_id)
+            if url not in stale:
+                unit = made[url] = planner.group(("paper", paper_id))[0]
+                if inputs.get(url) != (unit.shape, unit.papers):
+                    stale.add(url)
+        groups = dict.fromkeys(group for name, group in self.groups.items() if name in stale or name not in inputs)
+        if not planner.can_plan(groups):
+            return None
+        units = [made.get(unit.name, unit) for group in groups for unit in planner.group(group)
+                 if unit.shape is None or unit.name in stale]
+        kept = dict(inputs)
+        kept.update((unit.name, (unit.shape, unit.papers)) for unit in units if unit.shape is not None)
+        planner.reuse(self.outline)
+        return units, PlanState(kept, dict(digests), self.names, self.templates, keys, self.groups, self.outline)
+
 
 def term_names(catalog: Catalog) -> dict[tuple[str, str], str]:
     """Each term's name, by kind and slug."""
@@ -406,42 +471,42 @@ def plan_units(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedP
     index, when it was made already (default: made from ``memos.search`` when its page is planned)."""
     if related is None:
         related = related_in_catalog(catalog, memos.related if memos is not None else None)
-    units = _Planner(catalog, config, related, memos.search if memos is not None else None, search).units()
-    if config.base_url:
-        sitemap = SitemapFile(config.base_url, tuple(unit.name for unit in units if unit.listed))
-        units.append(Unit(urls.SITEMAP, lambda: [Page(urls.SITEMAP, sitemap)]))
-    return units
+    return Planner(catalog, config, related, memos.search if memos is not None else None, search).units()
 
 
 class PlannedPages(Mapping[str, Page]):
     """A build's pages by URL: those it planned, and the others planned when first asked for."""
 
-    def __init__(self, planned: list[Page], units: list[Unit]) -> None:
+    def __init__(self, planned: list[Page], planner: Planner, groups: Mapping[str, Hashable]) -> None:
         self._pages = {page.url: page for page in planned}
-        self._units = {unit.name: unit for unit in units if unit.shape is not None and unit.name not in self._pages}
+        self._planner = planner
+        self._groups = groups
+        """Every unit's group, by name (``PlanState.groups``)."""
 
     def __getitem__(self, url: str) -> Page:
         page = self._pages.get(url)
         if page is None:
-            unit = self._units.pop(url, None)
+            group = self._groups.get(url)
+            unit = next((unit for unit in self._planner.group(group) if unit.name == url), None) if group else None
             if unit is None:
                 raise KeyError(url)
             page = self._pages[url] = unit.make()[0]
         return page
 
     def __contains__(self, url: object) -> bool:
-        return url in self._pages or url in self._units  # (without planning the page)
+        return url in self._pages or url in self._groups  # (without planning the page)
 
     def __iter__(self) -> Iterator[str]:
         yield from self._pages
-        yield from list(self._units)
+        yield from (url for url in self._groups if url not in self._pages)
 
     def __len__(self) -> int:
-        return len(self._pages) + len(self._units)
+        return sum(1 for _ in self)
 
 
-class _Planner:
-    """Makes the units of one catalog's site (``plan_units``)."""
+class Planner:
+    """Makes the units of one catalog's site, in groups (``group``): all of them (``units``), or
+    those of a few groups (an incremental build's, ``PlanState.replan``)."""
 
     def __init__(self, catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers],
                  search_memo: SearchIndexState | None, search: SearchIndex | None = None) -> None:
@@ -455,6 +520,9 @@ class _Planner:
         # Each paper's id by the paper's address: the ids of a list of papers without reading ten
         # thousand objects scattered in memory (which was most of the time taken to list the units).
         self._id_at = dict(zip(map(id, catalog.papers), ids, strict=True)).__getitem__
+        self._outline: CatalogOutline | None = None
+        self.groups_of: dict[str, Hashable] = {}
+        """Every unit's group, by name, once ``units`` listed them."""
 
     def _ids(self, papers: Sequence[Paper]) -> tuple[str, ...]:
         return tuple(map(self._id_at, map(id, papers)))
@@ -463,53 +531,149 @@ class _Planner:
     def facets(self) -> PaperFacets:
         return paper_facets(self.catalog)
 
+    @cached_property
+    def _papers(self) -> dict[str, Paper]:
+        return dict(zip(self.ids, self.catalog.papers, strict=True))
+
+    @cached_property
+    def _topic_entries(self) -> dict[str, TopicEntry]:
+        return {entry.id: entry for entry in self.catalog.topics}
+
+    @cached_property
+    def _terms_by_slug(self) -> dict[tuple[str, str], Term]:
+        return {(kind, term.slug): term for kind in TERM_KINDS for term in self.catalog.terms[kind]}
+
+    def index_key(self, paper_id: str) -> str:
+        """The ``catalog.index_key`` of one paper of the catalog."""
+        return index_key(self._papers[paper_id])
+
     def units(self) -> list[Unit]:
-        catalog = self.catalog
-        units = [Unit(urls.HOME, self._home, listed=True), Unit(urls.FEED, self._feed_of_catalog),
-                 Unit(urls.CSL_JSON, self._csl_json), Unit(urls.NOT_FOUND, self._not_found)]
-        # The all-papers pages come first among the lists, so they render every paper's entry.
-        units += self._paged(urls.ALL_PAPERS, catalog.papers, self.ids, 0.07, (len(catalog.papers),),
-                             functools.partial(AllPapersPage, paper_count=len(catalog.papers)))
-        related, ids_of = self.related, self._ids
-        for paper, paper_id in zip(catalog.papers, self.ids, strict=True):
-            found = related[paper_id]
-            similar = ids_of(found.similar)
-            url = urls.paper_url(paper_id)
-            units.append(Unit(url, functools.partial(self._paper_page, paper, url),
-                              (paper_id, *similar, *ids_of(found.same_authors)), len(similar), True))
-        units.append(Unit(urls.kind_index_url("topics"), self._topics, listed=True))
-        for entry in catalog.topics:
-            units += self._topic(entry)
-        units.append(Unit(urls.CATALOG_JSON, self._catalog_json))
-        units.append(Unit(urls.SEARCH, self._search))
-        for kind in TERM_KINDS:
-            units.append(Unit(urls.kind_index_url(kind), functools.partial(self._terms, kind), listed=True))
-            for term in catalog.terms[kind]:
-                ids = term.ids if len(term.ids) == len(term.papers) else self._ids(term.papers)
-                units += self._paged(term.url, term.papers, ids, 0.01, (term.name, term.sort_key, len(term.papers)),
-                                     functools.partial(TermPage, term=term))
+        """Every unit, in plan order (the sitemap last, if any); ``groups_of`` says each one's group."""
+        units: list[Unit] = []
+        groups_of = self.groups_of = {}
+        for group in self._all_groups():
+            for unit in self.group(group):
+                units.append(unit)
+                groups_of[unit.name] = group
+        if self.config.base_url:
+            sitemap = SitemapFile(self.config.base_url, tuple(unit.name for unit in units if unit.listed))
+            units.append(Unit(urls.SITEMAP, lambda: [Page(urls.SITEMAP, sitemap)], shape=sitemap.page_urls))
+            groups_of[urls.SITEMAP] = ("sitemap",)
         return units
 
-    def _home(self) -> list[Page]:
-        catalog, config = self.catalog, self.config
+    def _all_groups(self) -> Iterator[Hashable]:
+        """Every group of units but the sitemap's, in plan order."""
+        catalog = self.catalog
+        # The all-papers pages come first among the lists, so they render every paper's entry.
+        yield from (("home",), ("feed",), ("csl",), ("404",), ("all",))
+        yield from (("paper", paper_id) for paper_id in self.ids)
+        yield ("topics",)
+        yield from (("topic", entry.id) for entry in catalog.topics)
+        yield from (("json",), ("search",))
+        for kind in TERM_KINDS:
+            yield ("terms", kind)
+            yield from (("term", kind, term.slug) for term in catalog.terms[kind])
+
+    def can_plan(self, groups: Collection[Hashable]) -> bool:
+        """Whether ``group`` plans each of ``groups`` (the sitemap's is planned by ``units`` only)."""
+        return ("sitemap",) not in groups
+
+    def group(self, group: Hashable) -> list[Unit]:
+        """The units of one group (a kind and what it names: ``("paper", paper_id)``, ``("term", kind, slug)``...)."""
+        assert isinstance(group, tuple)
+        # (looked up by name: a planner holding its own bound methods would be a reference cycle)
+        make: Callable[..., list[Unit]] = getattr(self, _GROUP_MAKERS[group[0]])
+        return make(*group[1:])
+
+    def _home_unit(self) -> list[Unit]:
+        catalog = self.catalog
+        by_added, recent = self._recent
+        shape = (tuple(map(_topic_counts, catalog.roots)), by_added, len(catalog.papers),
+                 tuple(self._term_counts.items()), self._timeline.counts)
+        return [Unit(urls.HOME, self._home, self._ids(recent), shape, listed=True)]
+
+    def _feed_unit(self) -> list[Unit]:
+        return [Unit(urls.FEED, self._feed_of_catalog, tuple(map(_ID, self._newest)), ())]
+
+    def _csl_unit(self) -> list[Unit]:
+        return [Unit(urls.CSL_JSON, self._csl_json)]
+
+    def _not_found_unit(self) -> list[Unit]:
+        return [Unit(urls.NOT_FOUND, self._not_found, (), ())]
+
+    def _all_papers(self) -> list[Unit]:
+        catalog = self.catalog
+        return self._paged(urls.ALL_PAPERS, catalog.papers, self.ids, 0.07, (len(catalog.papers),),
+                           functools.partial(AllPapersPage, paper_count=len(catalog.papers)))
+
+    def _paper_unit(self, paper_id: str) -> list[Unit]:
+        found, ids_of = self.related[paper_id], self._ids
+        similar = ids_of(found.similar)
+        url = urls.paper_url(paper_id)
+        return [Unit(url, functools.partial(self._paper_page, self._papers[paper_id], url),
+                     (paper_id, *similar, *ids_of(found.same_authors)), len(similar), True)]
+
+    def _topics_unit(self) -> list[Unit]:
+        return [Unit(urls.kind_index_url("topics"), self._topics, (), tuple(map(_topic_counts, self.catalog.roots)),
+                     listed=True)]
+
+    def _catalog_json_unit(self) -> list[Unit]:
+        return [Unit(urls.CATALOG_JSON, self._catalog_json)]
+
+    def _search_unit(self) -> list[Unit]:
+        return [Unit(urls.SEARCH, self._search)]
+
+    def _terms_unit(self, kind: str) -> list[Unit]:
+        # The index shows each term's name, slug (its address), initial and count.
+        shape = tuple((term.name, term.slug, term.sort_key, len(term.papers)) for term in self.catalog.terms[kind])
+        return [Unit(urls.kind_index_url(kind), functools.partial(self._terms, kind), (), shape, listed=True)]
+
+    def _term_units(self, kind: str, slug: str) -> list[Unit]:
+        term = self._terms_by_slug[(kind, slug)]
+        ids = term.ids if len(term.ids) == len(term.papers) else self._ids(term.papers)
+        return self._paged(term.url, term.papers, ids, 0.01, (term.name, term.sort_key, len(term.papers)),
+                           functools.partial(TermPage, term=term))
+
+    @cached_property
+    def _recent(self) -> tuple[bool, list[Paper]]:
+        """Whether the home page shows the most recently added papers, and those it shows."""
+        catalog = self.catalog
         # When every paper was added the same day (a freshly imported catalog), "recently added"
         # would be an arbitrary pick: show the newest papers instead.
         by_added = len({paper.added for paper in catalog.papers}) > 1
         # Papers added the same day keep the site's order (newest year first, then title): a stable sort.
         recent = (sorted(catalog.papers, key=lambda p: p.added, reverse=True) if by_added
                   else list(catalog.papers))
+        return by_added, recent[: self.config.recent]
+
+    @cached_property
+    def _newest(self) -> tuple[Paper, ...]:
+        """The catalog's feed's papers."""
+        return tuple(newest_added(self.catalog.papers))
+
+    @cached_property
+    def _term_counts(self) -> dict[str, int]:
+        return {kind: len(self.catalog.terms[kind]) for kind in TERM_KINDS}
+
+    @cached_property
+    def _timeline(self) -> Timeline:
+        return timeline_of((p.year for p in self.catalog.papers), "Papers in the catalog per year")
+
+    def _home(self) -> list[Page]:
+        catalog = self.catalog
+        by_added, recent = self._recent
         return [Page(urls.HOME, HomePage(
             roots=catalog.roots,
-            recent=recent[: config.recent],
+            recent=recent,
             recent_by_added=by_added,
             paper_count=len(catalog.papers),
-            counts={kind: len(catalog.terms[kind]) for kind in TERM_KINDS},
-            timeline=timeline_of((p.year for p in catalog.papers), "Papers in the catalog per year"),
+            counts=dict(self._term_counts),
+            timeline=self._timeline,
         ))]
 
     def _feed_of_catalog(self) -> list[Page]:
-        return [Page(urls.FEED, _feed(self.catalog, self.catalog.papers,
-                                      f"{self.config.title}: newly added papers", urls.HOME, self.config))]
+        return [Page(urls.FEED, _feed(self.catalog, self._newest, f"{self.config.title}: newly added papers",
+                                      urls.HOME, self.config))]
 
     def _csl_json(self) -> list[Page]:
         catalog = self.catalog
@@ -528,10 +692,11 @@ class _Planner:
     def _topics(self) -> list[Page]:
         return [Page(urls.kind_index_url("topics"), TopicsPage(self.catalog.roots))]
 
-    def _topic(self, entry: TopicEntry) -> list[Unit]:
+    def _topic(self, topic_id: str) -> list[Unit]:
         """A topic's list pages, its ``.bib`` file and its feed."""
         catalog, config = self.catalog, self.config
-        parent = catalog.topic(entry.parent_id) if entry.parent_id else None
+        entry = self._topic_entries[topic_id]
+        parent = self._topic_entries[entry.parent_id] if entry.parent_id else None
         suggest = suggest_url(config.repository, config.branch, entry.id)
         bibtex_url = urls.topic_bibtex_url(entry.id)
         # A topic without subtopics has its own papers only, already in catalog order.
@@ -549,15 +714,29 @@ class _Planner:
             return [Page(bibtex_url, TopicBibtexFile(under), cost=0.08 * entry.total)]
 
         def feed() -> list[Page]:
-            return [Page(feed_url, _feed(catalog, under, f"{config.title}: {entry.name}", entry.url, config))]
+            newest = tuple(newest_added(under))
+            return [Page(feed_url, _feed(catalog, newest, f"{config.title}: {entry.name}", entry.url, config))]
 
         return [*units, Unit(bibtex_url, bibtex, under_ids, "bib"), Unit(feed_url, feed, under_ids, "feed")]
 
     def _catalog_json(self) -> list[Page]:
-        catalog = self.catalog
+        catalog, outline = self.catalog, self.catalog_outline
         topics = tuple(entry.topic for entry in catalog.topics)
-        return [Page(urls.CATALOG_JSON, CatalogJsonFile(catalog.papers, topics, catalog.vocabulary),
+        papers = tuple(map(self._papers.__getitem__, outline.ids))
+        return [Page(urls.CATALOG_JSON, CatalogJsonFile(papers, topics, catalog.vocabulary, outline.head, outline.tail),
                      cost=0.12 * len(catalog.papers))]
+
+    @cached_property
+    def catalog_outline(self) -> CatalogOutline:
+        """``papers.json``'s outline: the last build's when the catalog is indexed as it was (``reuse``)."""
+        if self._outline is not None:
+            return self._outline
+        catalog = self.catalog
+        return catalog_outline(catalog.papers, (entry.topic for entry in catalog.topics), catalog.vocabulary)
+
+    def reuse(self, outline: CatalogOutline | None) -> None:
+        """Take the last build's ``catalog_outline``: the catalog is indexed as it was then."""
+        self._outline = outline
 
     def _search(self) -> list[Page]:
         catalog = self.catalog
@@ -592,6 +771,14 @@ class _Planner:
         return [Page(url, make(group_by_year(chunk), pager, filters), cost=0.5 + cost_per_paper * len(chunk))]
 
 
+_GROUP_MAKERS = {
+    "home": "_home_unit", "feed": "_feed_unit", "csl": "_csl_unit", "404": "_not_found_unit", "all": "_all_papers",
+    "paper": "_paper_unit", "topics": "_topics_unit", "topic": "_topic", "json": "_catalog_json_unit",
+    "search": "_search_unit", "terms": "_terms_unit", "term": "_term_units",
+}
+"""The ``Planner`` method that makes each kind of group's units."""
+
+
 def _topic_counts(entry: TopicEntry) -> tuple[Any, ...]:
     """What a topic page shows of a topic entry and its subtopics: their counts of papers."""
     return (entry.id, entry.total, len(entry.papers), tuple(map(_topic_counts, entry.children)))
@@ -600,9 +787,8 @@ def _topic_counts(entry: TopicEntry) -> tuple[Any, ...]:
 _ID = operator.attrgetter("id")
 
 
-def _feed(catalog: Catalog, papers: tuple[Paper, ...], title: str, page_url: str, config: SiteConfig) -> AtomFeedFile:
-    """The feed of the most recently added of ``papers``."""
-    newest = tuple(newest_added(papers))
+def _feed(catalog: Catalog, newest: tuple[Paper, ...], title: str, page_url: str, config: SiteConfig) -> AtomFeedFile:
+    """The feed of ``newest``, the most recently added papers of a list (``newest_added``)."""
     topic_names = {p.id: tuple(t.name for t in catalog.paper_terms[p.id].topics) for p in newest}
     return AtomFeedFile(newest, topic_names, title, page_url, config.title, config.base_url)
 

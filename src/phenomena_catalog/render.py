@@ -31,7 +31,7 @@ from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.exporters.atom import FeedEntry, atom_feed
 from phenomena_catalog.exporters.csl import compact_csl_json
-from phenomena_catalog.exporters.json import compact_catalog_json
+from phenomena_catalog.exporters.json import outlined_catalog_json
 from phenomena_catalog.markup import render_inline_markdown, render_markdown
 from phenomena_catalog.models import KIND_NAMES, Paper
 from phenomena_catalog.paper_texts import PaperTexts
@@ -271,7 +271,7 @@ class Renderer:
             return "\n".join([self.texts.bibtex(paper, bibtex_of) for paper in context.papers])
         if isinstance(context, CatalogJsonFile):
             # Compact: a download, not a file to diff (``catalog_json(..., indent=None)``).
-            return compact_catalog_json(context.papers, list(context.topics), context.vocabulary, self.texts.json)
+            return outlined_catalog_json(context.head, context.papers, context.tail, self.texts.json)
         if isinstance(context, SearchIndexFile):
             return context.text
         if isinstance(context, SitemapFile):

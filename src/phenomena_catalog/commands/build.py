@@ -19,6 +19,8 @@ from phenomena_catalog.theme import DEFAULT_TEMPLATES, check_templates_folder, t
 from phenomena_catalog.write import output_lock
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from phenomena_catalog.build_cache import BuildCache
     from phenomena_catalog.catalog import Catalog
     from phenomena_catalog.config import SiteConfig
@@ -103,9 +105,12 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
     ``build_inputs`` (``Inputs.digest``), taken before it read anything, kept in the cache for ``unchanged``;
     ``listing``: the records folder as ``build_inputs`` saw it (``Inputs.listing``), not listed again.
     """
+    from phenomena_catalog.executors import ProcessExecutor
+
+    executor = executor or ProcessExecutor(jobs)
+    loading = _load_beside_imports(papers_dir, out, executor, use_cache, listing)
     from phenomena_catalog.build_cache import BuildCache, read_cache, write_cache
     from phenomena_catalog.cache_store import Quick, output_identity
-    from phenomena_catalog.executors import ProcessExecutor
     from phenomena_catalog.paper_texts import PaperTexts
     from phenomena_catalog.plan import TextMemos
     from phenomena_catalog.search_index import SearchIndexState
@@ -120,8 +125,7 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
         search = cache.memos.search if use_cache else SearchIndexState(keep=False)
         cache = replace(cache, memos=TextMemos(related=TextMemo(remember=False), search=search),
                         texts=cache.texts if use_cache else PaperTexts(remember=False))
-        result, built = build(papers_dir, templates_dir, out, config, executor or ProcessExecutor(jobs), cache,
-                              listing)
+        result, built = build(papers_dir, templates_dir, out, config, executor, cache, listing, loading)
         if use_cache:
             result = replace(result, stages={"read cache": reading, **result.stages})
         identity = output_identity(out)
@@ -145,8 +149,10 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
 
 
 def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, executor: Executor,
-          cache: BuildCache, listing: cache_store.Listing | None = None) -> tuple[BuildResult, BuildCache]:
+          cache: BuildCache, listing: cache_store.Listing | None = None,
+          loading: Pending[Records] | None = None) -> tuple[BuildResult, BuildCache]:
     """Build the site from what ``cache`` says the last build made; returns what this one made.
+    ``loading``: the load stage started already (``_load_beside_imports``), used if the cache has no parse results.
 
     ``serve`` keeps the cache in memory from one rebuild to the next; ``build_site`` on disk.
     """
@@ -154,7 +160,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     from phenomena_catalog.catalog import index
     from phenomena_catalog.errors import UserError
     from phenomena_catalog.executors import collector_frozen, collector_paused
-    from phenomena_catalog.plan import PlannedPages, PlanState, plan_units
+    from phenomena_catalog.plan import PlannedPages, Planner, PlanState
     from phenomena_catalog.records import load
     from phenomena_catalog.related import related_in_catalog
     from phenomena_catalog.render import Renderer, template_environment
@@ -170,7 +176,8 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
 
     clock = _StageClock()
     with collector_paused():
-        records = load(papers_dir, executor, cache.parsed, cache.stamps, listing)
+        records = (loading.result() if loading is not None and not cache.parsed
+                   else load(papers_dir, executor, cache.parsed, cache.stamps, listing))
         if records.problems:
             raise UserError(records.problems + check(records, cache.checked))  # every problem at once
         copied = copied_files(templates_dir, ())
@@ -194,6 +201,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             searching = executor.start(functools.partial(_search_index, catalog, cache.memos.search), anew)
             # (the last build's RelatedIndex, updated: with no record changed, it only assembles them)
             related = related_in_catalog(catalog, cache.memos.related, cache.related_index, records.digests)
+            related_changed: Collection[str] | None = cache.related_index.changed
             cache.memos.related.prune()
             clock.lap("related papers")
         except Exception:
@@ -202,22 +210,33 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         checked = _problems_reported(checking)
         search, cache.memos.search = searching.result()
         clock.lap("check and search index")
-        units = plan_units(catalog, config, related, cache.memos, search)
         cache.texts.use(records.digests)
         renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts)
         fingerprints = Fingerprints(records, config, renderer)
         if previous is not None and cache.site is not None and cache.site.everywhere != fingerprints.everywhere:
             previous = None  # every page changes (settings, taxonomy): comparing them first costs more
-        planned = PlanState.of(units, catalog, records.digests, fingerprints.templates)
-        if previous is None or cache.planned is None or cache.planned.templates != planned.templates:
-            to_plan = units  # (a template edit may change any page: their fingerprints tell which)
+        planner = Planner(catalog, config, related, cache.memos.search, search)
+        templates = fingerprints.templates
+        # (after a template edit, any page may change: their fingerprints tell which)
+        last = None if previous is None or cache.planned is None or cache.planned.templates != templates \
+            else cache.planned
+        replanned = None
+        if last is not None and previous is not None and related_changed is not None:
+            # Only records changed, and none of them how the catalog is indexed: the units that show
+            # them, without listing every unit.
+            replanned = last.replan(planner, records.digests, related_changed, previous)
+        if replanned is not None:
+            to_plan, planned = replanned
         else:
+            units = planner.units()
+            planned = PlanState.of(units, planner, records.digests, templates, cache.planned)
             # The others plan the pages they planned in the last build, which are in the site as they are.
-            to_plan = cache.planned.stale_units(units, catalog, records.digests, previous)
+            to_plan = (units if last is None or previous is None
+                       else last.stale_units(units, catalog, records.digests, previous))
         pages = [page for unit in to_plan for page in unit.make()]
         cache.memos.search.prune()
         stale = {unit.name for unit in to_plan}
-        kept = [unit.name for unit in units if unit.name not in stale]
+        kept = [name for name in planned.groups if name not in stale]
         page_count = len(pages) + len(kept)
         copied = copied_files(templates_dir, itertools.chain((page.url for page in pages), kept))
         clock.lap("plan pages")
@@ -253,11 +272,36 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         clock.lap("swap in")
     result = BuildResult(len(catalog.papers), page_count, len(files), clock.total(), clock.stages,
                          rendered=len(to_render), incremental=previous is not None)
-    live = LiveState({paper.id: paper for paper in records.papers}, records.digests, PlannedPages(pages, units),
-                     renderer)
+    live = LiveState({paper.id: paper for paper in records.papers}, records.digests,
+                     PlannedPages(pages, planner, planned.groups), renderer)
     return result, after_build(out, records, files, inputs, fingerprints.everywhere, page_count,
                                checked, cache.memos, live, cache.texts, planned,
                                cache.related_index)
+
+
+def _load_beside_imports(papers_dir: Path, out: Path, executor: Executor, use_cache: bool,
+                         listing: cache_store.Listing | None) -> Pending[Records] | None:
+    """The load stage of a site built anew from fewer records than the executor shares out, started
+    in another process (``Executor.start``) while this one imports the rest of the pipeline (numpy,
+    Jinja, the renderer...: about 0.25 s, as long as loading 1,000 records takes). A rebuild reuses
+    the cache's parse results instead; a larger catalog is loaded by every worker, afterwards."""
+    from phenomena_catalog.executors import PARALLEL_THRESHOLD
+    from phenomena_catalog.records import load  # (and the models it makes, before the process forks)
+
+    if use_cache and cache_store.index_file(out).exists():
+        return None
+    names = listing.walk[0][2] if listing is not None and listing.walk else _names(papers_dir)
+    records = sum(1 for name in names if name.endswith(".yaml"))
+    if records >= PARALLEL_THRESHOLD:
+        return None
+    return executor.start(functools.partial(load, papers_dir, None, None, None, listing), records)
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []  # (the load stage says what is wrong with the folder)
 
 
 def _checked(records: Records, memo: CheckMemo) -> tuple[list[Problem], CheckMemo]:

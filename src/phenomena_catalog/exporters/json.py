@@ -24,9 +24,10 @@ A topic's ``papers`` are those filed directly under it (subtopics list their own
 from __future__ import annotations
 
 import json
+import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
 
 from phenomena_catalog.catalog import group_terms, keyword_canonicalizer, paper_order
 from phenomena_catalog.models import KeywordEntry, Paper, Topic
@@ -103,6 +104,44 @@ def paper_json(paper: Paper) -> str:
     return _COMPACT.encode(paper_data(paper))
 
 
+class CatalogOutline(NamedTuple):
+    """``papers.json`` without its papers' objects: their ids in the document's order, and the text
+    before and after them. It depends on the papers' order, topics and keywords only, so a site
+    rebuilt after a digest edit joins the last build's outline with each paper's object again."""
+
+    ids: tuple[str, ...]
+    head: str
+    tail: str
+
+
+def catalog_outline(papers: Iterable[Paper], topics: Iterable[Topic], keywords: Iterable[KeywordEntry] = ()
+                    ) -> CatalogOutline:
+    """The ``CatalogOutline`` of the compact ``catalog_json``."""
+    data = catalog_data(papers, topics, keywords, paper_value=_ID)
+    head: list[str] = []
+    tail: list[str] = []
+    parts, ids = head, ()
+    for key, value in sorted(data.items()):
+        parts += [",", _COMPACT.encode(key), ":"]
+        if key == "papers":
+            parts.append("[")
+            ids, parts = tuple(value), tail
+            parts.append("]")
+        else:
+            parts.append(_COMPACT.encode(value))
+    head[0] = "{"
+    tail.append("}\n")
+    return CatalogOutline(ids, "".join(head), "".join(tail))
+
+
+def outlined_catalog_json(head: str, papers: Sequence[Paper], tail: str,
+                          paper_text: Callable[[Paper], str] = paper_json) -> str:
+    """The compact ``catalog_json`` from its outline's ``head`` and ``tail`` and its ``papers`` in
+    the outline's order, each paper's object ``paper_text(paper)`` (``paper_json`` or a memo of it)."""
+    # One join of every piece: one copy of the text (80 MB at 50,000 papers), not one per nesting level.
+    return "".join([head, *interleaved([paper_text(paper) for paper in papers], ","), tail])
+
+
 def compact_catalog_json(
     papers: Iterable[Paper],
     topics: Iterable[Topic],
@@ -112,20 +151,11 @@ def compact_catalog_json(
     """``catalog_json(..., indent=None)``: the papers' objects are ``paper_text(paper)`` (``paper_json``
     or a memo of it, so a site rebuilt after one edit encodes one paper, not all of them), joined
     into the very text one ``json.dumps`` of the whole document gives."""
-    data = catalog_data(papers, topics, keywords, paper_value=paper_text)
-    parts: list[str] = []
-    for key, value in sorted(data.items()):
-        parts += [",", _COMPACT.encode(key), ":"]
-        if key == "papers":
-            parts.append("[")
-            parts += interleaved(value, ",")
-            parts.append("]")
-        else:
-            parts.append(_COMPACT.encode(value))
-    parts[0] = "{"
-    parts.append("}\n")
-    # One join of every piece: one copy of the text (80 MB at 50,000 papers), not one per nesting level.
-    return "".join(parts)
+    papers = list(papers)
+    outline = catalog_outline(papers, topics, keywords)
+    by_id = {paper.id: paper for paper in papers}
+    return outlined_catalog_json(outline.head, [by_id[paper_id] for paper_id in outline.ids], outline.tail,
+                                 paper_text)
 
 
 def interleaved(pieces: list[str], separator: str) -> list[str]:
@@ -133,3 +163,6 @@ def interleaved(pieces: list[str], separator: str) -> list[str]:
     found = [separator] * (2 * len(pieces) - 1) if pieces else []
     found[::2] = pieces
     return found
+
+
+_ID = operator.attrgetter("id")
