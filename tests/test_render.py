@@ -88,3 +88,30 @@ def test_the_installed_jinja_compiles_output_through_escape_output() -> None:
     # longer fits, templates compile as stock Jinja's. This says when that happens.
     env = template_environment(None)
     assert "environment.escape_output(" in env.compile("{{ value }}", raw=True)
+
+
+def test_templates_compiled_in_another_process_are_loaded_not_compiled_again_unless_edited(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A build from scratch compiles the templates beside related papers, in another process, and
+    # hands their bytecode to the renderer's process (render.compiled_templates / use_compiled).
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    code = render.compiled_templates(templates)
+    assert {"paper.html", "base.html", "_paper_item.html"} <= {
+        name for name in template_environment(templates).list_templates() if name.endswith(".html")}
+    monkeypatch.setattr(render, "_COMPILED", render._CompiledTemplates())
+    render.use_compiled(code)
+    compiled: list[str] = []
+    compile_source = Environment.compile
+
+    def counted(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def]
+        compiled.append(name)
+        return compile_source(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(Environment, "compile", counted)
+    (templates / "term.html").write_text((templates / "term.html").read_text(encoding="utf-8") + "{# edited #}",
+                                         encoding="utf-8")
+    env = template_environment(templates)
+    for name in ("paper.html", "base.html", "term.html"):
+        env.get_template(name)
+    assert compiled == ["term.html"]

@@ -27,20 +27,23 @@ def test_docstring_examples() -> None:
     assert doctest.testmod(packed).failed == 0
 
 
-@given(st.lists(st.lists(st.tuples(st.integers(-2**31, 2**31 - 1), st.integers(0, 65535)), max_size=5), max_size=12))
-def test_rows_packed_and_unpacked_are_the_rows_they_were(rows: list[list[tuple[int, int]]]) -> None:
+@given(st.lists(st.lists(st.tuples(st.integers(-2**31, 2**31 - 1), st.integers(0, 65535)), max_size=5), max_size=12),
+       st.integers(1, 5))
+def test_rows_packed_and_unpacked_are_the_rows_they_were(rows: list[list[tuple[int, int]]], block: int) -> None:
     dtype = np.dtype([("col", "<i4"), ("count", "<u2")])
     indptr = np.concatenate([[0], np.cumsum([len(row) for row in rows])]).astype(np.int64)
-    entries = packed.records(dtype, int(indptr[-1]), col=[c for row in rows for c, _ in row],
-                             count=[n for row in rows for _, n in row])
-    keys = [f"k{number}" for number in range(len(rows))]
-    for table, back_keys in ((packed.pack_rows(indptr, entries), None),
-                             (packed.pack_rows(indptr, entries, keys), keys)):
-        assert all(table.values())  # (empty rows are left out)
-        back_indptr, back = packed.unpack_rows(table, len(rows), dtype, back_keys)
-        assert back_indptr.tolist() == indptr.tolist() and back.tolist() == entries.tolist()
+    fields = {"col": np.array([c for row in rows for c, _ in row], dtype=np.int64),
+              "count": np.array([n for row in rows for _, n in row], dtype=np.int64)}
+    table = packed.pack_rows(indptr, fields, dtype, block)
+    assert sorted(table) == list(range(-(-len(rows) // block)))  # a block of rows an entry
+    back_indptr, back = packed.unpack_rows(table, len(rows), dtype, block)
+    assert back_indptr.tolist() == indptr.tolist()
+    assert back["col"].tolist() == fields["col"].tolist() and back["count"].tolist() == fields["count"].tolist()
+    if len(back):
         back["col"] += 1  # (writable, and a copy)
-        assert back.tolist() != entries.tolist() or not len(back)
+        assert packed.unpack_rows(table, len(rows), dtype, block)[1]["col"].tolist() == fields["col"].tolist()
+    assert packed.unblocks(packed.blocks([str(k) for k in range(len(rows))], block), len(rows), block) == [
+        str(k) for k in range(len(rows))]
 
 
 def test_counts_are_kept_in_16_bits_unless_one_does_not_fit() -> None:
@@ -52,8 +55,9 @@ def test_counts_are_kept_in_16_bits_unless_one_does_not_fit() -> None:
 
 @pytest.fixture
 def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The fixture catalog and 240 made-up records, built once (cache written)."""
-    monkeypatch.setattr(cache_store, "TABLE_MIN", 64)
+    """The fixture catalog and 240 made-up records, built once (cache written), in blocks of 4 rows."""
+    monkeypatch.setattr(cache_store, "TABLE_MIN", 16)
+    monkeypatch.setattr(packed, "BLOCK", 4)  # (62 blocks of the 248 papers' rows: as at 8,000 papers)
     source = copy_fixture_catalog(tmp_path / "catalog")
     shutil.copytree(TEMPLATES, source / "templates")
     for number in range(240):
@@ -80,8 +84,7 @@ def state_segments(source: Path) -> dict[str, list[int]]:
 def test_a_digest_edit_writes_small_deltas_of_the_update_states_not_the_whole_states(catalog: Path) -> None:
     before = state_segments(catalog)
     # Each state is mostly tables: its rows by paper and by term.
-    assert {"related_index/rows", "related_index/slots", "related_index/postings", "memos/search/terms",
-            "memos/search/papers"} <= set(before)
+    assert {"related_index/rows", "related_index/slots", "related_index/postings", "memos/search/terms"} <= set(before)
     tables = sum(sizes[0] for name, sizes in before.items() if "/" in name)
     assert sum(sizes[0] for name, sizes in before.items() if "/" not in name) < tables / 4
     record = catalog / "papers" / "made007.yaml"

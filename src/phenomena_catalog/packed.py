@@ -1,30 +1,39 @@
-"""Arrays kept as tables of bytes, one entry a row: the form in which the build cache keeps the
-related-papers and search-index update states (``related.RelatedIndex``, ``search_index``).
+"""Arrays kept as tables of bytes, a block of rows an entry: the form in which the build cache
+keeps the related-papers and search-index update states (``related.RelatedIndex``, ``search_index``).
 
 ``cache_store`` writes a large dict of immutable values as a table: a base, then after an edit a
-small delta of the entries that changed. A state whose arrays are one entry per row (a paper, a
-term) in that form is written, after a one-record edit, as the few rows the edit changed::
+small delta of the entries that changed. A state whose arrays are one entry per block of ``BLOCK``
+rows (papers, terms) is written, after a one-record edit, as the few blocks the edit changed; and
+with a few thousand entries rather than one a row, comparing it with what was read costs little::
 
     >>> import numpy as np
-    >>> entries = np.zeros(3, dtype=[("col", "<i4"), ("count", "<u2")])
-    >>> entries["col"], entries["count"] = [7, 8, 9], [1, 2, 3]
-    >>> table = pack_rows(np.array([0, 2, 2, 3]), entries)
-    >>> sorted(table), len(table[0]) // entries.dtype.itemsize
-    ([0, 2], 2)
-    >>> indptr, back = unpack_rows(table, 3, entries.dtype)
+    >>> dtype = np.dtype([("col", "<i4"), ("count", "<u2")])
+    >>> table = pack_rows([0, 2, 2, 3], {"col": np.array([7, 8, 9]), "count": np.array([1, 2, 3])}, dtype, block=2)
+    >>> sorted(table), [len(lengths) // 4 for lengths, _ in table.values()]
+    ([0, 1], [2, 1])
+    >>> indptr, back = unpack_rows(table, 3, dtype, block=2)
     >>> indptr.tolist(), back["col"].tolist(), back["count"].tolist()
     ([0, 2, 2, 3], [7, 8, 9], [1, 2, 3])
 
-Rows are packed as records (``numpy`` structured dtypes, little-endian, no padding), empty rows
-left out; unpacking gives fresh, writable arrays.
+Rows are packed as records (``numpy`` structured dtypes, little-endian, no padding); unpacking
+gives fresh, writable arrays.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+import itertools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
+BLOCK = 32
+"""Rows per table entry (when a function is not given ``block``)."""
+_CHUNK = 128 * BLOCK
+"""Rows whose records are made at a time: the whole table is never held twice while it is packed."""
+
+Block = tuple[bytes, bytes]
+"""A block of rows: each row's number of records (uint32), then the records."""
 
 
 def records(dtype: np.dtype[Any] | list[tuple[Any, ...]], size: int, /, **fields: Any) -> np.ndarray:
@@ -35,62 +44,94 @@ def records(dtype: np.dtype[Any] | list[tuple[Any, ...]], size: int, /, **fields
     return out
 
 
-BLOCK = 4096
-"""Rows packed at a time: the records of one block are made, cut and dropped before the next one's."""
-
-
-def pack_rows(indptr: np.ndarray | Sequence[int], entries: np.ndarray | Mapping[str, np.ndarray],
-              keys: Sequence[Hashable] | None = None, dtype: np.dtype[Any] | None = None) -> dict[Any, bytes]:
-    """Each non-empty row of a CSR structure (``indptr``: where each row's entries start, and the
-    last one's end) as the bytes of its records, by row number (or by ``keys[row]``). ``entries``
-    are the records, or each field's values (then records of ``dtype`` are made a ``BLOCK`` of rows
-    at a time: the whole table is never held twice)."""
+def pack_rows(indptr: np.ndarray | Sequence[int], fields: Mapping[str, np.ndarray], dtype: np.dtype[Any],
+              block: int | None = None) -> dict[int, Block]:
+    """The rows of a CSR structure (``indptr``: where each row's entries start, and the last one's
+    end; ``fields``: each field's values, by entry) as records of ``dtype``, ``block`` rows an
+    entry, by block number."""
+    block = block or BLOCK
     indptr = np.asarray(indptr, dtype=np.int64)
     rows = len(indptr) - 1
-    names = range(rows) if keys is None else keys
-    out: dict[Any, bytes] = {}
-    for first in range(0, rows, BLOCK):
-        last = min(first + BLOCK, rows)
+    lengths = np.diff(indptr).astype("<u4").tobytes()
+    size = np.dtype(dtype).itemsize
+    out: dict[int, Block] = {}
+    chunk = max(block, _CHUNK // block * block)
+    for first in range(0, rows, chunk):
+        last = min(first + chunk, rows)
         start, stop = int(indptr[first]), int(indptr[last])
-        if isinstance(entries, np.ndarray):
-            block = entries[start:stop]
-        else:
-            assert dtype is not None
-            block = records(dtype, stop - start, **{name: values[start:stop] for name, values in entries.items()})
-        data = block.tobytes()
-        bounds = ((indptr[first : last + 1] - start) * block.dtype.itemsize).tolist()
-        out.update((name, data[a:b]) for name, a, b in zip(names[first:last], bounds, bounds[1:], strict=False)
-                   if b > a)
+        data = records(dtype, stop - start, **{name: values[start:stop] for name, values in fields.items()}).tobytes()
+        cuts = indptr[first : last + 1 : block].tolist()
+        if (last - first) % block:
+            cuts.append(stop)
+        for number, (a, b) in enumerate(itertools.pairwise(cuts), start=first // block):
+            out[number] = (lengths[number * block * 4 : (number + 1) * block * 4],
+                           data[(a - start) * size : (b - start) * size])
     return out
 
 
-def pack_fixed(entries: np.ndarray | Mapping[str, np.ndarray], keys: Sequence[Hashable] | None = None,
-               dtype: np.dtype[Any] | None = None) -> dict[Any, bytes]:
-    """Each record (each row of the fields' values) as bytes, by its number (or by ``keys[number]``)."""
-    size = len(entries) if isinstance(entries, np.ndarray) else len(next(iter(entries.values())))
-    return pack_rows(np.arange(size + 1), entries, keys, dtype)
-
-
-def unpack_rows(table: Mapping[Any, bytes], rows: int, dtype: np.dtype[Any],
-                keys: Sequence[Hashable] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The CSR structure ``pack_rows`` packed: ``indptr`` for ``rows`` rows (numbered, or in the
-    order of ``keys``; a row not in ``table`` is empty) and the records, a writable copy."""
-    dtype = np.dtype(dtype)
-    order: Sequence[Hashable] = range(rows) if keys is None else keys
-    found = [table.get(key, b"") for key in order]
-    lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found)) // dtype.itemsize
-    indptr = np.zeros(len(found) + 1, dtype=np.int64)
+def unpack_rows(table: Mapping[int, Block], rows: int, dtype: np.dtype[Any], block: int | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The CSR structure ``pack_rows`` packed: ``indptr`` of its ``rows`` rows, and the records
+    (a writable copy). A missing or damaged block raises KeyError or ValueError."""
+    block = block or BLOCK
+    found = [table[number] for number in range(-(-rows // block))]
+    lengths = np.frombuffer(b"".join([lengths for lengths, _ in found]), dtype="<u4")
+    if len(lengths) != rows:
+        raise ValueError(f"{rows} rows expected, {len(lengths)} found")
+    indptr = np.zeros(rows + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
-    return indptr, np.frombuffer(b"".join(found), dtype=dtype).copy()
+    entries = np.frombuffer(b"".join([data for _, data in found]), dtype=dtype).copy()
+    if len(entries) != indptr[-1]:
+        raise ValueError(f"{indptr[-1]} records expected, {len(entries)} found")
+    return indptr, entries
 
 
-def unpack_fixed(table: Mapping[Any, bytes], rows: int, dtype: np.dtype[Any],
-                 keys: Sequence[Hashable] | None = None) -> np.ndarray:
-    """The records ``pack_fixed`` packed, one a row (every row must be in ``table``)."""
-    _, entries = unpack_rows(table, rows, dtype, keys)
+def pack_fixed(fields: Mapping[str, np.ndarray], dtype: np.dtype[Any], block: int | None = None
+               ) -> dict[int, Block]:
+    """One record a row (each row of the fields' values), ``block`` rows an entry."""
+    block = block or BLOCK
+    rows = len(next(iter(fields.values())))
+    return pack_rows(np.arange(rows + 1), fields, dtype, block)
+
+
+def unpack_fixed(table: Mapping[int, Block], rows: int, dtype: np.dtype[Any], block: int | None = None
+                 ) -> np.ndarray:
+    """The records ``pack_fixed`` packed, one a row."""
+    block = block or BLOCK
+    _, entries = unpack_rows(table, rows, dtype, block)
     if len(entries) != rows:
         raise ValueError(f"{rows} rows of one record expected, {len(entries)} found")
     return entries
+
+
+def blocks(items: Sequence[Any], block: int | None = None) -> dict[int, tuple[Any, ...]]:
+    """``items`` (immutable values), ``block`` an entry, by block number."""
+    block = block or BLOCK
+    return {number: tuple(items[start : start + block]) for number, start in enumerate(range(0, len(items), block))}
+
+
+def unblocks(table: Mapping[int, tuple[Any, ...]], size: int, block: int | None = None) -> list[Any]:
+    """The ``size`` items ``blocks`` packed."""
+    block = block or BLOCK
+    items = [item for number in range(-(-size // block)) for item in table[number]]
+    if len(items) != size:
+        raise ValueError(f"{size} items expected, {len(items)} found")
+    return items
+
+
+def pack_by_key(mapping: Mapping[str, Any] | None, keys: Sequence[str | None]) -> object:
+    """``mapping``'s values in blocks (``blocks``) in the order of ``keys``, when those are its keys
+    (a few thousand entries to compare, not one a key); else ``mapping`` itself."""
+    if mapping is None or len(mapping) != len(keys) or not all(map(mapping.__contains__, keys)):
+        return mapping
+    return ("by key", blocks([mapping[key] for key in keys]))  # type: ignore[index]
+
+
+def unpack_by_key(packed: Any, keys: Sequence[str | None]) -> Any:
+    """The mapping ``pack_by_key`` packed."""
+    if isinstance(packed, tuple) and packed[:1] == ("by key",):
+        return dict(zip(keys, unblocks(packed[1], len(keys)), strict=True))
+    return packed
 
 
 def column(entries: np.ndarray, name: str, dtype: Any = None) -> np.ndarray:

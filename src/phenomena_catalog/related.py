@@ -28,6 +28,7 @@ import itertools
 import operator
 import re
 import unicodedata
+import zlib
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -883,8 +884,9 @@ class RelatedIndex:
     # -- as the build cache keeps it -------------------------------------------------------------
 
     def __getstate__(self) -> dict[str, object]:
-        """The index in a few tables of bytes (or tuples) by slot and by term, and a few small values:
-        ``cache_store`` writes an edit's changed rows as a small delta instead of the whole index."""
+        """The index in a few tables, each entry a block of slots' or terms' rows (``packed``), and
+        a few small values: ``cache_store`` writes the blocks an edit changed as a small delta
+        instead of the whole index."""
         n, terms = self._n, len(self._df)
         slots: dict[str, np.ndarray] = {
             "norm": self._norms, "bound_slot": self._bound_slot, "bound_score": self._bound_score,
@@ -897,14 +899,18 @@ class RelatedIndex:
         ids: list[str | None] = [None] * n
         for paper_id, slot in self._slot_of.items():
             ids[slot] = paper_id
+        by_author: dict[int, list[tuple[str, tuple[int, ...]]]] = defaultdict(list)
+        for author, found in self._by_author.items():
+            if found:
+                by_author[_bucket(author)].append((author, tuple(found)))
         return {
-            "limits": (self.similar_limit, self.author_limit, self.width, n, str(self._counts.dtype)),
+            "limits": (self.similar_limit, self.author_limit, self.width, n, str(self._counts.dtype), terms),
             "context": self._context,
-            "ids": dict(enumerate(ids)),
-            "digests": self._digests,
-            "authors": dict(enumerate(map(tuple, self._authors))),
-            "by_author": {author: tuple(found) for author, found in self._by_author.items() if found},
-            "terms": self._terms,
+            "ids": packed.blocks(ids),
+            "digests": packed.pack_by_key(self._digests, ids),
+            "authors": packed.blocks(list(map(tuple, self._authors))),
+            "by_author": {bucket: tuple(sorted(found)) for bucket, found in by_author.items()},
+            "terms": packed.blocks(list(self._terms)),  # (numbered in order: by first appearance)
             "term_rows": packed.pack_fixed(term_rows, dtype=_TERM_ROW),
             "rows": packed.pack_rows(self._indptr, {"col": self._cols, "count": self._counts},
                                      dtype=_row_dtype(self._counts.dtype)),
@@ -915,16 +921,17 @@ class RelatedIndex:
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        similar_limit, author_limit, width, n, counts_dtype = state["limits"]
+        similar_limit, author_limit, width, n, counts_dtype, _ = state["limits"]
         self.__init__(similar_limit, author_limit)  # type: ignore[misc]
         self.width, self._n, self._context = width, n, state["context"]
-        self._terms = state["terms"]
-        terms = len(self._terms)
-        ids = [state["ids"][slot] for slot in range(n)]
+        terms = state["limits"][5]
+        self._terms = dict(zip(packed.unblocks(state["terms"], terms), itertools.count()))
+        ids = packed.unblocks(state["ids"], n)
         self._slot_of = {} if None in ids else dict(zip(ids, range(n), strict=True))
-        self._digests = state["digests"]
-        self._authors = [state["authors"][slot] for slot in range(n)]
-        self._by_author = defaultdict(list, {author: list(found) for author, found in state["by_author"].items()})
+        self._digests = packed.unpack_by_key(state["digests"], ids)
+        self._authors = packed.unblocks(state["authors"], n)
+        self._by_author = defaultdict(list, {author: list(found) for bucket in state["by_author"].values()
+                                             for author, found in bucket})
         term_rows = packed.unpack_fixed(state["term_rows"], terms, _TERM_ROW)
         self._df, self._single = packed.column(term_rows, "df"), packed.column(term_rows, "single")
         self._cbound_w = packed.column(term_rows, "cbound_w")
@@ -958,6 +965,14 @@ _POSTING = np.dtype([("slot", "<i4"), ("weight", "<f4"), ("inside", "?")])
 
 def _row_dtype(counts: np.dtype[Any]) -> np.dtype[Any]:
     return np.dtype([("col", "<i4"), ("count", counts.newbyteorder("<"))])
+
+
+_AUTHOR_BUCKETS = 1024
+"""The build cache keeps each author's papers in one of this many entries (``_bucket``)."""
+
+
+def _bucket(author: str) -> int:
+    return zlib.crc32(author.encode("utf-8", "surrogatepass")) % _AUTHOR_BUCKETS
 
 
 def _placing(paper: Paper) -> int:

@@ -51,6 +51,7 @@ import numpy as np
 from phenomena_catalog import packed, presentation, urls
 from phenomena_catalog.catalog import Catalog
 from phenomena_catalog.models import KIND_NAMES, KINDS, Paper
+from phenomena_catalog.packed import records
 
 SHARD_BYTES = 48_000
 """A term shard longer than this is split by one more character (at most ``MAX_KEY`` long)."""
@@ -274,26 +275,36 @@ class _Index:
     manifest: str = ""
 
     def packed(self) -> dict[str, object]:
-        """The index as the build cache keeps it (``SearchIndexState``): tables of immutable values
-        by term, by paper number and by result chunk, so that ``cache_store`` writes what an edit
-        changed as a small delta, and a few small values."""
-        rows = packed.pack_rows(self.starts, {"doc": self.doc, "col": self.col, "count": self.count,
-                                              "level": self.level, "offset": self.offset},
-                                self.names, _entry_dtype(self.count.dtype))
-        bounds = self.bounds.tolist()
-        terms = {name: (rows.get(name, b""), self.fragments[start:stop], top, doc_freq, size)
-                 for name, start, stop, top, doc_freq, size in zip(
-                     self.names, bounds[:-1], bounds[1:], self.top.tolist(), self.doc_freq.tolist(),
-                     self.sizes.tolist(), strict=True)}
+        """The index as the build cache keeps it (``SearchIndexState``): tables of immutable values,
+        each entry a group of terms (those sharing their first ``_GROUP`` characters: a new term
+        joins its group, moving no other), a block of papers or a result chunk, so that
+        ``cache_store`` writes what an edit changed as a small delta; and a few small values."""
+        names = self.names
+        keys = [name[:_GROUP] for name in names]
+        firsts = [0, *itertools.compress(range(1, len(keys)), map(operator.ne, keys[1:], keys))]
+        cuts = [*firsts, len(names)]
+        entries = self.starts[cuts].tolist()
+        bounds = self.bounds[cuts].tolist()
+        per_term = records(_TERM, len(names), top=self.top, doc_freq=self.doc_freq, size=self.sizes,
+                           entries=np.diff(self.starts), width=np.diff(self.bounds)).tobytes()
+        width = _TERM.itemsize
+        terms = {}
+        for group, (first, stop) in enumerate(itertools.pairwise(cuts)):
+            a, b = entries[group], entries[group + 1]
+            terms[keys[first]] = (
+                "\n".join(names[first:stop]), per_term[first * width : stop * width],
+                records(_entry_dtype(self.count.dtype), b - a, doc=self.doc[a:b], col=self.col[a:b],
+                        count=self.count[a:b], level=self.level[a:b], offset=self.offset[a:b]).tobytes(),
+                self.fragments[bounds[group] : bounds[group + 1]])
         per_paper = packed.pack_fixed({"lengths": self.lengths, "prior": self.prior, "kind": self.kind_codes},
-                                      dtype=_PAPER)
-        numbers = range(len(self.lengths))
+                                      _PAPER)
         return {
             "shape": (len(self.lengths), str(self.count.dtype)),
             "terms": terms,
-            "papers": dict(zip(numbers, zip(self.ids, per_paper.values(),
-                                            self.facet_codes, strict=True), strict=True)),
-            "digests": self.digests,
+            "papers": per_paper,
+            "ids": packed.blocks(self.ids),
+            "facet_codes": packed.blocks(self.facet_codes),
+            "digests": packed.pack_by_key(self.digests, self.ids),
             "keyword_names": self.keyword_names,
             "facets": (self.vocabulary, self.topics, self.venues, self.kinds),
             "shards": tuple(self.shards),
@@ -306,33 +317,43 @@ class _Index:
     def unpacked(cls, state: dict[str, Any]) -> _Index:
         """The index ``packed`` made."""
         total, count_dtype = state["shape"]
-        papers = [state["papers"][number] for number in range(total)]
-        per_paper = packed.unpack_fixed({n: row for n, (_, row, _) in enumerate(papers)}, total, _PAPER)
+        per_paper = packed.unpack_fixed(state["papers"], total, _PAPER)
         index = cls(packed.column(per_paper, "lengths"), packed.column(per_paper, "prior"))
         index.kind_codes = packed.column(per_paper, "kind")
-        index.ids = tuple(paper_id for paper_id, _, _ in papers)
-        index.facet_codes = [code for _, _, code in papers]
+        index.ids = tuple(packed.unblocks(state["ids"], total))
+        index.facet_codes = packed.unblocks(state["facet_codes"], total)
         terms = state["terms"]
-        index.names = sorted(terms)
-        found = [terms[name] for name in index.names]
-        index.starts, entries = packed.unpack_rows({n: term[0] for n, term in enumerate(found)}, len(found),
-                                                   _entry_dtype(np.dtype(count_dtype)))
+        groups = [terms[key] for key in sorted(terms)]
+        index.names = "\n".join([group[0] for group in groups]).split("\n") if groups else []
+        per_term = np.frombuffer(b"".join([group[1] for group in groups]), dtype=_TERM)
+        if len(per_term) != len(index.names):
+            raise ValueError("the search index's terms are damaged")
+        index.starts = np.zeros(len(per_term) + 1, dtype=np.int64)
+        np.cumsum(per_term["entries"], out=index.starts[1:])
+        entries = np.frombuffer(b"".join([group[2] for group in groups]), dtype=_entry_dtype(np.dtype(count_dtype)))
         index.doc, index.col, index.count = (packed.column(entries, name) for name in ("doc", "col", "count"))
         index.level, index.offset = packed.column(entries, "level"), packed.column(entries, "offset")
-        fragments = [term[1] for term in found]
-        index.fragments = "".join(fragments)
-        index.bounds = np.zeros(len(found) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, fragments), dtype=np.int64, count=len(found)), out=index.bounds[1:])
-        index.top = np.array([term[2] for term in found], dtype=np.float64)
-        index.doc_freq = np.array([term[3] for term in found], dtype=np.int64)
-        index.sizes = np.array([term[4] for term in found], dtype=np.int64)
-        index.digests, index.keyword_names = state["digests"], state["keyword_names"]
+        index.top = packed.column(per_term, "top")
+        index.doc_freq, index.sizes = packed.column(per_term, "doc_freq"), packed.column(per_term, "size")
+        index.fragments = "".join([group[3] for group in groups])
+        index.bounds = np.zeros(len(per_term) + 1, dtype=np.int64)
+        np.cumsum(per_term["width"], out=index.bounds[1:])
+        if index.bounds[-1] != len(index.fragments):
+            raise ValueError("the search index's fragments are damaged")
+        index.digests = packed.unpack_by_key(state["digests"], index.ids)
+        index.keyword_names = state["keyword_names"]
         index.vocabulary, index.topics, index.venues, index.kinds = state["facets"]
         index.shards = list(state["shards"])
         index.facet_files = [state["facet_files"][n] for n in range(len(state["facet_files"]))]
         index.doc_files = [state["doc_files"][n] for n in range(len(state["doc_files"]))]
         index.manifest = state["manifest"]
         return index
+
+
+_GROUP = 3
+"""Terms sharing their first this many characters are one entry of the build cache's table."""
+_TERM = np.dtype([("top", "<f8"), ("doc_freq", "<i8"), ("size", "<i8"), ("entries", "<i8"), ("width", "<i8")])
+"""A term's record in the cache: its top score, papers, shard size, entries and fragment's length."""
 
 
 _PAPER = np.dtype([("lengths", "<i4", (len(COLUMNS),)), ("prior", "<f8"), ("kind", "u1")])

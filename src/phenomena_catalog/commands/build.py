@@ -163,7 +163,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     from phenomena_catalog.plan import PlannedPages, Planner, PlanState
     from phenomena_catalog.records import load
     from phenomena_catalog.related import related_in_catalog
-    from phenomena_catalog.render import Renderer, template_environment
+    from phenomena_catalog.render import Renderer, template_environment, use_compiled
     from phenomena_catalog.validate import check
     from phenomena_catalog.write import (
         copied_files,
@@ -190,27 +190,30 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                                  rendered=0, incremental=True)
             # The same cache, unless files were found unchanged for the first time (``cache_store.Stamp``).
             return result, cache if records.stamps == cache.stamps else replace(cache, stamps=records.stamps)
-        # Building a site anew, the check and the search index run in other processes beside index
-        # and related papers (``Executor.start``; a rebuild updates them in less time than that takes).
-        # The check's problems are the build's report, whatever the other stages made of the records.
-        anew = len(records.papers) if previous is None else 0
-        checking = executor.start(functools.partial(_checked, records, cache.checked), anew)
         try:
             catalog = index(records)
-            clock.lap("index")
-            searching = executor.start(functools.partial(_search_index, catalog, cache.memos.search), anew)
-            related = cache.related_for(records)
-            related_changed: Collection[str] | None = ()  # (reused: computed from the same records)
-            if related is None:
-                related = related_in_catalog(catalog, cache.memos.related, cache.related_index, records.digests)
-                related_changed = cache.related_index.changed
-                cache.memos.related.prune()  # (kept as they are when the related papers were reused)
+        except Exception:
+            problems = check(records, cache.checked)
+            if problems:
+                raise UserError(problems) from None
+            raise  # (a bug, then: index takes any records the check passes)
+        clock.lap("index")
+        # Building a site anew, the check and the search index run in another process beside related
+        # papers (``Executor.start``; a rebuild updates them in less time than a process takes).
+        # The check's problems are the build's report, whatever related papers made of the records.
+        checking = executor.start(functools.partial(_checked, records, cache.checked, catalog, cache.memos.search,
+                                                    templates_dir), len(records.papers) if previous is None else 0)
+        try:
+            # (the last build's RelatedIndex, updated: with no record changed, it only assembles them)
+            related = related_in_catalog(catalog, cache.memos.related, cache.related_index, records.digests)
+            related_changed: Collection[str] | None = cache.related_index.changed
+            cache.memos.related.prune()
             clock.lap("related papers")
         except Exception:
             _problems_reported(checking)
             raise
-        checked = _problems_reported(checking)
-        search, cache.memos.search = searching.result()
+        checked, (search, cache.memos.search), compiled = _problems_reported(checking)
+        use_compiled(compiled)
         clock.lap("check and search index")
         cache.texts.use(records.digests)
         renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts)
@@ -276,7 +279,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                          rendered=len(to_render), incremental=previous is not None)
     live = LiveState({paper.id: paper for paper in records.papers}, records.digests,
                      PlannedPages(pages, planner, planned.groups), renderer)
-    return result, after_build(out, records, files, inputs, fingerprints.everywhere, page_count, related,
+    return result, after_build(out, records, files, inputs, fingerprints.everywhere, page_count,
                                checked, cache.memos, live, cache.texts, planned,
                                cache.related_index)
 
@@ -306,28 +309,37 @@ def _names(folder: Path) -> list[str]:
         return []  # (the load stage says what is wrong with the folder)
 
 
-def _checked(records: Records, memo: CheckMemo) -> tuple[list[Problem], CheckMemo]:
-    """The check stage's problems, and its memo brought up to date (for ``Executor.start``)."""
+Checked = tuple[list["Problem"], "CheckMemo", "tuple[SearchIndex, SearchIndexState, dict[str, bytes]] | None"]
+
+
+def _checked(records: Records, memo: CheckMemo, catalog: Catalog | None = None,
+             search: SearchIndexState | None = None, templates_dir: Path | None = None) -> Checked:
+    """The check stage's problems and its memo brought up to date; then, if there are none and a
+    ``catalog`` is given, its search index, ``search`` updated to it and the compiled templates
+    (``render.compiled_templates``): the work a build from scratch does beside related papers
+    (``Executor.start``)."""
+    from phenomena_catalog.render import compiled_templates
+    from phenomena_catalog.search_index import build_search_index
     from phenomena_catalog.validate import check
 
-    return check(records, memo), memo
+    problems = check(records, memo)
+    if problems or catalog is None or search is None:
+        return problems, memo, None
+    return problems, memo, (build_search_index(catalog, search), search, compiled_templates(templates_dir))
 
 
-def _problems_reported(checking: Pending[tuple[list[Problem], CheckMemo]]) -> CheckMemo:
-    """The check's memo; its problems, if it found any, as a UserError."""
+def _problems_reported(checking: Pending[Checked],
+                       ) -> tuple[CheckMemo, tuple[SearchIndex, SearchIndexState], dict[str, bytes]]:
+    """The check's memo, the search index and the compiled templates; the check's problems, if it
+    found any, as a UserError."""
     from phenomena_catalog.errors import UserError
 
-    problems, memo = checking.result()
+    problems, memo, made = checking.result()
     if problems:
         raise UserError(problems)
-    return memo
-
-
-def _search_index(catalog: Catalog, state: SearchIndexState) -> tuple[SearchIndex, SearchIndexState]:
-    """The search index of ``catalog``, and ``state`` updated to it (for ``Executor.start``)."""
-    from phenomena_catalog.search_index import build_search_index
-
-    return build_search_index(catalog, state), state
+    assert made is not None  # (asked for with the records' catalog)
+    index, search, compiled = made
+    return memo, (index, search), compiled
 
 
 class _StageClock:
