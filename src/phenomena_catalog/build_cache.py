@@ -46,7 +46,7 @@ from phenomena_catalog.models import Paper
 from phenomena_catalog.paper_texts import PaperTexts
 from phenomena_catalog.plan import Page, PlanState, SearchIndexFile, TextMemos
 from phenomena_catalog.records import ParseResult, Records
-from phenomena_catalog.related import RelatedIndex, RelatedPapers
+from phenomena_catalog.related import RelatedIndex
 from phenomena_catalog.render import Renderer, reuse_compiled
 from phenomena_catalog.validate import CheckMemo
 
@@ -90,9 +90,6 @@ class BuildCache:
     """What each record file looked like (``cache_store.Stamp``) and its content digest: an unchanged
     file is not read again."""
     site: SiteState | None = None
-    related: tuple[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] | None = None
-    """Each paper's related papers (ids: similar, same authors), with the digest of the records
-    they were computed from (``records_digest``): a template or settings edit reuses them."""
     related_index: RelatedIndex = field(default_factory=RelatedIndex)
     """What related papers are updated from after an edit (``related.RelatedIndex``)."""
     checked: CheckMemo = field(default_factory=CheckMemo)
@@ -111,14 +108,6 @@ class BuildCache:
     """The last build's papers, pages and renderer, for ``serve`` (kept in memory only)."""
     discarded: str = ""
     """Why a cache file was found but not used ("" when it was used or there was none)."""
-
-    def related_for(self, records: Records) -> dict[str, RelatedPapers] | None:
-        """The related papers of ``records`` if they were computed from the same records."""
-        if self.related is None or self.related[0] != records_digest(records):
-            return None
-        by_id = {paper.id: paper for paper in records.papers}
-        return {paper_id: RelatedPapers(tuple(by_id[i] for i in similar), tuple(by_id[i] for i in same))
-                for paper_id, (similar, same) in self.related[1].items()}
 
     def files_in(self, out: Path) -> dict[str, str] | None:
         """The fingerprints of the files in ``out`` if the cache describes that folder as it is."""
@@ -146,15 +135,13 @@ def read_cache(out: Path) -> BuildCache:
 
 
 def after_build(out: Path, records: Records, files: dict[str, str], inputs: str, everywhere: str, pages: int,
-                related: dict[str, RelatedPapers], checked: CheckMemo, memos: TextMemos,
+                checked: CheckMemo, memos: TextMemos,
                 live: LiveState | None = None, texts: PaperTexts | None = None,
                 planned: PlanState | None = None, related_index: RelatedIndex | None = None) -> BuildCache:
     """What a build that just wrote ``out`` leaves for the next one."""
     identity = output_identity(out)
     site = None if identity is None else SiteState(identity, files, inputs, pages=pages, everywhere=everywhere)
-    kept = {paper_id: (tuple(map(_ID, found.similar)), tuple(map(_ID, found.same_authors)))
-            for paper_id, found in related.items()}
-    return BuildCache(records.parsed, records.stamps, site, related=(records_digest(records), kept),
+    return BuildCache(records.parsed, records.stamps, site,
                       checked=checked.kept_for(records), memos=memos, live=live,
                       texts=texts if texts is not None else PaperTexts(), planned=planned,
                       related_index=related_index if related_index is not None else RelatedIndex(),

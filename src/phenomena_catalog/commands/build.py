@@ -204,12 +204,10 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         checking = executor.start(functools.partial(_checked, records, cache.checked, catalog, cache.memos.search,
                                                     templates_dir), len(records.papers) if previous is None else 0)
         try:
-            related = cache.related_for(records)
-            related_changed: Collection[str] | None = ()  # (reused: computed from the same records)
-            if related is None:
-                related = related_in_catalog(catalog, cache.memos.related, cache.related_index, records.digests)
-                related_changed = cache.related_index.changed
-                cache.memos.related.prune()  # (kept as they are when the related papers were reused)
+            # (the last build's RelatedIndex, updated: with no record changed, it only assembles them)
+            related = related_in_catalog(catalog, cache.memos.related, cache.related_index, records.digests)
+            related_changed: Collection[str] | None = cache.related_index.changed
+            cache.memos.related.prune()
             clock.lap("related papers")
         except Exception:
             _problems_reported(checking)
@@ -281,7 +279,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                          rendered=len(to_render), incremental=previous is not None)
     live = LiveState({paper.id: paper for paper in records.papers}, records.digests,
                      PlannedPages(pages, planner, planned.groups), renderer)
-    return result, after_build(out, records, files, inputs, fingerprints.everywhere, page_count, related,
+    return result, after_build(out, records, files, inputs, fingerprints.everywhere, page_count,
                                checked, cache.memos, live, cache.texts, planned,
                                cache.related_index)
 
