@@ -551,8 +551,8 @@ class Planner:
         """Every unit, in plan order (the sitemap last, if any); ``groups_of`` says each one's group."""
         units: list[Unit] = []
         groups_of = self.groups_of = {}
-        for group in self._all_groups():
-            for unit in self.group(group):
+        for group, made in self._all_groups():
+            for unit in made:
                 units.append(unit)
                 groups_of[unit.name] = group
         if self.config.base_url:
@@ -561,18 +561,28 @@ class Planner:
             groups_of[urls.SITEMAP] = ("sitemap",)
         return units
 
-    def _all_groups(self) -> Iterator[Hashable]:
-        """Every group of units but the sitemap's, in plan order."""
+    def _all_groups(self) -> Iterator[tuple[Hashable, list[Unit]]]:
+        """Every group of units but the sitemap's, in plan order, with its units (as ``group`` makes
+        them; called directly here, as listing every unit is most of a cold plan's own time)."""
         catalog = self.catalog
         # The all-papers pages come first among the lists, so they render every paper's entry.
-        yield from (("home",), ("feed",), ("csl",), ("404",), ("all",))
-        yield from (("paper", paper_id) for paper_id in self.ids)
-        yield ("topics",)
-        yield from (("topic", entry.id) for entry in catalog.topics)
-        yield from (("json",), ("search",))
+        yield ("home",), self._home_unit()
+        yield ("feed",), self._feed_unit()
+        yield ("csl",), self._csl_unit()
+        yield ("404",), self._not_found_unit()
+        yield ("all",), self._all_papers()
+        paper_unit = self._paper_unit
+        for paper_id in self.ids:
+            yield ("paper", paper_id), paper_unit(paper_id)
+        yield ("topics",), self._topics_unit()
+        for entry in catalog.topics:
+            yield ("topic", entry.id), self._topic(entry.id)
+        yield ("json",), self._catalog_json_unit()
+        yield ("search",), self._search_unit()
         for kind in TERM_KINDS:
-            yield ("terms", kind)
-            yield from (("term", kind, term.slug) for term in catalog.terms[kind])
+            yield ("terms", kind), self._terms_unit(kind)
+            for term in catalog.terms[kind]:
+                yield ("term", kind, term.slug), self._term_pages(term)
 
     def can_plan(self, groups: Collection[Hashable]) -> bool:
         """Whether ``group`` plans each of ``groups`` (the sitemap's is planned by ``units`` only)."""
@@ -629,7 +639,9 @@ class Planner:
         return [Unit(urls.kind_index_url(kind), functools.partial(self._terms, kind), (), shape, listed=True)]
 
     def _term_units(self, kind: str, slug: str) -> list[Unit]:
-        term = self._terms_by_slug[(kind, slug)]
+        return self._term_pages(self._terms_by_slug[(kind, slug)])
+
+    def _term_pages(self, term: Term) -> list[Unit]:
         ids = term.ids if len(term.ids) == len(term.papers) else self._ids(term.papers)
         return self._paged(term.url, term.papers, ids, 0.01, (term.name, term.sort_key, len(term.papers)),
                            functools.partial(TermPage, term=term))
