@@ -39,9 +39,9 @@ def test_rows_packed_and_unpacked_are_the_rows_they_were(rows: list[list[tuple[i
     back_indptr, back = packed.unpack_rows(table, len(rows), dtype, block)
     assert back_indptr.tolist() == indptr.tolist()
     assert back["col"].tolist() == fields["col"].tolist() and back["count"].tolist() == fields["count"].tolist()
-    if len(back):
-        back["col"] += 1  # (writable, and a copy)
-        assert packed.unpack_rows(table, len(rows), dtype, block)[1]["col"].tolist() == fields["col"].tolist()
+    column = packed.column(back, "col")
+    column += 1  # (writable, and a copy)
+    assert packed.unpack_rows(table, len(rows), dtype, block)[1]["col"].tolist() == fields["col"].tolist()
     assert packed.unblocks(packed.blocks([str(k) for k in range(len(rows))], block), len(rows), block) == [
         str(k) for k in range(len(rows))]
 
@@ -84,7 +84,8 @@ def state_segments(source: Path) -> dict[str, list[int]]:
 def test_a_digest_edit_writes_small_deltas_of_the_update_states_not_the_whole_states(catalog: Path) -> None:
     before = state_segments(catalog)
     # Each state is mostly tables: its rows by paper and by term.
-    assert {"related_index/rows", "related_index/slots", "related_index/postings", "memos/search/terms"} <= set(before)
+    assert {"related_index/rows", "related_index/slots", "related_index/postings", "related_index/digests",
+            "memos/search/terms", "memos/search/digests"} <= set(before)
     tables = sum(sizes[0] for name, sizes in before.items() if "/" in name)
     assert sum(sizes[0] for name, sizes in before.items() if "/" not in name) < tables / 4
     record = catalog / "papers" / "made007.yaml"

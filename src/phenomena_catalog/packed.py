@@ -16,7 +16,7 @@ with a few thousand entries rather than one a row, comparing it with what was re
     ([0, 2, 2, 3], [7, 8, 9], [1, 2, 3])
 
 Rows are packed as records (``numpy`` structured dtypes, little-endian, no padding); unpacking
-gives fresh, writable arrays.
+gives the records, read-only, and ``column`` each field as an array of its own.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def pack_rows(indptr: np.ndarray | Sequence[int], fields: Mapping[str, np.ndarra
 def unpack_rows(table: Mapping[int, Block], rows: int, dtype: np.dtype[Any], block: int | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
     """The CSR structure ``pack_rows`` packed: ``indptr`` of its ``rows`` rows, and the records
-    (a writable copy). A missing or damaged block raises KeyError or ValueError."""
+    (read-only: ``column`` copies a field out). A missing or damaged block raises KeyError or ValueError."""
     block = block or BLOCK
     found = [table[number] for number in range(-(-rows // block))]
     lengths = np.frombuffer(b"".join([lengths for lengths, _ in found]), dtype="<u4")
@@ -80,7 +80,7 @@ def unpack_rows(table: Mapping[int, Block], rows: int, dtype: np.dtype[Any], blo
         raise ValueError(f"{rows} rows expected, {len(lengths)} found")
     indptr = np.zeros(rows + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
-    entries = np.frombuffer(b"".join([data for _, data in found]), dtype=dtype).copy()
+    entries = np.frombuffer(b"".join([data for _, data in found]), dtype=dtype)
     if len(entries) != indptr[-1]:
         raise ValueError(f"{indptr[-1]} records expected, {len(entries)} found")
     return indptr, entries
@@ -124,19 +124,24 @@ def pack_by_key(mapping: Mapping[str, Any] | None, keys: Sequence[str | None]) -
     (a few thousand entries to compare, not one a key); else ``mapping`` itself."""
     if mapping is None or len(mapping) != len(keys) or not all(map(mapping.__contains__, keys)):
         return mapping
-    return ("by key", blocks([mapping[key] for key in keys]))  # type: ignore[index]
+    found: dict[int, object] = {_BY_KEY: "by key"}  # (a dict itself: the build cache finds tables in dicts)
+    found.update(blocks([mapping[key] for key in keys]))  # type: ignore[index]
+    return found
 
 
 def unpack_by_key(packed: Any, keys: Sequence[str | None]) -> Any:
     """The mapping ``pack_by_key`` packed."""
-    if isinstance(packed, tuple) and packed[:1] == ("by key",):
-        return dict(zip(keys, unblocks(packed[1], len(keys)), strict=True))
+    if isinstance(packed, dict) and packed.get(_BY_KEY) == "by key":
+        return dict(zip(keys, unblocks(packed, len(keys)), strict=True))
     return packed
 
 
+_BY_KEY = -1
+
+
 def column(entries: np.ndarray, name: str, dtype: Any = None) -> np.ndarray:
-    """One field of records as a contiguous array of its own (of ``dtype``, when given)."""
-    return np.ascontiguousarray(entries[name], dtype=dtype)
+    """One field of records as a contiguous, writable array of its own (of ``dtype``, when given)."""
+    return np.array(entries[name], dtype=dtype, order="C", copy=True)
 
 
 COUNT_MAX = 65535
