@@ -408,3 +408,19 @@ def test_a_table_rebuilt_with_equal_values_is_kept_and_only_what_changed_is_writ
     assert len(store.index.tables["table"]) == 2  # the base, and a delta of "b"
     store = cache_store.Store.open(folder)
     assert list(store.fields()["table"]) == ["a", "b"]
+
+
+def test_a_build_after_one_edit_does_not_import_the_title_comparison(cli_catalog: Path, run_cli) -> None:
+    # (rapidfuzz compares the titles of records that might be the same paper: an edit that keeps
+    # the record's title compares none)
+    cli_build(run_cli)
+    time.sleep(0.05)
+    edit(cli_catalog, PAPER, "digest: |\n", "digest: |\n  Edited.\n")
+    script = ("import sys\nfrom phenomena_catalog import cache_store\ncache_store.SETTLED_NS = 0\n"
+              "from phenomena_catalog.cli import main\nassert main(['build', '--jobs', '1']) == 0\n"
+              "print(sorted({m.split('.')[0] for m in sys.modules} & {'rapidfuzz', 'pydantic'}), file=sys.stderr)")
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_REPOSITORY"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+    assert "re-rendered" in result.stdout
+    assert result.stderr.strip() == "['pydantic']"  # (pydantic validates the edited record)
+    assert "Edited." in (cli_catalog / "site" / "papers" / f"{PAPER}.html").read_text(encoding="utf-8")

@@ -21,8 +21,6 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from rapidfuzz.distance import Indel
-
 from phenomena_catalog.folding import fold
 
 NEAR_IDENTICAL = 0.93
@@ -46,6 +44,10 @@ def titles_near_identical(a: str, b: str) -> bool:
         return True
     # Indel similarity is difflib's ratio computed exactly (2 * LCS / total length), in C++:
     # difflib took 3 s for a 10,000-record catalog's candidate pairs, rapidfuzz takes 0.05 s.
+    # (Imported when first needed: a rebuild that checks only an edited record rarely compares
+    # titles, and importing rapidfuzz took 10 ms.)
+    from rapidfuzz.distance import Indel
+
     if Indel.normalized_similarity(a, b, score_cutoff=NEAR_IDENTICAL) < NEAR_IDENTICAL:
         return False
     differing = set(a.split()) ^ set(b.split())
