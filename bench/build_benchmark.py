@@ -217,9 +217,13 @@ class Catalog:
 
     def build(self, total: list[float] | None = None) -> tuple[float, float, float]:
         jobs = ["--jobs", str(JOBS)] if JOBS else []
-        env = None
+        # Python's compiled modules are kept (in the work folder, not the checkout), as an installed
+        # package has them: a machine with PYTHONDONTWRITEBYTECODE set would otherwise time compiling
+        # every module from source in every build (about 0.06 s of CPU).
+        env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = str(self.folder.parent / "pycache")
         if self.variant:
-            env = {**os.environ, "PYTHONPATH": str(VARIANTS[self.variant] / "src")}
+            env["PYTHONPATH"] = str(VARIANTS[self.variant] / "src")
         return timed([sys.executable, "-m", "phenomena_catalog", "build", "--papers", str(self.papers),
                       "--templates", str(self.templates), "--out", str(self.out), *jobs], self.folder, total, env)
 
