@@ -171,7 +171,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         make_folders,
         staging_folder,
         update_folder,
-        write_text,
+        write_pieces,
     )
 
     clock = _StageClock()
@@ -263,7 +263,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
 
             def render_and_write(share: list[Page]) -> tuple[dict[str, str], Made]:
                 for page in share:
-                    write_text(staging, page.url, renderer.render(page))
+                    write_pieces(staging, page.url, renderer.pieces(page))
                 # A worker's memory is lost when it exits: it hands back the data files' pieces it made.
                 return (fingerprints.of_pages(share) if previous is None else {}), cache.texts.made()
 
