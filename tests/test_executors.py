@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
+import signal
+import sys
 import time
 from pathlib import Path
 
@@ -96,3 +99,43 @@ def test_a_site_built_anew_loads_its_records_in_another_process_and_reports_a_mi
     # what it cannot do is done again here, so the user gets the same message.
     with pytest.raises(UserError, match="no such folder"):
         build_site(tmp_path / "missing", TEMPLATES, tmp_path / "site", SiteConfig(), executor=BESIDE)
+
+
+def test_work_is_done_here_when_this_process_cannot_be_forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    # fork fails when the system has no memory or processes left for a copy of this one (a large
+    # catalog's build): the build goes on in this process, without a traceback.
+    def no_fork() -> int:
+        raise OSError(errno.ENOMEM, "Cannot allocate memory")
+
+    ignored: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", ignored.append)
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert BESIDE.start(os.getpid, 1).result() == os.getpid()
+    assert ProcessExecutor(2, threshold=0).map_shares(lambda share: share, [1, 2, 3, 4]) == [[1, 3], [2, 4]]
+    gc.collect()
+    assert ignored == []
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_a_wait_for_started_work_that_is_interrupted_stops_its_process() -> None:
+    # (Ctrl-C while a build waits for the check's process: no child is left running, or a zombie)
+    def interrupt(signum: int, frame: object) -> None:
+        raise _Interrupted
+
+    pending = BESIDE.start(lambda: time.sleep(30), 1)
+    pid = pending._pid  # type: ignore[attr-defined]
+    before = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with pytest.raises(_Interrupted):
+            pending.result()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+    del pending
+    gc.collect()
+    with pytest.raises(ChildProcessError):  # stopped and reaped: no longer this process's child
+        os.waitpid(pid, os.WNOHANG)

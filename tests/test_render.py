@@ -93,14 +93,14 @@ def test_the_installed_jinja_compiles_output_through_escape_output() -> None:
 def test_templates_compiled_in_another_process_are_loaded_not_compiled_again_unless_edited(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A build from scratch compiles the templates beside related papers, in another process, and
-    # hands their bytecode to the renderer's process (render.compiled_templates / use_compiled).
+    # hands their bytecode to the renderer's process (render.compiled_templates / reuse_compiled).
     templates = tmp_path / "templates"
     shutil.copytree(TEMPLATES, templates)
     code = render.compiled_templates(templates)
     assert {"paper.html", "base.html", "_paper_item.html"} <= {
         name for name in template_environment(templates).list_templates() if name.endswith(".html")}
     monkeypatch.setattr(render, "_COMPILED", render._CompiledTemplates())
-    render.use_compiled(code)
+    render.reuse_compiled(code)
     compiled: list[str] = []
     compile_source = Environment.compile
 

@@ -118,46 +118,64 @@ class _Forked(Pending[R]):
 
     The child never reports an error itself: when it failed (or its result could not be pickled,
     or it died), ``result`` runs ``work()`` again in this process, which raises the error with its
-    real traceback, or returns the result. Work started and never collected (a failed build in
-    ``serve``) is stopped when this object goes.
+    real traceback, or returns the result; so does a fork that fails (no memory left for a copy of
+    this process). Work started and never collected (a failed build in ``serve``), or whose wait was
+    interrupted (Ctrl-C), is stopped and its process reaped.
     """
 
     def __init__(self, work: Callable[[], R]) -> None:
         self._work: Callable[[], R] | None = work
+        self._pid: int | None = None
         read, write = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # (no memory or processes left for a copy of this one: ``result`` does the work)
+            os.close(read)
+            os.close(write)
+            return
         if pid == 0:  # the child: it must end in os._exit, whatever happens
+            status = 1  # (failed, or its result not written whole: ``result`` does the work again)
             try:
                 os.close(read)
-                try:
-                    data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
-                except BaseException:
-                    os._exit(1)
+                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write, "wb") as pipe:
                     pipe.write(data)
+                status = 0
             finally:
-                os._exit(0)
+                os._exit(status)
         os.close(write)
-        self._pid: int | None = pid
+        self._pid = pid
         self._read = read
 
     def result(self) -> R:
         if self._work is not None:
+            data = None
+            if self._pid is not None:
+                try:
+                    with os.fdopen(self._read, "rb") as pipe:
+                        data = pipe.read()  # (until the child closes its end: when it is done)
+                finally:
+                    # Interrupted (Ctrl-C), the child is stopped and reaped rather than left behind.
+                    if self._end(stop=data is None) != 0:
+                        data = None
             work, self._work = self._work, None
-            with os.fdopen(self._read, "rb") as pipe:
-                data = pipe.read()  # (until the child closes its end: when it is done)
-            status = os.waitpid(self._pid, 0)[1] if self._pid is not None else 1
-            self._pid = None
-            self._value = pickle.loads(data) if status == 0 and data else work()
+            self._value = pickle.loads(data) if data else work()
         return self._value
 
-    def __del__(self) -> None:
-        if self._work is not None and self._pid is not None:
+    def _end(self, stop: bool) -> int:
+        """Reap the child (killed first if ``stop``); its wait status."""
+        pid, self._pid = self._pid, None
+        assert pid is not None
+        if stop:
             import signal
 
+            os.kill(pid, signal.SIGKILL)
+        return os.waitpid(pid, 0)[1]
+
+    def __del__(self) -> None:
+        if self._pid is not None:
             os.close(self._read)
-            os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
+            self._end(stop=True)
 
 
 FORKED_COST = 1.15

@@ -137,20 +137,15 @@ _COMPILED = _CompiledTemplates()
 
 def compiled_templates(templates_dir: Path | None) -> dict[str, bytes]:
     """Every page template of the site compiled, as Jinja bytecode by cache key: made in another
-    process beside related papers (``Executor.start``), then handed to this one (``use_compiled``),
+    process beside related papers (``Executor.start``), then handed to this one (``reuse_compiled``),
     whose renderer then loads each template instead of compiling it (60 ms). A template that does
     not compile is left out: the renderer reports it."""
     env = template_environment(templates_dir)
+    templates = []
     for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
         with contextlib.suppress(jinja2.TemplateError):
-            env.get_template(name)
-    return dict(_COMPILED._code)
-
-
-def use_compiled(code: Mapping[str, bytes]) -> None:
-    """Keep templates compiled elsewhere (``compiled_templates``). Jinja compares each one's source
-    checksum before using it: a template edited since is compiled afresh."""
-    _COMPILED._code.update(code)
+            templates.append(env.get_template(name))
+    return _COMPILED.of(env, templates)
 
 
 def reuse_compiled(code: Mapping[str, bytes]) -> None:

@@ -163,7 +163,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     from phenomena_catalog.plan import PlannedPages, Planner, PlanState
     from phenomena_catalog.records import load
     from phenomena_catalog.related import related_in_catalog
-    from phenomena_catalog.render import Renderer, template_environment, use_compiled
+    from phenomena_catalog.render import Renderer, reuse_compiled, template_environment
     from phenomena_catalog.validate import check
     from phenomena_catalog.write import (
         copied_files,
@@ -213,7 +213,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             _problems_reported(checking)
             raise
         checked, (search, cache.memos.search), compiled = _problems_reported(checking)
-        use_compiled(compiled)
+        reuse_compiled(compiled)
         clock.lap("check and search index")
         cache.texts.use(records.digests)
         renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts)
