@@ -241,6 +241,11 @@ class Renderer:
         self._fragments: dict[tuple[str, ...], Markup] = {}
         self._shared: dict[tuple[str, str], dict[str, Any]] = {}
 
+    def forget_entries(self) -> None:
+        """Forget the papers' list entries rendered so far (they are made again when asked for):
+        a build's process calls it once no page it has left to render lists papers."""
+        self._fragments.clear()
+
     def compiled(self) -> dict[str, bytes]:
         """This renderer's templates as compiled (Jinja's bytecode by cache key), for ``reuse_compiled``."""
         return _COMPILED.of(self.env, list(self._templates.values()))
