@@ -91,8 +91,7 @@ def generate(n: int, folder: Path, seed: int = 1) -> None:
     """Write n synthetic but realistic records and a taxonomy into ``folder``."""
     rng = random.Random(seed)
     folder.mkdir(parents=True)
-    authors = [f"{f} {l}{'' if i < len(FIRST) * len(LAST) else i}"
-               for i, (f, l) in enumerate((f, l) for l in LAST for f in FIRST)]
+    authors = [f"{first} {last}" for last in LAST for first in FIRST]
     authors += [f"{rng.choice(FIRST)} {rng.choice(LAST)}-{i}" for i in range(int(n * 1.5))]
     keywords = [" ".join(rng.sample(WORDS, 2)).title() for _ in range(max(50, n // 5))]
     topics_yaml = "".join(
@@ -217,9 +216,13 @@ class Catalog:
 
     def build(self, total: list[float] | None = None) -> tuple[float, float, float]:
         jobs = ["--jobs", str(JOBS)] if JOBS else []
-        env = None
+        # Python's compiled modules are kept (in the work folder, not the checkout), as an installed
+        # package has them: a machine with PYTHONDONTWRITEBYTECODE set would otherwise time compiling
+        # every module from source in every build (about 0.06 s of CPU).
+        env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = str(self.folder.parent / "pycache")
         if self.variant:
-            env = {**os.environ, "PYTHONPATH": str(VARIANTS[self.variant] / "src")}
+            env["PYTHONPATH"] = str(VARIANTS[self.variant] / "src")
         return timed([sys.executable, "-m", "phenomena_catalog", "build", "--papers", str(self.papers),
                       "--templates", str(self.templates), "--out", str(self.out), *jobs], self.folder, total, env)
 

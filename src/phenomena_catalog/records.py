@@ -148,7 +148,13 @@ def record_files(papers_dir: Path) -> list[Path]:
     The folder is flat: a record's id is its file name, and its place in the repository
     (``papers/ID.yaml``) is what "edit this record" links to.
     """
-    return sorted(p for p in papers_dir.glob("*.yaml") if not p.name.startswith(("_", ".")))
+    return sorted(p for p in papers_dir.glob("*.yaml") if is_record_name(p.name))
+
+
+def is_record_name(name: str) -> bool:
+    """Whether a name in the papers folder is a record's (``record_files``): ``x.yaml``, not
+    ``_x.yaml`` (catalog data) or a hidden ``.x.yaml`` (an editor's)."""
+    return name.endswith(".yaml") and not name.startswith(("_", "."))
 
 
 
@@ -379,7 +385,7 @@ def load(papers_dir: Path, executor: Executor | None = None,
         listing = Listing(tuple(_walk(papers_dir)), {})
     top = os.fspath(papers_dir)
     names = [name for root, folders, files in listing.walk[:1] if root == top for name in (*files, *folders)
-             if name.endswith(".yaml") and not name.startswith(("_", "."))]
+             if is_record_name(name)]
     files = [os.path.join(top, name) for name in sorted(names)]
     loaded = load_papers(files, executor, known, stamps, listing.stamps)
     problems = topic_problems + keyword_problems + loaded.problems + misnamed_files(papers_dir, listing)

@@ -34,7 +34,7 @@ from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import ProcessExecutor
 from phenomena_catalog.models import Paper
 from phenomena_catalog.plan import CatalogJsonFile, Page, PaperPage, TemplateContext, TermsPage, TopicsPage
-from phenomena_catalog.records import load_papers
+from phenomena_catalog.records import is_record_name, load_papers
 from phenomena_catalog.related import RelatedPapers
 from phenomena_catalog.render import Renderer
 from phenomena_catalog.repository import RECORDS_FOLDER, edit_url
@@ -386,7 +386,7 @@ def show_records(changed: list[Path], papers_dir: Path, out: Path, cache: BuildC
     live = cache.live
     folder = papers_dir.resolve()
     if live is None or any(
-            path.suffix != ".yaml" or path.name.startswith(("_", ".")) or path.resolve().parent != folder
+            not is_record_name(path.name) or path.resolve().parent != folder
             for path in changed):
         return None
     present = [papers_dir / path.name for path in changed if path.is_file()]
