@@ -91,8 +91,7 @@ def generate(n: int, folder: Path, seed: int = 1) -> None:
     """Write n synthetic but realistic records and a taxonomy into ``folder``."""
     rng = random.Random(seed)
     folder.mkdir(parents=True)
-    authors = [f"{f} {l}{'' if i < len(FIRST) * len(LAST) else i}"
-               for i, (f, l) in enumerate((f, l) for l in LAST for f in FIRST)]
+    authors = [f"{first} {last}" for last in LAST for first in FIRST]
     authors += [f"{rng.choice(FIRST)} {rng.choice(LAST)}-{i}" for i in range(int(n * 1.5))]
     keywords = [" ".join(rng.sample(WORDS, 2)).title() for _ in range(max(50, n // 5))]
     topics_yaml = "".join(

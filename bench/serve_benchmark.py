@@ -9,8 +9,8 @@ Each size gets a synthetic catalog (``build_benchmark.generate``) on tmpfs and, 
 process on its own copy of the catalog. Each run makes one edit of each kind (``EDITS``: a record's
 digest, authors, year, topics or keywords, a new record, a deleted record) to a different record,
 in every variant in turn (interleaved, so the machine's load falls on all alike), and polls the
-page every 5 ms until it shows the edit. Medians of the runs; the first build (cold) is not counted. Besides the time to the "Built" line,
-the rebuild's own time as that line says (so what serve does around it shows).
+page every 5 ms until it shows the edit. Medians of the runs; the first build (cold) is not counted.
+Besides the time to the "Built" line, the rebuild's own time as that line says (so what serve does around it shows).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from build_benchmark import ROOT, TOPICS, WORDS, generate  # noqa: E402
+from build_benchmark import ROOT, TOPICS, WORDS, generate
 
 
 class Server:

@@ -134,6 +134,14 @@ class PaperPage(TemplateContext):
     address: str | None
     """The page's absolute address, when the site's ``base_url`` is known."""
 
+    def variables(self) -> dict[str, Any]:
+        found = super().variables()
+        # The digest's HTML and summary are made once for the variables made from them, and not kept
+        # once this page is rendered (a process renders thousands of pages: 1.5 KB each).
+        self.__dict__.pop("digest", None)
+        self.__dict__.pop("summary", None)
+        return found
+
     @cached_property
     def digest(self) -> Markup | None:
         """The digest as HTML."""

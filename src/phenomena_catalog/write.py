@@ -263,11 +263,32 @@ _WRITE_SLICE = 1 << 20
 
 def write_text(staging: Path, url: str, text: str) -> None:
     """Write one page or data file below the staging folder (its folder must exist)."""
+    write_pieces(staging, url, (text,))
+
+
+def write_pieces(staging: Path, url: str, pieces: Iterable[str]) -> None:
+    """``write_text`` of the text ``pieces`` join into, written as they come, a slice of about
+    ``_WRITE_SLICE`` characters at a time: the whole text is never held."""
     try:
         with open(staging / url, "w", encoding="utf-8", newline="\n") as handle:
-            # A long text is encoded a slice at a time, never all at once (papers.json is 80 MB at 50,000 papers).
-            for start in range(0, len(text), _WRITE_SLICE):
-                handle.write(text[start : start + _WRITE_SLICE])
+            batch: list[str] = []
+            size = 0
+            for piece in pieces:
+                if len(piece) >= _WRITE_SLICE:
+                    # A long text is encoded a slice at a time, never all at once.
+                    handle.write("".join(batch))
+                    batch.clear()
+                    size = 0
+                    for start in range(0, len(piece), _WRITE_SLICE):
+                        handle.write(piece[start : start + _WRITE_SLICE])
+                    continue
+                batch.append(piece)
+                size += len(piece)
+                if size >= _WRITE_SLICE:
+                    handle.write("".join(batch))
+                    batch.clear()
+                    size = 0
+            handle.write("".join(batch))
     except OSError as err:
         raise cannot_write(staging, err) from None
 

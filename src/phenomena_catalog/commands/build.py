@@ -171,7 +171,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         make_folders,
         staging_folder,
         update_folder,
-        write_text,
+        write_pieces,
     )
 
     clock = _StageClock()
@@ -262,8 +262,15 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             make_folders(staging, (page.url for page in to_render))
 
             def render_and_write(share: list[Page]) -> tuple[dict[str, str], Made]:
+                # The files joined from each paper's piece of text come last: the pieces are kept (for
+                # the cache), the papers' list entries no longer, so the pieces take the entries' memory.
                 for page in share:
-                    write_text(staging, page.url, renderer.render(page))
+                    if not page.joins_paper_texts:
+                        write_pieces(staging, page.url, renderer.pieces(page))
+                renderer.forget_entries()
+                for page in share:
+                    if page.joins_paper_texts:
+                        write_pieces(staging, page.url, renderer.pieces(page))
                 # A worker's memory is lost when it exits: it hands back the data files' pieces it made.
                 return (fingerprints.of_pages(share) if previous is None else {}), cache.texts.made()
 

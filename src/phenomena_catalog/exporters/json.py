@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from phenomena_catalog.catalog import group_terms, keyword_canonicalizer, paper_order
@@ -139,7 +139,16 @@ def outlined_catalog_json(head: str, papers: Sequence[Paper], tail: str,
     """The compact ``catalog_json`` from its outline's ``head`` and ``tail`` and its ``papers`` in
     the outline's order, each paper's object ``paper_text(paper)`` (``paper_json`` or a memo of it)."""
     # One join of every piece: one copy of the text (80 MB at 50,000 papers), not one per nesting level.
-    return "".join([head, *interleaved([paper_text(paper) for paper in papers], ","), tail])
+    return "".join(outlined_catalog_json_pieces(head, papers, tail, paper_text))
+
+
+def outlined_catalog_json_pieces(head: str, papers: Iterable[Paper], tail: str,
+                                 paper_text: Callable[[Paper], str] = paper_json) -> Iterator[str]:
+    """``outlined_catalog_json``'s text a piece at a time, each paper's object made as it is
+    reached: a build writes them to the file as they come, never holding the whole text."""
+    yield head
+    yield from joined_pieces(map(paper_text, papers), ",")
+    yield tail
 
 
 def compact_catalog_json(
@@ -158,11 +167,14 @@ def compact_catalog_json(
                                  paper_text)
 
 
-def interleaved(pieces: list[str], separator: str) -> list[str]:
-    """``pieces`` with ``separator`` between each two, to join with the text around them at once."""
-    found = [separator] * (2 * len(pieces) - 1) if pieces else []
-    found[::2] = pieces
-    return found
+def joined_pieces(pieces: Iterable[str], separator: str) -> Iterator[str]:
+    """``pieces`` as they come, with ``separator`` between each two (``separator.join`` a piece at a time)."""
+    first = True
+    for piece in pieces:
+        if not first:
+            yield separator
+        first = False
+        yield piece
 
 
 _ID = operator.attrgetter("id")
