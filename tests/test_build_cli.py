@@ -308,6 +308,21 @@ def test_serve_shows_a_record_saved_through_a_temporary_file(tmp_path: Path) -> 
         process.wait(timeout=10)
 
 
+def test_a_batch_of_changes_drops_temporary_files_but_never_a_record(tmp_path: Path) -> None:
+    from watchfiles import Change
+
+    from phenomena_catalog.commands.serve import without_transient_files
+
+    record, temporary, kept = (str(tmp_path / name) for name in ("a2020x.yaml", "sedAb12Cd", "b2020y.yaml"))
+    (tmp_path / "b2020y.yaml").write_text("title: kept\n")
+    # sed -i: its copy made, then renamed over the record; the record itself was modified.
+    assert without_transient_files({(Change.added, temporary), (Change.deleted, temporary),
+                                    (Change.modified, kept)}) == {(Change.modified, kept)}
+    # A record deleted, made again and deleted within one batch is a deleted record.
+    deleted = {(Change.deleted, record), (Change.added, record)}
+    assert without_transient_files(deleted) == deleted
+
+
 def test_serve_shows_an_edited_digest_before_rebuilding_the_rest(tmp_path: Path) -> None:
     process, lines, url = _serve_fixture_catalog(tmp_path)
     try:

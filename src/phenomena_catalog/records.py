@@ -157,7 +157,6 @@ def is_record_name(name: str) -> bool:
     return name.endswith(".yaml") and not name.startswith(("_", "."))
 
 
-
 def load_paper(file: Path, shown: str) -> tuple[Paper | None, list[Problem]]:
     """Read and validate one record file."""
     text, problems = read_user_text(file, shown)

@@ -20,6 +20,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
@@ -44,6 +45,9 @@ from phenomena_catalog.term_clashes import identity
 from phenomena_catalog.theme import ASSETS, STATIC
 from phenomena_catalog.validate import check_paper, paper_facts
 from phenomena_catalog.write import copy_files, make_folders, output_lock, update_folder, write_text
+
+if TYPE_CHECKING:
+    import watchfiles
 
 NAME = "serve"
 DESCRIPTION = """\
@@ -573,6 +577,18 @@ def _may_duplicate(paper: Paper, before: Paper | None, live: LiveState, cache: B
                               score_cutoff=NEAR_IDENTICAL) is not None
 
 
+def without_transient_files(changes: set[tuple[watchfiles.Change, str]]) -> set[tuple[watchfiles.Change, str]]:
+    """A batch of watched changes without the files made and gone within it: a temporary copy
+    renamed over a record (`sed -i`, editors that save safely) is not a source, and left in, it
+    would hold back the record's early page. A record's name stays: deleted, made again and
+    deleted in one batch, it is gone (the batch is a set: the order of its events is not known)."""
+    import watchfiles
+
+    transient = {path for change, path in changes if change == watchfiles.Change.added
+                 and not is_record_name(Path(path).name) and not os.path.exists(path)}
+    return {(change, path) for change, path in changes if path not in transient}
+
+
 def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[list[Path]], bool]) -> None:
     """Rebuild after every batch of changes to records, templates or settings."""
     import watchfiles
@@ -597,10 +613,7 @@ def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[list[Path]], 
                 print(f"Watching {shown} for changes.", flush=True)
                 announced = True
             continue
-        # A file made and gone within one batch is a temporary copy renamed over a record (`sed -i`,
-        # editors that save safely), not a source: left in, it would hold back the record's early page.
-        gone = {path for change, path in changes if change == watchfiles.Change.added and not os.path.exists(path)}
-        changes = {(change, path) for change, path in changes if path not in gone}
+        changes = without_transient_files(changes)
         if not changes:
             continue
         names = sorted({Path(path).name for _, path in changes})
