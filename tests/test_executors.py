@@ -6,6 +6,7 @@ import errno
 import gc
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -139,3 +140,34 @@ def test_a_wait_for_started_work_that_is_interrupted_stops_its_process() -> None
     gc.collect()
     with pytest.raises(ChildProcessError):  # stopped and reaped: no longer this process's child
         os.waitpid(pid, os.WNOHANG)
+
+
+def _children() -> set[int]:
+    """This process's child processes (Linux)."""
+    return {int(pid) for task in Path("/proc/self/task").iterdir()
+            for pid in (task / "children").read_text().split()}
+
+
+@pytest.mark.skipif(not Path(f"/proc/self/task/{os.getpid()}/children").exists(), reason="Linux's /proc")
+def test_when_this_processs_share_fails_the_workers_are_stopped_at_once() -> None:
+    # (a template mistake met in the first share: the error is reported at once, and the workers
+    # do not go on rendering their shares, or linger while the error is still held)
+    def work(share: list[int]) -> list[int]:
+        if 0 in share:
+            raise ValueError("a mistake in the first share")
+        time.sleep(30)
+        return share
+
+    before = _children()
+    with pytest.raises(ValueError, match="first share") as raised:
+        ProcessExecutor(3, threshold=0).map_shares(work, list(range(6)))
+    assert _children() == before
+    assert raised.traceback  # (the error, and the frames it holds, are still kept here)
+
+
+def test_work_left_running_when_python_exits_is_stopped_without_a_message() -> None:
+    # (a script that started work and never collected it: at exit, the child is stopped quietly)
+    script = ("import time\nfrom phenomena_catalog.executors import ProcessExecutor\n"
+              "pending = ProcessExecutor(2, background_threshold=0).start(lambda: time.sleep(30), 1)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=25)
+    assert (done.returncode, done.stderr) == (0, "")

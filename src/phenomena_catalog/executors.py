@@ -17,6 +17,7 @@ import gc
 import heapq
 import os
 import pickle
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Generic, Protocol, TypeVar
@@ -105,7 +106,12 @@ class ProcessExecutor:
         # indexed catalog) in its memory: only its share's indexes reach it, and only its result
         # comes back. (A process pool took 50 ms more to start, and its pickling of tasks.)
         others = [_Forked(functools.partial(_run_share, work, items, share)) for share in shares[1:]]
-        first = work([items[i] for i in shares[0]])
+        try:
+            first = work([items[i] for i in shares[0]])
+        except BaseException:
+            for other in others:  # (their results are not needed: the error is the build's report)
+                other.stop()
+            raise
         return [first, *(other.result() for other in others)]
 
 
@@ -162,20 +168,22 @@ class _Forked(Pending[R]):
             self._value = pickle.loads(data) if data else work()
         return self._value
 
+    def stop(self) -> None:
+        """Stop the child, if it still runs, and reap it (``result`` would then do the work here)."""
+        if self._pid is not None:
+            os.close(self._read)
+            self._end(stop=True)
+
     def _end(self, stop: bool) -> int:
         """Reap the child (killed first if ``stop``); its wait status."""
         pid, self._pid = self._pid, None
         assert pid is not None
         if stop:
-            import signal
-
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)  # (signal imported with the module: not in __del__ at exit)
         return os.waitpid(pid, 0)[1]
 
     def __del__(self) -> None:
-        if self._pid is not None:
-            os.close(self._read)
-            self._end(stop=True)
+        self.stop()
 
 
 FORKED_COST = 1.15

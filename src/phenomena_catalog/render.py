@@ -135,6 +135,12 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 _COMPILED = _CompiledTemplates()
 
 
+def page_templates(env: jinja2.Environment) -> list[str]:
+    """The names of the templates the renderer loads (``.html``), which ``compiled_templates``
+    compiles beforehand: one list for both, or one would compile what the other never loads."""
+    return env.list_templates(filter_func=lambda name: name.endswith(".html"))
+
+
 def compiled_templates(templates_dir: Path | None) -> dict[str, bytes]:
     """Every page template of the site compiled, as Jinja bytecode by cache key: made in another
     process beside related papers (``Executor.start``), then handed to this one (``reuse_compiled``),
@@ -142,7 +148,7 @@ def compiled_templates(templates_dir: Path | None) -> dict[str, bytes]:
     not compile is left out: the renderer reports it."""
     env = template_environment(templates_dir)
     templates = []
-    for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
+    for name in page_templates(env):
         with contextlib.suppress(jinja2.TemplateError):
             templates.append(env.get_template(name))
     return _COMPILED.of(env, templates)
@@ -230,7 +236,7 @@ class Renderer:
         )
         try:
             self._templates = {name: self.env.get_template(name)
-                               for name in self.env.list_templates(filter_func=lambda n: n.endswith(".html"))}
+                               for name in page_templates(self.env)}
         except jinja2.TemplateError as err:
             raise template_problem(err, "the site", templates_dir) from None
         for template in self._templates.values():
