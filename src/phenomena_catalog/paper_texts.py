@@ -16,6 +16,7 @@ worker hands back what it made (``made``) and the build adds it to this process'
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -38,12 +39,15 @@ class PaperTexts:
         self._csl: dict[str, tuple[tuple[str, ...], str]] = {}
         self._digests: Mapping[str, str] = {}
         self._made: Made = ({}, {}, {})
+        self._process = os.getpid()
 
     def use(self, digests: Mapping[str, str]) -> None:
         """Start a build of the records whose digests (by paper id) are ``digests``: a paper not
         among them (or of another digest) is made afresh and not remembered."""
         self._digests = digests if self._remember else {}
         self._made = ({}, {}, {})
+        self._process = os.getpid()
+        """The process that keeps the pieces: it need not list what it made (``made`` is for forked workers)."""
 
     def json(self, paper: Paper) -> str:
         """The paper's object in ``papers.json`` (``paper_json``)."""
@@ -60,7 +64,9 @@ class PaperTexts:
         if found is None:
             found = make(paper)
             if digest is not None:
-                memo[digest] = made[digest] = found
+                memo[digest] = found
+                if os.getpid() != self._process:
+                    made[digest] = found
         return found
 
     def csl(self, paper: Paper, keywords: Sequence[str]) -> str:
@@ -70,7 +76,9 @@ class PaperTexts:
         if found is None or found[0] != tuple(keywords):
             found = (tuple(keywords), csl_item_json(paper, keywords))
             if digest is not None:
-                self._csl[digest] = self._made[2][digest] = found
+                self._csl[digest] = found
+                if os.getpid() != self._process:
+                    self._made[2][digest] = found
         return found[1]
 
     def made(self) -> Made:
