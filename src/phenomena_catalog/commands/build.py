@@ -199,10 +199,12 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             raise  # (a bug, then: index takes any records the check passes)
         clock.lap("index")
         # Building a site anew, the check and the search index run in another process beside related
-        # papers (``Executor.start``; a rebuild updates them in less time than a process takes).
+        # papers (``Executor.start``); a rebuild updates them in less time than a process takes, so
+        # it asks for them as work on no papers, which runs here.
         # The check's problems are the build's report, whatever related papers made of the records.
-        checking = executor.start(functools.partial(_checked, records, cache.checked, catalog, cache.memos.search,
-                                                    templates_dir), len(records.papers) if previous is None else 0)
+        beside = functools.partial(_check_then_search_and_templates, records, cache.checked, catalog,
+                                   cache.memos.search, templates_dir)
+        checking = executor.start(beside, len(records.papers) if previous is None else 0)
         try:
             # (the last build's RelatedIndex, updated: with no record changed, it only assembles them)
             related = related_in_catalog(catalog, cache.memos.related, cache.related_index, records.digests)
@@ -316,11 +318,13 @@ def _names(folder: Path) -> list[str]:
         return []  # (the load stage says what is wrong with the folder)
 
 
-Checked = tuple[list["Problem"], "CheckMemo", "tuple[SearchIndex, SearchIndexState, dict[str, bytes]] | None"]
+BesideRelatedPapers = tuple[list["Problem"], "CheckMemo",
+                            "tuple[SearchIndex, SearchIndexState, dict[str, bytes]] | None"]
 
 
-def _checked(records: Records, memo: CheckMemo, catalog: Catalog | None = None,
-             search: SearchIndexState | None = None, templates_dir: Path | None = None) -> Checked:
+def _check_then_search_and_templates(records: Records, memo: CheckMemo, catalog: Catalog | None = None,
+                                     search: SearchIndexState | None = None,
+                                     templates_dir: Path | None = None) -> BesideRelatedPapers:
     """The check stage's problems and its memo brought up to date; then, if there are none and a
     ``catalog`` is given, its search index, ``search`` updated to it and the compiled templates
     (``render.compiled_templates``): the work a build from scratch does beside related papers
@@ -335,7 +339,7 @@ def _checked(records: Records, memo: CheckMemo, catalog: Catalog | None = None,
     return problems, memo, (build_search_index(catalog, search), search, compiled_templates(templates_dir))
 
 
-def _problems_reported(checking: Pending[Checked],
+def _problems_reported(checking: Pending[BesideRelatedPapers],
                        ) -> tuple[CheckMemo, tuple[SearchIndex, SearchIndexState], dict[str, bytes]]:
     """The check's memo, the search index and the compiled templates; the check's problems, if it
     found any, as a UserError."""
