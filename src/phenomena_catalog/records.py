@@ -14,7 +14,7 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.executors import Executor, SerialExecutor
 from phenomena_catalog.model_errors import validation_problems
 from phenomena_catalog.models import ID_PATTERN, KeywordEntry, Paper, PaperRecord, Topic
-from phenomena_catalog.stray_files import stray_files
+from phenomena_catalog.stray_files import stray_files, walk_folder
 from phenomena_catalog.urls import RESERVED_NAMES
 from phenomena_catalog.yaml_lines import (
     LineDict,
@@ -132,13 +132,6 @@ def _share_field_sets(paper: Paper) -> Paper:
 
 
 _FIELD_SETS: dict[frozenset[str], set[str]] = {}
-
-
-def _walk(papers_dir: Path) -> Iterator[tuple[str, list[str], list[str]]]:
-    """``os.walk`` of the papers folder, names sorted, hidden folders (``.git``) left out."""
-    for root, folders, files in os.walk(papers_dir):
-        folders[:] = sorted(f for f in folders if not f.startswith("."))
-        yield root, list(folders), sorted(files)
 
 
 def record_files(papers_dir: Path) -> list[Path]:
@@ -381,7 +374,7 @@ def load(papers_dir: Path, executor: Executor | None = None,
     topics, topic_lines, topic_problems = load_topics(papers_dir)
     keywords, keyword_lines, keyword_problems = load_keywords(papers_dir)
     if listing is None:
-        listing = Listing(tuple(_walk(papers_dir)), {})
+        listing = Listing(tuple(walk_folder(papers_dir)), {})
     top = os.fspath(papers_dir)
     names = [name for root, folders, files in listing.walk[:1] if root == top for name in (*files, *folders)
              if is_record_name(name)]

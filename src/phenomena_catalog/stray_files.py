@@ -10,7 +10,7 @@ contributor's work and are left alone: emacs leaves a backup beside every record
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from phenomena_catalog.errors import Problem, display_path
@@ -34,18 +34,22 @@ def is_editor_scratch(name: str) -> bool:
             or (name.startswith("#") and name.endswith("#")) or name.endswith(_JETBRAINS_SCRATCH))
 
 
+def walk_folder(folder: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk`` of ``folder``, names sorted, hidden folders (``.git``) left out."""
+    for root, folders, files in os.walk(folder):
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        yield root, list(folders), sorted(files)
+
+
 def stray_files(papers_dir: Path, walk: Iterable[tuple[str, list[str], list[str]]] | None = None) -> list[Problem]:
     """One problem for every file under ``papers_dir`` that is not loaded, with how to fix it.
 
     ``walk``: the folder as ``os.walk`` gave it, names sorted, when it was listed already."""
     problems = []
     top = os.fspath(papers_dir)
-    for root, folders, files in os.walk(papers_dir) if walk is None else walk:
-        if walk is None:
-            folders[:] = sorted(f for f in folders if not f.startswith("."))
-            files = sorted(files)
-        elif root != top and any(part.startswith(".") for part in os.path.relpath(root, top).split(os.sep)):
-            continue  # (inside a hidden folder)
+    for root, _, files in walk_folder(papers_dir) if walk is None else walk:
+        if root != top and any(part.startswith(".") for part in os.path.relpath(root, top).split(os.sep)):
+            continue  # (inside a hidden folder: a walk handed in may have gone there)
         nested = root != top
         for name in files:
             if not nested and name.endswith(".yaml") and name.find(".") == len(name) - 5 and name[0] not in "_.#":
