@@ -839,7 +839,8 @@ class RelatedIndex:
         keys = local[which] * n + self._pkeys[postings] % n  # (row's place, candidate)
         products = self._qw[entries][which].astype(np.float64) * self._pw[postings]
         unique, inverse = np.unique(keys, return_inverse=True)
-        self._keep_best(slots, slots[unique // n], unique % n, np.bincount(inverse, weights=products, minlength=len(unique)))
+        scores = np.bincount(inverse, weights=products, minlength=len(unique))  # whole numbers: exact
+        self._keep_best(slots, slots[unique // n], unique % n, scores)
 
     # -- what pages show ------------------------------------------------------------------------
 
