@@ -160,7 +160,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     from phenomena_catalog.catalog import index
     from phenomena_catalog.errors import UserError
     from phenomena_catalog.executors import collector_frozen, collector_paused
-    from phenomena_catalog.plan import PlannedPages, Planner, PlanState
+    from phenomena_catalog.plan import PlannedPages, Planner, PlanState, remember_bibtex
     from phenomena_catalog.records import load
     from phenomena_catalog.related import related_in_catalog
     from phenomena_catalog.render import Renderer, reuse_compiled, template_environment
@@ -203,7 +203,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         # it asks for them as work on no papers, which runs here.
         # The check's problems are the build's report, whatever related papers made of the records.
         beside = functools.partial(_check_then_search_and_templates, records, cache.checked, catalog,
-                                   cache.memos.search, templates_dir)
+                                   cache.memos.search, templates_dir, bibtex=previous is None)
         checking = executor.start(beside, len(records.papers) if previous is None else 0)
         try:
             # (the last build's RelatedIndex, updated: with no record changed, it only assembles them)
@@ -214,8 +214,9 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         except Exception:
             _problems_reported(checking)
             raise
-        checked, (search, cache.memos.search), compiled = _problems_reported(checking)
+        checked, (search, cache.memos.search), compiled, bibtex = _problems_reported(checking)
         reuse_compiled(compiled)
+        remember_bibtex(catalog.papers, bibtex)
         clock.lap("check and search index")
         cache.texts.use(records.digests)
         renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts)
@@ -319,16 +320,20 @@ def _names(folder: Path) -> list[str]:
 
 
 BesideRelatedPapers = tuple[list["Problem"], "CheckMemo",
-                            "tuple[SearchIndex, SearchIndexState, dict[str, bytes]] | None"]
+                            "tuple[SearchIndex, SearchIndexState, dict[str, bytes], tuple[str, ...]] | None"]
 
 
 def _check_then_search_and_templates(records: Records, memo: CheckMemo, catalog: Catalog | None = None,
                                      search: SearchIndexState | None = None,
-                                     templates_dir: Path | None = None) -> BesideRelatedPapers:
+                                     templates_dir: Path | None = None, bibtex: bool = False,
+                                     ) -> BesideRelatedPapers:
     """The check stage's problems and its memo brought up to date; then, if there are none and a
-    ``catalog`` is given, its search index, ``search`` updated to it and the compiled templates
-    (``render.compiled_templates``): the work a build from scratch does beside related papers
-    (``Executor.start``)."""
+    ``catalog`` is given, its search index, ``search`` updated to it, the compiled templates
+    (``render.compiled_templates``) and, with ``bibtex``, every paper's BibTeX entry (in the
+    catalog's order): the work a build from scratch does beside related papers (``Executor.start``).
+    (Made here, the entries are made once: the render stage's workers, which show them on paper
+    pages and in topics' ``.bib`` files, each made those of their pages.)"""
+    from phenomena_catalog.plan import bibtex_of
     from phenomena_catalog.render import compiled_templates
     from phenomena_catalog.search_index import build_search_index
     from phenomena_catalog.validate import check
@@ -336,21 +341,22 @@ def _check_then_search_and_templates(records: Records, memo: CheckMemo, catalog:
     problems = check(records, memo)
     if problems or catalog is None or search is None:
         return problems, memo, None
-    return problems, memo, (build_search_index(catalog, search), search, compiled_templates(templates_dir))
+    return problems, memo, (build_search_index(catalog, search), search, compiled_templates(templates_dir),
+                            tuple(map(bibtex_of, catalog.papers)) if bibtex else ())
 
 
 def _problems_reported(checking: Pending[BesideRelatedPapers],
-                       ) -> tuple[CheckMemo, tuple[SearchIndex, SearchIndexState], dict[str, bytes]]:
-    """The check's memo, the search index and the compiled templates; the check's problems, if it
-    found any, as a UserError."""
+                       ) -> tuple[CheckMemo, tuple[SearchIndex, SearchIndexState], dict[str, bytes], tuple[str, ...]]:
+    """The check's memo, the search index, the compiled templates and the BibTeX entries; the
+    check's problems, if it found any, as a UserError."""
     from phenomena_catalog.errors import UserError
 
     problems, memo, made = checking.result()
     if problems:
         raise UserError(problems)
     assert made is not None  # (asked for with the records' catalog)
-    index, search, compiled = made
-    return memo, (index, search), compiled
+    index, search, compiled, bibtex = made
+    return memo, (index, search), compiled, bibtex
 
 
 class _StageClock:
