@@ -481,12 +481,19 @@ class RelatedIndex:
         cols = array("q")
         counts = array("d")
         lengths = array("q")
-        for paper in by_id:
-            paper_counts = paper_term_counts(paper, keywords_of(paper), memo)
-            if paper_counts.terms:
-                cols.extend(map(first_seen.setdefault, paper_counts.terms.split("\n"), positions))
-            counts.frombytes(paper_counts.counts)
-            lengths.append(len(paper_counts.counts) // counts.itemsize)
+        if memo is not None and memo.remembers:
+            for paper in by_id:
+                paper_counts = paper_term_counts(paper, keywords_of(paper), memo)
+                if paper_counts.terms:
+                    cols.extend(map(first_seen.setdefault, paper_counts.terms.split("\n"), positions))
+                counts.frombytes(paper_counts.counts)
+                lengths.append(len(paper_counts.counts) // counts.itemsize)
+        else:  # (nothing to remember: the counts as terms_of makes them, not packed to be kept)
+            for paper in by_id:
+                found = terms_of(paper.title, keywords_of(paper), paper.digest, paper.topics)
+                cols.extend(map(first_seen.setdefault, found, positions))
+                counts.extend(found.values())
+                lengths.append(len(found))
         # Entry indexes are 32-bit and each temporary array is dropped as soon as it has served:
         # there are 8 million entries at 50,000 papers.
         renumber = np.zeros(len(cols) + 1, dtype=np.int32)
