@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import copyreg
 import dataclasses
+import gc
 import hashlib
 import io
 import itertools
@@ -611,6 +612,9 @@ def read_fields(out: Path) -> tuple[dict[str, Any], str]:
         with collector_paused():
             store = Store.open(folder)
             fields = store.fields()
+            # What was read lives as long as the build does: put out of the collector's reach,
+            # or its first run once it is back on scans all of it (0.06 s at 10,000 papers).
+            gc.freeze()
     except FileNotFoundError:
         return {}, ""
     except _Unusable as err:
