@@ -125,9 +125,18 @@ class Catalog:
     incremental stage reads again only the papers whose digest changed (empty: not known)."""
     state: IndexState | None = field(default=None, repr=False, compare=False)
     """The outline it was made from, for the next build's index stage to update (``index``)."""
+    changes: IndexChanges | None = field(default=None, repr=False, compare=False)
+    """What was filed again since the last build's catalog (None: every paper was filed afresh)."""
 
     def topic(self, topic_id: str) -> TopicEntry:
         return next(t for t in self.topics if t.id == topic_id)
+
+    def find_term(self, kind: str, slug: str) -> Term | None:
+        """The term of ``kind`` and ``slug``; None when no paper is filed under it."""
+        made = self.terms
+        if isinstance(made, _TermsByKind):
+            return made.find(kind, slug)
+        return next((term for term in made[kind] if term.slug == slug), None)
 
     def keyword_names(self, paper_id: str) -> tuple[str, ...]:
         """A paper's keywords, each by its term's name (``paper_terms``' keywords' names, read from
@@ -238,10 +247,25 @@ def index(records: Records, last: IndexState | None = None) -> Catalog:
     last build's catalog's ``state``: the papers whose records changed are filed again, the others
     where they were (``IndexState.updated``)."""
     by_id = {paper.id: paper for paper in records.papers}
-    state = None if last is None else last.updated(records, by_id)
-    if state is None:
-        state = IndexState.of(records.papers, records.topics, records.keywords, records.digests)
-    return replace(_catalog(state, by_id.__getitem__, records.topics, records.keywords), digests=records.digests)
+    found = None if last is None else last.updated(records, by_id)
+    state, changes = found if found is not None else \
+        (IndexState.of(records.papers, records.topics, records.keywords, records.digests), None)
+    return replace(_catalog(state, by_id.__getitem__, records.topics, records.keywords), digests=records.digests,
+                   changes=changes)
+
+
+@dataclass(frozen=True)
+class IndexChanges:
+    """What an incremental index stage filed again (``IndexState.updated``): while ``moved`` is
+    empty, the catalog is indexed as the last build's was (every term, topic, order, count and
+    name), only papers' records changed."""
+
+    moved: frozenset[str] = frozenset()
+    """The papers filed again: added, removed, or changed in what the index reads (``index_key``)."""
+    terms: frozenset[tuple[str, str]] = frozenset()
+    """The (kind, slug) of every term those papers left or joined (the others are as they were)."""
+    topics: frozenset[str] = frozenset()
+    """The topics those papers left or joined."""
 
 
 Filed = tuple[tuple[str, ...], tuple[str, ...], str, "str | None", tuple[str, ...]]
@@ -310,9 +334,10 @@ class IndexState:
         return cls(filer.context, ids, dict(digests) if digests is not None else {}, keys, filed, terms,
                    {topic_id: tuple(found) for topic_id, found in direct.items()})
 
-    def updated(self, records: Records, by_id: dict[str, Paper]) -> IndexState | None:
-        """This outline with the papers whose records changed since filed again; None when that would
-        take longer than filing every paper (many changed) or the taxonomy or vocabulary changed."""
+    def updated(self, records: Records, by_id: dict[str, Paper]) -> tuple[IndexState, IndexChanges] | None:
+        """This outline with the papers whose records changed since filed again, and what changed;
+        None when that would take longer than filing every paper (many changed) or the taxonomy or
+        vocabulary changed."""
         digests, old = records.digests, self.digests
         if not old or len(digests) != len(by_id) or _context(records.topics, records.keywords) != self.context:
             return None
@@ -331,11 +356,11 @@ class IndexState:
         for paper_id in removed:
             del keys[paper_id]
         if not moved:
-            return replace(self, digests=dict(digests), keys=keys)
+            return replace(self, digests=dict(digests), keys=keys), IndexChanges()
         return self._refiled(records, by_id, moved, keys)
 
     def _refiled(self, records: Records, by_id: dict[str, Paper], moved: list[str],
-                 keys: dict[str, str]) -> IndexState:
+                 keys: dict[str, str]) -> tuple[IndexState, IndexChanges]:
         """This outline with the ``moved`` papers (new, removed, or changed where they are filed)
         taken out and filed again: the others keep their order and filings."""
         gone = set(moved)
@@ -390,7 +415,8 @@ class IndexState:
         for topic_id, added in topics_touched.items():
             kept = [paper_id for paper_id in direct[topic_id] if paper_id not in gone]
             direct[topic_id] = tuple(sorted(kept + added, key=rank) if added else kept)
-        return IndexState(self.context, tuple(order), dict(records.digests), keys, filed, terms, direct)
+        return (IndexState(self.context, tuple(order), dict(records.digests), keys, filed, terms, direct),
+                IndexChanges(frozenset(moved), frozenset(touched), frozenset(topics_touched)))
 
 
 def _joined(filed: Filed) -> str:
@@ -531,6 +557,10 @@ class _TermsByKind(Mapping[str, tuple[Term, ...]]):
     def __init__(self, made: _MadeTerms) -> None:
         self._made = made
         self._kinds: dict[str, tuple[Term, ...]] = {}
+
+    def find(self, kind: str, slug: str) -> Term | None:
+        """One term, made without the others; None when there is none."""
+        return self._made.term(kind, slug) if (kind, slug) in self._made._state.terms else None
 
     def __getitem__(self, kind: str) -> tuple[Term, ...]:
         found = self._kinds.get(kind)
