@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import gc
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import ProcessExecutor, SerialExecutor
 
-from conftest import TEMPLATES, VALID_RECORD
+from conftest import FIXTURES, TEMPLATES, VALID_RECORD
 
 BESIDE = ProcessExecutor(2, threshold=0, background_threshold=0)
 """An executor that starts work in a process of its own whatever its size."""
@@ -171,3 +172,53 @@ def test_work_left_running_when_python_exits_is_stopped_without_a_message() -> N
               "pending = ProcessExecutor(2, background_threshold=0).start(lambda: time.sleep(30), 1)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=25)
     assert (done.returncode, done.stderr) == (0, "")
+
+
+SERVE_COUNTING_FORKS = """\
+import functools, os, sys, threading
+log = open(sys.argv[1], "a", buffering=1)
+fork = os.fork
+def counted_fork():
+    threads = threading.active_count()
+    pid = fork()
+    if pid:
+        log.write(f"{threads}\\n")
+    return pid
+os.fork = counted_fork
+from phenomena_catalog.commands import serve
+from phenomena_catalog.executors import ProcessExecutor
+# (any work worth a process: the fixture catalog is far below the real thresholds)
+serve.ProcessExecutor = functools.partial(ProcessExecutor, threshold=0, background_threshold=0)
+from phenomena_catalog.cli import main
+main(["serve", "--port", "0", "--jobs", "2"])
+"""
+
+
+def test_serve_forks_workers_before_its_threads_start_and_never_after(tmp_path: Path) -> None:
+    # A child forked from a process with threads can hang on a lock another thread held at the
+    # fork. serve's first build shares its work out before the server and the watcher start; the
+    # rebuilds run in the one process, here a template edit that re-renders every paper page.
+    from test_build_cli import _Lines
+
+    shutil.copytree(FIXTURES / "catalog" / "papers", tmp_path / "papers")
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    forks = tmp_path / "forks.log"
+    process = subprocess.Popen([sys.executable, "-c", SERVE_COUNTING_FORKS, str(forks)], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = _Lines(process)
+    try:
+        assert lines.next().startswith("Built site/: ")
+        assert lines.next().startswith("Serving site/")
+        assert lines.next().startswith("Watching ")
+        first_build = forks.read_text().split()
+        assert first_build and set(first_build) == {"1"}  # its work was forked out, with no thread beside
+
+        template = tmp_path / "templates" / "paper.html"
+        template.write_text(template.read_text().replace("<h1>", '<h1 class="edited-title">'))
+        assert lines.next() == "Changed: paper.html\n"
+        assert lines.next().startswith("Built site/: ")
+        assert 'class="edited-title"' in (tmp_path / "site" / "papers" / "nakkiran2020deep.html").read_text()
+        assert forks.read_text().split() == first_build  # the rebuild forked nothing
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

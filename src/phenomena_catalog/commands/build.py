@@ -191,7 +191,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             # The same cache, unless files were found unchanged for the first time (``cache_store.Stamp``).
             return result, cache if records.stamps == cache.stamps else replace(cache, stamps=records.stamps)
         try:
-            catalog = index(records)
+            catalog = index(records, cache.indexed)
         except Exception:
             problems = check(records, cache.checked)
             if problems:
@@ -288,9 +288,9 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                          rendered=len(to_render), incremental=previous is not None)
     live = LiveState({paper.id: paper for paper in records.papers}, records.digests,
                      PlannedPages(pages, planner, planned.groups), renderer)
-    return result, after_build(out, records, files, inputs, fingerprints.everywhere, page_count,
-                               checked, cache.memos, live, cache.texts, planned,
-                               cache.related_index)
+    return result, replace(after_build(out, records, files, inputs, fingerprints.everywhere, page_count,
+                                       checked, cache.memos, live, cache.texts, planned,
+                                       cache.related_index), indexed=catalog.state)
 
 
 def _load_beside_imports(papers_dir: Path, out: Path, executor: Executor, use_cache: bool,

@@ -32,7 +32,7 @@ from phenomena_catalog.catalog import TERM_KINDS, PaperTerms, Term, TopicEntry, 
 from phenomena_catalog.commands.build import add_source_arguments, build, summary, templates_folder
 from phenomena_catalog.config import DEFAULT_CONFIG_FILE, load_config
 from phenomena_catalog.errors import UserError
-from phenomena_catalog.executors import ProcessExecutor
+from phenomena_catalog.executors import Executor, ProcessExecutor, SerialExecutor
 from phenomena_catalog.models import Paper
 from phenomena_catalog.plan import CatalogJsonFile, Page, PaperPage, TemplateContext, TermsPage, TopicsPage
 from phenomena_catalog.records import is_record_name, load_papers
@@ -224,7 +224,11 @@ def start_server(site: Path, port: int, live: LiveReload | None = None) -> http.
 
 def run(args: argparse.Namespace) -> int:
     live = LiveReload()
-    executor = ProcessExecutor(args.jobs)
+    # The first build is shared out over forked processes (``ProcessExecutor``): no other thread
+    # runs yet. The rebuilds run while the server's and the watcher's threads do, so they stay in
+    # this process: a child forked from a process with threads can wait forever on a lock that
+    # another thread held at the fork (and ``Pending.result`` would wait for it).
+    executor: Executor = ProcessExecutor(args.jobs)
     cache = read_cache(args.out)
 
     failed = False  # whether the last rebuild failed: then nothing is shown before the next succeeds
@@ -267,6 +271,7 @@ def run(args: argparse.Namespace) -> int:
     if not rebuild() and not args.out.is_dir():
         return 1
     server = start_server(args.out, args.port, live)
+    executor = SerialExecutor()
     print(f"Serving {args.out.as_posix()}/ at http://127.0.0.1:{server.server_address[1]}/ "
           "(Ctrl-C to stop)", flush=True)
     try:
