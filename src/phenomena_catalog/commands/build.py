@@ -191,7 +191,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             # The same cache, unless files were found unchanged for the first time (``cache_store.Stamp``).
             return result, cache if records.stamps == cache.stamps else replace(cache, stamps=records.stamps)
         try:
-            catalog = index(records)
+            catalog = index(records, cache.indexed)
         except Exception:
             problems = check(records, cache.checked)
             if problems:
@@ -229,14 +229,14 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             else cache.planned
         replanned = None
         if last is not None and previous is not None and related_changed is not None:
-            # Only records changed, and none of them how the catalog is indexed: the units that show
-            # them, without listing every unit.
+            # Only records changed: the units that show them or list or count the papers the index
+            # stage filed again, without listing every unit.
             replanned = last.replan(planner, records.digests, related_changed, previous)
         if replanned is not None:
             to_plan, planned = replanned
         else:
             units = planner.units()
-            planned = PlanState.of(units, planner, records.digests, templates, cache.planned)
+            planned = PlanState.of(units, planner, records.digests, templates)
             # The others plan the pages they planned in the last build, which are in the site as they are.
             to_plan = (units if last is None or previous is None
                        else last.stale_units(units, catalog, records.digests, previous))
@@ -288,9 +288,9 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                          rendered=len(to_render), incremental=previous is not None)
     live = LiveState({paper.id: paper for paper in records.papers}, records.digests,
                      PlannedPages(pages, planner, planned.groups), renderer)
-    return result, after_build(out, records, files, inputs, fingerprints.everywhere, page_count,
-                               checked, cache.memos, live, cache.texts, planned,
-                               cache.related_index)
+    return result, replace(after_build(out, records, files, inputs, fingerprints.everywhere, page_count,
+                                       checked, cache.memos, live, cache.texts, planned,
+                                       cache.related_index), indexed=catalog.state)
 
 
 def _load_beside_imports(papers_dir: Path, out: Path, executor: Executor, use_cache: bool,
