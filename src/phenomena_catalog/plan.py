@@ -194,6 +194,13 @@ def bibtex_of(paper: Paper) -> str:
     return found[1]
 
 
+def remember_bibtex(papers: Sequence[Paper], entries: Sequence[str]) -> None:
+    """Keep ``entries`` (one a paper, made in another process; or none) as ``bibtex_of``'s."""
+    if entries:
+        for paper, entry in zip(papers, entries, strict=True):
+            _BIBTEX[paper.id] = (paper, entry)
+
+
 @dataclass(frozen=True)
 class TopicsPage(TemplateContext):
     template = "topics.html"
