@@ -16,7 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from phenomena_catalog import cache_store, paper_texts, plan, records, render, urls, validate
+from phenomena_catalog import catalog as catalog_module
 from phenomena_catalog.build_cache import CACHE_FOLDER, cache_file, read_cache
+from phenomena_catalog.catalog import TERM_KINDS, Catalog, Term, TopicEntry, index
 from phenomena_catalog.commands.build import build_site, summary
 from phenomena_catalog.config import load_config
 from phenomena_catalog.errors import UserError
@@ -512,6 +514,86 @@ def test_a_one_record_edit_plans_only_the_pages_that_show_it(tmp_path: Path, mon
     assert listed and all(name.removesuffix(".html").split(".page-")[0] in own for name in listed)
     assert_same_site_and_fingerprints_as_from_scratch(source)
 
+
+
+# Incremental indexing: the index stage updates the last build's outline (``catalog.IndexState``)
+# for the records that changed. Each step of a sequence of edits must give the outline, and the
+# catalog made from it, that indexing every record from scratch gives.
+
+
+def catalog_view(catalog: Catalog) -> object:
+    """Everything a page can read of a catalog, as plain values."""
+    def term(term: Term) -> object:
+        return (term.kind, term.name, term.slug, term.sort_key, term.ids, tuple(p.id for p in term.papers), term.url)
+
+    def entry(entry: TopicEntry) -> object:
+        return (entry.id, tuple(p.id for p in entry.papers), entry.total, entry.parent_id,
+                tuple(child.id for child in entry.children))
+
+    return ([p.id for p in catalog.papers], catalog.paper_ids, [entry(e) for e in catalog.topics],
+            [entry(e) for e in catalog.roots], {kind: [term(t) for t in catalog.terms[kind]] for kind in TERM_KINDS},
+            {paper_id: ([entry(e) for e in found.topics], [term(t) for t in found.authors], term(found.year),
+                        term(found.venue) if found.venue else None, [term(t) for t in found.keywords],
+                        catalog.keyword_names(paper_id))
+             for paper_id, found in catalog.paper_terms.items()})
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 2**32)), min_size=1, max_size=3),
+                      min_size=1, max_size=4))
+def test_an_incremental_index_gives_the_catalog_indexing_from_scratch_gives(
+        tmp_path_factory: pytest.TempPathFactory, edits: list[list[tuple[str, int]]]) -> None:
+    source = tmp_path_factory.mktemp("index") / "catalog"
+    made = synthetic_catalog(source, count=30)
+    last = index(records.load(source / "papers")).state
+    for step in edits:
+        for kind, seed in step:
+            apply_edit(source, made, kind, random.Random(seed))
+        loaded = records.load(source / "papers")
+        updated, fresh = index(loaded, last), index(loaded)
+        assert updated.state is not None and fresh.state is not None
+        for name in ("ids", "digests", "keys", "filed", "terms", "direct", "context"):
+            assert getattr(updated.state, name) == getattr(fresh.state, name), name
+        assert catalog_view(updated) == catalog_view(fresh)
+        last = updated.state
+
+
+def test_an_edit_files_again_only_the_records_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "catalog"
+    made = synthetic_catalog(source)
+    last = index(records.load(source / "papers")).state
+    made["paper005"]["authors"] = ["Newcomer Author"]
+    made["paper007"]["digest"] = "An edited digest."
+    write_record(source / "papers", "paper005", made["paper005"])
+    write_record(source / "papers", "paper007", made["paper007"])
+    loaded = records.load(source / "papers")
+    looked_at: list[str] = []
+    real_key = catalog_module.index_key
+
+    def index_key(paper):  # type: ignore[no-untyped-def]
+        looked_at.append(paper.id)
+        return real_key(paper)
+
+    ordered: list[str] = []
+    real_order = catalog_module.paper_order
+
+    def paper_order(paper):  # type: ignore[no-untyped-def]
+        ordered.append(paper.id)
+        return real_order(paper)
+
+    monkeypatch.setattr(catalog_module, "index_key", index_key)
+    monkeypatch.setattr(catalog_module, "paper_order", paper_order)
+    monkeypatch.setattr(catalog_module.IndexState, "of", lambda *args: pytest.fail("every record filed again"))
+    catalog = index(loaded, last)
+    # The papers' terms are made when asked for: none yet.
+    assert catalog.paper_terms._papers == {}  # type: ignore[attr-defined]
+    assert sorted(looked_at) == ["paper005", "paper007"]
+    # The paper filed again is placed among the others by a binary search, not a sort of them all.
+    assert "paper005" in ordered and len(ordered) < len(made) / 2
+    assert catalog.paper_terms["paper005"].authors[0].name == "Newcomer Author"
+    assert catalog.terms["authors"][0].kind == "authors"
+    monkeypatch.undo()
+    assert catalog_view(catalog) == catalog_view(index(loaded))
 
 # Incremental checking: after a check that found nothing, the next looks only at the records that
 # changed, unless one changed what checks across records read (``validate.CleanCheck``). Each step

@@ -10,6 +10,7 @@ import pytest
 
 from phenomena_catalog import related, search_index
 from phenomena_catalog.config import SiteConfig
+from phenomena_catalog.models import Paper
 from phenomena_catalog.pipeline import read_catalog
 from phenomena_catalog.plan import Page, PaperPage, SearchIndexFile, TextMemos, plan
 
@@ -31,18 +32,18 @@ def test_a_rebuild_redoes_the_edited_paper_only_and_plans_what_a_fresh_plan_does
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     papers = copy_fixture_catalog(tmp_path / "catalog") / "papers"
     made: list[str] = []
-    real_counts, real_postings = related.terms_of, search_index.paper_postings
+    real_counts, real_read = related.terms_of, search_index._read
 
     def counting_terms_of(title: str, *args: object) -> object:
         made.append("terms " + title)
         return real_counts(title, *args)  # type: ignore[arg-type]
 
-    def counting_postings(fields: dict[str, str]) -> object:
-        made.append("postings " + fields["title"])
-        return real_postings(fields)
+    def counting_read(catalog: object, papers: list[Paper]) -> object:
+        made.extend("postings " + paper.title for paper in papers)  # (the papers whose text is read)
+        return real_read(catalog, papers)  # type: ignore[arg-type]
 
     monkeypatch.setattr(related, "terms_of", counting_terms_of)
-    monkeypatch.setattr(search_index, "paper_postings", counting_postings)
+    monkeypatch.setattr(search_index, "_read", counting_read)
 
     memos = TextMemos()
     catalog = read_catalog(papers)

@@ -40,7 +40,7 @@ from pydantic import BaseModel
 from phenomena_catalog import cache_store
 from phenomena_catalog.cache_store import CACHE_FOLDER as CACHE_FOLDER  # (where they were defined before)
 from phenomena_catalog.cache_store import FORMAT, Quick, Stamp, code_version, output_identity
-from phenomena_catalog.catalog import PaperTerms, Term, TopicEntry
+from phenomena_catalog.catalog import IndexState, PaperTerms, Term, TopicEntry
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.models import Paper
 from phenomena_catalog.paper_texts import PaperTexts
@@ -102,6 +102,8 @@ class BuildCache:
     """What the last build planned: each unit of pages' inputs (``plan.PlanState``), so a rebuild
     plans only the units whose inputs changed, and keeps the others' fingerprints."""
     """What the check stage found in each record on its own (by content digest), and more."""
+    indexed: IndexState | None = None
+    """The last build's catalog's outline, for the index stage to update (``catalog.IndexState``)."""
     compiled: dict[str, bytes] = field(default_factory=dict)
     """The templates as Jinja compiled them (``Renderer.compiled``): a build started in a new process
     does not compile them again (``render.reuse_compiled``)."""
@@ -305,7 +307,7 @@ class Fingerprints:
                                                           *value.keywords)
             return tuple([self._filed_under(term) for term in terms if term is not None])
         if isinstance(value, Term):
-            return ("term", value.kind, value.name, value.slug, value.sort_key, len(value.papers))
+            return ("term", value.kind, value.name, value.slug, value.sort_key, len(value.ids))
         return ("topic", value.id, value.parent_id, value.total, len(value.papers), self._plain(value.children))
 
 

@@ -24,7 +24,9 @@ Writing is atomic: new segments get new names, then a new index replaces the old
 either the old index with all its segments or the new one with all of its. Reading checks every
 segment's size and CRC against the index before trusting any of it: a missing, unreadable,
 truncated or corrupt index or segment, or one written by another version of the code, makes the
-whole cache be discarded and the build start afresh.
+whole cache be discarded and the build start afresh. Segments are mapped rather than read into
+memory, and one whose file still has the stamp it had when a build last found its CRC right
+(``Segment.checked``) is not checked again: any write to it changes that stamp.
 """
 
 from __future__ import annotations
@@ -36,12 +38,13 @@ import errno
 import hashlib
 import io
 import itertools
+import mmap
 import operator
 import os
 import pickle
 import time
 import zlib
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -52,7 +55,7 @@ from phenomena_catalog.executors import collector_paused
 CACHE_FOLDER = ".phenomena-cache"
 TABLE_CHUNK = 4096
 """A table's base segment is a pickle per this many entries, one after the other."""
-FORMAT = 2
+FORMAT = 3
 """Bumped when what the cache holds, or how it is laid out, changes shape."""
 HEADER = "phenomena-catalog build cache"
 INDEX = "index"
@@ -225,6 +228,11 @@ class Segment(NamedTuple):
     crc: int
     entries: int
     """For a table's segment, how many entries (and removals) it holds."""
+    chunks: tuple[int, ...] = ()
+    """For a table's base segment, where each of its pickles ends (see ``TABLE_CHUNK``)."""
+    checked: Stamp | None = None
+    """The file's ``Stamp`` when a build last found its CRC right, once that stamp could be trusted
+    (``settled``): a file with that stamp still is not checked again (see ``Store._mapped``)."""
 
 
 @dataclass(frozen=True)
@@ -283,6 +291,8 @@ class Store:
         self.index = index or Index({}, {})
         self._read: dict[str, dict[Any, Any]] = {}
         """Each table as read (a copy: the build may change the dict itself)."""
+        self._checked: dict[str, Stamp] = {}
+        """The segments whose CRC was found right here, by name: their stamps then, when settled."""
 
     # Reading -------------------------------------------------------------------------------------
 
@@ -306,8 +316,9 @@ class Store:
 
     def field(self, name: str) -> Any:
         """One field's value, with its tables."""
-        data = self._segment(self.index.fields[name])
-        unpickler = pickle.Unpickler(io.BytesIO(data))
+        with self._mapped(self.index.fields[name]) as data:
+            shell = io.BytesIO(data)  # (a copy: a field without its tables is small)
+        unpickler = pickle.Unpickler(shell)
         unpickler.persistent_load = self._table  # type: ignore[method-assign]
         return unpickler.load()
 
@@ -315,23 +326,42 @@ class Store:
         segments = self.index.tables.get(name)
         if segments is None:
             raise _Unusable(f"a table is missing ({name})")
-        base = io.BytesIO(self._segment(segments[0]))
         table: dict[Any, Any] = {}
-        while base.tell() < len(base.getbuffer()):  # one pickle per TABLE_CHUNK entries
-            table.update(pickle.load(base))
+        base = segments[0]
+        with self._mapped(base) as data:
+            if base.chunks[-1:] != (base.size,):
+                raise _Unusable(f"a segment is damaged ({base.name})")
+            for start, end in itertools.pairwise((0, *base.chunks)):  # one pickle per TABLE_CHUNK entries
+                with data[start:end] as chunk:
+                    table.update(pickle.loads(chunk))
         for delta in segments[1:]:
-            changed, removed = pickle.loads(self._segment(delta))
+            with self._mapped(delta) as data:
+                changed, removed = pickle.loads(data)
             for key in removed:
                 del table[key]
             table.update(changed)
         self._read[name] = dict(table)
         return table
 
-    def _segment(self, segment: Segment) -> bytes:
-        data = (self.folder / segment.name).read_bytes()
-        if len(data) != segment.size or zlib.crc32(data) != segment.crc:
-            raise _Unusable(f"a segment is damaged ({segment.name})")
-        return data
+    @contextlib.contextmanager
+    def _mapped(self, segment: Segment) -> Iterator[memoryview]:
+        """The content of ``segment``'s file, mapped (not copied: the file system's cache holds
+        it), once its size and CRC are found right. A file whose stamp is the one it had when its
+        CRC was last found right (``Segment.checked``) is not checked again: segments are never
+        written in place, and any write to one changes its stamp; checking them all cost a sixth
+        of reading the cache."""
+        with open(self.folder / segment.name, "rb") as handle:
+            found = os.fstat(handle.fileno())
+            stamp = (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino)
+            if found.st_size != segment.size or not segment.size:
+                raise _Unusable(f"a segment is damaged ({segment.name})")
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped, memoryview(mapped) as data:
+                if stamp != segment.checked:
+                    if zlib.crc32(data) != segment.crc:
+                        raise _Unusable(f"a segment is damaged ({segment.name})")
+                    if settled(stamp, time.time_ns()):
+                        self._checked[segment.name] = stamp
+                yield data
 
     # Writing -------------------------------------------------------------------------------------
 
@@ -357,7 +387,9 @@ class Store:
                     new_fields[name] = old
                 else:
                     new_fields[name] = self._write_segment(name, data, 0, written)
-            index = Index(new_fields, new_tables, quick)
+            index = Index({name: self._with_checked(segment) for name, segment in new_fields.items()},
+                          {name: tuple(map(self._with_checked, segments)) for name, segments in new_tables.items()},
+                          quick)
             kept = [s.name for s in (*new_fields.values(), *(s for t in new_tables.values() for s in t))]
             ahead = [value for value in fields.values() if type(value) is Written]
             if not all((self.folder / s.name).exists()
@@ -379,6 +411,11 @@ class Store:
         # writes them whole (a build reads the cache afresh; serve writes once, when it stops).
         self._read = {}
         self._collect(set(kept))
+
+    def _with_checked(self, segment: Segment) -> Segment:
+        """``segment`` with the stamp it had when this store found its CRC right, if it did."""
+        checked = self._checked.get(segment.name)
+        return segment if checked is None else segment._replace(checked=checked)
 
     def _commit(self, index: Index) -> None:
         """Replace the index with ``index`` (atomically: a reader sees the old one or the new one)."""
@@ -408,6 +445,7 @@ class Store:
         """A new segment file holding ``data``: bytes, or a table pickled straight into the file
         (never whole in memory: the parse results' are 80 MB at 50,000 records)."""
         file = f"{name.replace('/', '.')}.{os.getpid():x}{time.time_ns():x}.seg"
+        chunks = []
         with open(self.folder / file, "xb") as handle:
             sink = _Checksummed(handle)
             if isinstance(data, bytes):
@@ -418,8 +456,12 @@ class Store:
                 entries_left = iter(data.items())
                 while chunk := dict(itertools.islice(entries_left, TABLE_CHUNK)):
                     pickle.dump(chunk, sink, protocol=pickle.HIGHEST_PROTOCOL)
+                    chunks.append(sink.size)
+                if not chunks:
+                    pickle.dump({}, sink, protocol=pickle.HIGHEST_PROTOCOL)
+                    chunks.append(sink.size)
         written.append(file)
-        return Segment(file, sink.size, sink.crc, entries)
+        return Segment(file, sink.size, sink.crc, entries, tuple(chunks))
 
     def _collect(self, kept: set[str]) -> None:
         """Remove the segments no index names (the last index's, or those of a build that was killed)."""

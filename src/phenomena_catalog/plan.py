@@ -643,15 +643,14 @@ class Planner:
 
     def _terms_unit(self, kind: str) -> list[Unit]:
         # The index shows each term's name, slug (its address), initial and count.
-        shape = tuple((term.name, term.slug, term.sort_key, len(term.papers)) for term in self.catalog.terms[kind])
+        shape = tuple((term.name, term.slug, term.sort_key, len(term.ids)) for term in self.catalog.terms[kind])
         return [Unit(urls.kind_index_url(kind), functools.partial(self._terms, kind), (), shape, listed=True)]
 
     def _term_units(self, kind: str, slug: str) -> list[Unit]:
         return self._term_pages(self._terms_by_slug[(kind, slug)])
 
     def _term_pages(self, term: Term) -> list[Unit]:
-        ids = term.ids if len(term.ids) == len(term.papers) else self._ids(term.papers)
-        return self._paged(term.url, term.papers, ids, 0.01, (term.name, term.sort_key, len(term.papers)),
+        return self._paged(term.url, term.papers, term.ids, 0.01, (term.name, term.sort_key, len(term.ids)),
                            functools.partial(TermPage, term=term))
 
     @cached_property
@@ -697,7 +696,7 @@ class Planner:
 
     def _csl_json(self) -> list[Page]:
         catalog = self.catalog
-        keywords = {p.id: tuple(k.name for k in catalog.paper_terms[p.id].keywords) for p in catalog.papers}
+        keywords = dict(zip(self.ids, map(catalog.keyword_names, self.ids), strict=True))
         return [Page(urls.CSL_JSON, CslJsonFile(catalog.papers, keywords), cost=0.05 * len(catalog.papers))]
 
     def _not_found(self) -> list[Page]:

@@ -247,15 +247,49 @@ def _top_per_group(group: np.ndarray, weight: np.ndarray, keep: int) -> np.ndarr
     return np.sort(order[place < keep])
 
 
-def _best(candidates: np.ndarray, scores: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``keep`` best candidates, by score (highest first) then slot (lowest first)."""
-    if len(scores) > keep:
-        # Everything at least as high as the keep-th best score (ties at the edge included).
-        threshold = np.partition(scores, len(scores) - keep)[len(scores) - keep]
-        best = scores >= threshold
-        candidates, scores = candidates[best], scores[best]
-    order = np.lexsort((candidates, -scores))[:keep]
-    return candidates[order], scores[order]
+def _likely_best(indptr: np.ndarray, candidates: np.ndarray, scores: np.ndarray, keep: int) -> np.ndarray:
+    """The entries of a CSR structure's rows that may be among their row's ``keep`` highest
+    scores (scores are positive), ascending: those at least as high as the lowest of the highest
+    scores of ``keep`` groups of the row's entries (by candidate modulo ``keep``: each group's
+    highest is another entry, so at least ``keep`` entries reach it; a row with an empty group
+    keeps every entry)."""
+    lengths = np.diff(indptr)
+    group = np.repeat(np.arange(len(lengths), dtype=np.int64) * keep, lengths)
+    group += candidates % keep
+    highest = np.full(len(lengths) * keep, -1.0)
+    np.maximum.at(highest, group, scores)
+    del group
+    threshold = highest.reshape(-1, keep).min(axis=1)
+    return np.flatnonzero(scores >= np.repeat(threshold, lengths))
+
+
+def _best_per_row(rows: np.ndarray, candidates: np.ndarray, scores: np.ndarray, keep: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The ``keep`` best candidates of each row, by score (highest first) then slot (lowest
+    first), for entries grouped by row (``rows`` ascending): their rows, candidates, scores and
+    places (0 for a row's best), in order of row then place.
+
+    Each row's keep-th best score is found by one partition of a table of the rows' scores (a
+    row a line, padded with -1: scores are positive); only entries at least that high are sorted.
+    """
+    if len(rows) == 0:
+        return rows, candidates, scores, rows
+    starts = np.flatnonzero(np.diff(rows, prepend=rows[0] - 1))
+    lengths = np.diff(np.append(starts, len(rows)))
+    widest = int(lengths.max())
+    if widest > keep:
+        table = np.full((len(starts), widest), -1.0)
+        line = np.repeat(np.arange(len(starts)), lengths)
+        table[line, np.arange(len(rows)) - starts[line]] = scores
+        threshold = np.partition(table, widest - keep, axis=1)[:, widest - keep]
+        del table
+        best = scores >= threshold[line]  # (ties at the edge included)
+        rows, candidates, scores = rows[best], candidates[best], scores[best]
+    order = np.lexsort((candidates, -scores, rows))
+    rows, candidates, scores = rows[order], candidates[order], scores[order]
+    place = _group_places(rows)
+    kept = place < keep
+    return rows[kept], candidates[kept], scores[kept], place[kept]
 
 
 def _entries_of(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -530,25 +564,27 @@ class RelatedIndex:
 
         queries = scipy.sparse.csr_matrix((self._qw.astype(np.float64), self._qcol, self._qptr),
                                           shape=(n, len(self._terms)))
+        keep = self.width + 1
         for first in range(0, n, chunk):
             scores = (queries[first : first + chunk] @ postings).tocsr()
-            for offset in range(scores.shape[0]):
-                start, stop = scores.indptr[offset], scores.indptr[offset + 1]
-                self._keep_best(first + offset, scores.indices[start:stop], scores.data[start:stop])
+            entries = _likely_best(scores.indptr, scores.indices, scores.data, keep + 1)  # (one more: a row's own slot)
+            rows = np.searchsorted(scores.indptr, entries, side="right") - 1 + first
+            self._keep_best(np.arange(first, first + scores.shape[0]), rows, scores.indices[entries],
+                            scores.data[entries])
 
-    def _keep_best(self, slot: int, candidates: np.ndarray, scores: np.ndarray) -> None:
-        """Keep a row's best ``width`` candidates and the bound (the best of the others)."""
-        kept = (candidates != slot) & (scores > 0)
-        candidates, scores = _best(candidates[kept], scores[kept], self.width + 1)
-        width = min(len(candidates), self.width)
-        self._top_slot[slot] = -1
-        self._top_score[slot] = 0.0
-        self._top_slot[slot, :width] = candidates[:width]
-        self._top_score[slot, :width] = scores[:width]
-        if len(candidates) > self.width:
-            self._bound_slot[slot], self._bound_score[slot] = candidates[-1], scores[-1]
-        else:
-            self._bound_slot[slot], self._bound_score[slot] = self._n, 0.0
+    def _keep_best(self, whole: np.ndarray, rows: np.ndarray, candidates: np.ndarray, scores: np.ndarray) -> None:
+        """Keep the best ``width`` candidates of the rows ``whole`` and each one's bound (the best
+        of the others), from their every candidate and score (grouped by row: ``rows``)."""
+        self._top_slot[whole] = -1
+        self._top_score[whole] = 0.0
+        self._bound_slot[whole], self._bound_score[whole] = self._n, 0.0
+        kept = (candidates != rows) & (scores > 0)
+        rows, candidates, scores, place = _best_per_row(rows[kept], candidates[kept], scores[kept], self.width + 1)
+        top = place < self.width
+        self._top_slot[rows[top], place[top]] = candidates[top]
+        self._top_score[rows[top], place[top]] = scores[top]
+        bound = ~top
+        self._bound_slot[rows[bound]], self._bound_score[rows[bound]] = candidates[bound], scores[bound]
 
     # -- an edit --------------------------------------------------------------------------------
 
@@ -792,17 +828,19 @@ class RelatedIndex:
 
     def _score_rows(self, rows: list[int], n: int) -> None:
         """Score ``rows`` whole, as ``_score_all`` does (the same exact sums)."""
-        for i in rows:
-            start, stop = self._qptr[i], self._qptr[i + 1]
-            cols = self._qcol[start:stop].astype(np.int64) * n
-            lows, highs = np.searchsorted(self._pkeys, cols), np.searchsorted(self._pkeys, cols + n)
-            postings, local = _spans(lows, highs)
-            capped = self._pin[postings]
-            postings, local = postings[capped], local[capped]
-            candidates = self._pkeys[postings] % n
-            products = self._qw[start:stop][local].astype(np.float64) * self._pw[postings]
-            unique, inverse = np.unique(candidates, return_inverse=True)
-            self._keep_best(i, unique, np.bincount(inverse, weights=products, minlength=len(unique)))
+        if not rows:
+            return
+        slots = np.array(rows, dtype=np.int64)
+        entries, local = _entries_of(self._qptr, slots)
+        cols = self._qcol[entries].astype(np.int64) * n
+        postings, which = _spans(np.searchsorted(self._pkeys, cols), np.searchsorted(self._pkeys, cols + n))
+        capped = self._pin[postings]
+        postings, which = postings[capped], which[capped]
+        keys = local[which] * n + self._pkeys[postings] % n  # (row's place, candidate)
+        products = self._qw[entries][which].astype(np.float64) * self._pw[postings]
+        unique, inverse = np.unique(keys, return_inverse=True)
+        scores = np.bincount(inverse, weights=products, minlength=len(unique))  # whole numbers: exact
+        self._keep_best(slots, slots[unique // n], unique % n, scores)
 
     # -- what pages show ------------------------------------------------------------------------
 

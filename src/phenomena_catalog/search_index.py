@@ -40,8 +40,6 @@ import json
 import operator
 import re
 import unicodedata
-from array import array
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,10 +118,17 @@ _ASCII_SPACES = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isa
 
 def tokenize(text: str) -> list[str]:
     """The index terms of a text, in order: folded, split on non-letters, stop words dropped."""
+    return list(filter(None, map(_TERMS.__getitem__, _words_of([text])[0])))
+
+
+def _words_of(texts: Sequence[str]) -> list[list[str]]:
+    """Each text's words before stop words and plurals (``tokenize``): folded, split on non-letters."""
     # ASCII text needs no folding, and splitting it is a translation to spaces (twice as fast as
-    # the regular expression); every step after the split runs in C (map, filter).
-    words = text.lower().translate(_ASCII_SPACES).split() if text.isascii() else _SPLIT.split(fold(text))
-    return list(filter(None, map(_TERMS.__getitem__, words)))
+    # the regular expression); map runs each step over every text in C.
+    words = list(map(str.split, map(str.translate, map(str.lower, texts), itertools.repeat(_ASCII_SPACES))))
+    for number in itertools.compress(range(len(texts)), [not text.isascii() for text in texts]):
+        words[number] = _SPLIT.split(fold(texts[number]))
+    return words
 
 
 def encode_number(value: int) -> str:
@@ -176,43 +181,6 @@ FRESH_SHARE = 0.25
 """When more than this share of the papers is new or edited, the index is computed afresh."""
 _FEW = 64
 """Up to this many edited papers are looked up one by one (past it, by a map of every paper)."""
-
-
-@dataclass(frozen=True, slots=True)
-class PaperPostings:
-    """One paper's share of the index, which depends on its own text only (``paper_postings``)."""
-
-    terms: str
-    """The entries' terms (a word, or two words joined by a space), one a line."""
-    columns: bytes
-    """Each entry's column (an index into ``COLUMNS``)."""
-    counts: bytes
-    """Each entry's occurrences in its column (a pair's times its ``PAIR_BOOSTS``), as doubles."""
-    lengths: tuple[int, ...]
-    """Words in each field of ``FIELD_BOOSTS``."""
-
-
-def paper_postings(fields: dict[str, str]) -> PaperPostings:
-    """The postings of a paper's searchable text, by field (``paper_fields``)."""
-    terms: list[str] = []
-    columns = bytearray()
-    counts = array("d")
-    lengths = []
-    for column, (name, text) in enumerate(fields.items()):
-        tokens = tokenize(text)
-        lengths.append(len(tokens))
-        if name in PAIR_BOOSTS:
-            pairs = Counter(map(" ".join, itertools.pairwise(tokens)))
-            boost = PAIR_BOOSTS[name]
-            terms += pairs
-            counts.extend([boost * occurrences for occurrences in pairs.values()])
-            columns += bytes([COLUMNS.index(f"{name} pairs")]) * len(pairs)
-        words = Counter(tokens)
-        terms += words
-        counts.extend(words.values())
-        columns += bytes([column]) * len(words)
-    # A term is a token or two joined by a space, and tokens never hold a newline.
-    return PaperPostings("\n".join(terms), bytes(columns), counts.tobytes(), tuple(lengths))
 
 
 def average_length(words: int, papers: int) -> float:
@@ -485,11 +453,22 @@ def _ids(catalog: Catalog) -> tuple[str, ...]:
 
 
 class _Met(dict[str, int]):
-    """Each term met, numbered in the order met."""
+    """Each term met, numbered in the order met ("", no term, is -1)."""
+
+    def __init__(self) -> None:
+        super().__init__({"": -1})
 
     def __missing__(self, term: str) -> int:
-        number = self[term] = len(self)
+        number = self[term] = len(self) - 1
         return number
+
+    def names(self) -> list[str]:
+        """The terms, by number."""
+        return list(itertools.islice(self, 1, None))
+
+
+_PAIR = np.int64(1 << 31)
+"""Term numbers are below this: a pair of terms is first number * _PAIR + second."""
 
 
 def _read(catalog: Catalog, papers: Sequence[Paper]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray,
@@ -497,25 +476,46 @@ def _read(catalog: Catalog, papers: Sequence[Paper]) -> tuple[list[str], np.ndar
     """The entries of ``papers``: the distinct terms met, each entry's term (a number into them),
     paper (a position in ``papers``), column and count; and each paper's words by column and prior.
 
-    Each paper's postings are dropped once read, so a whole catalog's entries are never held as
-    strings (four million of them at 50,000 papers), only as numbers."""
+    One field of every paper at a time, in numbers: a paper's entries of one term are in column
+    order (a posting sums its columns' scores in that order), entries of one column by paper.
+    The terms of a field and their pairs are numbered, then counted per paper by one sort."""
     met = _Met()
-    terms, columns, counts, widths, lengths = array("q"), bytearray(), array("d"), [], []
-    for paper in papers:
-        found = paper_postings(paper_fields(paper, catalog))
-        if found.terms:
-            terms.extend(map(met.__getitem__, found.terms.split("\n")))
-        columns += found.columns
-        counts.frombytes(found.counts)
-        widths.append(len(found.columns))
-        lengths.append(found.lengths)
-    docs = np.repeat(np.arange(len(widths), dtype=np.int64), widths)
-    by_column = np.zeros((len(widths), len(COLUMNS)), dtype=np.int32)
-    if lengths:
-        by_column[:, : len(FIELD_BOOSTS)] = lengths
+    texts = list(zip(*[paper_fields(paper, catalog).values() for paper in papers], strict=True)) \
+        or [() for _ in FIELD_BOOSTS]
+    total = len(papers)
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []  # (term, paper, count, column)
+    by_column = np.zeros((total, len(COLUMNS)), dtype=np.int32)
+    for column, (name, field_texts) in enumerate(zip(FIELD_BOOSTS, texts, strict=True)):
+        words = _words_of(field_texts)
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=total)
+        terms = np.fromiter(map(met.__getitem__, map(_TERMS.__getitem__, itertools.chain.from_iterable(words))),
+                            dtype=np.int64, count=int(lengths.sum()))
+        docs = np.repeat(np.arange(total, dtype=np.int64), lengths)
+        kept = terms >= 0  # (stop words)
+        terms, docs = terms[kept], docs[kept]
+        by_column[:, column] = np.bincount(docs, minlength=total)
+        if name in PAIR_BOOSTS:
+            within = docs[:-1] == docs[1:]
+            pairs, pair_docs = terms[:-1][within] * _PAIR + terms[1:][within], docs[:-1][within]
+            unique, inverse = np.unique(pairs, return_inverse=True)
+            names = met.names()
+            pair_terms = np.fromiter(
+                map(met.__getitem__, [f"{names[a]} {names[b]}" for a, b in
+                                      zip((unique // _PAIR).tolist(), (unique % _PAIR).tolist(), strict=True)]),
+                dtype=np.int64, count=len(unique))
+            found.append((*_counted(pair_terms[inverse], pair_docs, PAIR_BOOSTS[name]),
+                          COLUMNS.index(f"{name} pairs")))
+        found.append((*_counted(terms, docs, 1.0), column))
     prior = 1 + SOURCE_PRIOR * np.array([max(0, len(paper.sources) - 1) for paper in papers], dtype=np.float64)
-    return (list(met), np.frombuffer(terms, dtype=np.int64), docs, np.frombuffer(columns, dtype=np.uint8),
-            np.frombuffer(counts, dtype=np.float64).astype(np.float32), by_column, prior)
+    return (met.names(), np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found]),
+            np.concatenate([np.full(len(f[0]), f[3], dtype=np.uint8) for f in found]),
+            np.concatenate([f[2] for f in found]).astype(np.float32), by_column, prior)
+
+
+def _counted(terms: np.ndarray, docs: np.ndarray, boost: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each (term, paper) met, by paper then term, and its occurrences times ``boost``."""
+    unique, counts = np.unique(docs * _PAIR + terms, return_counts=True)
+    return unique % _PAIR, unique // _PAIR, counts * boost
 
 
 def _averages(lengths: np.ndarray) -> np.ndarray:

@@ -17,13 +17,20 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from phenomena_catalog import arxiv_ids
 from phenomena_catalog.errors import Problem
 from phenomena_catalog.models import KeywordEntry, Links, Paper, PaperRecord, Topic
 from phenomena_catalog.records import Records
-from phenomena_catalog.same_paper import PaperKeys, ids_differ, match, normalized_title, titles_near_identical
+from phenomena_catalog.same_paper import (
+    NEAR_IDENTICAL,
+    PaperKeys,
+    ids_differ,
+    match,
+    normalized_title,
+    titles_near_identical,
+)
 from phenomena_catalog.suggest import closest
 from phenomena_catalog.term_clashes import slug_clashes
 
@@ -260,8 +267,11 @@ def title_problems(title: str) -> list[str]:
 _AUTHOR_SEPARATORS = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*;\s*")
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+
+
 def _words(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", text.casefold()))
+    return " ".join(_WORD.findall(text.casefold()))
 
 
 def _template_sentences() -> frozenset[str]:
@@ -276,12 +286,17 @@ def _template_sentences() -> frozenset[str]:
 
 
 _TEMPLATE_SENTENCES = _template_sentences()
+_TEMPLATE_FIRST_WORDS = frozenset(sentence.split(" ", 1)[0] for sentence in _TEMPLATE_SENTENCES)
 
 
 def is_template_text(value: str) -> bool:
     """Whether a value is the record template's help text left in place of the paper's own."""
-    words = _words(value.replace("(required)", ""))
-    return words in _TEMPLATE_SENTENCES
+    text = value.replace("(required)", "").casefold()
+    # Its first word tells most values apart without reading the rest (a digest is 700 characters).
+    first = _WORD.search(text)
+    if first is None or first.group() not in _TEMPLATE_FIRST_WORDS:
+        return False
+    return " ".join(_WORD.findall(text)) in _TEMPLATE_SENTENCES
 
 
 _NAME_SUFFIX = re.compile(r"^(?:jr|sr|ii|iii|iv)\.?$", re.IGNORECASE)
@@ -446,10 +461,17 @@ def _near_duplicates(titled: list[tuple[str, Paper]], memo: CheckMemo | None = N
     by_path = {p.path: p for _, p in keyed}
     if memo is not None and memo.near_titles[0] == inputs:
         return [(by_path[a], by_path[b]) for a, b in memo.near_titles[1]]
+    import numpy as np  # (imported here: an edit's check seldom looks for near-identical titles)
+
     found: dict[tuple[str, str], tuple[Paper, Paper]] = {}
     for order in (sorted(keyed, key=lambda kp: kp[0]), sorted(keyed, key=lambda kp: kp[0][::-1])):
-        for i, (title, paper) in enumerate(order):
-            for other_title, other in order[i + 1 : i + 1 + _NEIGHBOURS]:
+        titles = [title for title, _ in order]
+        for distance in range(1, _NEIGHBOURS + 1):
+            # Every title against the one ``distance`` places on, in one call (C++); the few
+            # pairs near the cut-off are then judged one by one by the rule itself.
+            similar = _similarities(titles[:-distance], titles[distance:])
+            for i in np.flatnonzero(similar >= NEAR_IDENTICAL - _MARGIN).tolist():
+                (title, paper), (other_title, other) = order[i], order[i + distance]
                 if title == other_title or ids_differ(paper.arxiv, other.arxiv, paper.doi, other.doi):
                     continue
                 if titles_near_identical(title, other_title):
@@ -459,6 +481,21 @@ def _near_duplicates(titled: list[tuple[str, Paper]], memo: CheckMemo | None = N
     if memo is not None:
         memo.near_titles = (inputs, tuple(pairs))
     return [found[key] for key in pairs]
+
+
+_MARGIN = 0.01
+"""Pairs this far below ``NEAR_IDENTICAL`` in ``_similarities`` are judged by ``titles_near_identical``
+too: the batch's scores need not round the same way as the rule's."""
+
+
+def _similarities(titles: list[str], others: list[str]) -> Any:
+    """Each title's Indel similarity with the other title at its place (0 where far below ``NEAR_IDENTICAL``)."""
+    import numpy as np
+    from rapidfuzz.distance import Indel
+    from rapidfuzz.process import cpdist
+
+    return cpdist(titles, others, scorer=Indel.normalized_similarity, score_cutoff=NEAR_IDENTICAL - _MARGIN,
+                  dtype=np.float64)
 
 
 def same_paper(record: PaperRecord, papers: Iterable[Paper]) -> tuple[Paper, str] | None:

@@ -204,7 +204,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             # The same cache, unless files were found unchanged for the first time (``cache_store.Stamp``).
             return result, cache if records.stamps == cache.stamps else replace(cache, stamps=records.stamps)
         try:
-            catalog = index(records)
+            catalog = index(records, cache.indexed)
         except Exception:
             problems = check(records, cache.checked)
             if problems:
@@ -316,7 +316,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                      PlannedPages(pages, planner, planned.groups), renderer)
     left = after_build(out, records, files, inputs, fingerprints.everywhere, page_count, checked, cache.memos,
                        live, cache.texts, planned, related_index)
-    return result, replace(left, written=written) if written else left
+    return result, replace(left, indexed=catalog.state, written=written)
 
 
 def _load_beside_imports(papers_dir: Path, out: Path, executor: Executor, use_cache: bool,
