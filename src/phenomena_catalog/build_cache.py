@@ -189,9 +189,14 @@ def write_states_ahead(out: Path, related_index: RelatedIndex | None = None,
                        search: SearchIndexState | None = None) -> dict[str, cache_store.Written]:
     """A build's update states (related papers', the search index's) written to its next cache now
     (``cache_store.write_ahead``): a build from scratch need not hold them (about 200 MB at 50,000
-    papers) while it renders. Its cache then carries them in ``BuildCache.written``."""
+    papers) while it renders. Its cache then carries them in ``BuildCache.written``. None are
+    written when the cache cannot be (a read-only or full disk): the build goes on holding them,
+    and says so, if it must, when it saves its cache."""
     states = {"related_index": related_index, "memos": None if search is None else _kept_memos(search)}
-    return {name: cache_store.write_ahead(out, name, value) for name, value in states.items() if value is not None}
+    try:
+        return {name: cache_store.write_ahead(out, name, value) for name, value in states.items() if value is not None}
+    except OSError:
+        return {}
 
 
 def _kept_memos(search: SearchIndexState) -> TextMemos:

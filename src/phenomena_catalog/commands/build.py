@@ -230,7 +230,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             related_changed: Collection[str] | None = related_index.changed
             cache.memos.related.prune()
             written = write_states_ahead(out, related_index=related_index) if ahead else {}
-            if ahead:
+            if written:
                 related_index = RelatedIndex()
             clock.lap("related papers")
         except Exception:
@@ -368,7 +368,7 @@ def _check_then_search_and_templates(records: Records, memo: CheckMemo, catalog:
     if problems or catalog is None or search is None:
         return problems, memo, None
     index = build_search_index(catalog, search)
-    state = search if ahead is None else write_states_ahead(ahead, search=search)
+    state = (write_states_ahead(ahead, search=search) if ahead is not None else None) or search
     return problems, memo, (index, state, compiled_templates(templates_dir))
 
 
