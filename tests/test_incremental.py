@@ -399,14 +399,16 @@ RARE_AUTHOR = ("Zoe Rare", "Zoë Rare")
 RARE_VENUE = ("Deep Learning Workshop", "Deep learning workshop")
 
 
-def synthetic_catalog(folder: Path, count: int = 40) -> dict[str, dict[str, object]]:
-    """A catalog of ``count`` records whose lists run over several pages, with a sitemap."""
+def synthetic_catalog(folder: Path, count: int = 40, sitemap: bool = True) -> dict[str, dict[str, object]]:
+    """A catalog of ``count`` records whose lists run over several pages, with a sitemap (the
+    site's address is known) unless told otherwise."""
     source = copy_fixture_catalog(folder)
     shutil.copytree(TEMPLATES, source / "templates")
     for record in (source / "papers").glob("[!_]*.yaml"):
         record.unlink()
-    (source / "catalog.yaml").write_text("title: Synthetic\nbase_url: https://example.org/catalog/\n"
-                                         "papers_per_page: 10\nrecent: 5\n", encoding="utf-8")
+    address = "base_url: https://example.org/catalog/\n" if sitemap else ""
+    (source / "catalog.yaml").write_text(f"title: Synthetic\n{address}papers_per_page: 10\nrecent: 5\n",
+                                         encoding="utf-8")
     rng = random.Random(7)
     made = {f"paper{number:03d}": synthetic_record(rng, number) for number in range(count)}
     for paper_id, author, venue in zip(("paper001", "paper002"), RARE_AUTHOR, RARE_VENUE, strict=True):
@@ -454,11 +456,12 @@ def assert_same_site_and_fingerprints_as_from_scratch(source: Path) -> None:
     assert ours.files == theirs.files
 
 
+@pytest.mark.parametrize("sitemap", [True, False], ids=["sitemap", "no sitemap"])
 @pytest.mark.parametrize("kind", EDITS)
 def test_each_kind_of_edit_gives_the_site_and_fingerprints_a_build_from_scratch_gives(
-        tmp_path: Path, kind: str) -> None:
+        tmp_path: Path, kind: str, sitemap: bool) -> None:
     source = tmp_path / "catalog"
-    made = synthetic_catalog(source)
+    made = synthetic_catalog(source, sitemap=sitemap)
     build_copy(source, source / "site")
     rng = random.Random(EDITS.index(kind))
     for _ in range(3):
@@ -468,12 +471,14 @@ def test_each_kind_of_edit_gives_the_site_and_fingerprints_a_build_from_scratch_
     assert_same_site_and_fingerprints_as_from_scratch(source)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(edits=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 2**32)), min_size=1, max_size=4))
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 2**32)), min_size=1, max_size=4),
+       sitemap=st.booleans())
 def test_random_edits_give_the_site_and_fingerprints_a_build_from_scratch_gives(
-        tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[str, int]]) -> None:
+        tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[str, int]], sitemap: bool) -> None:
+    # (without a sitemap, an edit that files a paper again is planned without listing every unit)
     source = tmp_path_factory.mktemp("random") / "catalog"
-    made = synthetic_catalog(source, count=30)
+    made = synthetic_catalog(source, count=30, sitemap=sitemap)
     build_copy(source, source / "site")
     for kind, seed in edits:
         apply_edit(source, made, kind, random.Random(seed))
@@ -594,6 +599,38 @@ def test_an_edit_files_again_only_the_records_that_changed(tmp_path: Path, monke
     assert catalog.terms["authors"][0].kind == "authors"
     monkeypatch.undo()
     assert catalog_view(catalog) == catalog_view(index(loaded))
+
+
+@pytest.mark.parametrize("kind", ["title", "author", "rename", "keyword", "topics", "year", "added", "add", "remove"])
+def test_an_edit_that_files_a_paper_again_plans_without_listing_every_unit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    source = tmp_path / "catalog"
+    made = synthetic_catalog(source, count=60, sitemap=False)
+    build_copy(source, source / "site")
+    last = read_cache(source / "site").planned
+    written = read_cache(source / "site").site
+    assert last is not None and written is not None
+    planned: list[str] = []
+    real = plan.PlanState.replan
+
+    def replan(self, *args):  # type: ignore[no-untyped-def]
+        found = real(self, *args)
+        assert found is not None
+        planned.extend(unit.name for unit in found[0] if unit.shape is not None)
+        return found
+
+    monkeypatch.setattr(plan.PlanState, "replan", replan)
+    monkeypatch.setattr(plan.Planner, "units", lambda self: pytest.fail("every unit listed"))
+    apply_edit(source, made, kind, random.Random(3))
+    assert build_copy(source, source / "site").incremental
+    monkeypatch.undo()
+    # The very units listing every unit finds stale (``PlanState.stale_units``), fewer than all.
+    loaded = records.load(source / "papers")
+    units = plan.plan_units(index(loaded), load_config(source / "catalog.yaml"))
+    stale = last.stale_units(units, index(loaded), loaded.digests, written.files)
+    assert sorted(planned) == sorted(unit.name for unit in stale if unit.shape is not None)
+    assert len(planned) < len(last.inputs)
+    assert_same_site_and_fingerprints_as_from_scratch(source)
 
 # Incremental checking: after a check that found nothing, the next looks only at the records that
 # changed, unless one changed what checks across records read (``validate.CleanCheck``). Each step

@@ -19,7 +19,15 @@ from typing import Any, ClassVar, NamedTuple
 from markupsafe import Markup
 
 from phenomena_catalog import citation, urls
-from phenomena_catalog.catalog import TERM_KINDS, Catalog, PaperTerms, Term, TopicEntry, group_by_year, index_key
+from phenomena_catalog.catalog import (
+    TERM_KINDS,
+    Catalog,
+    IndexChanges,
+    PaperTerms,
+    Term,
+    TopicEntry,
+    group_by_year,
+)
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.exporters import topic_papers
 from phenomena_catalog.exporters.atom import newest_added
@@ -365,30 +373,17 @@ class PlanState:
     an edit of one record can rename it on the pages of the others."""
     templates: str
     """A digest of the templates (``Fingerprints.templates``): when they changed, any page may have."""
-    keys: dict[str, str] = field(default_factory=dict)
-    """Each paper's ``catalog.index_key``, by id: while every paper keeps its key, the catalog is
-    indexed as it was (the same terms and topics, orders, counts and names), so every unit's inputs
-    are as they were but those that list a changed paper and those of pages whose related papers changed."""
     groups: dict[str, Hashable] = field(default_factory=dict)
-    """Every unit's group (``Planner.group``: what plans it), by name, in plan order."""
+    """Every unit's group (``Planner.group``: what plans it), by name, in plan order (but for units
+    a ``replan`` added: last)."""
     outline: CatalogOutline | None = None
     """``papers.json``'s outline (``Planner.catalog_outline``), the same while the catalog is indexed the same."""
 
     @classmethod
-    def of(cls, units: list[Unit], planner: Planner, digests: dict[str, str], templates: str,
-           last: PlanState | None = None) -> PlanState:
-        """What a build that planned ``units`` (``planner.units``) leaves for the next; ``last``: the
-        state the last build left, whose papers' keys are kept where their records are."""
-        catalog = planner.catalog
+    def of(cls, units: list[Unit], planner: Planner, digests: dict[str, str], templates: str) -> PlanState:
+        """What a build that planned ``units`` (``planner.units``) leaves for the next."""
         inputs = {unit.name: (unit.shape, unit.papers) for unit in units if unit.shape is not None}
-        old_digests, old_keys = (last.digests, last.keys) if last is not None else ({}, {})
-        keys = {}
-        for paper_id, paper in zip(catalog.paper_ids or map(_ID, catalog.papers), catalog.papers, strict=True):
-            key = old_keys.get(paper_id)
-            if key is None or old_digests.get(paper_id) != digests.get(paper_id, ""):
-                key = index_key(paper)
-            keys[paper_id] = key
-        return cls(inputs, dict(digests), term_names(catalog), templates, keys, planner.groups_of,
+        return cls(inputs, dict(digests), term_names(planner.catalog), templates, planner.groups_of,
                    planner.catalog_outline)
 
     def changed_papers(self, catalog: Catalog, digests: dict[str, str]) -> set[str]:
@@ -401,7 +396,7 @@ class PlanState:
         for kind in TERM_KINDS:
             for term in catalog.terms[kind]:
                 if names.get((kind, term.slug), term.name) != term.name:
-                    changed.update(map(_ID, term.papers))
+                    changed.update(term.ids)
         return changed
 
     def stale_units(self, units: list[Unit], catalog: Catalog, digests: dict[str, str],
@@ -417,43 +412,94 @@ class PlanState:
 
     def replan(self, planner: Planner, digests: dict[str, str], related_changed: Collection[str],
                written: Container[str]) -> tuple[list[Unit], PlanState] | None:
-        """``stale_units`` without listing every unit, when only records changed and each kept its
-        ``keys`` (a digest or a link edited, say): the units planned in every build, those that show
-        a changed paper, the pages of papers whose related papers changed (``related_changed``), and
-        any whose page is not among the ``written`` ones; with the state this build leaves.
-        None when the catalog may be indexed otherwise: then every unit is listed (``Planner.units``)."""
+        """``stale_units`` without listing every unit, when only records changed and the index
+        stage updated the last build's catalog (``Catalog.changes``): the units planned in every
+        build, those that show a changed paper (or one filed under a renamed term), the pages of
+        papers whose related papers changed (``related_changed``), any whose page is not among the
+        ``written`` ones, and, when papers were filed again (added, removed, retitled, their terms
+        or topics changed...), the units of the groups that list them or count them made again and
+        compared with the last build's; with the state this build leaves. None when the catalog was
+        indexed afresh: then every unit is listed (``Planner.units``)."""
+        catalog = planner.catalog
+        changes = catalog.changes
+        if changes is None:
+            return None
         old = self.digests
-        if len(digests) != len(old):
-            return None
-        changed = set()
-        for paper_id, digest in digests.items():
-            was = old.get(paper_id)
-            if was != digest:
-                if was is None:
-                    return None  # (a record added, as many removed)
-                changed.add(paper_id)
-        keys = self.keys
-        if any(planner.index_key(paper_id) != keys.get(paper_id) for paper_id in changed):
-            return None
+        changed = {paper_id for paper_id, digest in digests.items() if old.get(paper_id) != digest}
+        if len(old) + len(changed) != len(digests):
+            changed.update(old.keys() - digests.keys())
+        names = dict(self.names)
+        for kind, slug in changes.terms:
+            term = catalog.find_term(kind, slug)
+            if term is None:
+                names.pop((kind, slug), None)
+            else:
+                if names.get((kind, slug), term.name) != term.name:
+                    changed.update(term.ids)  # (renamed: on the pages of all its papers)
+                names[(kind, slug)] = term.name
         inputs = self.inputs
         stale = {name for name, (_, papers) in inputs.items() if not changed.isdisjoint(papers) or name not in written}
+        groups_of = self.groups
+        made: dict[Hashable, list[Unit]] = {}
+        if changes.moved:
+            if not planner.can_plan(groups_of.values()):
+                # The sitemap lists every page in plan order, which has papers in catalog order: the
+                # whole plan makes it.
+                return None
+            groups_of = dict(groups_of)
+            names_of: dict[Hashable, list[str]] = {}
+            for name, group in self.groups.items():
+                names_of.setdefault(group, []).append(name)
+            for group in self._moved_groups(planner, changes):
+                units = made[group] = planner.group(group) if _exists(catalog, group, digests) else []
+                for unit in units:
+                    groups_of[unit.name] = group
+                    if unit.shape is None or inputs.get(unit.name) != (unit.shape, unit.papers):
+                        stale.add(unit.name)
+                for name in set(names_of.get(group, ())) - {unit.name for unit in units}:
+                    del groups_of[name]
         # A page whose related papers changed: the related papers it shows are its unit's inputs.
-        made = {}
         for paper_id in related_changed:
             url = urls.paper_url(paper_id)
-            if url not in stale:
-                unit = made[url] = planner.group(("paper", paper_id))[0]
+            group = ("paper", paper_id)
+            if url not in stale and group not in made and paper_id in digests:
+                unit = made.setdefault(group, planner.group(group))[0]
                 if inputs.get(url) != (unit.shape, unit.papers):
                     stale.add(url)
-        groups = dict.fromkeys(group for name, group in self.groups.items() if name in stale or name not in inputs)
+        groups = dict.fromkeys(group for name, group in groups_of.items() if name in stale or name not in inputs)
         if not planner.can_plan(groups):
             return None
-        units = [made.get(unit.name, unit) for group in groups for unit in planner.group(group)
+        units = [unit for group in groups for unit in (made[group] if group in made else planner.group(group))
                  if unit.shape is None or unit.name in stale]
-        kept = dict(inputs)
+        kept = {name: found for name, found in inputs.items() if name in groups_of}
         kept.update((unit.name, (unit.shape, unit.papers)) for unit in units if unit.shape is not None)
-        planner.reuse(self.outline)
-        return units, PlanState(kept, dict(digests), self.names, self.templates, keys, self.groups, self.outline)
+        outline = self.outline if not changes.moved else None
+        planner.reuse(outline)
+        return units, PlanState(kept, dict(digests), names, self.templates, groups_of,
+                                outline if outline is not None else planner.catalog_outline)
+
+    @staticmethod
+    def _moved_groups(planner: Planner, changes: IndexChanges) -> list[Hashable]:
+        """The groups whose units list or count the papers filed again: their own pages, the lists and
+        indexes of the terms they left or joined, every topic's (a topic's page counts its parent's
+        and subtopics' papers), and the whole catalog's."""
+        groups: list[Hashable] = [("home",), ("feed",), ("all",), ("topics",)]
+        groups += [("terms", kind) for kind in TERM_KINDS if any(found == kind for found, _ in changes.terms)]
+        groups += [("term", kind, slug) for kind, slug in sorted(changes.terms)]
+        if changes.topics:
+            groups += [("topic", entry.id) for entry in planner.catalog.topics]
+        groups += [("paper", paper_id) for paper_id in sorted(changes.moved)]
+        return groups
+
+
+def _exists(catalog: Catalog, group: Hashable, digests: dict[str, str]) -> bool:
+    """Whether a group of units has any in this catalog (a term's papers may all have left it)."""
+    assert isinstance(group, tuple)
+    if group[0] == "term":
+        return catalog.find_term(group[1], group[2]) is not None
+    if group[0] == "paper":
+        return group[1] in digests
+    return True
 
 
 def term_names(catalog: Catalog) -> dict[tuple[str, str], str]:
@@ -551,10 +597,6 @@ class Planner:
     def _terms_by_slug(self) -> dict[tuple[str, str], Term]:
         return {(kind, term.slug): term for kind in TERM_KINDS for term in self.catalog.terms[kind]}
 
-    def index_key(self, paper_id: str) -> str:
-        """The ``catalog.index_key`` of one paper of the catalog."""
-        return index_key(self._papers[paper_id])
-
     def units(self) -> list[Unit]:
         """Every unit, in plan order (the sitemap last, if any); ``groups_of`` says each one's group."""
         units: list[Unit] = []
@@ -647,7 +689,10 @@ class Planner:
         return [Unit(urls.kind_index_url(kind), functools.partial(self._terms, kind), (), shape, listed=True)]
 
     def _term_units(self, kind: str, slug: str) -> list[Unit]:
-        return self._term_pages(self._terms_by_slug[(kind, slug)])
+        term = self.catalog.find_term(kind, slug)
+        if term is None:
+            raise KeyError((kind, slug))
+        return self._term_pages(term)
 
     def _term_pages(self, term: Term) -> list[Unit]:
         return self._paged(term.url, term.papers, term.ids, 0.01, (term.name, term.sort_key, len(term.ids)),

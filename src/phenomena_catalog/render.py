@@ -245,12 +245,16 @@ class Renderer:
             # plain dict of the same names renders the same, faster.
             template.globals = dict(template.globals)
         self._fragments: dict[tuple[str, ...], Markup] = {}
+        self._entries: dict[tuple[str, str], dict[str, Markup]] = {}
+        """Papers' entries rendered so far, by template and link depth, then by paper id."""
         self._shared: dict[tuple[str, str], dict[str, Any]] = {}
 
     def forget_entries(self) -> None:
         """Forget the papers' list entries rendered so far (they are made again when asked for):
         a build's process calls it once no page it has left to render lists papers."""
         self._fragments.clear()
+        for made in self._entries.values():
+            made.clear()  # (in place: the pages' ``items`` hold them)
 
     def compiled(self) -> dict[str, bytes]:
         """This renderer's templates as compiled (Jinja's bytecode by cache key), for ``reuse_compiled``."""
@@ -337,13 +341,12 @@ class Renderer:
         key = (root, section)
         shared = self._shared.get(key)
         if shared is None:
-            item = self._entry_of(ITEM_TEMPLATE, root)
-            related_item = self._entry_of(RELATED_TEMPLATE, root)
+            items = self._entries_of(ITEM_TEMPLATE, root)
             shared = self._shared[key] = {
                 "root": root,
-                "item": item,
-                "items": lambda papers: Markup("".join([item(paper) for paper in papers])),
-                "related_items": lambda papers: Markup("".join([related_item(paper) for paper in papers])),
+                "item": lambda paper: items((paper,)),
+                "items": items,
+                "related_items": self._entries_of(RELATED_TEMPLATE, root),
                 "header": self._fragment(HEADER_TEMPLATE, root, section),
                 "footer": self._fragment(FOOTER_TEMPLATE, root),
             }
@@ -357,19 +360,23 @@ class Renderer:
             html = self._fragments[key] = Markup(self._template(template).render(root=root, section=section))
         return html
 
-    def _entry_of(self, template: str, root: str) -> Callable[[Paper], Markup]:
-        """A paper's entry made with ``template`` at one link depth, rendered once per paper."""
-        fragments = self._fragments
+    def _entries_of(self, template: str, root: str) -> Callable[[Iterable[Paper]], Markup]:
+        """Papers' entries made with ``template`` at one link depth, joined; each paper's entry is
+        rendered once and reused (a paper is listed on ten or more pages, and is among the related
+        papers of a dozen more)."""
+        made = self._entries.setdefault((template, root), {})
+        paper_terms = self.paper_terms
 
-        def entry(paper: Paper) -> Markup:
-            key = (template, paper.id, root)
-            html = fragments.get(key)
-            if html is None:
-                terms = self.paper_terms[paper.id]
-                html = fragments[key] = Markup(self._template(template).render(paper=paper, terms=terms, root=root))
+        def rendered(paper: Paper) -> Markup:
+            html = made[paper.id] = Markup(self._template(template).render(paper=paper, terms=paper_terms[paper.id],
+                                                                           root=root))
             return html
 
-        return entry
+        def entries(papers: Iterable[Paper]) -> Markup:
+            found = made.get
+            return Markup("".join([found(paper.id) or rendered(paper) for paper in papers]))
+
+        return entries
 
 
 def template_problem(err: jinja2.TemplateError, page_url: str, templates_dir: Path) -> UserError:

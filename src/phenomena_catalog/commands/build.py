@@ -255,14 +255,14 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             else cache.planned
         replanned = None
         if last is not None and previous is not None and related_changed is not None:
-            # Only records changed, and none of them how the catalog is indexed: the units that show
-            # them, without listing every unit.
+            # Only records changed: the units that show them or list or count the papers the index
+            # stage filed again, without listing every unit.
             replanned = last.replan(planner, records.digests, related_changed, previous)
         if replanned is not None:
             to_plan, planned = replanned
         else:
             units = planner.units()
-            planned = PlanState.of(units, planner, records.digests, templates, cache.planned)
+            planned = PlanState.of(units, planner, records.digests, templates)
             # The others plan the pages they planned in the last build, which are in the site as they are.
             to_plan = (units if last is None or previous is None
                        else last.stale_units(units, catalog, records.digests, previous))
