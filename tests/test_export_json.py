@@ -6,8 +6,11 @@ import datetime as dt
 import json
 from typing import Any
 
-from phenomena_catalog.exporters.json import FORMAT, catalog_data, catalog_json
+from phenomena_catalog.catalog import index_catalog
+from phenomena_catalog.config import SiteConfig
+from phenomena_catalog.exporters.json import FORMAT, catalog_data, catalog_json, catalog_outline, outlined_catalog_json
 from phenomena_catalog.models import KeywordEntry, Paper, Topic
+from phenomena_catalog.plan import Planner
 
 
 def make_paper(paper_id: str, **fields: Any) -> Paper:
@@ -130,3 +133,15 @@ def test_an_empty_catalog_is_still_a_complete_document() -> None:
         "topics": [],
         "keywords": [],
     }
+
+
+def test_the_plan_makes_the_outline_of_papers_json_from_the_index_as_the_exporter_makes_it() -> None:
+    # papers.json lists papers by order then id, the site by order then file: they differ on ties.
+    tied = [make_paper("b-second", title="Same", year=2021, path="papers/a.yaml"),
+            make_paper("a-first", title="Same", year=2021, path="papers/b.yaml")]
+    for papers in (sample(), [*sample(), *tied]):
+        catalog = index_catalog(papers, TOPICS, KEYWORDS)
+        planned = Planner(catalog, SiteConfig(), {}, None).catalog_outline
+        assert planned == catalog_outline(papers, TOPICS, KEYWORDS)
+        assert outlined_catalog_json(planned.head, [p for i in planned.ids for p in papers if p.id == i],
+                                     planned.tail) == catalog_json(papers, TOPICS, KEYWORDS, indent=None)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
+import jinja2
 import pytest
 from jinja2 import Environment, StrictUndefined, UndefinedError
 from markupsafe import Markup, escape
@@ -88,6 +90,35 @@ def test_the_installed_jinja_compiles_output_through_escape_output() -> None:
     # longer fits, templates compile as stock Jinja's. This says when that happens.
     env = template_environment(None)
     assert "environment.escape_output(" in env.compile("{{ value }}", raw=True)
+
+
+def test_calls_in_templates_pass_the_context_or_environment_to_callables_that_ask_for_them() -> None:
+    # The renderer's context calls plain functions, built-ins and macros directly (render._Context);
+    # callables marked with pass_context / pass_environment, and callable objects, still get theirs.
+    @jinja2.pass_context
+    def greeting(context: Any, name: str) -> str:
+        return f"{context['salutation']} {name}"
+
+    @jinja2.pass_environment
+    def undefined_kind(environment: jinja2.Environment) -> str:
+        return environment.undefined.__name__
+
+    class Shout:
+        @jinja2.pass_context
+        def __call__(self, context: Any, text: str) -> str:
+            return f"{text.upper()}{context['mark']}"
+
+    def stops() -> str:
+        raise StopIteration
+
+    env = template_environment(None)
+    source = ('{% macro pair(a, b="2") %}{{ a }}-{{ b }}{{ caller() if caller is defined }}{% endmacro %}'
+              '{{ greeting("Ada") }}|{{ plain(3) }}|{{ "x,y".split(",") | join(" ") }}|{{ undefined_kind() }}|'
+              '{{ shout("hi") }}|{{ pair(1) }}|{% call pair(b=3, a=4) %}!{% endcall %}|{{ stops() is defined }}')
+    rendered = env.from_string(source).render(
+        greeting=greeting, plain=lambda n: n * 2, undefined_kind=undefined_kind, shout=Shout(), stops=stops,
+        salutation="Hello", mark="?")
+    assert rendered == "Hello Ada|6|x y|StrictUndefined|HI?|1-2|4-3!|False"
 
 
 def test_templates_compiled_in_another_process_are_loaded_not_compiled_again_unless_edited(

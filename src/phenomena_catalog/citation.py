@@ -114,11 +114,15 @@ def scholarly_article(paper: Paper, description: str, keywords: list[str], page_
     return data
 
 
+_JSON_LD = json.JSONEncoder(ensure_ascii=False)
+"""``json.dumps(data, ensure_ascii=False)``, with the encoder made once rather than for every paper's page."""
+
+
 def json_ld_script(data: dict[str, Any]) -> Markup:
     """JSON for a ``<script type="application/ld+json">``: ``<``, ``>`` and ``&`` are written as
     ``\\u`` escapes, so no text inside can end the script or open a comment, and JSON parsers read
     the same strings back."""
-    text = json.dumps(data, ensure_ascii=False, indent=None)
+    text = _JSON_LD.encode(data)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     # U+2028/2029 are legal in JSON but end a line in older JavaScript parsers.
     return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))

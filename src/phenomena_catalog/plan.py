@@ -27,12 +27,13 @@ from phenomena_catalog.catalog import (
     Term,
     TopicEntry,
     group_by_year,
+    paper_order,
 )
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.exporters import topic_papers
 from phenomena_catalog.exporters.atom import newest_added
 from phenomena_catalog.exporters.bibtex import bibtex_entry
-from phenomena_catalog.exporters.json import CatalogOutline, catalog_outline
+from phenomena_catalog.exporters.json import CatalogOutline, catalog_layout, catalog_outline, outline_of
 from phenomena_catalog.list_filters import ListFilters, PaperFacets, list_filters, paper_facets
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import KIND_NAMES, KeywordEntry, Paper, Topic
@@ -191,6 +192,13 @@ def bibtex_of(paper: Paper) -> str:
     if found is None or found[0] is not paper:  # another build's paper of the same id
         found = _BIBTEX[paper.id] = (paper, bibtex_entry(paper))
     return found[1]
+
+
+def remember_bibtex(papers: Sequence[Paper], entries: Sequence[str]) -> None:
+    """Keep ``entries`` (one a paper, made in another process; or none) as ``bibtex_of``'s."""
+    if entries:
+        for paper, entry in zip(papers, entries, strict=True):
+            _BIBTEX[paper.id] = (paper, entry)
 
 
 @dataclass(frozen=True)
@@ -796,7 +804,17 @@ class Planner:
         if self._outline is not None:
             return self._outline
         catalog = self.catalog
-        return catalog_outline(catalog.papers, (entry.topic for entry in catalog.topics), catalog.vocabulary)
+        topics = [entry.topic for entry in catalog.topics]
+        state = catalog.state
+        if state is not None:
+            # The index stage grouped the papers by topic and keyword already, in the catalog's
+            # order: the document's too (by ``paper_order``, then id) unless two papers tie in it.
+            order = list(map(paper_order, catalog.papers))
+            keywords = {name: list(ids) for (kind, _), (name, _, ids) in state.terms.items() if kind == "keywords"}
+            if all(map(operator.lt, order, order[1:])) and len({name.casefold() for name in keywords}) == len(keywords):
+                direct = {topic_id: list(ids) for topic_id, ids in state.direct.items()}
+                return outline_of(catalog_layout(list(self.ids), topics, list(catalog.vocabulary), direct, keywords))
+        return catalog_outline(catalog.papers, topics, catalog.vocabulary)
 
     def reuse(self, outline: CatalogOutline | None) -> None:
         """Take the last build's ``catalog_outline``: the catalog is indexed as it was then."""

@@ -125,25 +125,34 @@ def _words(text: str) -> list[str]:
 
 
 def terms_of(title: str, keywords: Iterable[str], digest: str | None, topics: Iterable[str]) -> Counter[str]:
-    """A paper's weighted term counts (before IDF); keyword and topic terms are marked ``k:``/``t:``."""
-    counts: Counter[str] = Counter()
+    """A paper's weighted term counts (before IDF); keyword and topic terms are marked ``k:``/``t:``.
+
+    Terms are counted in the order they first appear (title words, title pairs, each keyword's
+    term and words, digest words, digest pairs, topics), a field's weight as that many copies:
+    one ``Counter`` of one list, counted in C."""
     title_words = _words(title)
-    for term in title_words:
-        counts[term] += TITLE_WEIGHT
-    for term in map(" ".join, pairwise(title_words)):
-        counts[term] += TITLE_WEIGHT
+    found = title_words * TITLE_WEIGHT
+    found += list(map(" ".join, pairwise(title_words))) * TITLE_WEIGHT
     for keyword in keywords:
-        words = _words(keyword)
-        counts["k:" + " ".join(words)] += KEYWORD_WEIGHT
-        for term in words:
-            counts[term] += KEYWORD_WORD_WEIGHT
+        found += _keyword_terms(keyword)
     if digest:
         words = _words(digest)
-        counts.update(words)  # DIGEST_WEIGHT is 1
-        counts.update(map(" ".join, pairwise(words)))
-    for topic in topics:
-        counts["t:" + topic] += TOPIC_WEIGHT
-    return counts
+        found += words * DIGEST_WEIGHT
+        found += list(map(" ".join, pairwise(words))) * DIGEST_WEIGHT
+    found += list(map("t:".__add__, topics)) * TOPIC_WEIGHT
+    return Counter(found)
+
+
+_KEYWORD_TERMS: dict[str, list[str]] = {}
+"""Each keyword's share of ``terms_of``, made once per process (keywords come from a vocabulary)."""
+
+
+def _keyword_terms(keyword: str) -> list[str]:
+    found = _KEYWORD_TERMS.get(keyword)
+    if found is None:
+        words = _words(keyword)
+        found = _KEYWORD_TERMS[keyword] = ["k:" + " ".join(words)] * KEYWORD_WEIGHT + words * KEYWORD_WORD_WEIGHT
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,12 +490,19 @@ class RelatedIndex:
         cols = array("q")
         counts = array("d")
         lengths = array("q")
-        for paper in by_id:
-            paper_counts = paper_term_counts(paper, keywords_of(paper), memo)
-            if paper_counts.terms:
-                cols.extend(map(first_seen.setdefault, paper_counts.terms.split("\n"), positions))
-            counts.frombytes(paper_counts.counts)
-            lengths.append(len(paper_counts.counts) // counts.itemsize)
+        if memo is not None and memo.remembers:
+            for paper in by_id:
+                paper_counts = paper_term_counts(paper, keywords_of(paper), memo)
+                if paper_counts.terms:
+                    cols.extend(map(first_seen.setdefault, paper_counts.terms.split("\n"), positions))
+                counts.frombytes(paper_counts.counts)
+                lengths.append(len(paper_counts.counts) // counts.itemsize)
+        else:  # (nothing to remember: the counts as terms_of makes them, not packed to be kept)
+            for paper in by_id:
+                found = terms_of(paper.title, keywords_of(paper), paper.digest, paper.topics)
+                cols.extend(map(first_seen.setdefault, found, positions))
+                counts.extend(found.values())
+                lengths.append(len(found))
         # Entry indexes are 32-bit and each temporary array is dropped as soon as it has served:
         # there are 8 million entries at 50,000 papers.
         renumber = np.zeros(len(cols) + 1, dtype=np.int32)

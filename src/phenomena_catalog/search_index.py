@@ -457,18 +457,19 @@ class _Met(dict[str, int]):
 
     def __init__(self) -> None:
         super().__init__({"": -1})
+        self.names: list[str] = []
+        """The terms, by number."""
 
     def __missing__(self, term: str) -> int:
-        number = self[term] = len(self) - 1
+        number = self[term] = len(self.names)
+        self.names.append(term)
         return number
-
-    def names(self) -> list[str]:
-        """The terms, by number."""
-        return list(itertools.islice(self, 1, None))
 
 
 _PAIR = np.int64(1 << 31)
 """Term numbers are below this: a pair of terms is first number * _PAIR + second."""
+_BLOCK = 2000
+"""Papers whose words are split at once (each word a string: 60 MB at 10,000 papers in one go)."""
 
 
 def _read(catalog: Catalog, papers: Sequence[Paper]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray,
@@ -476,38 +477,42 @@ def _read(catalog: Catalog, papers: Sequence[Paper]) -> tuple[list[str], np.ndar
     """The entries of ``papers``: the distinct terms met, each entry's term (a number into them),
     paper (a position in ``papers``), column and count; and each paper's words by column and prior.
 
-    One field of every paper at a time, in numbers: a paper's entries of one term are in column
-    order (a posting sums its columns' scores in that order), entries of one column by paper.
-    The terms of a field and their pairs are numbered, then counted per paper by one sort."""
+    One field of ``_BLOCK`` papers at a time, in numbers: a paper's entries of one term are in
+    column order (a posting sums its columns' scores in that order). The terms of a field and
+    their pairs are numbered, then counted per paper by one sort."""
     met = _Met()
-    texts = list(zip(*[paper_fields(paper, catalog).values() for paper in papers], strict=True)) \
-        or [() for _ in FIELD_BOOSTS]
-    total = len(papers)
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []  # (term, paper, count, column)
-    by_column = np.zeros((total, len(COLUMNS)), dtype=np.int32)
-    for column, (name, field_texts) in enumerate(zip(FIELD_BOOSTS, texts, strict=True)):
-        words = _words_of(field_texts)
-        lengths = np.fromiter(map(len, words), dtype=np.int64, count=total)
-        terms = np.fromiter(map(met.__getitem__, map(_TERMS.__getitem__, itertools.chain.from_iterable(words))),
-                            dtype=np.int64, count=int(lengths.sum()))
-        docs = np.repeat(np.arange(total, dtype=np.int64), lengths)
-        kept = terms >= 0  # (stop words)
-        terms, docs = terms[kept], docs[kept]
-        by_column[:, column] = np.bincount(docs, minlength=total)
-        if name in PAIR_BOOSTS:
-            within = docs[:-1] == docs[1:]
-            pairs, pair_docs = terms[:-1][within] * _PAIR + terms[1:][within], docs[:-1][within]
-            unique, inverse = np.unique(pairs, return_inverse=True)
-            names = met.names()
-            pair_terms = np.fromiter(
-                map(met.__getitem__, [f"{names[a]} {names[b]}" for a, b in
-                                      zip((unique // _PAIR).tolist(), (unique % _PAIR).tolist(), strict=True)]),
-                dtype=np.int64, count=len(unique))
-            found.append((*_counted(pair_terms[inverse], pair_docs, PAIR_BOOSTS[name]),
-                          COLUMNS.index(f"{name} pairs")))
-        found.append((*_counted(terms, docs, 1.0), column))
+    by_column = np.zeros((len(papers), len(COLUMNS)), dtype=np.int32)
+    for first in range(0, len(papers), _BLOCK):
+        block = papers[first : first + _BLOCK]
+        texts = zip(*[paper_fields(paper, catalog).values() for paper in block], strict=True)
+        for column, (name, field_texts) in enumerate(zip(FIELD_BOOSTS, texts, strict=True)):
+            words = _words_of(field_texts)
+            lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(block))
+            terms = np.fromiter(map(met.__getitem__, map(_TERMS.__getitem__, itertools.chain.from_iterable(words))),
+                                dtype=np.int64, count=int(lengths.sum()))
+            del words
+            docs = np.repeat(np.arange(first, first + len(block), dtype=np.int64), lengths)
+            kept = terms >= 0  # (stop words)
+            terms, docs = terms[kept], docs[kept]
+            by_column[first : first + len(block), column] = np.bincount(docs - first, minlength=len(block))
+            if name in PAIR_BOOSTS:
+                within = docs[:-1] == docs[1:]
+                pairs, pair_docs = terms[:-1][within] * _PAIR + terms[1:][within], docs[:-1][within]
+                unique, inverse = np.unique(pairs, return_inverse=True)
+                names = met.names
+                pair_terms = np.fromiter(
+                    map(met.__getitem__, [f"{names[a]} {names[b]}" for a, b in
+                                          zip((unique // _PAIR).tolist(), (unique % _PAIR).tolist(), strict=True)]),
+                    dtype=np.int64, count=len(unique))
+                found.append((*_counted(pair_terms[inverse], pair_docs, PAIR_BOOSTS[name]),
+                              COLUMNS.index(f"{name} pairs")))
+            found.append((*_counted(terms, docs, 1.0), column))
     prior = 1 + SOURCE_PRIOR * np.array([max(0, len(paper.sources) - 1) for paper in papers], dtype=np.float64)
-    return (met.names(), np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found]),
+    if not found:
+        nothing = np.zeros(0, dtype=np.int64)
+        return [], nothing, nothing, np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.float32), by_column, prior
+    return (met.names, np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found]),
             np.concatenate([np.full(len(f[0]), f[3], dtype=np.uint8) for f in found]),
             np.concatenate([f[2] for f in found]).astype(np.float32), by_column, prior)
 

@@ -38,6 +38,11 @@ class TextMemo(Generic[T]):
         self._remember = remember
         """False for a memo nothing will read again (a one-shot build's): it holds nothing."""
 
+    @property
+    def remembers(self) -> bool:
+        """Whether results are kept (a one-shot build's memo keeps none: its users may skip it)."""
+        return self._remember
+
     def get(self, texts: Sequence[str], make: Callable[[], T]) -> T:
         """The result made from ``texts``: remembered, or ``make()``'s, which is then remembered."""
         if not self._remember:

@@ -21,6 +21,10 @@ class Command:
     name: str
     module: str
     help: str
+    collector_paused: bool = False
+    """Whether the command runs with the cyclic garbage collector off (``cli.main``): one that makes
+    mostly long-lived objects and then exits, whose stages turn the collector on where they make
+    garbage cycles (``executors.collector_frozen``). Never one that runs until stopped (``serve``)."""
 
     def load(self) -> ModuleType:
         """The command's module (``NAME``, ``DESCRIPTION``, ``configure``, ``run``)."""
@@ -31,7 +35,7 @@ REGISTRY = (
     Command("init", "init",
             "start a new catalog in a folder: settings, starter taxonomy, schema, GitHub workflow, docs"),
     Command("build", "build",
-            "build the static site from the records"),
+            "build the static site from the records", collector_paused=True),
     Command("serve", "serve",
             "build the site, serve it on 127.0.0.1 and rebuild on every change"),
     Command("validate", "validate",

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from phenomena_catalog.catalog import group_terms, keyword_canonicalizer, paper_order
@@ -60,6 +60,14 @@ def catalog_data(
     # Keywords are grouped exactly as the site groups them into pages (one rule: catalog.group_terms).
     grouped = group_terms((canonical(k), p) for p in ordered for k in p.keywords)
     by_keyword = {name: list(dict.fromkeys(p.id for p in found)) for name, found in grouped.values()}
+    return catalog_layout([paper_value(p) for p in ordered], topics, vocabulary, by_topic, by_keyword)
+
+
+def catalog_layout(papers: list[Any], topics: Iterable[Topic], vocabulary: list[KeywordEntry],
+                   by_topic: Mapping[str, list[str]], by_keyword: Mapping[str, list[str]]) -> dict[str, Any]:
+    """``catalog_data`` of the papers' values in the document's order (by ``paper_order``, then
+    id), the ids of each topic's papers and of each keyword's (by the keyword's term name, as the
+    site groups them: ``catalog.group_terms``), in that order too."""
     spellings = {name.casefold(): name for name in by_keyword}
     for entry in vocabulary:
         spellings.setdefault(entry.name.casefold(), entry.name)
@@ -67,7 +75,7 @@ def catalog_data(
     aliases = {entry.name: sorted(entry.aliases) for entry in vocabulary}
     return {
         "format": FORMAT,
-        "papers": [paper_value(p) for p in ordered],
+        "papers": papers,
         "topics": [
             {**topic.model_dump(mode="json"), "papers": by_topic.get(topic.id, [])}
             for topic in topics
@@ -117,7 +125,11 @@ class CatalogOutline(NamedTuple):
 def catalog_outline(papers: Iterable[Paper], topics: Iterable[Topic], keywords: Iterable[KeywordEntry] = ()
                     ) -> CatalogOutline:
     """The ``CatalogOutline`` of the compact ``catalog_json``."""
-    data = catalog_data(papers, topics, keywords, paper_value=_ID)
+    return outline_of(catalog_data(papers, topics, keywords, paper_value=_ID))
+
+
+def outline_of(data: dict[str, Any]) -> CatalogOutline:
+    """The ``CatalogOutline`` of ``catalog_data`` whose papers' values are their ids."""
     head: list[str] = []
     tail: list[str] = []
     parts, ids = head, ()
