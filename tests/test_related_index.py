@@ -149,3 +149,25 @@ def test_rebuilds_after_edits_that_bring_new_words_write_what_a_build_from_scrat
         for page in pages:
             assert (source / "site" / page).read_text(encoding="utf-8") == \
                 (tmp_path / "reference" / page).read_text(encoding="utf-8"), page
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.tuples(st.integers(0, 30), st.integers(1, 4)), max_size=40), min_size=1, max_size=12),
+       st.integers(1, 6))
+def test_each_row_keeps_its_best_candidates_as_a_sort_of_the_row_would(
+        rows: list[list[tuple[int, int]]], keep: int) -> None:
+    """The first cut (``_likely_best``) and the choice (``_best_per_row``) keep, for each row, the
+    ``keep`` candidates a plain sort of that row ranks first (score down, then slot up), with
+    scores drawn from a few values so that ties are everywhere."""
+    import numpy as np
+
+    rows = [sorted(dict(row).items()) for row in rows]  # (one score per candidate, as a sparse row has)
+    indptr = np.cumsum([0, *map(len, rows)])
+    candidates = np.array([c for row in rows for c, _ in row], dtype=np.int64)
+    scores = np.array([float(s) for row in rows for _, s in row])
+    entries = related._likely_best(indptr, candidates, scores, keep)
+    found_rows, found, _, place = related._best_per_row(
+        np.searchsorted(indptr, entries, side="right") - 1, candidates[entries], scores[entries], keep)
+    expected = [(r, c) for r, row in enumerate(rows) for c, _ in sorted(row, key=lambda cs: (-cs[1], cs[0]))[:keep]]
+    assert list(zip(found_rows.tolist(), found.tolist(), strict=True)) == expected
+    assert place.tolist() == [k for row in rows for k in range(min(keep, len(row)))]

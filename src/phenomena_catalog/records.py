@@ -286,30 +286,41 @@ def load_papers(files: Iterable[Path | str], executor: Executor | None = None,
     files = list(files)
     shown = _shown_paths(files)
     found: list[_FileResult | list[Problem] | None] = []
+    kept: list[tuple[Stamp, str] | None] = []
+    """For each file found as the last build left it, its entry in ``stamps`` (kept as it is)."""
+    by_path = seen if seen else {}
     for file, name in zip(files, shown, strict=True):
-        stamp = seen.get(file, _UNSEEN) if seen and type(file) is str else _UNSEEN
+        stamp = by_path.get(file, _UNSEEN) if type(file) is str else _UNSEEN
         if stamp is _UNSEEN:
             stamp = file_stamp(file)
         last = stamps.get(name)
         result = known.get(last[1]) if last is not None and last[0] == stamp else None
-        found.append(None if result is None or last is None else (stamp, last[1], result))
+        if result is None or last is None:
+            found.append(None)
+            kept.append(None)
+        else:
+            found.append((stamp, last[1], result))
+            kept.append(last)
     unread = [index for index, item in enumerate(found) if item is None]
     work = functools.partial(_read_share, known=known, shown=shown)
     for share in (executor or SerialExecutor()).map_shares(work, [(files[i], i) for i in unread]):
         for index, done in share:
             found[index] = done
     papers, problems, lines, digests, parsed, new_stamps = [], [], {}, {}, {}, {}
-    for name, item in zip(shown, found, strict=True):
+    for name, item, last in zip(shown, found, kept, strict=True):
         if isinstance(item, list):  # (the file could not be read)
             problems += item
             continue
         assert item is not None
         stamp, digest, result = item
-        if stamp is not None and settled(stamp, now):
+        if last is not None:  # (its stamp was settled when it was kept)
+            new_stamps[name] = last
+        elif stamp is not None and settled(stamp, now):
             new_stamps[name] = (stamp, digest)
         parsed[digest] = result
         paper, file_problems, table = result
-        problems.extend(file_problems)
+        if file_problems:
+            problems.extend(file_problems)
         if paper is not None:
             papers.append(paper)
             lines[paper.id] = table

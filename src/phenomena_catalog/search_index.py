@@ -141,6 +141,17 @@ def encode_number(value: int) -> str:
     return out
 
 
+class _Encoded(dict[int, str]):
+    """Each number's ``encode_number``, made once per process (facet values are small numbers)."""
+
+    def __missing__(self, value: int) -> str:
+        found = self[value] = encode_number(value)
+        return found
+
+
+_ENCODED = _Encoded()
+
+
 def paper_fields(paper: Paper, catalog: Catalog) -> dict[str, str]:
     """The searchable text of a paper, by field."""
     terms = catalog.paper_terms[paper.id]
@@ -945,7 +956,7 @@ def _chunks(catalog: Catalog, index: _Index, old: _Index | None, fresh: np.ndarr
         flags = (1 if paper.links.code else 0) | (kinds.index(paper.kind) << 1 if kinds else 0)
         values = [flags, venue_number[terms.venue.slug] + 1 if terms.venue else 0, len(terms.topics)]
         values += [topic_number[t.id] for t in terms.topics]
-        codes[number] = "".join(encode_number(v) for v in values)
+        codes[number] = "".join(map(_ENCODED.__getitem__, values))
     index.facet_codes = codes
     before_total = len(old.ids) if old is not None else 0
     index.facet_files = _chunk_files(
