@@ -14,6 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from phenomena_catalog import cache_store, packed
+from phenomena_catalog.commands.build import build_site
+from phenomena_catalog.config import load_config
+from phenomena_catalog.executors import ProcessExecutor
 
 from conftest import TEMPLATES, build_copy, copy_fixture_catalog, site_files
 
@@ -53,9 +56,11 @@ def test_counts_are_kept_in_16_bits_unless_one_does_not_fit() -> None:
     assert packed.compact_counts(np.zeros(0)).dtype == np.uint16
 
 
-@pytest.fixture
-def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The fixture catalog and 240 made-up records, built once (cache written), in blocks of 4 rows."""
+@pytest.fixture(params=["here", "forked"])
+def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
+    """The fixture catalog and 240 made-up records, built once (cache written), in blocks of 4 rows:
+    in this process, or with the search index made (and its state written to the cache) in another
+    process beside related papers, as a large catalog's first build does."""
     monkeypatch.setattr(cache_store, "TABLE_MIN", 16)
     monkeypatch.setattr(packed, "BLOCK", 4)  # (62 blocks of the 248 papers' rows: as at 8,000 papers)
     source = copy_fixture_catalog(tmp_path / "catalog")
@@ -68,7 +73,11 @@ def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             f"year: {2015 + number % 10}\ntopics: [{TOPICS[number % len(TOPICS)]}]\n"
             f"keywords: [{WORDS[number % len(WORDS)]} {WORDS[(number + 5) % len(WORDS)]}]\n"
             f"digest: {' '.join(words)}\nadded: 2026-11-23\n", encoding="utf-8")
-    build_copy(source, source / "site")
+    if request.param == "here":
+        build_copy(source, source / "site")
+    else:
+        build_site(source / "papers", source / "templates", source / "site", load_config(source / "catalog.yaml"),
+                   executor=ProcessExecutor(2, threshold=0, background_threshold=0))
     return source
 
 

@@ -48,6 +48,7 @@ from phenomena_catalog.plan import Page, PlanState, SearchIndexFile, TextMemos
 from phenomena_catalog.records import ParseResult, Records
 from phenomena_catalog.related import RelatedIndex
 from phenomena_catalog.render import Renderer, reuse_compiled
+from phenomena_catalog.search_index import SearchIndexState
 from phenomena_catalog.validate import CheckMemo
 
 
@@ -106,6 +107,9 @@ class BuildCache:
     compiled: dict[str, bytes] = field(default_factory=dict)
     """The templates as Jinja compiled them (``Renderer.compiled``): a build started in a new process
     does not compile them again (``render.reuse_compiled``)."""
+    written: dict[str, cache_store.Written] = field(default_factory=dict, compare=False, repr=False)
+    """Fields written to disk already (``write_states_ahead``), which ``write_cache`` keeps in place
+    of this cache's own (then empty) values."""
     live: LiveState | None = field(default=None, compare=False, repr=False)
     """The last build's papers, pages and renderer, for ``serve`` (kept in memory only)."""
     discarded: str = ""
@@ -176,14 +180,32 @@ def write_cache(out: Path, cache: BuildCache, quick: Quick | None = None) -> Non
     what a build that finds nothing changed compares (``cache_store.Quick``)."""
     if cache.site is None:
         return
+    kept = replace(cache, memos=_kept_memos(cache.memos.search))
+    cache_store.write_fields(out, {**{f.name: getattr(kept, f.name) for f in fields(kept) if f.name not in _NOT_KEPT},
+                                   **cache.written}, quick)
+
+
+def write_states_ahead(out: Path, related_index: RelatedIndex | None = None,
+                       search: SearchIndexState | None = None) -> dict[str, cache_store.Written]:
+    """A build's update states (related papers', the search index's) written to its next cache now
+    (``cache_store.write_ahead``): a build from scratch need not hold them (about 200 MB at 50,000
+    papers) while it renders. Its cache then carries them in ``BuildCache.written``. None are
+    written when the cache cannot be (a read-only or full disk): the build goes on holding them,
+    and says so, if it must, when it saves its cache."""
+    states = {"related_index": related_index, "memos": None if search is None else _kept_memos(search)}
+    try:
+        return {name: cache_store.write_ahead(out, name, value) for name, value in states.items() if value is not None}
+    except OSError:
+        return {}
+
+
+def _kept_memos(search: SearchIndexState) -> TextMemos:
     # Related papers' term counts are cheaper to count again than to save and read
     # (27 MB, 0.7 s at 10,000 papers); serve keeps them in memory.
-    kept = replace(cache, memos=TextMemos(search=cache.memos.search))
-    cache_store.write_fields(out, {f.name: getattr(kept, f.name) for f in fields(kept) if f.name not in _NOT_KEPT},
-                             quick)
+    return TextMemos(search=search)
 
 
-_NOT_KEPT = frozenset({"live", "discarded"})
+_NOT_KEPT = frozenset({"live", "discarded", "written"})
 """Fields of ``BuildCache`` a build holds in memory only."""
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import copyreg
 import dataclasses
+import errno
 import gc
 import hashlib
 import io
@@ -269,6 +270,15 @@ class Index:
     quick: Quick | None = None
 
 
+@dataclass(frozen=True)
+class Written:
+    """A field written before the rest of its cache (``write_ahead``): its segments, which the
+    next ``write_fields`` given this in the field's place names in its index."""
+
+    field: Segment
+    tables: dict[str, tuple[Segment, ...]]
+
+
 class _Unusable(Exception):
     """The cache cannot be used; the message says why."""
 
@@ -388,6 +398,10 @@ class Store:
             new_fields: dict[str, Segment] = {}
             new_tables: dict[str, tuple[Segment, ...]] = {}
             for name, value in fields.items():
+                if type(value) is Written:
+                    new_fields[name] = value.field
+                    new_tables.update(value.tables)
+                    continue
                 shell, tables = _explode(value, name)
                 for table_name, table in tables.items():
                     new_tables[table_name] = self._write_table(table_name, table, written)
@@ -401,6 +415,10 @@ class Store:
                           {name: tuple(map(self._with_checked, segments)) for name, segments in new_tables.items()},
                           quick)
             kept = [s.name for s in (*new_fields.values(), *(s for t in new_tables.values() for s in t))]
+            ahead = [value for value in fields.values() if type(value) is Written]
+            if not all((self.folder / s.name).exists()
+                       for value in ahead for s in (value.field, *(s for t in value.tables.values() for s in t))):
+                raise FileNotFoundError(errno.ENOENT, "segments written ahead are gone", str(self.folder))
             if not all((self.folder / name).exists() for name in kept):
                 # Another process rewrote the cache since it was read here and removed segments
                 # this index would name: write everything afresh.
@@ -633,6 +651,24 @@ def write_fields(out: Path, fields: Mapping[str, Any], quick: Quick | None) -> N
     _OPENED[folder] = store
     legacy = folder.parent / f"{folder.name}.pickle"  # (format 1 kept one file)
     legacy.unlink(missing_ok=True)
+
+
+def write_ahead(out: Path, name: str, value: Any) -> Written:
+    """Field ``name`` of the next cache of ``out`` written now, whole (a build from scratch writes
+    its large update states before it renders, and holds them no longer): its segments are named by
+    the index only when ``write_fields`` is given the ``Written`` in the field's place (until then,
+    or if the build fails, no index names them, and the next write removes them)."""
+    folder = cache_folder(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    store, written = Store(folder), list[str]()
+    shell, tables = _explode(value, name)
+    try:
+        segments = {table_name: store._write_table(table_name, table, written) for table_name, table in tables.items()}
+        return Written(store._write_segment(name, _dump_shell(shell), 0, written), segments)
+    except BaseException:
+        for file in written:
+            (folder / file).unlink(missing_ok=True)
+        raise
 
 
 def remove(out: Path) -> None:

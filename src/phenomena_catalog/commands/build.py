@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Collection
 
     from phenomena_catalog.build_cache import BuildCache
+    from phenomena_catalog.cache_store import Written
     from phenomena_catalog.catalog import Catalog
     from phenomena_catalog.config import SiteConfig
     from phenomena_catalog.errors import Problem
@@ -126,7 +127,7 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
         cache = replace(cache, memos=TextMemos(related=TextMemo(remember=False), search=search),
                         texts=cache.texts if use_cache else PaperTexts(remember=False))
         result, built = build(papers_dir, templates_dir, out, config, executor, cache, listing, loading,
-                              keep=use_cache)
+                              keep=use_cache, states_ahead=use_cache)
         if use_cache:
             result = replace(result, stages={"read cache": reading, **result.stages})
         identity = output_identity(out)
@@ -151,22 +152,34 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
 
 def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, executor: Executor,
           cache: BuildCache, listing: cache_store.Listing | None = None,
-          loading: Pending[Records] | None = None, keep: bool = True) -> tuple[BuildResult, BuildCache]:
+          loading: Pending[Records] | None = None, keep: bool = True,
+          states_ahead: bool = False) -> tuple[BuildResult, BuildCache]:
     """Build the site from what ``cache`` says the last build made; returns what this one made.
     ``loading``: the load stage started already (``_load_beside_imports``), used if the cache has no parse results.
     ``keep``: False when what this build made will not be kept (``build --no-cache``): a site built
     anew then takes no fingerprint of its pages (0.8 s of CPU time at 10,000 papers).
+    ``states_ahead``: a first build (``cache`` empty) writes its update states to the next cache
+    before it renders and keeps them no longer (``build_cache.write_states_ahead``): for a build
+    whose cache is only written, never used again in memory.
 
     ``serve`` keeps the cache in memory from one rebuild to the next; ``build_site`` on disk.
     """
-    from phenomena_catalog.build_cache import Fingerprints, LiveState, after_build, file_fingerprint, site_inputs
+    from phenomena_catalog.build_cache import (
+        Fingerprints,
+        LiveState,
+        after_build,
+        file_fingerprint,
+        site_inputs,
+        write_states_ahead,
+    )
     from phenomena_catalog.catalog import index
     from phenomena_catalog.errors import UserError
     from phenomena_catalog.executors import collector_frozen, collector_paused
     from phenomena_catalog.plan import PlannedPages, Planner, PlanState, remember_bibtex
     from phenomena_catalog.records import load
-    from phenomena_catalog.related import related_in_catalog
+    from phenomena_catalog.related import RelatedIndex, related_in_catalog
     from phenomena_catalog.render import Renderer, reuse_compiled, template_environment
+    from phenomena_catalog.search_index import SearchIndexState
     from phenomena_catalog.validate import check
     from phenomena_catalog.write import (
         copied_files,
@@ -211,19 +224,32 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         # papers (``Executor.start``); a rebuild updates them in less time than a process takes, so
         # it asks for them as work on no papers, which runs here.
         # The check's problems are the build's report, whatever related papers made of the records.
+        # A first build written to disk makes its update states afresh, here and in that process,
+        # where nothing else holds them, and writes them to the cache before rendering.
+        ahead = states_ahead and not cache.parsed
+        search_state = SearchIndexState() if ahead else cache.memos.search
+        related_index = RelatedIndex() if ahead else cache.related_index
         beside = functools.partial(_check_then_search_and_templates, records, cache.checked, catalog,
-                                   cache.memos.search, templates_dir, bibtex=previous is None)
+                                   search_state, templates_dir, out if ahead else None, bibtex=previous is None)
         checking = executor.start(beside, len(records.papers) if previous is None else 0)
+        del search_state, beside  # (another process's, or written to the cache and not kept)
         try:
             # (the last build's RelatedIndex, updated: with no record changed, it only assembles them)
-            related = related_in_catalog(catalog, cache.memos.related, cache.related_index, records.digests)
-            related_changed: Collection[str] | None = cache.related_index.changed
+            related = related_in_catalog(catalog, cache.memos.related, related_index, records.digests)
+            related_changed: Collection[str] | None = related_index.changed
             cache.memos.related.prune()
+            written = write_states_ahead(out, related_index=related_index) if ahead else {}
+            if written:
+                related_index = RelatedIndex()
             clock.lap("related papers")
         except Exception:
             _problems_reported(checking)
             raise
-        checked, (search, cache.memos.search), compiled, bibtex = _problems_reported(checking)
+        checked, (search, state), compiled, bibtex = _problems_reported(checking)
+        if isinstance(state, dict):
+            written.update(state)
+        else:
+            cache.memos.search = state
         reuse_compiled(compiled)
         remember_bibtex(catalog.papers, bibtex)
         clock.lap("check and search index")
@@ -301,9 +327,9 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                          rendered=len(to_render), incremental=previous is not None)
     live = LiveState({paper.id: paper for paper in records.papers}, records.digests,
                      PlannedPages(pages, planner, planned.groups), renderer)
-    return result, replace(after_build(out, records, files, inputs, fingerprints.everywhere, page_count,
-                                       checked, cache.memos, live, cache.texts, planned,
-                                       cache.related_index), indexed=catalog.state)
+    left = after_build(out, records, files, inputs, fingerprints.everywhere, page_count, checked, cache.memos,
+                       live, cache.texts, planned, related_index)
+    return result, replace(left, indexed=catalog.state, written=written)
 
 
 def _load_beside_imports(papers_dir: Path, out: Path, executor: Executor, use_cache: bool,
@@ -332,19 +358,24 @@ def _names(folder: Path) -> list[str]:
 
 
 BesideRelatedPapers = tuple[list["Problem"], "CheckMemo",
-                            "tuple[SearchIndex, SearchIndexState, dict[str, bytes], tuple[str, ...]] | None"]
+                            "tuple[SearchIndex, SearchIndexState | dict[str, Written], dict[str, bytes], "
+                            "tuple[str, ...]] | None"]
+"""The check's problems and memo; the search index, its update state (or where it was written in
+the next cache: ``write_states_ahead``), the compiled templates and the BibTeX entries."""
 
 
 def _check_then_search_and_templates(records: Records, memo: CheckMemo, catalog: Catalog | None = None,
                                      search: SearchIndexState | None = None,
-                                     templates_dir: Path | None = None, bibtex: bool = False,
-                                     ) -> BesideRelatedPapers:
+                                     templates_dir: Path | None = None, ahead: Path | None = None,
+                                     bibtex: bool = False) -> BesideRelatedPapers:
     """The check stage's problems and its memo brought up to date; then, if there are none and a
     ``catalog`` is given, its search index, ``search`` updated to it, the compiled templates
     (``render.compiled_templates``) and, with ``bibtex``, every paper's BibTeX entry (in the
     catalog's order): the work a build from scratch does beside related papers (``Executor.start``).
     (Made here, the entries are made once: the render stage's workers, which show them on paper
-    pages and in topics' ``.bib`` files, each made those of their pages.)"""
+    pages and in topics' ``.bib`` files, each made those of their pages.) ``ahead``: the output
+    folder whose next cache ``search`` is written to (``write_states_ahead``), handed back in its place."""
+    from phenomena_catalog.build_cache import write_states_ahead
     from phenomena_catalog.plan import bibtex_of
     from phenomena_catalog.render import compiled_templates
     from phenomena_catalog.search_index import build_search_index
@@ -353,12 +384,15 @@ def _check_then_search_and_templates(records: Records, memo: CheckMemo, catalog:
     problems = check(records, memo)
     if problems or catalog is None or search is None:
         return problems, memo, None
-    return problems, memo, (build_search_index(catalog, search), search, compiled_templates(templates_dir),
+    index = build_search_index(catalog, search)
+    state = (write_states_ahead(ahead, search=search) if ahead is not None else None) or search
+    return problems, memo, (index, state, compiled_templates(templates_dir),
                             tuple(map(bibtex_of, catalog.papers)) if bibtex else ())
 
 
 def _problems_reported(checking: Pending[BesideRelatedPapers],
-                       ) -> tuple[CheckMemo, tuple[SearchIndex, SearchIndexState], dict[str, bytes], tuple[str, ...]]:
+                       ) -> tuple[CheckMemo, tuple[SearchIndex, SearchIndexState | dict[str, Written]],
+                                  dict[str, bytes], tuple[str, ...]]:
     """The check's memo, the search index, the compiled templates and the BibTeX entries; the
     check's problems, if it found any, as a UserError."""
     from phenomena_catalog.errors import UserError
