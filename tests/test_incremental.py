@@ -560,6 +560,7 @@ def test_an_incremental_index_gives_the_catalog_indexing_from_scratch_gives(
         for name in ("ids", "digests", "keys", "filed", "terms", "direct", "context"):
             assert getattr(updated.state, name) == getattr(fresh.state, name), name
         assert catalog_view(updated) == catalog_view(fresh)
+        assert [updated.term_count(kind) for kind in TERM_KINDS] == [len(fresh.terms[kind]) for kind in TERM_KINDS]
         last = updated.state
 
 

@@ -138,6 +138,13 @@ class Catalog:
             return made.find(kind, slug)
         return next((term for term in made[kind] if term.slug == slug), None)
 
+    def term_count(self, kind: str) -> int:
+        """How many terms of ``kind`` there are (without making them)."""
+        made = self.terms
+        if isinstance(made, _TermsByKind):
+            return made.count(kind)
+        return len(made[kind])
+
     def keyword_names(self, paper_id: str) -> tuple[str, ...]:
         """A paper's keywords, each by its term's name (``paper_terms``' keywords' names, read from
         the outline without making the paper's terms: the CSL-JSON file needs every paper's)."""
@@ -557,6 +564,18 @@ class _TermsByKind(Mapping[str, tuple[Term, ...]]):
     def __init__(self, made: _MadeTerms) -> None:
         self._made = made
         self._kinds: dict[str, tuple[Term, ...]] = {}
+        self._counts: dict[str, int] = {}
+
+    def count(self, kind: str) -> int:
+        """How many terms of ``kind`` there are."""
+        found = self._counts.get(kind)
+        if found is None:
+            counts = dict.fromkeys(TERM_KINDS, 0)
+            for found_kind, _ in self._made._state.terms:
+                counts[found_kind] += 1
+            self._counts.update(counts)
+            found = counts[kind]
+        return found
 
     def find(self, kind: str, slug: str) -> Term | None:
         """One term, made without the others; None when there is none."""

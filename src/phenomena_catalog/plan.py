@@ -479,7 +479,7 @@ class PlanState:
             return None
         units = [unit for group in groups for unit in (made[group] if group in made else planner.group(group))
                  if unit.shape is None or unit.name in stale]
-        kept = {name: found for name, found in inputs.items() if name in groups_of}
+        kept = {name: found for name, found in inputs.items() if name in groups_of} if changes.moved else dict(inputs)
         kept.update((unit.name, (unit.shape, unit.papers)) for unit in units if unit.shape is not None)
         outline = self.outline if not changes.moved else None
         planner.reuse(outline)
@@ -725,7 +725,7 @@ class Planner:
 
     @cached_property
     def _term_counts(self) -> dict[str, int]:
-        return {kind: len(self.catalog.terms[kind]) for kind in TERM_KINDS}
+        return {kind: self.catalog.term_count(kind) for kind in TERM_KINDS}
 
     @cached_property
     def _timeline(self) -> Timeline:
