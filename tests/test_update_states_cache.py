@@ -5,6 +5,7 @@ of the rows it changed instead of the whole state (tens of MB at 10,000 papers).
 from __future__ import annotations
 
 import doctest
+import errno
 import shutil
 from pathlib import Path
 
@@ -133,4 +134,21 @@ def test_a_first_build_that_fails_leaves_no_state_written_ahead_behind(tmp_path:
     for _ in range(2):
         with pytest.raises(UserError):
             build_copy(source, source / "site")
+    assert sorted(path.name for path in cache_store.cache_folder(source / "site").glob("*.seg")) == []
+
+
+def test_a_cache_that_cannot_be_saved_leaves_no_state_written_ahead_behind(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # The states written ahead took their room already when the disk fills at the cache's save: the
+    # build says the cache was not saved, and takes them away with the rest.
+    source = copy_fixture_catalog(tmp_path / "catalog")
+    shutil.copytree(TEMPLATES, source / "templates")
+
+    def full(self: cache_store.Store, index: cache_store.Index) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cache_store.Store, "_commit", full)
+    build_copy(source, source / "site")
+    assert "the build cache could not be saved (No space left on device)" in capsys.readouterr().err
+    assert (source / "site" / "index.html").is_file()
     assert sorted(path.name for path in cache_store.cache_folder(source / "site").glob("*.seg")) == []

@@ -687,10 +687,12 @@ def remove_unnamed(out: Path) -> None:
 
 
 def remove(out: Path) -> None:
-    """Forget the cache of ``out``: the next build starts afresh."""
+    """Forget the cache of ``out``: the next build starts afresh. Its segments go too (among them
+    any written ahead: a cache that could not be saved for a full disk leaves none behind)."""
     folder = cache_folder(out)
     _OPENED.pop(folder, None)
     (folder / INDEX).unlink(missing_ok=True)
+    remove_unnamed(out)
 
 
 def stored_quick(out: Path) -> Quick | None:
