@@ -251,6 +251,36 @@ def test_an_edit_build_runs_the_collector_only_while_it_renders_and_leaves_it_on
     assert gc.isenabled()
 
 
+def test_validate_runs_the_collector_not_at_all_and_leaves_it_on(
+        cli_catalog: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from phenomena_catalog.commands import validate
+
+    running, inside = [False], []
+    run = validate.run
+
+    def noted(args: object) -> int:
+        running[0] = True
+        try:
+            return run(args)  # type: ignore[arg-type]
+        finally:
+            running[0] = False
+
+    def collected(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and running[0]:
+            inside.append(info["generation"])
+
+    monkeypatch.setattr(validate, "run", noted)
+    gc.collect()
+    gc.callbacks.append(collected)
+    try:
+        code, _out, err = run_cli("validate")
+    finally:
+        gc.callbacks.remove(collected)
+    assert code == 0, err
+    assert inside == []
+    assert gc.isenabled()
+
+
 def test_a_build_with_nothing_changed_reads_the_cache_index_alone_and_imports_no_pipeline(
         cli_catalog: Path, run_cli) -> None:
     cli_build(run_cli)

@@ -171,3 +171,24 @@ def test_each_row_keeps_its_best_candidates_as_a_sort_of_the_row_would(
     expected = [(r, c) for r, row in enumerate(rows) for c, _ in sorted(row, key=lambda cs: (-cs[1], cs[0]))[:keep]]
     assert list(zip(found_rows.tolist(), found.tolist(), strict=True)) == expected
     assert place.tolist() == [k for row in rows for k in range(min(keep, len(row)))]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.lists(papers, min_size=2, max_size=60))
+def test_a_small_catalog_summed_into_a_table_gets_the_index_sparse_products_give(
+        start: list[dict], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Up to ``_DENSE_PAPERS`` papers, scores are summed into a table of rows by papers (no scipy
+    to import); above, by scipy's sparse products. Both are sums of whole numbers: the same index."""
+    found = [_paper(f"p{i:03d}", **fields) for i, fields in enumerate(start)]
+    keywords = {paper.id: paper.keywords for paper in found}
+
+    def index_of(dense_papers: int) -> RelatedIndex:
+        monkeypatch.setattr(related, "_DENSE_PAPERS", dense_papers)
+        monkeypatch.setattr(related, "_DENSE_CELLS", 7 * len(found))  # (rows of the table at a time: 7)
+        index = RelatedIndex(3, 2)
+        index.update(found, lambda p: keywords[p.id])
+        return index
+
+    dense, sparse = index_of(len(found)), index_of(0)
+    for name in ("_top_slot", "_top_score", "_bound_slot", "_bound_score", "_similar", "_pkeys", "_pw", "_pin"):
+        assert getattr(dense, name).tobytes() == getattr(sparse, name).tobytes(), name

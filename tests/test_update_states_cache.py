@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from phenomena_catalog import cache_store, packed
 from phenomena_catalog.commands.build import build_site
 from phenomena_catalog.config import load_config
+from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import ProcessExecutor
 
 from conftest import TEMPLATES, build_copy, copy_fixture_catalog, site_files
@@ -116,3 +117,20 @@ def test_a_digest_edit_writes_small_deltas_of_the_update_states_not_the_whole_st
     reference = catalog.parent / "reference"
     build_copy(catalog, reference, use_cache=False)
     assert site_files(catalog / "site") == site_files(reference)
+
+
+@pytest.mark.parametrize("failure", ["check", "render"])
+def test_a_first_build_that_fails_leaves_no_state_written_ahead_behind(tmp_path: Path, failure: str) -> None:
+    # A first build writes its update states to the next cache before it renders; if it fails, no
+    # index ever names them: each failed attempt would leave them behind (~200 MB at 50,000 papers).
+    source = copy_fixture_catalog(tmp_path / "catalog")
+    shutil.copytree(TEMPLATES, source / "templates")
+    if failure == "check":  # two records of one paper: the check fails once related papers are made
+        shutil.copy(source / "papers" / "chen2021sparse.yaml", source / "papers" / "chen2021sparse-copy.yaml")
+    else:  # a name no page defines: rendering fails once both states are written ahead
+        page = source / "templates" / "base.html"
+        page.write_text(page.read_text(encoding="utf-8") + "{{ no_such_name }}\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(UserError):
+            build_copy(source, source / "site")
+    assert sorted(path.name for path in cache_store.cache_folder(source / "site").glob("*.seg")) == []

@@ -671,6 +671,21 @@ def write_ahead(out: Path, name: str, value: Any) -> Written:
         raise
 
 
+def remove_unnamed(out: Path) -> None:
+    """Remove the segments of the cache of ``out`` that its index does not name: those a build
+    wrote ahead (``write_ahead``) for a cache it then failed to make. Call it holding the output
+    lock, with no process of that build still writing. Without a readable index, every segment
+    goes. It never raises: the build's own error is the one to report."""
+    folder = cache_folder(out)
+    try:
+        index = _read_index(folder)
+    except Exception:  # (none, or unusable: it names nothing the next build will read)
+        index = Index({}, {})
+    named = {segment.name for segment in (*index.fields.values(), *itertools.chain(*index.tables.values()))}
+    with contextlib.suppress(OSError):
+        Store(folder, index)._collect(named)
+
+
 def remove(out: Path) -> None:
     """Forget the cache of ``out``: the next build starts afresh."""
     folder = cache_folder(out)

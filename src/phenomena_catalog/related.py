@@ -192,6 +192,10 @@ SLACK = 8
 """Candidates a paper keeps beyond the ones it shows, so an update rarely needs its whole row again."""
 _FULL_SHARE = 8
 """An update that would change more than 1/_FULL_SHARE of the rows computes everything instead."""
+_DENSE_PAPERS = 2500
+"""Up to this many papers, scores are summed into a table of rows by papers (``_score_all``)."""
+_DENSE_CELLS = 1 << 21
+"""Cells of that table at a time (16 MB)."""
 
 
 def _idf(df: np.ndarray, n: int) -> np.ndarray:
@@ -554,39 +558,57 @@ class RelatedIndex:
         np.cumsum(np.bincount(row[query], minlength=n), out=self._qptr[1:])
         self._qcol, self._qw = col[query], weight[query].astype(np.float32)
 
-    def _set_postings(self, col: np.ndarray, slot: np.ndarray, weight: np.ndarray, place: np.ndarray, n: int) -> Any:
+    def _set_postings(self, col: np.ndarray, slot: np.ndarray, weight: np.ndarray, place: np.ndarray, n: int
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Keep each term's stored holders (``_pkeys``, ``_pw``, ``_pin``: its place < POSTING_CAP);
-        returns the capped postings as a sparse matrix, term by paper."""
-        import scipy.sparse  # type: ignore[import-untyped]  # imported here: only this stage needs it, and it takes a tenth of a second
-
-        # By term, then by slot: the conversion to CSR sorts by counting, carrying each entry's
-        # position (exact in a double) as its value.
-        postings = scipy.sparse.csr_matrix((np.arange(1, len(col) + 1, dtype=np.float64), (col, slot)),
-                                           shape=(len(self._terms), n))
-        postings.sort_indices()
-        at = postings.data.astype(np.int64) - 1
-        self._pkeys = np.repeat(np.arange(postings.shape[0], dtype=np.int64) * n, np.diff(postings.indptr))
-        self._pkeys += postings.indices
+        returns the capped postings by term (CSR: where each term's start, their slots and weights)."""
+        keys = col.astype(np.int64) * n + slot  # (one a term and slot: by term, then by slot)
+        at = np.argsort(keys)
+        self._pkeys = keys[at]
         self._pw = weight[at].astype(np.float32)  # whole numbers below 2**24: exact
         self._pin = place[at] < POSTING_CAP
-        postings.data = np.where(self._pin, weight[at], 0.0)
-        postings.eliminate_zeros()
-        return postings
+        capped = self._pkeys[self._pin]
+        starts = np.searchsorted(capped, np.arange(len(self._terms) + 1, dtype=np.int64) * n)
+        return starts, capped % n, weight[at][self._pin]
 
-    def _score_all(self, n: int, postings: Any, chunk: int = 2048) -> None:
-        """Every row's best candidates: its query weights times its query terms' postings, summed
-        by sparse matrix products ``chunk`` rows at a time."""
-        import scipy.sparse
+    def _score_all(self, n: int, postings: tuple[np.ndarray, np.ndarray, np.ndarray], chunk: int = 2048) -> None:
+        """Every row's best candidates: its query weights times its query terms' capped postings,
+        summed (whole numbers: exact in any order) ``chunk`` rows at a time, by sparse matrix
+        products (scipy), or for a catalog of up to ``_DENSE_PAPERS`` papers into a table of
+        rows by papers (numpy: no scipy to import, a tenth of a second)."""
+        starts, slots, weights = postings
+        keep = self.width + 1
+        if n <= _DENSE_PAPERS:
+            chunk = max(1, _DENSE_CELLS // max(n, 1))
+            for first in range(0, n, chunk):
+                last = min(first + chunk, n)
+                entries = slice(self._qptr[first], self._qptr[last])
+                cols = self._qcol[entries]
+                taken, which = _spans(starts[cols], starts[cols + 1])
+                cells = np.repeat(np.arange(last - first), np.diff(self._qptr[first : last + 1]))[which] * n
+                cells += slots[taken]
+                table = np.bincount(cells, weights=self._qw[entries][which].astype(np.float64) * weights[taken],
+                                    minlength=(last - first) * n)
+                found = np.flatnonzero(table)  # (every product is positive)
+                self._keep_chunk(first, np.searchsorted(found, np.arange(last - first + 1) * n), found % n,
+                                 table[found], keep)
+            return
+        import scipy.sparse  # type: ignore[import-untyped]  # imported here: only this stage needs it
 
+        postings_matrix = scipy.sparse.csr_matrix((weights, slots, starts), shape=(len(self._terms), n))
         queries = scipy.sparse.csr_matrix((self._qw.astype(np.float64), self._qcol, self._qptr),
                                           shape=(n, len(self._terms)))
-        keep = self.width + 1
         for first in range(0, n, chunk):
-            scores = (queries[first : first + chunk] @ postings).tocsr()
-            entries = _likely_best(scores.indptr, scores.indices, scores.data, keep + 1)  # (one more: a row's own slot)
-            rows = np.searchsorted(scores.indptr, entries, side="right") - 1 + first
-            self._keep_best(np.arange(first, first + scores.shape[0]), rows, scores.indices[entries],
-                            scores.data[entries])
+            scores = (queries[first : first + chunk] @ postings_matrix).tocsr()
+            self._keep_chunk(first, scores.indptr, scores.indices, scores.data, keep)
+
+    def _keep_chunk(self, first: int, indptr: np.ndarray, candidates: np.ndarray, scores: np.ndarray,
+                    keep: int) -> None:
+        """Keep the best candidates of the rows from ``first`` on, each one's every candidate and
+        score given as a CSR structure (``indptr``: where each row's start)."""
+        entries = _likely_best(indptr, candidates, scores, keep + 1)  # (one more: a row's own slot)
+        rows = np.searchsorted(indptr, entries, side="right") - 1 + first
+        self._keep_best(np.arange(first, first + len(indptr) - 1), rows, candidates[entries], scores[entries])
 
     def _keep_best(self, whole: np.ndarray, rows: np.ndarray, candidates: np.ndarray, scores: np.ndarray) -> None:
         """Keep the best ``width`` candidates of the rows ``whole`` and each one's bound (the best

@@ -24,7 +24,9 @@ class Command:
     collector_paused: bool = False
     """Whether the command runs with the cyclic garbage collector off (``cli.main``): one that makes
     mostly long-lived objects and then exits, whose stages turn the collector on where they make
-    garbage cycles (``executors.collector_frozen``). Never one that runs until stopped (``serve``)."""
+    garbage cycles (``executors.collector_frozen``). Never one that runs until stopped (``serve``).
+    (``validate`` at 10,000 records: the collector spent 0.2-0.27 s of CPU rescanning them, and
+    found 1,172 objects to free.)"""
 
     def load(self) -> ModuleType:
         """The command's module (``NAME``, ``DESCRIPTION``, ``configure``, ``run``)."""
@@ -39,7 +41,7 @@ REGISTRY = (
     Command("serve", "serve",
             "build the site, serve it on 127.0.0.1 and rebuild on every change"),
     Command("validate", "validate",
-            "check every record and the taxonomy; write nothing"),
+            "check every record and the taxonomy; write nothing", collector_paused=True),
     Command("new", "new",
             "start a new record: a commented template, or questions when run in a terminal"),
     Command("add", "add",

@@ -126,8 +126,13 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
         search = cache.memos.search if use_cache else SearchIndexState(keep=False)
         cache = replace(cache, memos=TextMemos(related=TextMemo(remember=False), search=search),
                         texts=cache.texts if use_cache else PaperTexts(remember=False))
-        result, built = build(papers_dir, templates_dir, out, config, executor, cache, listing, loading,
-                              keep=use_cache, states_ahead=use_cache)
+        try:
+            result, built = build(papers_dir, templates_dir, out, config, executor, cache, listing, loading,
+                                  keep=use_cache, states_ahead=use_cache)
+        except BaseException:
+            if use_cache:  # (a first build's update states, written ahead for a cache now never made)
+                cache_store.remove_unnamed(out)
+            raise
         if use_cache:
             result = replace(result, stages={"read cache": reading, **result.stages})
         identity = output_identity(out)
