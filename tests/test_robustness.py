@@ -23,6 +23,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from phenomena_catalog.cache_store import CACHE_FOLDER
 from phenomena_catalog.cli import main
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.importers import FORMATS, read_list
@@ -366,3 +367,29 @@ def test_a_write_failing_with_enospc_mid_build_is_a_clear_error(write_catalog, r
     assert code == 1
     assert err == "site: cannot write the site (No space left on device); the last good site is left as it was\n"
     assert _tree(tmp_path / "site") == good
+
+
+def test_a_read_only_build_cache_gives_a_note_and_the_site(write_catalog, run_cli, tmp_path) -> None:
+    # The cache is read, but neither saved nor forgotten: the site is built all the same, and the
+    # note says why the cache was not saved (forgetting it must not fail the build instead).
+    write_catalog({"power2022grokking": VALID_RECORD})
+    cache = tmp_path / CACHE_FOLDER
+    mounted = _mount_tmpfs(cache, "4m")
+    try:
+        _require_mount(mounted)
+        assert run_cli("build", "--templates", str(TEMPLATES))[0] == 0
+        write_catalog({"power2022grokking": VALID_RECORD + "digest: Edited after the cache was made.\n"})
+        subprocess.run(["mount", "-o", "remount,ro", str(cache)], check=True, capture_output=True)
+        code, out, err = run_cli("build", "--templates", str(TEMPLATES))
+        assert (code, err) == (0, "Note: the build cache could not be saved (Read-only file system); "
+                                  "the next build starts afresh.\n")
+        page = tmp_path / "site" / "papers" / "power2022grokking.html"
+        assert "Edited after the cache was made." in page.read_text()
+        # The cache left describes the site before that build: undoing the edit must not find the
+        # page "as the cache says" and keep it.
+        write_catalog({"power2022grokking": VALID_RECORD})
+        assert run_cli("build", "--templates", str(TEMPLATES))[0] == 0
+        assert "Edited after the cache was made." not in page.read_text()
+    finally:
+        if mounted:
+            _unmount(cache)

@@ -688,10 +688,13 @@ def remove_unnamed(out: Path) -> None:
 
 def remove(out: Path) -> None:
     """Forget the cache of ``out``: the next build starts afresh. Its segments go too (among them
-    any written ahead: a cache that could not be saved for a full disk leaves none behind)."""
+    any written ahead: a cache that could not be saved for a full disk leaves none behind). It
+    never raises: on a read-only disk the index stays, and describes the output folder as it was
+    before this build changed it (``output_identity``), so the next build does not trust it."""
     folder = cache_folder(out)
     _OPENED.pop(folder, None)
-    (folder / INDEX).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        (folder / INDEX).unlink(missing_ok=True)
     remove_unnamed(out)
 
 
