@@ -380,7 +380,7 @@ def test_a_read_only_build_cache_gives_a_note_and_the_site(write_catalog, run_cl
         assert run_cli("build", "--templates", str(TEMPLATES))[0] == 0
         write_catalog({"power2022grokking": VALID_RECORD + "digest: Edited after the cache was made.\n"})
         subprocess.run(["mount", "-o", "remount,ro", str(cache)], check=True, capture_output=True)
-        code, out, err = run_cli("build", "--templates", str(TEMPLATES))
+        code, _, err = run_cli("build", "--templates", str(TEMPLATES))
         assert (code, err) == (0, "Note: the build cache could not be saved (Read-only file system); "
                                   "the next build starts afresh.\n")
         page = tmp_path / "site" / "papers" / "power2022grokking.html"
