@@ -486,10 +486,8 @@ def test_random_edits_give_the_site_and_fingerprints_a_build_from_scratch_gives(
     assert_same_site_and_fingerprints_as_from_scratch(source)
 
 
-def test_a_one_record_edit_plans_only_the_pages_that_show_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    source = tmp_path / "catalog"
-    made = synthetic_catalog(source)
-    build_copy(source, source / "site")
+def names_replanned(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the pages the next builds plan through PlanState.replan (filled as they run)."""
     planned: list[str] = []
     real = plan.PlanState.replan
 
@@ -500,6 +498,14 @@ def test_a_one_record_edit_plans_only_the_pages_that_show_it(tmp_path: Path, mon
         return found
 
     monkeypatch.setattr(plan.PlanState, "replan", replan)
+    return planned
+
+
+def test_a_one_record_edit_plans_only_the_pages_that_show_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "catalog"
+    made = synthetic_catalog(source)
+    build_copy(source, source / "site")
+    planned = names_replanned(monkeypatch)
     # A digest edit changes nothing the index files the paper by: no unit is listed but those that show it.
     monkeypatch.setattr(plan.Planner, "units", lambda self: pytest.fail("every unit listed"))
     made["paper005"]["digest"] = "An edited digest."
@@ -611,16 +617,7 @@ def test_an_edit_that_files_a_paper_again_plans_without_listing_every_unit(
     last = read_cache(source / "site").planned
     written = read_cache(source / "site").site
     assert last is not None and written is not None
-    planned: list[str] = []
-    real = plan.PlanState.replan
-
-    def replan(self, *args):  # type: ignore[no-untyped-def]
-        found = real(self, *args)
-        assert found is not None
-        planned.extend(unit.name for unit in found[0] if unit.shape is not None)
-        return found
-
-    monkeypatch.setattr(plan.PlanState, "replan", replan)
+    planned = names_replanned(monkeypatch)
     monkeypatch.setattr(plan.Planner, "units", lambda self: pytest.fail("every unit listed"))
     apply_edit(source, made, kind, random.Random(3))
     assert build_copy(source, source / "site").incremental
