@@ -259,8 +259,9 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         remember_bibtex(catalog.papers, bibtex)
         clock.lap("check and search index")
         cache.texts.use(records.digests)
-        renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts)
+        renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts, cache.entries)
         fingerprints = Fingerprints(records, config, renderer)
+        cache.entries.use(fingerprints.everywhere, fingerprints.entry if keep else None, records.digests)
         if previous is not None and cache.site is not None and cache.site.everywhere != fingerprints.everywhere:
             previous = None  # every page changes (settings, taxonomy): comparing them first costs more
         planner = Planner(catalog, config, related, cache.memos.search, search)
@@ -334,7 +335,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                      PlannedPages(pages, planner, planned.groups), renderer)
     left = after_build(out, records, files, inputs, fingerprints.everywhere, page_count, checked, cache.memos,
                        live, cache.texts, planned, related_index)
-    return result, replace(left, indexed=catalog.state, written=written)
+    return result, replace(left, indexed=catalog.state, written=written, entries=cache.entries)
 
 
 def _load_beside_imports(papers_dir: Path, out: Path, executor: Executor, use_cache: bool,
