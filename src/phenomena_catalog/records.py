@@ -31,9 +31,10 @@ from phenomena_catalog.urls import RESERVED_NAMES
 from phenomena_catalog.yaml_lines import (
     LineDict,
     LineList,
+    Outline,
     decode_user_text,
     parse_yaml,
-    read_user_bytes,
+    read_user_bytes_opened,
     read_user_text,
     read_yaml_file,
 )
@@ -82,17 +83,26 @@ class Records:
         return dict(zip(paths, lines, strict=True))
 
 
-def line_table(data: LineDict) -> LineTable:
-    """The line of every key and list item of parsed YAML, as a ``LineTable``."""
-    paths: list[str] = []
-    lines: list[int] = []
-    _visit(data, "", paths, lines)
-    shape = tuple(paths)
+def line_table(data: LineDict, outline: Outline | None = None) -> LineTable:
+    """The line of every key and list item of parsed YAML, as a ``LineTable``. ``outline``: the
+    data's, as parsed (``yaml_lines.Outline``); a record of a shape met before then takes its dotted
+    paths from the first such record, and only a new shape's are made."""
+    if outline and outline[1]:
+        shape_key, lines = tuple(outline[0]), outline[1]
+        shape = _BY_OUTLINE.get(shape_key)
+        if shape is None:
+            shape = _BY_OUTLINE[shape_key] = line_table(data)[0]
+    else:
+        paths: list[str] = []
+        lines = []
+        _visit(data, "", paths, lines)
+        shape = tuple(paths)
+        shape = _SHAPES.setdefault(shape, shape)
     try:
         packed: bytes | tuple[int, ...] = bytes(lines)
     except ValueError:  # a line past 255
         packed = tuple(lines)
-    return _SHAPES.setdefault(shape, shape), packed
+    return shape, packed
 
 
 def _visit(node: Any, prefix: str, paths: list[str], lines: list[int]) -> None:
@@ -114,6 +124,8 @@ def _visit(node: Any, prefix: str, paths: list[str], lines: list[int]) -> None:
 
 _SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {}
 """Each shape of record met in this process (its dotted paths), kept once."""
+_BY_OUTLINE: dict[tuple[Any, ...], tuple[str, ...]] = {}
+"""The dotted paths of each shape of ``Outline`` met in this process."""
 
 
 def _share_field_sets(paper: Paper) -> Paper:
@@ -168,8 +180,9 @@ def content_digest(data: bytes, shown: str) -> str:
     return hashlib.blake2b(shown.encode() + b"\0" + data, digest_size=16).hexdigest()
 
 
-def _parse_paper(text: str, file: Path, shown: str) -> ParseResult:
-    data, problems = parse_yaml(text, shown)
+def _parse_paper(text: str, file: Path | str, shown: str) -> ParseResult:
+    outline: Outline = ([], [])
+    data, problems = parse_yaml(text, shown, outline)
     if problems:
         return None, problems, NO_LINES
     if data is None:
@@ -178,7 +191,8 @@ def _parse_paper(text: str, file: Path, shown: str) -> ParseResult:
     if not isinstance(data, LineDict):
         return None, [Problem(shown, 1, "", "a record must be a block of 'field: value' lines")], NO_LINES
     problems = []
-    stem = file.name[: -len(".yaml")]
+    name = file.name if isinstance(file, Path) else os.path.basename(file)
+    stem = name[: -len(".yaml")]
     for reserved in ("id", "path"):
         if reserved in data:
             problems.append(
@@ -197,12 +211,12 @@ def _parse_paper(text: str, file: Path, shown: str) -> ParseResult:
         return None, problems, NO_LINES
     if not good_name:
         return None, [
-            Problem(shown, None, "", f"the file name '{file.name}' must be lowercase letters, digits and "
+            Problem(shown, None, "", f"the file name '{name}' must be lowercase letters, digits and "
                     "dashes, ending in .yaml (e.g. power2022grokking.yaml)")
         ], NO_LINES
     if stem in RESERVED_NAMES:
         return None, [
-            Problem(shown, None, "", f"the file name '{file.name}' is reserved for the site's list of "
+            Problem(shown, None, "", f"the file name '{name}' is reserved for the site's list of "
                     "papers; name the file after the paper, e.g. power2022grokking.yaml")
         ], NO_LINES
     if _PLACEHOLDER_NAME.match(stem):
@@ -211,7 +225,7 @@ def _parse_paper(text: str, file: Path, shown: str) -> ParseResult:
                     "and first word of the title, e.g. power2022grokking.yaml")
         ], NO_LINES
     assert isinstance(paper, Paper)
-    return _share_field_sets(paper), [], line_table(data)
+    return _share_field_sets(paper), [], line_table(data, outline)
 
 
 _ID = re.compile(ID_PATTERN)
@@ -355,9 +369,8 @@ def _read_share(share: list[tuple[Path | str, int]], known: Mapping[str, ParseRe
     or the problems that kept it from being read."""
     done: list[tuple[int, _FileResult | list[Problem]]] = []
     for path, index in share:
-        file, name = Path(path), shown[index]
-        stamp = file_stamp(file)
-        data, unreadable = read_user_bytes(file, name)
+        name = shown[index]
+        data, unreadable, stamp = read_user_bytes_opened(path, name, file_stamp)
         if data is None:
             done.append((index, unreadable))
             continue
@@ -365,7 +378,7 @@ def _read_share(share: list[tuple[Path | str, int]], known: Mapping[str, ParseRe
         result = known.get(digest)
         if result is None:
             text, undecodable = decode_user_text(data, name)
-            result = _parse_paper(text, file, name) if text is not None else (None, undecodable, NO_LINES)
+            result = _parse_paper(text, path, name) if text is not None else (None, undecodable, NO_LINES)
         done.append((index, (stamp, digest, result)))
     return done
 

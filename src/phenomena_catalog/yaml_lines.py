@@ -12,10 +12,11 @@ everything else (anchors, tags, merge keys, duplicate keys, several documents, e
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from yaml._yaml import CParser
@@ -143,8 +144,22 @@ def _scalar(event: Any) -> Any:
     return constructor(_CONSTRUCTOR, node)
 
 
-def _build(get: Callable[[], Any], event: Any) -> Any:
-    """The value that starts with ``event``; ``get`` reads the parser's next event."""
+Outline = tuple[list[Any], list[int]]
+"""A parsed document's shape and lines, in document order, as ``_build`` meets them: the shape
+lists each block's keys (closed by ``END``) and each list's start (``LIST``, then ``ITEM`` before
+each item, closed by ``END``);
+the lines list the line of each key and list item. Two documents of the same shape have the same
+dotted paths (``records.line_table``): only a document with keys other than text could tell
+``1`` from ``True`` apart in its shape, and such a document is no valid record."""
+
+LIST: Any = type("LIST", (), {"__repr__": lambda self: "LIST"})()
+ITEM: Any = type("ITEM", (), {"__repr__": lambda self: "ITEM"})()
+END: Any = type("END", (), {"__repr__": lambda self: "END"})()
+
+
+def _build(get: Callable[[], Any], event: Any, shape: list[Any], line_of: list[int]) -> Any:
+    """The value that starts with ``event``; ``get`` reads the parser's next event. Its keys and
+    lists are added to ``shape`` and their lines to ``line_of`` (an ``Outline``)."""
     kind = type(event)
     if kind is yaml.ScalarEvent:
         return _scalar(event)
@@ -160,29 +175,57 @@ def _build(get: Callable[[], Any], event: Any) -> Any:
             key_line = key_event.start_mark.line + 1
             if type(key_event) is not yaml.ScalarEvent:
                 if type(key_event) is yaml.MappingEndEvent:
+                    shape.append(END)
                     return mapping
                 raise _Unusual  # a block or list as a key, or an alias
-            key = _scalar(key_event)
+            key = _key(key_event)
             if key in mapping:
                 raise _Unusual  # the full loader names the duplicate
-            mapping[key] = _build(get, get())
+            shape.append(key)
+            line_of.append(key_line)
+            mapping[key] = _build(get, get(), shape, line_of)
             lines[key] = key_line
     if kind is yaml.SequenceStartEvent:
         sequence = LineList()
         sequence.line = event.start_mark.line + 1
         item_lines: list[int] = []
         sequence.lines = item_lines
+        shape.append(LIST)
         while True:
             event = get()
             if type(event) is yaml.SequenceEndEvent:
+                shape.append(END)
                 return sequence
-            item_lines.append(event.start_mark.line + 1)
-            sequence.append(_build(get, event))
+            item_line = event.start_mark.line + 1
+            item_lines.append(item_line)
+            shape.append(ITEM)
+            line_of.append(item_line)
+            sequence.append(_build(get, event, shape, line_of))
     raise _Unusual  # an alias
 
 
-def _load(text: str) -> Any:
-    """``yaml.load(text, Loader=_LineLoader)``, built from events when the text allows it."""
+def _key(event: Any) -> Any:
+    """A key's value (``_scalar``); a plain key's is looked up among those met before (records
+    repeat a dozen field names: resolving each again is a fifth of the build)."""
+    if event.implicit[0] and event.anchor is None and event.tag is None:
+        found = _KEYS.get(event.value, _UNSEEN)
+        if found is _UNSEEN:
+            found = _scalar(event)
+            if len(_KEYS) < 512 and type(found) is str:
+                _KEYS[event.value] = found
+        return found
+    return _scalar(event)
+
+
+_KEYS: dict[str, str] = {}
+"""Plain keys resolved to text, by their text (a plain scalar's value depends on its text alone)."""
+_UNSEEN: Any = object()
+
+
+def _load(text: str, outline: Outline | None = None) -> Any:
+    """``yaml.load(text, Loader=_LineLoader)``, built from events when the text allows it; then
+    ``outline`` (if given) is filled in, else it is left empty (the full loader made the data)."""
+    shape, line_of = outline if outline is not None else ([], [])
     parser = CParser(text)
     try:
         get = parser.get_event
@@ -190,7 +233,7 @@ def _load(text: str) -> Any:
         event = get()
         if type(event) is yaml.StreamEndEvent:
             return None
-        data = _build(get, get())  # after the document's start
+        data = _build(get, get(), shape, line_of)  # after the document's start
         get()  # the document's end
         if type(get()) is yaml.StreamEndEvent:
             return data
@@ -199,6 +242,7 @@ def _load(text: str) -> Any:
     finally:
         parser.dispose()
     # Several documents, an error, or YAML that records never use: the full loader, which says why.
+    del shape[:], line_of[:]
     return yaml.load(text, Loader=_LineLoader)
 
 
@@ -250,10 +294,12 @@ def _key_on_line(text: str, line: int | None) -> str:
     return found.group(1) if found else ""
 
 
-def parse_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
-    """Parse one YAML document, turning YAML's own errors into plain-language problems."""
+def parse_yaml(text: str, path: str, outline: Outline | None = None) -> tuple[Any, list[Problem]]:
+    """Parse one YAML document, turning YAML's own errors into plain-language problems.
+    ``outline``: two empty lists, given the parsed data's ``Outline`` (left empty when it was not
+    made from events: see ``_load``)."""
     try:
-        data = _load(text)
+        data = _load(text, outline)
     except DuplicateKeyError as err:
         mark = err.problem_mark
         return None, [Problem(path, mark.line + 1 if mark else None, err.key, str(err.problem))]
@@ -299,14 +345,44 @@ def key_lines(data: LineDict) -> dict[str, int]:
     return lines
 
 
-def read_user_bytes(file: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
+def read_user_bytes(file: Path | str, shown: str) -> tuple[bytes | None, list[Problem]]:
     """A user's file as bytes, or the reason it cannot be read, in words (never a traceback)."""
+    data, problems, _ = read_user_bytes_opened(file, shown, None)
+    return data, problems
+
+
+_Opened = TypeVar("_Opened")
+
+
+def read_user_bytes_opened(file: Path | str, shown: str, opened: Callable[[int], _Opened] | None,
+                           ) -> tuple[bytes | None, list[Problem], _Opened | None]:
+    """``read_user_bytes``, and ``opened`` of the open file's descriptor before it is read (a stamp
+    of the file read, not of whatever the name meant a moment before), or None when it could not
+    be opened. Plain ``os`` calls: a record file is small, and pathlib's and ``open()``'s layers cost
+    more than the read (0.06 s against 0.15 s for 10,000 files)."""
     try:
-        return file.read_bytes(), []
-    except IsADirectoryError:
-        return None, [Problem(shown, None, "", "this is a folder, not a file")]
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     except OSError as err:
-        return None, [Problem(shown, None, "", f"cannot read this file ({err.strerror or err})")]
+        return None, [_unreadable(err, shown)], None
+    try:
+        seen = opened(fd) if opened is not None else None
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), [], seen
+    except OSError as err:
+        return None, [_unreadable(err, shown)], None
+    finally:
+        os.close(fd)
+
+
+def _unreadable(err: OSError, shown: str) -> Problem:
+    if isinstance(err, IsADirectoryError):
+        return Problem(shown, None, "", "this is a folder, not a file")
+    return Problem(shown, None, "", f"cannot read this file ({err.strerror or err})")
 
 
 def decode_user_text(data: bytes, shown: str) -> tuple[str | None, list[Problem]]:

@@ -1,0 +1,138 @@
+"""The load stage (``records.load``): the same records and the same problems, at the same lines,
+whichever way it reads them (in one process or shared out over forked workers)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_robustness import MIXED_TEXT, PROPERTY
+
+from phenomena_catalog.executors import ProcessExecutor, SerialExecutor
+from phenomena_catalog.records import Records, line_table, load
+from phenomena_catalog.yaml_lines import LineDict, parse_yaml
+
+from conftest import VALID_RECORD
+
+SHARED_OUT = ProcessExecutor(2, threshold=0)
+"""Shares every list out over this process and a forked worker, however short."""
+
+GOOD = {
+    "power2022grokking": VALID_RECORD,
+    "nakkiran2021deep": """\
+        title: Deep Double Descent
+        authors:
+          - Preetum Nakkiran
+          - Gal Kaplun
+        year: 2021
+        month: 12
+        topics: [double-descent, grokking]
+        keywords: [double descent]
+        links:
+          paper: https://arxiv.org/abs/1912.02292
+          code: https://github.com/x/y
+        arxiv: "1912.02292"
+        digest: |
+          Test error rises, then falls again.
+
+          A second paragraph.
+        added: 2026-11-23
+        """,
+    "long2020": "title: A title that goes on\n  over two lines\nyear: 2020\ntopics:\n- grokking\nadded: 2026-11-23\n",
+}
+BAD = {
+    "yaml-error": "title: Grokking: beyond\nyear: 2022\n",
+    "bad-field": VALID_RECORD + "autors: [Ada]\n",
+    "bad-values": VALID_RECORD.replace("2022", "20x2") + "links:\n  paper: ftp://x.org\n",
+    "Bad_Name": VALID_RECORD,
+    "new-paper": VALID_RECORD,
+    "reserved": VALID_RECORD + "id: x\n",
+    "silent": VALID_RECORD.replace("title: \"Grokking: Generalization Beyond Overfitting\"", "title: Grokking #1"),
+    "empty": "",
+    "a-list": "- a\n- b\n",
+}
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # (messages show paths from there: papers/x.yaml)
+
+
+def _catalog(write_catalog, records: dict[str, str]) -> Path:
+    papers = write_catalog(records)
+    (papers / "folder.yaml").mkdir()  # (a folder named like a record)
+    (papers / "latin1.yaml").write_bytes("title: Caf\xe9\n".encode("latin-1"))
+    return papers
+
+
+def _every_line(records: Records) -> dict[str, dict[str, int]]:
+    return {paper.id: records.lines_of(paper.id) for paper in records.papers}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="shares are worked on in forked processes")
+def test_records_shared_out_over_processes_are_those_read_in_one(write_catalog) -> None:
+    papers = _catalog(write_catalog, {**GOOD, **BAD})
+    here = load(papers, SerialExecutor())
+    shared = load(papers, SHARED_OUT)
+    assert [p.id for p in here.papers] == ["long2020", "nakkiran2021deep", "power2022grokking"]
+    assert shared.papers == here.papers
+    assert [str(problem) for problem in shared.problems] == [str(problem) for problem in here.problems]
+    assert _every_line(shared) == _every_line(here)
+    assert shared.digests == here.digests
+
+
+def test_each_bad_file_is_reported_at_its_line_without_a_traceback(write_catalog) -> None:
+    problems = [str(problem) for problem in load(_catalog(write_catalog, {**GOOD, **BAD})).problems]
+    for expected in (
+        "papers/folder.yaml: this is a folder, not a file",
+        "papers/latin1.yaml: the file is not UTF-8 text; save it as UTF-8",
+        "papers/bad-field.yaml:6: autors: unknown field; did you mean 'authors'?",
+        "papers/bad-values.yaml:3: year: expected a whole number, got the text '20x2'",
+        "papers/bad-values.yaml:7: links.paper: a link must start with http:// or https://",
+        "papers/reserved.yaml:6: id: remove this field: the id is the file name",
+    ):
+        assert expected in problems
+    for name in ("yaml-error", "Bad_Name", "new-paper", "silent", "empty", "a-list"):
+        assert any(problem.startswith(f"papers/{name}.yaml") for problem in problems), name
+
+
+def test_every_field_of_a_valid_record_has_its_line(write_catalog) -> None:
+    records = load(write_catalog(GOOD))
+    lines = records.lines_of("nakkiran2021deep")
+    assert lines["title"] == 1 and lines["authors.1"] == 4 and lines["topics.1"] == 7
+    assert lines["links.code"] == 11 and lines["digest"] == 13 and lines["added"] == 17
+    assert records.lines_of("long2020") == {"title": 1, "year": 3, "topics": 4, "topics.0": 5, "added": 6}
+
+
+RECORD_LIKE = st.lists(st.sampled_from([
+    "title: T\n", "title: 'a\n  b'\n", "authors: [A, B]\n", "authors:\n  - A\n  - B\n", "authors:\n- A\n",
+    "year: 2022\n", "links:\n  paper: https://x.org\n  code: https://y.org\n", "topics: []\n",
+    "keywords:\n  - [a, b]\n  - {c: d}\n", "digest: |\n  x\n\n  y\n", "a:\n  b:\n    c: [1, 2]\n", "1: x\n",
+    "true: y\n", "- a\n", "? k\n: v\n", "n: ~\n",
+]), max_size=12).map("".join)
+
+
+@PROPERTY
+@given(texts=st.lists(st.one_of(MIXED_TEXT, RECORD_LIKE), min_size=1, max_size=6))
+def test_the_lines_kept_while_parsing_are_those_of_the_parsed_data(texts: list[str]) -> None:
+    # The load stage keeps the lines ``parse_yaml`` met, and each shape's dotted paths once: a
+    # record of a shape met before (in this process) has its own lines under that shape's paths.
+    for text in texts:
+        outline: tuple[list[object], list[int]] = ([], [])
+        data, problems = parse_yaml(text, "papers/x.yaml", outline)
+        if not problems and isinstance(data, LineDict) and all(isinstance(key, str) for key in data):
+            assert line_table(data, outline) == line_table(data)
+
+
+def test_records_of_the_same_fields_with_lists_of_other_lengths_have_their_own_lines(write_catalog) -> None:
+    records = load(write_catalog({
+        f"a{count}": f"title: T\nauthors: [{', '.join(['A'] * count)}]\nyear: 2022\ntopics: [grokking]\n"
+                     "added: 2026-11-23\n"
+        for count in (1, 2, 3)}))
+    for count in (1, 2, 3):
+        lines = records.lines_of(f"a{count}")
+        assert [key for key in lines if key.startswith("authors.")] == [f"authors.{n}" for n in range(count)]
+        assert lines["year"] == 3
