@@ -3,7 +3,10 @@ whichever way it reads them (in one process or shared out over forked workers)."
 
 from __future__ import annotations
 
+import functools
+import mmap
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -11,8 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_robustness import MIXED_TEXT, PROPERTY
 
-from phenomena_catalog.executors import ProcessExecutor, SerialExecutor
-from phenomena_catalog.records import Records, line_table, load
+from phenomena_catalog import records as records_module
+from phenomena_catalog.cache_store import Listing
+from phenomena_catalog.errors import UserError
+from phenomena_catalog.executors import Pending, ProcessExecutor, SerialExecutor
+from phenomena_catalog.records import Records, line_table, load, start_load
 from phenomena_catalog.yaml_lines import LineDict, parse_yaml
 
 from conftest import VALID_RECORD
@@ -136,3 +142,52 @@ def test_records_of_the_same_fields_with_lists_of_other_lengths_have_their_own_l
         lines = records.lines_of(f"a{count}")
         assert [key for key in lines if key.startswith("authors.")] == [f"authors.{n}" for n in range(count)]
         assert lines["year"] == 3
+
+
+class _Later:
+    """An executor whose started work runs only when its result is asked for (as when a fork fails)."""
+
+    def start(self, work, size: int) -> Pending:
+        class Later(Pending):
+            def result(self):
+                return work()
+        return Later(None)
+
+
+@pytest.mark.parametrize("executor", [SHARED_OUT, ProcessExecutor(2, background_threshold=0), SerialExecutor(),
+                                      _Later()], ids=["forked", "forked-beside", "here-first", "here-last"])
+def test_a_load_started_beside_other_work_gives_the_records_load_gives(write_catalog, executor) -> None:
+    papers = _catalog(write_catalog, {**GOOD, **BAD})
+    here = load(papers)
+    started = start_load(papers, executor)
+    time.sleep(0.01)  # (this process's other work)
+    records = started.result()
+    assert records.papers == here.papers and records.digests == here.digests and records.stamps == here.stamps
+    assert [str(problem) for problem in records.problems] == [str(problem) for problem in here.problems]
+    assert _every_line(records) == _every_line(here) and records.topics == here.topics
+    assert started.result() is records  # (collected once)
+
+
+def test_files_a_worker_claimed_and_never_handed_back_are_read_here(write_catalog, monkeypatch) -> None:
+    # The worker reads from the first file on, this process from the last, each marking a file as
+    # it claims it; a worker that died is run again here, and reads its claimed files again.
+    papers = write_catalog({f"p{n}": VALID_RECORD for n in range(6)})
+    files = sorted(str(file) for file in papers.glob("p*.yaml"))
+    shown = [f"papers/p{n}.yaml" for n in range(6)]
+    claims = mmap.mmap(-1, len(files))
+    claims[0:3] = bytes([records_module._FRONT] * 3)  # (claimed by a worker that died)
+    read: list[str] = []
+    real = records_module._read_file
+    monkeypatch.setattr(records_module, "_read_file",
+                        lambda path, name, known: (read.append(name), real(path, name, known))[1])
+    again = functools.partial(records_module._read_from_front, files, shown, claims)
+    records = records_module._joined(papers, Listing(tuple(os.walk(papers)), {}), files, shown, claims,
+                                     _Later().start(again, 6), 0)
+    assert [paper.id for paper in records.papers] == [f"p{n}" for n in range(6)] and not records.problems
+    assert read == [shown[5], shown[4], shown[3], shown[0], shown[1], shown[2]]  # (from the last; then again)
+
+
+def test_a_missing_folder_started_is_reported_when_collected(tmp_path: Path) -> None:
+    started = start_load(tmp_path / "missing", SHARED_OUT)
+    with pytest.raises(UserError, match="no such folder"):
+        started.result()
