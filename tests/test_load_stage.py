@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_robustness import MIXED_TEXT, PROPERTY
+from test_robustness import MIXED_TEXT, PROPERTY, _read_fully, _with_lines
 
 from phenomena_catalog import records as records_module
 from phenomena_catalog.cache_store import Listing
@@ -191,3 +191,12 @@ def test_a_missing_folder_started_is_reported_when_collected(tmp_path: Path) -> 
     started = start_load(tmp_path / "missing", SHARED_OUT)
     with pytest.raises(UserError, match="no such folder"):
         started.result()
+
+
+def test_plain_values_met_again_are_read_as_the_first_time() -> None:
+    # Plain values are resolved once per text in a process (``yaml_lines._PLAIN``) and shared.
+    text = ("a: 2201.02170\nb: 2022\nc: 2026-11-23\nd: yes\ne: ~\nf: 0x1F\ng: 1_000\nh: double descent\n"
+            "i: 2001-12-14t21:59:43.10-05:00\nj: [2022, 2201.02170, no]\n")
+    first, again = parse_yaml(text, "papers/x.yaml")[0], parse_yaml(text, "papers/y.yaml")[0]
+    assert _with_lines(first) == _with_lines(again) == _read_fully(text)
+    assert again["a"].text == "2201.02170" and again["j"][1].text == "2201.02170"
