@@ -76,8 +76,9 @@ SETTLED_NS = 2_000_000_000
 times (FAT's 2 s) gives a file written right after it was read the same modification time."""
 
 
-def file_stamp(file: Path | str) -> Stamp | None:
-    """What ``file`` looks like now (see ``Stamp``); None when it cannot be seen."""
+def file_stamp(file: Path | str | int) -> Stamp | None:
+    """What ``file`` (or the open file of a descriptor) looks like now (see ``Stamp``); None when it
+    cannot be seen."""
     try:
         found = os.stat(file)
     except OSError:
