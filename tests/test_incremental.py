@@ -207,9 +207,9 @@ def test_record_files_that_did_not_change_are_not_read_again(
     assert cache_file(site).read_bytes() == cache_before  # nothing new to keep: not written again
 
     read: list[str] = []
-    real = records.read_user_bytes
-    monkeypatch.setattr(records, "read_user_bytes",
-                        lambda file, shown: (read.append(file.name), real(file, shown))[1])
+    real = records.read_user_bytes_opened
+    monkeypatch.setattr(records, "read_user_bytes_opened",
+                        lambda file, shown, opened: (read.append(os.path.basename(file)), real(file, shown, opened))[1])
     time.sleep(0.05)  # past the file system's clock tick: a write now gets a new change time
     record = catalog / "papers" / f"{PAPER}.yaml"
     stat, text = record.stat(), record.read_text(encoding="utf-8")

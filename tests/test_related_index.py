@@ -192,3 +192,37 @@ def test_a_small_catalog_summed_into_a_table_gets_the_index_sparse_products_give
     dense, sparse = index_of(len(found)), index_of(0)
     for name in ("_top_slot", "_top_score", "_bound_slot", "_bound_score", "_similar", "_pkeys", "_pw", "_pin"):
         assert getattr(dense, name).tobytes() == getattr(sparse, name).tobytes(), name
+
+
+_PIECES = ("double", "Descent", "the", "of", "a", "tickets", "lotteries", "x", "2", "self-supervised", "-", "--",
+           "a-", "-b", "Grokking", "é", "Lénaïc", "ﬁne", "Ａ", "ß", " ", "  ", "\n", ".", ",", "(", ")", "[link](",
+           "](https://example.org/a b)", "https://x.org/y", "http://", "://", "]", "(", "\u00a0", "\x1f", "\x00", "_")
+_texts = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(found=st.lists(st.tuples(_texts, st.one_of(st.none(), _texts), st.lists(_texts, max_size=3),
+                                st.lists(st.sampled_from(TOPICS), max_size=2, unique=True)), max_size=9),
+       block=st.integers(1, 4), two_keys=st.booleans())
+def test_terms_counted_in_arrays_are_each_papers_terms_of(
+        found: list[tuple[str, str | None, list[str], list[str]]], block: int, two_keys: bool,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build counts every paper's terms at once (``_count_terms``, a few papers at a time): the
+    same terms, numbered in the same order, each paper's the same counts in the same order as
+    ``terms_of`` gives them one paper at a time, for texts of hyphens, links, accents, odd spaces
+    and stop words; a text holding a NUL is left to ``terms_of``."""
+    monkeypatch.setattr(related, "_COUNT_BLOCK", block)
+    if two_keys:  # (as for a vocabulary of millions of words)
+        monkeypatch.setattr(related, "_KEY_LIMIT", 0)
+    found_papers = [Paper.model_construct(id=f"p{k}", title=title, digest=digest, keywords=keywords, topics=topics)
+                    for k, (title, digest, keywords, topics) in enumerate(found)]
+    keywords_of = {paper.id: paper.keywords for paper in found_papers}.__getitem__
+    each = related._count_each(found_papers, lambda p: keywords_of(p.id), None)
+    at_once = related._count_terms(found_papers, lambda p: keywords_of(p.id))
+    if any("\x00" in text for paper in found_papers for text in (paper.title, paper.digest or "")):
+        assert at_once is None
+        return
+    assert at_once is not None
+    assert at_once[0] == each[0]
+    for mine, theirs in zip(at_once[1:], each[1:], strict=True):
+        assert mine.dtype == theirs.dtype and mine.tolist() == theirs.tolist()

@@ -155,6 +155,207 @@ def _keyword_terms(keyword: str) -> list[str]:
     return found
 
 
+_JOIN = " \x00 "
+"""What ``_count_terms`` puts between two texts: a NUL, a word of its own (no record text has one)."""
+_URL_JOINED = re.compile(r"\]\([^)\x00]*\)|https?://[^\s\x00]+")
+"""``_URL`` within one of the texts ``_JOIN`` joined (a match never reaches into the next)."""
+_BYTE_SPACES = bytes.maketrans(
+    bytes(c for c in range(128) if not (chr(c).isalnum() or chr(c) in "-\x00")),
+    b" " * sum(1 for c in range(128) if not (chr(c).isalnum() or chr(c) in "-\x00")))
+"""``_SPACES`` for ASCII bytes, the NUL kept."""
+_BYTE_WORD = re.compile(rb"[a-z0-9]+(?:-[a-z0-9]+)*")
+_COUNT_BLOCK = 2000
+"""Papers whose terms ``_count_terms`` counts at a time (a few arrays of their every word and pair)."""
+_MARK, _ODD = -2, -3
+_KEY_LIMIT = 1 << 62
+"""``_count_terms`` sorts (term, paper) as one number below this, else as two (a vocabulary of millions)."""
+
+
+class _WordIds(dict[bytes, int]):
+    """Each word of a text split at spaces, as the number of its term (-1: none, a stop word;
+    ``_MARK`` for the NUL between texts; ``_ODD`` for a word that ``_WORD`` splits further, such
+    as "-", "a--b" or "word-", whose terms' numbers ``odd`` holds)."""
+
+    def __init__(self) -> None:
+        super().__init__({b"\x00": _MARK})
+        self.numbers: dict[str, int] = {}
+        """Each term's number, by term, numbered as they come."""
+        self.terms: list[str] = []
+        """The terms, by number."""
+        self.odd: dict[bytes, list[int]] = {}
+
+    def number(self, term: str) -> int:
+        found = self.numbers.get(term)
+        if found is None:
+            found = self.numbers[term] = len(self.terms)
+            self.terms.append(term)
+        return found
+
+    def __missing__(self, word: bytes) -> int:
+        if word.startswith(b"-") or word.endswith(b"-") or b"--" in word:
+            self.odd[word] = [number for part in _BYTE_WORD.findall(word) if (number := self[part]) >= 0]
+            found = _ODD
+        else:
+            stem = _STEMS[word.decode("ascii")]
+            found = self.number(stem) if stem else -1
+        self[word] = found
+        return found
+
+
+def _count_terms(by_id: Sequence[Paper], keywords_of: Callable[[Paper], Sequence[str]]
+                 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray] | None:
+    """Every paper's ``terms_of``, counted in arrays: the terms in order of first appearance
+    (among all papers' terms, each paper's in its ``terms_of`` order); the papers' entries one
+    after the other, each paper's in its ``terms_of`` order, as their terms' places in that list
+    (int32) and counts (float64); and each paper's number of entries. None when a text holds a
+    NUL (``_JOIN``).
+
+    ``_COUNT_BLOCK`` papers at a time: their titles and digests are read as one text (split in
+    C, each word a number by one dict lookup), and their terms counted per paper by one sort."""
+    ids = _WordIds()
+    seen_codes = np.zeros(0, dtype=np.int64)
+    """The terms met in earlier blocks, by code (a word's number, or a pair's ``(a + 1) << 32 | b``), sorted."""
+    seen_columns = np.zeros(0, dtype=np.int64)
+    names: list[str] = []
+    """The terms met, in order of first appearance."""
+    keyword_ids: dict[str, tuple[list[int], list[int]]] = {}
+    cols, counts, lengths = [], [], []
+    for first in range(0, len(by_id), _COUNT_BLOCK):
+        block = by_id[first : first + _COUNT_BLOCK]
+        m = len(block)
+        texts = list(itertools.chain.from_iterable((paper.title, paper.digest or "") for paper in block))
+        joined = _JOIN.join(texts)
+        if joined.count("\x00") != len(texts) - 1:
+            return None
+        del texts
+        if "](" in joined or "://" in joined:
+            joined = _URL_JOINED.sub(" ", joined)
+        data = (joined.encode("ascii") if joined.isascii()
+                else unicodedata.normalize("NFKD", joined).encode("ascii", "ignore"))
+        del joined
+        words = data.lower().translate(_BYTE_SPACES).split()
+        del data
+        found = np.fromiter(map(ids.__getitem__, words), dtype=np.int64, count=len(words))
+        if ids.odd:
+            odd = np.flatnonzero(found == _ODD).tolist()
+            if odd:
+                pieces, last = [], 0
+                for at in odd:
+                    pieces += [found[last:at], np.array(ids.odd[words[at]], dtype=np.int64)]
+                    last = at + 1
+                pieces.append(found[last:])
+                found = np.concatenate(pieces)
+        del words
+        segment = np.cumsum(found == _MARK)  # (a paper's title is segment 2 * its place, its digest the next)
+        kept = found >= 0
+        word, segment = found[kept], segment[kept]
+        del found, kept
+        within = segment[1:] == segment[:-1]
+        pair_a, pair_b, pair_segment = word[:-1][within], word[1:][within], segment[:-1][within]
+        # Keywords (each one's term, then its words) and topics, by paper.
+        k_ids: list[int] = []
+        k_weights: list[int] = []
+        k_lengths: list[int] = []
+        t_ids: list[int] = []
+        t_lengths: list[int] = []
+        for paper in block:
+            before = len(k_ids)
+            for keyword in keywords_of(paper):
+                got = keyword_ids.get(keyword)
+                if got is None:
+                    terms = _keyword_terms(keyword)
+                    unique = list(dict.fromkeys(terms))
+                    got = keyword_ids[keyword] = (list(map(ids.number, unique)), list(map(terms.count, unique)))
+                k_ids += got[0]
+                k_weights += got[1]
+            k_lengths.append(len(k_ids) - before)
+            t_ids += map(ids.number, map("t:".__add__, paper.topics))
+            t_lengths.append(len(paper.topics))
+        size = len(ids.terms)  # (every term of the block is numbered: a pair is size + a * size + b)
+        local = np.arange(m, dtype=np.int64)
+        title, pair_title = segment % 2 == 0, pair_segment % 2 == 0
+        # The block's terms as terms_of meets them, paper by paper: its title's words, the title's
+        # pairs, its keywords, its digest's words, the digest's pairs and its topics. Each part's
+        # terms are by paper; ``place`` is each term's place in that stream.
+        parts: list[tuple[np.ndarray, np.ndarray, Any]] = [
+            (segment[title] // 2, word[title], TITLE_WEIGHT),
+            (pair_segment[pair_title] // 2, size + pair_a[pair_title] * size + pair_b[pair_title], TITLE_WEIGHT),
+            (np.repeat(local, k_lengths), np.array(k_ids, dtype=np.int64), np.array(k_weights, dtype=np.int64)),
+            (segment[~title] // 2, word[~title], DIGEST_WEIGHT),
+            (pair_segment[~pair_title] // 2, size + pair_a[~pair_title] * size + pair_b[~pair_title],
+             DIGEST_WEIGHT),
+            (np.repeat(local, t_lengths), np.array(t_ids, dtype=np.int64), TOPIC_WEIGHT),
+        ]
+        del word, segment, pair_a, pair_b, pair_segment, title, pair_title
+        per_part = np.stack([np.bincount(part[0], minlength=m) for part in parts], axis=1)  # (papers x parts)
+        ends = np.cumsum(per_part.ravel()).reshape(m, len(parts))
+        part_starts = ends - per_part  # where each paper's part starts in the stream
+        holder = np.concatenate([part[0] for part in parts])  # (a paper's place in the block)
+        code = np.concatenate([part[1] for part in parts])
+        weight = np.concatenate([np.broadcast_to(part[2], len(part[0])) for part in parts])
+        place = np.concatenate([part_starts[part[0], j] + np.arange(len(part[0]))
+                                - np.repeat(np.cumsum(per_part[:, j]) - per_part[:, j], per_part[:, j])
+                                for j, part in enumerate(parts)])
+        del parts, per_part, ends, part_starts
+        # Each (term, paper) once: sorted by term, then paper; a group's first place is where the
+        # paper first has the term.
+        if (size + 1) * size * m < _KEY_LIMIT:
+            key = code * m + holder
+            order = np.argsort(key)
+            key = key[order]
+            starts = np.flatnonzero(np.diff(key, prepend=-1))
+            group_code, group_paper = np.divmod(key[starts], m)
+            del key
+        else:  # (a vocabulary of millions of words)
+            order = np.lexsort((holder, code))
+            sorted_code, sorted_paper = code[order], holder[order]
+            starts = np.flatnonzero((np.diff(sorted_code, prepend=-1) != 0) | (np.diff(sorted_paper, prepend=-1) != 0))
+            group_code, group_paper = sorted_code[starts], sorted_paper[starts]
+            del sorted_code, sorted_paper
+        total = np.add.reduceat(weight[order], starts)
+        place_sorted = place[order]
+        first_place = np.minimum.reduceat(place_sorted, starts)
+        del order, weight, code, place_sorted
+        # The block's distinct terms, each one's column: an earlier block's, or the next ones by
+        # where the term is first met in this block.
+        runs = np.flatnonzero(np.diff(group_code, prepend=-1))
+        term_code = group_code[runs]
+        pair = term_code >= size
+        stable = term_code.copy()
+        stable[pair] = ((term_code[pair] - size) // size + 1) << 32 | (term_code[pair] - size) % size
+        at = np.minimum(np.searchsorted(seen_codes, stable), max(len(seen_codes) - 1, 0))
+        known = seen_codes[at] == stable if len(seen_codes) else np.zeros(len(stable), dtype=bool)
+        column = np.where(known, seen_columns[at] if len(seen_codes) else 0, -1)
+        new = np.flatnonzero(~known)
+        new = new[np.argsort(first_place[runs[new]])]
+        column[new] = np.arange(len(names), len(names) + len(new))
+        named = ids.terms
+        for number in stable[new].tolist():
+            if number < 1 << 32:
+                names.append(named[number])
+            else:
+                names.append(f"{named[(number >> 32) - 1]} {named[number & 0xFFFFFFFF]}")
+        seen_codes = np.concatenate([seen_codes, stable[new]])
+        seen_columns = np.concatenate([seen_columns, column[new]])
+        by_code = np.argsort(seen_codes, kind="stable")
+        seen_codes, seen_columns = seen_codes[by_code], seen_columns[by_code]
+        group_column = np.repeat(column, np.diff(np.append(runs, len(group_code))))
+        # The entries in the order they are first met: each (term, paper)'s place among the firsts.
+        first_met = np.zeros(len(place), dtype=bool)
+        first_met[first_place] = True
+        entry = (np.cumsum(first_met) - 1)[first_place]
+        block_cols = np.empty(len(first_place), dtype=np.int32)
+        block_cols[entry] = group_column
+        block_counts = np.empty(len(first_place))
+        block_counts[entry] = total
+        cols.append(block_cols)
+        counts.append(block_counts)
+        lengths.append(np.bincount(group_paper, minlength=m))
+    if not cols:
+        return [], np.zeros(0, dtype=np.int32), np.zeros(0), np.zeros(0, dtype=np.int64)
+    return names, np.concatenate(cols), np.concatenate(counts), np.concatenate(lengths)
+
+
 @dataclass(frozen=True, slots=True)
 class PaperTermCounts:
     """One paper's weighted term counts (``terms_of``) in a compact form: what an incremental build
@@ -178,6 +379,39 @@ def paper_term_counts(paper: Paper, keywords: Sequence[str], memo: TextMemo[Pape
     if memo is None:
         return make()
     return memo.get((paper.title, paper.digest or "", str(len(keywords)), *keywords, *paper.topics), make)
+
+
+def _count_each(by_id: Sequence[Paper], keywords_of: Callable[[Paper], Sequence[str]],
+                memo: TextMemo[PaperTermCounts] | None) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """``_count_terms``'s result, paper by paper: each paper's ``paper_term_counts`` (remembered in
+    ``memo``), for a build that keeps them, or ``terms_of`` when a text holds a NUL."""
+    # A term is first numbered by where it first appears among all papers' terms (setdefault
+    # and map run in C), then renumbered 0, 1, 2... in that order.
+    first_seen: dict[str, int] = {}
+    positions = itertools.count()
+    cols = array("q")
+    counts = array("d")
+    lengths = array("q")
+    if memo is not None and memo.remembers:
+        for paper in by_id:
+            paper_counts = paper_term_counts(paper, keywords_of(paper), memo)
+            if paper_counts.terms:
+                cols.extend(map(first_seen.setdefault, paper_counts.terms.split("\n"), positions))
+            counts.frombytes(paper_counts.counts)
+            lengths.append(len(paper_counts.counts) // counts.itemsize)
+    else:
+        for paper in by_id:
+            found = terms_of(paper.title, keywords_of(paper), paper.digest, paper.topics)
+            cols.extend(map(first_seen.setdefault, found, positions))
+            counts.extend(found.values())
+            lengths.append(len(found))
+    # Entry indexes are 32-bit and each temporary array is dropped as soon as it has served:
+    # there are 8 million entries at 50,000 papers.
+    renumber = np.zeros(len(cols) + 1, dtype=np.int32)
+    renumber[np.fromiter(first_seen.values(), dtype=np.int64, count=len(first_seen))] = np.arange(len(first_seen))
+    col = renumber[np.frombuffer(cols, dtype=np.int64)]
+    del renumber, cols
+    return list(first_seen), col, np.frombuffer(counts), np.frombuffer(lengths, dtype=np.int64)
 
 
 IDF_STEP = 0.25
@@ -487,45 +721,26 @@ class RelatedIndex:
 
     def _compute(self, by_id: list[Paper], keywords_of: Callable[[Paper], Sequence[str]],
                  memo: TextMemo[PaperTermCounts] | None) -> None:
-        """Everything from scratch. The counts are consumed one paper at a time into typed arrays:
-        holding every paper's Counter at once took 1.2 GB at 50,000 papers."""
+        """Everything from scratch. The counts go straight into typed arrays, a block of papers at a
+        time (``_count_terms``; or one paper at a time, ``_count_each``): holding every paper's
+        Counter at once took 1.2 GB at 50,000 papers."""
         n = self._n = len(by_id)
-        # A term is first numbered by where it first appears among all papers' terms (setdefault
-        # and map run in C), then renumbered 0, 1, 2... in that order.
-        first_seen: dict[str, int] = {}
-        positions = itertools.count()
-        cols = array("q")
-        counts = array("d")
-        lengths = array("q")
-        if memo is not None and memo.remembers:
-            for paper in by_id:
-                paper_counts = paper_term_counts(paper, keywords_of(paper), memo)
-                if paper_counts.terms:
-                    cols.extend(map(first_seen.setdefault, paper_counts.terms.split("\n"), positions))
-                counts.frombytes(paper_counts.counts)
-                lengths.append(len(paper_counts.counts) // counts.itemsize)
-        else:  # (nothing to remember: the counts as terms_of makes them, not packed to be kept)
-            for paper in by_id:
-                found = terms_of(paper.title, keywords_of(paper), paper.digest, paper.topics)
-                cols.extend(map(first_seen.setdefault, found, positions))
-                counts.extend(found.values())
-                lengths.append(len(found))
-        # Entry indexes are 32-bit and each temporary array is dropped as soon as it has served:
-        # there are 8 million entries at 50,000 papers.
-        renumber = np.zeros(len(cols) + 1, dtype=np.int32)
-        renumber[np.fromiter(first_seen.values(), dtype=np.int64, count=len(first_seen))] = np.arange(len(first_seen))
-        col = renumber[np.frombuffer(cols, dtype=np.int64)]
-        del renumber, cols
-        self._terms = dict(zip(first_seen, itertools.count()))
-        del first_seen
+        # (nothing to remember: every paper's counts at once, in arrays; else each paper's, kept)
+        counted = None if memo is not None and memo.remembers else _count_terms(by_id, keywords_of)
+        if counted is None:
+            counted = _count_each(by_id, keywords_of, memo)
+        terms, col, counts, lengths = counted
+        del counted
+        self._terms = dict(zip(terms, itertools.count()))
+        del terms
         self._indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=self._indptr[1:])
+        np.cumsum(lengths, out=self._indptr[1:])
         self._cols = col
-        self._counts = packed.compact_counts(np.frombuffer(counts))
+        self._counts = packed.compact_counts(counts)
         del counts
         self._df = np.bincount(col, minlength=len(self._terms)).astype(np.int32)
         self._idf = _idf(self._df, n)
-        row = np.repeat(np.arange(n, dtype=np.int32), np.frombuffer(lengths, dtype=np.int64))
+        row = np.repeat(np.arange(n, dtype=np.int32), lengths)
         u = _unnormed(col, self._counts, self._idf)
         self._norms = _norms(row, u, n)
         weight = _scaled(u, self._norms[row])

@@ -340,27 +340,14 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
 
 def _load_beside_imports(papers_dir: Path, out: Path, executor: Executor, use_cache: bool,
                          listing: cache_store.Listing | None) -> Pending[Records] | None:
-    """The load stage of a site built anew from fewer records than the executor shares out, started
-    in another process (``Executor.start``) while this one imports the rest of the pipeline (numpy,
-    Jinja, the renderer...: about 0.25 s, as long as loading 1,000 records takes). A rebuild reuses
-    the cache's parse results instead; a larger catalog is loaded by every worker, afterwards."""
-    from phenomena_catalog.executors import PARALLEL_THRESHOLD
-    from phenomena_catalog.records import load  # (and the models it makes, before the process forks)
+    """The load stage of a site built anew, started (``records.start_load``): a worker reads records
+    while this process imports the rest of the pipeline (numpy, Jinja, the renderer...: 0.1-0.3 s),
+    and this one reads the rest when it asks for them. A rebuild reuses the cache's parse results instead."""
+    from phenomena_catalog.records import start_load  # (and the models it makes, before the process forks)
 
     if use_cache and cache_store.index_file(out).exists():
         return None
-    names = listing.walk[0][2] if listing is not None and listing.walk else _names(papers_dir)
-    records = sum(1 for name in names if name.endswith(".yaml"))
-    if records >= PARALLEL_THRESHOLD:
-        return None
-    return executor.start(functools.partial(load, papers_dir, None, None, None, listing), records)
-
-
-def _names(folder: Path) -> list[str]:
-    try:
-        return os.listdir(folder)
-    except OSError:
-        return []  # (the load stage says what is wrong with the folder)
+    return start_load(papers_dir, executor, listing)
 
 
 BesideRelatedPapers = tuple[list["Problem"], "CheckMemo",
