@@ -19,7 +19,7 @@ from phenomena_catalog.theme import DEFAULT_TEMPLATES, check_templates_folder, t
 from phenomena_catalog.write import output_lock
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Container
 
     from phenomena_catalog.build_cache import BuildCache
     from phenomena_catalog.cache_store import Written
@@ -273,6 +273,8 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             # Only records changed: the units that show them or list or count the papers the index
             # stage filed again, without listing every unit.
             replanned = last.replan(planner, records.digests, related_changed, previous)
+        # (after a template edit, the units whose inputs changed besides: ``Fingerprints.same``)
+        inputs_changed: Container[str] | None = None
         if replanned is not None:
             to_plan, planned = replanned
         else:
@@ -281,7 +283,18 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             # The others plan the pages they planned in the last build, which are in the site as they are.
             to_plan = (units if last is None or previous is None
                        else last.stale_units(units, catalog, records.digests, previous))
-        pages = [page for unit in to_plan for page in unit.make()]
+            if last is None and previous is not None and cache.planned is not None:
+                # The templates changed: every page is planned, and one of a unit whose inputs did
+                # not change is the same where its templates are.
+                inputs_changed = {unit.name for unit in
+                                  cache.planned.stale_units(units, catalog, records.digests, previous)}
+        pages: list[Page] = []
+        whole: set[str] = set()  # the pages of units planned in every build (no inputs declared): fingerprinted whole
+        for unit in to_plan:
+            unit_pages = unit.make()
+            pages += unit_pages
+            if unit.shape is None:
+                whole.update(page.url for page in unit_pages)
         cache.memos.search.prune()
         stale = {unit.name for unit in to_plan}
         kept = [name for name in planned.groups if name not in stale]
@@ -290,21 +303,26 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         clock.lap("plan pages")
         files = {url: file_fingerprint(source) for url, source in copied.items()}
         if previous is None:
-            # From scratch: every page is rendered, and its fingerprint taken where it is rendered.
+            # From scratch: every page is rendered. A page's fingerprint is what the next build
+            # compares; its ``known`` part and its unit's inputs tell as much (``Fingerprints.same``).
             to_render, to_copy = pages, copied
+            files.update(fingerprints.known_of_pages(pages, whole) if keep
+                         else dict.fromkeys([page.url for page in pages], ""))
             folder = staging_folder(out)
         else:
             files.update((url, previous[url]) for url in kept)
             for found in executor.map_shares(fingerprints.of_pages, pages):
                 files.update(found)
-            to_render = [page for page in pages if previous.get(page.url) != files[page.url]]
+            same, changed = fingerprints.same, inputs_changed
+            to_render = [page for page in pages if not same(previous.get(page.url), files[page.url],
+                                                            changed is not None and page.url not in changed)]
             to_copy = {url: source for url, source in copied.items() if previous.get(url) != files[url]}
             folder = update_folder(out, removed=previous.keys() - files.keys())
             clock.lap("fingerprint")
         with folder as staging, collector_frozen():
             make_folders(staging, (page.url for page in to_render))
 
-            def render_and_write(share: list[Page]) -> tuple[dict[str, str], Made]:
+            def render_and_write(share: list[Page]) -> Made:
                 # The files joined from each paper's piece of text come last: the pieces are kept (for
                 # the cache), the papers' list entries no longer, so the pieces take the entries' memory.
                 for page in share:
@@ -315,14 +333,10 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                     if page.joins_paper_texts:
                         write_pieces(staging, page.url, renderer.pieces(page))
                 # A worker's memory is lost when it exits: it hands back the data files' pieces it made.
-                if previous is not None:
-                    return {}, cache.texts.made()
-                return (fingerprints.of_pages(share) if keep else dict.fromkeys([page.url for page in share], "")), \
-                    cache.texts.made()
+                return cache.texts.made()
 
-            for found, made in executor.map_shares(render_and_write, to_render, cost=lambda page: page.cost,
-                                                   together=lambda page: page.lists_papers or page.joins_paper_texts):
-                files.update(found)
+            for made in executor.map_shares(render_and_write, to_render, cost=lambda page: page.cost,
+                                            together=lambda page: page.lists_papers or page.joins_paper_texts):
                 cache.texts.add(made)
             cache.texts.prune()
             copy_files(staging, to_copy)
