@@ -36,7 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import operator
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -245,10 +245,10 @@ class Fingerprints:
         """The fingerprint of each of ``pages``, by URL."""
         return {page.url: self.page(page) for page in pages}
 
-    def known_of_pages(self, pages: list[Page], whole: Container[str]) -> dict[str, str]:
-        """The ``known`` part of the fingerprint of each of ``pages``, by URL, but for those at ``whole``,
-        which get their whole fingerprint (files planned in every build: their units declare no inputs)."""
-        return {page.url: self.page(page) if page.url in whole else self.known(page) for page in pages}
+    def from_scratch(self, page: Page) -> str:
+        """The fingerprint a build from scratch takes of a page of a unit that declares its inputs
+        (``plan.Unit``): its ``known`` part (the files planned in every build get their whole one)."""
+        return self.known(page)
 
     def page(self, page: Page) -> str:
         """The fingerprint of one page or data file: its ``known`` part, then a digest of what it is made from."""
