@@ -322,6 +322,12 @@ class Page:
         build keeps: made in the process that keeps them, they are not handed back from a worker."""
         return isinstance(self.context, (CatalogJsonFile, CslJsonFile, TopicBibtexFile))
 
+    @property
+    def together(self) -> bool:
+        """Whether the page is rendered in the process that renders the others that list papers or
+        join their pieces of text (``lists_papers``, ``joins_paper_texts``)."""
+        return self.lists_papers or self.joins_paper_texts
+
 
 @dataclass
 class TextMemos:
@@ -360,6 +366,11 @@ class Unit(NamedTuple):
     """The rest of its inputs; None for a unit made from the whole catalog, planned in every build."""
     listed: bool = False
     """Whether its page is in the sitemap."""
+    cost: float = 1.0
+    """Its pages' ``Page.cost``, known before they are planned: a build from scratch shares units out
+    among the processes that render them, each planning its own share."""
+    together: bool = False
+    """Its pages' ``Page.together``, known before they are planned."""
 
     @property
     def inputs(self) -> tuple[Hashable, tuple[str, ...]] | None:
@@ -657,7 +668,7 @@ class Planner:
         by_added, recent = self._recent
         shape = (tuple(map(_topic_counts, catalog.roots)), by_added, len(catalog.papers),
                  tuple(self._term_counts.items()), self._timeline.counts)
-        return [Unit(urls.HOME, self._home, self._ids(recent), shape, listed=True)]
+        return [Unit(urls.HOME, self._home, self._ids(recent), shape, listed=True, together=True)]
 
     def _feed_unit(self) -> list[Unit]:
         return [Unit(urls.FEED, self._feed_of_catalog, tuple(map(_ID, self._newest)), ())]
@@ -782,13 +793,14 @@ class Planner:
                                               suggest_topic_url=suggest, timeline=timeline, feed_url=feed_url))
 
         def bibtex() -> list[Page]:
-            return [Page(bibtex_url, TopicBibtexFile(under), cost=0.08 * entry.total)]
+            return [Page(bibtex_url, TopicBibtexFile(under), cost=_BIBTEX_COST * entry.total)]
 
         def feed() -> list[Page]:
             newest = tuple(newest_added(under))
             return [Page(feed_url, _feed(catalog, newest, f"{config.title}: {entry.name}", entry.url, config))]
 
-        return [*units, Unit(bibtex_url, bibtex, under_ids, "bib"), Unit(feed_url, feed, under_ids, "feed")]
+        return [*units, Unit(bibtex_url, bibtex, under_ids, "bib", cost=_BIBTEX_COST * entry.total, together=True),
+                Unit(feed_url, feed, under_ids, "feed")]
 
     def _catalog_json(self) -> list[Page]:
         catalog, outline = self.catalog, self.catalog_outline
@@ -840,8 +852,9 @@ class Planner:
         page_urls = tuple(urls.paged_url(url, number) for number in range(1, count + 1))
         return [Unit(page_url, functools.partial(self._list_page, page_url, number, page_urls, papers, ids, size,
                                                  cost_per_paper, make),
-                     ids[(number - 1) * size : number * size], (shape, count), listed=True)
-                for number, page_url in enumerate(page_urls, start=1)]
+                     chunk, (shape, count), True, 0.5 + cost_per_paper * len(chunk), True)
+                for number, page_url in enumerate(page_urls, start=1)
+                for chunk in (ids[(number - 1) * size : number * size],)]
 
     def _list_page(self, url: str, number: int, page_urls: tuple[str, ...], papers: tuple[Paper, ...],
                    ids: tuple[str, ...], size: int,
@@ -852,6 +865,9 @@ class Planner:
         groups, filters = paper_list(chunk, ids[(number - 1) * size : number * size], self.facets)
         return [Page(url, make(groups, pager, filters), cost=0.5 + cost_per_paper * len(chunk))]
 
+
+_BIBTEX_COST = 0.08
+"""A topic's ``.bib`` file's ``Page.cost`` per paper under it."""
 
 _GROUP_MAKERS = {
     "home": "_home_unit", "feed": "_feed_unit", "csl": "_csl_unit", "404": "_not_found_unit", "all": "_all_papers",
