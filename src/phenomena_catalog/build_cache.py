@@ -51,7 +51,7 @@ from phenomena_catalog.catalog import IndexState, PaperTerms, Term, TopicEntry
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.models import Paper
 from phenomena_catalog.paper_texts import PaperTexts
-from phenomena_catalog.plan import Page, PlanState, SearchIndexFile, TextMemos
+from phenomena_catalog.plan import CatalogJsonFile, CslJsonFile, Page, PlanState, SearchIndexFile, TextMemos
 from phenomena_catalog.records import ParseResult, Records
 from phenomena_catalog.related import RelatedIndex
 from phenomena_catalog.render import Renderer, reuse_compiled
@@ -286,6 +286,12 @@ class Fingerprints:
             # index is planned in every build: hundreds of files, megabytes at 10,000 papers).
             digest.update(f"{page.url}\0search\0".encode())
             digest.update(context.text.encode())
+            return digest.hexdigest()
+        if isinstance(context, (CatalogJsonFile, CslJsonFile)):
+            # Every field is made from its papers' records (the whole catalog's) and from what every
+            # page is made from (``plan.CslJsonFile``, ``plan.CatalogJsonFile``): its papers tell it
+            # (10,000 papers' keywords made plain took 15 ms in every build).
+            digest.update(repr((page.url, type(context).__name__, self._plain(context.papers))).encode())
             return digest.hexdigest()
         digest.update(self._templates(self._renderer.templates_of(page)))
         digest.update(repr((page.url, self._plain(context))).encode())

@@ -245,7 +245,10 @@ class TopicBibtexFile:
 
 @dataclass(frozen=True)
 class CatalogJsonFile:
-    """The whole catalog as JSON, for download (``exporters.json.catalog_json``, compact)."""
+    """The whole catalog as JSON, for download (``exporters.json.catalog_json``, compact).
+
+    Every field is made from the catalog's records, taxonomy and vocabulary (its fingerprint
+    reads its papers only: ``build_cache.Fingerprints``)."""
 
     papers: tuple[Paper, ...]
     """In the document's order."""
@@ -290,7 +293,10 @@ class AtomFeedFile:
 
 @dataclass(frozen=True)
 class CslJsonFile:
-    """The catalog as CSL-JSON."""
+    """The catalog as CSL-JSON.
+
+    Every field is made from the catalog's records and vocabulary (its fingerprint reads its
+    papers only: ``build_cache.Fingerprints``)."""
 
     papers: tuple[Paper, ...]
     keywords: dict[str, tuple[str, ...]]
