@@ -24,6 +24,7 @@ from phenomena_catalog.config import load_config
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import ProcessExecutor, share_out
 from phenomena_catalog.pipeline import read_catalog
+from phenomena_catalog.related import related_in_catalog
 from phenomena_catalog.validate import CheckMemo, check
 from phenomena_catalog.write import MARKER
 
@@ -621,11 +622,12 @@ def test_an_edit_files_again_only_the_records_that_changed(tmp_path: Path, monke
     assert catalog_view(catalog) == catalog_view(index(loaded))
 
 
+@pytest.mark.parametrize("sitemap", [True, False], ids=["sitemap", "no sitemap"])
 @pytest.mark.parametrize("kind", ["title", "author", "rename", "keyword", "topics", "year", "added", "add", "remove"])
 def test_an_edit_that_files_a_paper_again_plans_without_listing_every_unit(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, sitemap: bool) -> None:
     source = tmp_path / "catalog"
-    made = synthetic_catalog(source, count=60, sitemap=False)
+    made = synthetic_catalog(source, count=60, sitemap=sitemap)
     build_copy(source, source / "site")
     last = read_cache(source / "site").planned
     written = read_cache(source / "site").site
@@ -641,7 +643,21 @@ def test_an_edit_that_files_a_paper_again_plans_without_listing_every_unit(
     stale = last.stale_units(units, index(loaded), loaded.digests, written.files)
     assert sorted(planned) == sorted(unit.name for unit in stale if unit.shape is not None)
     assert len(planned) < len(last.inputs)
+    if kind in ("add", "remove"):  # (a paper's page more or less: in the sitemap too)
+        assert (urls.SITEMAP in planned) == sitemap
     assert_same_site_and_fingerprints_as_from_scratch(source)
+
+
+@pytest.mark.parametrize("count", [3, 9, 60])
+def test_the_sitemap_lists_what_the_units_it_is_planned_without_list(tmp_path: Path, count: int) -> None:
+    # ``Planner.sitemap_urls`` finds the pages of listed units in plan order without making the units.
+    source = tmp_path / "catalog"
+    synthetic_catalog(source, count=count)
+    catalog = index(records.load(source / "papers"))
+    planner = plan.Planner(catalog, load_config(source / "catalog.yaml"), related_in_catalog(catalog), None)
+    units = planner.units()
+    assert units[-1].name == urls.SITEMAP
+    assert planner.sitemap_urls() == tuple(unit.name for unit in units if unit.listed)
 
 # Incremental checking: after a check that found nothing, the next looks only at the records that
 # changed, unless one changed what checks across records read (``validate.CleanCheck``). Each step

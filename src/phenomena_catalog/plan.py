@@ -466,10 +466,6 @@ class PlanState:
         groups_of = self.groups
         made: dict[Hashable, list[Unit]] = {}
         if changes.moved:
-            if not planner.can_plan(groups_of.values()):
-                # The sitemap lists every page in plan order, which has papers in catalog order: the
-                # whole plan makes it.
-                return None
             groups_of = dict(groups_of)
             names_of: dict[Hashable, list[str]] = {}
             for name, group in self.groups.items():
@@ -491,8 +487,6 @@ class PlanState:
                 if inputs.get(url) != (unit.shape, unit.papers):
                     stale.add(url)
         groups = dict.fromkeys(group for name, group in groups_of.items() if name in stale or name not in inputs)
-        if not planner.can_plan(groups):
-            return None
         units = [unit for group in groups for unit in (made[group] if group in made else planner.group(group))
                  if unit.shape is None or unit.name in stale]
         kept = {name: found for name, found in inputs.items() if name in groups_of} if changes.moved else dict(inputs)
@@ -506,13 +500,16 @@ class PlanState:
     def _moved_groups(planner: Planner, changes: IndexChanges) -> list[Hashable]:
         """The groups whose units list or count the papers filed again: their own pages, the lists and
         indexes of the terms they left or joined, every topic's (a topic's page counts its parent's
-        and subtopics' papers), and the whole catalog's."""
+        and subtopics' papers), the whole catalog's, and the sitemap (it lists the papers' pages in
+        catalog order, and every list's pages)."""
         groups: list[Hashable] = [("home",), ("feed",), ("all",), ("topics",)]
         groups += [("terms", kind) for kind in TERM_KINDS if any(found == kind for found, _ in changes.terms)]
         groups += [("term", kind, slug) for kind, slug in sorted(changes.terms)]
         if changes.topics:
             groups += [("topic", entry.id) for entry in planner.catalog.topics]
         groups += [("paper", paper_id) for paper_id in sorted(changes.moved)]
+        if planner.config.base_url:
+            groups.append(("sitemap",))
         return groups
 
 
@@ -630,10 +627,33 @@ class Planner:
                 units.append(unit)
                 groups_of[unit.name] = group
         if self.config.base_url:
-            sitemap = SitemapFile(self.config.base_url, tuple(unit.name for unit in units if unit.listed))
-            units.append(Unit(urls.SITEMAP, lambda: [Page(urls.SITEMAP, sitemap)], shape=sitemap.page_urls))
+            units += self._sitemap_unit(tuple(unit.name for unit in units if unit.listed))
             groups_of[urls.SITEMAP] = ("sitemap",)
         return units
+
+    def sitemap_urls(self) -> tuple[str, ...]:
+        """The address of every unit's page the sitemap lists (``Unit.listed``), in plan order, without
+        making the units (``units`` finds the very same listing them: tested)."""
+        catalog, size = self.catalog, self.config.papers_per_page
+
+        def paged(url: str, count: int) -> list[str]:
+            return [urls.paged_url(url, number) for number in range(1, max(1, -(-count // size)) + 1)]
+
+        found = [urls.HOME, *paged(urls.ALL_PAPERS, len(catalog.papers)), *map(urls.paper_url, self.ids),
+                 urls.kind_index_url("topics")]
+        for entry in catalog.topics:
+            found += paged(entry.url, len(entry.papers))
+        for kind in TERM_KINDS:
+            found.append(urls.kind_index_url(kind))
+            for term in catalog.terms[kind]:
+                found += paged(term.url, len(term.ids))
+        return tuple(found)
+
+    def _sitemap_unit(self, page_urls: tuple[str, ...] | None = None) -> list[Unit]:
+        """The sitemap's unit (``page_urls``: what it lists, when known: ``sitemap_urls``)."""
+        assert self.config.base_url
+        sitemap = SitemapFile(self.config.base_url, page_urls if page_urls is not None else self.sitemap_urls())
+        return [Unit(urls.SITEMAP, lambda: [Page(urls.SITEMAP, sitemap)], shape=sitemap.page_urls)]
 
     def _all_groups(self) -> Iterator[tuple[Hashable, list[Unit]]]:
         """Every group of units but the sitemap's, in plan order, with its units (as ``group`` makes
@@ -657,10 +677,6 @@ class Planner:
             yield ("terms", kind), self._terms_unit(kind)
             for term in catalog.terms[kind]:
                 yield ("term", kind, term.slug), self._term_pages(term)
-
-    def can_plan(self, groups: Collection[Hashable]) -> bool:
-        """Whether ``group`` plans each of ``groups`` (the sitemap's is planned by ``units`` only)."""
-        return ("sitemap",) not in groups
 
     def group(self, group: Hashable) -> list[Unit]:
         """The units of one group (a kind and what it names: ``("paper", paper_id)``, ``("term", kind, slug)``...)."""
@@ -878,7 +894,7 @@ _BIBTEX_COST = 0.08
 _GROUP_MAKERS = {
     "home": "_home_unit", "feed": "_feed_unit", "csl": "_csl_unit", "404": "_not_found_unit", "all": "_all_papers",
     "paper": "_paper_unit", "topics": "_topics_unit", "topic": "_topic", "json": "_catalog_json_unit",
-    "search": "_search_unit", "terms": "_terms_unit", "term": "_term_units",
+    "search": "_search_unit", "terms": "_terms_unit", "term": "_term_units", "sitemap": "_sitemap_unit",
 }
 """The ``Planner`` method that makes each kind of group's units."""
 
