@@ -648,6 +648,22 @@ def test_an_edit_that_files_a_paper_again_plans_without_listing_every_unit(
     assert_same_site_and_fingerprints_as_from_scratch(source)
 
 
+@pytest.mark.parametrize("with_record", [False, True], ids=["template", "template and record"])
+def test_a_template_edit_after_a_build_from_scratch_rerenders_what_it_must(tmp_path: Path, with_record: bool) -> None:
+    # A build from scratch keeps each planned page's ``known`` fingerprint only; after a template
+    # edit (and a record's, in the same build), the units' inputs tell which of the others changed.
+    source = tmp_path / "catalog"
+    made = synthetic_catalog(source, count=30)
+    build_copy(source, source / "site")
+    template = source / "templates" / "term.html"
+    template.write_text(template.read_text(encoding="utf-8") + "<!-- edited -->\n", encoding="utf-8")
+    if with_record:
+        apply_edit(source, made, "title", random.Random(5))
+    result = build_copy(source, source / "site")
+    assert result.incremental and 0 < result.rendered < result.pages
+    assert_same_site_and_fingerprints_as_from_scratch(source)
+
+
 @pytest.mark.parametrize("count", [3, 9, 60])
 def test_the_sitemap_lists_what_the_units_it_is_planned_without_list(tmp_path: Path, count: int) -> None:
     # ``Planner.sitemap_urls`` finds the pages of listed units in plan order without making the units.

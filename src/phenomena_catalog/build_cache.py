@@ -36,7 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -241,9 +241,9 @@ class Fingerprints:
         """A digest of every template: when it changed, any page may have."""
         return self._templates(tuple(sorted(self._renderer.env.list_templates()))).hex()
 
-    def of_pages(self, pages: list[Page]) -> dict[str, str]:
-        """The fingerprint of each of ``pages``, by URL."""
-        return {page.url: self.page(page) for page in pages}
+    def of_pages(self, pages: list[Page], known: Container[str] = ()) -> dict[str, str]:
+        """The fingerprint of each of ``pages``, by URL; of those at ``known``, only the ``known`` part."""
+        return {page.url: self.known(page) if page.url in known else self.page(page) for page in pages}
 
     def from_scratch(self, page: Page) -> str:
         """The fingerprint a build from scratch takes of a page of a unit that declares its inputs

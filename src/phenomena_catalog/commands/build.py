@@ -170,6 +170,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     ``serve`` keeps the cache in memory from one rebuild to the next; ``build_site`` on disk.
     """
     from phenomena_catalog.build_cache import (
+        KNOWN_LENGTH,
         Fingerprints,
         LiveState,
         after_build,
@@ -314,9 +315,14 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             folder = staging_folder(out)
         else:
             files.update((url, previous[url]) for url in kept)
-            for found in executor.map_shares(fingerprints.of_pages, pages):
-                files.update(found)
             same, changed = fingerprints.same, inputs_changed
+            # After a template edit, a page the last build fingerprinted by its ``known`` part, of a
+            # unit whose inputs did not change, needs no more to tell whether it is the same, and its
+            # known part then says what it is made from (0.8 s of CPU time at 10,000 papers).
+            known = () if changed is None else {page.url for page in pages if page.url not in changed
+                                                and len(previous.get(page.url) or "") == KNOWN_LENGTH}
+            for found in executor.map_shares(functools.partial(fingerprints.of_pages, known=known), pages):
+                files.update(found)
             rendered = [page for page in pages if not same(previous.get(page.url), files[page.url],
                                                            changed is not None and page.url not in changed)]
             to_render, page_urls = [*rendered], [page.url for page in rendered]  # (the others' folders exist)
