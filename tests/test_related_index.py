@@ -247,3 +247,22 @@ def test_each_papers_same_author_papers_are_the_newest_others_sharing_an_author(
     assert list(shown) == sorted(p.id for p in found) and len(shown) == len(found)
     # A paper listed among the same authors' is not repeated among the similar ones.
     assert not any({q.id for q in shown[p.id].similar} & {q.id for q in shown[p.id].same_authors} for p in found)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entries=st.lists(st.tuples(st.integers(0, 6), st.sampled_from([0, 1, 5, 1 << 23, 1 << 24])), max_size=60))
+def test_entries_are_placed_in_their_group_heaviest_first_ties_in_input_order(
+        entries: list[tuple[int, int]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_places`` (postings by term, query terms by paper) sorts by group, then weight down, then
+    input order, whether it packs the three into one number or sorts the first two stably."""
+    import numpy as np
+
+    group = np.array([g for g, _ in entries], dtype=np.int64)
+    weight = np.array([float(w) for _, w in entries])
+    expected = sorted(range(len(entries)), key=lambda k: (entries[k][0], -entries[k][1], k))
+    for bits in (63, 0):
+        monkeypatch.setattr(related, "_PLACES_BITS", bits)
+        order, place = related._places(group, weight)
+        assert order.tolist() == expected
+        assert place.tolist() == [sum(1 for j in expected[:k] if entries[j][0] == entries[expected[k]][0])
+                                  for k in range(len(expected))]
