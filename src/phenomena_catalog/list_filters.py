@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter
+from typing import NamedTuple
 
 from phenomena_catalog.catalog import Catalog
 from phenomena_catalog.models import KIND_NAMES, KINDS, Paper
@@ -48,45 +49,72 @@ class ListFilters:
 @dataclass(frozen=True)
 class PaperFacets:
     """What each paper of a catalog can be filtered by, worked out once for all its lists
-    (``paper_facets``), so a list's filters are one count over its papers' facet values."""
+    (``paper_facets``), so a list's filters are one count over its papers' facet values.
 
-    values: dict[str, tuple[str, ...]]
-    """Each paper's facet values, by id, each a letter and a value: "y" and its year, "k" and its
-    kind, "v" and its venue's slug, "t" and a topic's id, and "c" alone if it links to code."""
-    venues: dict[str, tuple[str, str]]
-    """Each venue's (sort key, name), by slug."""
-    topics: dict[str, tuple[int, str]]
-    """Each topic's (taxonomy position, name), by id."""
+    A facet value is a number, its rank: the values of each facet are numbered in the order the
+    filter bar shows them (years, then venues, topics, kinds, and "has code" last), so a list's
+    values come out of one count in display order, sorted as plain numbers."""
+
+    values: dict[str, tuple[int, ...]]
+    """Each paper's facet values, by id (made when first asked for)."""
+    meaning: list[tuple[int, str, str]]
+    """Each value's facet (0 years, 1 venues, 2 topics, 3 kinds, 4 has code), the value the list
+    entries carry and its label, by rank."""
+    single: dict[tuple[int, ...], ListFilters] = field(default_factory=dict, compare=False, repr=False)
+    """The filters of a list of one paper, by the paper's values (``list_filters``)."""
+
+
+_YEARS, _VENUES, _TOPICS, _KINDS, _CODE = range(5)
 
 
 def paper_facets(catalog: Catalog) -> PaperFacets:
     """The facets of every paper of ``catalog``, each worked out when first asked for (a rebuild
-    lists a few papers again, not all of them)."""
-    venues = {term.slug: (term.sort_key, term.name) for term in catalog.terms["venues"]}
-    topics = {entry.id: (i, entry.name) for i, entry in enumerate(catalog.topics)}
-    return PaperFacets(_FacetValues(catalog), venues, topics)
+    lists a few papers again, not all of them). Where each paper is filed is read from the index
+    stage's outline (``Catalog.state``), without making the paper's terms."""
+    state = catalog.state
+    if state is not None:
+        years = [int(name) for (kind, _), (name, _, _) in state.terms.items() if kind == "years"]
+        venues = [(sort_key, slug, name) for (kind, slug), (name, sort_key, _) in state.terms.items()
+                  if kind == "venues"]
+    else:
+        years = [int(term.name) for term in catalog.terms["years"]]
+        venues = [(term.sort_key, term.slug, term.name) for term in catalog.terms["venues"]]
+    meaning = [(_YEARS, str(year), str(year)) for year in sorted(years)]
+    meaning += [(_VENUES, slug, name) for _, slug, name in sorted(venues)]
+    meaning += [(_TOPICS, entry.id, entry.name) for entry in catalog.topics]
+    meaning += [(_KINDS, kind, KIND_NAMES[kind]) for kind in KINDS]
+    meaning.append((_CODE, "", ""))
+    return PaperFacets(_FacetValues(catalog, {(facet, value): rank for rank, (facet, value, _) in enumerate(meaning)}),
+                       meaning)
 
 
-class _FacetValues(dict[str, tuple[str, ...]]):
+class _FacetValues(dict[str, tuple[int, ...]]):
     """Each paper's facet values (``PaperFacets.values``), by id, made on first use."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, rank: dict[tuple[int, str], int]) -> None:
         super().__init__()
         self._catalog = catalog
+        self._rank = rank
         self._papers: dict[str, Paper] | None = None
 
-    def __missing__(self, paper_id: str) -> tuple[str, ...]:
+    def __missing__(self, paper_id: str) -> tuple[int, ...]:
         if self._papers is None:
             papers = self._catalog.papers
             ids = self._catalog.paper_ids if len(self._catalog.paper_ids) == len(papers) else map(_ID, papers)
             self._papers = dict(zip(ids, papers, strict=True))
-        paper, terms = self._papers[paper_id], self._catalog.paper_terms[paper_id]
-        found = [f"y{paper.year}", f"k{paper.kind}"]
-        if terms.venue is not None:
-            found.append("v" + terms.venue.slug)
-        found += ["t" + entry.id for entry in terms.topics]
+        paper, rank, state = self._papers[paper_id], self._rank, self._catalog.state
+        if state is not None:
+            topics, _, _, venue, _ = state.filings(paper_id)
+        else:
+            terms = self._catalog.paper_terms[paper_id]
+            topics = tuple(entry.id for entry in terms.topics)
+            venue = terms.venue.slug if terms.venue is not None else None
+        found = [rank[(_YEARS, str(paper.year))], rank[(_KINDS, paper.kind)]]
+        if venue is not None:
+            found.append(rank[(_VENUES, venue)])
+        found += [rank[(_TOPICS, topic_id)] for topic_id in topics]
         if paper.links.code:
-            found.append("c")
+            found.append(rank[(_CODE, "")])
         values = self[paper_id] = tuple(found)
         return values
 
@@ -94,26 +122,44 @@ class _FacetValues(dict[str, tuple[str, ...]]):
 _ID = attrgetter("id")
 
 
-def list_filters(papers: Sequence[Paper], facets: PaperFacets) -> ListFilters:
-    """The choices for filtering ``papers``: only values that occur in the list, with their counts.
+class PaperList(NamedTuple):
+    """One page of a list of papers, as its template shows it."""
+
+    groups: list[tuple[int, tuple[Paper, ...]]]
+    """The papers as (year, papers) groups, newest first."""
+    filters: ListFilters
+
+
+def paper_list(papers: Sequence[Paper], ids: Sequence[str], facets: PaperFacets) -> PaperList:
+    """``papers`` (of ``ids``, in catalog order: newest first) grouped by year, and the choices for
+    filtering them: only values that occur in the list, with their counts.
 
     ``facets`` are the catalog's (``paper_facets``): one count over the papers' facet values (in C)
-    and a look at each value found.
+    gives both, then a look at each value found, in display order: the papers of each year are
+    as many in a row as the year's count, so the groups are slices. A list of one paper has the
+    filters of any other list of a paper with the same values (the same object).
     """
-    counts = Counter(chain.from_iterable(map(facets.values.__getitem__, map(_ID, papers))))
-    found: dict[str, dict[str, int]] = {"y": {}, "k": {}, "v": {}, "t": {}, "c": {}}
-    for value, count in counts.items():
-        found[value[0]][value[1:]] = count
-    years, kinds, venues, topics = found["y"], found["k"], found["v"], found["t"]
-    venue_of, topic_of = facets.venues, facets.topics
-    return ListFilters(
-        total=len(papers),
-        years=tuple(Choice(year, year, years[year]) for year in sorted(years, key=int)),
-        venues=tuple(Choice(slug, venue_of[slug][1], venues[slug])
-                     for slug in sorted(venues, key=lambda slug: (venue_of[slug][0], slug))),
-        topics=tuple(Choice(topic_id, topic_of[topic_id][1], topics[topic_id])
-                     for topic_id in sorted(topics, key=topic_of.__getitem__)),
-        kinds=tuple(Choice(kind, KIND_NAMES[kind], kinds[kind]) for kind in KINDS if kind in kinds)
-        if len(kinds) > 1 else (),
-        with_code=found["c"].get("", 0),
-    )
+    values = facets.values
+    if len(ids) == 1:
+        single = values[ids[0]]
+        found = facets.single.get(single)
+        if found is not None:
+            return PaperList([(int(facets.meaning[single[0]][1]), tuple(papers))], found)
+    counts = Counter(chain.from_iterable(map(values.__getitem__, ids)))
+    meaning = facets.meaning
+    choices: tuple[list[Choice], ...] = ([], [], [], [], [])
+    for rank in sorted(counts):
+        facet, value, label = meaning[rank]
+        choices[facet].append(Choice(value, label, counts[rank]))
+    years, venues, topics, kinds, code = choices
+    filters = ListFilters(total=len(ids), years=tuple(years), venues=tuple(venues), topics=tuple(topics),
+                          kinds=tuple(kinds) if len(kinds) > 1 else (), with_code=code[0].count if code else 0)
+    if len(ids) == 1:
+        facets.single[single] = filters
+    groups = []
+    start = 0
+    for year in reversed(years):
+        end = start + year.count
+        groups.append((int(year.value), tuple(papers[start:end])))
+        start = end
+    return PaperList(groups, filters)

@@ -26,7 +26,6 @@ from phenomena_catalog.catalog import (
     PaperTerms,
     Term,
     TopicEntry,
-    group_by_year,
     paper_order,
 )
 from phenomena_catalog.config import SiteConfig
@@ -34,7 +33,7 @@ from phenomena_catalog.exporters import topic_papers
 from phenomena_catalog.exporters.atom import newest_added
 from phenomena_catalog.exporters.bibtex import bibtex_entry
 from phenomena_catalog.exporters.json import CatalogOutline, catalog_layout, catalog_outline, outline_of
-from phenomena_catalog.list_filters import ListFilters, PaperFacets, list_filters, paper_facets
+from phenomena_catalog.list_filters import ListFilters, PaperFacets, paper_facets, paper_list
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import KIND_NAMES, KeywordEntry, Paper, Topic
 from phenomena_catalog.presentation import digest_html, paper_summary
@@ -839,18 +838,19 @@ class Planner:
         size = self.config.papers_per_page
         count = max(1, -(-len(papers) // size))
         page_urls = tuple(urls.paged_url(url, number) for number in range(1, count + 1))
-        return [Unit(page_url, functools.partial(self._list_page, page_url, number, page_urls, papers, size,
+        return [Unit(page_url, functools.partial(self._list_page, page_url, number, page_urls, papers, ids, size,
                                                  cost_per_paper, make),
                      ids[(number - 1) * size : number * size], (shape, count), listed=True)
                 for number, page_url in enumerate(page_urls, start=1)]
 
-    def _list_page(self, url: str, number: int, page_urls: tuple[str, ...], papers: tuple[Paper, ...], size: int,
+    def _list_page(self, url: str, number: int, page_urls: tuple[str, ...], papers: tuple[Paper, ...],
+                   ids: tuple[str, ...], size: int,
                    cost_per_paper: float, make: Callable[[YearGroups, Pager | None, ListFilters], PaperListPage],
                    ) -> list[Page]:
         chunk = papers[(number - 1) * size : number * size]
         pager = Pager(number, page_urls) if len(page_urls) > 1 else None
-        filters = list_filters(chunk, self.facets)
-        return [Page(url, make(group_by_year(chunk), pager, filters), cost=0.5 + cost_per_paper * len(chunk))]
+        groups, filters = paper_list(chunk, ids[(number - 1) * size : number * size], self.facets)
+        return [Page(url, make(groups, pager, filters), cost=0.5 + cost_per_paper * len(chunk))]
 
 
 _GROUP_MAKERS = {
