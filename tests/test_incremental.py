@@ -10,7 +10,9 @@ import re
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
+import jinja2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -206,9 +208,9 @@ def test_record_files_that_did_not_change_are_not_read_again(
     assert cache_file(site).read_bytes() == cache_before  # nothing new to keep: not written again
 
     read: list[str] = []
-    real = records.read_user_bytes
-    monkeypatch.setattr(records, "read_user_bytes",
-                        lambda file, shown: (read.append(file.name), real(file, shown))[1])
+    real = records.read_user_bytes_opened
+    monkeypatch.setattr(records, "read_user_bytes_opened",
+                        lambda file, shown, opened: (read.append(os.path.basename(file)), real(file, shown, opened))[1])
     time.sleep(0.05)  # past the file system's clock tick: a write now gets a new change time
     record = catalog / "papers" / f"{PAPER}.yaml"
     stat, text = record.stat(), record.read_text(encoding="utf-8")
@@ -310,6 +312,36 @@ def test_after_one_edit_the_whole_catalog_data_files_make_that_papers_pieces_onl
     csl = (site / urls.CSL_JSON).read_text(encoding="utf-8")
     assert '"keyword": "Grokking, Sparse Networks, Algorithmic Datasets"' in csl
     assert site_files(site) == site_files(reference)
+
+
+def test_after_one_edit_the_list_pages_render_that_papers_entry_only(
+        catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The other papers' entries on the pages listing the edited paper are the last build's
+    # (render.ListEntries, in the build cache), until a template they are rendered with changes.
+    entries: list[str] = []
+    render_template = jinja2.Template.render
+
+    def counted(self: jinja2.Template, *args: object, **kwargs: Any) -> str:
+        if self.name == render.ITEM_TEMPLATE:
+            entries.append(kwargs["paper"].id)
+        return render_template(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Template, "render", counted)
+    record = catalog / "papers" / f"{PAPER}.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("Grokking: Generalization", "Grokking Edited:"),
+                      encoding="utf-8")
+    listed = {paper.id for paper in read_catalog(catalog / "papers").papers}
+
+    result = build_copy(catalog, catalog / "site")
+
+    assert result.incremental and set(entries) == {PAPER}
+    assert_same_as_a_build_from_scratch(catalog)
+    entries.clear()
+    item = catalog / "templates" / render.ITEM_TEMPLATE
+    item.write_text(item.read_text(encoding="utf-8").replace("paper-meta", "paper-meta edited"), encoding="utf-8")
+    build_copy(catalog, catalog / "site")
+    assert set(entries) == listed
+    assert_same_as_a_build_from_scratch(catalog)
 
 
 # Incremental planning: a rebuild plans only the pages whose inputs changed (``plan.Unit``,

@@ -102,3 +102,20 @@ def test_schema_out_to_a_folder_is_refused(tmp_path, monkeypatch, capsys):
     (tmp_path / "schema").mkdir()
     assert main(["schema", "--out", "schema"]) == 1
     assert capsys.readouterr().err == "schema: is a folder; pass a file name such as schema/paper.schema.json\n"
+
+
+def test_each_field_is_described_by_its_docstring_as_pydantic_would_describe_it():
+    # ``models.described`` reads each module's source once, instead of pydantic's
+    # ``use_attribute_docstrings`` reading it again for each class: the same descriptions.
+    from pydantic._internal._docs_extraction import extract_docstrings_from_cls
+
+    from phenomena_catalog.config import SiteConfig
+    from phenomena_catalog.models import KeywordEntry, Paper, Topic
+
+    for model in (Links, PaperRecord, Paper, Topic, KeywordEntry, SiteConfig):
+        expected: dict[str, str] = {}
+        for base in reversed([base for base in model.__mro__ if base.__module__.startswith("phenomena_catalog")]):
+            expected.update(extract_docstrings_from_cls(base, use_inspect=True))
+        described = {name: info.description for name, info in model.model_fields.items()}
+        assert described == {name: expected[name] for name in model.model_fields}, model.__name__
+        assert all(described.values()), model.__name__

@@ -54,7 +54,7 @@ from phenomena_catalog.paper_texts import PaperTexts
 from phenomena_catalog.plan import CatalogJsonFile, CslJsonFile, Page, PlanState, SearchIndexFile, TextMemos
 from phenomena_catalog.records import ParseResult, Records
 from phenomena_catalog.related import RelatedIndex
-from phenomena_catalog.render import Renderer, reuse_compiled
+from phenomena_catalog.render import ListEntries, Renderer, reuse_compiled, templates_digest
 from phenomena_catalog.search_index import SearchIndexState
 from phenomena_catalog.validate import CheckMemo
 
@@ -111,6 +111,9 @@ class BuildCache:
     """What the check stage found in each record on its own (by content digest), and more."""
     indexed: IndexState | None = None
     """The last build's catalog's outline, for the index stage to update (``catalog.IndexState``)."""
+    entries: ListEntries = field(default_factory=ListEntries)
+    """Papers' list entries as rendered (``render.ListEntries``): after an edit, the list pages showing
+    the edited paper render its entry again and reuse the others'."""
     compiled: dict[str, bytes] = field(default_factory=dict)
     """The templates as Jinja compiled them (``Renderer.compiled``): a build started in a new process
     does not compile them again (``render.reuse_compiled``)."""
@@ -300,13 +303,14 @@ class Fingerprints:
     def _templates(self, names: tuple[str, ...]) -> bytes:
         found = self._template_digests.get(names)
         if found is None:
-            digest = hashlib.blake2b(digest_size=16)
-            loader = self._renderer.env.loader
-            for name in names:
-                assert loader is not None
-                digest.update(name.encode() + b"\0" + loader.get_source(self._renderer.env, name)[0].encode())
-            found = self._template_digests[names] = digest.digest()
+            found = self._template_digests[names] = templates_digest(self._renderer.env, names)
         return found
+
+    def entry(self, paper: Paper) -> bytes:
+        """A digest of what a paper's list entry is made from besides its templates and ``everywhere``:
+        its record and where it is filed, as a page's fingerprint sees them (``render.ListEntries``)."""
+        filed = "\x1f".join(map("\x1e".join, self._plain(self._renderer.paper_terms[paper.id])))
+        return hashlib.blake2b(f"{self._paper_digests[paper.id]}\x1d{filed}".encode(), digest_size=16).digest()
 
     def _plain(self, value: Any) -> Any:
         """``value`` as plain, comparable data: papers by their file's digest, terms and topics

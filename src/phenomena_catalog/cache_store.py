@@ -76,8 +76,9 @@ SETTLED_NS = 2_000_000_000
 times (FAT's 2 s) gives a file written right after it was read the same modification time."""
 
 
-def file_stamp(file: Path | str) -> Stamp | None:
-    """What ``file`` looks like now (see ``Stamp``); None when it cannot be seen."""
+def file_stamp(file: Path | str | int) -> Stamp | None:
+    """What ``file`` (or the open file of a descriptor) looks like now (see ``Stamp``); None when it
+    cannot be seen."""
     try:
         found = os.stat(file)
     except OSError:
@@ -499,24 +500,22 @@ def _changes(table: dict[Any, Any], read: dict[Any, Any]) -> tuple[dict[Any, Any
     """The entries of ``table`` that are new or changed since it was ``read`` (a value of another
     type, or unequal), and the keys gone from it.
 
-    Compared in C, a whole column at a time: a state rebuilt for every write (the update states
-    pack their rows into fresh bytes) has every value equal but none the same object, and a Python
-    loop over them took 0.1 s of each one-record edit at 10,000 papers. Values that are the very
-    objects read (most, after an edit) are not compared further: ``!=`` on a dataclass is Python
-    code (the check memo's 10,000 entries, 10 ms)."""
-    keys, values = list(table), list(table.values())
-    before = list(map(read.get, keys, itertools.repeat(_MISSING)))
-    others = list(itertools.compress(range(len(keys)), map(operator.is_not, values, before)))
-    keys = list(map(keys.__getitem__, others))
-    values = list(map(values.__getitem__, others))
-    before = list(map(before.__getitem__, others))
+    One pass over the entries: most values are the very objects read (after an edit), and those
+    are not compared further (``!=`` on a dataclass is Python code: the check memo's 10,000
+    entries, 10 ms); a state rebuilt for every write (the update states pack their rows into fresh
+    bytes) has every value equal but none the same object, compared in C. (This comprehension is
+    2-4x faster than the same work done a whole column at a time with ``map`` and ``compress``:
+    5.0 -> 1.2 ms for 10,000 digests equal but not the same.)"""
+    get = read.get
     try:
-        differ = list(map(operator.or_, map(operator.is_not, map(type, values), map(type, before)),
-                          map(operator.ne, values, before)))
-        changed = dict(zip(itertools.compress(keys, differ), itertools.compress(values, differ), strict=True))
+        changed = {key: value for key, value in table.items()
+                   if (old := get(key, _MISSING)) is not value and (type(old) is not type(value) or old != value)}
     except Exception:  # (an __eq__ that cannot compare, or says so in an array: one by one)
         changed = {}
-        for key, value, old in zip(keys, values, before, strict=True):
+        for key, value in table.items():
+            old = get(key, _MISSING)
+            if old is value:
+                continue
             try:
                 same = type(old) is type(value) and bool(old == value)
             except Exception:  # (counted as a change)

@@ -9,7 +9,7 @@ from pydantic import Field, ValidationError
 
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.model_errors import validation_problems
-from phenomena_catalog.models import HttpUrl, StrictModel
+from phenomena_catalog.models import HttpUrl, StrictModel, described
 from phenomena_catalog.settings_file import DEFAULT_CONFIG_FILE as DEFAULT_CONFIG_FILE  # (imported from here too)
 from phenomena_catalog.settings_file import REPOSITORY_VARIABLE, SERVER_VARIABLE, settings_file
 from phenomena_catalog.yaml_lines import LineDict, read_yaml_file
@@ -43,6 +43,9 @@ class SiteConfig(StrictModel):
     """How many recently added papers the home page lists."""
     papers_per_page: int = Field(default=500, ge=10)
     """Longer paper lists (all papers, a topic, an author...) are split into pages of this size."""
+
+
+described(SiteConfig)
 
 
 def load_config(path: Path | None) -> SiteConfig:

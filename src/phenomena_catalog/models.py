@@ -23,9 +23,14 @@ A record, ``papers/power2022grokking.yaml``::
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import functools
+import inspect
+import itertools
 import re
 import sys
+from pathlib import Path
 from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
@@ -116,9 +121,43 @@ KIND_NAMES = {
 
 
 class StrictModel(BaseModel):
-    """Base for every record model: unknown fields are errors, values are immutable."""
+    """Base for every record model: unknown fields are errors, values are immutable. Each field's
+    docstring is its description (``described``); a model's validator is made when it first
+    validates (``defer_build``), so a command makes those of the models it uses only."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+def described(*models: type[BaseModel]) -> None:
+    """Give each field of ``models`` that has no description the docstring under it, in its class
+    or in the base class that declares it, as pydantic's ``use_attribute_docstrings`` does (the same
+    text: ``inspect.cleandoc`` of a string right after the annotated name). Each module's source is
+    read and parsed once; pydantic reads it again for every class, found by walking the call stack
+    (about 10 ms of the start-up of every command that loads a record). Call it before a model
+    first validates or writes its JSON Schema (``defer_build``)."""
+    for model in models:
+        for name, info in model.model_fields.items():
+            if info.description is None:
+                info.description = next((found for base in model.__mro__
+                                         if (found := _docstrings(base.__module__).get((base.__qualname__, name)))),
+                                        None)
+
+
+@functools.cache
+def _docstrings(module: str) -> dict[tuple[str, str], str]:
+    """The docstring under each annotated name of each class of ``module``, by class and name."""
+    file = getattr(sys.modules.get(module), "__file__", None)
+    if not module.startswith("phenomena_catalog") or file is None:
+        return {}
+    found = {}
+    for node in ast.parse(Path(file).read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ClassDef):
+            for statement, following in itertools.pairwise(node.body):
+                if (isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)
+                        and isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)
+                        and isinstance(following.value.value, str)):
+                    found[node.name, statement.target.id] = inspect.cleandoc(following.value.value)
+    return found
 
 
 class Links(StrictModel):
@@ -210,3 +249,6 @@ class KeywordEntry(StrictModel):
     """The canonical spelling shown on the site ("Neural Scaling Laws")."""
     aliases: list[Text] = Field(default_factory=list)
     """Other spellings that are folded into ``name`` ("Neural Scaling Law")."""
+
+
+described(Links, PaperRecord, Paper, Topic, KeywordEntry)

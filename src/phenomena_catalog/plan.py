@@ -528,7 +528,7 @@ def term_names(catalog: Catalog) -> dict[tuple[str, str], str]:
     return {(kind, term.slug): term.name for kind in TERM_KINDS for term in catalog.terms[kind]}
 
 
-def plan(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers] | None = None,
+def plan(catalog: Catalog, config: SiteConfig, related: Mapping[str, RelatedPapers] | None = None,
          memos: TextMemos | None = None) -> list[Page]:
     """The plan stage: every page and data file of the site, in a fixed order; the sitemap last, if any.
 
@@ -538,7 +538,7 @@ def plan(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers]
     return [page for unit in plan_units(catalog, config, related, memos) for page in unit.make()]
 
 
-def plan_units(catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers] | None = None,
+def plan_units(catalog: Catalog, config: SiteConfig, related: Mapping[str, RelatedPapers] | None = None,
                memos: TextMemos | None = None, search: SearchIndex | None = None) -> list[Unit]:
     """Every page of the site as units that declare their inputs, not yet planned (``Unit.make``
     plans a unit's pages): a rebuild plans only those whose inputs changed (``PlanState``).
@@ -583,7 +583,7 @@ class Planner:
     """Makes the units of one catalog's site, in groups (``group``): all of them (``units``), or
     those of a few groups (an incremental build's, ``PlanState.replan``)."""
 
-    def __init__(self, catalog: Catalog, config: SiteConfig, related: dict[str, RelatedPapers],
+    def __init__(self, catalog: Catalog, config: SiteConfig, related: Mapping[str, RelatedPapers],
                  search_memo: SearchIndexState | None, search: SearchIndex | None = None) -> None:
         self.catalog = catalog
         self.config = config

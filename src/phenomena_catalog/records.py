@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import mmap
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from phenomena_catalog.cache_store import Listing, Stamp, file_stamp, settled
 from phenomena_catalog.errors import Problem, UserError, display_path
-from phenomena_catalog.executors import Executor, SerialExecutor
+from phenomena_catalog.executors import Executor, Pending, SerialExecutor
 from phenomena_catalog.model_errors import validation_problems
 from phenomena_catalog.models import ID_PATTERN, KeywordEntry, Paper, PaperRecord, Topic
 from phenomena_catalog.stray_files import stray_files, walk_folder
@@ -31,9 +32,10 @@ from phenomena_catalog.urls import RESERVED_NAMES
 from phenomena_catalog.yaml_lines import (
     LineDict,
     LineList,
+    Outline,
     decode_user_text,
     parse_yaml,
-    read_user_bytes,
+    read_user_bytes_opened,
     read_user_text,
     read_yaml_file,
 )
@@ -82,17 +84,26 @@ class Records:
         return dict(zip(paths, lines, strict=True))
 
 
-def line_table(data: LineDict) -> LineTable:
-    """The line of every key and list item of parsed YAML, as a ``LineTable``."""
-    paths: list[str] = []
-    lines: list[int] = []
-    _visit(data, "", paths, lines)
-    shape = tuple(paths)
+def line_table(data: LineDict, outline: Outline | None = None) -> LineTable:
+    """The line of every key and list item of parsed YAML, as a ``LineTable``. ``outline``: the
+    data's, as parsed (``yaml_lines.Outline``); a record of a shape met before then takes its dotted
+    paths from the first such record, and only a new shape's are made."""
+    if outline and outline[1]:
+        shape_key, lines = tuple(outline[0]), outline[1]
+        shape = _BY_OUTLINE.get(shape_key)
+        if shape is None:
+            shape = _BY_OUTLINE[shape_key] = line_table(data)[0]
+    else:
+        paths: list[str] = []
+        lines = []
+        _visit(data, "", paths, lines)
+        shape = tuple(paths)
+        shape = _SHAPES.setdefault(shape, shape)
     try:
         packed: bytes | tuple[int, ...] = bytes(lines)
     except ValueError:  # a line past 255
         packed = tuple(lines)
-    return _SHAPES.setdefault(shape, shape), packed
+    return shape, packed
 
 
 def _visit(node: Any, prefix: str, paths: list[str], lines: list[int]) -> None:
@@ -114,6 +125,8 @@ def _visit(node: Any, prefix: str, paths: list[str], lines: list[int]) -> None:
 
 _SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {}
 """Each shape of record met in this process (its dotted paths), kept once."""
+_BY_OUTLINE: dict[tuple[Any, ...], tuple[str, ...]] = {}
+"""The dotted paths of each shape of ``Outline`` met in this process."""
 
 
 def _share_field_sets(paper: Paper) -> Paper:
@@ -168,8 +181,9 @@ def content_digest(data: bytes, shown: str) -> str:
     return hashlib.blake2b(shown.encode() + b"\0" + data, digest_size=16).hexdigest()
 
 
-def _parse_paper(text: str, file: Path, shown: str) -> ParseResult:
-    data, problems = parse_yaml(text, shown)
+def _parse_paper(text: str, file: Path | str, shown: str) -> ParseResult:
+    outline: Outline = ([], [])
+    data, problems = parse_yaml(text, shown, outline)
     if problems:
         return None, problems, NO_LINES
     if data is None:
@@ -178,7 +192,8 @@ def _parse_paper(text: str, file: Path, shown: str) -> ParseResult:
     if not isinstance(data, LineDict):
         return None, [Problem(shown, 1, "", "a record must be a block of 'field: value' lines")], NO_LINES
     problems = []
-    stem = file.name[: -len(".yaml")]
+    name = file.name if isinstance(file, Path) else os.path.basename(file)
+    stem = name[: -len(".yaml")]
     for reserved in ("id", "path"):
         if reserved in data:
             problems.append(
@@ -197,12 +212,12 @@ def _parse_paper(text: str, file: Path, shown: str) -> ParseResult:
         return None, problems, NO_LINES
     if not good_name:
         return None, [
-            Problem(shown, None, "", f"the file name '{file.name}' must be lowercase letters, digits and "
+            Problem(shown, None, "", f"the file name '{name}' must be lowercase letters, digits and "
                     "dashes, ending in .yaml (e.g. power2022grokking.yaml)")
         ], NO_LINES
     if stem in RESERVED_NAMES:
         return None, [
-            Problem(shown, None, "", f"the file name '{file.name}' is reserved for the site's list of "
+            Problem(shown, None, "", f"the file name '{name}' is reserved for the site's list of "
                     "papers; name the file after the paper, e.g. power2022grokking.yaml")
         ], NO_LINES
     if _PLACEHOLDER_NAME.match(stem):
@@ -211,7 +226,7 @@ def _parse_paper(text: str, file: Path, shown: str) -> ParseResult:
                     "and first word of the title, e.g. power2022grokking.yaml")
         ], NO_LINES
     assert isinstance(paper, Paper)
-    return _share_field_sets(paper), [], line_table(data)
+    return _share_field_sets(paper), [], line_table(data, outline)
 
 
 _ID = re.compile(ID_PATTERN)
@@ -306,6 +321,13 @@ def load_papers(files: Iterable[Path | str], executor: Executor | None = None,
     for share in (executor or SerialExecutor()).map_shares(work, [(files[i], i) for i in unread]):
         for index, done in share:
             found[index] = done
+    return _assembled(shown, found, kept, now)
+
+
+def _assembled(shown: list[str], found: list[_FileResult | list[Problem] | None],
+               kept: list[tuple[Stamp, str] | None], now: int) -> Records:
+    """The records of the files ``shown``, each ``found`` read (or ``kept`` as the last build left
+    it); ``now``: when the first was looked at."""
     papers, problems, lines, digests, parsed, new_stamps = [], [], {}, {}, {}, {}
     for name, item, last in zip(shown, found, kept, strict=True):
         if isinstance(item, list):  # (the file could not be read)
@@ -334,7 +356,7 @@ _FileResult = tuple[Stamp | None, str, ParseResult]
 """One record file's stamp (taken before it was read), ``content_digest`` and parse result."""
 
 
-def _shown_paths(files: list[Path | str]) -> list[str]:
+def _shown_paths(files: list[Path | str] | list[str]) -> list[str]:
     """Each file's path as messages show it (resolving a path costs two syscalls; folders are few,
     and a file's folder and name are split from its text: pathlib's ``parent`` and ``name`` cost
     more than the rest of a stamp-unchanged file's work)."""
@@ -353,21 +375,21 @@ def _read_share(share: list[tuple[Path | str, int]], known: Mapping[str, ParseRe
                 ) -> list[tuple[int, _FileResult | list[Problem]]]:
     """Read and parse each file of ``share`` (each with its index in ``shown``): its ``_FileResult``,
     or the problems that kept it from being read."""
-    done: list[tuple[int, _FileResult | list[Problem]]] = []
-    for path, index in share:
-        file, name = Path(path), shown[index]
-        stamp = file_stamp(file)
-        data, unreadable = read_user_bytes(file, name)
-        if data is None:
-            done.append((index, unreadable))
-            continue
-        digest = content_digest(data, name)
-        result = known.get(digest)
-        if result is None:
-            text, undecodable = decode_user_text(data, name)
-            result = _parse_paper(text, file, name) if text is not None else (None, undecodable, NO_LINES)
-        done.append((index, (stamp, digest, result)))
-    return done
+    return [(index, _read_file(path, shown[index], known)) for path, index in share]
+
+
+def _read_file(path: Path | str, name: str, known: Mapping[str, ParseResult]) -> _FileResult | list[Problem]:
+    """Read and parse one record file (shown as ``name``): its ``_FileResult``, or the problems
+    that kept it from being read."""
+    data, unreadable, stamp = read_user_bytes_opened(path, name, file_stamp)
+    if data is None:
+        return unreadable
+    digest = content_digest(data, name)
+    result = known.get(digest)
+    if result is None:
+        text, undecodable = decode_user_text(data, name)
+        result = _parse_paper(text, path, name) if text is not None else (None, undecodable, NO_LINES)
+    return stamp, digest, result
 
 
 def load(papers_dir: Path, executor: Executor | None = None,
@@ -382,15 +404,25 @@ def load(papers_dir: Path, executor: Executor | None = None,
     it the folder is listed once here.
     """
     require_folder(papers_dir)
-    topics, topic_lines, topic_problems = load_topics(papers_dir)
-    keywords, keyword_lines, keyword_problems = load_keywords(papers_dir)
+    files, listing = _record_paths(papers_dir, listing)
+    return _with_catalog_files(papers_dir, listing, load_papers(files, executor, known, stamps, listing.stamps))
+
+
+def _record_paths(papers_dir: Path, listing: Listing | None) -> tuple[list[str], Listing]:
+    """The path of every record file in ``papers_dir``, in order, and the folder's ``Listing``."""
     if listing is None:
         listing = Listing(tuple(walk_folder(papers_dir)), {})
     top = os.fspath(papers_dir)
     names = [name for root, folders, files in listing.walk[:1] if root == top for name in (*files, *folders)
              if is_record_name(name)]
-    files = [os.path.join(top, name) for name in sorted(names)]
-    loaded = load_papers(files, executor, known, stamps, listing.stamps)
+    return [os.path.join(top, name) for name in sorted(names)], listing
+
+
+def _with_catalog_files(papers_dir: Path, listing: Listing, loaded: Records) -> Records:
+    """``loaded`` (the records) with the taxonomy, the keyword vocabulary and their problems, and
+    the files the loader skips."""
+    topics, topic_lines, topic_problems = load_topics(papers_dir)
+    keywords, keyword_lines, keyword_problems = load_keywords(papers_dir)
     problems = topic_problems + keyword_problems + loaded.problems + misnamed_files(papers_dir, listing)
     return Records(
         papers=loaded.papers, problems=problems, lines=loaded.lines, digests=loaded.digests, parsed=loaded.parsed,
@@ -398,3 +430,71 @@ def load(papers_dir: Path, executor: Executor | None = None,
         topics=topics, topic_lines=topic_lines, keywords=keywords, keyword_lines=keyword_lines,
         topics_path=display_path(papers_dir / TOPICS_FILE), keywords_path=display_path(papers_dir / KEYWORDS_FILE),
     )
+
+
+def start_load(papers_dir: Path, executor: Executor, listing: Listing | None = None) -> Pending[Records]:
+    """The load stage of a build from scratch (``load`` without earlier results), started now and
+    collected with ``result()``: a worker (``Executor.start``) reads the record files from the
+    first on while this process goes on with its own work (importing the rest of the pipeline:
+    0.1-0.3 s); ``result()`` then reads them here from the last on until the two meet, and joins
+    the worker's. However long this process was busy, the two end together, and each file's paper
+    travels between processes at most once (a record the two reached at the same moment is read
+    by both, and this process's kept). The records are those ``load`` gives.
+    """
+    if not papers_dir.is_dir():
+        return _Deferred(functools.partial(load, papers_dir, listing=listing))  # (it says what is wrong)
+    now = time.time_ns()
+    files, listing = _record_paths(papers_dir, listing)
+    shown = _shown_paths(files)
+    claims = mmap.mmap(-1, max(1, len(files)))
+    """Who reads each file (``_FRONT``, ``_BACK``; 0 when not yet claimed), in memory the worker shares."""
+    front = executor.start(functools.partial(_read_from_front, files, shown, claims), len(files))
+    return _Deferred(functools.partial(_joined, papers_dir, listing, files, shown, claims, front, now))
+
+
+_FRONT, _BACK = 1, 2
+
+
+def _read_from_front(files: list[str], shown: list[str], claims: mmap.mmap,
+                     ) -> list[tuple[int, _FileResult | list[Problem]]]:
+    """Read the files from the first on, up to one that ``_joined`` claimed (the worker's share);
+    a file claimed by an earlier run of this (a worker that died) is read again."""
+    done = []
+    for index, path in enumerate(files):
+        if claims[index] == _BACK:
+            break
+        claims[index] = _FRONT
+        done.append((index, _read_file(path, shown[index], {})))
+    return done
+
+
+def _joined(papers_dir: Path, listing: Listing, files: list[str], shown: list[str], claims: mmap.mmap,
+            front: Pending[list[tuple[int, _FileResult | list[Problem]]]], now: int) -> Records:
+    """The records of ``start_load``: the files read from the last on up to the worker's, here,
+    and the worker's share."""
+    found: list[_FileResult | list[Problem] | None] = [None] * len(files)
+    for index in range(len(files) - 1, -1, -1):
+        if claims[index] == _FRONT:
+            break
+        claims[index] = _BACK
+        found[index] = _read_file(files[index], shown[index], {})
+    for index, done in front.result():
+        if found[index] is None:
+            found[index] = done
+    claims.close()
+    return _with_catalog_files(papers_dir, listing, _assembled(shown, found, [None] * len(files), now))
+
+
+class _Deferred(Pending[Records]):
+    """Records made when first asked for."""
+
+    def __init__(self, make: Callable[[], Records]) -> None:
+        self._make: Callable[[], Records] | None = make
+        self._records: Records | None = None
+
+    def result(self) -> Records:
+        if self._make is not None:
+            make, self._make = self._make, None
+            self._records = make()
+        assert self._records is not None
+        return self._records

@@ -260,8 +260,9 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         remember_bibtex(catalog.papers, bibtex)
         clock.lap("check and search index")
         cache.texts.use(records.digests)
-        renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts)
+        renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts, cache.entries)
         fingerprints = Fingerprints(records, config, renderer)
+        cache.entries.use(fingerprints.everywhere, fingerprints.entry if keep else None, records.digests)
         if previous is not None and cache.site is not None and cache.site.everywhere != fingerprints.everywhere:
             previous = None  # every page changes (settings, taxonomy): comparing them first costs more
         planner = Planner(catalog, config, related, cache.memos.search, search)
@@ -369,32 +370,19 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                      PlannedPages(pages, planner, planned.groups), renderer)
     left = after_build(out, records, files, inputs, fingerprints.everywhere, page_count, checked, cache.memos,
                        live, cache.texts, planned, related_index)
-    return result, replace(left, indexed=catalog.state, written=written)
+    return result, replace(left, indexed=catalog.state, written=written, entries=cache.entries)
 
 
 def _load_beside_imports(papers_dir: Path, out: Path, executor: Executor, use_cache: bool,
                          listing: cache_store.Listing | None) -> Pending[Records] | None:
-    """The load stage of a site built anew from fewer records than the executor shares out, started
-    in another process (``Executor.start``) while this one imports the rest of the pipeline (numpy,
-    Jinja, the renderer...: about 0.25 s, as long as loading 1,000 records takes). A rebuild reuses
-    the cache's parse results instead; a larger catalog is loaded by every worker, afterwards."""
-    from phenomena_catalog.executors import PARALLEL_THRESHOLD
-    from phenomena_catalog.records import load  # (and the models it makes, before the process forks)
+    """The load stage of a site built anew, started (``records.start_load``): a worker reads records
+    while this process imports the rest of the pipeline (numpy, Jinja, the renderer...: 0.1-0.3 s),
+    and this one reads the rest when it asks for them. A rebuild reuses the cache's parse results instead."""
+    from phenomena_catalog.records import start_load  # (and the models it makes, before the process forks)
 
     if use_cache and cache_store.index_file(out).exists():
         return None
-    names = listing.walk[0][2] if listing is not None and listing.walk else _names(papers_dir)
-    records = sum(1 for name in names if name.endswith(".yaml"))
-    if records >= PARALLEL_THRESHOLD:
-        return None
-    return executor.start(functools.partial(load, papers_dir, None, None, None, listing), records)
-
-
-def _names(folder: Path) -> list[str]:
-    try:
-        return os.listdir(folder)
-    except OSError:
-        return []  # (the load stage says what is wrong with the folder)
+    return start_load(papers_dir, executor, listing)
 
 
 BesideRelatedPapers = tuple[list["Problem"], "CheckMemo",
