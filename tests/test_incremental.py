@@ -344,6 +344,33 @@ def test_after_one_edit_the_list_pages_render_that_papers_entry_only(
     assert_same_as_a_build_from_scratch(catalog)
 
 
+def test_a_kept_entry_showing_a_terms_name_follows_that_name_when_another_paper_changes_it(catalog: Path) -> None:
+    # A term's name is its most frequent spelling among its papers: an edit to one paper can rename
+    # the venue another paper's entry shows, though that paper's record did not change.
+    papers = catalog / "papers"
+    for paper, venue in (("frankle2019lottery", "ICLR 2019"), ("nakkiran2020deep", "ICLR 2019"),
+                         ("zhang2017understanding", "iclr 2019")):
+        record = papers / f"{paper}.yaml"
+        record.write_text(re.sub(r"(?m)^venue: .*$", f"venue: {venue}", record.read_text(encoding="utf-8")),
+                          encoding="utf-8")
+    item = catalog / "templates" / render.ITEM_TEMPLATE
+    item.write_text(item.read_text(encoding="utf-8").replace(
+        '<span class="venue-year">', '<span class="venue-name">{{ terms.venue.name if terms.venue }}</span> '
+        '<span class="venue-year">'), encoding="utf-8")
+    build_copy(catalog, catalog / "site")
+    assert (catalog / "site" / urls.ALL_PAPERS).read_text(encoding="utf-8").count(
+        '<span class="venue-name">ICLR</span>') == 3
+    record = papers / "nakkiran2020deep.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("venue: ICLR 2019", "venue: iclr 2019"),
+                      encoding="utf-8")
+
+    build_copy(catalog, catalog / "site")
+
+    shown = (catalog / "site" / urls.ALL_PAPERS).read_text(encoding="utf-8")
+    assert shown.count('<span class="venue-name">iclr</span>') == 3
+    assert_same_as_a_build_from_scratch(catalog)
+
+
 # Incremental planning: a rebuild plans only the pages whose inputs changed (``plan.Unit``,
 # ``plan.PlanState``); the others keep the last build's fingerprints. A page whose inputs were
 # not declared would keep a stale page: these tests edit a catalog whose lists run over several

@@ -306,12 +306,6 @@ class Fingerprints:
             found = self._template_digests[names] = templates_digest(self._renderer.env, names)
         return found
 
-    def entry(self, paper: Paper) -> bytes:
-        """A digest of what a paper's list entry is made from besides its templates and ``everywhere``:
-        its record and where it is filed, as a page's fingerprint sees them (``render.ListEntries``)."""
-        filed = "\x1f".join(map("\x1e".join, self._plain(self._renderer.paper_terms[paper.id])))
-        return hashlib.blake2b(f"{self._paper_digests[paper.id]}\x1d{filed}".encode(), digest_size=16).digest()
-
     def _plain(self, value: Any) -> Any:
         """``value`` as plain, comparable data: papers by their file's digest, terms and topics
         by what a page shows of them (not the papers filed under them: a page lists those itself).

@@ -154,6 +154,22 @@ class Catalog:
         terms = state.terms
         return tuple([terms[("keywords", slug)][0] for slug in state.filings(paper_id)[4]])
 
+    def filed_names(self, paper_id: str) -> tuple[str, ...]:
+        """The names of the terms a paper is filed under, its authors', year's, venue's and keywords'
+        (``paper_terms``' names, read from the outline without making the paper's terms; its topics'
+        are the taxonomy's). What a list entry shows of where its paper is filed, besides what its
+        record says (``render.ListEntries``)."""
+        state = self.state
+        if state is None:
+            found = self.paper_terms[paper_id]
+            return tuple([term.name for term in (*found.authors, found.year, *filter(None, [found.venue]),
+                                                 *found.keywords)])
+        _, authors, year, venue, keywords = state.filings(paper_id)
+        terms = state.terms
+        return (*[terms[("authors", slug)][0] for slug in authors], terms[("years", year)][0],
+                *([terms[("venues", venue)][0]] if venue is not None else []),
+                *[terms[("keywords", slug)][0] for slug in keywords])
+
 
 def paper_order(paper: Paper) -> tuple[int, int, str]:
     """Newest first, then by title: the order of every paper list on the site."""

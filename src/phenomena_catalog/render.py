@@ -18,7 +18,7 @@ import hashlib
 import inspect
 import re
 import types
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -302,37 +302,48 @@ class ListEntries:
     """Papers' list entries (``KEPT_ENTRIES``) as rendered, kept from one build to the next.
 
     After a one-record edit at 10,000 papers, the list pages showing that paper are rendered again:
-    thousands of entries (18 us each), of which one changed. Each kept entry is stored with what it
-    was made from besides its template's inputs (``use``'s ``key``: the paper's record and where it is
-    filed, as the page fingerprints see them); each table (a template at a link depth) with what all
-    its entries are made from (its templates, the settings, taxonomy and code: ``everywhere``). An
-    entry is reused only while both are unchanged; any template, settings or taxonomy edit empties
-    the tables that use them. The build cache keeps one (``BuildCache.entries``); ``serve`` in memory.
+    thousands of entries (18 us each), of which one changed. Each kept entry is stored with a digest
+    of what it was made from besides its template's inputs (``key``): its paper's record and the names
+    of the terms the paper is filed under (a term's name is its most frequent spelling among its
+    papers, so another paper's edit can change it; slugs come from the record, topic names from the
+    taxonomy). Each table (a template at a link depth) is kept with what all its entries are made
+    from: its templates and ``everywhere`` (the settings, taxonomy, vocabulary and code). An entry is
+    reused only while both are unchanged; a template, settings or taxonomy edit empties the tables
+    that use them. The build cache keeps one (``BuildCache.entries``); ``serve`` keeps it in memory.
     """
 
     def __init__(self) -> None:
         self.tables: dict[str, dict[str, tuple[bytes, str]]] = {}
-        """By template and link depth ("_paper_item.html@1"): each paper's entry by id, as (what it
-        was made from: ``key(paper)``, its HTML)."""
+        """By template and link depth ("_paper_item.html@1"): each paper's entry by id, as (the
+        digest of what it was made from: ``key``, its HTML)."""
         self.inputs: dict[str, str] = {}
         """What every entry of each table is made from, besides its paper (see ``Renderer``)."""
         self.everywhere = ""
-        self.key: Callable[[Paper], bytes] | None = None
-        """What a paper's entry is made from; None: entries are neither reused nor kept."""
+        self._digests: Mapping[str, str] | None = None
+        self._filed_names: Callable[[str], Sequence[str]] | None = None
 
-    def use(self, everywhere: str, key: Callable[[Paper], bytes] | None, ids: Collection[str]) -> None:
-        """Start a build whose papers have ``ids``: ``everywhere`` is the digest of what every page is
-        made from (settings, taxonomy, code), ``key`` gives what one paper's entry is made from
-        (None: a build that keeps nothing). Entries of papers no longer there are dropped."""
-        self.everywhere, self.key = everywhere, key
-        for table in self.tables.values():
-            for gone in table.keys() - ids:
-                del table[gone]
+    def use(self, everywhere: str, digests: Mapping[str, str] | None,
+            filed_names: Callable[[str], Sequence[str]] | None = None) -> None:
+        """Start a build: ``everywhere`` is the digest of what every page is made from (settings,
+        taxonomy, code), ``digests`` each paper's record digest by id (None: a build that keeps no
+        entries), ``filed_names`` the names of the terms a paper is filed under, by its id
+        (``Catalog.filed_names``). Entries of papers no longer there are dropped."""
+        self.everywhere, self._digests, self._filed_names = everywhere, digests, filed_names
+        if digests is not None:
+            for table in self.tables.values():
+                for gone in table.keys() - digests.keys():
+                    del table[gone]
+
+    def key(self, paper: Paper) -> bytes:
+        """The digest of what ``paper``'s entry is made from besides its table's inputs."""
+        assert self._digests is not None and self._filed_names is not None
+        names = "\x1f".join(self._filed_names(paper.id))
+        return hashlib.blake2b(f"{self._digests[paper.id]}\x1d{names}".encode(), digest_size=16).digest()
 
     def table(self, name: str, inputs: str) -> dict[str, tuple[bytes, str]] | None:
         """The kept entries of ``name`` (template and depth) made from ``inputs``, emptied if they were
         made from others; None when this build keeps no entries."""
-        if self.key is None:
+        if self._digests is None or self._filed_names is None:
             return None
         inputs = self.everywhere + inputs
         if self.inputs.get(name) != inputs:
@@ -527,7 +538,7 @@ class Renderer:
 
         def rendered(paper: Paper) -> str:
             if kept is not None:
-                key = key_of(paper)  # type: ignore[misc]
+                key = key_of(paper)
                 found = kept.get(paper.id)
                 if found is not None and found[0] == key:
                     html = made[paper.id] = found[1]

@@ -262,7 +262,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         cache.texts.use(records.digests)
         renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts, cache.entries)
         fingerprints = Fingerprints(records, config, renderer)
-        cache.entries.use(fingerprints.everywhere, fingerprints.entry if keep else None, records.digests)
+        cache.entries.use(fingerprints.everywhere, records.digests if keep else None, catalog.filed_names)
         if previous is not None and cache.site is not None and cache.site.everywhere != fingerprints.everywhere:
             previous = None  # every page changes (settings, taxonomy): comparing them first costs more
         planner = Planner(catalog, config, related, cache.memos.search, search)
