@@ -19,7 +19,7 @@ from phenomena_catalog.commands.build import build_site
 from phenomena_catalog.config import load_config
 from phenomena_catalog.executors import SerialExecutor
 from phenomena_catalog.models import Paper
-from phenomena_catalog.related import RelatedIndex, RelatedPapers, related_papers
+from phenomena_catalog.related import RelatedIndex, RelatedPapers, related_papers, same_author_papers
 
 from conftest import TEMPLATES, copy_fixture_catalog
 
@@ -226,3 +226,43 @@ def test_terms_counted_in_arrays_are_each_papers_terms_of(
     assert at_once[0] == each[0]
     for mine, theirs in zip(at_once[1:], each[1:], strict=True):
         assert mine.dtype == theirs.dtype and mine.tolist() == theirs.tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(start=st.lists(papers, min_size=1, max_size=40), limit=st.integers(1, 4))
+def test_each_papers_same_author_papers_are_the_newest_others_sharing_an_author(start: list[dict], limit: int) -> None:
+    """All papers' same-author lists, made at once in arrays (``_compute_authors``), are those of a
+    paper by paper reading (``same_author_papers``, papers in the catalog's order): newest first,
+    ties by title then id, each other paper once however many authors it shares; and none of
+    them is shown again among its similar papers."""
+    from phenomena_catalog.catalog import paper_order
+
+    found = [_paper(f"p{k:02d}", **fields) for k, fields in enumerate(start)]
+    index = RelatedIndex(similar_limit=2, author_limit=limit)
+    shown = index.update(found, lambda p: p.keywords)
+    in_order = sorted(found, key=lambda p: (*paper_order(p), p.id))
+    expected = same_author_papers(in_order, limit)
+    assert {paper.id: [p.id for p in shown[paper.id].same_authors] for paper in found} == \
+        {paper.id: [in_order[j].id for j in near] for paper, near in zip(in_order, expected, strict=True)}
+    assert list(shown) == sorted(p.id for p in found) and len(shown) == len(found)
+    # A paper listed among the same authors' is not repeated among the similar ones.
+    assert not any({q.id for q in shown[p.id].similar} & {q.id for q in shown[p.id].same_authors} for p in found)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entries=st.lists(st.tuples(st.integers(0, 6), st.sampled_from([0, 1, 5, 1 << 23, 1 << 24])), max_size=60))
+def test_entries_are_placed_in_their_group_heaviest_first_ties_in_input_order(
+        entries: list[tuple[int, int]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_places`` (postings by term, query terms by paper) sorts by group, then weight down, then
+    input order, whether it packs the three into one number or sorts the first two stably."""
+    import numpy as np
+
+    group = np.array([g for g, _ in entries], dtype=np.int64)
+    weight = np.array([float(w) for _, w in entries])
+    expected = sorted(range(len(entries)), key=lambda k: (entries[k][0], -entries[k][1], k))
+    for bits in (63, 0):
+        monkeypatch.setattr(related, "_PLACES_BITS", bits)
+        order, place = related._places(group, weight)
+        assert order.tolist() == expected
+        assert place.tolist() == [sum(1 for j in expected[:k] if entries[j][0] == entries[expected[k]][0])
+                                  for k in range(len(expected))]

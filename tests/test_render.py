@@ -41,6 +41,38 @@ def test_the_python_escaping_kept_for_markupsafe_without_its_c_speedups_escapes_
     assert render._replaced(value) == render._escaped_text(value) == str(escape(value))
 
 
+_LAYOUT = {
+    "base.html": "<title>{% block title %}{% endblock %}</title>\n{{ lead }} <b>{{ lead ~ '<' }}</b>\n"
+                 "{% block body %}{% endblock %}|{% include 'part.html' %}",
+    "part.html": "{% for x in items %}<i>{{ x }}</i>{{ ',' if not loop.last }}{% endfor %}",
+    "page.html": "{% extends 'base.html' %}{% from 'macros.html' import pair %}outside{{ lead }}\n"
+                 "{% block title %}{{ lead }} &amp; {{ 1 + 2 }}{% endblock %}\n"
+                 "{% block body %}<p>{{ pair(lead, items[0]) }}</p>\n{% set n %}{{ lead }}!{% endset %}{{ n }}"
+                 "{% if items %} {{ items | length }} {{ items[1] }}{% else %}none{% endif %}{% endblock %}",
+    "macros.html": "{% macro pair(a, b) %}<q>{{ a }}</q>{{ b }}{% endmacro %}",
+}
+
+
+def test_runs_of_text_and_values_are_written_as_stock_jinja_writes_them() -> None:
+    # Each run of text and {{ ... }} between two tags is one yield of its pieces joined (for speed).
+    stock = Environment(loader=jinja2.DictLoader(_LAYOUT), autoescape=True, undefined=StrictUndefined,
+                        trim_blocks=True, lstrip_blocks=True)
+    ours = template_environment(None)
+    ours.loader = jinja2.DictLoader(_LAYOUT)
+    for values in ({"lead": HOSTILE, "items": ["<a>", Markup("<b>"), 3]}, {"lead": "", "items": ["", 0]}):
+        assert ours.get_template("page.html").render(values) == stock.get_template("page.html").render(values)
+    assert "yield ''.join((" in ours.compile(_LAYOUT["base.html"], raw=True)
+
+
+def test_a_mistake_inside_a_run_of_text_and_values_is_reported_at_its_own_line(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text("<p>{{ one }}\n  {{ two }},\n{{ nope }}</p>\n", encoding="utf-8")
+    env = template_environment(tmp_path)
+    with pytest.raises(UndefinedError) as raised:
+        env.get_template("page.html").render(one=1, two=2)
+    problem = render.template_problem(raised.value, "page.html", tmp_path).problems[0]
+    assert (Path(problem.path).name, problem.line) == ("page.html", 3)
+
+
 def test_an_undefined_name_still_fails() -> None:
     with pytest.raises(UndefinedError):
         template_environment(None).from_string("{{ missing }}").render()

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from phenomena_catalog import search_index, urls
 from phenomena_catalog.catalog import Catalog
@@ -63,3 +65,22 @@ def test_the_index_is_deterministic_and_keeps_markup_out_of_scripts(catalog: Cat
                     "Lénaïc Chizat, Tianlong Chen", "NeurIPS 2021",
                     [["Lottery ticket hypothesis", "topics/lottery-ticket-hypothesis.html"],
                      ["Generalization", "topics/generalization.html"]], ""]
+
+
+_PIECES = ("Double", "descent", "the", "of", "networks", "lotteries", "s", "x2", "self-supervised", "a_b", "-", "_",
+           "é", "Lénaïc", "ﬁne", "Ａ", "ß", "Straße", "中文", "\u0301", " ", "\n", ".", "(", ")", "](x)", "\u00a0",
+           "\x1f", "\x00", "'")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=10).map("".join), max_size=8))
+def test_texts_split_at_once_give_each_texts_terms(texts: list[str]) -> None:
+    """A field of many papers is split as one text (``_numbered``: ASCII texts as bytes, others
+    folded first): each text's terms are those ``_words_of`` and the stop words give it alone, in
+    order, numbered in the order met; a text holding a NUL is read one text at a time."""
+    met = search_index._Met()
+    terms, docs = search_index._numbered(texts, search_index._WordNumbers(met))
+    expected = [(number, term) for number, text in enumerate(texts) for word in search_index._words_of([text])[0]
+                if (term := search_index._TERMS[word])]
+    assert [(doc, met.names[term]) for doc, term in zip(docs.tolist(), terms.tolist(), strict=True)] == expected
+    assert met.names == list(dict.fromkeys(term for _, term in expected))

@@ -31,7 +31,7 @@ import unicodedata
 import zlib
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -85,6 +85,33 @@ class RelatedPapers:
     """The most similar papers, most similar first (ties: by id)."""
     same_authors: tuple[Paper, ...] = ()
     """Other papers sharing an author, newest first."""
+
+
+class RelatedLists(Mapping[str, RelatedPapers]):
+    """Each paper's related papers, by id, made when first asked for: a rebuild's pages ask for a few."""
+
+    def __init__(self, by_slot: Sequence[Paper], slot_of: Mapping[str, int], similar: np.ndarray,
+                 same: np.ndarray) -> None:
+        self._by_slot, self._slot_of = by_slot, slot_of
+        self._similar, self._same = similar, same
+        """Each slot's similar and same-author papers, as slots (then -1s): the index's, copied."""
+        self._made: dict[str, RelatedPapers] = {}
+
+    def __getitem__(self, paper_id: str) -> RelatedPapers:
+        found = self._made.get(paper_id)
+        if found is None:
+            slot = self._slot_of[paper_id]
+            get = self._by_slot.__getitem__
+            found = self._made[paper_id] = RelatedPapers(
+                tuple(map(get, itertools.takewhile((-1).__ne__, self._similar[slot].tolist()))),
+                tuple(map(get, itertools.takewhile((-1).__ne__, self._same[slot].tolist()))))
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return map(_ID, self._by_slot)
+
+    def __len__(self) -> int:
+        return len(self._by_slot)
 
 
 def _stem(word: str) -> str:
@@ -473,15 +500,33 @@ def _places(group: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """The entries by group, heaviest first (weights in whole units of 1 / WEIGHT_SCALE; equal
     weights keep the input order), and each one's place in its group.
 
-    One stable sort on ``group * 2 + (1 - weight / WEIGHT_SCALE)``: exact in a double (groups up
-    to 2**27), and groups stay apart.
+    One sort of whole numbers: ``group``, ``WEIGHT_SCALE - weight`` (25 bits) and the entry's index,
+    side by side in 64 bits when they fit (each key distinct: values alone are sorted, the fastest
+    sort numpy has), else the first two, stably.
     """
-    key = weight / -WEIGHT_SCALE
-    key += 1.0
-    key += group * 2.0
+    size = len(group)
+    if not size:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    key = group.astype(np.int64) << _WEIGHT_BITS
+    key += int(WEIGHT_SCALE)
+    key -= weight.astype(np.int64)
+    index_bits = max(size - 1, 1).bit_length()
+    if (int(group.max()) + 1) << (_WEIGHT_BITS + index_bits) <= 1 << _PLACES_BITS:
+        key <<= index_bits
+        key |= np.arange(size, dtype=np.int64)
+        key.sort()
+        order = key & ((1 << index_bits) - 1)
+        key >>= _WEIGHT_BITS + index_bits
+        return order, _group_places(key)
     order = np.argsort(key, kind="stable")
     del key
     return order, _group_places(group[order])
+
+
+_WEIGHT_BITS = int(WEIGHT_SCALE).bit_length()
+"""Bits of ``WEIGHT_SCALE - weight`` (a weight is a whole number from 0 to WEIGHT_SCALE)."""
+_PLACES_BITS = 63
+"""Bits ``_places`` packs a group, a weight and an index into (a non-negative int64)."""
 
 
 def _group_places(sorted_group: np.ndarray) -> np.ndarray:
@@ -581,6 +626,14 @@ def _replace_rows(indptr: np.ndarray, arrays: list[np.ndarray], rows: Sequence[i
             [np.concatenate(parts) for parts in pieces])
 
 
+class _Numbers(dict[str, int]):
+    """Each key's number, numbered 0, 1, 2... as they are first asked for (in insertion order)."""
+
+    def __missing__(self, key: str) -> int:
+        number = self[key] = len(self)
+        return number
+
+
 class RelatedIndex:
     """Each paper's similar papers, and what it takes to update them after an edit: the same result
     as a computation from scratch, bit for bit, but only the rows an edit reaches are computed again.
@@ -664,7 +717,7 @@ class RelatedIndex:
 
     def update(self, papers: Sequence[Paper], keywords_of: Callable[[Paper], Sequence[str]],
                memo: TextMemo[PaperTermCounts] | None = None, digests: Mapping[str, str] | None = None,
-               context: object = None) -> dict[str, RelatedPapers]:
+               context: object = None) -> RelatedLists:
         """Each paper's related papers, by id, the index updated to ``papers``.
 
         ``keywords_of`` gives a paper's canonical keywords, and ``context`` is what they depend on
@@ -703,21 +756,17 @@ class RelatedIndex:
                 rows |= moved_same
         self._slot_of, self._context = slot_of, context
         self._digests = dict(digests) if digests is not None else None
-        return self._assemble(by_id, rows, moved_same)
+        return self._assemble(by_id, slot_of, rows, moved_same)
 
     def _by_slot(self, papers: Sequence[Paper]) -> list[Paper] | None:
         """``papers`` by slot, or None when they are not the papers the index has (all recomputed)."""
         try:
-            slots = list(map(self._slot_of.__getitem__, map(_ID, papers)))
+            slots = np.fromiter(map(self._slot_of.__getitem__, map(_ID, papers)), dtype=np.int64, count=len(papers))
         except KeyError:  # a new paper
             return None
-        if len(slots) != len(self._slot_of):
-            return None
-        by_slot: list[Paper | None] = [None] * len(slots)
-        for slot, paper in zip(slots, papers, strict=True):
-            by_slot[slot] = paper
-        # (A slot left empty: an id twice. Compared by identity: ``in`` would compare every paper.)
-        return None if any(map(operator.is_, by_slot, itertools.repeat(None))) else by_slot  # type: ignore[return-value]
+        if len(slots) != len(self._slot_of) or (len(slots) and np.bincount(slots).max() > 1):
+            return None  # (a paper gone, or an id twice)
+        return list(map(papers.__getitem__, np.argsort(slots).tolist()))
 
     def _compute(self, by_id: list[Paper], keywords_of: Callable[[Paper], Sequence[str]],
                  memo: TextMemo[PaperTermCounts] | None) -> None:
@@ -877,7 +926,7 @@ class RelatedIndex:
         slots = np.array(edited, dtype=np.int64)
         old_cols = self._cols[_entries_of(self._indptr, slots)[0]]
         added = np.concatenate(new_cols)
-        touched = np.unique(np.concatenate([old_cols, added]))
+        touched = packed.distinct(np.concatenate([old_cols, added]))
         old_df, old_idf = self._df[touched], self._idf[touched]
         np.subtract.at(self._df, old_cols, 1)
         np.add.at(self._df, added, 1)
@@ -920,8 +969,8 @@ class RelatedIndex:
         self._qptr, (self._qcol, self._qw) = _replace_rows(
             self._qptr, [self._qcol, self._qw], changed.tolist(),
             [[q_col[a:b] for a, b in itertools.pairwise(bounds)], [q_w[a:b] for a, b in itertools.pairwise(bounds)]])
-        moved = self._update_postings(np.unique(np.concatenate([old_cols, self._cols[entries]])), shifted, changed,
-                                      entry_cols, changed[local], weight, n)
+        moved = self._update_postings(packed.distinct(np.concatenate([old_cols, self._cols[entries]])), shifted,
+                                      changed, entry_cols, changed[local], weight, n)
         moved_cols, moved_slots = moved // n, moved % n  # by term
 
         # Rows querying a term whose postings changed: re-score exactly the candidates that moved.
@@ -935,7 +984,7 @@ class RelatedIndex:
         whole = np.zeros(n, dtype=bool)
         whole[changed] = True
         wanted = ~whole[rows] & (rows != candidates)
-        pairs = np.unique(rows[wanted] * n + candidates[wanted])
+        pairs = packed.distinct(rows[wanted] * n + candidates[wanted])
         recompute = set(changed.tolist())
         merged = self._rescore(pairs // n, pairs % n, n, recompute)
         self._score_rows(sorted(recompute), n)
@@ -1101,20 +1150,44 @@ class RelatedIndex:
     # -- what pages show ------------------------------------------------------------------------
 
     def _compute_authors(self, by_id: list[Paper]) -> None:
-        """Every paper's other papers by the same authors (see ``same_author_papers``)."""
+        """Every paper's other papers by the same authors (see ``same_author_papers``), for all
+        papers at once: each author's first ``author_limit + 1`` papers (newest first) are the only
+        ones that can be among another's, so each paper's candidates are those of its authors,
+        sorted by the catalog's order once."""
         n = len(by_id)
         self._authors = [paper.authors for paper in by_id]
         self._placed = np.fromiter(map(_placing, by_id), dtype=np.int64, count=n)
-        order = list(map(_newest_first, by_id))
-        self._by_author = defaultdict(list)
-        for slot in sorted(range(n), key=order.__getitem__):
-            for author in dict.fromkeys(self._authors[slot]):
-                self._by_author[author].append(slot)
+        newest = sorted(range(n), key=list(map(_newest_first, by_id)).__getitem__)  # (slots, newest first)
+        rank = np.empty(n, dtype=np.int64)
+        rank[newest] = np.arange(n)
+        # Each paper's distinct authors, papers newest first; authors numbered as met.
+        distinct = [tuple(dict.fromkeys(self._authors[slot])) for slot in newest]
+        numbers = _Numbers()
+        member_author = np.fromiter(map(numbers.__getitem__, itertools.chain.from_iterable(distinct)), dtype=np.int64)
+        member_slot = np.repeat(np.array(newest, dtype=np.int64), list(map(len, distinct)))
+        del distinct
+        # Each author's papers, newest first (a stable sort keeps that order among one author's).
+        by_author = np.argsort(member_author, kind="stable")
+        author_slots = member_slot[by_author]
+        bounds = np.searchsorted(member_author[by_author], np.arange(len(numbers) + 1))
+        listed = author_slots.tolist()
+        self._by_author = defaultdict(list, zip(numbers, map(listed.__getitem__, itertools.starmap(
+            slice, itertools.pairwise(bounds.tolist()))), strict=True))
+        # Each paper's candidates: the first author_limit + 1 papers of each of its authors.
+        first = self.author_limit + 1
+        heads = np.minimum(np.diff(bounds), first)
+        taken, which = _spans(bounds[member_author], bounds[member_author] + heads[member_author])
+        slot, other = member_slot[which], author_slots[taken]
+        del taken, which
+        keep = slot != other
+        pairs = np.sort(slot[keep] * n + rank[other[keep]])  # (by paper, then newest first)
+        pairs = pairs[np.diff(pairs, prepend=-1) != 0]  # (each once)
+        del slot, other, keep
+        slot, other_rank = np.divmod(pairs, n)
+        place = _group_places(slot)
+        shown = place < self.author_limit
         self._same = np.full((n, self.author_limit), -1, dtype=np.int32)
-        key = order.__getitem__
-        for slot in range(n):
-            same = self._same_of(slot, key)
-            self._same[slot, : len(same)] = same
+        self._same[slot[shown], place[shown]] = np.array(newest, dtype=np.int32)[other_rank[shown]]
 
     def _same_of(self, slot: int, key: Callable[[int], Any]) -> list[int]:
         # Each author's list is newest first, so only its first limit + 1 papers can matter.
@@ -1149,31 +1222,28 @@ class RelatedIndex:
                     changed.add(slot)
         return changed
 
-    def _assemble(self, by_id: list[Paper], rows: set[int] | None, moved_same: set[int]) -> dict[str, RelatedPapers]:
-        """Each paper's related papers (made again for all: they hold this build's papers); ``changed``
-        says which papers' lists differ from the last update's (``rows``: those that may differ;
-        ``moved_same``: those whose same-author papers changed)."""
+    def _assemble(self, by_id: list[Paper], slot_of: dict[str, int], rows: set[int] | None,
+                  moved_same: set[int]) -> RelatedLists:
+        """Each paper's related papers (``RelatedLists``: made when a page asks, from this build's
+        papers); ``changed`` says which papers' lists differ from the last update's (``rows``:
+        those that may differ, None: all; ``moved_same``: those whose same-author papers changed)."""
         n = len(by_id)
         if rows is None:
             self._similar = np.full((n, self.similar_limit), -1, dtype=np.int32)
-            rows = set(range(n))
-            moved_same = rows
-        changed = set(moved_same)
-        wide = [-1] * self.similar_limit
-        for slot in rows:
-            authored = self._same[slot].tolist()
-            alike = [j for j in self._top_slot[slot, : self.limit].tolist() if j >= 0 and j not in authored]
-            similar = (alike + wide)[: self.similar_limit]
-            if similar != self._similar[slot].tolist():
-                self._similar[slot] = similar
-                changed.add(slot)
+            slots = np.arange(n)
+            moved_same = set(range(n))
+        else:
+            slots = np.array(sorted(rows), dtype=np.int64)
+        # A row's best candidates but those listed among its same-author papers, in order.
+        top = self._top_slot[slots, : self.limit]
+        alike = (top >= 0) & ~(top[:, :, None] == self._same[slots][:, None, :]).any(axis=2)
+        first = np.argsort(~alike, axis=1, kind="stable")[:, : self.similar_limit]
+        similar = np.where(np.take_along_axis(alike, first, axis=1), np.take_along_axis(top, first, axis=1), -1)
+        differs = (similar != self._similar[slots]).any(axis=1)
+        self._similar[slots[differs]] = similar[differs]
+        changed = moved_same.union(slots[differs].tolist())
         self.changed = frozenset(by_id[slot].id for slot in changed)
-        get = by_id.__getitem__
-        # One pass over every paper: map and slices run in C.
-        return {paper.id: RelatedPapers(tuple(map(get, similar[:a])), tuple(map(get, same[:b])))
-                for paper, similar, a, same, b in zip(
-                    by_id, self._similar.tolist(), (self._similar >= 0).sum(axis=1).tolist(),
-                    self._same.tolist(), (self._same >= 0).sum(axis=1).tolist(), strict=True)}
+        return RelatedLists(by_id, slot_of, self._similar.copy(), self._same.copy())
 
     # -- as the build cache keeps it -------------------------------------------------------------
 
@@ -1301,7 +1371,7 @@ def same_author_papers(papers: Sequence[Paper], limit: int) -> list[list[int]]:
 
 def related_papers(papers: Sequence[Paper], keywords_of: Callable[[Paper], Sequence[str]],
                    similar_limit: int = SIMILAR_LIMIT, author_limit: int = SAME_AUTHORS_LIMIT,
-                   memo: TextMemo[PaperTermCounts] | None = None) -> dict[str, RelatedPapers]:
+                   memo: TextMemo[PaperTermCounts] | None = None) -> RelatedLists:
     """Each paper's related papers, by id, from scratch. ``keywords_of`` gives a paper's canonical keywords.
 
     A paper listed among the same authors' papers is not repeated among the similar ones. ``memo``
@@ -1312,7 +1382,7 @@ def related_papers(papers: Sequence[Paper], keywords_of: Callable[[Paper], Seque
 
 def related_in_catalog(catalog: Catalog, memo: TextMemo[PaperTermCounts] | None = None,
                        index: RelatedIndex | None = None, digests: Mapping[str, str] | None = None,
-                       ) -> dict[str, RelatedPapers]:
+                       ) -> RelatedLists:
     """Each paper's related papers in an indexed catalog, keywords compared in their canonical spelling.
 
     ``memo``: each paper's term counts, kept from the last build (see ``text_memo``). ``index``:

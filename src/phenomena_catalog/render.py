@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import inspect
 import re
 import types
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -99,13 +100,68 @@ class _OutputCodeGenerator(jinja2.compiler.CodeGenerator):
         else:
             super()._output_child_pre(node, frame, finalize)
 
+    def visit_Output(self, node: jinja2.nodes.Output, frame: jinja2.compiler.Frame) -> None:
+        """A run of text and ``{{ ... }}`` between two tags as one ``yield`` of the pieces joined,
+        rather than one ``yield`` a piece: a paper's page passed about 150 pieces up through two or
+        three generators (the page's, the one it extends, its blocks'), each a resumption, and a
+        list entry about 30. The pieces are evaluated in the same order; only the output of a
+        render that fails halfway could differ, and that is never written."""
+        if frame.buffer is not None or not frame.eval_ctx.autoescape or frame.eval_ctx.volatile:
+            super().visit_Output(node, frame)  # (macros and {% set %} blocks: one list.extend already)
+            return
+        if frame.require_output_check:  # (as Jinja: nothing outside blocks once a template extends)
+            if self.has_known_extends:
+                return
+            self.writeline("if parent_template is None:")
+            self.indent()
+        finalize = self._make_finalize()
+        body: list[list[str] | jinja2.nodes.Expr] = []
+        for child in node.nodes:  # (Jinja's constant folding: text and constants joined at compile time)
+            try:
+                if not (finalize.const or isinstance(child, jinja2.nodes.TemplateData)):
+                    raise jinja2.nodes.Impossible()
+                const = self._output_child_to_const(child, frame, finalize)
+            except Exception:  # (Impossible, or an error easier to report at render time)
+                body.append(child)
+                continue
+            if body and isinstance(body[-1], list):
+                body[-1].append(const)
+            else:
+                body.append([const])
+        joined = len(body) > 1
+        if joined:
+            self.writeline("yield ''.join((")
+        for item in body:
+            if isinstance(item, list):
+                if joined:
+                    self.write(self._output_const_repr(item))
+                else:
+                    self.writeline("yield " + self._output_const_repr(item))
+            else:
+                # (on a line of its own: an error in it is reported at its template line)
+                if joined:
+                    self.newline(item)
+                else:
+                    self.writeline("yield ", item)
+                self._output_child_pre(item, frame, finalize)
+                self.visit(item, frame)
+                self._output_child_post(item, frame, finalize)
+            if joined:
+                self.write(", ")
+        if joined:
+            self.write("))")
+        if frame.require_output_check:
+            self.outdent()
+
 
 def _output_hook_fits() -> bool:
-    """Whether this Jinja compiles ``{{ ... }}`` through ``_output_child_pre(node, frame, finalize)``,
-    the (private) method ``_OutputCodeGenerator`` overrides, as Jinja 3.1 does. Another Jinja gets
-    its stock code generator: slower output, never broken templates."""
+    """Whether this Jinja compiles ``{{ ... }}`` through ``_output_child_pre(node, frame, finalize)``
+    and the other (private) methods ``_OutputCodeGenerator`` uses, as Jinja 3.1 does. Another Jinja
+    gets its stock code generator: slower output, never broken templates."""
     method = getattr(jinja2.compiler.CodeGenerator, "_output_child_pre", None)
-    return method is not None and list(inspect.signature(method).parameters) == ["self", "node", "frame", "finalize"]
+    helpers = ("_make_finalize", "_output_child_to_const", "_output_const_repr", "_output_child_post")
+    return (method is not None and list(inspect.signature(method).parameters) == ["self", "node", "frame", "finalize"]
+            and all(hasattr(jinja2.compiler.CodeGenerator, name) for name in helpers))
 
 
 class _Context(jinja2.runtime.Context):
@@ -226,6 +282,73 @@ FRAGMENTS = {"item": ITEM_TEMPLATE, "items": ITEM_TEMPLATE, "related_items": REL
 """The variables of every page that are fragments rendered once and reused, and their templates:
 a page whose templates use one of these names depends on that template."""
 _FRAGMENT_USE = re.compile(r"(?<![\w.-])(?P<name>" + "|".join(FRAGMENTS) + r")(?![\w-])")
+KEPT_ENTRIES = (ITEM_TEMPLATE,)
+"""The entries ``ListEntries`` keeps from one build to the next: a list page shows hundreds of them,
+and after an edit every list page showing the edited paper is rendered again, with all its entries.
+(Related papers' entries are not kept: a paper's page shows a dozen.)"""
+
+
+def templates_digest(env: jinja2.Environment, names: Iterable[str]) -> bytes:
+    """A digest of the named templates' names and sources: what a page or entry rendered with them
+    is made from, of the templates (``Renderer.templates_of`` names a page's)."""
+    digest = hashlib.blake2b(digest_size=16)
+    assert env.loader is not None
+    for name in names:
+        digest.update(name.encode() + b"\0" + env.loader.get_source(env, name)[0].encode())
+    return digest.digest()
+
+
+class ListEntries:
+    """Papers' list entries (``KEPT_ENTRIES``) as rendered, kept from one build to the next.
+
+    After a one-record edit at 10,000 papers, the list pages showing that paper are rendered again:
+    thousands of entries (18 us each), of which one changed. Each kept entry is stored with what it
+    was made from besides its template's inputs (``use``'s ``key``: the paper's record and where it is
+    filed, as the page fingerprints see them); each table (a template at a link depth) with what all
+    its entries are made from (its templates, the settings, taxonomy and code: ``everywhere``). An
+    entry is reused only while both are unchanged; any template, settings or taxonomy edit empties
+    the tables that use them. The build cache keeps one (``BuildCache.entries``); ``serve`` in memory.
+    """
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[str, tuple[bytes, str]]] = {}
+        """By template and link depth ("_paper_item.html@1"): each paper's entry by id, as (what it
+        was made from: ``key(paper)``, its HTML)."""
+        self.inputs: dict[str, str] = {}
+        """What every entry of each table is made from, besides its paper (see ``Renderer``)."""
+        self.everywhere = ""
+        self.key: Callable[[Paper], bytes] | None = None
+        """What a paper's entry is made from; None: entries are neither reused nor kept."""
+
+    def use(self, everywhere: str, key: Callable[[Paper], bytes] | None, ids: Collection[str]) -> None:
+        """Start a build whose papers have ``ids``: ``everywhere`` is the digest of what every page is
+        made from (settings, taxonomy, code), ``key`` gives what one paper's entry is made from
+        (None: a build that keeps nothing). Entries of papers no longer there are dropped."""
+        self.everywhere, self.key = everywhere, key
+        for table in self.tables.values():
+            for gone in table.keys() - ids:
+                del table[gone]
+
+    def table(self, name: str, inputs: str) -> dict[str, tuple[bytes, str]] | None:
+        """The kept entries of ``name`` (template and depth) made from ``inputs``, emptied if they were
+        made from others; None when this build keeps no entries."""
+        if self.key is None:
+            return None
+        inputs = self.everywhere + inputs
+        if self.inputs.get(name) != inputs:
+            self.inputs[name] = inputs
+            self.tables[name] = {}
+        return self.tables[name]
+
+    def __len__(self) -> int:
+        return sum(map(len, self.tables.values()))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"tables": self.tables, "inputs": self.inputs}  # (``use`` is this build's only)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+        self.tables, self.inputs = state["tables"], state["inputs"]
 
 
 class Renderer:
@@ -233,12 +356,14 @@ class Renderer:
 
     ``texts``: each paper's piece of the whole-catalog data files, made once (``paper_texts``);
     an incremental build passes the last build's, so only changed papers' pieces are made again.
+    ``entries``: papers' list entries kept from the last build (``ListEntries``), likewise.
     """
 
     def __init__(self, config: SiteConfig, templates_dir: Path, paper_terms: Mapping[str, PaperTerms],
-                 texts: PaperTexts | None = None) -> None:
+                 texts: PaperTexts | None = None, entries: ListEntries | None = None) -> None:
         self.config = config
         self.texts = texts if texts is not None else PaperTexts()
+        self.entries = entries if entries is not None else ListEntries()
         self.templates_dir = templates_dir
         self.paper_terms = paper_terms
         self.env = template_environment(templates_dir)
@@ -247,6 +372,10 @@ class Renderer:
             kind_labels=presentation.KIND_LABELS,
             link_labels=presentation.LINK_LABELS,
             record_kinds=KIND_NAMES,
+            # ``{% for index, item in enumerate(items) %}``: a loop that needs only its index is
+            # a plain Python loop, where ``loop.index0``/``loop.first`` make Jinja's LoopContext
+            # (7 us of a paper's page for its authors).
+            enumerate=enumerate,
             term_kinds=TERM_KINDS,
             byline=presentation.byline,
             venue_year=presentation.venue_year,
@@ -272,7 +401,7 @@ class Renderer:
             # plain dict of the same names renders the same, faster.
             template.globals = dict(template.globals)
         self._fragments: dict[tuple[str, ...], Markup] = {}
-        self._entries: dict[tuple[str, str], dict[str, Markup]] = {}
+        self._entries: dict[tuple[str, str], dict[str, str]] = {}
         """Papers' entries rendered so far, by template and link depth, then by paper id."""
         self._shared: dict[tuple[str, str], dict[str, Any]] = {}
 
@@ -393,10 +522,19 @@ class Renderer:
         papers of a dozen more)."""
         made = self._entries.setdefault((template, root), {})
         paper_terms = self.paper_terms
+        kept = self._kept_entries(template, root)
+        key_of = self.entries.key
 
-        def rendered(paper: Paper) -> Markup:
-            html = made[paper.id] = Markup(self._template(template).render(paper=paper, terms=paper_terms[paper.id],
-                                                                           root=root))
+        def rendered(paper: Paper) -> str:
+            if kept is not None:
+                key = key_of(paper)  # type: ignore[misc]
+                found = kept.get(paper.id)
+                if found is not None and found[0] == key:
+                    html = made[paper.id] = found[1]
+                    return html
+            html = made[paper.id] = self._template(template).render(paper=paper, terms=paper_terms[paper.id], root=root)
+            if kept is not None:
+                kept[paper.id] = (key, html)
             return html
 
         def entries(papers: Iterable[Paper]) -> Markup:
@@ -404,6 +542,15 @@ class Renderer:
             return Markup("".join([found(paper.id) or rendered(paper) for paper in papers]))
 
         return entries
+
+    def _kept_entries(self, template: str, root: str) -> dict[str, tuple[bytes, str]] | None:
+        """The entries of ``template`` at link depth ``root`` kept from the last build (``ListEntries``),
+        if it keeps them: made from the templates it is rendered with, besides the paper."""
+        depth = root.count("../")
+        if template not in KEPT_ENTRIES or root != "../" * depth:
+            return None  # (the 404 page's links start at the site's address)
+        inputs = templates_digest(self.env, sorted(self._closure(template)))
+        return self.entries.table(f"{template}@{depth}", inputs.hex())
 
 
 def template_problem(err: jinja2.TemplateError, page_url: str, templates_dir: Path) -> UserError:

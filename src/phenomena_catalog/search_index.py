@@ -492,20 +492,14 @@ def _read(catalog: Catalog, papers: Sequence[Paper]) -> tuple[list[str], np.ndar
     column order (a posting sums its columns' scores in that order). The terms of a field and
     their pairs are numbered, then counted per paper by one sort."""
     met = _Met()
+    numbers = _WordNumbers(met)
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []  # (term, paper, count, column)
     by_column = np.zeros((len(papers), len(COLUMNS)), dtype=np.int32)
     for first in range(0, len(papers), _BLOCK):
         block = papers[first : first + _BLOCK]
-        texts = zip(*[paper_fields(paper, catalog).values() for paper in block], strict=True)
-        for column, (name, field_texts) in enumerate(zip(FIELD_BOOSTS, texts, strict=True)):
-            words = _words_of(field_texts)
-            lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(block))
-            terms = np.fromiter(map(met.__getitem__, map(_TERMS.__getitem__, itertools.chain.from_iterable(words))),
-                                dtype=np.int64, count=int(lengths.sum()))
-            del words
-            docs = np.repeat(np.arange(first, first + len(block), dtype=np.int64), lengths)
-            kept = terms >= 0  # (stop words)
-            terms, docs = terms[kept], docs[kept]
+        for column, (name, field_texts) in enumerate(zip(FIELD_BOOSTS, _field_texts(block, catalog), strict=True)):
+            terms, docs = _numbered(field_texts, numbers)
+            docs += first
             by_column[first : first + len(block), column] = np.bincount(docs - first, minlength=len(block))
             if name in PAIR_BOOSTS:
                 within = docs[:-1] == docs[1:]
@@ -526,6 +520,62 @@ def _read(catalog: Catalog, papers: Sequence[Paper]) -> tuple[list[str], np.ndar
     return (met.names, np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found]),
             np.concatenate([np.full(len(f[0]), f[3], dtype=np.uint8) for f in found]),
             np.concatenate([f[2] for f in found]).astype(np.float32), by_column, prior)
+
+
+def _field_texts(block: Sequence[Paper], catalog: Catalog) -> list[list[str]]:
+    """``paper_fields`` of each of ``block``, by field (in ``FIELD_BOOSTS``' order), a list each."""
+    terms = [catalog.paper_terms[paper.id] for paper in block]
+    digests = [paper.digest or "" for paper in block]
+    return [
+        [paper.title for paper in block],
+        list(map(" ".join, [paper.authors for paper in block])),
+        [" ".join(k.name for k in found.keywords) for found in terms],
+        [" ".join(t.name for t in found.topics) for found in terms],
+        [paper.venue or "" for paper in block],
+        [_MARKDOWN_LINK.sub("]", digest) if "](" in digest else digest for digest in digests],
+    ]
+
+
+_MARK = -2
+_JOIN = " \x00 "
+"""What ``_numbered`` puts between two texts: a NUL, a word of its own (no record text has one)."""
+_BYTE_SPACES = bytes.maketrans(bytes(c for c in range(128) if not chr(c).isalnum() and c),
+                               b" " * sum(1 for c in range(128) if not chr(c).isalnum() and c))
+"""``_ASCII_SPACES`` for bytes, the NUL kept."""
+
+
+class _WordNumbers(dict[bytes, int]):
+    """Each word (UTF-8) as the number of its term in ``met`` (-1: a stop word; ``_MARK``: the NUL
+    between texts), made once per word."""
+
+    def __init__(self, met: _Met) -> None:
+        super().__init__({b"\x00": _MARK})
+        self.met = met
+
+    def __missing__(self, word: bytes) -> int:
+        number = self[word] = self.met[_TERMS[word.decode("utf-8", "surrogatepass")]]
+        return number
+
+
+def _numbered(texts: Sequence[str], numbers: _WordNumbers) -> tuple[np.ndarray, np.ndarray]:
+    """The terms of ``texts`` as ``_words_of`` and ``_TERMS`` make them, numbered by ``numbers``
+    (``met`` numbers a term when first met), stop words left out; and each one's text (a place
+    in ``texts``). The texts are split as one: ASCII ones as bytes, each other one folded first."""
+    folded = [text if text.isascii() else " ".join(_SPLIT.split(fold(text))) for text in texts]
+    joined = _JOIN.join(folded)
+    if joined.count("\x00") != len(texts) - 1:  # (a NUL in a text: one text at a time)
+        words = _words_of(texts)
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(texts))
+        met = numbers.met
+        found = np.fromiter(map(met.__getitem__, map(_TERMS.__getitem__, itertools.chain.from_iterable(words))),
+                            dtype=np.int64, count=int(lengths.sum()))
+        docs = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    else:
+        split = joined.encode("utf-8", "surrogatepass").lower().translate(_BYTE_SPACES).split()
+        found = np.fromiter(map(numbers.__getitem__, split), dtype=np.int64, count=len(split))
+        docs = np.cumsum(found == _MARK)
+    kept = found >= 0  # (stop words, and the NULs between texts)
+    return found[kept], docs[kept]
 
 
 def _counted(terms: np.ndarray, docs: np.ndarray, boost: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -589,7 +639,7 @@ def _updated(catalog: Catalog, old: _Index, fresh: np.ndarray, remap: np.ndarray
     gone = np.flatnonzero(~stays)
     gone_ranks = np.searchsorted(old.starts, gone, side="right") - 1
     left = np.diff(old.starts) - np.bincount(gone_ranks, minlength=len(old.names))
-    touched = np.unique(gone_ranks)
+    touched = packed.distinct(gone_ranks)
     # The fresh papers' terms: known ones by their old rank, the others added.
     known_rank: dict[str, int] = {}
     added: list[tuple[int, str]] = []
