@@ -178,7 +178,8 @@ class PaperPage(TemplateContext):
     def json_ld(self) -> Markup:
         """The paper as schema.org ScholarlyArticle JSON-LD, safe inside a script element."""
         keywords = [k.name for k in self.terms.keywords]
-        return citation.json_ld_script(citation.scholarly_article(self.paper, self.summary, keywords, self.address))
+        article = citation.scholarly_article_json(self.paper, self.summary, keywords, self.address)
+        return citation.json_ld_script(article)
 
 
 _BIBTEX: dict[str, tuple[Paper, str]] = {}
