@@ -194,8 +194,11 @@ _BYTE_WORD = re.compile(rb"[a-z0-9]+(?:-[a-z0-9]+)*")
 _COUNT_BLOCK = 2000
 """Papers whose terms ``_count_terms`` counts at a time (a few arrays of their every word and pair)."""
 _MARK, _ODD = -2, -3
+_PACKED_LIMIT = 1 << 62
+"""``_count_terms`` sorts (term, paper, place) as one number below this (each distinct: the values
+alone are sorted, 2 to 3 times faster than finding their order), else (term, paper) as one number
+below ``_KEY_LIMIT`` (its order found), else as two (a vocabulary of millions)."""
 _KEY_LIMIT = 1 << 62
-"""``_count_terms`` sorts (term, paper) as one number below this, else as two (a vocabulary of millions)."""
 
 
 class _WordIds(dict[bytes, int]):
@@ -326,7 +329,23 @@ def _count_terms(by_id: Sequence[Paper], keywords_of: Callable[[Paper], Sequence
         del parts, per_part, ends, part_starts
         # Each (term, paper) once: sorted by term, then paper; a group's first place is where the
         # paper first has the term.
-        if (size + 1) * size * m < _KEY_LIMIT:
+        place_bits = max(len(place) - 1, 1).bit_length()
+        if (size + 1) * size * m << place_bits < _PACKED_LIMIT:
+            # (term, paper, place) side by side in one number: each distinct, values alone sorted
+            key = code * m + holder
+            key <<= place_bits
+            key |= place
+            key.sort()
+            sorted_place = key & ((1 << place_bits) - 1)
+            key >>= place_bits
+            starts = np.flatnonzero(np.diff(key, prepend=-1))
+            group_code, group_paper = np.divmod(key[starts], m)
+            first_place = sorted_place[starts]  # (the lowest of its group)
+            by_place = np.empty(len(place), dtype=weight.dtype)
+            by_place[place] = weight
+            total = np.add.reduceat(by_place[sorted_place], starts)
+            del key, sorted_place, by_place, weight, code
+        elif (size + 1) * size * m < _KEY_LIMIT:
             key = code * m + holder
             order = np.argsort(key)
             key = key[order]
@@ -339,10 +358,11 @@ def _count_terms(by_id: Sequence[Paper], keywords_of: Callable[[Paper], Sequence
             starts = np.flatnonzero((np.diff(sorted_code, prepend=-1) != 0) | (np.diff(sorted_paper, prepend=-1) != 0))
             group_code, group_paper = sorted_code[starts], sorted_paper[starts]
             del sorted_code, sorted_paper
-        total = np.add.reduceat(weight[order], starts)
-        place_sorted = place[order]
-        first_place = np.minimum.reduceat(place_sorted, starts)
-        del order, weight, code, place_sorted
+        if (size + 1) * size * m << place_bits >= _PACKED_LIMIT:
+            total = np.add.reduceat(weight[order], starts)
+            place_sorted = place[order]
+            first_place = np.minimum.reduceat(place_sorted, starts)
+            del order, weight, code, place_sorted
         # The block's distinct terms, each one's column: an earlier block's, or the next ones by
         # where the term is first met in this block.
         runs = np.flatnonzero(np.diff(group_code, prepend=-1))
