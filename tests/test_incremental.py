@@ -19,13 +19,14 @@ from hypothesis import strategies as st
 
 from phenomena_catalog import cache_store, paper_texts, plan, records, render, urls, validate
 from phenomena_catalog import catalog as catalog_module
-from phenomena_catalog.build_cache import CACHE_FOLDER, cache_file, read_cache
+from phenomena_catalog.build_cache import CACHE_FOLDER, KNOWN_LENGTH, Fingerprints, cache_file, read_cache
 from phenomena_catalog.catalog import TERM_KINDS, Catalog, Term, TopicEntry, index
 from phenomena_catalog.commands.build import build_site, summary
 from phenomena_catalog.config import load_config
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import ProcessExecutor, share_out
 from phenomena_catalog.pipeline import read_catalog
+from phenomena_catalog.related import related_in_catalog
 from phenomena_catalog.validate import CheckMemo, check
 from phenomena_catalog.write import MARKER
 
@@ -477,15 +478,28 @@ def apply_edit(source: Path, made: dict[str, dict[str, object]], kind: str, rng:
 
 def assert_same_site_and_fingerprints_as_from_scratch(source: Path) -> None:
     """The site equals a build from scratch, and so does every page's fingerprint in the cache (a
-    page kept with a stale fingerprint could still happen to be right; its fingerprint would not)."""
+    page kept with a stale fingerprint could still happen to be right; its fingerprint would not),
+    and every unit's inputs the plan state keeps (which tell whether a page fingerprinted by its
+    templates only, in a build from scratch, is the same in the next: ``Fingerprints.same``).
+
+    The reference takes every page's whole fingerprint (as an incremental build does the pages it
+    plans); a page whose fingerprint is its ``known`` part only must begin the reference's."""
     reference = source.parent / "reference"
     shutil.rmtree(reference, ignore_errors=True)
     cache_file(reference).unlink(missing_ok=True)
-    assert not build_copy(source, reference).incremental
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Fingerprints, "from_scratch", Fingerprints.page)
+        assert not build_copy(source, reference).incremental
     assert site_files(source / "site") == site_files(reference)
-    ours, theirs = read_cache(source / "site").site, read_cache(reference).site
-    assert ours is not None and theirs is not None
-    assert ours.files == theirs.files
+    ours, theirs = read_cache(source / "site"), read_cache(reference)
+    assert ours.site is not None and theirs.site is not None
+    assert ours.site.files.keys() == theirs.site.files.keys()
+    assert all(len(theirs.site.files[url]) > KNOWN_LENGTH for url in theirs.site.files if url.endswith(".html"))
+    whole = theirs.site.files
+    assert ours.site.files == {url: whole[url] if len(fingerprint) > KNOWN_LENGTH else whole[url][:KNOWN_LENGTH]
+                               for url, fingerprint in ours.site.files.items()}
+    assert ours.planned is not None and theirs.planned is not None
+    assert ours.planned.inputs == theirs.planned.inputs
 
 
 @pytest.mark.parametrize("sitemap", [True, False], ids=["sitemap", "no sitemap"])
@@ -640,11 +654,12 @@ def test_an_edit_files_again_only_the_records_that_changed(tmp_path: Path, monke
     assert catalog_view(catalog) == catalog_view(index(loaded))
 
 
+@pytest.mark.parametrize("sitemap", [True, False], ids=["sitemap", "no sitemap"])
 @pytest.mark.parametrize("kind", ["title", "author", "rename", "keyword", "topics", "year", "added", "add", "remove"])
 def test_an_edit_that_files_a_paper_again_plans_without_listing_every_unit(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, sitemap: bool) -> None:
     source = tmp_path / "catalog"
-    made = synthetic_catalog(source, count=60, sitemap=False)
+    made = synthetic_catalog(source, count=60, sitemap=sitemap)
     build_copy(source, source / "site")
     last = read_cache(source / "site").planned
     written = read_cache(source / "site").site
@@ -660,7 +675,37 @@ def test_an_edit_that_files_a_paper_again_plans_without_listing_every_unit(
     stale = last.stale_units(units, index(loaded), loaded.digests, written.files)
     assert sorted(planned) == sorted(unit.name for unit in stale if unit.shape is not None)
     assert len(planned) < len(last.inputs)
+    if kind in ("add", "remove"):  # (a paper's page more or less: in the sitemap too)
+        assert (urls.SITEMAP in planned) == sitemap
     assert_same_site_and_fingerprints_as_from_scratch(source)
+
+
+@pytest.mark.parametrize("with_record", [False, True], ids=["template", "template and record"])
+def test_a_template_edit_after_a_build_from_scratch_rerenders_what_it_must(tmp_path: Path, with_record: bool) -> None:
+    # A build from scratch keeps each planned page's ``known`` fingerprint only; after a template
+    # edit (and a record's, in the same build), the units' inputs tell which of the others changed.
+    source = tmp_path / "catalog"
+    made = synthetic_catalog(source, count=30)
+    build_copy(source, source / "site")
+    template = source / "templates" / "term.html"
+    template.write_text(template.read_text(encoding="utf-8") + "<!-- edited -->\n", encoding="utf-8")
+    if with_record:
+        apply_edit(source, made, "title", random.Random(5))
+    result = build_copy(source, source / "site")
+    assert result.incremental and 0 < result.rendered < result.pages
+    assert_same_site_and_fingerprints_as_from_scratch(source)
+
+
+@pytest.mark.parametrize("count", [3, 9, 60])
+def test_the_sitemap_lists_what_the_units_it_is_planned_without_list(tmp_path: Path, count: int) -> None:
+    # ``Planner.sitemap_urls`` finds the pages of listed units in plan order without making the units.
+    source = tmp_path / "catalog"
+    synthetic_catalog(source, count=count)
+    catalog = index(records.load(source / "papers"))
+    planner = plan.Planner(catalog, load_config(source / "catalog.yaml"), related_in_catalog(catalog), None)
+    units = planner.units()
+    assert units[-1].name == urls.SITEMAP
+    assert planner.sitemap_urls() == tuple(unit.name for unit in units if unit.listed)
 
 # Incremental checking: after a check that found nothing, the next looks only at the records that
 # changed, unless one changed what checks across records read (``validate.CleanCheck``). Each step

@@ -174,7 +174,8 @@ def test_files_a_worker_claimed_and_never_handed_back_are_read_here(write_catalo
     papers = write_catalog({f"p{n}": VALID_RECORD for n in range(6)})
     files = sorted(str(file) for file in papers.glob("p*.yaml"))
     shown = [f"papers/p{n}.yaml" for n in range(6)]
-    claims = mmap.mmap(-1, len(files))
+    claims = mmap.mmap(-1, len(files) + 8)
+    records_module._at(claims, 6, 6)
     claims[0:3] = bytes([records_module._FRONT] * 3)  # (claimed by a worker that died)
     read: list[str] = []
     real = records_module._read_file
@@ -200,3 +201,24 @@ def test_plain_values_met_again_are_read_as_the_first_time() -> None:
     first, again = parse_yaml(text, "papers/x.yaml")[0], parse_yaml(text, "papers/y.yaml")[0]
     assert _with_lines(first) == _with_lines(again) == _read_fully(text)
     assert again["a"].text == "2201.02170" and again["j"][1].text == "2201.02170"
+
+
+def test_a_worker_near_this_processs_files_stops_and_this_process_reads_the_rest(write_catalog, monkeypatch) -> None:
+    # While this process claims files from the last on, a worker whose share would take longer to
+    # hand back than what is left takes to read stops early: every file is still read once.
+    papers = write_catalog({f"p{n:03}": VALID_RECORD for n in range(100)})
+    files = sorted(str(file) for file in papers.glob("p*.yaml"))
+    shown = [f"papers/{os.path.basename(file)}" for file in files]
+    claims = mmap.mmap(-1, len(files) + 8)
+    claims[60:100] = bytes([records_module._BACK] * 40)  # (this process, at file 60 so far)
+    records_module._at(claims, 100, 60)
+    read: list[str] = []
+    real = records_module._read_file
+    monkeypatch.setattr(records_module, "_read_file",
+                        lambda path, name, known: (read.append(name), real(path, name, known))[1])
+    worker = records_module._read_from_front(files, shown, claims)
+    assert len(worker) == 54  # (60 - 54 <= 0.12 * 54)
+    records = records_module._joined(papers, Listing(tuple(os.walk(papers)), {}), files, shown, claims,
+                                     Pending(worker), 0)
+    assert len(records.papers) == 100 and sorted(read) == sorted(set(read))
+    assert len(read) == 54 + 46  # (the 40 this test claimed for it, and the 6 left)

@@ -12,7 +12,11 @@ import feedparser
 import pytest
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markupsafe import Markup
 
+from phenomena_catalog import citation, presentation
 from phenomena_catalog.commands.build import build_site
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.models import Paper
@@ -314,3 +318,39 @@ def test_404_page_offers_search_with_links_that_work_from_any_depth(fixture_site
     assert with_base.select_one("main form[role=search]")["action"] == "https://org.github.io/cat/search.html"
     assert with_base.find("link", rel="canonical") is None
     assert "404.html" not in (hostile_site / "sitemap.xml").read_text(encoding="utf-8")
+
+
+# -- computed texts: written directly, the same as the general tools write them ------------------------
+
+_MARKUP_BITS = st.sampled_from(["a", "b", " ", "\n", "\t", "<", ">", "&", ";", "/", "!", "-", "&amp;", "&lt;", "<p>",
+                                "</p>", "<!--", "-->", "&#39;", "&nbsp;", "&notin;", "&not", "\u00a0", "<em>x</em>"])
+
+
+@given(st.lists(_MARKUP_BITS, max_size=40).map("".join))
+@settings(max_examples=500)
+def test_a_digests_plain_text_is_markupsafes_striptags(html: str) -> None:
+    assert presentation.plain_text(html) == Markup(html).striptags()
+
+
+_TEXT = st.text(st.sampled_from(["a", "é", " ", "<", ">", "&", '"', "\\", "\u2028", "\n", "\x01", "✓"]), max_size=12)
+
+
+@given(title=_TEXT, authors=st.lists(_TEXT.filter(str.strip), max_size=3), venue=st.sampled_from(
+    [None, "NeurIPS 2021", "Journal of <b>", "arXiv", "Nature & Co"]), doi=st.sampled_from([None, "10.5555/a&b"]),
+    arxiv=st.sampled_from([None, "2101.00001"]), pdf=st.sampled_from([None, "https://example.org/p.pdf?a=1&b=2"]),
+    description=_TEXT, keywords=st.lists(_TEXT, max_size=2), address=st.sampled_from([None, "https://x.org/p.html"]))
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_json_ld_is_written_as_json_writes_it_and_reads_back(
+        title: str, authors: list[str], venue: str | None, doi: str | None, arxiv: str | None, pdf: str | None,
+        description: str, keywords: list[str], address: str | None) -> None:
+    paper = Paper(id="p", path="papers/p.yaml", title=title.strip() or "T", authors=authors, year=2021, month=3,
+                  venue=venue, doi=doi, arxiv=arxiv, links={"pdf": pdf} if pdf else {}, topics=["t"],
+                  added="2026-11-23")
+    text = citation.scholarly_article_json(paper, description, keywords, address)
+    data = json.loads(text)
+    assert json.dumps(data, ensure_ascii=False) == text
+    assert data["name"] == paper.title
+    assert ([a["name"] for a in data["author"]], data.get("keywords", [])) == (paper.authors, keywords)
+    script = str(citation.json_ld_script(text))
+    assert json.loads(script) == data
+    assert not {"<", ">", "&", "\u2028", "\u2029"} & set(script)

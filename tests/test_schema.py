@@ -119,3 +119,20 @@ def test_each_field_is_described_by_its_docstring_as_pydantic_would_describe_it(
         described = {name: info.description for name, info in model.model_fields.items()}
         assert described == {name: expected[name] for name in model.model_fields}, model.__name__
         assert all(described.values()), model.__name__
+
+
+def test_fields_of_a_module_whose_source_cannot_be_read_are_left_undescribed(tmp_path, monkeypatch):
+    # (as pydantic's own docstring extraction leaves them): an installation of .pyc files only
+    # still imports the models.
+    import sys
+    import types
+
+    from phenomena_catalog import models
+
+    compiled = tmp_path / "records_only.pyc"
+    compiled.write_bytes(b"\x00\xff not source")
+    monkeypatch.setitem(sys.modules, "phenomena_catalog.sourceless", types.SimpleNamespace(__file__=str(compiled)))
+    assert models._docstrings("phenomena_catalog.sourceless") == {}
+    missing = types.SimpleNamespace(__file__=str(tmp_path / "gone.py"))
+    monkeypatch.setitem(sys.modules, "phenomena_catalog.gone", missing)
+    assert models._docstrings("phenomena_catalog.gone") == {}

@@ -144,6 +144,14 @@ def test_parallel_and_serial_builds_write_the_same_site(tmp_path: Path, jobs: in
     build.build_site(FIXTURES / "catalog" / "papers", TEMPLATES, reference, SiteConfig(), executor=SerialExecutor())
     for file in reference.rglob("*.html"):
         assert (out / file.relative_to(reference)).read_bytes() == file.read_bytes()
+    # Each process plans the units it renders (a build from scratch), and fingerprints their pages.
+    from phenomena_catalog.build_cache import read_cache
+    from phenomena_catalog.write import MARKER
+
+    ours, theirs = read_cache(out).site, read_cache(reference).site
+    assert ours is not None and theirs is not None and ours.files == theirs.files
+    assert ours.files.keys() == {file.relative_to(out).as_posix() for file in out.rglob("*")
+                                 if file.is_file() and file.name != MARKER}
 
 
 def test_long_lists_are_split_into_linked_pages(write_catalog, tmp_path: Path) -> None:

@@ -145,12 +145,17 @@ def described(*models: type[BaseModel]) -> None:
 
 @functools.cache
 def _docstrings(module: str) -> dict[tuple[str, str], str]:
-    """The docstring under each annotated name of each class of ``module``, by class and name."""
+    """The docstring under each annotated name of each class of ``module``, by class and name
+    (none when its source cannot be read, as pydantic then finds none either)."""
     file = getattr(sys.modules.get(module), "__file__", None)
     if not module.startswith("phenomena_catalog") or file is None:
         return {}
+    try:
+        tree = ast.parse(Path(file).read_text(encoding="utf-8"))
+    except (OSError, ValueError, SyntaxError):  # (an installation without sources: .pyc files only)
+        return {}
     found = {}
-    for node in ast.parse(Path(file).read_text(encoding="utf-8")).body:
+    for node in tree.body:
         if isinstance(node, ast.ClassDef):
             for statement, following in itertools.pairwise(node.body):
                 if (isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)

@@ -178,7 +178,8 @@ class PaperPage(TemplateContext):
     def json_ld(self) -> Markup:
         """The paper as schema.org ScholarlyArticle JSON-LD, safe inside a script element."""
         keywords = [k.name for k in self.terms.keywords]
-        return citation.json_ld_script(citation.scholarly_article(self.paper, self.summary, keywords, self.address))
+        article = citation.scholarly_article_json(self.paper, self.summary, keywords, self.address)
+        return citation.json_ld_script(article)
 
 
 _BIBTEX: dict[str, tuple[Paper, str]] = {}
@@ -245,7 +246,10 @@ class TopicBibtexFile:
 
 @dataclass(frozen=True)
 class CatalogJsonFile:
-    """The whole catalog as JSON, for download (``exporters.json.catalog_json``, compact)."""
+    """The whole catalog as JSON, for download (``exporters.json.catalog_json``, compact).
+
+    Every field is made from the catalog's records, taxonomy and vocabulary (its fingerprint
+    reads its papers only: ``build_cache.Fingerprints``)."""
 
     papers: tuple[Paper, ...]
     """In the document's order."""
@@ -290,7 +294,10 @@ class AtomFeedFile:
 
 @dataclass(frozen=True)
 class CslJsonFile:
-    """The catalog as CSL-JSON."""
+    """The catalog as CSL-JSON.
+
+    Every field is made from the catalog's records and vocabulary (its fingerprint reads its
+    papers only: ``build_cache.Fingerprints``)."""
 
     papers: tuple[Paper, ...]
     keywords: dict[str, tuple[str, ...]]
@@ -321,6 +328,12 @@ class Page:
         """Whether the file is joined from each paper's piece of text (``paper_texts``), which the
         build keeps: made in the process that keeps them, they are not handed back from a worker."""
         return isinstance(self.context, (CatalogJsonFile, CslJsonFile, TopicBibtexFile))
+
+    @property
+    def together(self) -> bool:
+        """Whether the page is rendered in the process that renders the others that list papers or
+        join their pieces of text (``lists_papers``, ``joins_paper_texts``)."""
+        return self.lists_papers or self.joins_paper_texts
 
 
 @dataclass
@@ -360,6 +373,11 @@ class Unit(NamedTuple):
     """The rest of its inputs; None for a unit made from the whole catalog, planned in every build."""
     listed: bool = False
     """Whether its page is in the sitemap."""
+    cost: float = 1.0
+    """Its pages' ``Page.cost``, known before they are planned: a build from scratch shares units out
+    among the processes that render them, each planning its own share."""
+    together: bool = False
+    """Its pages' ``Page.together``, known before they are planned."""
 
     @property
     def inputs(self) -> tuple[Hashable, tuple[str, ...]] | None:
@@ -449,10 +467,6 @@ class PlanState:
         groups_of = self.groups
         made: dict[Hashable, list[Unit]] = {}
         if changes.moved:
-            if not planner.can_plan(groups_of.values()):
-                # The sitemap lists every page in plan order, which has papers in catalog order: the
-                # whole plan makes it.
-                return None
             groups_of = dict(groups_of)
             names_of: dict[Hashable, list[str]] = {}
             for name, group in self.groups.items():
@@ -474,8 +488,6 @@ class PlanState:
                 if inputs.get(url) != (unit.shape, unit.papers):
                     stale.add(url)
         groups = dict.fromkeys(group for name, group in groups_of.items() if name in stale or name not in inputs)
-        if not planner.can_plan(groups):
-            return None
         units = [unit for group in groups for unit in (made[group] if group in made else planner.group(group))
                  if unit.shape is None or unit.name in stale]
         kept = {name: found for name, found in inputs.items() if name in groups_of} if changes.moved else dict(inputs)
@@ -489,13 +501,16 @@ class PlanState:
     def _moved_groups(planner: Planner, changes: IndexChanges) -> list[Hashable]:
         """The groups whose units list or count the papers filed again: their own pages, the lists and
         indexes of the terms they left or joined, every topic's (a topic's page counts its parent's
-        and subtopics' papers), and the whole catalog's."""
+        and subtopics' papers), the whole catalog's, and the sitemap (it lists the papers' pages in
+        catalog order, and every list's pages)."""
         groups: list[Hashable] = [("home",), ("feed",), ("all",), ("topics",)]
         groups += [("terms", kind) for kind in TERM_KINDS if any(found == kind for found, _ in changes.terms)]
         groups += [("term", kind, slug) for kind, slug in sorted(changes.terms)]
         if changes.topics:
             groups += [("topic", entry.id) for entry in planner.catalog.topics]
         groups += [("paper", paper_id) for paper_id in sorted(changes.moved)]
+        if planner.config.base_url:
+            groups.append(("sitemap",))
         return groups
 
 
@@ -613,10 +628,33 @@ class Planner:
                 units.append(unit)
                 groups_of[unit.name] = group
         if self.config.base_url:
-            sitemap = SitemapFile(self.config.base_url, tuple(unit.name for unit in units if unit.listed))
-            units.append(Unit(urls.SITEMAP, lambda: [Page(urls.SITEMAP, sitemap)], shape=sitemap.page_urls))
+            units += self._sitemap_unit(tuple(unit.name for unit in units if unit.listed))
             groups_of[urls.SITEMAP] = ("sitemap",)
         return units
+
+    def sitemap_urls(self) -> tuple[str, ...]:
+        """The address of every unit's page the sitemap lists (``Unit.listed``), in plan order, without
+        making the units (``units`` finds the very same listing them: tested)."""
+        catalog, size = self.catalog, self.config.papers_per_page
+
+        def paged(url: str, count: int) -> list[str]:
+            return [urls.paged_url(url, number) for number in range(1, max(1, -(-count // size)) + 1)]
+
+        found = [urls.HOME, *paged(urls.ALL_PAPERS, len(catalog.papers)), *map(urls.paper_url, self.ids),
+                 urls.kind_index_url("topics")]
+        for entry in catalog.topics:
+            found += paged(entry.url, len(entry.papers))
+        for kind in TERM_KINDS:
+            found.append(urls.kind_index_url(kind))
+            for term in catalog.terms[kind]:
+                found += paged(term.url, len(term.ids))
+        return tuple(found)
+
+    def _sitemap_unit(self, page_urls: tuple[str, ...] | None = None) -> list[Unit]:
+        """The sitemap's unit (``page_urls``: what it lists, when known: ``sitemap_urls``)."""
+        assert self.config.base_url
+        sitemap = SitemapFile(self.config.base_url, page_urls if page_urls is not None else self.sitemap_urls())
+        return [Unit(urls.SITEMAP, lambda: [Page(urls.SITEMAP, sitemap)], shape=sitemap.page_urls)]
 
     def _all_groups(self) -> Iterator[tuple[Hashable, list[Unit]]]:
         """Every group of units but the sitemap's, in plan order, with its units (as ``group`` makes
@@ -641,10 +679,6 @@ class Planner:
             for term in catalog.terms[kind]:
                 yield ("term", kind, term.slug), self._term_pages(term)
 
-    def can_plan(self, groups: Collection[Hashable]) -> bool:
-        """Whether ``group`` plans each of ``groups`` (the sitemap's is planned by ``units`` only)."""
-        return ("sitemap",) not in groups
-
     def group(self, group: Hashable) -> list[Unit]:
         """The units of one group (a kind and what it names: ``("paper", paper_id)``, ``("term", kind, slug)``...)."""
         assert isinstance(group, tuple)
@@ -657,7 +691,7 @@ class Planner:
         by_added, recent = self._recent
         shape = (tuple(map(_topic_counts, catalog.roots)), by_added, len(catalog.papers),
                  tuple(self._term_counts.items()), self._timeline.counts)
-        return [Unit(urls.HOME, self._home, self._ids(recent), shape, listed=True)]
+        return [Unit(urls.HOME, self._home, self._ids(recent), shape, listed=True, together=True)]
 
     def _feed_unit(self) -> list[Unit]:
         return [Unit(urls.FEED, self._feed_of_catalog, tuple(map(_ID, self._newest)), ())]
@@ -782,13 +816,14 @@ class Planner:
                                               suggest_topic_url=suggest, timeline=timeline, feed_url=feed_url))
 
         def bibtex() -> list[Page]:
-            return [Page(bibtex_url, TopicBibtexFile(under), cost=0.08 * entry.total)]
+            return [Page(bibtex_url, TopicBibtexFile(under), cost=_BIBTEX_COST * entry.total)]
 
         def feed() -> list[Page]:
             newest = tuple(newest_added(under))
             return [Page(feed_url, _feed(catalog, newest, f"{config.title}: {entry.name}", entry.url, config))]
 
-        return [*units, Unit(bibtex_url, bibtex, under_ids, "bib"), Unit(feed_url, feed, under_ids, "feed")]
+        return [*units, Unit(bibtex_url, bibtex, under_ids, "bib", cost=_BIBTEX_COST * entry.total, together=True),
+                Unit(feed_url, feed, under_ids, "feed")]
 
     def _catalog_json(self) -> list[Page]:
         catalog, outline = self.catalog, self.catalog_outline
@@ -840,8 +875,9 @@ class Planner:
         page_urls = tuple(urls.paged_url(url, number) for number in range(1, count + 1))
         return [Unit(page_url, functools.partial(self._list_page, page_url, number, page_urls, papers, ids, size,
                                                  cost_per_paper, make),
-                     ids[(number - 1) * size : number * size], (shape, count), listed=True)
-                for number, page_url in enumerate(page_urls, start=1)]
+                     chunk, (shape, count), True, 0.5 + cost_per_paper * len(chunk), True)
+                for number, page_url in enumerate(page_urls, start=1)
+                for chunk in (ids[(number - 1) * size : number * size],)]
 
     def _list_page(self, url: str, number: int, page_urls: tuple[str, ...], papers: tuple[Paper, ...],
                    ids: tuple[str, ...], size: int,
@@ -853,10 +889,13 @@ class Planner:
         return [Page(url, make(groups, pager, filters), cost=0.5 + cost_per_paper * len(chunk))]
 
 
+_BIBTEX_COST = 0.08
+"""A topic's ``.bib`` file's ``Page.cost`` per paper under it."""
+
 _GROUP_MAKERS = {
     "home": "_home_unit", "feed": "_feed_unit", "csl": "_csl_unit", "404": "_not_found_unit", "all": "_all_papers",
     "paper": "_paper_unit", "topics": "_topics_unit", "topic": "_topic", "json": "_catalog_json_unit",
-    "search": "_search_unit", "terms": "_terms_unit", "term": "_term_units",
+    "search": "_search_unit", "terms": "_terms_unit", "term": "_term_units", "sitemap": "_sitemap_unit",
 }
 """The ``Planner`` method that makes each kind of group's units."""
 

@@ -19,7 +19,7 @@ from phenomena_catalog.theme import DEFAULT_TEMPLATES, check_templates_folder, t
 from phenomena_catalog.write import output_lock
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Container
 
     from phenomena_catalog.build_cache import BuildCache
     from phenomena_catalog.cache_store import Written
@@ -170,6 +170,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     ``serve`` keeps the cache in memory from one rebuild to the next; ``build_site`` on disk.
     """
     from phenomena_catalog.build_cache import (
+        KNOWN_LENGTH,
         Fingerprints,
         LiveState,
         after_build,
@@ -180,7 +181,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     from phenomena_catalog.catalog import index
     from phenomena_catalog.errors import UserError
     from phenomena_catalog.executors import collector_frozen, collector_paused
-    from phenomena_catalog.plan import PlannedPages, Planner, PlanState, bibtex_of, remember_bibtex
+    from phenomena_catalog.plan import PlannedPages, Planner, PlanState, Unit, bibtex_of, remember_bibtex
     from phenomena_catalog.records import load
     from phenomena_catalog.related import RelatedIndex, related_in_catalog
     from phenomena_catalog.render import Renderer, reuse_compiled, template_environment
@@ -280,6 +281,8 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             # Only records changed: the units that show them or list or count the papers the index
             # stage filed again, without listing every unit.
             replanned = last.replan(planner, records.digests, related_changed, previous)
+        # (after a template edit, the units whose inputs changed besides: ``Fingerprints.same``)
+        inputs_changed: Container[str] | None = None
         if replanned is not None:
             to_plan, planned = replanned
         else:
@@ -288,47 +291,79 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             # The others plan the pages they planned in the last build, which are in the site as they are.
             to_plan = (units if last is None or previous is None
                        else last.stale_units(units, catalog, records.digests, previous))
-        pages = [page for unit in to_plan for page in unit.make()]
+            if last is None and previous is not None and cache.planned is not None:
+                # The templates changed: every page is planned, and one of a unit whose inputs did
+                # not change is the same where its templates are.
+                inputs_changed = {unit.name for unit in
+                                  cache.planned.stale_units(units, catalog, records.digests, previous)}
+        if previous is None:
+            # From scratch, every unit is rendered: each is planned in the process that renders it
+            # (``render_and_write``), but those planned in every build (the search index, the
+            # whole-catalog data files: no inputs declared), fingerprinted whole here.
+            to_render: list[Page | Unit] = [item for unit in to_plan
+                                            for item in (unit.make() if unit.shape is None else (unit,))]
+            pages = [item for item in to_render if not isinstance(item, Unit)]
+            page_urls = [item.name if isinstance(item, Unit) else item.url for item in to_render]
+        else:
+            pages = [page for unit in to_plan for page in unit.make()]
+            page_urls = [page.url for page in pages]
         cache.memos.search.prune()
         stale = {unit.name for unit in to_plan}
         kept = [name for name in planned.groups if name not in stale]
-        page_count = len(pages) + len(kept)
-        copied = copied_files(templates_dir, itertools.chain((page.url for page in pages), kept))
+        page_count = len(page_urls) + len(kept)
+        copied = copied_files(templates_dir, itertools.chain(page_urls, kept))
         clock.lap("plan pages")
         files = {url: file_fingerprint(source) for url, source in copied.items()}
         if previous is None:
-            # From scratch: every page is rendered, and its fingerprint taken where it is rendered.
-            to_render, to_copy = pages, copied
+            # A page's fingerprint is what the next build compares: of one planned in a unit, its
+            # ``known`` part and the unit's inputs tell as much (``Fingerprints.same``).
+            to_copy = copied
+            files.update(fingerprints.of_pages(pages) if keep else dict.fromkeys([page.url for page in pages], ""))
             folder = staging_folder(out)
         else:
             files.update((url, previous[url]) for url in kept)
-            for found in executor.map_shares(fingerprints.of_pages, pages):
+            same, changed = fingerprints.same, inputs_changed
+            # After a template edit, a page the last build fingerprinted by its ``known`` part, of a
+            # unit whose inputs did not change, needs no more to tell whether it is the same, and its
+            # known part then says what it is made from (0.8 s of CPU time at 10,000 papers).
+            known = () if changed is None else {page.url for page in pages if page.url not in changed
+                                                and len(previous.get(page.url) or "") == KNOWN_LENGTH}
+            for found in executor.map_shares(functools.partial(fingerprints.of_pages, known=known), pages):
                 files.update(found)
-            to_render = [page for page in pages if previous.get(page.url) != files[page.url]]
+            rendered = [page for page in pages if not same(previous.get(page.url), files[page.url],
+                                                           changed is not None and page.url not in changed)]
+            to_render, page_urls = [*rendered], [page.url for page in rendered]  # (the others' folders exist)
             to_copy = {url: source for url, source in copied.items() if previous.get(url) != files[url]}
             folder = update_folder(out, removed=previous.keys() - files.keys())
             clock.lap("fingerprint")
         with folder as staging, collector_frozen():
-            make_folders(staging, (page.url for page in to_render))
+            make_folders(staging, page_urls)
 
-            def render_and_write(share: list[Page]) -> tuple[dict[str, str], Made]:
+            def render_and_write(share: list[Page | Unit]) -> tuple[dict[str, str], Made]:
+                share_pages: list[Page] = []
+                fingerprinted: dict[str, str] = {}  # (of the pages planned here)
+                for item in share:
+                    if isinstance(item, Unit):
+                        unit_pages = item.make()
+                        fingerprinted.update((page.url, fingerprints.from_scratch(page) if keep else "")
+                                             for page in unit_pages)
+                        share_pages += unit_pages
+                    else:
+                        share_pages.append(item)
                 # The files joined from each paper's piece of text come last: the pieces are kept (for
                 # the cache), the papers' list entries no longer, so the pieces take the entries' memory.
-                for page in share:
+                for page in share_pages:
                     if not page.joins_paper_texts:
                         write_pieces(staging, page.url, renderer.pieces(page))
                 renderer.forget_entries()
-                for page in share:
+                for page in share_pages:
                     if page.joins_paper_texts:
                         write_pieces(staging, page.url, renderer.pieces(page))
                 # A worker's memory is lost when it exits: it hands back the data files' pieces it made.
-                if previous is not None:
-                    return {}, cache.texts.made()
-                return (fingerprints.of_pages(share) if keep else dict.fromkeys([page.url for page in share], "")), \
-                    cache.texts.made()
+                return fingerprinted, cache.texts.made()
 
-            for found, made in executor.map_shares(render_and_write, to_render, cost=lambda page: page.cost,
-                                                   together=lambda page: page.lists_papers or page.joins_paper_texts):
+            for found, made in executor.map_shares(render_and_write, to_render, cost=lambda item: item.cost,
+                                                   together=lambda item: item.together):
                 files.update(found)
                 cache.texts.add(made)
             cache.texts.prune()

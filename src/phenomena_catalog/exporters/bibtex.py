@@ -33,6 +33,7 @@ biblatex/biber and bibtex8 read.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -148,17 +149,36 @@ def _keeps_capitals(word: str) -> bool:
 
 def protect_title(title: str) -> str:
     """The title escaped for LaTeX, with braces around every word whose capitals must stay."""
-    words = []
-    for word in title.split():
-        escaped = latex_escape(word)
-        words.append("{" + escaped + "}" if _keeps_capitals(word) else escaped)
-    return " ".join(words)
+    return " ".join(map(_title_word, title.split()))
 
 
+# Titles, authors, venues and keywords share their words and names across papers (a few thousand
+# distinct ones for 10,000 papers): each is escaped once per process, not once per entry.
+_ONCE = functools.lru_cache(maxsize=1 << 16)
+
+
+@_ONCE
+def _title_word(word: str) -> str:
+    escaped = latex_escape(word)
+    return "{" + escaped + "}" if _keeps_capitals(word) else escaped
+
+
+@_ONCE
 def _author(name: str) -> str:
     # An "and" inside one name (a group such as "Partnership and Trust") would split it in two.
     escaped = latex_escape(name)
     return "{" + escaped + "}" if _AND.search(name) else escaped
+
+
+@_ONCE
+def _escaped_once(text: str) -> str:
+    return latex_escape(text)
+
+
+@_ONCE
+def _keyword(keyword: str) -> str:
+    # biblatex separates keywords with commas, so a comma inside one keyword becomes a space.
+    return latex_escape(keyword.replace(",", " "))
 
 
 def _verbatim(value: str) -> str:
@@ -171,6 +191,7 @@ def bibtex_key(paper: Paper) -> str:
     return paper.id
 
 
+@_ONCE
 def entry_type(venue: str | None) -> str:
     """``inproceedings``, ``article`` or ``misc``, judged from the venue's name."""
     if not venue or _PREPRINT.search(venue):
@@ -193,7 +214,7 @@ def bibtex_entry(paper: Paper) -> str:
     fields.append(("title", "{" + protect_title(paper.title) + "}"))
     if paper.venue:
         venue_field = {"inproceedings": "booktitle", "article": "journal"}.get(kind, "howpublished")
-        fields.append((venue_field, "{" + latex_escape(paper.venue) + "}"))
+        fields.append((venue_field, "{" + _escaped_once(paper.venue) + "}"))
     fields.append(("year", "{" + str(paper.year) + "}"))
     if paper.month:
         fields.append(("month", MONTHS[paper.month - 1]))
@@ -206,9 +227,7 @@ def bibtex_entry(paper: Paper) -> str:
     if url:
         fields.append(("url", "{" + _verbatim(url) + "}"))
     if paper.keywords:
-        # biblatex separates keywords with commas, so a comma inside one keyword becomes a space.
-        keywords = ", ".join(latex_escape(k.replace(",", " ")) for k in paper.keywords)
-        fields.append(("keywords", "{" + keywords + "}"))
+        fields.append(("keywords", "{" + ", ".join(map(_keyword, paper.keywords)) + "}"))
     body = ",\n".join(f"  {name} = {value}" for name, value in fields)
     return f"@{kind}{{{bibtex_key(paper)},\n{body}\n}}\n"
 
