@@ -724,8 +724,10 @@ class RelatedIndex:
         self._bound_score = np.zeros(0)
         self._same = np.zeros((0, author_limit), dtype=np.int32)
         """Each slot's other papers by the same authors, newest first (then -1s)."""
-        self._by_author: dict[str, list[int]] = defaultdict(list)
-        """Each author's papers, newest first."""
+        self._author_lists: dict[str, list[int]] | None = defaultdict(list)
+        """Each author's papers, newest first (``_by_author``; None: not made from ``_author_buckets`` yet)."""
+        self._author_buckets: dict[int, tuple[tuple[str, tuple[int, ...]], ...]] | None = None
+        """The same, as the build cache keeps it (``__getstate__``), while they are the same."""
         self._similar = np.zeros((0, similar_limit), dtype=np.int32)
         """Each slot's shown similar papers, most similar first (then -1s)."""
         self._digests: dict[str, str] | None = None
@@ -1216,9 +1218,24 @@ class RelatedIndex:
         near.discard(slot)
         return sorted(near, key=key)[: self.author_limit]
 
+    @property
+    def _by_author(self) -> dict[str, list[int]]:
+        """Each author's papers, newest first: made from the build cache's buckets when first
+        needed (an edit that moves no paper among its authors' papers never needs them)."""
+        if self._author_lists is None:
+            assert self._author_buckets is not None
+            self._author_lists = defaultdict(list, {author: list(found) for bucket in self._author_buckets.values()
+                                                    for author, found in bucket})
+        return self._author_lists
+
+    @_by_author.setter
+    def _by_author(self, lists: dict[str, list[int]]) -> None:
+        self._author_lists, self._author_buckets = lists, None
+
     def _move_authors(self, moved: list[int], by_id: list[Paper]) -> set[int]:
         """Update the same-author lists after the papers ``moved`` changed authors or place in the
         catalog's order; the papers whose list changed."""
+        self._by_author = self._by_author  # (changed in place below: the kept buckets no longer hold)
         def key(slot: int) -> tuple[int, int, str, str]:
             return _newest_first(by_id[slot])
 
@@ -1283,17 +1300,19 @@ class RelatedIndex:
         ids: list[str | None] = [None] * n
         for paper_id, slot in self._slot_of.items():
             ids[slot] = paper_id
-        by_author: dict[int, list[tuple[str, tuple[int, ...]]]] = defaultdict(list)
-        for author, found in self._by_author.items():
-            if found:
-                by_author[_bucket(author)].append((author, tuple(found)))
+        if self._author_buckets is None:
+            by_author: dict[int, list[tuple[str, tuple[int, ...]]]] = defaultdict(list)
+            for author, found in self._by_author.items():
+                if found:
+                    by_author[_bucket(author)].append((author, tuple(found)))
+            self._author_buckets = {bucket: tuple(sorted(found)) for bucket, found in by_author.items()}
         return {
             "limits": (self.similar_limit, self.author_limit, self.width, n, str(self._counts.dtype), terms),
             "context": self._context,
             "ids": packed.blocks(ids),
             "digests": packed.pack_by_key(self._digests, ids),
             "authors": packed.blocks(list(map(tuple, self._authors))),
-            "by_author": {bucket: tuple(sorted(found)) for bucket, found in by_author.items()},
+            "by_author": self._author_buckets,
             "terms": packed.blocks(list(self._terms)),  # (numbered in order: by first appearance)
             "term_rows": packed.pack_fixed(term_rows, dtype=_TERM_ROW),
             "rows": packed.pack_rows(self._indptr, {"col": self._cols, "count": self._counts},
@@ -1314,8 +1333,7 @@ class RelatedIndex:
         self._slot_of = {} if None in ids else dict(zip(ids, range(n), strict=True))
         self._digests = packed.unpack_by_key(state["digests"], ids)
         self._authors = packed.unblocks(state["authors"], n)
-        self._by_author = defaultdict(list, {author: list(found) for bucket in state["by_author"].values()
-                                             for author, found in bucket})
+        self._author_lists, self._author_buckets = None, state["by_author"]
         term_rows = packed.unpack_fixed(state["term_rows"], terms, _TERM_ROW)
         self._df, self._single = packed.column(term_rows, "df"), packed.column(term_rows, "single")
         self._cbound_w = packed.column(term_rows, "cbound_w")
