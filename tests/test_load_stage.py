@@ -222,3 +222,19 @@ def test_a_worker_near_this_processs_files_stops_and_this_process_reads_the_rest
                                      Pending(worker), 0)
     assert len(records.papers) == 100 and sorted(read) == sorted(set(read))
     assert len(read) == 54 + 46  # (the 40 this test claimed for it, and the 6 left)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="records are read in a forked worker beside the build")
+def test_a_build_reports_bad_records_read_beside_it_as_one_process_does(write_catalog, run_cli) -> None:
+    # A build from scratch reads its records in a forked worker beside its imports (``start_load``:
+    # enough records for a worker to start), and this process those the worker left; its problems
+    # come back pickled, and read as they read when the build reads every file itself.
+    records = {f"a{number:03}": VALID_RECORD for number in range(600)}
+    records |= {"a000": BAD["bad-field"], "a599": BAD["bad-values"], "a300": BAD["yaml-error"]}
+    write_catalog(records)
+    beside = run_cli("build", "--out", "site", "--jobs", "2")
+    here = run_cli("build", "--out", "site", "--jobs", "1")
+    assert beside[0] == here[0] == 1
+    assert beside[2] == here[2] and "Traceback" not in beside[2]
+    assert "papers/a000.yaml:6: autors: unknown field; did you mean 'authors'?" in beside[2]
+    assert "papers/a599.yaml:7: links.paper: a link must start with http:// or https://" in beside[2]

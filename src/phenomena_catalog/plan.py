@@ -745,10 +745,9 @@ class Planner:
         catalog = self.catalog
         # When every paper was added the same day (a freshly imported catalog), "recently added"
         # would be an arbitrary pick: show the newest papers instead.
-        by_added = len({paper.added for paper in catalog.papers}) > 1
+        by_added = len(set(map(_ADDED, catalog.papers))) > 1
         # Papers added the same day keep the site's order (newest year first, then title): a stable sort.
-        recent = (sorted(catalog.papers, key=lambda p: p.added, reverse=True) if by_added
-                  else list(catalog.papers))
+        recent = sorted(catalog.papers, key=_ADDED, reverse=True) if by_added else list(catalog.papers)
         return by_added, recent[: self.config.recent]
 
     @cached_property
@@ -906,6 +905,7 @@ def _topic_counts(entry: TopicEntry) -> tuple[Any, ...]:
 
 
 _ID = operator.attrgetter("id")
+_ADDED = operator.attrgetter("added")
 
 
 def _feed(catalog: Catalog, newest: tuple[Paper, ...], title: str, page_url: str, config: SiteConfig) -> AtomFeedFile:
