@@ -203,16 +203,18 @@ _texts = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(found=st.lists(st.tuples(_texts, st.one_of(st.none(), _texts), st.lists(_texts, max_size=3),
                                 st.lists(st.sampled_from(TOPICS), max_size=2, unique=True)), max_size=9),
-       block=st.integers(1, 4), two_keys=st.booleans())
+       block=st.integers(1, 4), sort=st.sampled_from(["packed", "key", "two keys"]))
 def test_terms_counted_in_arrays_are_each_papers_terms_of(
-        found: list[tuple[str, str | None, list[str], list[str]]], block: int, two_keys: bool,
+        found: list[tuple[str, str | None, list[str], list[str]]], block: int, sort: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A build counts every paper's terms at once (``_count_terms``, a few papers at a time): the
     same terms, numbered in the same order, each paper's the same counts in the same order as
     ``terms_of`` gives them one paper at a time, for texts of hyphens, links, accents, odd spaces
     and stop words; a text holding a NUL is left to ``terms_of``."""
     monkeypatch.setattr(related, "_COUNT_BLOCK", block)
-    if two_keys:  # (as for a vocabulary of millions of words)
+    if sort != "packed":  # (as for larger vocabularies)
+        monkeypatch.setattr(related, "_PACKED_LIMIT", 0)
+    if sort == "two keys":
         monkeypatch.setattr(related, "_KEY_LIMIT", 0)
     found_papers = [Paper.model_construct(id=f"p{k}", title=title, digest=digest, keywords=keywords, topics=topics)
                     for k, (title, digest, keywords, topics) in enumerate(found)]

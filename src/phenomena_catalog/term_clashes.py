@@ -44,13 +44,17 @@ def slug_clashes(records: Records) -> list[Problem]:
     ]
     problems = []
     for kind, field_name, term_of in kinds:
-        # A first pass in file order finds the clashing slugs; almost always there are none, and
-        # a repeated spelling costs one dictionary look-up.
+        # A first pass in file order finds the clashing slugs; almost always there are none. A
+        # spelling met again would find what it found the first time: each is looked at once.
         first: dict[str, str] = {}
         clashing: set[str] = set()
+        met: set[str] = set()
         for paper in records.papers:
             values = getattr(paper, field_name)
             for name in [values] if isinstance(values, str) else values or ():
+                if name in met:
+                    continue
+                met.add(name)
                 term = term_of(name)
                 slug = urls.slugify(term)
                 seen = first.setdefault(slug, term)

@@ -243,8 +243,8 @@ def _digest_link_targets(digest: str) -> list[str]:
     """Link targets in a digest that the site's Markdown renderer drops (javascript:, data:, ...)."""
     if "](" not in digest and "<" not in digest:
         return []
-    targets = (m.group(1) or m.group(2) for m in _MARKDOWN_LINK_TARGET.finditer(digest))
-    return [target for target in targets if not _SAFE_SCHEME.match(target)]
+    return [target for found in _MARKDOWN_LINK_TARGET.findall(digest)
+            if not _SAFE_SCHEME.match(target := found[0] or found[1])]
 
 
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",

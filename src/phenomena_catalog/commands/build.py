@@ -181,7 +181,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     from phenomena_catalog.catalog import index
     from phenomena_catalog.errors import UserError
     from phenomena_catalog.executors import collector_frozen, collector_paused
-    from phenomena_catalog.plan import PlannedPages, Planner, PlanState, Unit, remember_bibtex
+    from phenomena_catalog.plan import PlannedPages, Planner, PlanState, Unit, bibtex_of, remember_bibtex
     from phenomena_catalog.records import load
     from phenomena_catalog.related import RelatedIndex, related_in_catalog
     from phenomena_catalog.render import Renderer, reuse_compiled, template_environment
@@ -235,8 +235,11 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         ahead = states_ahead and not cache.parsed
         search_state = SearchIndexState() if ahead else cache.memos.search
         related_index = RelatedIndex() if ahead else cache.related_index
+        # A site built anew makes every paper's BibTeX entry before rendering: that process the
+        # first half, this one the rest once related papers are done (the two take about as long).
+        shared = len(catalog.papers) // 2 if previous is None else 0
         beside = functools.partial(_check_then_search_and_templates, records, cache.checked, catalog,
-                                   search_state, templates_dir, out if ahead else None, bibtex=previous is None)
+                                   search_state, templates_dir, out if ahead else None, bibtex=shared)
         checking = executor.start(beside, len(records.papers) if previous is None else 0)
         del search_state, beside  # (another process's, or written to the cache and not kept)
         try:
@@ -248,6 +251,9 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             if written:
                 related_index = RelatedIndex()
             clock.lap("related papers")
+            if previous is None:  # (this process's share of the work beside related papers)
+                for paper in catalog.papers[shared:]:
+                    bibtex_of(paper)  # (kept by bibtex_of)
         except Exception:
             _problems_reported(checking)
             raise
@@ -257,7 +263,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         else:
             cache.memos.search = state
         reuse_compiled(compiled)
-        remember_bibtex(catalog.papers, bibtex)
+        remember_bibtex(catalog.papers[: len(bibtex)], bibtex)
         clock.lap("check and search index")
         cache.texts.use(records.digests)
         renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts, cache.entries)
@@ -395,10 +401,10 @@ the next cache: ``write_states_ahead``), the compiled templates and the BibTeX e
 def _check_then_search_and_templates(records: Records, memo: CheckMemo, catalog: Catalog | None = None,
                                      search: SearchIndexState | None = None,
                                      templates_dir: Path | None = None, ahead: Path | None = None,
-                                     bibtex: bool = False) -> BesideRelatedPapers:
+                                     bibtex: int = 0) -> BesideRelatedPapers:
     """The check stage's problems and its memo brought up to date; then, if there are none and a
     ``catalog`` is given, its search index, ``search`` updated to it, the compiled templates
-    (``render.compiled_templates``) and, with ``bibtex``, every paper's BibTeX entry (in the
+    (``render.compiled_templates``) and the BibTeX entries of the first ``bibtex`` papers (in the
     catalog's order): the work a build from scratch does beside related papers (``Executor.start``).
     (Made here, the entries are made once: the render stage's workers, which show them on paper
     pages and in topics' ``.bib`` files, each made those of their pages.) ``ahead``: the output
@@ -415,7 +421,7 @@ def _check_then_search_and_templates(records: Records, memo: CheckMemo, catalog:
     index = build_search_index(catalog, search)
     state = (write_states_ahead(ahead, search=search) if ahead is not None else None) or search
     return problems, memo, (index, state, compiled_templates(templates_dir),
-                            tuple(map(bibtex_of, catalog.papers)) if bibtex else ())
+                            tuple(map(bibtex_of, catalog.papers[:bibtex])))
 
 
 def _problems_reported(checking: Pending[BesideRelatedPapers],
