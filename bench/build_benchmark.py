@@ -201,14 +201,21 @@ class Catalog:
         self.n = n
         self.folder = work / f"catalog-{n}"
         self.papers = self.folder / "papers"
-        self.templates = self.folder / "templates"
         self.variant = ""
         """The variant of the code that builds (``--variants``; "": this checkout's, as installed)."""
         generate(n, self.papers)
-        shutil.copytree(ROOT / "templates", self.templates)
+        shutil.copytree(ROOT / "templates", self.folder / "templates")
+        for name, checkout in VARIANTS.items():
+            shutil.copytree(checkout / "templates", self.folder / f"templates-{name}")
         self.hugo = self.folder / "hugo"
         if hugo:
             write_hugo_site(self.papers, self.hugo)
+
+    @property
+    def templates(self) -> Path:
+        """The templates this variant builds with: its own checkout's, as templates may call what only
+        that version of the code defines (a new template global)."""
+        return self.folder / (f"templates-{self.variant}" if self.variant else "templates")
 
     @property
     def out(self) -> Path:
