@@ -288,6 +288,42 @@ def test_the_registry_names_every_command_module() -> None:
     assert [c.load().NAME for c in REGISTRY] == [c.name for c in REGISTRY]
 
 
+_SAVE_BEFORE_WATCHING = """\
+import pathlib, runpy
+from phenomena_catalog.commands import serve
+
+start_server = serve.start_server
+
+def save_then_start(*args, **kwargs):
+    # The user saves a record after the first build read it, before the watcher is up.
+    record = pathlib.Path("papers/power2022grokking.yaml")
+    record.write_text(record.read_text().replace("Grokking: Generalization", "Grokking Saved Early:"))
+    return start_server(*args, **kwargs)
+
+serve.start_server = save_then_start
+runpy.run_module("phenomena_catalog", run_name="__main__")
+"""
+
+
+def test_serve_rebuilds_for_a_record_saved_during_its_first_build(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "catalog" / "papers", tmp_path / "papers")
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    process = subprocess.Popen([sys.executable, "-c", _SAVE_BEFORE_WATCHING, "serve", "--port", "0"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = _Lines(process)
+    try:
+        assert lines.next().startswith("Built site/: ")
+        url = re.search(r"at (http://127\.0\.0\.1:\d+/)", lines.next()).group(1)  # type: ignore[union-attr]
+        assert lines.next().startswith("Watching ")
+        assert lines.next() == "Changed during the first build: rebuilding.\n"
+        assert lines.next().startswith("Built site/: ")
+        page = urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10).read().decode()
+        assert "Grokking Saved Early:" in page
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def test_serve_shows_a_record_saved_through_a_temporary_file(tmp_path: Path) -> None:
     # `sed -i` writes a temporary file beside the record and renames it over the record: the batch
     # names a file that is gone by the time it is read, which must not hold back the record's page.

@@ -29,7 +29,7 @@ from phenomena_catalog import urls
 from phenomena_catalog.build_cache import BuildCache, LiveState, file_fingerprint, read_cache, write_cache
 from phenomena_catalog.cache_store import output_identity
 from phenomena_catalog.catalog import TERM_KINDS, PaperTerms, Term, TopicEntry, index_catalog
-from phenomena_catalog.commands.build import add_source_arguments, build, summary, templates_folder
+from phenomena_catalog.commands.build import add_source_arguments, build, build_inputs, summary, templates_folder
 from phenomena_catalog.config import DEFAULT_CONFIG_FILE, load_config
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import Executor, ProcessExecutor, SerialExecutor
@@ -229,6 +229,7 @@ def run(args: argparse.Namespace) -> int:
     # this process: a child forked from a process with threads can wait forever on a lock that
     # another thread held at the fork (and ``Pending.result`` would wait for it).
     executor: Executor = ProcessExecutor(args.jobs)
+    first_inputs = _inputs_digest(args)  # before the first build reads anything
     cache = read_cache(args.out)
 
     failed = False  # whether the last rebuild failed: then nothing is shown before the next succeeds
@@ -278,7 +279,7 @@ def run(args: argparse.Namespace) -> int:
         if args.no_watch:
             threading.Event().wait()
         else:
-            watch_and_rebuild(args, rebuild)
+            watch_and_rebuild(args, rebuild, lambda: _inputs_digest(args, first_inputs[1]) != first_inputs)
     except KeyboardInterrupt:
         print("Stopped.")
     finally:
@@ -286,6 +287,14 @@ def run(args: argparse.Namespace) -> int:
         # The next build or serve starts from where this one left the site.
         write_cache(args.out, cache)
     return 0
+
+
+def _inputs_digest(args: argparse.Namespace, recent: tuple[str, ...] | None = None) -> tuple[str, tuple[str, ...]]:
+    """The digest of what a build reads (``build_inputs``) and the files in it by their content;
+    with ``recent`` (those of an earlier digest), exactly those by their content, so the two compare."""
+    inputs = build_inputs(args.papers, templates_folder(args), args.out, args.config)
+    # (None when too many files changed too recently, a fresh checkout: then every file by its stamp)
+    return inputs.digest(recent) or inputs.digest(()) or ("", ())
 
 
 THEME_FILES = "assets/"
@@ -594,8 +603,10 @@ def without_transient_files(changes: set[tuple[watchfiles.Change, str]]) -> set[
     return {(change, path) for change, path in changes if path not in transient}
 
 
-def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[list[Path]], bool]) -> None:
-    """Rebuild after every batch of changes to records, templates or settings."""
+def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[list[Path]], bool],
+                      changed_since_start: Callable[[], bool] = lambda: False) -> None:
+    """Rebuild after every batch of changes to records, templates or settings, and once the watcher
+    is up, if ``changed_since_start()``: a save between the first build's start and then is in no batch."""
     import watchfiles
 
     config_file = args.config or Path(DEFAULT_CONFIG_FILE)
@@ -617,6 +628,9 @@ def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[list[Path]], 
                 shown = ", ".join(p.as_posix() for p in watched)
                 print(f"Watching {shown} for changes.", flush=True)
                 announced = True
+                if changed_since_start():
+                    print("Changed during the first build: rebuilding.", flush=True)
+                    rebuild([])
             continue
         changes = without_transient_files(changes)
         if not changes:
