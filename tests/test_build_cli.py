@@ -314,9 +314,9 @@ def test_serve_rebuilds_for_a_record_saved_during_its_first_build(tmp_path: Path
     try:
         assert lines.next().startswith("Built site/: ")
         url = re.search(r"at (http://127\.0\.0\.1:\d+/)", lines.next()).group(1)  # type: ignore[union-attr]
-        assert lines.next().startswith("Watching ")
         assert lines.next() == "Changed during the first build: rebuilding.\n"
         assert lines.next().startswith("Built site/: ")
+        assert lines.next().startswith("Watching ")
         page = urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10).read().decode()
         assert "Grokking Saved Early:" in page
     finally:

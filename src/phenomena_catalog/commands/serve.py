@@ -625,12 +625,13 @@ def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[list[Path]], 
                                     yield_on_timeout=True, rust_timeout=1000):
         if not changes:
             if not announced:
-                shown = ", ".join(p.as_posix() for p in watched)
-                print(f"Watching {shown} for changes.", flush=True)
-                announced = True
+                # (compared before "Watching": a save after it is in the next batch)
                 if changed_since_start():
                     print("Changed during the first build: rebuilding.", flush=True)
                     rebuild([])
+                shown = ", ".join(p.as_posix() for p in watched)
+                print(f"Watching {shown} for changes.", flush=True)
+                announced = True
             continue
         changes = without_transient_files(changes)
         if not changes:
