@@ -324,6 +324,50 @@ def test_serve_rebuilds_for_a_record_saved_during_its_first_build(tmp_path: Path
         process.wait(timeout=10)
 
 
+def test_serve_keeps_watching_after_a_failed_first_build_and_builds_once_the_record_is_fixed(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "catalog" / "papers", tmp_path / "papers")
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    record = tmp_path / "papers" / "power2022grokking.yaml"
+    good = record.read_text()
+    record.write_text(good.replace("year: 2022", "year: soon"))
+    process = subprocess.Popen([sys.executable, "-m", "phenomena_catalog", "serve", "--port", "0"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = _Lines(process)
+    try:
+        assert "year: expected a whole number" in lines.next()
+        assert lines.next() == "1 problem found.\n"
+        assert lines.next() == ("No site was built; fix the problems above and save again: "
+                                "serve builds it then.\n")
+        url = re.search(r"at (http://127\.0\.0\.1:\d+/)", lines.next()).group(1)  # type: ignore[union-attr]
+        assert lines.next().startswith("Watching ")
+        assert process.poll() is None and not (tmp_path / "site").exists()
+        # Meanwhile every page says the site is not built, and where to look; it reloads once it is.
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10)
+        assert answer.value.code == 503
+        page = answer.value.read().decode()
+        assert "The site is not built yet" in page and "terminal" in page
+        assert page.count(LIVE_PATH) == 1
+
+        record.write_text(good)
+        assert lines.next() == "Changed: power2022grokking.yaml\n"
+        assert lines.next().startswith("Built site/: ")
+        page = urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10).read().decode()
+        assert "Grokking: Generalization Beyond Overfitting" in page
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_serve_without_watching_exits_1_when_its_first_build_fails_and_there_is_no_site(
+        write_catalog, run_cli, tmp_path: Path) -> None:
+    write_catalog({"power2022grokking": VALID_RECORD.replace("year: 2022", "year: soon")})
+    code, out, _ = run_cli("serve", "--no-watch", "--port", "0")
+    assert code == 1
+    assert out.endswith("1 problem found.\nNo site was built; fix the problems above and run serve again.\n")
+    assert not (tmp_path / "site").exists()
+
+
 def test_serve_shows_a_record_saved_through_a_temporary_file(tmp_path: Path) -> None:
     # `sed -i` writes a temporary file beside the record and renames it over the record: the batch
     # names a file that is gone by the time it is read, which must not hold back the record's page.
