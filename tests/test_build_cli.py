@@ -32,7 +32,7 @@ def test_build_prints_what_it_wrote_and_exits_0(write_catalog, run_cli, tmp_path
     _templates_here(tmp_path)
     code, out, err = run_cli("build")
     assert (code, err) == (0, "")
-    assert re.fullmatch(r"Built site/: \d+ pages for 1 papers \(\d+ files\) in \d+\.\d\d s \([\d,]+ pages/s\)\.\n", out)
+    assert re.fullmatch(r"Built site/: \d+ pages for 1 paper \(\d+ files\) in \d+\.\d\d s \([\d,]+ pages/s\)\.\n", out)
     assert (tmp_path / "site" / "papers" / "power2022grokking.html").is_file()
 
 
@@ -130,6 +130,14 @@ def test_bad_settings_file_is_reported_with_its_line(write_catalog, run_cli, tmp
         "catalog.yaml:3: recnet: unknown field; did you mean 'recent'?",
         "2 problems found.",
     ]
+
+
+def test_validate_counts_one_paper_and_one_topic_in_the_singular(write_catalog, run_cli) -> None:
+    write_catalog({"power2022grokking": VALID_RECORD},
+                  topics="- id: grokking\n  title: Grokking\n  description: Late generalization.\n")
+    code, out, err = run_cli("validate")
+    assert (code, err) == (0, "")
+    assert re.fullmatch(r"1 paper and 1 topic are valid \(\d+\.\d\d s\)\.\n", out)
 
 
 def test_validate_reports_counts(run_cli, tmp_path: Path) -> None:
