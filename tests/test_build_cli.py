@@ -32,7 +32,7 @@ def test_build_prints_what_it_wrote_and_exits_0(write_catalog, run_cli, tmp_path
     _templates_here(tmp_path)
     code, out, err = run_cli("build")
     assert (code, err) == (0, "")
-    assert re.fullmatch(r"Built site/: \d+ pages for 1 papers \(\d+ files\) in \d+\.\d\d s \([\d,]+ pages/s\)\.\n", out)
+    assert re.fullmatch(r"Built site/: \d+ pages for 1 paper \(\d+ files\) in \d+\.\d\d s \([\d,]+ pages/s\)\.\n", out)
     assert (tmp_path / "site" / "papers" / "power2022grokking.html").is_file()
 
 
@@ -130,6 +130,14 @@ def test_bad_settings_file_is_reported_with_its_line(write_catalog, run_cli, tmp
         "catalog.yaml:3: recnet: unknown field; did you mean 'recent'?",
         "2 problems found.",
     ]
+
+
+def test_validate_counts_one_paper_and_one_topic_in_the_singular(write_catalog, run_cli) -> None:
+    write_catalog({"power2022grokking": VALID_RECORD},
+                  topics="- id: grokking\n  title: Grokking\n  description: Late generalization.\n")
+    code, out, err = run_cli("validate")
+    assert (code, err) == (0, "")
+    assert re.fullmatch(r"1 paper and 1 topic are valid \(\d+\.\d\d s\)\.\n", out)
 
 
 def test_validate_reports_counts(run_cli, tmp_path: Path) -> None:
@@ -286,6 +294,86 @@ def test_the_registry_names_every_command_module() -> None:
     folder = Path(__file__).resolve().parents[1] / "src" / "phenomena_catalog" / "commands"
     assert sorted(c.module for c in REGISTRY) == sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__")
     assert [c.load().NAME for c in REGISTRY] == [c.name for c in REGISTRY]
+
+
+_SAVE_BEFORE_WATCHING = """\
+import pathlib, runpy
+from phenomena_catalog.commands import serve
+
+start_server = serve.start_server
+
+def save_then_start(*args, **kwargs):
+    # The user saves a record after the first build read it, before the watcher is up.
+    record = pathlib.Path("papers/power2022grokking.yaml")
+    record.write_text(record.read_text().replace("Grokking: Generalization", "Grokking Saved Early:"))
+    return start_server(*args, **kwargs)
+
+serve.start_server = save_then_start
+runpy.run_module("phenomena_catalog", run_name="__main__")
+"""
+
+
+def test_serve_rebuilds_for_a_record_saved_during_its_first_build(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "catalog" / "papers", tmp_path / "papers")
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    process = subprocess.Popen([sys.executable, "-c", _SAVE_BEFORE_WATCHING, "serve", "--port", "0"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = _Lines(process)
+    try:
+        assert lines.next().startswith("Built site/: ")
+        url = re.search(r"at (http://127\.0\.0\.1:\d+/)", lines.next()).group(1)  # type: ignore[union-attr]
+        assert lines.next() == "Changed during the first build: rebuilding.\n"
+        assert lines.next().startswith("Built site/: ")
+        assert lines.next().startswith("Watching ")
+        page = urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10).read().decode()
+        assert "Grokking Saved Early:" in page
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_serve_keeps_watching_after_a_failed_first_build_and_builds_once_the_record_is_fixed(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "catalog" / "papers", tmp_path / "papers")
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    record = tmp_path / "papers" / "power2022grokking.yaml"
+    good = record.read_text()
+    record.write_text(good.replace("year: 2022", "year: soon"))
+    process = subprocess.Popen([sys.executable, "-m", "phenomena_catalog", "serve", "--port", "0"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = _Lines(process)
+    try:
+        assert "year: expected a whole number" in lines.next()
+        assert lines.next() == "1 problem found.\n"
+        assert lines.next() == ("No site was built; fix the problems above and save again: "
+                                "serve builds it then.\n")
+        url = re.search(r"at (http://127\.0\.0\.1:\d+/)", lines.next()).group(1)  # type: ignore[union-attr]
+        assert lines.next().startswith("Watching ")
+        assert process.poll() is None and not (tmp_path / "site").exists()
+        # Meanwhile every page says the site is not built, and where to look; it reloads once it is.
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10)
+        assert answer.value.code == 503
+        page = answer.value.read().decode()
+        assert "The site is not built yet" in page and "terminal" in page
+        assert page.count(LIVE_PATH) == 1
+
+        record.write_text(good)
+        assert lines.next() == "Changed: power2022grokking.yaml\n"
+        assert lines.next().startswith("Built site/: ")
+        page = urllib.request.urlopen(url + "papers/power2022grokking.html", timeout=10).read().decode()
+        assert "Grokking: Generalization Beyond Overfitting" in page
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_serve_without_watching_exits_1_when_its_first_build_fails_and_there_is_no_site(
+        write_catalog, run_cli, tmp_path: Path) -> None:
+    write_catalog({"power2022grokking": VALID_RECORD.replace("year: 2022", "year: soon")})
+    code, out, _ = run_cli("serve", "--no-watch", "--port", "0")
+    assert code == 1
+    assert out.endswith("1 problem found.\nNo site was built; fix the problems above and run serve again.\n")
+    assert not (tmp_path / "site").exists()
 
 
 def test_serve_shows_a_record_saved_through_a_temporary_file(tmp_path: Path) -> None:

@@ -126,7 +126,7 @@ def test_all_links_fine(write_catalog, run_cli, site):
     base, _ = site
     write_catalog({"alpha2022one": record("One", {"paper": f"{base}/ok"}),
                    "beta2022two": record("Two", {})}, topics=TOPICS)
-    assert run_cli("check-links", *FAST) == (0, "1 links (1 distinct URLs) checked: 0 broken, 0 refused to a robot.\n",
+    assert run_cli("check-links", *FAST) == (0, "1 link (1 distinct URL) checked: 0 broken, 0 refused to a robot.\n",
                                              "")
 
 

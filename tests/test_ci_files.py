@@ -223,7 +223,7 @@ def test_contributing_example_record_is_valid(
     (papers / name.group(1)).write_text(example, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert main(["validate"]) == 0, capsys.readouterr().err
-    assert capsys.readouterr().out.startswith("1 papers and ")
+    assert capsys.readouterr().out.startswith("1 paper and ")
 
 
 @pytest.mark.parametrize("doc", ["CONTRIBUTING.md", ".github/PULL_REQUEST_TEMPLATE.md"])

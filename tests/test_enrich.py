@@ -245,7 +245,7 @@ def test_select_by_missing_field_and_limit(catalog, apis, run_cli):
     assert code == 0
     assert out.endswith("enriched 2 of 3 records looked up (6 fields).\n")  # not power2022grokking
     code, out, _ = run_cli("enrich", "--missing", "doi", "--limit", "1", "--dry-run")
-    assert out.endswith("would enrich 1 of 1 records looked up (4 fields); nothing was written.\n")
+    assert out.endswith("would enrich 1 of 1 record looked up (4 fields); nothing was written.\n")
     assert "lecun2015deep" in out
 
 
@@ -272,7 +272,7 @@ def test_a_value_another_record_has_is_refused(write_catalog, apis, run_cli):
     assert err == ("papers/lecun2015deep.yaml: doi: OpenAlex says 10.1038/nature14539, which "
                    "papers/lecun2015nature.yaml already has; not filled (are they the same paper?)\n")
     assert "doi" not in yaml.safe_load(read(papers, "lecun2015deep"))
-    assert out.endswith("enriched 1 of 1 records looked up (3 fields); 1 value refused (see above).\n")
+    assert out.endswith("enriched 1 of 1 record looked up (3 fields); 1 value refused (see above).\n")
 
 
 @pytest.mark.parametrize(("error", "message"), [

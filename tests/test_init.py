@@ -16,7 +16,7 @@ from phenomena_catalog import __version__
 from phenomena_catalog.cli import build_parser
 from phenomena_catalog.commands import COMMANDS
 
-from conftest import FIXTURES
+from conftest import FIXTURES, site_files
 from test_ci_files import lint_workflow
 
 # Four entries of a real list (tests/fixtures/seeds/000_*.txt), under two of its headings.
@@ -98,6 +98,25 @@ def test_init_import_validate_build_in_an_empty_folder(
         first = record.read_text(encoding="utf-8").splitlines()[0]
         assert first == "# yaml-language-server: $schema=../schema/paper.schema.json"
         assert (record.parent / "../schema/paper.schema.json").resolve().is_file()
+
+
+def test_a_new_catalog_builds_before_it_has_a_record_and_after_its_first(
+        run_cli, tmp_path: Path, no_terminal: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `init` writes no record: a build (or serve) right after it used to end in a traceback
+    # (IndexError while the search index's state was written to the build cache).
+    assert run_cli("init", "enzymes", "--title", "Enzyme Kinetics")[0] == 0
+    catalog = tmp_path / "enzymes"
+    monkeypatch.chdir(catalog)
+    code, out, err = run_cli("build")
+    assert (code, err) == (0, "") and out.startswith("Built site/: ") and " for 0 papers " in out
+    assert (catalog / "site" / "index.html").is_file()
+    # The next build starts from that build's cache, and gives what a build from scratch gives.
+    (tmp_path / "list.md").write_text(LIST, encoding="utf-8")
+    assert run_cli("import", "../list.md")[0] == 0
+    code, out, err = run_cli("build")
+    assert (code, err) == (0, "") and " for 4 papers " in out
+    assert run_cli("build", "--no-cache", "--out", "reference")[0] == 0
+    assert {**site_files(catalog / "site"), "reference": b""} == {**site_files(catalog / "reference"), "reference": b""}
 
 
 def test_a_catalog_is_never_overwritten(run_cli, tmp_path: Path, no_terminal: None) -> None:

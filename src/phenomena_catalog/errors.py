@@ -48,8 +48,7 @@ class UserError(Exception):
         """Every problem on its own line, then a count."""
         lines = [str(p).removeprefix(": ") for p in self.problems]
         if len(self.problems) > 1 or any(p.path for p in self.problems):
-            n = len(self.problems)
-            lines.append(f"{n} problem{'s' if n != 1 else ''} found.")
+            lines.append(f"{counted(len(self.problems), 'problem')} found.")
         return "\n".join(lines)
 
 
@@ -59,3 +58,8 @@ def display_path(path: Path) -> str:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def counted(count: int, noun: str, nouns: str | None = None) -> str:
+    """``count`` and ``noun``, in the plural (``nouns``, default noun + "s") unless it is 1: "1 paper", "2 papers"."""
+    return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"

@@ -260,7 +260,8 @@ class _Index:
         ``cache_store`` writes what an edit changed as a small delta; and a few small values."""
         names = self.names
         keys = [name[:_GROUP] for name in names]
-        firsts = [0, *itertools.compress(range(1, len(keys)), map(operator.ne, keys[1:], keys))]
+        # (no term at all, a catalog without records: no group)
+        firsts = [0, *itertools.compress(range(1, len(keys)), map(operator.ne, keys[1:], keys))] if keys else []
         cuts = [*firsts, len(names)]
         entries = self.starts[cuts].tolist()
         bounds = self.bounds[cuts].tolist()

@@ -457,8 +457,10 @@ class _StageClock:
 
 def summary(result: BuildResult, out: Path) -> str:
     """The line a build prints: what it wrote, and how fast (or how little it had to redo)."""
-    built = (f"Built {out.as_posix()}/: {result.pages:,} pages for {result.papers:,} papers "
-             f"({result.files:,} files) in {result.seconds:.2f} s")
+    from phenomena_catalog.errors import counted
+
+    built = (f"Built {out.as_posix()}/: {counted(result.pages, 'page')} for {counted(result.papers, 'paper')} "
+             f"({counted(result.files, 'file')}) in {result.seconds:.2f} s")
     if result.incremental:
         return f"{built}: {result.rendered:,} re-rendered, {result.pages - result.rendered:,} unchanged."
     rate = result.pages / result.seconds if result.seconds else 0

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from phenomena_catalog import linkcheck
-from phenomena_catalog.errors import UserError
+from phenomena_catalog.errors import UserError, counted
 from phenomena_catalog.linkcheck import Link, Policy
 from phenomena_catalog.records import load_papers, record_files, require_folder
 
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         print("Refused to a robot (check these in a browser):")
         for line in blocked:
             print(f"  {line}")
-    print(f"{len(links)} links ({len(outcomes)} distinct URLs) checked: {len(broken)} broken, "
+    print(f"{counted(len(links), 'link')} ({counted(len(outcomes), 'distinct URL')}) checked: {len(broken)} broken, "
           f"{len(blocked)} refused to a robot.")
     return 1 if broken else 0
 

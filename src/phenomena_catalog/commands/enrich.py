@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from phenomena_catalog import enrichment, webapi
 from phenomena_catalog.enrichment import ENRICHED_FIELDS, Change, Found
-from phenomena_catalog.errors import Problem, UserError, display_path
+from phenomena_catalog.errors import Problem, UserError, counted, display_path
 from phenomena_catalog.importers import arxiv, openalex
 from phenomena_catalog.model_errors import validation_problems
 from phenomena_catalog.models import Paper, PaperRecord
@@ -112,8 +112,9 @@ def run(args: argparse.Namespace) -> int:
     fields = sum(len(changes) for _, changes, _, _ in edits)
     verb = "would enrich" if args.dry_run else "enriched"
     tail = "; nothing was written" if args.dry_run else ""
-    kept = f"; {len(refused)} value{'s' if len(refused) != 1 else ''} refused (see above)" if refused else ""
-    print(f"{verb} {len(edits)} of {len(papers)} records looked up ({fields} fields){kept}{tail}.")
+    kept = f"; {counted(len(refused), 'value')} refused (see above)" if refused else ""
+    print(f"{verb} {len(edits):,} of {counted(len(papers), 'record')} looked up "
+          f"({counted(fields, 'field')}){kept}{tail}.")
     return 0
 
 

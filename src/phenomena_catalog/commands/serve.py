@@ -29,7 +29,7 @@ from phenomena_catalog import urls
 from phenomena_catalog.build_cache import BuildCache, LiveState, file_fingerprint, read_cache, write_cache
 from phenomena_catalog.cache_store import output_identity
 from phenomena_catalog.catalog import TERM_KINDS, PaperTerms, Term, TopicEntry, index_catalog
-from phenomena_catalog.commands.build import add_source_arguments, build, summary, templates_folder
+from phenomena_catalog.commands.build import add_source_arguments, build, build_inputs, summary, templates_folder
 from phenomena_catalog.config import DEFAULT_CONFIG_FILE, load_config
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import Executor, ProcessExecutor, SerialExecutor
@@ -55,7 +55,8 @@ Build the site, serve it at http://127.0.0.1:PORT/ and rebuild whenever a record
 a template or the settings change, re-rendering only the pages a change touches. An edited or new
 record shows on its page at once (a deleted one's page goes), before the rest of the site is
 rebuilt; open pages reload themselves when they changed. A failed rebuild prints its problems and
-keeps serving the last good site. Stop with Ctrl-C.
+keeps serving the last good site (with none yet, a page saying so) until a save fixes them. Stop with
+Ctrl-C.
 
 examples:
   phenomena-catalog serve
@@ -134,6 +135,16 @@ class LiveReload:
             self._open[page] = self._open.pop(page, 0) + change
 
 
+NOT_BUILT = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>The site is not built yet</title></head>
+<body><h1>The site is not built yet</h1>
+<p>Its first build failed: the problems are in the terminal where <code>phenomena-catalog serve</code> runs.
+Fix them and save; this page reloads itself once the site is built.</p>
+</body></html>
+"""
+"""What the server answers (503) while there is no site: its first build failed, and serve waits for a save."""
+
+
 def _digest_of(file: Path) -> bytes | None:
     try:
         return hashlib.blake2b(file.read_bytes(), digest_size=16).digest()
@@ -159,6 +170,9 @@ class _PreviewHandler(http.server.SimpleHTTPRequestHandler):
         if path == LIVE_PATH:
             self._send_events()
             return
+        if not os.path.isdir(self.directory):
+            self._send_page(503, NOT_BUILT.encode(), site_page(path))
+            return
         file = Path(self.translate_path(self.path))
         if path.endswith("/") and file.is_dir():
             file = file / "index.html"
@@ -172,6 +186,11 @@ class _PreviewHandler(http.server.SimpleHTTPRequestHandler):
         page = file.read_bytes()
         if status == 200:
             self.live.sent(site_page(path), page)
+        self._send_page(status, page, site_page(path), version)
+
+    def _send_page(self, status: int, page: bytes, url: str, version: str | None = None) -> None:
+        """Send an HTML page with the live-reload script for ``url`` at ``version`` (default: its current one)."""
+        version = self.live.version(url) if version is None else version
         end = page.rfind(b"</body>")
         script = LIVE_SCRIPT.format(version=version, path=LIVE_PATH).encode()
         page = page[:end] + script + page[end:] if end >= 0 else page + script
@@ -229,6 +248,7 @@ def run(args: argparse.Namespace) -> int:
     # this process: a child forked from a process with threads can wait forever on a lock that
     # another thread held at the fork (and ``Pending.result`` would wait for it).
     executor: Executor = ProcessExecutor(args.jobs)
+    first_inputs = _inputs_digest(args)  # before the first build reads anything
     cache = read_cache(args.out)
 
     failed = False  # whether the last rebuild failed: then nothing is shown before the next succeeds
@@ -257,7 +277,12 @@ def run(args: argparse.Namespace) -> int:
                 result, cache = build(args.papers, templates_folder(args), args.out, config, executor, cache)
         except UserError as err:
             print(err.report(), flush=True)
-            print("The site was not updated; fix the problems above and save again.", flush=True)
+            again = "run serve again" if args.no_watch else "save again"
+            if args.out.is_dir():
+                print(f"The site was not updated; fix the problems above and {again}.", flush=True)
+            else:
+                print(f"No site was built; fix the problems above and {again}"
+                      f"{'' if args.no_watch else ': serve builds it then'}.", flush=True)
             failed = True
             return False
         failed = False
@@ -268,8 +293,8 @@ def run(args: argparse.Namespace) -> int:
             _live_catalog(cache.live)  # made now, while waiting for the next save, not after it
         return True
 
-    if not rebuild() and not args.out.is_dir():
-        return 1
+    if not rebuild() and not args.out.is_dir() and args.no_watch:
+        return 1  # (watching, it serves a page saying the site is not built until a save builds it)
     server = start_server(args.out, args.port, live)
     executor = SerialExecutor()
     print(f"Serving {args.out.as_posix()}/ at http://127.0.0.1:{server.server_address[1]}/ "
@@ -278,7 +303,7 @@ def run(args: argparse.Namespace) -> int:
         if args.no_watch:
             threading.Event().wait()
         else:
-            watch_and_rebuild(args, rebuild)
+            watch_and_rebuild(args, rebuild, lambda: _inputs_digest(args, first_inputs[1]) != first_inputs)
     except KeyboardInterrupt:
         print("Stopped.")
     finally:
@@ -286,6 +311,14 @@ def run(args: argparse.Namespace) -> int:
         # The next build or serve starts from where this one left the site.
         write_cache(args.out, cache)
     return 0
+
+
+def _inputs_digest(args: argparse.Namespace, recent: tuple[str, ...] | None = None) -> tuple[str, tuple[str, ...]]:
+    """The digest of what a build reads (``build_inputs``) and the files in it by their content;
+    with ``recent`` (those of an earlier digest), exactly those by their content, so the two compare."""
+    inputs = build_inputs(args.papers, templates_folder(args), args.out, args.config)
+    # (None when too many files changed too recently, a fresh checkout: then every file by its stamp)
+    return inputs.digest(recent) or inputs.digest(()) or ("", ())
 
 
 THEME_FILES = "assets/"
@@ -594,8 +627,10 @@ def without_transient_files(changes: set[tuple[watchfiles.Change, str]]) -> set[
     return {(change, path) for change, path in changes if path not in transient}
 
 
-def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[list[Path]], bool]) -> None:
-    """Rebuild after every batch of changes to records, templates or settings."""
+def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[list[Path]], bool],
+                      changed_since_start: Callable[[], bool] = lambda: False) -> None:
+    """Rebuild after every batch of changes to records, templates or settings, and once the watcher
+    is up, if ``changed_since_start()``: a save between the first build's start and then is in no batch."""
     import watchfiles
 
     config_file = args.config or Path(DEFAULT_CONFIG_FILE)
@@ -614,6 +649,10 @@ def watch_and_rebuild(args: argparse.Namespace, rebuild: Callable[[list[Path]], 
                                     yield_on_timeout=True, rust_timeout=1000):
         if not changes:
             if not announced:
+                # (compared before "Watching": a save after it is in the next batch)
+                if changed_since_start():
+                    print("Changed during the first build: rebuilding.", flush=True)
+                    rebuild([])
                 shown = ", ".join(p.as_posix() for p in watched)
                 print(f"Watching {shown} for changes.", flush=True)
                 announced = True

@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from phenomena_catalog.errors import counted
 from phenomena_catalog.pipeline import read_catalog
 
 NAME = "validate"
@@ -27,5 +28,6 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     catalog = read_catalog(args.papers)
     elapsed = time.perf_counter() - started
-    print(f"{len(catalog.papers)} papers and {len(catalog.topics)} topics are valid ({elapsed:.2f} s).")
+    print(f"{counted(len(catalog.papers), 'paper')} and {counted(len(catalog.topics), 'topic')} are valid "
+          f"({elapsed:.2f} s).")
     return 0
