@@ -189,16 +189,26 @@ class _Lines:
             raise AssertionError(f"no output within {timeout} s") from None
 
 
+def _copy_fixture_catalog(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "catalog" / "papers", tmp_path / "papers")
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+
+
+def _start_serve(tmp_path: Path, *python: str) -> tuple[subprocess.Popen[str], _Lines]:
+    """``serve --port 0`` started in ``tmp_path`` (``python``: how Python runs it, ``-m
+    phenomena_catalog`` unless given): the process and its output lines."""
+    process = subprocess.Popen(
+        [sys.executable, *(python or ("-m", "phenomena_catalog")), "serve", "--port", "0"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    return process, _Lines(process)
+
+
 def _serve_fixture_catalog(tmp_path: Path) -> tuple[subprocess.Popen[str], _Lines, str]:
     """``serve`` started on a copy of the fixture catalog in ``tmp_path``, its first build done: the
     process, its output lines from the one after the address, and the site's address."""
-    shutil.copytree(FIXTURES / "catalog" / "papers", tmp_path / "papers")
-    shutil.copytree(TEMPLATES, tmp_path / "templates")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "phenomena_catalog", "serve", "--port", "0"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    lines = _Lines(process)
+    _copy_fixture_catalog(tmp_path)
+    process, lines = _start_serve(tmp_path)
     try:
         assert lines.next().startswith("Built site/: ")
         url = re.search(r"at (http://127\.0\.0\.1:\d+/)", lines.next()).group(1)  # type: ignore[union-attr]
@@ -314,11 +324,8 @@ runpy.run_module("phenomena_catalog", run_name="__main__")
 
 
 def test_serve_rebuilds_for_a_record_saved_during_its_first_build(tmp_path: Path) -> None:
-    shutil.copytree(FIXTURES / "catalog" / "papers", tmp_path / "papers")
-    shutil.copytree(TEMPLATES, tmp_path / "templates")
-    process = subprocess.Popen([sys.executable, "-c", _SAVE_BEFORE_WATCHING, "serve", "--port", "0"],
-                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines = _Lines(process)
+    _copy_fixture_catalog(tmp_path)
+    process, lines = _start_serve(tmp_path, "-c", _SAVE_BEFORE_WATCHING)
     try:
         assert lines.next().startswith("Built site/: ")
         url = re.search(r"at (http://127\.0\.0\.1:\d+/)", lines.next()).group(1)  # type: ignore[union-attr]
@@ -333,14 +340,11 @@ def test_serve_rebuilds_for_a_record_saved_during_its_first_build(tmp_path: Path
 
 
 def test_serve_keeps_watching_after_a_failed_first_build_and_builds_once_the_record_is_fixed(tmp_path: Path) -> None:
-    shutil.copytree(FIXTURES / "catalog" / "papers", tmp_path / "papers")
-    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    _copy_fixture_catalog(tmp_path)
     record = tmp_path / "papers" / "power2022grokking.yaml"
     good = record.read_text()
     record.write_text(good.replace("year: 2022", "year: soon"))
-    process = subprocess.Popen([sys.executable, "-m", "phenomena_catalog", "serve", "--port", "0"],
-                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines = _Lines(process)
+    process, lines = _start_serve(tmp_path)
     try:
         assert "year: expected a whole number" in lines.next()
         assert lines.next() == "1 problem found.\n"
