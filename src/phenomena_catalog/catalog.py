@@ -18,7 +18,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from itertools import groupby
 from typing import Generic, TypeVar
 
 from phenomena_catalog import urls
@@ -251,11 +250,6 @@ def _sort_key(kind: str, name: str, slug: str) -> str:
         family = name.rsplit(" ", 1)[-1]
         return f"{urls.slugify(family)} {slug}"
     return slug
-
-
-def group_by_year(papers: Iterable[Paper]) -> list[tuple[int, tuple[Paper, ...]]]:
-    """Papers (already newest first) as (year, papers) groups."""
-    return [(year, tuple(group)) for year, group in groupby(papers, key=lambda p: p.year)]
 
 
 def index_catalog(papers: Iterable[Paper], topics: list[Topic], keywords: list[KeywordEntry]) -> Catalog:

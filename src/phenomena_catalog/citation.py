@@ -132,17 +132,3 @@ def json_ld_script(text: str) -> Markup:
         # U+2028/2029 are legal in JSON but end a line in older JavaScript parsers.
         text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return Markup(text)
-
-
-def sharing_tags(title: str, description: str, site_name: str, page_address: str | None,
-                 kind: str = "website") -> MetaTags:
-    """OpenGraph and Twitter card tags. ``og:url`` needs the page's absolute address (``base_url``)."""
-    tags: MetaTags = [("og:type", kind), ("og:title", title), ("og:site_name", site_name)]
-    if description:
-        tags.append(("og:description", description))
-    if page_address:
-        tags.append(("og:url", page_address))
-    tags += [("twitter:card", "summary"), ("twitter:title", title)]
-    if description:
-        tags.append(("twitter:description", description))
-    return tags

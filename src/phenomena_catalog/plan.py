@@ -615,10 +615,6 @@ class Planner:
     def _topic_entries(self) -> dict[str, TopicEntry]:
         return {entry.id: entry for entry in self.catalog.topics}
 
-    @cached_property
-    def _terms_by_slug(self) -> dict[tuple[str, str], Term]:
-        return {(kind, term.slug): term for kind in TERM_KINDS for term in self.catalog.terms[kind]}
-
     def units(self) -> list[Unit]:
         """Every unit, in plan order (the sitemap last, if any); ``groups_of`` says each one's group."""
         units: list[Unit] = []
