@@ -363,7 +363,8 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
                 return fingerprinted, cache.texts.made()
 
             for found, made in executor.map_shares(render_and_write, to_render, cost=lambda item: item.cost,
-                                                   together=lambda item: item.together):
+                                                   together=lambda item: item.together,
+                                                   share_from=SHARED_RENDER_COST if previous is None else None):
                 files.update(found)
                 cache.texts.add(made)
             cache.texts.prune()
@@ -377,6 +378,14 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     left = after_build(out, records, files, inputs, fingerprints.everywhere, page_count, checked, cache.memos,
                        live, cache.texts, planned, related_index)
     return result, replace(left, indexed=catalog.state, written=written, entries=cache.entries)
+
+
+SHARED_RENDER_COST = 200.0
+"""A site built anew shares its pages out among processes from this total ``Page.cost`` on (a paper's
+page is 1.0: about 0.2 ms of CPU time), however few they are: a worker's fork and hand-back cost
+this process about 0.01 s. (The executor's own threshold counts pages, which left catalogs of up
+to 950 papers rendering in one process: 0.3 s of CPU time at 600 papers.) A rebuild's costs say
+less: the whole-catalog data files it renders are joined from kept pieces."""
 
 
 def _load_beside_imports(papers_dir: Path, out: Path, executor: Executor, use_cache: bool,
