@@ -466,6 +466,20 @@ def test_a_site_built_anew_compiles_its_templates_beside_its_imports_and_loads_t
     assert site_files(cli_catalog / "reference") == site_files(cli_catalog / "site")
 
 
+def test_the_templates_compile_in_a_process_that_imports_only_jinja() -> None:
+    # That process starts before the build imports the pipeline (compile_beside_imports): were
+    # compiling to import it (numpy, pydantic, the renderer, which compiled templates import), it
+    # would take as long as the build's own imports, beside them on the other core.
+    script = ("import sys\n"
+              "from pathlib import Path\n"
+              "from phenomena_catalog.commands.build import _compiled\n"
+              f"assert len(_compiled(Path({str(TEMPLATES)!r}))) > 10\n"
+              "heavy = {'numpy', 'pydantic', 'yaml', 'phenomena_catalog.render', 'phenomena_catalog.plan'}\n"
+              "assert not heavy & set(sys.modules), heavy & set(sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
 def test_an_edit_build_lists_the_papers_folder_once_and_stats_each_unchanged_record_once(
         cli_catalog: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
     cli_build(run_cli)

@@ -197,15 +197,25 @@ def page_templates(env: jinja2.Environment) -> list[str]:
 
 def compiled_templates(templates_dir: Path | None) -> dict[str, bytes]:
     """Every page template of the site compiled, as Jinja bytecode by cache key: made in another
-    process beside related papers (``Executor.start``), then handed to this one (``reuse_compiled``),
-    whose renderer then loads each template instead of compiling it (60 ms). A template that does
-    not compile is left out: the renderer reports it."""
+    process (``Executor.start``), then handed to the build's (``reuse_compiled``), whose renderer
+    then loads each template instead of compiling it (60 ms). A template that does not compile is
+    left out: the renderer reports it.
+
+    Each is compiled as Jinja's loader would (``BaseLoader.load``) but not run: a compiled template
+    may import what it renders with (``render``, and with it the whole pipeline), which this process
+    need not. So it imports only Jinja and what ``template_environment`` uses."""
     env = template_environment(templates_dir)
-    templates = []
+    assert env.loader is not None
+    code: dict[str, bytes] = {}
     for name in page_templates(env):
         with contextlib.suppress(jinja2.TemplateError):
-            templates.append(env.get_template(name))
-    return _COMPILED.of(env, templates)
+            source, filename, _ = env.loader.get_source(env, name)
+            bucket = _COMPILED.get_bucket(env, name, filename, source)
+            if bucket.code is None:
+                bucket.code = env.compile(source, name, filename)
+                _COMPILED.set_bucket(bucket)
+            code[bucket.key] = _COMPILED._code[bucket.key]
+    return code
 
 
 def reuse_compiled(code: Mapping[str, bytes]) -> None:
