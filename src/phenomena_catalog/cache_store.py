@@ -181,7 +181,7 @@ class Inputs:
                 prefix = root if root.endswith(("/", os.sep)) else root + os.sep
                 paths = [prefix + name for name in names]
                 found = _stamps_of(paths)
-                stamps.update(zip(paths, found))
+                stamps.update(zip(paths, found, strict=True))
                 self._paths += paths
                 self._stamps += found
             self._listings.setdefault(os.fspath(folder), Listing(tuple(walked), stamps))
