@@ -8,6 +8,7 @@ import itertools
 import os
 import sys
 import time
+import weakref
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from phenomena_catalog.theme import DEFAULT_TEMPLATES, check_templates_folder, t
 from phenomena_catalog.write import output_lock
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Container
+    from collections.abc import Collection, Container, Mapping
 
     from phenomena_catalog.build_cache import BuildCache
     from phenomena_catalog.cache_store import Written
@@ -163,6 +164,29 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
           cache: BuildCache, listing: cache_store.Listing | None = None,
           loading: Pending[Records] | None = None, keep: bool = True,
           states_ahead: bool = False) -> tuple[BuildResult, BuildCache]:
+    """Build the site from what ``cache`` says the last build made; returns what this one made
+    (``_build``: its arguments)."""
+    state = cache.memos.search
+    try:
+        built = _build(papers_dir, templates_dir, out, config, executor, cache, listing, loading, keep,
+                       states_ahead, search_as_site=state not in _SEARCH_AHEAD)
+    except BaseException:
+        # ``serve`` keeps its cache through a failed build, whose search index state may be updated
+        # already, the site not: until a build succeeds, it does not say how the site's files differ.
+        _SEARCH_AHEAD.add(state)
+        raise
+    _SEARCH_AHEAD.discard(state)
+    return built
+
+
+_SEARCH_AHEAD: weakref.WeakSet[SearchIndexState] = weakref.WeakSet()
+"""Search index states a build that failed had (``build``)."""
+
+
+def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, executor: Executor,
+           cache: BuildCache, listing: cache_store.Listing | None = None,
+           loading: Pending[Records] | None = None, keep: bool = True,
+           states_ahead: bool = False, search_as_site: bool = True) -> tuple[BuildResult, BuildCache]:
     """Build the site from what ``cache`` says the last build made; returns what this one made.
     ``loading``: the load stage started already (``_load_beside_imports``), used if the cache has no parse results.
     ``keep``: False when what this build made will not be kept (``build --no-cache``): a site built
@@ -170,6 +194,9 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     ``states_ahead``: a first build (``cache`` empty) writes its update states to the next cache
     before it renders and keeps them no longer (``build_cache.write_states_ahead``): for a build
     whose cache is only written, never used again in memory.
+
+    ``search_as_site``: the search index state in ``cache`` was updated last by the build that
+    wrote the site (its update's ``SearchIndex.changed`` then says which of the site's files change).
 
     ``serve`` keeps the cache in memory from one rebuild to the next; ``build_site`` on disk.
     """
@@ -179,6 +206,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         LiveState,
         after_build,
         file_fingerprint,
+        records_digest,
         site_inputs,
         write_states_ahead,
     )
@@ -207,7 +235,8 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         if records.problems:
             raise UserError(records.problems + check(records, cache.checked))  # every problem at once
         copied = copied_files(templates_dir, ())
-        inputs = site_inputs(records, config, template_environment(templates_dir), copied)
+        of_records = records_digest(records)
+        inputs = site_inputs(records, config, template_environment(templates_dir), copied, of_records)
         previous = cache.files_in(out)
         clock.lap("load")
         if previous is not None and cache.site is not None and cache.site.inputs == inputs:
@@ -276,7 +305,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         clock.lap("check and search index")
         cache.texts.use(records.digests)
         renderer = Renderer(config, templates_dir, catalog.paper_terms, cache.texts, cache.entries)
-        fingerprints = Fingerprints(records, config, renderer)
+        fingerprints = Fingerprints(records, config, renderer, of_records)
         cache.entries.use(fingerprints.everywhere, records.digests if keep else None, catalog.filed_names)
         if previous is not None and cache.site is not None and cache.site.everywhere != fingerprints.everywhere:
             previous = None  # every page changes (settings, taxonomy): comparing them first costs more
@@ -339,7 +368,12 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             # known part then says what it is made from (0.8 s of CPU time at 10,000 papers).
             known = () if changed is None else {page.url for page in pages if page.url not in changed
                                                 and len(previous.get(page.url) or "") == KNOWN_LENGTH}
-            for found in executor.map_shares(functools.partial(fingerprints.of_pages, known=known), pages):
+            # The search index's files its update left as they were keep their fingerprints: hashing
+            # their text (6.5 MB at 10,000 papers) was most of an edit's fingerprint stage.
+            kept_search = _search_files_kept(search, pages, previous) if search_as_site else {}
+            files.update(kept_search)
+            for found in executor.map_shares(functools.partial(fingerprints.of_pages, known=known),
+                                             [page for page in pages if page.url not in kept_search]):
                 files.update(found)
             rendered = [page for page in pages if not same(previous.get(page.url), files[page.url],
                                                            changed is not None and page.url not in changed)]
@@ -397,6 +431,27 @@ page is 1.0: about 0.2 ms of CPU time), however few they are: a worker's fork an
 this process about 0.01 s. (The executor's own threshold counts pages, which left catalogs of up
 to 950 papers rendering in one process: 0.3 s of CPU time at 600 papers.) A rebuild's costs say
 less: the whole-catalog data files it renders are joined from kept pieces."""
+
+
+def _search_files_kept(search: SearchIndex, pages: list[Page], previous: Mapping[str, str]) -> dict[str, str]:
+    """The fingerprints in ``previous`` (the site's files) of the search index's files among
+    ``pages`` whose text its update did not change (``SearchIndex.changed``: from the last
+    update's, whose files the site holds: ``build``'s ``search_as_site``). A file without its whole
+    fingerprint there (one ``serve`` wrote early, say) is fingerprinted as any other."""
+    from phenomena_catalog.build_cache import KNOWN_LENGTH
+    from phenomena_catalog.plan import SearchIndexFile
+
+    changed = search.changed
+    if changed is None:
+        return {}
+    kept = {}
+    for page in pages:
+        url = page.url
+        if type(page.context) is SearchIndexFile and url not in changed:
+            found = previous.get(url)
+            if found is not None and len(found) > KNOWN_LENGTH:
+                kept[url] = found
+    return kept
 
 
 def _load_beside_imports(papers_dir: Path, out: Path, executor: Executor, use_cache: bool,
