@@ -171,7 +171,8 @@ class Inputs:
         """Each file's path (as walked) and its stamp, in the same order."""
         self._listings: dict[str, Listing] = {}
         for folder in sources:
-            walked, stamps = [], {}
+            walked: list[tuple[str, list[str], list[str]]] = []
+            stamps: dict[str, Stamp | None] = {}
             for root, folders, names in os.walk(folder):
                 folders.sort()
                 names.sort()
