@@ -252,7 +252,7 @@ class EveryShareInAWorker:
     """Every share in a forked worker process, the first one too (``ProcessExecutor`` keeps that one,
     with the data files, in the build's process): what a worker made comes back only as its result."""
 
-    def map_shares(self, work, items, *, cost=None, together=None):  # type: ignore[no-untyped-def]
+    def map_shares(self, work, items, *, cost=None, together=None, share_from=None):  # type: ignore[no-untyped-def]
         results = []
         for share in share_out(items, 2, cost, together):
             read, write = os.pipe()
