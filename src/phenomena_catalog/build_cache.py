@@ -58,7 +58,6 @@ from phenomena_catalog.render import ListEntries, Renderer, reuse_compiled, temp
 from phenomena_catalog.search_index import SearchIndexState
 from phenomena_catalog.validate import CheckMemo
 
-
 cache_store.keep_as(Paper, kept_paper)  # (papers read back are made whole when first read)
 
 

@@ -513,7 +513,7 @@ def keep_as(kind: type, reduce: Callable[[Any], Any]) -> None:
 def _table_pickler(sink: Any) -> pickle.Pickler:
     pickler = pickle.Pickler(sink, protocol=pickle.HIGHEST_PROTOCOL)
     if _KEPT_AS:
-        pickler.dispatch_table = {**copyreg.dispatch_table, **_KEPT_AS}  # type: ignore[assignment]
+        pickler.dispatch_table = {**copyreg.dispatch_table, **_KEPT_AS}
     return pickler
 
 

@@ -332,7 +332,7 @@ def kept_paper(paper: Paper) -> tuple[Any, ...]:
 
 def _kept_paper(whole: bytes, *kept: Any) -> Paper:
     paper = _new_paper()
-    _set(paper, "__dict__", dict(zip(KEPT_FIELDS, kept)))
+    _set(paper, "__dict__", dict(zip(KEPT_FIELDS, kept, strict=True)))
     _set(paper, "__pydantic_private__", whole)
     return paper
 
