@@ -396,8 +396,10 @@ def test_serve_stopping_keeps_the_newer_cache_of_a_build_run_meanwhile(tmp_path:
     # another terminal kept since, which describes the site as that build left it.
     _copy_fixture_catalog(tmp_path)
     command = [sys.executable, "-m", "phenomena_catalog"]
+    # (SIGINT as Ctrl-C sends it, which a suite started as a background job would hand on as ignored)
     process = subprocess.Popen([*command, "serve", "--no-watch", "--port", "0"], cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines = _Lines(process)
     try:
         assert lines.next().startswith("Built site/: ")
