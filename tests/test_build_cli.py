@@ -36,6 +36,16 @@ def test_build_prints_what_it_wrote_and_exits_0(write_catalog, run_cli, tmp_path
     assert (tmp_path / "site" / "papers" / "power2022grokking.html").is_file()
 
 
+def test_home_page_counts_a_one_paper_catalog_in_the_singular(write_catalog, run_cli, tmp_path: Path) -> None:
+    write_catalog({"power2022grokking": VALID_RECORD.replace("[Alethea Power, Yuri Burda]", "[Alethea Power]")
+                   + "venue: ICLR\nkeywords: [grokking]\n"})
+    _templates_here(tmp_path)
+    assert run_cli("build")[0] == 0
+    home = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "1 paper · 1 author · 1 venue · 1 keyword</p>" in home
+    assert "All 1 paper →" in home
+
+
 def test_build_with_invalid_records_prints_every_problem_and_writes_nothing(
         write_catalog, run_cli, tmp_path: Path) -> None:
     write_catalog({"a": VALID_RECORD.replace("2022", "soon"),

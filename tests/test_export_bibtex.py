@@ -223,3 +223,37 @@ def test_round_trip_through_a_bibtex_parser_gives_back_the_fields() -> None:
     assert fields["doi"] == "10.5555/3454287.3454551"
     assert fields["url"] == "https://arxiv.org/abs/1812.07956"
     assert fields["keywords"] == "Lazy Training, Neural Tangent Kernel"
+
+
+def test_two_processes_sharing_the_entries_make_each_once_and_meet(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A build from scratch makes every entry before rendering: the worker beside related papers from
+    # the first paper on, the build from the last on, each claiming a paper before making its entry.
+    from phenomena_catalog import plan
+    from phenomena_catalog.executors import ProcessExecutor
+
+    papers = [make_paper(id=f"p{n:02}", title=f"Paper {n}") for n in range(40)]
+    made: list[str] = []
+    real = plan.bibtex_entry
+    monkeypatch.setattr(plan, "bibtex_entry", lambda paper: (made.append(paper.id), real(paper))[1])
+    monkeypatch.setattr(plan, "_BIBTEX", {})
+    shares = plan.BibtexShares(papers)
+    front = ProcessExecutor(2, background_threshold=0).start(shares.from_front, len(papers))
+    shares.from_back()
+    entries = front.result()
+    plan.remember_bibtex(papers[: len(entries)], entries)
+    assert [plan.bibtex_of(paper) for paper in papers] == [real(paper) for paper in papers]
+    # (one entry both reached at the same moment may be made twice: by each process)
+    assert len(entries) + len(made) - len(papers) in (0, 1) and made == sorted(made, reverse=True)
+
+
+def test_entries_a_worker_claimed_and_never_handed_back_are_made_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from phenomena_catalog import plan
+
+    papers = [make_paper(id=f"p{n}", title=f"Paper {n}") for n in range(6)]
+    monkeypatch.setattr(plan, "_BIBTEX", {})
+    shares = plan.BibtexShares(papers)
+    shares._claims[0:2] = bytes([shares._FRONT] * 2)  # (claimed by a worker that died)
+    shares.from_back()  # (from the last, up to the worker's claims)
+    assert set(plan._BIBTEX) == {"p2", "p3", "p4", "p5"}
+    assert shares.from_front() == tuple(map(bibtex_entry, papers[:2]))  # (run again here)
+    assert shares.from_front() == tuple(map(bibtex_entry, papers[:2]))

@@ -9,6 +9,7 @@ a template; their context holds exactly what their text is made from. Nothing is
 from __future__ import annotations
 
 import functools
+import mmap
 import operator
 from collections.abc import Callable, Collection, Container, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -37,7 +38,7 @@ from phenomena_catalog.list_filters import ListFilters, PaperFacets, paper_facet
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import KIND_NAMES, KeywordEntry, Paper, Topic
 from phenomena_catalog.presentation import digest_html, paper_summary
-from phenomena_catalog.related import PaperTermCounts, RelatedPapers, related_in_catalog
+from phenomena_catalog.related import PaperTermCounts, RelatedLists, RelatedPapers, related_in_catalog
 from phenomena_catalog.repository import RECORDS_FOLDER, edit_url, suggest_url
 from phenomena_catalog.search_index import SearchIndex, SearchIndexState, build_search_index
 from phenomena_catalog.text_memo import TextMemo
@@ -199,6 +200,42 @@ def remember_bibtex(papers: Sequence[Paper], entries: Sequence[str]) -> None:
     if entries:
         for paper, entry in zip(papers, entries, strict=True):
             _BIBTEX[paper.id] = (paper, entry)
+
+
+class BibtexShares:
+    """Every paper's BibTeX entry (``bibtex_of``) in a build from scratch, made by two processes
+    that meet: the worker beside related papers from the first paper on (``from_front``), the build
+    from the last on (``from_back``) once its own share of that work is done. Each claims a paper
+    in memory the two share before making its entry, so however long either was busy before, they
+    end together, and no entry is made twice (but one the two reached at the same moment)."""
+
+    _FRONT, _BACK = 1, 2
+
+    def __init__(self, papers: Sequence[Paper]) -> None:
+        self.papers = papers
+        self._claims = mmap.mmap(-1, max(len(papers), 1))
+        """Who makes each paper's entry (``_FRONT``, ``_BACK``; 0 when not yet claimed)."""
+
+    def from_front(self) -> tuple[str, ...]:
+        """The entries of the papers from the first on, up to one ``from_back`` claimed (for the
+        worker; run again after it failed, it makes those it claimed again)."""
+        claims, front = self._claims, self._FRONT
+        made: list[str] = []
+        for index, paper in enumerate(self.papers):
+            if claims[index] == self._BACK:
+                break
+            claims[index] = front
+            made.append(bibtex_of(paper))
+        return tuple(made)
+
+    def from_back(self) -> None:
+        """Make the entries of the papers from the last on, up to one ``from_front`` claimed (kept by ``bibtex_of``)."""
+        claims, back = self._claims, self._BACK
+        for index in range(len(self.papers) - 1, -1, -1):
+            if claims[index]:
+                break
+            claims[index] = back
+            bibtex_of(self.papers[index])
 
 
 @dataclass(frozen=True)
@@ -704,11 +741,15 @@ class Planner:
                            functools.partial(AllPapersPage, paper_count=len(catalog.papers)))
 
     def _paper_unit(self, paper_id: str) -> list[Unit]:
-        found, ids_of = self.related[paper_id], self._ids
-        similar = ids_of(found.similar)
+        related = self.related
+        if isinstance(related, RelatedLists):  # (their ids, without making the papers' lists)
+            similar, same = related.ids(paper_id)
+        else:
+            found, ids_of = related[paper_id], self._ids
+            similar, same = ids_of(found.similar), ids_of(found.same_authors)
         url = urls.paper_url(paper_id)
         return [Unit(url, functools.partial(self._paper_page, self._papers[paper_id], url),
-                     (paper_id, *similar, *ids_of(found.same_authors)), len(similar), True)]
+                     (paper_id, *similar, *same), len(similar), True)]
 
     def _topics_unit(self) -> list[Unit]:
         return [Unit(urls.kind_index_url("topics"), self._topics, (), tuple(map(_topic_counts, self.catalog.roots)),

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from phenomena_catalog.errors import Problem
     from phenomena_catalog.executors import Executor, Pending
     from phenomena_catalog.paper_texts import Made
-    from phenomena_catalog.plan import Page
+    from phenomena_catalog.plan import BibtexShares, Page
     from phenomena_catalog.records import Records
     from phenomena_catalog.search_index import SearchIndex, SearchIndexState
     from phenomena_catalog.validate import CheckMemo
@@ -181,7 +181,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     from phenomena_catalog.catalog import index
     from phenomena_catalog.errors import UserError
     from phenomena_catalog.executors import collector_frozen, collector_paused
-    from phenomena_catalog.plan import PlannedPages, Planner, PlanState, Unit, bibtex_of, remember_bibtex
+    from phenomena_catalog.plan import BibtexShares, PlannedPages, Planner, PlanState, Unit, remember_bibtex
     from phenomena_catalog.records import load
     from phenomena_catalog.related import RelatedIndex, related_in_catalog
     from phenomena_catalog.render import Renderer, reuse_compiled, template_environment
@@ -235,13 +235,15 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         ahead = states_ahead and not cache.parsed
         search_state = SearchIndexState() if ahead else cache.memos.search
         related_index = RelatedIndex() if ahead else cache.related_index
-        # A site built anew makes every paper's BibTeX entry before rendering: that process the
-        # first half, this one the rest once related papers are done (the two take about as long).
-        shared = len(catalog.papers) // 2 if previous is None else 0
+        # A site built anew makes every paper's BibTeX entry before rendering: that process from the
+        # first on, this one from the last once related papers are done, until they meet (``BibtexShares``).
+        shared = BibtexShares(catalog.papers) if previous is None else None
         beside = functools.partial(_check_then_search_and_templates, records, cache.checked, catalog,
                                    search_state, templates_dir, out if ahead else None, bibtex=shared)
         checking = executor.start(beside, len(records.papers) if previous is None else 0)
         del search_state, beside  # (another process's, or written to the cache and not kept)
+        early: Planner | None = None
+        early_units: list[Unit] | None = None
         try:
             # (the last build's RelatedIndex, updated: with no record changed, it only assembles them)
             related = related_in_catalog(catalog, cache.memos.related, related_index, records.digests)
@@ -251,9 +253,12 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             if written:
                 related_index = RelatedIndex()
             clock.lap("related papers")
-            if previous is None:  # (this process's share of the work beside related papers)
-                for paper in catalog.papers[shared:]:
-                    bibtex_of(paper)  # (kept by bibtex_of)
+            if shared is not None:  # (this process's share of the work beside related papers)
+                # Every unit is listed first (which needs neither the search index nor the templates
+                # made beside), then the BibTeX entries even out the two processes' time.
+                early = Planner(catalog, config, related, None)
+                early_units = early.units()
+                shared.from_back()
         except Exception:
             _problems_reported(checking)
             raise
@@ -271,7 +276,9 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         cache.entries.use(fingerprints.everywhere, records.digests if keep else None, catalog.filed_names)
         if previous is not None and cache.site is not None and cache.site.everywhere != fingerprints.everywhere:
             previous = None  # every page changes (settings, taxonomy): comparing them first costs more
-        planner = Planner(catalog, config, related, cache.memos.search, search)
+        if early is not None:
+            early.search_memo, early.search = cache.memos.search, search
+        planner = early or Planner(catalog, config, related, cache.memos.search, search)
         templates = fingerprints.templates
         # (after a template edit, any page may change: their fingerprints tell which)
         last = None if previous is None or cache.planned is None or cache.planned.templates != templates \
@@ -286,7 +293,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
         if replanned is not None:
             to_plan, planned = replanned
         else:
-            units = planner.units()
+            units = early_units if early_units is not None else planner.units()
             planned = PlanState.of(units, planner, records.digests, templates)
             # The others plan the pages they planned in the last build, which are in the site as they are.
             to_plan = (units if last is None or previous is None
@@ -401,16 +408,15 @@ the next cache: ``write_states_ahead``), the compiled templates and the BibTeX e
 def _check_then_search_and_templates(records: Records, memo: CheckMemo, catalog: Catalog | None = None,
                                      search: SearchIndexState | None = None,
                                      templates_dir: Path | None = None, ahead: Path | None = None,
-                                     bibtex: int = 0) -> BesideRelatedPapers:
+                                     bibtex: BibtexShares | None = None) -> BesideRelatedPapers:
     """The check stage's problems and its memo brought up to date; then, if there are none and a
     ``catalog`` is given, its search index, ``search`` updated to it, the compiled templates
-    (``render.compiled_templates``) and the BibTeX entries of the first ``bibtex`` papers (in the
-    catalog's order): the work a build from scratch does beside related papers (``Executor.start``).
+    (``render.compiled_templates``) and the BibTeX entries ``bibtex`` makes from the first paper on
+    (in the catalog's order): the work a build from scratch does beside related papers (``Executor.start``).
     (Made here, the entries are made once: the render stage's workers, which show them on paper
     pages and in topics' ``.bib`` files, each made those of their pages.) ``ahead``: the output
     folder whose next cache ``search`` is written to (``write_states_ahead``), handed back in its place."""
     from phenomena_catalog.build_cache import write_states_ahead
-    from phenomena_catalog.plan import bibtex_of
     from phenomena_catalog.render import compiled_templates
     from phenomena_catalog.search_index import build_search_index
     from phenomena_catalog.validate import check
@@ -421,7 +427,7 @@ def _check_then_search_and_templates(records: Records, memo: CheckMemo, catalog:
     index = build_search_index(catalog, search)
     state = (write_states_ahead(ahead, search=search) if ahead is not None else None) or search
     return problems, memo, (index, state, compiled_templates(templates_dir),
-                            tuple(map(bibtex_of, catalog.papers[:bibtex])))
+                            bibtex.from_front() if bibtex is not None else ())
 
 
 def _problems_reported(checking: Pending[BesideRelatedPapers],
