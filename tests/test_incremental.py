@@ -252,10 +252,10 @@ class EveryShareInAWorker:
     """Every share in a forked worker process, the first one too (``ProcessExecutor`` keeps that one,
     with the data files, in the build's process): what a worker made comes back only as its result."""
 
-    def map_shares(self, work, items, *, cost=None, together=None):  # type: ignore[no-untyped-def]
+    def map_shares(self, work, items, *, cost=None, together=None, share_from=None):  # type: ignore[no-untyped-def]
         return self._forked(work, [[items[i] for i in share] for share in share_out(items, 2, cost, together)])
 
-    def map_claimed(self, work, items, *, here):  # type: ignore[no-untyped-def]
+    def map_claimed(self, work, items, *, here, cost=None, share_from=None):  # type: ignore[no-untyped-def]
         return self._forked(work, [[item for item in items if here(item)], [item for item in items if not here(item)]])
 
     def _forked(self, work, shares):  # type: ignore[no-untyped-def]

@@ -39,17 +39,22 @@ class Executor(Protocol):
 
     def map_shares(self, work: Callable[[list[T]], R], items: Sequence[T], *,
                    cost: Callable[[T], float] | None = None,
-                   together: Callable[[T], bool] | None = None) -> list[R]:
+                   together: Callable[[T], bool] | None = None,
+                   share_from: float | None = None) -> list[R]:
         """``work`` applied to shares of ``items``: shares of about equal total ``cost``, and every
         item for which ``together`` is true in the same share (so a cache inside ``work`` is
-        filled once, not once per process)."""
+        filled once, not once per process). ``share_from``: a total ``cost`` from which the items
+        are worth sharing out however few they are, for a caller whose costs are the work's own
+        (a build's pages from scratch: ``commands.build.SHARED_RENDER_COST``)."""
         ...
 
     def map_claimed(self, work: Callable[[Iterable[T]], R], items: Sequence[T], *,
-                    here: Callable[[T], bool]) -> list[R]:
+                    here: Callable[[T], bool], cost: Callable[[T], float] | None = None,
+                    share_from: float | None = None) -> list[R]:
         """``work`` applied to ``items`` as each process claims them, one at a time, so that all
         end together however long each item takes and however busy the machine: the items ``here``
-        is true of go to this process (in their order), before any item it claims."""
+        is true of go to this process (in their order), before any item it claims. ``cost`` and
+        ``share_from`` say whether the items are worth more than one process, as for ``map_shares``."""
         ...
 
     def start(self, work: Callable[[], R], size: int) -> Pending[R]:
@@ -75,11 +80,13 @@ class SerialExecutor:
 
     def map_shares(self, work: Callable[[list[T]], R], items: Sequence[T], *,
                    cost: Callable[[T], float] | None = None,
-                   together: Callable[[T], bool] | None = None) -> list[R]:
+                   together: Callable[[T], bool] | None = None,
+                   share_from: float | None = None) -> list[R]:
         return [work(list(items))]
 
     def map_claimed(self, work: Callable[[Iterable[T]], R], items: Sequence[T], *,
-                    here: Callable[[T], bool]) -> list[R]:
+                    here: Callable[[T], bool], cost: Callable[[T], float] | None = None,
+                    share_from: float | None = None) -> list[R]:
         return [work(_here_first(items, here))]
 
     def start(self, work: Callable[[], R], size: int) -> Pending[R]:
@@ -111,8 +118,9 @@ class ProcessExecutor:
 
     def map_shares(self, work: Callable[[list[T]], R], items: Sequence[T], *,
                    cost: Callable[[T], float] | None = None,
-                   together: Callable[[T], bool] | None = None) -> list[R]:
-        if self.workers == 1 or len(items) < self.threshold or not hasattr(os, "fork"):
+                   together: Callable[[T], bool] | None = None,
+                   share_from: float | None = None) -> list[R]:
+        if not self._worth_sharing(items, cost, share_from):
             return [work(list(items))]
         shares = share_out(items, self.workers, cost, together)
         # Each worker is forked with the work function and its items (compiled templates, the
@@ -127,15 +135,15 @@ class ProcessExecutor:
             raise
         return [first, *(other.result() for other in others)]
 
-
     def map_claimed(self, work: Callable[[Iterable[T]], R], items: Sequence[T], *,
-                    here: Callable[[T], bool]) -> list[R]:
+                    here: Callable[[T], bool], cost: Callable[[T], float] | None = None,
+                    share_from: float | None = None) -> list[R]:
         """Each forked worker claims the items of its stretch of the others (those ``here`` is not
         true of) from its first on; this process, once its own items are done, claims from the last
         of each stretch on, until they meet. (Shares of estimated cost left this process 20% more
         work at 10,000 papers: planning list pages was not in the estimate, and a busy machine
         slows either process.)"""
-        if self.workers == 1 or len(items) < self.threshold or not hasattr(os, "fork"):
+        if not self._worth_sharing(items, cost, share_from):
             return [work(_here_first(items, here))]
         rest = [item for item in items if not here(item)]
         stretches = [len(rest) * number // (self.workers - 1) for number in range(self.workers)]
@@ -151,6 +159,13 @@ class ProcessExecutor:
                 other.stop()
             raise
         return [first, *(other.result() for other in others)]
+
+    def _worth_sharing(self, items: Sequence[T], cost: Callable[[T], float] | None, share_from: float | None) -> bool:
+        """Whether ``items`` are worth worker processes: ``threshold`` of them, or a total ``cost`` of
+        ``share_from``."""
+        return self.workers > 1 and hasattr(os, "fork") and (
+            len(items) >= self.threshold
+            or (share_from is not None and cost is not None and sum(map(cost, items)) >= share_from))
 
 
 def _run_share(work: Callable[[list[T]], R], items: Sequence[T], indexes: list[int]) -> R:

@@ -379,7 +379,9 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
             # Each process claims the next pages as it goes, so both end together; the pages that list
             # papers (sharing the papers' entries this process renders) and the joined files (whose
             # pieces it keeps) are this process's, written before any page it claims.
-            for found, made in executor.map_claimed(render_and_write, to_render, here=lambda item: item.together):
+            for found, made in executor.map_claimed(render_and_write, to_render, here=lambda item: item.together,
+                                                    cost=lambda item: item.cost,
+                                                    share_from=SHARED_RENDER_COST if previous is None else None):
                 files.update(found)
                 cache.texts.add(made)
             cache.texts.prune()
@@ -393,6 +395,14 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     left = after_build(out, records, files, inputs, fingerprints.everywhere, page_count, checked, cache.memos,
                        live, cache.texts, planned, related_index)
     return result, replace(left, indexed=catalog.state, written=written, entries=cache.entries)
+
+
+SHARED_RENDER_COST = 200.0
+"""A site built anew shares its pages out among processes from this total ``Page.cost`` on (a paper's
+page is 1.0: about 0.2 ms of CPU time), however few they are: a worker's fork and hand-back cost
+this process about 0.01 s. (The executor's own threshold counts pages, which left catalogs of up
+to 950 papers rendering in one process: 0.3 s of CPU time at 600 papers.) A rebuild's costs say
+less: the whole-catalog data files it renders are joined from kept pieces."""
 
 
 def _load_beside_imports(papers_dir: Path, out: Path, executor: Executor, use_cache: bool,
