@@ -4,6 +4,7 @@ nothing changed reads the cache's index alone and imports no pipeline module."""
 
 from __future__ import annotations
 
+import copy
 import gc
 import io
 import os
@@ -15,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -533,3 +535,36 @@ def test_a_build_after_one_edit_does_not_import_the_title_comparison(cli_catalog
     assert "re-rendered" in result.stdout
     assert result.stderr.strip() == "['pydantic']"  # (pydantic validates the edited record)
     assert "Edited." in (cli_catalog / "site" / "papers" / f"{PAPER}.html").read_text(encoding="utf-8")
+
+
+def test_papers_read_from_the_cache_are_made_whole_when_first_read_and_equal_the_papers_parsed(
+        catalog: Path) -> None:
+    from phenomena_catalog.build_cache import read_cache
+    from phenomena_catalog.models import KEPT_FIELDS
+    from phenomena_catalog.records import load
+
+    def read() -> dict[str, Any]:
+        return {paper.id: paper for paper, _, _ in read_cache(catalog / "site").parsed.values() if paper is not None}
+
+    parsed = load(catalog / "papers").papers
+    papers = read()
+    assert len(papers) == len(parsed) > 3
+    # Until a field beyond those every list reads is asked for, a paper holds only those.
+    assert all(list(paper.__dict__) == list(KEPT_FIELDS) for paper in papers.values())
+    first = parsed[0]
+    kept = papers[first.id]
+    assert (kept.id, kept.year, kept.added, kept.kind) == (first.id, first.year, first.added, first.kind)
+    assert list(kept.__dict__) == list(KEPT_FIELDS)
+    assert kept.title == first.title and list(kept.__dict__) == list(first.__dict__)  # (in the fields' order)
+    # Whatever reads a paper's fields whole (pydantic's dumps, comparison, repr, copies, pickling)
+    # makes it whole first: each on a paper not yet whole gives what it gives for the parsed paper.
+    readers = [lambda p: p.model_dump(mode="json"), lambda p: p.model_dump_json(exclude={"path"}), repr,
+               lambda p: dict(p), lambda p: copy.copy(p).model_dump(), lambda p: copy.deepcopy(p).model_dump(),
+               lambda p: p.model_copy(update={"year": 1999}).model_dump(), lambda p: p.model_fields_set,
+               lambda p: pickle.loads(pickle.dumps(p)).model_dump(), lambda p: p.links.items(),
+               lambda p: p == parsed[0], lambda p: parsed[0] == p]
+    for reader in readers:
+        fresh = read()
+        assert [reader(fresh[paper.id]) for paper in parsed] == [reader(paper) for paper in parsed]
+    fresh = read()
+    assert [fresh[paper.id] != paper for paper in parsed] == [False] * len(parsed)

@@ -393,3 +393,18 @@ def test_a_read_only_build_cache_gives_a_note_and_the_site(write_catalog, run_cl
     finally:
         if mounted:
             _unmount(cache)
+
+
+@PROPERTY
+@given(pieces=st.lists(st.one_of(st.just(""), st.text(max_size=30), FRAGMENTS), max_size=60),
+       joined=st.integers(1, 5), write_slice=st.integers(1, 40))
+def test_a_file_written_in_pieces_is_their_text_joined(pieces: list[str], joined: int, write_slice: int,
+                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pieces are joined a few at a time, a long text encoded a slice at a time (small here, so runs
+    # of empty pieces, pieces longer than a slice and slices ending inside a character all happen).
+    from phenomena_catalog import write as write_module
+
+    monkeypatch.setattr(write_module, "_JOINED", joined)
+    monkeypatch.setattr(write_module, "_WRITE_SLICE", write_slice)
+    write_module.write_pieces(tmp_path, "page.html", iter(pieces))
+    assert (tmp_path / "page.html").read_bytes() == "".join(pieces).encode()
