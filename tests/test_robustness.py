@@ -352,17 +352,16 @@ def test_a_write_failing_with_enospc_mid_build_is_a_clear_error(write_catalog, r
     write_catalog({"power2022grokking": VALID_RECORD})
     assert run_cli("build", "--templates", str(TEMPLATES), "--jobs", "1")[0] == 0
     good = _tree(tmp_path / "site")
-    real_open = open
+    real_write = write_module._write_all
     calls = {"n": 0}
 
-    def full_disk_open(file, mode="r", *args, **kwargs):
-        if "w" in mode and ".site.building-" in str(file):
-            calls["n"] += 1
-            if calls["n"] > 3:
-                raise OSError(errno.ENOSPC, "No space left on device")
-        return real_open(file, mode, *args, **kwargs)
+    def full_disk_write(handle, data):
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(handle, data)
 
-    monkeypatch.setattr(write_module, "open", full_disk_open, raising=False)
+    monkeypatch.setattr(write_module, "_write_all", full_disk_write)
     code, _, err = run_cli("build", "--templates", str(TEMPLATES), "--jobs", "1", "--no-cache")
     assert code == 1
     assert err == "site: cannot write the site (No space left on device); the last good site is left as it was\n"
