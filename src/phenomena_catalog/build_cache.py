@@ -49,14 +49,17 @@ from phenomena_catalog.cache_store import CACHE_FOLDER as CACHE_FOLDER  # (where
 from phenomena_catalog.cache_store import FORMAT, Quick, Stamp, code_version, output_identity
 from phenomena_catalog.catalog import IndexState, PaperTerms, Term, TopicEntry
 from phenomena_catalog.config import SiteConfig
-from phenomena_catalog.models import Paper
+from phenomena_catalog.models import Paper, kept_paper
 from phenomena_catalog.paper_texts import PaperTexts
 from phenomena_catalog.plan import CatalogJsonFile, CslJsonFile, Page, PlanState, SearchIndexFile, TextMemos
 from phenomena_catalog.records import ParseResult, Records
 from phenomena_catalog.related import RelatedIndex
-from phenomena_catalog.render import ListEntries, Renderer, reuse_compiled, templates_digest
+from phenomena_catalog.render import ListEntries, Renderer, templates_digest
 from phenomena_catalog.search_index import SearchIndexState
+from phenomena_catalog.template_env import reuse_compiled
 from phenomena_catalog.validate import CheckMemo
+
+cache_store.keep_as(Paper, kept_paper)  # (papers read back are made whole when first read)
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ class BuildCache:
     the edited paper render its entry again and reuse the others'."""
     compiled: dict[str, bytes] = field(default_factory=dict)
     """The templates as Jinja compiled them (``Renderer.compiled``): a build started in a new process
-    does not compile them again (``render.reuse_compiled``)."""
+    does not compile them again (``template_env.reuse_compiled``)."""
     written: dict[str, cache_store.Written] = field(default_factory=dict, compare=False, repr=False)
     """Fields written to disk already (``write_states_ahead``), which ``write_cache`` keeps in place
     of this cache's own (then empty) values."""

@@ -17,7 +17,9 @@ needs it, and written only where it changed.
   of it. Found generically (``_explode``): a new field, or a new dict inside one, needs no code here.
   A table's values are compared by identity (then equality) with what was read, so they must never
   be changed in place: an entry is replaced, not mutated; only dicts of immutable values (strings,
-  tuples, frozen dataclasses and models) are kept as tables.
+  tuples, frozen dataclasses and models) are kept as tables. A type may say how tables keep its
+  values (``keep_as``): papers are kept so that they are read back as shells made whole when
+  first read (``models.kept_paper``).
 
 Writing is atomic: new segments get new names, then a new index replaces the old one
 (``os.replace``), then the segments no index names are removed. A build killed at any point leaves
@@ -46,7 +48,7 @@ import pickle
 import time
 import zlib
 from array import array
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -57,7 +59,7 @@ from phenomena_catalog.executors import collector_paused
 CACHE_FOLDER = ".phenomena-cache"
 TABLE_CHUNK = 4096
 """A table's base segment is a pickle per this many entries, one after the other."""
-FORMAT = 3
+FORMAT = 4
 """Bumped when what the cache holds, or how it is laid out, changes shape."""
 HEADER = "phenomena-catalog build cache"
 INDEX = "index"
@@ -483,7 +485,9 @@ class Store:
                 return old
             deltas = sum(s.entries for s in old[1:]) + len(changed) + len(removed)
             if deltas <= old[0].entries // 4 + 64 and len(old) < DELTAS_MAX:
-                data = pickle.dumps((changed, removed), protocol=pickle.HIGHEST_PROTOCOL)
+                buffer = io.BytesIO()
+                _table_pickler(buffer).dump((changed, removed))
+                data = buffer.getvalue()
                 return (*old, self._write_segment(name, data, len(changed) + len(removed), written))
         return (self._write_segment(name, table, len(table), written),)
 
@@ -501,7 +505,7 @@ class Store:
                 # keeps it alive) until it is done, 130 MB for the parse results of 50,000 records.
                 entries_left = iter(data.items())
                 while chunk := dict(itertools.islice(entries_left, TABLE_CHUNK)):
-                    pickle.dump(chunk, sink, protocol=pickle.HIGHEST_PROTOCOL)
+                    _table_pickler(sink).dump(chunk)
                     chunks.append(sink.size)
                 if not chunks:
                     pickle.dump({}, sink, protocol=pickle.HIGHEST_PROTOCOL)
@@ -515,6 +519,23 @@ class Store:
             if entry.name.endswith(".seg") and entry.name not in kept:
                 with contextlib.suppress(OSError):  # (gone already: another build collected it)
                     os.unlink(entry.path)
+
+
+_KEPT_AS: dict[type, Callable[[Any], Any]] = {}
+"""How tables keep values of some types (``keep_as``)."""
+
+
+def keep_as(kind: type, reduce: Callable[[Any], Any]) -> None:
+    """Keep the values of type ``kind`` (exactly) in tables as ``reduce`` says (as pickle's
+    ``__reduce__`` would): e.g. as objects made whole only when first read (``models.kept_paper``)."""
+    _KEPT_AS[kind] = reduce
+
+
+def _table_pickler(sink: Any) -> pickle.Pickler:
+    pickler = pickle.Pickler(sink, protocol=pickle.HIGHEST_PROTOCOL)
+    if _KEPT_AS:
+        pickler.dispatch_table = {**copyreg.dispatch_table, **_KEPT_AS}
+    return pickler
 
 
 def _changes(table: dict[Any, Any], read: dict[Any, Any]) -> tuple[dict[Any, Any], list[Any]]:
