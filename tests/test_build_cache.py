@@ -435,10 +435,10 @@ def test_a_build_in_a_new_process_reuses_the_templates_the_last_build_compiled(
         catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import jinja2
 
-    from phenomena_catalog import render
+    from phenomena_catalog import template_env
 
     # A new process: it has compiled nothing yet, so it can only use what the cache kept.
-    monkeypatch.setattr(render._COMPILED, "_code", {})
+    monkeypatch.setattr(template_env._COMPILED, "_code", {})
     compiled: list[str] = []
     compile_template = jinja2.Environment.compile
 
@@ -454,11 +454,55 @@ def test_a_build_in_a_new_process_reuses_the_templates_the_last_build_compiled(
     template = catalog / "templates" / "paper.html"
     template.write_text(template.read_text(encoding="utf-8").replace("Cite</h2>", "Cite this</h2>"),
                         encoding="utf-8")
-    monkeypatch.setattr(render._COMPILED, "_code", {})
+    monkeypatch.setattr(template_env._COMPILED, "_code", {})
     build_copy(catalog, catalog / "site")
     assert compiled == ["paper.html"]
     assert "Cite this</h2>" in (catalog / "site" / "papers" / f"{PAPER}.html").read_text(encoding="utf-8")
     assert_same_as_a_build_from_scratch(catalog)
+
+
+def test_a_site_built_anew_compiles_its_templates_beside_its_imports_and_loads_them_here(
+        cli_catalog: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
+    from phenomena_catalog import template_env
+
+    # A new process, which has compiled nothing: the build compiles the templates in another process
+    # from its start (commands.build.compile_beside_imports) and this one only loads them.
+    monkeypatch.setattr(template_env._COMPILED, "_code", {})
+    compiled: list[str] = []
+    compile_template = jinja2.Environment.compile
+
+    def counted(env: jinja2.Environment, source: str, name: str | None = None, *args, **kwargs):
+        compiled.append(name or "")
+        return compile_template(env, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    code, _, err = run_cli("build", "--jobs", "2")
+    assert code == 0, err
+    assert compiled == []
+    templates = template_env.page_templates(template_env.template_environment(cli_catalog / "templates"))
+    assert len(template_env._COMPILED._code) == len(templates) > 10
+    # In one process, each is compiled here, once, into the same site.
+    monkeypatch.setattr(template_env._COMPILED, "_code", {})
+    code, _, err = run_cli("build", "--jobs", "1", "--no-cache", "--out", "reference")
+    assert code == 0, err
+    assert sorted(compiled) == sorted(templates)
+    assert site_files(cli_catalog / "reference") == site_files(cli_catalog / "site")
+
+
+def test_the_templates_compile_in_a_process_that_imports_only_jinja() -> None:
+    # That process starts before the build imports the pipeline (compile_beside_imports): were
+    # compiling to import it (numpy, pydantic, the renderer, which compiled templates import), it
+    # would take as long as the build's own imports, beside them on the other core.
+    script = ("import sys\n"
+              "from pathlib import Path\n"
+              "from phenomena_catalog.commands.build import _compiled\n"
+              f"assert len(_compiled(Path({str(TEMPLATES)!r}))) > 10\n"
+              "heavy = {'numpy', 'pydantic', 'yaml', 'phenomena_catalog.render', 'phenomena_catalog.plan'}\n"
+              "assert not heavy & set(sys.modules), heavy & set(sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
 
 
 def test_an_edit_build_lists_the_papers_folder_once_and_stats_each_unchanged_record_once(

@@ -347,22 +347,20 @@ def test_a_read_only_output_folder_gives_a_clear_error(write_catalog, run_cli, t
 
 def test_a_write_failing_with_enospc_mid_build_is_a_clear_error(write_catalog, run_cli, tmp_path, monkeypatch):
     """The same without root: every write after the first few pages fails as on a full disk."""
-    from phenomena_catalog import write as write_module
-
     write_catalog({"power2022grokking": VALID_RECORD})
     assert run_cli("build", "--templates", str(TEMPLATES), "--jobs", "1")[0] == 0
     good = _tree(tmp_path / "site")
-    real_open = open
+    real_open = os.open
     calls = {"n": 0}
 
-    def full_disk_open(file, mode="r", *args, **kwargs):
-        if "w" in mode and ".site.building-" in str(file):
+    def full_disk_open(path, flags, *args, **kwargs):  # (pages are written through os.open)
+        if flags & os.O_WRONLY and ".site.building-" in str(path):
             calls["n"] += 1
             if calls["n"] > 3:
                 raise OSError(errno.ENOSPC, "No space left on device")
-        return real_open(file, mode, *args, **kwargs)
+        return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(write_module, "open", full_disk_open, raising=False)
+    monkeypatch.setattr(os, "open", full_disk_open)
     code, _, err = run_cli("build", "--templates", str(TEMPLATES), "--jobs", "1", "--no-cache")
     assert code == 1
     assert err == "site: cannot write the site (No space left on device); the last good site is left as it was\n"

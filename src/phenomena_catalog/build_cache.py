@@ -54,8 +54,9 @@ from phenomena_catalog.paper_texts import PaperTexts
 from phenomena_catalog.plan import CatalogJsonFile, CslJsonFile, Page, PlanState, SearchIndexFile, TextMemos
 from phenomena_catalog.records import ParseResult, Records
 from phenomena_catalog.related import RelatedIndex
-from phenomena_catalog.render import ListEntries, Renderer, reuse_compiled, templates_digest
+from phenomena_catalog.render import ListEntries, Renderer, templates_digest
 from phenomena_catalog.search_index import SearchIndexState
+from phenomena_catalog.template_env import reuse_compiled
 from phenomena_catalog.validate import CheckMemo
 
 for _kind, _reduce in KEPT_AS.items():  # (papers read back are made whole when first read)
@@ -119,7 +120,7 @@ class BuildCache:
     the edited paper render its entry again and reuse the others'."""
     compiled: dict[str, bytes] = field(default_factory=dict)
     """The templates as Jinja compiled them (``Renderer.compiled``): a build started in a new process
-    does not compile them again (``render.reuse_compiled``)."""
+    does not compile them again (``template_env.reuse_compiled``)."""
     written: dict[str, cache_store.Written] = field(default_factory=dict, compare=False, repr=False)
     """Fields written to disk already (``write_states_ahead``), which ``write_cache`` keeps in place
     of this cache's own (then empty) values."""

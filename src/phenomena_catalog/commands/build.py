@@ -100,7 +100,8 @@ class BuildResult:
 def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
                jobs: int | None = None, executor: Executor | None = None, use_cache: bool = True,
                inputs: tuple[str, tuple[str, ...]] | None = None,
-               listing: cache_store.Listing | None = None) -> BuildResult:
+               listing: cache_store.Listing | None = None,
+               compiling: Pending[dict[str, bytes]] | None = None) -> BuildResult:
     """Build the site: every stage in order. Raises UserError, leaving ``out`` untouched, on bad input.
 
     ``executor`` shares out parsing and rendering (default: one forked worker per core, or ``jobs``).
@@ -108,10 +109,12 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
     written (``build_cache``); the site is the same either way. ``inputs``: the digest of this build's
     ``build_inputs`` (``Inputs.digest``), taken before it read anything, kept in the cache for ``unchanged``;
     ``listing``: the records folder as ``build_inputs`` saw it (``Inputs.listing``), not listed again.
+    ``compiling``: the templates being compiled already (``compile_beside_imports``).
     """
     from phenomena_catalog.executors import ProcessExecutor
 
     executor = executor or ProcessExecutor(jobs)
+    started, started_cpu = time.perf_counter(), time.process_time()
     loading = _load_beside_imports(papers_dir, out, executor, use_cache, listing)
     from phenomena_catalog.build_cache import BuildCache, read_cache, write_cache
     from phenomena_catalog.cache_store import Quick, output_identity
@@ -120,6 +123,9 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
     from phenomena_catalog.search_index import SearchIndexState
     from phenomena_catalog.text_memo import TextMemo
 
+    # (the pipeline's modules: numpy, pydantic's models, Jinja... which the cache's objects need too)
+    stages = {"imports": time.perf_counter() - started}
+    cpu = {"imports": time.process_time() - started_cpu}
     with output_lock(out):  # a second build waits: two builds never mix their files
         started, started_cpu = time.perf_counter(), time.process_time()
         cache = read_cache(out) if use_cache else BuildCache()
@@ -131,14 +137,14 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
                         texts=cache.texts if use_cache else PaperTexts(remember=False))
         try:
             result, built = build(papers_dir, templates_dir, out, config, executor, cache, listing, loading,
-                                  keep=use_cache, states_ahead=use_cache)
+                                  keep=use_cache, states_ahead=use_cache, compiling=compiling)
         except BaseException:
             if use_cache:  # (a first build's update states, written ahead for a cache now never made)
                 cache_store.remove_unnamed(out)
             raise
         if use_cache:
-            result = replace(result, stages={"read cache": reading, **result.stages},
-                             cpu={"read cache": reading_cpu, **result.cpu})
+            stages["read cache"], cpu["read cache"] = reading, reading_cpu
+        result = replace(result, stages={**stages, **result.stages}, cpu={**cpu, **result.cpu})
         identity = output_identity(out)
         quick = (None if inputs is None or identity is None
                  else Quick(inputs[0], identity, result.papers, result.pages, result.files, inputs[1]))
@@ -163,13 +169,14 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
 def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, executor: Executor,
           cache: BuildCache, listing: cache_store.Listing | None = None,
           loading: Pending[Records] | None = None, keep: bool = True,
-          states_ahead: bool = False) -> tuple[BuildResult, BuildCache]:
+          states_ahead: bool = False,
+          compiling: Pending[dict[str, bytes]] | None = None) -> tuple[BuildResult, BuildCache]:
     """Build the site from what ``cache`` says the last build made; returns what this one made
     (``_build``: its arguments)."""
     state = cache.memos.search
     try:
         built = _build(papers_dir, templates_dir, out, config, executor, cache, listing, loading, keep,
-                       states_ahead, search_as_site=state not in _SEARCH_AHEAD)
+                       states_ahead, search_as_site=state not in _SEARCH_AHEAD, compiling=compiling)
     except BaseException:
         # ``serve`` keeps its cache through a failed build, whose search index state may be updated
         # already, the site not: until a build succeeds, it does not say how the site's files differ.
@@ -186,7 +193,8 @@ _SEARCH_AHEAD: weakref.WeakSet[SearchIndexState] = weakref.WeakSet()
 def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, executor: Executor,
            cache: BuildCache, listing: cache_store.Listing | None = None,
            loading: Pending[Records] | None = None, keep: bool = True,
-           states_ahead: bool = False, search_as_site: bool = True) -> tuple[BuildResult, BuildCache]:
+           states_ahead: bool = False, search_as_site: bool = True,
+           compiling: Pending[dict[str, bytes]] | None = None) -> tuple[BuildResult, BuildCache]:
     """Build the site from what ``cache`` says the last build made; returns what this one made.
     ``loading``: the load stage started already (``_load_beside_imports``), used if the cache has no parse results.
     ``keep``: False when what this build made will not be kept (``build --no-cache``): a site built
@@ -194,6 +202,8 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
     ``states_ahead``: a first build (``cache`` empty) writes its update states to the next cache
     before it renders and keeps them no longer (``build_cache.write_states_ahead``): for a build
     whose cache is only written, never used again in memory.
+    ``compiling``: the site's templates, compiled in another process since the build started
+    (``compile_beside_imports``); without it they are compiled beside related papers.
 
     ``search_as_site``: the search index state in ``cache`` was updated last by the build that
     wrote the site (its update's ``SearchIndex.changed`` then says which of the site's files change).
@@ -216,8 +226,9 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
     from phenomena_catalog.plan import BibtexShares, PlannedPages, Planner, PlanState, Unit, remember_bibtex
     from phenomena_catalog.records import load
     from phenomena_catalog.related import RelatedIndex, related_in_catalog
-    from phenomena_catalog.render import Renderer, reuse_compiled, template_environment
+    from phenomena_catalog.render import Renderer
     from phenomena_catalog.search_index import SearchIndexState
+    from phenomena_catalog.template_env import reuse_compiled, template_environment
     from phenomena_catalog.validate import check
     from phenomena_catalog.write import (
         copied_files,
@@ -234,6 +245,8 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
                    else load(papers_dir, executor, cache.parsed, cache.stamps, listing))
         if records.problems:
             raise UserError(records.problems + check(records, cache.checked))  # every problem at once
+        if compiling is not None:  # (done long since: the process that compiled them ends as it hands them over)
+            reuse_compiled(compiling.result())
         copied = copied_files(templates_dir, ())
         of_records = records_digest(records)
         inputs = site_inputs(records, config, template_environment(templates_dir), copied, of_records)
@@ -272,7 +285,8 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
         # first on, this one from the last once related papers are done, until they meet (``BibtexShares``).
         shared = BibtexShares(catalog.papers) if previous is None else None
         beside = functools.partial(_check_then_search_and_templates, records, cache.checked, catalog,
-                                   search_state, templates_dir, out if ahead else None, bibtex=shared)
+                                   search_state, templates_dir if compiling is None else None,
+                                   out if ahead else None, bibtex=shared)
         checking = executor.start(beside, len(records.papers) if previous is None else 0)
         del search_state, beside  # (another process's, or written to the cache and not kept)
         early: Planner | None = None
@@ -466,6 +480,34 @@ def _load_beside_imports(papers_dir: Path, out: Path, executor: Executor, use_ca
     return start_load(papers_dir, executor, listing)
 
 
+COMPILE_SIZE = 1_000
+"""Compiling a site's templates takes about what the check stage takes on 1,000 papers (0.05-0.06 s
+of CPU time), whatever the catalog's size: worth a process of its own (``Executor.start``)."""
+
+
+def compile_beside_imports(templates_dir: Path, out: Path, jobs: int | None,
+                           use_cache: bool) -> tuple[Executor, Pending[dict[str, bytes]]] | None:
+    """A site built anew compiles its templates in another process from the start (the build's
+    executor, and the templates compiling): while this one lists its inputs and imports the
+    settings' models and the pipeline (0.1 s or more with the other core idle, before the load
+    stage starts: ``_load_beside_imports``), rather than beside related papers, where at 1,000
+    papers the check and search index waited for it (``_check_then_search_and_templates``). A
+    rebuild has its templates compiled in the cache (``BuildCache.compiled``): None. Called first,
+    so the other process imports only Jinja (``template_env``)."""
+    if use_cache and cache_store.index_file(out).exists():
+        return None
+    from phenomena_catalog.executors import ProcessExecutor
+
+    executor = ProcessExecutor(jobs)
+    return executor, executor.start(functools.partial(_compiled, templates_dir), COMPILE_SIZE)
+
+
+def _compiled(templates_dir: Path) -> dict[str, bytes]:
+    from phenomena_catalog.template_env import compiled_templates
+
+    return compiled_templates(templates_dir)
+
+
 BesideRelatedPapers = tuple[list["Problem"], "CheckMemo",
                             "tuple[SearchIndex, SearchIndexState | dict[str, Written], dict[str, bytes], "
                             "tuple[str, ...]] | None"]
@@ -478,15 +520,16 @@ def _check_then_search_and_templates(records: Records, memo: CheckMemo, catalog:
                                      templates_dir: Path | None = None, ahead: Path | None = None,
                                      bibtex: BibtexShares | None = None) -> BesideRelatedPapers:
     """The check stage's problems and its memo brought up to date; then, if there are none and a
-    ``catalog`` is given, its search index, ``search`` updated to it, the compiled templates
-    (``render.compiled_templates``) and the BibTeX entries ``bibtex`` makes from the first paper on
-    (in the catalog's order): the work a build from scratch does beside related papers (``Executor.start``).
+    ``catalog`` is given, its search index, ``search`` updated to it, the templates of ``templates_dir``
+    compiled (``template_env.compiled_templates``; none without it) and the BibTeX entries ``bibtex``
+    makes from the first paper on (in the catalog's order): the work a build from scratch does beside
+    related papers (``Executor.start``).
     (Made here, the entries are made once: the render stage's workers, which show them on paper
     pages and in topics' ``.bib`` files, each made those of their pages.) ``ahead``: the output
     folder whose next cache ``search`` is written to (``write_states_ahead``), handed back in its place."""
     from phenomena_catalog.build_cache import write_states_ahead
-    from phenomena_catalog.render import compiled_templates
     from phenomena_catalog.search_index import build_search_index
+    from phenomena_catalog.template_env import compiled_templates
     from phenomena_catalog.validate import check
 
     problems = check(records, memo)
@@ -494,8 +537,8 @@ def _check_then_search_and_templates(records: Records, memo: CheckMemo, catalog:
         return problems, memo, None
     index = build_search_index(catalog, search)
     state = (write_states_ahead(ahead, search=search) if ahead is not None else None) or search
-    return problems, memo, (index, state, compiled_templates(templates_dir),
-                            bibtex.from_front() if bibtex is not None else ())
+    compiled = compiled_templates(templates_dir) if templates_dir is not None else {}
+    return problems, memo, (index, state, compiled, bibtex.from_front() if bibtex is not None else ())
 
 
 def _problems_reported(checking: Pending[BesideRelatedPapers],
@@ -569,19 +612,21 @@ def unchanged(out: Path, inputs: cache_store.Inputs | None, started: float) -> B
 def run(args: argparse.Namespace) -> int:
     started, started_cpu = time.perf_counter(), time.process_time()  # (CPU: the start-up's and imports')
     templates = templates_folder(args)
+    executor, compiling = compile_beside_imports(templates, args.out, args.jobs, not args.no_cache) or (None, None)
     inputs = None if args.no_cache else build_inputs(args.papers, templates, args.out, args.config)
     result = unchanged(args.out, inputs, started)
     if result is None:
-        from phenomena_catalog.config import load_config
-
         clock = _StageClock()
         digest = None if inputs is None else inputs.digest()
         clock.last, clock.last_cpu = started, started_cpu
         clock.lap("list inputs")
+        from phenomena_catalog.config import load_config  # (and pydantic: counted with the settings)
+
         config = load_config(args.config)
         clock.lap("settings")
-        result = build_site(args.papers, templates, args.out, config, args.jobs, use_cache=not args.no_cache,
-                            inputs=digest, listing=None if inputs is None else inputs.listing(args.papers))
+        result = build_site(args.papers, templates, args.out, config, args.jobs, executor, use_cache=not args.no_cache,
+                            inputs=digest, listing=None if inputs is None else inputs.listing(args.papers),
+                            compiling=compiling)
         result = replace(result, stages={**clock.stages, **result.stages}, cpu={**clock.cpu, **result.cpu})
     print(summary(result, args.out))
     if args.timings:
