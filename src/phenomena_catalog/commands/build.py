@@ -114,6 +114,7 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
     from phenomena_catalog.executors import ProcessExecutor
 
     executor = executor or ProcessExecutor(jobs)
+    started, started_cpu = time.perf_counter(), time.process_time()
     loading = _load_beside_imports(papers_dir, out, executor, use_cache, listing)
     from phenomena_catalog.build_cache import BuildCache, read_cache, write_cache
     from phenomena_catalog.cache_store import Quick, output_identity
@@ -122,6 +123,9 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
     from phenomena_catalog.search_index import SearchIndexState
     from phenomena_catalog.text_memo import TextMemo
 
+    # (the pipeline's modules: numpy, pydantic's models, Jinja... which the cache's objects need too)
+    stages = {"imports": time.perf_counter() - started}
+    cpu = {"imports": time.process_time() - started_cpu}
     with output_lock(out):  # a second build waits: two builds never mix their files
         started, started_cpu = time.perf_counter(), time.process_time()
         cache = read_cache(out) if use_cache else BuildCache()
@@ -139,8 +143,8 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
                 cache_store.remove_unnamed(out)
             raise
         if use_cache:
-            result = replace(result, stages={"read cache": reading, **result.stages},
-                             cpu={"read cache": reading_cpu, **result.cpu})
+            stages["read cache"], cpu["read cache"] = reading, reading_cpu
+        result = replace(result, stages={**stages, **result.stages}, cpu={**cpu, **result.cpu})
         identity = output_identity(out)
         quick = (None if inputs is None or identity is None
                  else Quick(inputs[0], identity, result.papers, result.pages, result.files, inputs[1]))
@@ -622,12 +626,12 @@ def run(args: argparse.Namespace) -> int:
     inputs = None if args.no_cache else build_inputs(args.papers, templates, args.out, args.config)
     result = unchanged(args.out, inputs, started)
     if result is None:
-        from phenomena_catalog.config import load_config
-
         clock = _StageClock()
         digest = None if inputs is None else inputs.digest()
         clock.last, clock.last_cpu = started, started_cpu
         clock.lap("list inputs")
+        from phenomena_catalog.config import load_config  # (and pydantic: counted with the settings)
+
         config = load_config(args.config)
         clock.lap("settings")
         result = build_site(args.papers, templates, args.out, config, args.jobs, executor, use_cache=not args.no_cache,
