@@ -185,7 +185,7 @@ class Inputs:
                 walked.append((root, list(folders), names))
                 # (``os.path.join``'s paths, made without a call a file: 10,000 records are listed
                 # on every build, and what is done for each of them is most of the time it takes)
-                prefix = root if root.endswith(("/", os.sep)) else root + os.sep
+                prefix = os.path.join(root, "_")[:-1]
                 paths = [prefix + name for name in names]
                 found = _stamps_of(paths)
                 stamps.update(zip(paths, found, strict=True))
