@@ -646,6 +646,9 @@ def test_an_incremental_index_gives_the_catalog_indexing_from_scratch_gives(
             assert getattr(updated.state, name) == getattr(fresh.state, name), name
         assert catalog_view(updated) == catalog_view(fresh)
         assert [updated.term_count(kind) for kind in TERM_KINDS] == [len(fresh.terms[kind]) for kind in TERM_KINDS]
+        # (every paper's keywords at once, as the CSL-JSON file reads them, are each paper's)
+        ids = list(updated.paper_terms)
+        assert updated.keyword_names_of(ids) == {paper_id: updated.keyword_names(paper_id) for paper_id in ids}
         last = updated.state
 
 
