@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import bibtexparser
@@ -213,3 +215,17 @@ def test_help_shows_examples(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "phenomena-catalog export bibtex --topic grokking --out grokking.bib" in out
     assert "--topic T" in out and "--papers DIR" in out and "--out FILE" in out
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_file_written_gets_the_permissions_open_gives(papers: Path) -> None:
+    # written beside its target then renamed: a new file must not keep the temporary file's 0o600
+    with open("by-open.txt", "w", encoding="utf-8"):
+        pass
+    assert main(["export", "json", "--out", "papers.json"]) == 0
+    assert stat.S_IMODE(os.stat("papers.json").st_mode) == stat.S_IMODE(os.stat("by-open.txt").st_mode)
+    # an existing file keeps its own, as open(path, "w") keeps them
+    os.chmod("papers.json", 0o640)
+    assert main(["export", "json", "--out", "papers.json"]) == 0
+    assert stat.S_IMODE(os.stat("papers.json").st_mode) == 0o640
+    assert not list(Path().glob(".papers.json.*"))

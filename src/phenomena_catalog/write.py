@@ -12,7 +12,6 @@ import re
 import shutil
 import signal
 import sys
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -322,6 +321,32 @@ def write_atomically(path: Path, text: str) -> None:
     write_all_atomically({path: text})
 
 
+def _file_beside(path: Path) -> tuple[int, str]:
+    """A new file beside ``path`` to write it in (its descriptor and name), with the permissions
+    ``open(path, "w")`` would leave: the file's own when it exists, else 0o666 less the umask.
+    (``tempfile.mkstemp`` makes it 0o600, and the rename kept that: exports, the schema and new
+    records were readable by their owner only.)"""
+    try:
+        mode: int | None = os.stat(path).st_mode & 0o7777
+    except OSError:
+        mode = None
+    for _ in range(100):
+        tmp = os.path.join(path.parent, f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        try:
+            handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        except FileExistsError:
+            continue
+        if mode is not None:
+            try:
+                os.chmod(tmp, mode)
+            except OSError:
+                os.close(handle)
+                os.unlink(tmp)
+                raise
+        return handle, tmp
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
 def write_all_atomically(writes: Mapping[Path, str]) -> None:
     """Replace every file of ``writes`` or none: each is written beside its target first, and only
     when all were written are they renamed into place (one atomic rename each).
@@ -338,7 +363,7 @@ def write_all_atomically(writes: Mapping[Path, str]) -> None:
     staged: list[tuple[str, Path]] = []
     try:
         for path, text in sorted(writes.items()):
-            handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            handle, tmp = _file_beside(path)
             staged.append((tmp, path))
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
                 out.write(text)
