@@ -268,3 +268,12 @@ def test_entries_are_placed_in_their_group_heaviest_first_ties_in_input_order(
         assert order.tolist() == expected
         assert place.tolist() == [sum(1 for j in expected[:k] if entries[j][0] == entries[expected[k]][0])
                                   for k in range(len(expected))]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from([*"ab ]()htp:/s\x00x.\n", "http", "https://", "](", "://", "](http://a)", "http://b c"]),
+                max_size=25).map("".join))
+def test_links_are_cut_from_joined_texts_as_the_regular_expression_cuts_them(text: str) -> None:
+    """``_without_links`` tries the link pattern only where a "](" or an "http" starts, and cuts
+    what ``re.sub`` with it would, overlapping and broken links included."""
+    assert related._without_links(text) == related._URL_JOINED.sub(" ", text)
