@@ -432,7 +432,7 @@ def _with_catalog_files(papers_dir: Path, listing: Listing, loaded: Records) -> 
     )
 
 
-def start_load(papers_dir: Path, executor: Executor, listing: Listing | None = None) -> StartedLoad:
+def start_load(papers_dir: Path, executor: Executor, listing: Listing | None = None) -> Pending[Records]:
     """The load stage of a build from scratch (``load`` without earlier results), started now and
     collected with ``result()``: a worker (``Executor.start``) reads the record files from the
     first on while this process goes on with its own work (importing the rest of the pipeline:
@@ -442,7 +442,7 @@ def start_load(papers_dir: Path, executor: Executor, listing: Listing | None = N
     by both, and this process's kept). The records are those ``load`` gives.
     """
     if not papers_dir.is_dir():
-        return StartedLoad(functools.partial(load, papers_dir, listing=listing), 0)  # (it says what is wrong)
+        return _Deferred(functools.partial(load, papers_dir, listing=listing))  # (it says what is wrong)
     now = time.time_ns()
     files, listing = _record_paths(papers_dir, listing)
     shown = _shown_paths(files)
@@ -451,7 +451,7 @@ def start_load(papers_dir: Path, executor: Executor, listing: Listing | None = N
     has got to (``_at``), in memory the worker shares."""
     _at(claims, len(files), len(files))
     front = executor.start(functools.partial(_read_from_front, files, shown, claims), len(files))
-    return StartedLoad(functools.partial(_joined, papers_dir, listing, files, shown, claims, front, now), len(files))
+    return _Deferred(functools.partial(_joined, papers_dir, listing, files, shown, claims, front, now))
 
 
 _FRONT, _BACK = 1, 2
@@ -508,14 +508,12 @@ def _joined(papers_dir: Path, listing: Listing, files: list[str], shown: list[st
     return _with_catalog_files(papers_dir, listing, _assembled(shown, found, [None] * len(files), now))
 
 
-class StartedLoad(Pending[Records]):
-    """Records made when first asked for (``start_load``)."""
+class _Deferred(Pending[Records]):
+    """Records made when first asked for."""
 
-    def __init__(self, make: Callable[[], Records], files: int) -> None:
+    def __init__(self, make: Callable[[], Records]) -> None:
         self._make: Callable[[], Records] | None = make
         self._records: Records | None = None
-        self.files = files
-        """How many record files it reads (what later stages can prepare for while it reads them)."""
 
     def result(self) -> Records:
         if self._make is not None:

@@ -1444,14 +1444,6 @@ def same_author_papers(papers: Sequence[Paper], limit: int) -> list[list[int]]:
     return found
 
 
-def prepare(papers: int) -> None:
-    """Import what computing the related papers of a catalog of ``papers`` papers from scratch needs
-    (scipy, above ``_DENSE_PAPERS``: about 0.1 s): a build from scratch calls it while a worker
-    reads the records, so the import is not on its way to related papers."""
-    if papers > _DENSE_PAPERS:
-        import scipy.sparse  # noqa: F401
-
-
 def related_papers(papers: Sequence[Paper], keywords_of: Callable[[Paper], Sequence[str]],
                    similar_limit: int = SIMILAR_LIMIT, author_limit: int = SAME_AUTHORS_LIMIT,
                    memo: TextMemo[PaperTermCounts] | None = None) -> RelatedLists:

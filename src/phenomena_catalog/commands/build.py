@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from phenomena_catalog.executors import Executor, Pending
     from phenomena_catalog.paper_texts import Made
     from phenomena_catalog.plan import BibtexShares, Page
-    from phenomena_catalog.records import Records, StartedLoad
+    from phenomena_catalog.records import Records
     from phenomena_catalog.search_index import SearchIndex, SearchIndexState
     from phenomena_catalog.validate import CheckMemo
 
@@ -157,7 +157,7 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
 
 def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, executor: Executor,
           cache: BuildCache, listing: cache_store.Listing | None = None,
-          loading: StartedLoad | None = None, keep: bool = True,
+          loading: Pending[Records] | None = None, keep: bool = True,
           states_ahead: bool = False) -> tuple[BuildResult, BuildCache]:
     """Build the site from what ``cache`` says the last build made; returns what this one made.
     ``loading``: the load stage started already (``_load_beside_imports``), used if the cache has no parse results.
@@ -183,7 +183,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
     from phenomena_catalog.executors import collector_frozen, collector_paused
     from phenomena_catalog.plan import BibtexShares, PlannedPages, Planner, PlanState, Unit, remember_bibtex
     from phenomena_catalog.records import load
-    from phenomena_catalog.related import RelatedIndex, prepare, related_in_catalog
+    from phenomena_catalog.related import RelatedIndex, related_in_catalog
     from phenomena_catalog.render import Renderer, reuse_compiled, template_environment
     from phenomena_catalog.search_index import SearchIndexState
     from phenomena_catalog.validate import check
@@ -198,8 +198,6 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
 
     clock = _StageClock()
     with collector_paused():
-        if loading is not None and not cache.parsed:
-            prepare(loading.files)  # (while the load's worker reads records)
         records = (loading.result() if loading is not None and not cache.parsed
                    else load(papers_dir, executor, cache.parsed, cache.stamps, listing))
         if records.problems:
@@ -389,7 +387,7 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
 
 
 def _load_beside_imports(papers_dir: Path, out: Path, executor: Executor, use_cache: bool,
-                         listing: cache_store.Listing | None) -> StartedLoad | None:
+                         listing: cache_store.Listing | None) -> Pending[Records] | None:
     """The load stage of a site built anew, started (``records.start_load``): a worker reads records
     while this process imports the rest of the pipeline (numpy, Jinja, the renderer...: 0.1-0.3 s),
     and this one reads the rest when it asks for them. A rebuild reuses the cache's parse results instead."""
