@@ -96,19 +96,20 @@ class RelatedLists(Mapping[str, RelatedPapers]):
         self._similar, self._same = similar, same
         """Each slot's similar and same-author papers, as slots (then -1s): the index's, copied."""
         self._made: dict[str, RelatedPapers] = {}
-        self._rows: tuple[list[str], list[list[int]], list[list[int]]] | None = None
+        self._ids: list[str] | None = None
 
     def ids(self, paper_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The ids of one paper's similar and same-author papers (``self[paper_id]``'s, in order),
         without making its ``RelatedPapers``: what planning a paper's page needs of them (made for
         every paper in a build from scratch, while only the process rendering a page makes its papers)."""
-        rows = self._rows
-        if rows is None:
+        ids = self._ids
+        if ids is None:
             # Each slot's id, then "" for the -1s after a slot's papers (index -1: dropped by filter).
-            rows = self._rows = ([*map(_ID, self._by_slot), ""], self._similar.tolist(), self._same.tolist())
+            ids = self._ids = [*map(_ID, self._by_slot), ""]
         slot = self._slot_of[paper_id]
-        get = rows[0].__getitem__
-        return tuple(filter(None, map(get, rows[1][slot]))), tuple(filter(None, map(get, rows[2][slot])))
+        get = ids.__getitem__
+        return (tuple(filter(None, map(get, self._similar[slot].tolist()))),
+                tuple(filter(None, map(get, self._same[slot].tolist()))))
 
     def __getitem__(self, paper_id: str) -> RelatedPapers:
         found = self._made.get(paper_id)
