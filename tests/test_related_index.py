@@ -97,6 +97,10 @@ def test_an_index_updated_edit_by_edit_gives_what_a_computation_from_scratch_giv
         current = list(catalog.values())
         updated = index.update(current, lambda p: p.keywords, digests={i: _digest(p) for i, p in catalog.items()})
         assert _shown(updated) == _shown(related_papers(current, lambda p: p.keywords, **limits))
+        # (what the planner reads of each: the ids of the papers the page lists, in order)
+        assert {i: updated.ids(i) for i in catalog} == {
+            i: (tuple(p.id for p in found.similar), tuple(p.id for p in found.same_authors))
+            for i, found in updated.items()}
 
 
 def test_an_edit_reports_the_papers_whose_related_papers_changed() -> None:
