@@ -4,6 +4,7 @@ nothing changed reads the cache's index alone and imports no pipeline module."""
 
 from __future__ import annotations
 
+import copy
 import gc
 import io
 import os
@@ -15,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -410,10 +412,10 @@ def test_a_build_in_a_new_process_reuses_the_templates_the_last_build_compiled(
         catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import jinja2
 
-    from phenomena_catalog import render
+    from phenomena_catalog import template_env
 
     # A new process: it has compiled nothing yet, so it can only use what the cache kept.
-    monkeypatch.setattr(render._COMPILED, "_code", {})
+    monkeypatch.setattr(template_env._COMPILED, "_code", {})
     compiled: list[str] = []
     compile_template = jinja2.Environment.compile
 
@@ -429,11 +431,55 @@ def test_a_build_in_a_new_process_reuses_the_templates_the_last_build_compiled(
     template = catalog / "templates" / "paper.html"
     template.write_text(template.read_text(encoding="utf-8").replace("Cite</h2>", "Cite this</h2>"),
                         encoding="utf-8")
-    monkeypatch.setattr(render._COMPILED, "_code", {})
+    monkeypatch.setattr(template_env._COMPILED, "_code", {})
     build_copy(catalog, catalog / "site")
     assert compiled == ["paper.html"]
     assert "Cite this</h2>" in (catalog / "site" / "papers" / f"{PAPER}.html").read_text(encoding="utf-8")
     assert_same_as_a_build_from_scratch(catalog)
+
+
+def test_a_site_built_anew_compiles_its_templates_beside_its_imports_and_loads_them_here(
+        cli_catalog: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
+    from phenomena_catalog import template_env
+
+    # A new process, which has compiled nothing: the build compiles the templates in another process
+    # from its start (commands.build.compile_beside_imports) and this one only loads them.
+    monkeypatch.setattr(template_env._COMPILED, "_code", {})
+    compiled: list[str] = []
+    compile_template = jinja2.Environment.compile
+
+    def counted(env: jinja2.Environment, source: str, name: str | None = None, *args, **kwargs):
+        compiled.append(name or "")
+        return compile_template(env, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    code, _, err = run_cli("build", "--jobs", "2")
+    assert code == 0, err
+    assert compiled == []
+    templates = template_env.page_templates(template_env.template_environment(cli_catalog / "templates"))
+    assert len(template_env._COMPILED._code) == len(templates) > 10
+    # In one process, each is compiled here, once, into the same site.
+    monkeypatch.setattr(template_env._COMPILED, "_code", {})
+    code, _, err = run_cli("build", "--jobs", "1", "--no-cache", "--out", "reference")
+    assert code == 0, err
+    assert sorted(compiled) == sorted(templates)
+    assert site_files(cli_catalog / "reference") == site_files(cli_catalog / "site")
+
+
+def test_the_templates_compile_in_a_process_that_imports_only_jinja() -> None:
+    # That process starts before the build imports the pipeline (compile_beside_imports): were
+    # compiling to import it (numpy, pydantic, the renderer, which compiled templates import), it
+    # would take as long as the build's own imports, beside them on the other core.
+    script = ("import sys\n"
+              "from pathlib import Path\n"
+              "from phenomena_catalog.commands.build import _compiled\n"
+              f"assert len(_compiled(Path({str(TEMPLATES)!r}))) > 10\n"
+              "heavy = {'numpy', 'pydantic', 'yaml', 'phenomena_catalog.render', 'phenomena_catalog.plan'}\n"
+              "assert not heavy & set(sys.modules), heavy & set(sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
 
 
 def test_an_edit_build_lists_the_papers_folder_once_and_stats_each_unchanged_record_once(
@@ -533,3 +579,36 @@ def test_a_build_after_one_edit_does_not_import_the_title_comparison(cli_catalog
     assert "re-rendered" in result.stdout
     assert result.stderr.strip() == "['pydantic']"  # (pydantic validates the edited record)
     assert "Edited." in (cli_catalog / "site" / "papers" / f"{PAPER}.html").read_text(encoding="utf-8")
+
+
+def test_papers_read_from_the_cache_are_made_whole_when_first_read_and_equal_the_papers_parsed(
+        catalog: Path) -> None:
+    from phenomena_catalog.build_cache import read_cache
+    from phenomena_catalog.models import KEPT_FIELDS
+    from phenomena_catalog.records import load
+
+    def read() -> dict[str, Any]:
+        return {paper.id: paper for paper, _, _ in read_cache(catalog / "site").parsed.values() if paper is not None}
+
+    parsed = load(catalog / "papers").papers
+    papers = read()
+    assert len(papers) == len(parsed) > 3
+    # Until a field beyond those every list reads is asked for, a paper holds only those.
+    assert all(list(paper.__dict__) == list(KEPT_FIELDS) for paper in papers.values())
+    first = parsed[0]
+    kept = papers[first.id]
+    assert (kept.id, kept.year, kept.added, kept.kind) == (first.id, first.year, first.added, first.kind)
+    assert list(kept.__dict__) == list(KEPT_FIELDS)
+    assert kept.title == first.title and list(kept.__dict__) == list(first.__dict__)  # (in the fields' order)
+    # Whatever reads a paper's fields whole (pydantic's dumps, comparison, repr, copies, pickling)
+    # makes it whole first: each on a paper not yet whole gives what it gives for the parsed paper.
+    readers = [lambda p: p.model_dump(mode="json"), lambda p: p.model_dump_json(exclude={"path"}), repr,
+               lambda p: dict(p), lambda p: copy.copy(p).model_dump(), lambda p: copy.deepcopy(p).model_dump(),
+               lambda p: p.model_copy(update={"year": 1999}).model_dump(), lambda p: p.model_fields_set,
+               lambda p: pickle.loads(pickle.dumps(p)).model_dump(), lambda p: p.links.items(),
+               lambda p: p == parsed[0], lambda p: parsed[0] == p]
+    for reader in readers:
+        fresh = read()
+        assert [reader(fresh[paper.id]) for paper in parsed] == [reader(paper) for paper in parsed]
+    fresh = read()
+    assert [fresh[paper.id] != paper for paper in parsed] == [False] * len(parsed)

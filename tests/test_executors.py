@@ -85,6 +85,22 @@ def test_shares_are_worked_on_in_forked_workers_and_come_back_in_order() -> None
     assert found[0][0] == os.getpid() and len({pid for pid, _ in found}) == 3
 
 
+def test_a_short_list_is_shared_out_when_its_cost_says_it_is_worth_it() -> None:
+    # A site built anew of a few hundred papers has fewer pages than the executor's threshold, but
+    # enough work to be worth a worker (``share_from``: commands.build.SHARED_RENDER_COST).
+    def work(share: list[int]) -> tuple[int, list[int]]:
+        return os.getpid(), share
+
+    executor = ProcessExecutor(2)  # (its own threshold: 2,000 items)
+    shared = executor.map_shares(work, [1, 2, 3, 4], cost=lambda item: 100.0, share_from=300.0)
+    assert sorted(item for _, share in shared for item in share) == [1, 2, 3, 4]
+    assert shared[0][0] == os.getpid() and len({pid for pid, _ in shared}) == 2
+    for kept in (executor.map_shares(work, [1, 2], cost=lambda item: 100.0, share_from=300.0),
+                 executor.map_shares(work, [1, 2, 3, 4], cost=lambda item: 100.0),
+                 ProcessExecutor(1).map_shares(work, [1, 2, 3, 4], cost=lambda item: 100.0, share_from=1.0)):
+        assert kept == [(os.getpid(), kept[0][1])] and len(kept[0][1]) in (2, 4)
+
+
 def test_an_error_in_a_workers_share_is_raised_here() -> None:
     def work(share: list[int]) -> list[int]:
         if 3 in share:

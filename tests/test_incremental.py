@@ -252,7 +252,7 @@ class EveryShareInAWorker:
     """Every share in a forked worker process, the first one too (``ProcessExecutor`` keeps that one,
     with the data files, in the build's process): what a worker made comes back only as its result."""
 
-    def map_shares(self, work, items, *, cost=None, together=None):  # type: ignore[no-untyped-def]
+    def map_shares(self, work, items, *, cost=None, together=None, share_from=None):  # type: ignore[no-untyped-def]
         results = []
         for share in share_out(items, 2, cost, together):
             read, write = os.pipe()
@@ -810,3 +810,27 @@ def test_an_incremental_check_checks_only_the_changed_records(tmp_path: Path,
     assert check(records.load(source / "papers"), memo) == []
     assert looked_at == ["paper005"]
 
+
+
+def test_after_a_build_that_failed_past_the_search_index_the_next_writes_what_it_changed(catalog: Path) -> None:
+    # serve keeps its cache through a failed build. The search index's state is updated before pages
+    # render, so after a template error it is that build's, while the site is the last good one's:
+    # the next build, with the state as it is, must still write every search file that differs.
+    from phenomena_catalog.commands.build import build
+    from phenomena_catalog.executors import SerialExecutor
+
+    site, config = catalog / "site", load_config(catalog / "catalog.yaml")
+    cache = read_cache(site)
+    record = catalog / "papers" / "chen2021sparse.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace(
+        "digest: |\n", "digest: |\n  Zanzibar quokkas grokking hyperbolically.\n"), encoding="utf-8")
+    template = catalog / "templates" / "paper.html"
+    good = template.read_text(encoding="utf-8")
+    template.write_text(good.replace("{{ paper.title }}</h1>", "{{ paper.no_such_field }}</h1>"), encoding="utf-8")
+    with pytest.raises(UserError, match="no_such_field"):
+        build(catalog / "papers", catalog / "templates", site, config, SerialExecutor(), cache)
+    template.write_text(good, encoding="utf-8")
+    result, cache = build(catalog / "papers", catalog / "templates", site, config, SerialExecutor(), cache)
+    assert result.incremental
+    assert b"quokka" in b"".join(data for url, data in site_files(site).items() if url.startswith("search/"))
+    assert_same_as_a_build_from_scratch(catalog)

@@ -281,3 +281,17 @@ def test_links_are_cut_from_joined_texts_as_the_regular_expression_cuts_them(tex
     """``_without_links`` tries the link pattern only where a "](" or an "http" starts, and cuts
     what ``re.sub`` with it would, overlapping and broken links included."""
     assert related._without_links(text) == related._URL_JOINED.sub(" ", text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.integers(-50, 10**6), max_size=40), of=st.lists(st.integers(-50, 10**6), max_size=40),
+       near=st.booleans())
+def test_which_values_are_among_others_is_what_np_isin_says(values: list[int], of: list[int], near: bool) -> None:
+    # ``packed.within`` stands for np.isin in an edit's update (np.isin imports numpy.ma on its sorting path).
+    import numpy as np
+
+    from phenomena_catalog import packed
+
+    values_array = np.array([v % 60 for v in values] if near else values, dtype=np.int64)
+    of_array = np.array([v % 60 for v in of] if near else of, dtype=np.int32)
+    assert packed.within(values_array, of_array).tolist() == np.isin(values_array, of_array).tolist()

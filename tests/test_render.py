@@ -11,8 +11,8 @@ import pytest
 from jinja2 import Environment, StrictUndefined, UndefinedError
 from markupsafe import Markup, escape
 
-from phenomena_catalog import render
-from phenomena_catalog.render import template_environment
+from phenomena_catalog import render, template_env
+from phenomena_catalog.template_env import template_environment
 
 from conftest import HOSTILE, TEMPLATES, build_copy, copy_fixture_catalog, site_files
 
@@ -38,7 +38,7 @@ def test_output_is_escaped_as_stock_jinja_escapes_it(value: object) -> None:
 
 @pytest.mark.parametrize("value", [HOSTILE, "plain", "'\"&<>", "&amp; already", "", "é ✓ \u2028"])
 def test_the_python_escaping_kept_for_markupsafe_without_its_c_speedups_escapes_the_same(value: str) -> None:
-    assert render._replaced(value) == render._escaped_text(value) == str(escape(value))
+    assert template_env._replaced(value) == template_env._escaped_text(value) == str(escape(value))
 
 
 _LAYOUT = {
@@ -125,7 +125,7 @@ def test_the_installed_jinja_compiles_output_through_escape_output() -> None:
 
 
 def test_calls_in_templates_pass_the_context_or_environment_to_callables_that_ask_for_them() -> None:
-    # The renderer's context calls plain functions, built-ins and macros directly (render._Context);
+    # The renderer's context calls plain functions, built-ins and macros directly (template_env._Context);
     # callables marked with pass_context / pass_environment, and callable objects, still get theirs.
     @jinja2.pass_context
     def greeting(context: Any, name: str) -> str:
@@ -156,14 +156,14 @@ def test_calls_in_templates_pass_the_context_or_environment_to_callables_that_as
 def test_templates_compiled_in_another_process_are_loaded_not_compiled_again_unless_edited(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A build from scratch compiles the templates beside related papers, in another process, and
-    # hands their bytecode to the renderer's process (render.compiled_templates / reuse_compiled).
+    # hands their bytecode to the renderer's process (template_env.compiled_templates / reuse_compiled).
     templates = tmp_path / "templates"
     shutil.copytree(TEMPLATES, templates)
-    code = render.compiled_templates(templates)
+    code = template_env.compiled_templates(templates)
     assert {"paper.html", "base.html", "_paper_item.html"} <= {
         name for name in template_environment(templates).list_templates() if name.endswith(".html")}
-    monkeypatch.setattr(render, "_COMPILED", render._CompiledTemplates())
-    render.reuse_compiled(code)
+    monkeypatch.setattr(template_env, "_COMPILED", template_env._CompiledTemplates())
+    template_env.reuse_compiled(code)
     compiled: list[str] = []
     compile_source = Environment.compile
 

@@ -347,22 +347,20 @@ def test_a_read_only_output_folder_gives_a_clear_error(write_catalog, run_cli, t
 
 def test_a_write_failing_with_enospc_mid_build_is_a_clear_error(write_catalog, run_cli, tmp_path, monkeypatch):
     """The same without root: every write after the first few pages fails as on a full disk."""
-    from phenomena_catalog import write as write_module
-
     write_catalog({"power2022grokking": VALID_RECORD})
     assert run_cli("build", "--templates", str(TEMPLATES), "--jobs", "1")[0] == 0
     good = _tree(tmp_path / "site")
-    real_open = open
+    real_open = os.open
     calls = {"n": 0}
 
-    def full_disk_open(file, mode="r", *args, **kwargs):
-        if "w" in mode and ".site.building-" in str(file):
+    def full_disk_open(path, flags, *args, **kwargs):  # (pages are written through os.open)
+        if flags & os.O_WRONLY and ".site.building-" in str(path):
             calls["n"] += 1
             if calls["n"] > 3:
                 raise OSError(errno.ENOSPC, "No space left on device")
-        return real_open(file, mode, *args, **kwargs)
+        return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(write_module, "open", full_disk_open, raising=False)
+    monkeypatch.setattr(os, "open", full_disk_open)
     code, _, err = run_cli("build", "--templates", str(TEMPLATES), "--jobs", "1", "--no-cache")
     assert code == 1
     assert err == "site: cannot write the site (No space left on device); the last good site is left as it was\n"
@@ -393,3 +391,18 @@ def test_a_read_only_build_cache_gives_a_note_and_the_site(write_catalog, run_cl
     finally:
         if mounted:
             _unmount(cache)
+
+
+@PROPERTY
+@given(pieces=st.lists(st.one_of(st.just(""), st.text(max_size=30), FRAGMENTS), max_size=60),
+       joined=st.integers(1, 5), write_slice=st.integers(1, 40))
+def test_a_file_written_in_pieces_is_their_text_joined(pieces: list[str], joined: int, write_slice: int,
+                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pieces are joined a few at a time, a long text encoded a slice at a time (small here, so runs
+    # of empty pieces, pieces longer than a slice and slices ending inside a character all happen).
+    from phenomena_catalog import write as write_module
+
+    monkeypatch.setattr(write_module, "_JOINED", joined)
+    monkeypatch.setattr(write_module, "_WRITE_SLICE", write_slice)
+    write_module.write_pieces(tmp_path, "page.html", iter(pieces))
+    assert (tmp_path / "page.html").read_bytes() == "".join(pieces).encode()

@@ -17,7 +17,9 @@ needs it, and written only where it changed.
   of it. Found generically (``_explode``): a new field, or a new dict inside one, needs no code here.
   A table's values are compared by identity (then equality) with what was read, so they must never
   be changed in place: an entry is replaced, not mutated; only dicts of immutable values (strings,
-  tuples, frozen dataclasses and models) are kept as tables.
+  tuples, frozen dataclasses and models) are kept as tables. A type may say how tables keep its
+  values (``keep_as``): papers are kept so that they are read back as shells made whole when
+  first read (``models.kept_paper``).
 
 Writing is atomic: new segments get new names, then a new index replaces the old one
 (``os.replace``), then the segments no index names are removed. A build killed at any point leaves
@@ -46,7 +48,7 @@ import pickle
 import time
 import zlib
 from array import array
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -57,7 +59,7 @@ from phenomena_catalog.executors import collector_paused
 CACHE_FOLDER = ".phenomena-cache"
 TABLE_CHUNK = 4096
 """A table's base segment is a pickle per this many entries, one after the other."""
-FORMAT = 3
+FORMAT = 4
 """Bumped when what the cache holds, or how it is laid out, changes shape."""
 HEADER = "phenomena-catalog build cache"
 INDEX = "index"
@@ -166,23 +168,32 @@ class Inputs:
     def __init__(self, sources: Iterable[Path], files: Iterable[Path], words: Iterable[str]) -> None:
         self._now = time.time_ns()
         self._words = repr((code_version(), os.getcwd(), *words))
-        self._stamps: list[tuple[str, Stamp | None]] = []
+        self._paths: list[str] = []
+        self._stamps: list[Stamp | None] = []
+        """Each file's path (as walked) and its stamp, in the same order."""
         self._listings: dict[str, Listing] = {}
         for folder in sources:
-            walked, stamps = [], {}
+            walked: list[tuple[str, list[str], list[str]]] = []
+            stamps: dict[str, Stamp | None] = {}
             for root, folders, names in os.walk(folder):
                 folders.sort()
                 names.sort()
                 walked.append((root, list(folders), names))
-                for name in names:
-                    path = os.path.join(root, name)
-                    stamps[path] = stamp = file_stamp(path)
-                    self._stamps.append((path, stamp))
+                # (``os.path.join``'s paths, made without a call a file: 10,000 records are listed
+                # on every build, and what is done for each of them is most of the time it takes)
+                prefix = root if root.endswith(("/", os.sep)) else root + os.sep
+                paths = [prefix + name for name in names]
+                found = _stamps_of(paths)
+                stamps.update(zip(paths, found, strict=True))
+                self._paths += paths
+                self._stamps += found
             self._listings.setdefault(os.fspath(folder), Listing(tuple(walked), stamps))
-        self._stamps += [(str(file), file_stamp(file)) for file in files]
-        self._known_at = [number for number, (_, stamp) in enumerate(self._stamps) if stamp is not None]
+        for file in files:
+            self._paths.append(str(file))
+            self._stamps.append(file_stamp(file))
+        self._known_at = [number for number, stamp in enumerate(self._stamps) if stamp is not None]
         """Where in ``_stamps`` each file with a stamp is, and those stamps (``_known``)."""
-        self._known = [stamp for _, stamp in self._stamps if stamp is not None]
+        self._known = [stamp for stamp in self._stamps if stamp is not None]
 
     def listing(self, folder: Path) -> Listing | None:
         """``folder``'s files and their stamps as seen here (None when it is not one of ``sources``)."""
@@ -198,7 +209,7 @@ class Inputs:
         """
         if recent is not None:
             named = set(recent)
-            chosen = [number for number, (path, _) in enumerate(self._stamps) if path in named]
+            chosen = [number for number, path in enumerate(self._paths) if path in named]
         else:
             # (a file changed since this, or whose stamp is missing, is not ``settled``)
             trusted_before = self._now - SETTLED_NS
@@ -209,11 +220,11 @@ class Inputs:
             return None
         # Every file by its name and stamp, packed (10,000 f-strings hashed one by one cost 10 ms),
         # except the chosen ones, by their content.
-        stamps = [stamp or _NO_STAMP for _, stamp in self._stamps]
+        stamps = [stamp or _NO_STAMP for stamp in self._stamps]
         digest = hashlib.blake2b(self._words.encode(), digest_size=16)
-        digest.update("\0".join([path for path, _ in self._stamps]).encode("utf-8", "surrogateescape"))
+        digest.update("\0".join(self._paths).encode("utf-8", "surrogateescape"))
         for number in chosen:
-            path = self._stamps[number][0]
+            path = self._paths[number]
             stamps[number] = _NO_STAMP
             try:
                 with open(path, "rb") as handle:
@@ -225,8 +236,20 @@ class Inputs:
             digest.update(b"\0" + array("q", itertools.chain.from_iterable(stamps)).tobytes())
         except OverflowError:  # (an inode number past 2**63)
             digest.update(repr(stamps).encode())
-        by_content = [self._stamps[number][0] for number in chosen]
+        by_content = [self._paths[number] for number in chosen]
         return digest.hexdigest(), tuple(by_content)
+
+
+_STAMP_FIELDS = operator.attrgetter("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino")
+
+
+def _stamps_of(paths: list[str]) -> list[Stamp | None]:
+    """``file_stamp`` of each of ``paths``: one ``stat`` a file with no Python code between them,
+    unless one cannot be seen (gone since it was listed, say)."""
+    try:
+        return list(map(_STAMP_FIELDS, map(os.stat, paths)))
+    except OSError:
+        return list(map(file_stamp, paths))
 
 
 def unchanged_site(out: Path, inputs: Inputs | None) -> Quick | None:
@@ -462,7 +485,9 @@ class Store:
                 return old
             deltas = sum(s.entries for s in old[1:]) + len(changed) + len(removed)
             if deltas <= old[0].entries // 4 + 64 and len(old) < DELTAS_MAX:
-                data = pickle.dumps((changed, removed), protocol=pickle.HIGHEST_PROTOCOL)
+                buffer = io.BytesIO()
+                _table_pickler(buffer).dump((changed, removed))
+                data = buffer.getvalue()
                 return (*old, self._write_segment(name, data, len(changed) + len(removed), written))
         return (self._write_segment(name, table, len(table), written),)
 
@@ -480,7 +505,7 @@ class Store:
                 # keeps it alive) until it is done, 130 MB for the parse results of 50,000 records.
                 entries_left = iter(data.items())
                 while chunk := dict(itertools.islice(entries_left, TABLE_CHUNK)):
-                    pickle.dump(chunk, sink, protocol=pickle.HIGHEST_PROTOCOL)
+                    _table_pickler(sink).dump(chunk)
                     chunks.append(sink.size)
                 if not chunks:
                     pickle.dump({}, sink, protocol=pickle.HIGHEST_PROTOCOL)
@@ -494,6 +519,23 @@ class Store:
             if entry.name.endswith(".seg") and entry.name not in kept:
                 with contextlib.suppress(OSError):  # (gone already: another build collected it)
                     os.unlink(entry.path)
+
+
+_KEPT_AS: dict[type, Callable[[Any], Any]] = {}
+"""How tables keep values of some types (``keep_as``)."""
+
+
+def keep_as(kind: type, reduce: Callable[[Any], Any]) -> None:
+    """Keep the values of type ``kind`` (exactly) in tables as ``reduce`` says (as pickle's
+    ``__reduce__`` would): e.g. as objects made whole only when first read (``models.kept_paper``)."""
+    _KEPT_AS[kind] = reduce
+
+
+def _table_pickler(sink: Any) -> pickle.Pickler:
+    pickler = pickle.Pickler(sink, protocol=pickle.HIGHEST_PROTOCOL)
+    if _KEPT_AS:
+        pickler.dispatch_table = {**copyreg.dispatch_table, **_KEPT_AS}
+    return pickler
 
 
 def _changes(table: dict[Any, Any], read: dict[Any, Any]) -> tuple[dict[Any, Any], list[Any]]:

@@ -79,7 +79,13 @@ def console() -> None:
     freeing them one by one as the interpreter shuts down took 0.3 s of CPU time at 10,000 papers,
     after every file and the build cache were written and closed. Nothing is left to do then
     but flush what was printed, so the process exits without that clean-up.
+
+    numpy's OpenBLAS starts a thread per core when numpy is imported, unless told otherwise: the
+    build does no linear algebra and runs a process per core (``executors``), so that thread only
+    took 0.02-0.05 s of CPU time from the core a worker was loading records on. (A user's own
+    setting stays.)
     """
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     code = main()
     try:
         sys.stdout.flush()

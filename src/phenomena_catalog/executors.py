@@ -37,10 +37,13 @@ class Executor(Protocol):
 
     def map_shares(self, work: Callable[[list[T]], R], items: Sequence[T], *,
                    cost: Callable[[T], float] | None = None,
-                   together: Callable[[T], bool] | None = None) -> list[R]:
+                   together: Callable[[T], bool] | None = None,
+                   share_from: float | None = None) -> list[R]:
         """``work`` applied to shares of ``items``: shares of about equal total ``cost``, and every
         item for which ``together`` is true in the same share (so a cache inside ``work`` is
-        filled once, not once per process)."""
+        filled once, not once per process). ``share_from``: a total ``cost`` from which the items
+        are worth sharing out however few they are, for a caller whose costs are the work's own
+        (a build's pages from scratch: ``commands.build.SHARED_RENDER_COST``)."""
         ...
 
     def start(self, work: Callable[[], R], size: int) -> Pending[R]:
@@ -66,7 +69,8 @@ class SerialExecutor:
 
     def map_shares(self, work: Callable[[list[T]], R], items: Sequence[T], *,
                    cost: Callable[[T], float] | None = None,
-                   together: Callable[[T], bool] | None = None) -> list[R]:
+                   together: Callable[[T], bool] | None = None,
+                   share_from: float | None = None) -> list[R]:
         return [work(list(items))]
 
     def start(self, work: Callable[[], R], size: int) -> Pending[R]:
@@ -98,8 +102,11 @@ class ProcessExecutor:
 
     def map_shares(self, work: Callable[[list[T]], R], items: Sequence[T], *,
                    cost: Callable[[T], float] | None = None,
-                   together: Callable[[T], bool] | None = None) -> list[R]:
-        if self.workers == 1 or len(items) < self.threshold or not hasattr(os, "fork"):
+                   together: Callable[[T], bool] | None = None,
+                   share_from: float | None = None) -> list[R]:
+        if self.workers == 1 or not hasattr(os, "fork") or not (
+                len(items) >= self.threshold
+                or (share_from is not None and cost is not None and sum(map(cost, items)) >= share_from)):
             return [work(list(items))]
         shares = share_out(items, self.workers, cost, together)
         # Each worker is forked with the work function and its items (compiled templates, the

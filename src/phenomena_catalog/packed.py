@@ -168,3 +168,15 @@ def distinct(values: np.ndarray) -> np.ndarray:
     if len(found) > 1:
         found = found[np.concatenate(([True], found[1:] != found[:-1]))]
     return found
+
+
+def within(values: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """Which of ``values`` (one dimension) are among ``of``: ``np.isin(values, of)``, by one sort and a
+    binary search (np.isin's sorting path finds ``of``'s distinct values by np.unique, which imports
+    numpy.ma: 9-13 ms of an edit's process)."""
+    found = distinct(of)
+    if len(found) == 0:
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(found, values)
+    at[at == len(found)] = 0
+    return np.asarray(found[at] == values)

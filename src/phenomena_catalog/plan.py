@@ -640,6 +640,12 @@ class Planner:
     def _ids(self, papers: Sequence[Paper]) -> tuple[str, ...]:
         return tuple(map(self._id_at, map(id, papers)))
 
+    def _year_of(self, paper_id: str) -> int:
+        """A paper's year, read from the index's outline where there is one: a paper read from the
+        build cache is made whole only when something reads its record (``models.Paper``)."""
+        state = self.catalog.state
+        return int(state.filings(paper_id)[2]) if state is not None else self._papers[paper_id].year
+
     @cached_property
     def facets(self) -> PaperFacets:
         return paper_facets(self.catalog)
@@ -843,7 +849,7 @@ class Planner:
         # A topic without subtopics has its own papers only, already in catalog order.
         under = topic_papers(catalog, entry.id) if entry.children else entry.papers
         under_ids = self._ids(under)
-        timeline = timeline_of((p.year for p in under), f"Papers on {entry.name} per year")
+        timeline = timeline_of(map(self._year_of, under_ids), f"Papers on {entry.name} per year")
         feed_url = urls.topic_feed_url(entry.id)
         # The page shows the topic and its parent, each with its subtopics' counts (``TopicEntry``).
         shape = (_topic_counts(entry), _topic_counts(parent) if parent else None, timeline.counts)

@@ -16,6 +16,7 @@ import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 
 from phenomena_catalog.errors import Problem, UserError, display_path
@@ -259,6 +260,8 @@ def make_folders(staging: Path, page_urls: Iterable[str]) -> None:
 
 
 _WRITE_SLICE = 1 << 20
+_JOINED = 256
+"""Pieces joined at a time by ``write_pieces``."""
 
 
 def write_text(staging: Path, url: str, text: str) -> None:
@@ -267,35 +270,48 @@ def write_text(staging: Path, url: str, text: str) -> None:
 
 
 def write_pieces(staging: Path, url: str, pieces: Iterable[str]) -> None:
-    """``write_text`` of the text ``pieces`` join into, written as they come, a slice of about
-    ``_WRITE_SLICE`` characters at a time: the whole text is never held.
+    """``write_text`` of the text ``pieces`` join into, written as they come, ``_JOINED`` pieces
+    joined at a time (a long text encoded a slice of ``_WRITE_SLICE`` characters at a time): the
+    whole text is never held.
 
-    The file takes the UTF-8 bytes, encoded here, rather than text through a text file object:
-    a quarter less CPU time a file (16,000 of them at 10,000 papers), the same bytes (the text
-    file wrote ``newline="\\n"``, untranslated, too).
+    The pieces are joined by ``str.join`` from an ``islice``, with no Python code per piece: a
+    data file of 10,000 papers' pieces and their separators (``papers.json``: 16 MB) took 30 ms
+    of CPU time with a loop over them, 11 ms so (most of it the file system's). The file takes
+    the UTF-8 bytes, encoded here, rather than text through a text file object: a quarter less
+    CPU time a file, the same bytes (the text file wrote ``newline="\\n"``, untranslated, too).
+    It is written through its descriptor, not a buffered file object, whose making (two objects,
+    an ``fstat`` and an ``isatty`` a file) took a fifth of the CPU time of writing a site's files
+    (2,031 files of a 1,000-paper site: 37 -> 29 ms).
     """
     try:
-        with open(f"{os.fspath(staging)}/{url}", "wb") as handle:
-            batch: list[str] = []
-            size = 0
-            for piece in pieces:
-                if len(piece) >= _WRITE_SLICE:
-                    # A long text is encoded a slice at a time, never all at once.
-                    handle.write("".join(batch).encode())
-                    batch.clear()
-                    size = 0
-                    for start in range(0, len(piece), _WRITE_SLICE):
-                        handle.write(piece[start : start + _WRITE_SLICE].encode())
+        fd = os.open(f"{os.fspath(staging)}/{url}", _WRITE_FLAGS, 0o666)
+        try:
+            pieces = iter(pieces)
+            while True:
+                batch = list(islice(pieces, _JOINED))
+                if not batch:
+                    break
+                text = "".join(batch)
+                if len(text) <= _WRITE_SLICE:
+                    _write_all(fd, text.encode())
                     continue
-                batch.append(piece)
-                size += len(piece)
-                if size >= _WRITE_SLICE:
-                    handle.write("".join(batch).encode())
-                    batch.clear()
-                    size = 0
-            handle.write("".join(batch).encode())
+                for start in range(0, len(text), _WRITE_SLICE):
+                    _write_all(fd, text[start : start + _WRITE_SLICE].encode())
+        finally:
+            os.close(fd)
     except OSError as err:
         raise cannot_write(staging, err) from None
+
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+"""``open(path, "wb")``'s flags (``O_BINARY``: no newline translation on Windows)."""
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """All of ``data`` (``os.write`` may write less than it is given, as a buffered file would not)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -61,6 +61,8 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Iterator[
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=False)
+        if type(key) is not str and isinstance(key_node, yaml.ScalarNode):
+            key = key_node.value  # see _build: a key is named as it is written
         try:
             duplicate = key in data
         except TypeError:
@@ -170,8 +172,7 @@ Outline = tuple[list[Any], list[int]]
 lists each block's keys (closed by ``END``) and each list's start (``LIST``, then ``ITEM`` before
 each item, closed by ``END``);
 the lines list the line of each key and list item. Two documents of the same shape have the same
-dotted paths (``records.line_table``): only a document with keys other than text could tell
-``1`` from ``True`` apart in its shape, and such a document is no valid record."""
+dotted paths (``records.line_table``): scalar keys are always kept as their text."""
 
 LIST: Any = type("LIST", (), {"__repr__": lambda self: "LIST"})()
 ITEM: Any = type("ITEM", (), {"__repr__": lambda self: "ITEM"})()
@@ -200,6 +201,10 @@ def _build(get: Callable[[], Any], event: Any, shape: list[Any], line_of: list[i
                     return mapping
                 raise _Unusual  # a block or list as a key, or an alias
             key = _scalar(key_event)
+            if type(key) is not str:
+                # A key is a field's name, so it stays as it is written: `true:` or `2020:` is then an
+                # unknown field named as the contributor typed it (pydantic would say "1" or "None").
+                key = key_event.value
             if key in mapping:
                 raise _Unusual  # the full loader names the duplicate
             shape.append(key)
