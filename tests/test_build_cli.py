@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -388,6 +389,37 @@ def test_serve_without_watching_exits_1_when_its_first_build_fails_and_there_is_
     assert code == 1
     assert out.endswith("1 problem found.\nNo site was built; fix the problems above and run serve again.\n")
     assert not (tmp_path / "site").exists()
+
+
+def test_serve_stopping_keeps_the_newer_cache_of_a_build_run_meanwhile(tmp_path: Path) -> None:
+    # serve keeps its cache in memory and writes it when it stops: not over a cache that a 'build' in
+    # another terminal kept since, which describes the site as that build left it.
+    _copy_fixture_catalog(tmp_path)
+    command = [sys.executable, "-m", "phenomena_catalog"]
+    # (SIGINT as Ctrl-C sends it, which a suite started as a background job would hand on as ignored)
+    process = subprocess.Popen([*command, "serve", "--no-watch", "--port", "0"], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    lines = _Lines(process)
+    try:
+        assert lines.next().startswith("Built site/: ")
+        assert lines.next().startswith("Serving site/ at ")
+        record = tmp_path / "papers" / "power2022grokking.yaml"
+        record.write_text(record.read_text(encoding="utf-8").replace("Beyond Overfitting", "Beyond Overfitting, Again"),
+                          encoding="utf-8")
+        meanwhile = subprocess.run([*command, "build"], cwd=tmp_path, capture_output=True, text=True, check=True)
+        assert meanwhile.stdout.startswith("Built site/: ")
+        process.send_signal(signal.SIGINT)
+        assert lines.next() == "Stopped.\n"
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=10)
+    after = subprocess.run([*command, "build"], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert re.match(r"Built site/: .* 0 re-rendered", after.stdout), after.stdout
+    assert "Beyond Overfitting, Again" in (tmp_path / "site" / "papers" / "power2022grokking.html").read_text(
+        encoding="utf-8")
 
 
 def test_serve_shows_a_record_saved_through_a_temporary_file(tmp_path: Path) -> None:

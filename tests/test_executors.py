@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,46 @@ def test_shares_are_worked_on_in_forked_workers_and_come_back_in_order() -> None
     found = ProcessExecutor(3, threshold=0).map_shares(work, list(range(10)))
     assert [doubled for _, doubled in found] == [[0, 6, 12, 18], [2, 8, 14], [4, 10, 16]]
     assert found[0][0] == os.getpid() and len({pid for pid, _ in found}) == 3
+
+
+def test_claimed_items_are_each_done_once_and_this_processs_own_first_here() -> None:
+    # Each process claims the next item as it goes: a slow process does fewer. The items ``here``
+    # says are this process's are all done here, in order, before any item it claims.
+    def work(share: Iterable[int]) -> tuple[int, list[int]]:
+        done = []
+        for item in share:
+            if os.getpid() != parent:
+                time.sleep(0.002)  # (a worker slower than this process)
+            done.append(item)
+        return os.getpid(), done
+
+    parent = os.getpid()
+    for workers in (2, 3):
+        found = ProcessExecutor(workers, threshold=0).map_claimed(work, list(range(300)), here=lambda n: n % 50 == 7)
+        assert found[0][0] == parent and len({pid for pid, _ in found}) == workers
+        assert found[0][1][:6] == [7, 57, 107, 157, 207, 257]
+        everything = [item for _, done in found for item in done]
+        assert sorted(set(everything)) == list(range(300))
+        assert len(everything) - 300 <= workers  # (an item two processes reached at once is done by both)
+        assert len(found[0][1]) > 150  # this process was faster: it did more
+    assert SerialExecutor().map_claimed(work, [1, 2, 3, 4], here=lambda n: n > 2) == [(parent, [3, 4, 1, 2])]
+
+
+def test_the_items_a_worker_claimed_are_done_here_when_it_dies() -> None:
+    def work(share: Iterable[int]) -> list[int]:
+        done = []
+        for item in share:
+            if os.getpid() != parent and item == 20:
+                os._exit(1)  # (killed while at its 20th item)
+            if os.getpid() == parent:
+                time.sleep(0.005)  # (slower than the worker, which reaches its 20th item)
+            done.append(item)
+        return done
+
+    parent = os.getpid()
+    here, worker = ProcessExecutor(2, threshold=0).map_claimed(work, list(range(100)), here=lambda n: False)
+    assert sorted(set(here + worker)) == list(range(100))
+    assert set(range(20)) <= set(worker)  # (what the worker claimed, made again here)
 
 
 def test_a_short_list_is_shared_out_when_its_cost_says_it_is_worth_it() -> None:

@@ -253,14 +253,20 @@ class EveryShareInAWorker:
     with the data files, in the build's process): what a worker made comes back only as its result."""
 
     def map_shares(self, work, items, *, cost=None, together=None, share_from=None):  # type: ignore[no-untyped-def]
+        return self._forked(work, [[items[i] for i in share] for share in share_out(items, 2, cost, together)])
+
+    def map_claimed(self, work, items, *, here, cost=None, share_from=None):  # type: ignore[no-untyped-def]
+        return self._forked(work, [[item for item in items if here(item)], [item for item in items if not here(item)]])
+
+    def _forked(self, work, shares):  # type: ignore[no-untyped-def]
         results = []
-        for share in share_out(items, 2, cost, together):
+        for share in shares:
             read, write = os.pipe()
             pid = os.fork()
             if pid == 0:  # the worker
                 os.close(read)
                 with os.fdopen(write, "wb") as handle:
-                    pickle.dump(work([items[i] for i in share]), handle)
+                    pickle.dump(work(share), handle)
                 os._exit(0)
             os.close(write)
             with os.fdopen(read, "rb") as handle:
@@ -640,6 +646,9 @@ def test_an_incremental_index_gives_the_catalog_indexing_from_scratch_gives(
             assert getattr(updated.state, name) == getattr(fresh.state, name), name
         assert catalog_view(updated) == catalog_view(fresh)
         assert [updated.term_count(kind) for kind in TERM_KINDS] == [len(fresh.terms[kind]) for kind in TERM_KINDS]
+        # (every paper's keywords at once, as the CSL-JSON file reads them, are each paper's)
+        ids = list(updated.paper_terms)
+        assert updated.keyword_names_of(ids) == {paper_id: updated.keyword_names(paper_id) for paper_id in ids}
         last = updated.state
 
 

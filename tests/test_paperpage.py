@@ -332,6 +332,13 @@ def test_a_digests_plain_text_is_markupsafes_striptags(html: str) -> None:
     assert presentation.plain_text(html) == Markup(html).striptags()
 
 
+@given(st.lists(_MARKUP_BITS | st.sampled_from(["word ", "long" * 5, "<a href='x>y'>", "&#128512;"]),
+                max_size=120).map("".join), st.integers(1, 40))
+@settings(max_examples=500)
+def test_a_digests_summary_from_the_start_of_its_html_is_the_summary_of_its_whole_text(html: str, limit: int) -> None:
+    assert presentation.html_summary(html, limit) == presentation.summary(presentation.plain_text(html), limit)
+
+
 _TEXT = st.text(st.sampled_from(["a", "é", " ", "<", ">", "&", '"', "\\", "\u2028", "\n", "\x01", "✓"]), max_size=12)
 
 

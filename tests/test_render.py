@@ -121,7 +121,40 @@ def test_the_installed_jinja_compiles_output_through_escape_output() -> None:
     # The fast path rests on a private method of Jinja's code generator; on a Jinja where it no
     # longer fits, templates compile as stock Jinja's. This says when that happens.
     env = template_environment(None)
-    assert "environment.escape_output(" in env.compile("{{ value }}", raw=True)
+    assert "else _escape_output(_eo))" in env.compile("{{ value }}", raw=True)
+
+
+class _Attributes:
+    title = "<t>"
+    count = 3
+    none = None
+
+    @property
+    def failing(self) -> str:
+        raise AttributeError("computed, and failed")
+
+    def __getitem__(self, key: str) -> str:
+        return f"item {key}"
+
+
+ATTRIBUTES = ("{{ a.title }}|{{ a.count }}|{{ a.none }}|{{ a.failing }}|{{ a.other }}|{{ d.key }}|{{ d.items }}"
+              "|{{ n.inner.title | length }}|{% if a.none %}x{% else %}y{% endif %}|{{ a.title.upper() }}"
+              "|{{ s.upper }}|{% for k in n.list %}{{ k.title }}{% endfor %}")
+
+
+def test_attributes_are_read_as_stock_jinja_reads_them() -> None:
+    # ``a.b`` compiles to Python's getattr with Jinja's lookup as the fallback (for speed): an
+    # attribute first, then an item, then undefined, and a property that fails falls back too.
+    stock = Environment(autoescape=True, undefined=StrictUndefined)
+    ours = template_environment(None)
+    nested = {"inner": _Attributes(), "list": [_Attributes(), _Attributes()]}
+    values = {"a": _Attributes(), "d": {"key": "<v>", "items": 1}, "n": nested, "s": "text"}
+    assert ours.from_string(ATTRIBUTES).render(values) == stock.from_string(ATTRIBUTES).render(values)
+    for source in ("{{ d.nope }}", "{{ d.nope.deeper }}", "{{ missing.title }}"):
+        with pytest.raises(UndefinedError):
+            ours.from_string(source).render(values)
+        with pytest.raises(UndefinedError):
+            stock.from_string(source).render(values)
 
 
 def test_calls_in_templates_pass_the_context_or_environment_to_callables_that_ask_for_them() -> None:

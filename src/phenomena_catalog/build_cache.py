@@ -49,7 +49,7 @@ from phenomena_catalog.cache_store import CACHE_FOLDER as CACHE_FOLDER  # (where
 from phenomena_catalog.cache_store import FORMAT, Quick, Stamp, code_version, output_identity
 from phenomena_catalog.catalog import IndexState, PaperTerms, Term, TopicEntry
 from phenomena_catalog.config import SiteConfig
-from phenomena_catalog.models import Paper, kept_paper
+from phenomena_catalog.models import KEPT_AS, Paper
 from phenomena_catalog.paper_texts import PaperTexts
 from phenomena_catalog.plan import CatalogJsonFile, CslJsonFile, Page, PlanState, SearchIndexFile, TextMemos
 from phenomena_catalog.records import ParseResult, Records
@@ -59,7 +59,8 @@ from phenomena_catalog.search_index import SearchIndexState
 from phenomena_catalog.template_env import reuse_compiled
 from phenomena_catalog.validate import CheckMemo
 
-cache_store.keep_as(Paper, kept_paper)  # (papers read back are made whole when first read)
+for _kind, _reduce in KEPT_AS.items():  # (papers read back are made whole when first read)
+    cache_store.keep_as(_kind, _reduce)
 
 
 @dataclass(frozen=True)

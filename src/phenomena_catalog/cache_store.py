@@ -19,7 +19,10 @@ needs it, and written only where it changed.
   be changed in place: an entry is replaced, not mutated; only dicts of immutable values (strings,
   tuples, frozen dataclasses and models) are kept as tables. A type may say how tables keep its
   values (``keep_as``): papers are kept so that they are read back as shells made whole when
-  first read (``models.kept_paper``).
+  first read (``models.kept_paper``). A table's large bytes (a paper's pickle, the blocks of the
+  related-papers and search-index states) are kept after its pickle, out of band, and read back as
+  parts of the mapped file (``memoryview``), neither copied nor paged in until read
+  (``_dump_chunk``, ``_load_chunk``): the mapping lives as long as something holds such a part.
 
 Writing is atomic: new segments get new names, then a new index replaces the old one
 (``os.replace``), then the segments no index names are removed. A build killed at any point leaves
@@ -45,6 +48,7 @@ import mmap
 import operator
 import os
 import pickle
+import struct
 import time
 import zlib
 from array import array
@@ -59,7 +63,7 @@ from phenomena_catalog.executors import collector_paused
 CACHE_FOLDER = ".phenomena-cache"
 TABLE_CHUNK = 4096
 """A table's base segment is a pickle per this many entries, one after the other."""
-FORMAT = 4
+FORMAT = 5
 """Bumped when what the cache holds, or how it is laid out, changes shape."""
 HEADER = "phenomena-catalog build cache"
 INDEX = "index"
@@ -181,7 +185,7 @@ class Inputs:
                 walked.append((root, list(folders), names))
                 # (``os.path.join``'s paths, made without a call a file: 10,000 records are listed
                 # on every build, and what is done for each of them is most of the time it takes)
-                prefix = root if root.endswith(("/", os.sep)) else root + os.sep
+                prefix = os.path.join(root, "_")[:-1]
                 paths = [prefix + name for name in names]
                 found = _stamps_of(paths)
                 stamps.update(zip(paths, found, strict=True))
@@ -341,6 +345,8 @@ class Store:
         """Each table as read (a copy: the build may change the dict itself)."""
         self._checked: dict[str, Stamp] = {}
         """The segments whose CRC was found right here, by name: their stamps then, when settled."""
+        self._parted: set[str] = set()
+        """The tables read whose values hold parts of their segments (``_load_chunk``)."""
 
     # Reading -------------------------------------------------------------------------------------
 
@@ -376,19 +382,23 @@ class Store:
             raise _Unusable(f"a table is missing ({name})")
         table: dict[Any, Any] = {}
         base = segments[0]
-        with self._mapped(base) as data:
-            if base.chunks[-1:] != (base.size,):
-                raise _Unusable(f"a segment is damaged ({base.name})")
-            for start, end in itertools.pairwise((0, *base.chunks)):  # one pickle per TABLE_CHUNK entries
-                with data[start:end] as chunk:
-                    table.update(pickle.loads(chunk))
+        data = self._kept_mapped(base)
+        if base.chunks[-1:] != (base.size,):
+            raise _Unusable(f"a segment is damaged ({base.name})")
+        parts = 0
+        for start, end in itertools.pairwise((0, *base.chunks)):  # one pickle per TABLE_CHUNK entries
+            chunk, found = _load_chunk(data[start:end], base)
+            table.update(chunk)
+            parts += found
         for delta in segments[1:]:
-            with self._mapped(delta) as data:
-                changed, removed = pickle.loads(data)
+            (changed, removed), found = _load_chunk(self._kept_mapped(delta), delta)
             for key in removed:
                 del table[key]
             table.update(changed)
+            parts += found
         self._read[name] = dict(table)
+        if parts:
+            self._parted.add(name)
         return table
 
     @contextlib.contextmanager
@@ -398,18 +408,31 @@ class Store:
         CRC was last found right (``Segment.checked``) is not checked again: segments are never
         written in place, and any write to one changes its stamp; checking them all cost a sixth
         of reading the cache."""
+        with open(self.folder / segment.name, "rb") as handle, self._map(handle, segment) as mapped, \
+                memoryview(mapped) as data:
+            yield data
+
+    def _kept_mapped(self, segment: Segment) -> memoryview:
+        """The content of ``segment``'s file, mapped as ``_mapped`` maps it, for as long as anything
+        read from it holds a part of it (large bytes are read as such parts: ``_load_chunk``)."""
         with open(self.folder / segment.name, "rb") as handle:
-            found = os.fstat(handle.fileno())
-            stamp = (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino)
-            if found.st_size != segment.size or not segment.size:
+            return memoryview(self._map(handle, segment))
+
+    def _map(self, handle: BinaryIO, segment: Segment) -> mmap.mmap:
+        found = os.fstat(handle.fileno())
+        stamp = (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino)
+        if found.st_size != segment.size or not segment.size:
+            raise _Unusable(f"a segment is damaged ({segment.name})")
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        if stamp != segment.checked:
+            with memoryview(mapped) as data:
+                right = zlib.crc32(data) == segment.crc
+            if not right:
+                mapped.close()
                 raise _Unusable(f"a segment is damaged ({segment.name})")
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped, memoryview(mapped) as data:
-                if stamp != segment.checked:
-                    if zlib.crc32(data) != segment.crc:
-                        raise _Unusable(f"a segment is damaged ({segment.name})")
-                    if settled(stamp, time.time_ns()):
-                        self._checked[segment.name] = stamp
-                yield data
+            if settled(stamp, time.time_ns()):
+                self._checked[segment.name] = stamp
+        return mapped
 
     # Writing -------------------------------------------------------------------------------------
 
@@ -477,16 +500,19 @@ class Store:
         old = self.index.tables.get(name)
         read = self._read.get(name)
         if old is not None and read is not None:
-            with contextlib.suppress(Exception):  # (an __eq__ that cannot compare: looked at one by one)
-                if table == read:  # (in C, each value compared by identity first: the usual case)
-                    return old
-            changed, removed = _changes(table, read)
+            if name in self._parted:
+                changed, removed = _parted_changes(table, read)
+            else:
+                with contextlib.suppress(Exception):  # (an __eq__ that cannot compare: looked at one by one)
+                    if table == read:  # (in C, each value compared by identity first: the usual case)
+                        return old
+                changed, removed = _changes(table, read)
             if not changed and not removed:
                 return old
             deltas = sum(s.entries for s in old[1:]) + len(changed) + len(removed)
             if deltas <= old[0].entries // 4 + 64 and len(old) < DELTAS_MAX:
                 buffer = io.BytesIO()
-                _table_pickler(buffer).dump((changed, removed))
+                _dump_chunk(buffer, (changed, removed))
                 data = buffer.getvalue()
                 return (*old, self._write_segment(name, data, len(changed) + len(removed), written))
         return (self._write_segment(name, table, len(table), written),)
@@ -495,7 +521,7 @@ class Store:
         """A new segment file holding ``data``: bytes, or a table pickled straight into the file
         (never whole in memory: the parse results' are 80 MB at 50,000 records)."""
         file = f"{name.replace('/', '.')}.{os.getpid():x}{time.time_ns():x}.seg"
-        chunks = []
+        chunks: list[int] = []
         with open(self.folder / file, "xb") as handle:
             sink = _Checksummed(handle)
             if isinstance(data, bytes):
@@ -504,11 +530,8 @@ class Store:
                 # A pickle per TABLE_CHUNK entries: a pickler remembers every object it wrote (and
                 # keeps it alive) until it is done, 130 MB for the parse results of 50,000 records.
                 entries_left = iter(data.items())
-                while chunk := dict(itertools.islice(entries_left, TABLE_CHUNK)):
-                    _table_pickler(sink).dump(chunk)
-                    chunks.append(sink.size)
-                if not chunks:
-                    pickle.dump({}, sink, protocol=pickle.HIGHEST_PROTOCOL)
+                while (chunk := dict(itertools.islice(entries_left, TABLE_CHUNK))) or not chunks:
+                    _dump_chunk(sink, chunk)
                     chunks.append(sink.size)
         written.append(file)
         return Segment(file, sink.size, sink.crc, entries, tuple(chunks))
@@ -531,11 +554,93 @@ def keep_as(kind: type, reduce: Callable[[Any], Any]) -> None:
     _KEPT_AS[kind] = reduce
 
 
-def _table_pickler(sink: Any) -> pickle.Pickler:
-    pickler = pickle.Pickler(sink, protocol=pickle.HIGHEST_PROTOCOL)
+OUT_OF_BAND_MIN = 256
+"""Bytes of this length or more in a table's values are kept after its pickle, and read back as
+parts of the mapped segment (``memoryview``): neither copied nor paged in until read."""
+_TRAILER = struct.Struct("<QQ")
+
+
+def _dump_chunk(sink: Any, value: Any) -> None:
+    """``value`` (a chunk of a table, or a delta), pickled with its large bytes out of band:
+    the pickle, each buffer, each buffer's length (8 bytes), then how many buffers and the pickle's
+    length (8 bytes each). Bytes made by a ``keep_as`` reducer as ``pickle.PickleBuffer`` go out
+    of band; so do those inside the tuples of a table whose values are tuples holding bytes (the
+    blocks of ``packed``, the search index's terms), found by looking at one value."""
+    buffers: list[pickle.PickleBuffer] = []
+    body = io.BytesIO()
+    pickler = pickle.Pickler(body, protocol=5, buffer_callback=buffers.append)
     if _KEPT_AS:
         pickler.dispatch_table = {**copyreg.dispatch_table, **_KEPT_AS}
-    return pickler
+    pickler.dump(_with_buffers(value))
+    size = body.tell()
+    sink.write(body.getbuffer())
+    del body
+    lengths = array("Q")
+    for buffer in buffers:
+        with buffer.raw() as raw:
+            sink.write(raw)
+            lengths.append(raw.nbytes)
+    sink.write(lengths.tobytes())
+    sink.write(_TRAILER.pack(len(buffers), size))
+
+
+def _load_chunk(data: memoryview, segment: Segment) -> tuple[Any, int]:
+    """What ``_dump_chunk`` wrote in ``data``, its out-of-band bytes parts of ``data``; and how
+    many such parts it holds."""
+    try:
+        count, size = _TRAILER.unpack_from(data, len(data) - _TRAILER.size)
+        at = len(data) - _TRAILER.size - 8 * count
+        lengths = array("Q")
+        lengths.frombytes(data[at : at + 8 * count])
+    except (struct.error, ValueError):
+        raise _Unusable(f"a segment is damaged ({segment.name})") from None
+    ends = list(itertools.accumulate(lengths, initial=size))
+    if ends[-1] != at:
+        raise _Unusable(f"a segment is damaged ({segment.name})")
+    parts = list(map(data.__getitem__, itertools.starmap(slice, itertools.pairwise(ends))))
+    return pickle.loads(data[:size], buffers=parts), count
+
+
+def _with_buffers(value: Any) -> Any:
+    """A chunk or delta with the large bytes in its values' tuples marked out of band (``_dump_chunk``)."""
+    if type(value) is tuple:  # (a delta)
+        return (_with_buffers(value[0]), value[1])
+    sample = next(iter(value.values()), None)
+    if type(sample) is not tuple or not any(type(item) in _BYTES for item in sample):
+        return value
+    return {key: _buffers_in(item) if type(item) is tuple else item for key, item in value.items()}
+
+
+_BYTES = frozenset({bytes, memoryview})
+
+
+def _buffers_in(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple([pickle.PickleBuffer(item) if type(item) in _BYTES and len(item) >= OUT_OF_BAND_MIN else item
+                  for item in items])
+
+
+def _parted_changes(table: dict[Any, Any], read: dict[Any, Any]) -> tuple[dict[Any, Any], list[Any]]:
+    """``_changes`` of a table whose values read hold parts of their segments (``memoryview``, in
+    tuples): each part compared as bytes (a copy, then ``memcmp``: comparing a memoryview with
+    bytes goes byte by byte, 20 times slower)."""
+    get = read.get
+    changed = {key: value for key, value in table.items()
+               if (old := get(key, _MISSING)) is not value and not _same_parts(old, value)}
+    return changed, list(itertools.filterfalse(table.__contains__, read))
+
+
+def _same_parts(old: Any, new: Any) -> bool:
+    if type(old) is not tuple or type(new) is not tuple or len(old) != len(new):
+        return False
+    for was, item in zip(old, new, strict=True):
+        if type(was) is memoryview:
+            # (most parts that changed differ in length or soon: copied only if not)
+            if type(item) is not bytes or len(was) != len(item) or was[:64].tobytes() != item[:64]:
+                return False
+            was = was.tobytes()
+        if was is not item and (type(was) is not type(item) or was != item):
+            return False
+    return True
 
 
 def _changes(table: dict[Any, Any], read: dict[Any, Any]) -> tuple[dict[Any, Any], list[Any]]:

@@ -15,7 +15,7 @@ import bisect
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Generic, TypeVar
@@ -152,6 +152,18 @@ class Catalog:
             return tuple([term.name for term in self.paper_terms[paper_id].keywords])
         terms = state.terms
         return tuple([terms[("keywords", slug)][0] for slug in state.filings(paper_id)[4]])
+
+    def keyword_names_of(self, paper_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """``keyword_names`` of each of ``paper_ids``, by id, read from the outline at once: a
+        paper's keywords are the last part of where it is filed (the CSL-JSON file, planned in
+        every build, needs every paper's: 23 -> 10 ms at 10,000 papers)."""
+        state = self.state
+        if state is None:
+            return {paper_id: self.keyword_names(paper_id) for paper_id in paper_ids}
+        name_of = {slug: name for (kind, slug), (name, _, _) in state.terms.items() if kind == "keywords"}.__getitem__
+        slugs = [filed.rpartition("\x1e")[2] for filed in map(state.filed.__getitem__, paper_ids)]
+        return dict(zip(paper_ids, [tuple(map(name_of, found.split("\x1f"))) if found else () for found in slugs],
+                        strict=True))
 
     def filed_names(self, paper_id: str) -> tuple[str, ...]:
         """The names of the terms a paper is filed under, its authors', year's, venue's and keywords'

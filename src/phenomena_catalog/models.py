@@ -24,6 +24,7 @@ A record, ``papers/power2022grokking.yaml``::
 from __future__ import annotations
 
 import ast
+import copyreg
 import datetime as dt
 import functools
 import inspect
@@ -296,24 +297,22 @@ KEPT_FIELDS = ("id", "path", "year", "added", "kind")
 """The fields a paper read from the build cache holds before it is made whole: its id and path,
 and those every paper's is read for when a rebuild plans a list, a feed or a timeline."""
 
-_PRIVATE = BaseModel.__dict__["__pydantic_private__"]
-"""The slot pydantic keeps private attributes in (``Paper`` has none): a paper not yet made
-whole keeps the bytes of its pickle there."""
-_new_paper = functools.partial(object.__new__, Paper)
+_PICKLED = "\0pickled"
+"""Where a paper not yet made whole keeps the bytes of its pickle: a key of its ``__dict__`` that
+no field has (whatever reads ``__dict__`` makes the paper whole first)."""
 _set = object.__setattr__
+_set_fields = BaseModel.__dict__["__dict__"].__set__
+"""Sets an object's ``__dict__`` (a function in C: reading 10,000 papers calls no Python code)."""
 
 
 def _whole(paper: Paper) -> bool:
     """Make ``paper`` whole if it was read from the build cache and is not yet (see ``Paper``);
     whether it was not."""
-    try:
-        kept = _PRIVATE.__get__(paper)
-    except AttributeError:  # (a paper being made by pydantic)
-        return False
-    if type(kept) is not bytes:
+    fields = paper.__dict__
+    kept = fields.get(_PICKLED)
+    if kept is None:
         return False
     made = pickle.loads(kept)
-    fields = paper.__dict__
     fields.clear()  # (then filled in the fields' order, which repr and dumps follow)
     fields.update(made.__dict__)
     _set(paper, "__pydantic_fields_set__", made.__pydantic_fields_set__)
@@ -324,17 +323,31 @@ def _whole(paper: Paper) -> bool:
 
 def kept_paper(paper: Paper) -> tuple[Any, ...]:
     """How the build cache keeps ``paper`` (pickle's ``__reduce__``): read back, a paper made whole
-    when first read (see ``Paper``)."""
-    kept = _PRIVATE.__get__(paper)
-    whole = kept if type(kept) is bytes else pickle.dumps(paper, protocol=pickle.HIGHEST_PROTOCOL)
-    return _kept_paper, (whole, *map(paper.__dict__.__getitem__, KEPT_FIELDS))
+    when first read (see ``Paper``), made by the unpickler alone (``copyreg.__newobj__`` is
+    pickle's NEWOBJ; the state is set by ``_set_fields``)."""
+    fields = paper.__dict__
+    whole = fields.get(_PICKLED)
+    if whole is None:
+        whole = pickle.dumps(paper, protocol=pickle.HIGHEST_PROTOCOL)
+    # (out of band: the cache reads it back as a part of its file, untouched until the paper is read)
+    kept = {name: fields[name] for name in KEPT_FIELDS}
+    kept[_PICKLED] = pickle.PickleBuffer(whole)
+    return copyreg.__newobj__, (Paper,), kept, None, None, _set_fields  # type: ignore[attr-defined]
 
 
-def _kept_paper(whole: bytes, *kept: Any) -> Paper:
-    paper = _new_paper()
-    _set(paper, "__dict__", dict(zip(KEPT_FIELDS, kept, strict=True)))
-    _set(paper, "__pydantic_private__", whole)
-    return paper
+def _kept_setter(setter: Any) -> tuple[Any, ...]:
+    """How the build cache keeps ``_set_fields`` (pickle cannot name it): as a call of ``_fields_setter``."""
+    if setter is not _set_fields:
+        raise pickle.PicklingError(f"cannot pickle {setter!r}")
+    return _fields_setter, ()
+
+
+def _fields_setter() -> Any:
+    return _set_fields
+
+
+KEPT_AS: dict[type, Any] = {Paper: kept_paper, type(_set_fields): _kept_setter}
+"""How the build cache's tables keep papers (``cache_store.keep_as``)."""
 
 
 class Topic(StrictModel):

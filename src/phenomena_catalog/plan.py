@@ -824,7 +824,7 @@ class Planner:
 
     def _csl_json(self) -> list[Page]:
         catalog = self.catalog
-        keywords = dict(zip(self.ids, map(catalog.keyword_names, self.ids), strict=True))
+        keywords = catalog.keyword_names_of(self.ids)
         return [Page(urls.CSL_JSON, CslJsonFile(catalog.papers, keywords), cost=0.05 * len(catalog.papers))]
 
     def _not_found(self) -> list[Page]:

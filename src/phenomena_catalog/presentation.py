@@ -80,7 +80,7 @@ def digest_html(paper: Paper) -> Markup | None:
 def paper_summary(paper: Paper, digest: Markup | None) -> str:
     """A paper in plain text for its meta description and feed entries: its digest's text (``digest``
     is the digest as HTML) cut at a word boundary, or else its title and year."""
-    return summary(plain_text(digest)) if digest else f"{paper.title} ({paper.year})"
+    return html_summary(digest) if digest else f"{paper.title} ({paper.year})"
 
 
 _TAG = re.compile(r"<[^>]*>")
@@ -94,6 +94,38 @@ def plain_text(html: str) -> str:
     if "<!--" in html:
         return Markup(html).striptags()
     return html_unescape(" ".join(_TAG.sub("", html).split()))
+
+
+_REFERENCE_RUN = re.compile(r"&[^\t\n\f <&;]*")
+"""A character reference (``&amp;``, ``&#39;``...) up to where it ends: still open if that is the text's end."""
+
+
+def html_summary(html: str, limit: int = 160) -> str:
+    """``summary(plain_text(html), limit)``, from as little of ``html`` as that takes: a digest's page
+    shows its first 160 characters, of a kilobyte or more of HTML (plain text of all of it: 8 us).
+
+    The text of ``html`` up to a place where no tag is open (every ``<`` before it closed by a ``>``
+    before it) is the start of its whole text: no tag that ``plain_text`` cuts spans that place, and
+    spaces collapse the same. A character reference still open where that text ends could read
+    differently in the whole (none in HTML rendered from Markdown): then, or when the text is not
+    longer than ``limit``, the whole is read."""
+    html = str(html)  # (a Markup's slices are Markup, made in Python)
+    if "<!--" not in html:
+        cut = 2 * limit
+        while cut < len(html):
+            if html.rfind("<", 0, cut) > html.rfind(">", 0, cut):  # (inside a tag: cut after it)
+                cut = html.find(">", cut) + 1
+                if cut == 0:
+                    break
+            text = " ".join(_TAG.sub("", html[:cut]).split())
+            last = text.rfind("&")
+            if last >= 0 and _REFERENCE_RUN.fullmatch(text, last):
+                break
+            text = html_unescape(text)
+            if len(text) > limit:
+                return summary(text, limit)
+            cut *= 4
+    return summary(plain_text(html), limit)
 
 
 def summary(text: str, limit: int = 160) -> str:

@@ -415,7 +415,8 @@ def _record_paths(papers_dir: Path, listing: Listing | None) -> tuple[list[str],
     top = os.fspath(papers_dir)
     names = [name for root, folders, files in listing.walk[:1] if root == top for name in (*files, *folders)
              if is_record_name(name)]
-    return [os.path.join(top, name) for name in sorted(names)], listing
+    prefix = os.path.join(top, "_")[:-1]  # (``os.path.join(top, name)`` for each, without a call each)
+    return [prefix + name for name in sorted(names)], listing
 
 
 def _with_catalog_files(papers_dir: Path, listing: Listing, loaded: Records) -> Records:

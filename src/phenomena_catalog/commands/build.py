@@ -20,7 +20,7 @@ from phenomena_catalog.theme import DEFAULT_TEMPLATES, check_templates_folder, t
 from phenomena_catalog.write import output_lock
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Container, Mapping
+    from collections.abc import Collection, Container, Iterable, Mapping
 
     from phenomena_catalog.build_cache import BuildCache
     from phenomena_catalog.cache_store import Written
@@ -398,32 +398,42 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
         with folder as staging, collector_frozen():
             make_folders(staging, page_urls)
 
-            def render_and_write(share: list[Page | Unit]) -> tuple[dict[str, str], Made]:
-                share_pages: list[Page] = []
+            def render_and_write(share: Iterable[Page | Unit]) -> tuple[dict[str, str], Made]:
                 fingerprinted: dict[str, str] = {}  # (of the pages planned here)
+                joined: list[Page] = []
                 for item in share:
+                    if joined and not item.together:
+                        write_joined(joined)  # (before the pages this process claims: see below)
                     if isinstance(item, Unit):
-                        unit_pages = item.make()
+                        pages = item.make()
                         fingerprinted.update((page.url, fingerprints.from_scratch(page) if keep else "")
-                                             for page in unit_pages)
-                        share_pages += unit_pages
+                                             for page in pages)
                     else:
-                        share_pages.append(item)
-                # The files joined from each paper's piece of text come last: the pieces are kept (for
-                # the cache), the papers' list entries no longer, so the pieces take the entries' memory.
-                for page in share_pages:
-                    if not page.joins_paper_texts:
-                        write_pieces(staging, page.url, renderer.pieces(page))
-                renderer.forget_entries()
-                for page in share_pages:
-                    if page.joins_paper_texts:
-                        write_pieces(staging, page.url, renderer.pieces(page))
+                        pages = [item]
+                    for page in pages:
+                        if page.joins_paper_texts:
+                            joined.append(page)
+                        else:
+                            write_pieces(staging, page.url, renderer.pieces(page))
+                write_joined(joined)
                 # A worker's memory is lost when it exits: it hands back the data files' pieces it made.
                 return fingerprinted, cache.texts.made()
 
-            for found, made in executor.map_shares(render_and_write, to_render, cost=lambda item: item.cost,
-                                                   together=lambda item: item.together,
-                                                   share_from=SHARED_RENDER_COST if previous is None else None):
+            def write_joined(joined: list[Page]) -> None:
+                """The files joined from each paper's piece of text, once this process's pages that list
+                papers are written (``together``: they come first): the pieces are kept (for the cache),
+                the papers' list entries no longer, so the pieces take the entries' memory."""
+                renderer.forget_entries()
+                for page in joined:
+                    write_pieces(staging, page.url, renderer.pieces(page))
+                joined.clear()
+
+            # Each process claims the next pages as it goes, so both end together; the pages that list
+            # papers (sharing the papers' entries this process renders) and the joined files (whose
+            # pieces it keeps) are this process's, written before any page it claims.
+            for found, made in executor.map_claimed(render_and_write, to_render, here=lambda item: item.together,
+                                                    cost=lambda item: item.cost,
+                                                    share_from=SHARED_RENDER_COST if previous is None else None):
                 files.update(found)
                 cache.texts.add(made)
             cache.texts.prune()

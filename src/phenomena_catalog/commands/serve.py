@@ -26,7 +26,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from phenomena_catalog import urls
-from phenomena_catalog.build_cache import BuildCache, LiveState, file_fingerprint, read_cache, write_cache
+from phenomena_catalog.build_cache import BuildCache, LiveState, cache_file, file_fingerprint, read_cache, write_cache
 from phenomena_catalog.cache_store import output_identity
 from phenomena_catalog.catalog import TERM_KINDS, PaperTerms, Term, TopicEntry, index_catalog
 from phenomena_catalog.commands.build import add_source_arguments, build, build_inputs, summary, templates_folder
@@ -250,6 +250,7 @@ def run(args: argparse.Namespace) -> int:
     executor: Executor = ProcessExecutor(args.jobs)
     first_inputs = _inputs_digest(args)  # before the first build reads anything
     cache = read_cache(args.out)
+    started_from = _cache_stamp(args.out)  # serve keeps its cache in memory and writes it when it stops
 
     failed = False  # whether the last rebuild failed: then nothing is shown before the next succeeds
 
@@ -308,9 +309,22 @@ def run(args: argparse.Namespace) -> int:
         print("Stopped.")
     finally:
         server.shutdown()
-        # The next build or serve starts from where this one left the site.
-        write_cache(args.out, cache)
+        # The next build or serve starts from where this one left the site, unless a 'build' in
+        # another terminal kept a cache since: that one is newer, and describes the site as it is.
+        with output_lock(args.out):
+            if _cache_stamp(args.out) == started_from:
+                write_cache(args.out, cache)
     return 0
+
+
+def _cache_stamp(out: Path) -> tuple[int, int, int] | None:
+    """Which cache a build of ``out`` last kept (its index file's inode, size and modification time):
+    every build that keeps a cache replaces the file."""
+    try:
+        found = os.stat(cache_file(out))
+    except OSError:
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns)
 
 
 def _inputs_digest(args: argparse.Namespace, recent: tuple[str, ...] | None = None) -> tuple[str, tuple[str, ...]]:
