@@ -275,8 +275,8 @@ def test_entries_are_placed_in_their_group_heaviest_first_ties_in_input_order(
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from([*"ab ]()htp:/s\x00x.\n", "http", "https://", "](", "://", "](http://a)", "http://b c"]),
-                max_size=25).map("".join))
+@given(st.lists(st.sampled_from([*"ab ]()htp:/s\x00x.\n", "http", "https://", "](", "://", "](http://a)",
+                                 "http://b c"]), max_size=25).map("".join))
 def test_links_are_cut_from_joined_texts_as_the_regular_expression_cuts_them(text: str) -> None:
     """``_without_links`` tries the link pattern only where a "](" or an "http" starts, and cuts
     what ``re.sub`` with it would, overlapping and broken links included."""
