@@ -638,3 +638,21 @@ def test_papers_read_from_the_cache_are_made_whole_when_first_read_and_equal_the
         assert [reader(fresh[paper.id]) for paper in parsed] == [reader(paper) for paper in parsed]
     fresh = read()
     assert [fresh[paper.id] != paper for paper in parsed] == [False] * len(parsed)
+
+
+def test_a_table_read_whose_changed_value_is_mutable_is_written_as_no_table(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A table read from the cache is taken as one without looking at every value; a changed value
+    # is looked at, and one that could change in place (a list) makes it no table, as if never read.
+    monkeypatch.setattr(cache_store, "TABLE_MIN", 1)
+    folder = tmp_path / "cache"
+    cache_store.Store(folder).write({"field": {"table": {"a": "1", "b": ("2",)}, "other": {"c": "3"}}}, None)
+    store = cache_store.Store.open(folder)
+    assert set(store.index.tables) == {"field/table", "field/other"}
+    value = store.fields()["field"]
+    value["table"]["b"] = ["2", "changed"]
+    value["other"]["c"] = "4"
+    store.write({"field": value}, None)
+    again = cache_store.Store.open(folder)
+    assert set(again.index.tables) == {"field/other"}
+    assert again.fields() == {"field": {"table": {"a": "1", "b": ["2", "changed"]}, "other": {"c": "4"}}}

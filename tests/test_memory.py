@@ -9,6 +9,7 @@ is never freed during the build: a nested function that calls itself, holding th
 from __future__ import annotations
 
 import gc
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -58,3 +59,41 @@ def test_indexing_and_planning_leave_no_cyclic_garbage(collector_off: None) -> N
     plan(catalog, SiteConfig())  # (the first plan imports modules, whose objects do hold each other)
     assert cyclic_garbage(lambda: build_search_index(catalog)) == []
     assert cyclic_garbage(lambda: plan(catalog, SiteConfig(), memos=TextMemos())) == []
+
+
+def test_serve_keeps_no_renderer_of_an_earlier_rebuild(tmp_path: Path) -> None:
+    # serve rebuilds in one process on every save: each rebuild's renderer (its templates, catalog
+    # and rendered entries) must be freed by the next, or the process grows by a catalog a save.
+    import weakref
+
+    from phenomena_catalog.build_cache import read_cache
+    from phenomena_catalog.commands.build import build
+    from phenomena_catalog.config import load_config
+    from phenomena_catalog.executors import SerialExecutor
+    from phenomena_catalog.render import Renderer
+
+    from conftest import TEMPLATES, copy_fixture_catalog
+
+    catalog = copy_fixture_catalog(tmp_path / "catalog")
+    shutil.copytree(TEMPLATES, catalog / "templates")
+    site, config = catalog / "site", load_config(catalog / "catalog.yaml")
+    made: list[weakref.ref[Renderer]] = []
+    original = Renderer.__init__
+
+    def remembered(self: Renderer, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        made.append(weakref.ref(self))
+
+    Renderer.__init__ = remembered  # type: ignore[method-assign]
+    try:
+        cache = read_cache(site)
+        record = catalog / "papers" / "chen2021sparse.yaml"
+        for edit in range(3):
+            record.write_text(record.read_text(encoding="utf-8").replace(
+                "digest: |\n", f"digest: |\n  Edit {edit}.\n"), encoding="utf-8")
+            _, cache = build(catalog / "papers", catalog / "templates", site, config, SerialExecutor(), cache)
+    finally:
+        Renderer.__init__ = original  # type: ignore[method-assign]
+    gc.collect()
+    assert len(made) >= 3
+    assert [ref() is None for ref in made[:-1]] == [True] * (len(made) - 1)

@@ -52,7 +52,7 @@ import struct
 import time
 import zlib
 from array import array
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -311,6 +311,10 @@ class _Unusable(Exception):
     """The cache cannot be used; the message says why."""
 
 
+class _Mutable(Exception):
+    """A table read from the cache now has a value of a mutable type: it is no table."""
+
+
 class _TableRef:
     """Where a table stands in a field's pickled value."""
 
@@ -449,9 +453,16 @@ class Store:
                     new_fields[name] = value.field
                     new_tables.update(value.tables)
                     continue
-                shell, tables = _explode(value, name)
-                for table_name, table in tables.items():
-                    new_tables[table_name] = self._write_table(table_name, table, written)
+                try:
+                    # (the tables read here are tables still: only their changed values are looked at)
+                    shell, tables = _explode(value, name, self._read)
+                    field_tables = {table_name: self._write_table(table_name, table, written)
+                                    for table_name, table in tables.items()}
+                except _Mutable:  # (a table read now has a mutable value: every table looked at whole)
+                    shell, tables = _explode(value, name)
+                    field_tables = {table_name: self._write_table(table_name, table, written)
+                                    for table_name, table in tables.items()}
+                new_tables.update(field_tables)
                 data = _dump_shell(shell)
                 old = self.index.fields.get(name)
                 if old is not None and old.size == len(data) and old.crc == zlib.crc32(data):
@@ -509,6 +520,8 @@ class Store:
                 changed, removed = _changes(table, read)
             if not changed and not removed:
                 return old
+            if not _immutable_values(changed):
+                raise _Mutable(name)
             deltas = sum(s.entries for s in old[1:]) + len(changed) + len(removed)
             if deltas <= old[0].entries // 4 + 64 and len(old) < DELTAS_MAX:
                 buffer = io.BytesIO()
@@ -696,20 +709,23 @@ def _dump_shell(shell: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _explode(value: Any, path: str, depth: int = 0) -> tuple[Any, dict[str, dict[Any, Any]]]:
+def _explode(value: Any, path: str, trusted: Container[str] = (), depth: int = 0,
+             ) -> tuple[Any, dict[str, dict[Any, Any]]]:
     """``value`` with each large dict of immutable values inside it (in this package's objects,
     tuples, lists and small dicts, a few levels down) replaced by a ``_TableRef`` named by its path;
-    and those dicts by name."""
+    and those dicts by name. A dict at a path in ``trusted`` (the tables read from the cache) is
+    taken as a table without looking at its values: ``Store._write_table`` looks at those that
+    changed (``_Mutable``)."""
     kind = type(value)
     if kind is dict:
-        if len(value) >= TABLE_MIN and _immutable_values(value):
+        if len(value) >= TABLE_MIN and (path in trusted or _immutable_values(value)):
             return _TableRef(path), {path: value}
         if depth >= 4 or len(value) > _FEW:
             return value, {}
         tables: dict[str, dict[Any, Any]] = {}
         items = {}
         for key, item in value.items():
-            items[key], found = _explode(item, f"{path}/{key}", depth + 1) if type(key) is str else (item, {})
+            items[key], found = _explode(item, f"{path}/{key}", trusted, depth + 1) if type(key) is str else (item, {})
             tables.update(found)
         return (items if tables else value), tables
     if kind is tuple or kind is list:
@@ -718,7 +734,7 @@ def _explode(value: Any, path: str, depth: int = 0) -> tuple[Any, dict[str, dict
         tables = {}
         parts = []
         for number, item in enumerate(value):
-            part, found = _explode(item, f"{path}/{number}", depth + 1)
+            part, found = _explode(item, f"{path}/{number}", trusted, depth + 1)
             parts.append(part)
             tables.update(found)
         return (kind(parts) if tables else value), tables
@@ -727,7 +743,7 @@ def _explode(value: Any, path: str, depth: int = 0) -> tuple[Any, dict[str, dict
     reduced = value.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
     if not isinstance(reduced, tuple) or len(reduced) < 3 or reduced[2] is None:
         return value, {}
-    state, tables = _explode(reduced[2], path, depth + 1)
+    state, tables = _explode(reduced[2], path, trusted, depth + 1)
     if not tables:
         return value, {}
     # pickle checks that ``copyreg.__newobj__`` makes an object of the class being pickled (here

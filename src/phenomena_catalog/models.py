@@ -312,12 +312,12 @@ def _whole(paper: Paper) -> bool:
     kept = fields.get(_PICKLED)
     if kept is None:
         return False
-    made = pickle.loads(kept)
+    made, fields_set = pickle.loads(kept)
     fields.clear()  # (then filled in the fields' order, which repr and dumps follow)
-    fields.update(made.__dict__)
-    _set(paper, "__pydantic_fields_set__", made.__pydantic_fields_set__)
-    _set(paper, "__pydantic_extra__", made.__pydantic_extra__)
-    _set(paper, "__pydantic_private__", made.__pydantic_private__)
+    fields.update(made)
+    _set(paper, "__pydantic_fields_set__", fields_set)
+    _set(paper, "__pydantic_extra__", None)  # (``Paper`` allows no extra fields and has no private attributes)
+    _set(paper, "__pydantic_private__", None)
     return True
 
 
@@ -328,7 +328,8 @@ def kept_paper(paper: Paper) -> tuple[Any, ...]:
     fields = paper.__dict__
     whole = fields.get(_PICKLED)
     if whole is None:
-        whole = pickle.dumps(paper, protocol=pickle.HIGHEST_PROTOCOL)
+        # (its fields, not the paper: pydantic's __getstate__ and __setstate__ cost a quarter more)
+        whole = pickle.dumps((paper.__dict__, paper.__pydantic_fields_set__), protocol=pickle.HIGHEST_PROTOCOL)
     # (out of band: the cache reads it back as a part of its file, untouched until the paper is read)
     kept = {name: fields[name] for name in KEPT_FIELDS}
     kept[_PICKLED] = pickle.PickleBuffer(whole)

@@ -12,7 +12,6 @@ once per depth and section; its footer once per depth.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -205,6 +204,8 @@ class Renderer:
         self._entries: dict[tuple[str, str], dict[str, str]] = {}
         """Papers' entries rendered so far, by template and link depth, then by paper id."""
         self._shared: dict[tuple[str, str], dict[str, Any]] = {}
+        self._closures: dict[str, frozenset[str]] = {}
+        """Each template's ``_closure`` (templates do not change during a build)."""
 
     def forget_entries(self) -> None:
         """Forget the papers' list entries rendered so far (they are made again when asked for):
@@ -224,8 +225,15 @@ class Renderer:
             return ()
         return tuple(sorted(self._closure(page.context.template)))
 
-    @functools.cache  # noqa: B019 (one renderer per build; templates do not change during it)
     def _closure(self, name: str) -> frozenset[str]:
+        # (kept on the renderer, not in a functools.cache on the method: that cache held every
+        # renderer, with its catalog, for the life of the process, and serve makes one a save)
+        known = self._closures.get(name)
+        if known is None:
+            known = self._closures[name] = self._closure_of(name)
+        return known
+
+    def _closure_of(self, name: str) -> frozenset[str]:
         found, todo = set(), [name]
         while todo:
             current = todo.pop()
