@@ -843,3 +843,34 @@ def test_after_a_build_that_failed_past_the_search_index_the_next_writes_what_it
     assert result.incremental
     assert b"quokka" in b"".join(data for url, data in site_files(site).items() if url.startswith("search/"))
     assert_same_as_a_build_from_scratch(catalog)
+
+
+def test_after_a_build_that_failed_past_related_papers_the_next_writes_every_page_whose_list_changed(
+        tmp_path: Path) -> None:
+    # As above for related papers: their state is updated before pages render, so after a template
+    # error the next build's update finds no change, while the site still shows the old lists.
+    from phenomena_catalog.commands.build import build
+    from phenomena_catalog.executors import SerialExecutor
+
+    source = tmp_path / "catalog"
+    made = synthetic_catalog(source)
+    site, config = source / "site", load_config(source / "catalog.yaml")
+    build_copy(source, site)
+    cache = read_cache(site)
+    before = site_files(site)
+    # paper005 now reads like paper017: both papers' related lists change, and others' with them.
+    words = str(made["paper017"]["digest"]).rstrip(".").split()
+    made["paper005"] = {**made["paper005"], "title": "Another look at " + " ".join(words[:6]),
+                        "digest": made["paper017"]["digest"]}
+    write_record(source / "papers", "paper005", made["paper005"])
+    template = source / "templates" / "paper.html"
+    good = template.read_text(encoding="utf-8")
+    template.write_text(good.replace("{{ paper.title }}</h1>", "{{ paper.no_such_field }}</h1>"), encoding="utf-8")
+    with pytest.raises(UserError, match="no_such_field"):
+        build(source / "papers", source / "templates", site, config, SerialExecutor(), cache)
+    template.write_text(good, encoding="utf-8")
+    result, cache = build(source / "papers", source / "templates", site, config, SerialExecutor(), cache)
+    assert result.incremental
+    after = site_files(site)
+    assert after["papers/paper017.html"] != before["papers/paper017.html"]  # (its list names paper005 now)
+    assert_same_as_a_build_from_scratch(source)

@@ -97,6 +97,10 @@ def test_an_index_updated_edit_by_edit_gives_what_a_computation_from_scratch_giv
         current = list(catalog.values())
         updated = index.update(current, lambda p: p.keywords, digests={i: _digest(p) for i, p in catalog.items()})
         assert _shown(updated) == _shown(related_papers(current, lambda p: p.keywords, **limits))
+        # (what the planner reads of each: the ids of the papers the page lists, in order)
+        assert {i: updated.ids(i) for i in catalog} == {
+            i: (tuple(p.id for p in found.similar), tuple(p.id for p in found.same_authors))
+            for i, found in updated.items()}
 
 
 def test_an_edit_reports_the_papers_whose_related_papers_changed() -> None:
@@ -268,6 +272,15 @@ def test_entries_are_placed_in_their_group_heaviest_first_ties_in_input_order(
         assert order.tolist() == expected
         assert place.tolist() == [sum(1 for j in expected[:k] if entries[j][0] == entries[expected[k]][0])
                                   for k in range(len(expected))]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from([*"ab ]()htp:/s\x00x.\n", "http", "https://", "](", "://", "](http://a)",
+                                 "http://b c"]), max_size=25).map("".join))
+def test_links_are_cut_from_joined_texts_as_the_regular_expression_cuts_them(text: str) -> None:
+    """``_without_links`` tries the link pattern only where a "](" or an "http" starts, and cuts
+    what ``re.sub`` with it would, overlapping and broken links included."""
+    assert related._without_links(text) == related._URL_JOINED.sub(" ", text)
 
 
 @settings(max_examples=200, deadline=None)

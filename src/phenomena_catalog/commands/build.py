@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from phenomena_catalog.paper_texts import Made
     from phenomena_catalog.plan import BibtexShares, Page
     from phenomena_catalog.records import Records
+    from phenomena_catalog.related import RelatedIndex
     from phenomena_catalog.search_index import SearchIndex, SearchIndexState
     from phenomena_catalog.validate import CheckMemo
 
@@ -173,27 +174,29 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
           compiling: Pending[dict[str, bytes]] | None = None) -> tuple[BuildResult, BuildCache]:
     """Build the site from what ``cache`` says the last build made; returns what this one made
     (``_build``: its arguments)."""
-    state = cache.memos.search
+    states = [state for state in (cache.memos.search, cache.related_index) if state is not None]
     try:
         built = _build(papers_dir, templates_dir, out, config, executor, cache, listing, loading, keep,
-                       states_ahead, search_as_site=state not in _SEARCH_AHEAD, compiling=compiling)
+                       states_ahead, states_as_site=not any(state in _AHEAD_OF_SITE for state in states),
+                       compiling=compiling)
     except BaseException:
-        # ``serve`` keeps its cache through a failed build, whose search index state may be updated
-        # already, the site not: until a build succeeds, it does not say how the site's files differ.
-        _SEARCH_AHEAD.add(state)
+        # ``serve`` keeps its cache through a failed build, whose search index and related papers'
+        # states may be updated already, the site not: until a build succeeds, what their updates
+        # say changed is not how the site's pages differ.
+        _AHEAD_OF_SITE.update(states)
         raise
-    _SEARCH_AHEAD.discard(state)
+    _AHEAD_OF_SITE.difference_update(states)
     return built
 
 
-_SEARCH_AHEAD: weakref.WeakSet[SearchIndexState] = weakref.WeakSet()
-"""Search index states a build that failed had (``build``)."""
+_AHEAD_OF_SITE: weakref.WeakSet[SearchIndexState | RelatedIndex] = weakref.WeakSet()
+"""Update states a build that failed had (``build``)."""
 
 
 def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, executor: Executor,
            cache: BuildCache, listing: cache_store.Listing | None = None,
            loading: Pending[Records] | None = None, keep: bool = True,
-           states_ahead: bool = False, search_as_site: bool = True,
+           states_ahead: bool = False, states_as_site: bool = True,
            compiling: Pending[dict[str, bytes]] | None = None) -> tuple[BuildResult, BuildCache]:
     """Build the site from what ``cache`` says the last build made; returns what this one made.
     ``loading``: the load stage started already (``_load_beside_imports``), used if the cache has no parse results.
@@ -205,8 +208,9 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
     ``compiling``: the site's templates, compiled in another process since the build started
     (``compile_beside_imports``); without it they are compiled beside related papers.
 
-    ``search_as_site``: the search index state in ``cache`` was updated last by the build that
-    wrote the site (its update's ``SearchIndex.changed`` then says which of the site's files change).
+    ``states_as_site``: the search index's and related papers' states in ``cache`` were updated last
+    by the build that wrote the site: their updates' ``SearchIndex.changed`` and
+    ``RelatedIndex.changed`` then say which of the site's files and paper pages change.
 
     ``serve`` keeps the cache in memory from one rebuild to the next; ``build_site`` on disk.
     """
@@ -294,7 +298,7 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
         try:
             # (the last build's RelatedIndex, updated: with no record changed, it only assembles them)
             related = related_in_catalog(catalog, cache.memos.related, related_index, records.digests)
-            related_changed: Collection[str] | None = related_index.changed
+            related_changed: Collection[str] | None = related_index.changed if states_as_site else None
             cache.memos.related.prune()
             written = write_states_ahead(out, related_index=related_index) if ahead else {}
             if written:
@@ -384,7 +388,7 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
                                                 and len(previous.get(page.url) or "") == KNOWN_LENGTH}
             # The search index's files its update left as they were keep their fingerprints: hashing
             # their text (6.5 MB at 10,000 papers) was most of an edit's fingerprint stage.
-            kept_search = _search_files_kept(search, pages, previous) if search_as_site else {}
+            kept_search = _search_files_kept(search, pages, previous) if states_as_site else {}
             files.update(kept_search)
             for found in executor.map_shares(functools.partial(fingerprints.of_pages, known=known),
                                              [page for page in pages if page.url not in kept_search]):
@@ -460,7 +464,7 @@ less: the whole-catalog data files it renders are joined from kept pieces."""
 def _search_files_kept(search: SearchIndex, pages: list[Page], previous: Mapping[str, str]) -> dict[str, str]:
     """The fingerprints in ``previous`` (the site's files) of the search index's files among
     ``pages`` whose text its update did not change (``SearchIndex.changed``: from the last
-    update's, whose files the site holds: ``build``'s ``search_as_site``). A file without its whole
+    update's, whose files the site holds: ``build``'s ``states_as_site``). A file without its whole
     fingerprint there (one ``serve`` wrote early, say) is fingerprinted as any other."""
     from phenomena_catalog.build_cache import KNOWN_LENGTH
     from phenomena_catalog.plan import SearchIndexFile
