@@ -249,6 +249,25 @@ def test_an_interrupted_build_leaves_the_last_good_site(how: str, tmp_path: Path
     assert not list(tmp_path.glob(".site.building-*")) and not list(tmp_path.glob(".site.old-*"))
 
 
+def test_an_incremental_build_clears_what_a_killed_build_left(tmp_path: Path) -> None:
+    # A build killed while building from scratch leaves its staging folder (a whole site); the next
+    # build, incremental or not, holds the lock and removes it, or each such kill keeps a site's size.
+    (tmp_path / "templates").mkdir()
+    _catalog(tmp_path, "alpha", count=3)
+    assert _build(tmp_path, "site").wait(timeout=600) == 0
+    for kind in ("building", "old", "updating"):
+        left = tmp_path / f".site.{kind}-99999" / "papers"
+        left.mkdir(parents=True)
+        (left / "lovelace2000alpha.html").write_text("half a site", encoding="utf-8")
+    record = tmp_path / "papers" / "lovelace2000alpha.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("year:", "month: 3\nyear:"), encoding="utf-8")
+    again = _build(tmp_path, "site")
+    out, err = again.communicate(timeout=600)
+    assert again.returncode == 0, err
+    assert "re-rendered" in out  # (an incremental build)
+    assert sorted(path.name for path in tmp_path.glob(".site.*")) == []
+
+
 def test_two_builds_at_once_never_mix_their_outputs(tmp_path: Path) -> None:
     _slow_templates(tmp_path)
     _catalog(tmp_path, "alpha", count=40)

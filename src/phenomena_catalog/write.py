@@ -220,7 +220,8 @@ def update_folder(out: Path, removed: Iterable[str]) -> Iterator[Path]:
     is left exactly as it was, as with ``staging_folder``.
     """
     check_output_folder(out)
-    staging = _fresh_staging(out, "updating", stale=("updating",))
+    # (what any killed build left is stale here: a build from scratch's staging folder is a whole site)
+    staging = _fresh_staging(out, "updating", stale=("updating", "building", "old"))
     try:
         yield staging
         # Only renames from here on (no data is written); Ctrl-C waits until they are all done.
