@@ -431,13 +431,13 @@ def test_a_write_after_another_process_rewrote_the_cache_keeps_a_whole_cache(
         s.name for s in (*first.index.fields.values(), *(s for t in first.index.tables.values() for s in t))}
 
 
-def test_a_build_in_a_new_process_reuses_the_templates_the_last_build_compiled(
-        catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _templates_compiled_from_now_on(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """As in a new process, which has compiled no template yet: the names of the templates this one
+    compiles from now on."""
     import jinja2
 
     from phenomena_catalog import template_env
 
-    # A new process: it has compiled nothing yet, so it can only use what the cache kept.
     monkeypatch.setattr(template_env._COMPILED, "_code", {})
     compiled: list[str] = []
     compile_template = jinja2.Environment.compile
@@ -447,6 +447,15 @@ def test_a_build_in_a_new_process_reuses_the_templates_the_last_build_compiled(
         return compile_template(env, source, name, *args, **kwargs)
 
     monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    return compiled
+
+
+def test_a_build_in_a_new_process_reuses_the_templates_the_last_build_compiled(
+        catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from phenomena_catalog import template_env
+
+    # A new process: it has compiled nothing yet, so it can only use what the cache kept.
+    compiled = _templates_compiled_from_now_on(monkeypatch)
     edit(catalog, PAPER, "Grokking: Generalization", "Grokking Edited:")
     assert build_copy(catalog, catalog / "site").incremental
     assert compiled == []
@@ -463,21 +472,11 @@ def test_a_build_in_a_new_process_reuses_the_templates_the_last_build_compiled(
 
 def test_a_site_built_anew_compiles_its_templates_beside_its_imports_and_loads_them_here(
         cli_catalog: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    import jinja2
-
     from phenomena_catalog import template_env
 
     # A new process, which has compiled nothing: the build compiles the templates in another process
     # from its start (commands.build.compile_beside_imports) and this one only loads them.
-    monkeypatch.setattr(template_env._COMPILED, "_code", {})
-    compiled: list[str] = []
-    compile_template = jinja2.Environment.compile
-
-    def counted(env: jinja2.Environment, source: str, name: str | None = None, *args, **kwargs):
-        compiled.append(name or "")
-        return compile_template(env, source, name, *args, **kwargs)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    compiled = _templates_compiled_from_now_on(monkeypatch)
     code, _, err = run_cli("build", "--jobs", "2")
     assert code == 0, err
     assert compiled == []

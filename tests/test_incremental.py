@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from phenomena_catalog import cache_store, paper_texts, plan, records, render, urls, validate
 from phenomena_catalog import catalog as catalog_module
-from phenomena_catalog.build_cache import CACHE_FOLDER, KNOWN_LENGTH, Fingerprints, cache_file, read_cache
+from phenomena_catalog.build_cache import CACHE_FOLDER, KNOWN_LENGTH, BuildCache, Fingerprints, cache_file, read_cache
 from phenomena_catalog.catalog import TERM_KINDS, Catalog, Term, TopicEntry, index
-from phenomena_catalog.commands.build import build_site, summary
+from phenomena_catalog.commands.build import BuildResult, build_site, summary
 from phenomena_catalog.config import load_config
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import ProcessExecutor, share_out
@@ -821,26 +821,32 @@ def test_an_incremental_check_checks_only_the_changed_records(tmp_path: Path,
 
 
 
+def _failed_on_a_template_then_built(source: Path, cache: BuildCache) -> BuildResult:
+    """As serve does with ``cache``: a build of ``source`` that fails on a template error (past the
+    related papers' and search index's updates), then the template fixed and built again."""
+    from phenomena_catalog.commands.build import build
+    from phenomena_catalog.executors import SerialExecutor
+
+    site, config = source / "site", load_config(source / "catalog.yaml")
+    template = source / "templates" / "paper.html"
+    good = template.read_text(encoding="utf-8")
+    template.write_text(good.replace("{{ paper.title }}</h1>", "{{ paper.no_such_field }}</h1>"), encoding="utf-8")
+    with pytest.raises(UserError, match="no_such_field"):
+        build(source / "papers", source / "templates", site, config, SerialExecutor(), cache)
+    template.write_text(good, encoding="utf-8")
+    return build(source / "papers", source / "templates", site, config, SerialExecutor(), cache)[0]
+
+
 def test_after_a_build_that_failed_past_the_search_index_the_next_writes_what_it_changed(catalog: Path) -> None:
     # serve keeps its cache through a failed build. The search index's state is updated before pages
     # render, so after a template error it is that build's, while the site is the last good one's:
     # the next build, with the state as it is, must still write every search file that differs.
-    from phenomena_catalog.commands.build import build
-    from phenomena_catalog.executors import SerialExecutor
-
-    site, config = catalog / "site", load_config(catalog / "catalog.yaml")
+    site = catalog / "site"
     cache = read_cache(site)
     record = catalog / "papers" / "chen2021sparse.yaml"
     record.write_text(record.read_text(encoding="utf-8").replace(
         "digest: |\n", "digest: |\n  Zanzibar quokkas grokking hyperbolically.\n"), encoding="utf-8")
-    template = catalog / "templates" / "paper.html"
-    good = template.read_text(encoding="utf-8")
-    template.write_text(good.replace("{{ paper.title }}</h1>", "{{ paper.no_such_field }}</h1>"), encoding="utf-8")
-    with pytest.raises(UserError, match="no_such_field"):
-        build(catalog / "papers", catalog / "templates", site, config, SerialExecutor(), cache)
-    template.write_text(good, encoding="utf-8")
-    result, cache = build(catalog / "papers", catalog / "templates", site, config, SerialExecutor(), cache)
-    assert result.incremental
+    assert _failed_on_a_template_then_built(catalog, cache).incremental
     assert b"quokka" in b"".join(data for url, data in site_files(site).items() if url.startswith("search/"))
     assert_same_as_a_build_from_scratch(catalog)
 
@@ -849,12 +855,9 @@ def test_after_a_build_that_failed_past_related_papers_the_next_writes_every_pag
         tmp_path: Path) -> None:
     # As above for related papers: their state is updated before pages render, so after a template
     # error the next build's update finds no change, while the site still shows the old lists.
-    from phenomena_catalog.commands.build import build
-    from phenomena_catalog.executors import SerialExecutor
-
     source = tmp_path / "catalog"
     made = synthetic_catalog(source)
-    site, config = source / "site", load_config(source / "catalog.yaml")
+    site = source / "site"
     build_copy(source, site)
     cache = read_cache(site)
     before = site_files(site)
@@ -863,14 +866,7 @@ def test_after_a_build_that_failed_past_related_papers_the_next_writes_every_pag
     made["paper005"] = {**made["paper005"], "title": "Another look at " + " ".join(words[:6]),
                         "digest": made["paper017"]["digest"]}
     write_record(source / "papers", "paper005", made["paper005"])
-    template = source / "templates" / "paper.html"
-    good = template.read_text(encoding="utf-8")
-    template.write_text(good.replace("{{ paper.title }}</h1>", "{{ paper.no_such_field }}</h1>"), encoding="utf-8")
-    with pytest.raises(UserError, match="no_such_field"):
-        build(source / "papers", source / "templates", site, config, SerialExecutor(), cache)
-    template.write_text(good, encoding="utf-8")
-    result, cache = build(source / "papers", source / "templates", site, config, SerialExecutor(), cache)
-    assert result.incremental
+    assert _failed_on_a_template_then_built(source, cache).incremental
     after = site_files(site)
     assert after["papers/paper017.html"] != before["papers/paper017.html"]  # (its list names paper005 now)
     assert_same_as_a_build_from_scratch(source)
