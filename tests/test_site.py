@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -280,3 +281,11 @@ def test_recently_added_papers_of_one_day_are_listed_newest_year_first_then_by_t
     assert home.select_one("#recent-heading").get_text() == "Recently added"
     titles = [a.get_text(strip=True) for a in home.select("#recent-heading ~ ul .paper-title")]
     assert [t.split(":")[0] for t in titles] == ["Alpha Paper", "Gamma Paper", "Beta Paper", "Earlier Paper"]
+
+
+def test_the_home_page_of_the_bundled_catalog_counts_with_thousands_separators(bundled_site: Path) -> None:
+    # The bundled catalog has over 1,000 authors: counts read as the build summary's do ("4,088 pages").
+    home = (bundled_site / "index.html").read_text(encoding="utf-8")
+    stats = re.search(r'<p class="stats">([^<]*)</p>', home)
+    assert stats is not None
+    assert re.fullmatch(r"\d+ papers · \d,\d{3} authors · \d+ venues · \d+ keywords", stats.group(1))
