@@ -22,7 +22,7 @@ import pickle
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -147,13 +147,12 @@ class ProcessExecutor:
             return [work(_here_first(items, here))]
         rest = [item for item in items if not here(item)]
         stretches = [len(rest) * number // (self.workers - 1) for number in range(self.workers)]
-        claims = mmap.mmap(-1, max(len(rest), 1))
-        """Who does each of ``rest`` (``_FRONT``: a worker, ``_BACK``: this process; 0: not yet claimed)."""
-        others = [_Forked(functools.partial(work, _ClaimedFromFront(rest, claims, start, end)))
+        claimed = claims(len(rest))  # (a worker claims from the front, this process from the back)
+        others = [_Forked(functools.partial(work, _ClaimedFromFront(rest, claimed, start, end)))
                   for start, end in itertools.pairwise(stretches)]
         try:
             first = work(itertools.chain((item for item in items if here(item)),
-                                         _claimed_from_back(rest, claims, stretches)))
+                                         _claimed_from_back(rest, claimed, stretches)))
         except BaseException:
             for other in others:
                 other.stop()
@@ -177,45 +176,69 @@ def _here_first(items: Sequence[T], here: Callable[[T], bool]) -> Iterator[T]:
     return itertools.chain((item for item in items if here(item)), (item for item in items if not here(item)))
 
 
-_FRONT, _BACK = 1, 2
+FRONT, BACK = 1, 2
+"""Who claimed an item in ``claims``: the process working from the front, or from the back."""
+
+
+def claims(count: int) -> mmap.mmap:
+    """Memory shared with forked processes, a byte an item: 0 until a process claims it (``FRONT``,
+    ``BACK``), so two processes working towards each other end together, however busy each is."""
+    return mmap.mmap(-1, max(count, 1))
+
+
+def claimed_from_front(items: Sequence[T], claimed: mmap.mmap, start: int = 0, end: int | None = None) -> Iterator[T]:
+    """``items[start:end]`` from the first on, each claimed before it is yielded, up to one the
+    process working from the back claimed; no item is done twice but one the two reached at the same
+    moment (done twice, the same). Run again after its process failed, it yields the items it
+    claimed again."""
+    for index in range(start, len(items) if end is None else end):
+        if claimed[index] == BACK:
+            return
+        claimed[index] = FRONT
+        yield items[index]
+
+
+def claimed_from_back(items: Sequence[T], claimed: mmap.mmap, start: int = 0, end: int | None = None) -> Iterator[T]:
+    """``items[start:end]`` from the last on, each claimed before it is yielded, up to one claimed
+    by either process (``claimed_from_front``)."""
+    for index in range(len(items) - 1 if end is None else end - 1, start - 1, -1):
+        if claimed[index]:
+            return
+        claimed[index] = BACK
+        yield items[index]
 
 
 class _ClaimedFromFront(Iterable[T]):
-    """A worker's stretch ``items[start:end]``, claimed from its first on, up to one this process
-    claimed (``_claimed_from_back``); no item is done twice but one the two reached at the same
-    moment (done twice, the same). Iterated again in this process (its worker failed, and
-    ``_Forked`` does the work here), it is what this process did not claim: the worker's work is
-    lost with it."""
+    """A worker's stretch ``items[start:end]`` (``claimed_from_front``). Iterated again in this
+    process (its worker failed, and ``_Forked`` does the work here), it is what this process did not
+    claim: the worker's work is lost with it."""
 
-    def __init__(self, items: Sequence[T], claims: mmap.mmap, start: int, end: int) -> None:
-        self.items, self.claims, self.start, self.end = items, claims, start, end
+    def __init__(self, items: Sequence[T], claimed: mmap.mmap, start: int, end: int) -> None:
+        self.items, self.claimed, self.start, self.end = items, claimed, start, end
         self.process = os.getpid()
 
     def __iter__(self) -> Iterator[T]:
-        items, claims = self.items, self.claims
+        items, claimed = self.items, self.claimed
         if os.getpid() == self.process:
-            yield from (items[index] for index in range(self.start, self.end) if claims[index] != _BACK)
-            return
-        for index in range(self.start, self.end):
-            if claims[index] == _BACK:
-                return
-            claims[index] = _FRONT
-            yield items[index]
+            return (items[index] for index in range(self.start, self.end) if claimed[index] != BACK)
+        return claimed_from_front(items, claimed, self.start, self.end)
 
 
-def _claimed_from_back(items: Sequence[T], claims: mmap.mmap, stretches: list[int]) -> Iterator[T]:
+def _claimed_from_back(items: Sequence[T], claimed: mmap.mmap, stretches: list[int]) -> Iterator[T]:
     """The workers' stretches (``items`` between two ``stretches`` bounds) claimed from the last item
-    of each on, one stretch after the other in turn, until each meets what its worker claimed."""
-    ends = [[end - 1, start] for start, end in itertools.pairwise(stretches)]
-    while ends:
-        for place in list(ends):
-            index, start = place
-            if index < start or claims[index]:
-                ends.remove(place)
-                continue
-            claims[index] = _BACK
-            place[0] = index - 1
-            yield items[index]
+    of each on (``claimed_from_back``), one stretch after the other in turn, until each meets what
+    its worker claimed."""
+    backs = [claimed_from_back(items, claimed, start, end) for start, end in itertools.pairwise(stretches)]
+    while backs:
+        for back in list(backs):
+            item = next(back, _DONE)
+            if item is _DONE:
+                backs.remove(back)
+            else:
+                yield item
+
+
+_DONE: Any = object()
 
 
 class _Forked(Pending[R]):

@@ -9,7 +9,6 @@ a template; their context holds exactly what their text is made from. Nothing is
 from __future__ import annotations
 
 import functools
-import mmap
 import operator
 from collections.abc import Callable, Collection, Container, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -19,7 +18,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from markupsafe import Markup
 
-from phenomena_catalog import citation, urls
+from phenomena_catalog import citation, executors, urls
 from phenomena_catalog.catalog import (
     TERM_KINDS,
     Catalog,
@@ -209,33 +208,21 @@ class BibtexShares:
     in memory the two share before making its entry, so however long either was busy before, they
     end together, and no entry is made twice (but one the two reached at the same moment)."""
 
-    _FRONT, _BACK = 1, 2
+    _FRONT, _BACK = executors.FRONT, executors.BACK
 
     def __init__(self, papers: Sequence[Paper]) -> None:
         self.papers = papers
-        self._claims = mmap.mmap(-1, max(len(papers), 1))
-        """Who makes each paper's entry (``_FRONT``, ``_BACK``; 0 when not yet claimed)."""
+        self._claims = executors.claims(len(papers))
 
     def from_front(self) -> tuple[str, ...]:
         """The entries of the papers from the first on, up to one ``from_back`` claimed (for the
         worker; run again after it failed, it makes those it claimed again)."""
-        claims, front = self._claims, self._FRONT
-        made: list[str] = []
-        for index, paper in enumerate(self.papers):
-            if claims[index] == self._BACK:
-                break
-            claims[index] = front
-            made.append(bibtex_of(paper))
-        return tuple(made)
+        return tuple(map(bibtex_of, executors.claimed_from_front(self.papers, self._claims)))
 
     def from_back(self) -> None:
         """Make the entries of the papers from the last on, up to one ``from_front`` claimed (kept by ``bibtex_of``)."""
-        claims, back = self._claims, self._BACK
-        for index in range(len(self.papers) - 1, -1, -1):
-            if claims[index]:
-                break
-            claims[index] = back
-            bibtex_of(self.papers[index])
+        for paper in executors.claimed_from_back(self.papers, self._claims):
+            bibtex_of(paper)
 
 
 @dataclass(frozen=True)
