@@ -780,6 +780,9 @@ class RelatedIndex:
         """Each paper's record digest, when the last update was given them."""
         self._context: object = None
         self._n = 0
+        self._kept: dict[str, packed.Kept] = {}
+        """The packed tables this index was read from (``__setstate__``): writing it again reuses
+        their blocks that did not change (``packed.repack_rows``)."""
 
     # -- the whole catalog ----------------------------------------------------------------------
 
@@ -1390,6 +1393,7 @@ class RelatedIndex:
                 if found:
                     by_author[_bucket(author)].append((author, tuple(found)))
             self._author_buckets = {bucket: tuple(sorted(found)) for bucket, found in by_author.items()}
+        kept = self._kept
         return {
             "limits": (self.similar_limit, self.author_limit, self.width, n, str(self._counts.dtype), terms),
             "context": self._context,
@@ -1398,13 +1402,14 @@ class RelatedIndex:
             "authors": packed.blocks(list(map(tuple, self._authors))),
             "by_author": self._author_buckets,
             "terms": packed.blocks(list(self._terms)),  # (numbered in order: by first appearance)
-            "term_rows": packed.pack_fixed(term_rows, dtype=_TERM_ROW),
-            "rows": packed.pack_rows(self._indptr, {"col": self._cols, "count": self._counts},
-                                     dtype=_row_dtype(self._counts.dtype)),
-            "queries": packed.pack_rows(self._qptr, {"col": self._qcol, "weight": self._qw}, dtype=_QUERY),
-            "postings": packed.pack_rows(pstarts, {"slot": self._pkeys - pterm * n, "weight": self._pw,
-                                                   "inside": self._pin}, dtype=_POSTING),
-            "slots": packed.pack_fixed(slots, dtype=self._slot_dtype()),
+            "term_rows": packed.repack_fixed(term_rows, _TERM_ROW, kept.get("term_rows")),
+            "rows": packed.repack_rows(self._indptr, {"col": self._cols, "count": self._counts},
+                                       _row_dtype(self._counts.dtype), kept.get("rows")),
+            "queries": packed.repack_rows(self._qptr, {"col": self._qcol, "weight": self._qw}, _QUERY,
+                                          kept.get("queries")),
+            "postings": packed.repack_rows(pstarts, {"slot": self._pkeys - pterm * n, "weight": self._pw,
+                                                     "inside": self._pin}, _POSTING, kept.get("postings")),
+            "slots": packed.repack_fixed(slots, self._slot_dtype(), kept.get("slots")),
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -1418,19 +1423,27 @@ class RelatedIndex:
         self._digests = packed.unpack_by_key(state["digests"], ids)
         self._authors = packed.unblocks(state["authors"], n)
         self._author_lists, self._author_buckets = None, state["by_author"]
-        term_rows = packed.unpack_fixed(state["term_rows"], terms, _TERM_ROW)
+        kept = self._kept = {
+            "term_rows": packed.unpack_kept(state["term_rows"], terms, _TERM_ROW),
+            "rows": packed.unpack_kept(state["rows"], n, _row_dtype(np.dtype(counts_dtype))),
+            "queries": packed.unpack_kept(state["queries"], n, _QUERY),
+            "postings": packed.unpack_kept(state["postings"], terms, _POSTING),
+            "slots": packed.unpack_kept(state["slots"], n, self._slot_dtype())}
+        if len(kept["term_rows"].entries) != terms or len(kept["slots"].entries) != n:
+            raise ValueError("the related papers' index is damaged")
+        term_rows = kept["term_rows"].entries
         self._df, self._single = packed.column(term_rows, "df"), packed.column(term_rows, "single")
         self._cbound_w = packed.column(term_rows, "cbound_w")
         self._cbound_slot = packed.column(term_rows, "cbound_slot")
         self._idf = _idf(self._df, n)
-        self._indptr, entries = packed.unpack_rows(state["rows"], n, _row_dtype(np.dtype(counts_dtype)))
+        self._indptr, entries = kept["rows"].indptr.copy(), kept["rows"].entries
         self._cols, self._counts = packed.column(entries, "col"), packed.column(entries, "count")
-        self._qptr, entries = packed.unpack_rows(state["queries"], n, _QUERY)
+        self._qptr, entries = kept["queries"].indptr.copy(), kept["queries"].entries
         self._qcol, self._qw = packed.column(entries, "col"), packed.column(entries, "weight")
-        pstarts, entries = packed.unpack_rows(state["postings"], terms, _POSTING)
+        pstarts, entries = kept["postings"].indptr, kept["postings"].entries
         self._pkeys = np.repeat(np.arange(terms, dtype=np.int64) * n, np.diff(pstarts)) + entries["slot"]
         self._pw, self._pin = packed.column(entries, "weight"), packed.column(entries, "inside")
-        slots = packed.unpack_fixed(state["slots"], n, self._slot_dtype())
+        slots = kept["slots"].entries
         self._norms, self._placed = packed.column(slots, "norm"), packed.column(slots, "placed")
         self._bound_slot, self._bound_score = packed.column(slots, "bound_slot"), packed.column(slots, "bound_score")
         self._top_slot, self._top_score = packed.column(slots, "top_slot"), packed.column(slots, "top_score")
