@@ -119,7 +119,8 @@ def test_the_first_worker_does_its_own_work_then_claims_less_and_none_is_done_wh
         time.sleep(0.2)
         return "first", list(share)
 
-    mine, worker = ProcessExecutor(2, threshold=0).map_claimed(work, list(range(100)), here=lambda n: False, first=first)
+    mine, worker = ProcessExecutor(2, threshold=0).map_claimed(work, list(range(100)), here=lambda n: False,
+                                                               first=first)
     assert mine[0] == "work" and worker[0] == "first"
     assert sorted(set(mine[1] + worker[1])) == list(range(100)) and len(mine[1]) > len(worker[1])
     assert ProcessExecutor(2).map_claimed(work, [1, 2], here=lambda n: False, first=first) == [("work", [1, 2])]

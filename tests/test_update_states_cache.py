@@ -195,7 +195,8 @@ def test_a_first_build_writes_its_cache_ahead_in_its_other_processes_and_it_is_t
     def logged(out: Path, fields: dict[str, object]) -> dict[str, cache_store.Written]:
         written = write_ahead(out, fields)
         with log.open("a", encoding="utf-8") as handle:  # (from whichever process wrote them)
-            handle.write(f"{os.getpid()}|{' '.join(sorted(written))}|{' '.join(w.field.name for w in written.values())}\n")
+            segments = " ".join(w.field.name for w in written.values())
+            handle.write(f"{os.getpid()}|{' '.join(sorted(written))}|{segments}\n")
         return written
 
     monkeypatch.setattr(build_cache, "write_ahead", logged)
