@@ -649,6 +649,45 @@ def unchanged(out: Path, inputs: cache_store.Inputs | None, started: float) -> B
                        rendered=0, incremental=True)
 
 
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+"""glibc's ``mallopt`` parameters (malloc.h)."""
+
+
+def reuse_freed_memory() -> None:
+    """glibc's malloc, for the rest of this process (and the workers it forks): every block up to
+    32 MB from its heap, and up to 64 MB freed at the heap's top kept for the next blocks, rather
+    than fresh pages mapped from the system for each block and returned when it is freed (glibc
+    starts from 128 KB, and raises that only as large blocks are freed). The stages' temporary
+    numpy arrays (1-2 MB each at 1,000 papers) then reuse memory instead of faulting in new pages
+    (about 2 µs each here): related papers at 1,000 papers took 16,800 page faults and 0.141 s of
+    CPU time, now 8,200 and 0.122 s. Only for a small catalog (``SMALL_CATALOG``): at 10,000
+    papers it saved no page faults, and the largest process held 15 MB more. Nothing changes with
+    another C library."""
+    import ctypes  # (numpy imports it too)
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError, TypeError):  # (not glibc: no mallopt)
+        return
+    mallopt(M_MMAP_THRESHOLD, 32 << 20)
+    mallopt(M_TRIM_THRESHOLD, 64 << 20)
+
+
+SMALL_CATALOG = 5_000
+"""A records folder of up to this many files is built with ``reuse_freed_memory``."""
+
+
+def _small_catalog(papers: Path, listing: cache_store.Listing | None) -> bool:
+    """Whether the records folder holds ``SMALL_CATALOG`` files or fewer (as ``listing`` saw it)."""
+    if listing is not None:
+        return len(listing.stamps) <= SMALL_CATALOG
+    try:
+        with os.scandir(papers) as entries:
+            return sum(1 for _ in itertools.islice(entries, SMALL_CATALOG + 1)) <= SMALL_CATALOG
+    except OSError:  # (the load stage says what is wrong)
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
     started, started_cpu = time.perf_counter(), time.process_time()  # (CPU: the start-up's and imports')
     templates = templates_folder(args)
@@ -656,6 +695,9 @@ def run(args: argparse.Namespace) -> int:
     inputs = None if args.no_cache else build_inputs(args.papers, templates, args.out, args.config)
     result = unchanged(args.out, inputs, started)
     if result is None:
+        listing = None if inputs is None else inputs.listing(args.papers)
+        if _small_catalog(args.papers, listing):
+            reuse_freed_memory()
         clock = _StageClock()
         digest = None if inputs is None else inputs.digest()
         clock.last, clock.last_cpu = started, started_cpu
@@ -665,8 +707,7 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(args.config)
         clock.lap("settings")
         result = build_site(args.papers, templates, args.out, config, args.jobs, executor, use_cache=not args.no_cache,
-                            inputs=digest, listing=None if inputs is None else inputs.listing(args.papers),
-                            compiling=compiling)
+                            inputs=digest, listing=listing, compiling=compiling)
         result = replace(result, stages={**clock.stages, **result.stages}, cpu={**clock.cpu, **result.cpu})
     print(summary(result, args.out))
     if args.timings:
