@@ -420,7 +420,7 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
             make_folders(staging, page_urls)
 
             def render_and_write(share: Iterable[Page | Unit],
-                                 fields_ahead: Mapping[str, Any] | None = None,
+                                 fields_ahead: Mapping[str, Any] | None = None, pieces_ahead: bool = False,
                                  ) -> tuple[dict[str, str], Made, dict[str, Written]]:
                 written_here = write_ahead(out, fields_ahead) if fields_ahead else {}
                 fingerprinted: dict[str, str] = {}  # (of the pages planned here)
@@ -428,6 +428,8 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
                 for item in share:
                     if joined and not item.together:
                         write_joined(joined)  # (before the pages this process claims: see below)
+                        if pieces_ahead:  # (all made now: the claiming evens out their writing too)
+                            written_here.update(write_ahead(out, {"texts": cache.texts, "entries": cache.entries}))
                     if isinstance(item, Unit):
                         pages = item.make()
                         fingerprinted.update((page.url, fingerprints.from_scratch(page) if keep else "")
@@ -455,15 +457,21 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
             # Each process claims the next pages as it goes, so both end together; the pages that list
             # papers (sharing the papers' entries this process renders) and the joined files (whose
             # pieces it keeps) are this process's, written before any page it claims.
-            # The first worker writes the next cache's fields known by now ahead, then claims pages.
+            # The first worker writes the next cache's fields known by now ahead, then claims pages;
+            # this process writes the data files' pieces and the list entries once it has made them all.
             first = (functools.partial(render_and_write, fields_ahead={
                 "indexed": catalog.state, "planned": planned, "checked": checked.kept_for(records)}) if ahead else None)
+            made_elsewhere = False
             for found, made, written_there in executor.map_claimed(
-                    render_and_write, to_render, here=lambda item: item.together, cost=lambda item: item.cost,
+                    functools.partial(render_and_write, pieces_ahead=ahead), to_render,
+                    here=lambda item: item.together, cost=lambda item: item.cost,
                     share_from=SHARED_RENDER_COST if previous is None else None, first=first):
                 files.update(found)
                 cache.texts.add(made)
                 written.update(written_there)
+                made_elsewhere = made_elsewhere or any(made)
+            if made_elsewhere:  # (the pieces written ahead lack those a worker made: the save writes them)
+                written.pop("texts", None)
             cache.texts.prune()
             copy_files(staging, to_copy)
             clock.lap("render and write pages")
