@@ -366,6 +366,32 @@ def test_a_build_with_nothing_changed_is_told_from_one_with_any_input_changed(
     assert "check inputs" in cli_build(run_cli, *out_options)  # (and the next build finds nothing changed)
 
 
+def test_a_library_installed_anew_makes_the_next_build_discard_the_cache(
+        catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A library the cache depends on (say Jinja, whose compiled templates it keeps), upgraded with
+    # the cache kept: that cache is another version's, and the next build starts afresh.
+    library = tmp_path / "libraries" / "fakelib"
+    library.mkdir(parents=True)
+    (library / "__init__.py").write_text('__version__ = "1.0"\n', encoding="utf-8")
+    monkeypatch.syspath_prepend(str(library.parent))
+    monkeypatch.setattr(cache_store, "LIBRARIES", (*cache_store.LIBRARIES, "fakelib"))
+    cache_store.code_version.cache_clear()
+    assert not build_copy(catalog, catalog / "site").incremental  # (the cache of other libraries)
+    edit(catalog, PAPER, "Grokking: Generalization", "Grokking Edited:")
+    assert build_copy(catalog, catalog / "site").incremental
+    assert "fakelib" not in sys.modules  # (found, never imported)
+
+    (library / "__init__.py").unlink()  # (the library upgraded: its files written anew)
+    (library / "__init__.py").write_text('__version__ = "1.1"\n', encoding="utf-8")
+    cache_store.code_version.cache_clear()  # (a new process)
+    assert cache_store.read_fields(catalog / "site") == ({}, "written by another version")
+    edit(catalog, PAPER, "Grokking Edited:", "Grokking Edited Again:")
+    result = build_copy(catalog, catalog / "site")
+    assert not result.incremental and result.rendered == result.pages
+    assert_same_as_a_build_from_scratch(catalog)
+    cache_store.code_version.cache_clear()
+
+
 def test_files_changed_too_recently_to_trust_their_stamps_are_told_by_their_content(
         cli_catalog: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
     # Every file was written just now: none has a stamp to trust yet, all are compared by content.

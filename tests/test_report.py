@@ -54,6 +54,16 @@ def test_report_counts_fields_per_source_kinds_topics_and_keywords(write_catalog
     assert "Keyword pages: 2, of which 1 (50%) hold two papers or more" in out
 
 
+def test_report_counts_read_with_thousands_separators(write_catalog, run_cli) -> None:
+    write_catalog({f"paper{n:04d}": VALID_RECORD.replace("title: \"", f"title: \"Paper {n}: ") for n in range(1_001)})
+    code, out, err = run_cli("report")
+    assert (code, err) == (0, "")
+    assert out.startswith("Completeness of 1,001 records")
+    assert _row(out, "all")[:3] == ["all", "1,001", "1,001 (100%)"]
+    assert "Records by kind: paper 1,001" in out
+    assert re.search(r"^  grokking\s+1,001\s+1,001$", out, re.MULTILINE)
+
+
 def test_report_refuses_an_invalid_catalog_like_validate(write_catalog, run_cli) -> None:
     write_catalog({"broken": VALID_RECORD.replace("year: 2022", "year: soon")})
     code, out, err = run_cli("report")

@@ -51,6 +51,42 @@ def test_rows_packed_and_unpacked_are_the_rows_they_were(rows: list[list[tuple[i
         str(k) for k in range(len(rows))]
 
 
+_ROW = st.lists(st.tuples(st.integers(-3, 3), st.sampled_from([0.0, -0.0, 0.5, 1.0, float("nan")])), max_size=4)
+
+
+@given(st.lists(_ROW, max_size=12), st.lists(st.tuples(st.integers(0, 14), st.one_of(st.none(), _ROW)), max_size=4),
+       st.integers(-3, 3), st.integers(1, 5))
+def test_rows_packed_again_after_an_edit_are_packed_as_afresh_and_reuse_the_unchanged_blocks_read(
+        rows: list[list[tuple[int, float]]], edits: list[tuple[int, list[tuple[int, float]] | None]], grow: int,
+        block: int) -> None:
+    # An update state read from the cache and written again (``packed.repack_rows``): each block is
+    # what packing afresh gives, bit for bit (-0.0 is not 0.0), and a block whose rows are as they
+    # were read is the very block read, which the cache neither compares nor writes.
+    dtype = np.dtype([("col", "<i4"), ("weight", "<f4")])
+
+    def table_of(rows: list[list[tuple[int, float]]]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        indptr = np.concatenate([[0], np.cumsum([len(row) for row in rows])]).astype(np.int64)
+        return indptr, {"col": np.array([c for row in rows for c, _ in row], dtype=np.int64),
+                        "weight": np.array([w for row in rows for _, w in row], dtype=np.float64)}
+
+    read = packed.pack_rows(*table_of(rows), dtype, block)
+    kept = packed.unpack_kept(read, len(rows), dtype, block)
+    edited = [list(row) for row in rows][: max(len(rows) + grow, 0)] + [[(1, 1.0)]] * max(grow, 0)
+    for at, row in edits:
+        if at < len(edited) and row is not None:
+            edited[at] = row
+    again = packed.repack_rows(*table_of(edited), dtype, kept, block)
+    afresh = packed.pack_rows(*table_of(edited), dtype, block)
+    assert {n: tuple(map(bytes, b)) for n, b in again.items()} == {n: tuple(map(bytes, b)) for n, b in afresh.items()}
+    for number, found in again.items():
+        same_rows = edited[number * block : number * block + block] == rows[number * block : number * block + block]
+        bits_same = number in read and tuple(map(bytes, read[number])) == tuple(map(bytes, afresh[number]))
+        assert (found is read.get(number)) == bits_same
+        if same_rows and not any(w != w for row in edited for _, w in row):  # (nan is not equal to itself)
+            assert found is read[number]
+    assert packed.repack_rows(*table_of(edited), dtype, None, block).keys() == afresh.keys()
+
+
 def test_counts_are_kept_in_16_bits_unless_one_does_not_fit() -> None:
     assert packed.compact_counts(np.array([1.0, 2.0, 65535.0])).dtype == np.uint16
     assert packed.compact_counts(np.array([1.0, 65536.0])).dtype == np.float32

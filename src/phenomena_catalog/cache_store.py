@@ -49,6 +49,7 @@ import operator
 import os
 import pickle
 import struct
+import sys
 import time
 import zlib
 from array import array
@@ -99,13 +100,41 @@ def settled(stamp: Stamp, now: int) -> bool:
 
 @cache
 def code_version() -> str:
-    """A digest of this package's code and theme: a cache written by other code is stale."""
+    """A digest of this package's code and theme, of the Python that runs it and of the libraries
+    whose objects the cache holds or whose results it keeps (``LIBRARIES``): a cache written by
+    other code is stale."""
     package = Path(__file__).parent
     digest = hashlib.blake2b(str(FORMAT).encode(), digest_size=16)
     for source in sorted(package.rglob("*.py")):
         digest.update(source.relative_to(package).as_posix().encode())
         digest.update(source.read_bytes())
+    digest.update(repr((sys.version, sys.implementation.cache_tag, library_stamps())).encode())
     return digest.hexdigest()
+
+
+LIBRARIES = ("pydantic", "pydantic_core", "jinja2", "markupsafe", "yaml", "numpy", "comrak", "anyascii",
+             "rapidfuzz")
+"""The libraries a cache depends on: their objects are pickled in it (pydantic models, numpy's
+types), or what they made is (Jinja's compiled templates, comrak's HTML, anyascii's slugs, YAML's
+parse, the title comparison's findings)."""
+
+
+def library_stamps() -> tuple[tuple[str, Stamp | None], ...]:
+    """Each of ``LIBRARIES`` by the ``Stamp`` of its package's first file, found without importing
+    it (a build with nothing changed imports none of them, and ``importlib.metadata`` alone costs
+    10 ms): installing any other version of it, or the same one again, writes that file anew."""
+    found = []
+    for name in LIBRARIES:
+        module = sys.modules.get(name)
+        origin = getattr(module, "__file__", None)
+        for finder in sys.meta_path if origin is None else ():
+            # (what ``importlib.util.find_spec`` does for a top-level name, without importing it: 3 ms)
+            spec = finder.find_spec(name, None) if hasattr(finder, "find_spec") else None
+            if spec is not None:
+                origin = spec.origin
+                break
+        found.append((name, None if origin is None else file_stamp(origin)))
+    return tuple(found)
 
 
 def cache_folder(out: Path) -> Path:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -84,6 +84,82 @@ def unpack_rows(table: Mapping[int, Block], rows: int, dtype: np.dtype[Any], blo
     if len(entries) != indptr[-1]:
         raise ValueError(f"{indptr[-1]} records expected, {len(entries)} found")
     return indptr, entries
+
+
+class Kept(NamedTuple):
+    """A table as read from the build cache and what it unpacked to (``unpack_kept``): packing the
+    arrays again (``repack_rows``) reuses its blocks whose rows did not change, the very objects
+    read, which the cache then does not compare byte by byte nor write again."""
+
+    table: Mapping[int, Block]
+    indptr: np.ndarray
+    entries: np.ndarray
+
+
+def unpack_kept(table: Mapping[int, Block], rows: int, dtype: np.dtype[Any], block: int | None = None) -> Kept:
+    """``unpack_rows``, kept with its table (``Kept``): its ``indptr`` and ``entries`` are the
+    caller's to read, never to change."""
+    indptr, entries = unpack_rows(table, rows, dtype, block)
+    return Kept(table, indptr, entries)
+
+
+def repack_rows(indptr: np.ndarray | Sequence[int], fields: Mapping[str, np.ndarray], dtype: np.dtype[Any],
+                kept: Kept | None, block: int | None = None) -> dict[int, Block]:
+    """``pack_rows``, equal to it, but each block whose rows are those ``kept`` holds, bit for bit
+    (the same number of records, each field's bits the same once packed), is ``kept``'s own: only
+    the blocks an edit changed are packed again."""
+    block = block or BLOCK
+    indptr = np.asarray(indptr, dtype=np.int64)
+    rows = len(indptr) - 1
+    if kept is None or kept.entries.dtype != np.dtype(dtype) or not rows:
+        return pack_rows(indptr, fields, dtype, block)
+    old_rows = len(kept.indptr) - 1
+    common = min(rows, old_rows)
+    same = np.diff(indptr[: common + 1]) == np.diff(kept.indptr[: common + 1])
+    changed = np.ones(rows, dtype=bool)  # (rows past the kept ones are new)
+    changed[:common] = ~same
+    if old_rows > rows and rows % block:  # (the last block lost rows)
+        changed[-1] = True
+    # Runs of rows of the same length are runs of records side by side, compared field by field
+    # as packed, a slice at a time (an edit changes the length of a few rows, so there are few).
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], same, [False])).astype(np.int8)))
+    runs = [(int(kept.indptr[a]), int(kept.indptr[b]), int(indptr[a] - kept.indptr[a]))
+            for a, b in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True)]
+    for name in np.dtype(dtype).names or ():
+        old = _bits(kept.entries[name])
+        new = _bits(np.asarray(fields[name], dtype=kept.entries.dtype[name].base))
+        for start, stop, shift in runs:
+            if start == stop:
+                continue
+            differs = old[start:stop] != new[start + shift : stop + shift]
+            if differs.ndim > 1:
+                differs = differs.reshape(len(differs), -1).any(axis=1)
+            if differs.any():
+                changed[np.searchsorted(kept.indptr, np.flatnonzero(differs) + start, side="right") - 1] = True
+    changed_blocks = set(np.flatnonzero(changed).__floordiv__(block).tolist())
+    all_lengths = np.diff(indptr).astype("<u4")
+    out: dict[int, Block] = {}
+    for number in range(-(-rows // block)):
+        if number not in changed_blocks and number in kept.table:
+            out[number] = kept.table[number]
+            continue
+        first, last = number * block, min(number * block + block, rows)
+        start, stop = int(indptr[first]), int(indptr[last])
+        data = records(dtype, stop - start, **{name: values[start:stop] for name, values in fields.items()})
+        out[number] = (all_lengths[first:last].tobytes(), data.tobytes())
+    return out
+
+
+def _bits(values: np.ndarray) -> np.ndarray:
+    """``values`` as unsigned integers of their width: equal exactly when their bits are (-0.0 is not 0.0)."""
+    return values.view(f"u{values.dtype.itemsize}") if values.dtype.kind in "fb" else values
+
+
+def repack_fixed(fields: Mapping[str, np.ndarray], dtype: np.dtype[Any], kept: Kept | None,
+                 block: int | None = None) -> dict[int, Block]:
+    """``pack_fixed``, reusing ``kept``'s unchanged blocks (``repack_rows``)."""
+    rows = len(next(iter(fields.values())))
+    return repack_rows(np.arange(rows + 1), fields, dtype, kept, block)
 
 
 def pack_fixed(fields: Mapping[str, np.ndarray], dtype: np.dtype[Any], block: int | None = None

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from phenomena_catalog.catalog import Catalog
+from phenomena_catalog.errors import counted
 from phenomena_catalog.models import Paper
 
 BY_HAND = "(added by hand)"
@@ -84,7 +85,7 @@ def keyword_figures(catalog: Catalog) -> KeywordFigures:
 
 
 def _percent(part: int, whole: int) -> str:
-    return f"{part} ({round(100 * part / whole) if whole else 0}%)"
+    return f"{part:,} ({round(100 * part / whole) if whole else 0}%)"
 
 
 def format_report(catalog: Catalog) -> str:
@@ -92,18 +93,18 @@ def format_report(catalog: Catalog) -> str:
     papers = list(catalog.papers)
     table = completeness(papers)
     heads = ["source", "records", *FIELDS]
-    rows = [[c.group, str(c.total)] + [_percent(c.present[name], c.total) for name in FIELDS] for c in table]
+    rows = [[c.group, f"{c.total:,}"] + [_percent(c.present[name], c.total) for name in FIELDS] for c in table]
     widths = [max(len(row[i]) for row in [heads, *rows]) for i in range(len(heads))]
-    lines = [f"Completeness of {len(papers)} records (records that have each field, by source list)", ""]
+    lines = [f"Completeness of {counted(len(papers), 'record')} (records that have each field, by source list)", ""]
     for row in [heads, ["-" * w for w in widths], *rows]:
         cells = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
         lines.append("  ".join(cells).rstrip())
-    lines += ["", "Records by kind: " + ", ".join(f"{kind} {n}" for kind, n in sorted(kinds(papers).items()))]
+    lines += ["", "Records by kind: " + ", ".join(f"{kind} {n:,}" for kind, n in sorted(kinds(papers).items()))]
     lines += ["", "Papers per topic (filed directly / with subtopics)"]
     topics = topic_counts(catalog)
     width = max((len(t) for t, _, _ in topics), default=0)
-    lines += [f"  {topic.ljust(width)}  {own:4d}  {total:4d}" for topic, own, total in topics]
+    lines += [f"  {topic.ljust(width)}  {own:6,}  {total:6,}" for topic, own, total in topics]
     figures = keyword_figures(catalog)
     share = round(100 * figures.shared / figures.pages) if figures.pages else 0
-    lines += ["", f"Keyword pages: {figures.pages}, of which {figures.shared} ({share}%) hold two papers or more"]
+    lines += ["", f"Keyword pages: {figures.pages:,}, of which {figures.shared:,} ({share}%) hold two papers or more"]
     return "\n".join(lines) + "\n"

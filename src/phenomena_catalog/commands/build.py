@@ -308,8 +308,9 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
         early: Planner | None = None
         early_units: list[Unit] | None = None
         try:
-            # (the last build's RelatedIndex, updated: with no record changed, it only assembles them)
-            related = related_in_catalog(catalog, cache.memos.related, related_index, records.digests)
+            # (the last build's RelatedIndex, updated: with no record changed, it only assembles them;
+            # computed afresh, its rows are scored by a forked process beside this one)
+            related = related_in_catalog(catalog, cache.memos.related, related_index, records.digests, executor)
             related_changed: Collection[str] | None = related_index.changed if states_as_site else None
             cache.memos.related.prune()
             written = write_states_ahead(out, related_index=related_index) if ahead else {}
