@@ -49,8 +49,8 @@ def test_a_file_spliced_with_the_changed_pieces_is_the_file_written_whole(
     for position, piece in changes:
         after[ids[position % len(ids)]] = piece
     changed = tuple({ids[position % len(ids)] for position, _ in changes})
-    spliced, spliced_layout = written(tmp_path / "new", joined_text(after, separator), layout, tmp_path / "old/file.json",
-                                      changed)
+    spliced, spliced_layout = written(tmp_path / "new", joined_text(after, separator), layout,
+                                      tmp_path / "old/file.json", changed)
     whole, whole_layout = written(tmp_path / "whole", joined_text(after, separator))
 
     assert spliced == whole == "".join(joined_text(after, separator).pieces()).encode()
