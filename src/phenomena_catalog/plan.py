@@ -51,7 +51,6 @@ from phenomena_catalog.repository import RECORDS_FOLDER, edit_url, suggest_url
 from phenomena_catalog.search_index import SearchIndex, SearchIndexState, build_search_index
 from phenomena_catalog.text_memo import TextMemo
 from phenomena_catalog.timeline import Timeline, timeline_of
-from phenomena_catalog.write import JoinedLayout
 
 YearGroups = list[tuple[int, tuple[Paper, ...]]]
 
@@ -461,11 +460,6 @@ class PlanState:
     a ``replan`` added: last)."""
     outline: CatalogOutline | None = None
     """``papers.json``'s outline (``Planner.catalog_outline``), the same while the catalog is indexed the same."""
-    facets: KeptFacets | None = None
-    """The papers' facet values worked out (``list_filters.PaperFacets.kept``), for the next build's lists' filters."""
-    joined: dict[str, JoinedLayout] = field(default_factory=dict)
-    """Where each paper's piece is in each data file joined from them, as the site holds it, by URL
-    (``write.write_joined``: a rebuild splices the pieces that changed into the file)."""
 
     @classmethod
     def of(cls, units: list[Unit], planner: Planner, digests: dict[str, str], templates: str) -> PlanState:
@@ -558,7 +552,7 @@ class PlanState:
         outline = self.outline if not changes.moved else None
         planner.reuse(outline)
         state = PlanState(kept, dict(digests), names, self.templates, groups_of,
-                          outline if outline is not None else planner.catalog_outline, joined=dict(self.joined))
+                          outline if outline is not None else planner.catalog_outline)
         return Replanned(units, state, changed)
 
     @staticmethod
