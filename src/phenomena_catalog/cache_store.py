@@ -12,9 +12,10 @@ needs it, and written only where it changed.
   nor numpy.
 - ``*.seg``: segment files, never changed once written. Each field of the ``BuildCache`` is one
   pickled segment, in which every large dict (parse results by record digest, data-file pieces,
-  memos, page fingerprints...) is a *table* of its own: a base segment and delta segments of the
-  entries added, changed or removed since, merged into a new base once the deltas grow to a quarter
-  of it. Found generically (``_explode``): a new field, or a new dict inside one, needs no code here.
+  memos, page fingerprints...) is a *table* of its own: a base segment and one delta segment of
+  the entries added, changed or removed since (each write that changes the table writes that delta
+  again, in place of the last one), merged into a new base once the delta grows to a quarter of it.
+  Found generically (``_explode``): a new field, or a new dict inside one, needs no code here.
   A table's values are compared by identity (then equality) with what was read, so they must never
   be changed in place: an entry is replaced, not mutated; only dicts of immutable values (strings,
   tuples, frozen dataclasses and models) are kept as tables. A type may say how tables keep its
@@ -71,8 +72,11 @@ INDEX = "index"
 
 TABLE_MIN = 256
 """A dict of this many entries or more is kept as a table (written as a delta when it changed a little)."""
-DELTAS_MAX = 16
-"""A table of more segments than this is written whole again."""
+DELTA_SLACK = 64
+"""A table's delta may hold this many entries more than a quarter of its base."""
+DELTAS_MAX = 2
+"""A table is at most this many segments: its base, and one delta of every entry changed since the
+base was written (1: every change writes the table whole)."""
 
 Stamp = tuple[int, int, int, int]
 """A file's size, modification and change times (ns) and inode: any write to it, or a file put in
@@ -380,6 +384,8 @@ class Store:
         """The segments whose CRC was found right here, by name: their stamps then, when settled."""
         self._parted: set[str] = set()
         """The tables read whose values hold parts of their segments (``_load_chunk``)."""
+        self._touched: dict[str, dict[Any, bool]] = {}
+        """Each table's keys its delta segments changed or removed, and whether its base held each."""
 
     # Reading -------------------------------------------------------------------------------------
 
@@ -423,12 +429,19 @@ class Store:
             chunk, found = _load_chunk(data[start:end], base)
             table.update(chunk)
             parts += found
-        for delta in segments[1:]:
+        touched: dict[Any, bool] = {}
+        for delta in segments[1:]:  # (one: caches written before this code kept up to 16)
             (changed, removed), found = _load_chunk(self._kept_mapped(delta), delta)
+            for key in itertools.chain(removed, changed):
+                # (first touched by this delta: in the table as read so far only if in the base)
+                if key not in touched:
+                    touched[key] = key in table
             for key in removed:
                 del table[key]
             table.update(changed)
             parts += found
+        if touched:
+            self._touched[name] = touched
         self._read[name] = dict(table)
         if parts:
             self._parted.add(name)
@@ -509,7 +522,7 @@ class Store:
             if not all((self.folder / name).exists() for name in kept):
                 # Another process rewrote the cache since it was read here and removed segments
                 # this index would name: write everything afresh.
-                self.index, self._read = Index({}, {}), {}
+                self.index, self._read, self._touched = Index({}, {}), {}, {}
                 return self.write(fields, quick)
             self._commit(index)
         except BaseException:
@@ -520,7 +533,7 @@ class Store:
         self.index = index
         # The tables as written may change in place hereafter: a later write from this process
         # writes them whole (a build reads the cache afresh; serve writes once, when it stops).
-        self._read = {}
+        self._read, self._touched = {}, {}
         self._collect(set(kept))
 
     def _with_checked(self, segment: Segment) -> Segment:
@@ -551,12 +564,22 @@ class Store:
                 return old
             if not _immutable_values(changed):
                 raise _Mutable(name)
-            deltas = sum(s.entries for s in old[1:]) + len(changed) + len(removed)
-            if deltas <= old[0].entries // 4 + 64 and len(old) < DELTAS_MAX:
+            # One delta of every entry changed or removed since the base, in place of the last one:
+            # a build reads a base and at most one delta of each table (not one a build since the
+            # base), and the base is written again only once that delta is a quarter of it.
+            touched = dict(self._touched.get(name, {}))
+            for key in changed:
+                if key not in touched:
+                    touched[key] = key in read  # (no delta touched it: in the base if it was read)
+            for key in removed:
+                touched.setdefault(key, True)
+            since_base = {key: table[key] for key in touched if key in table}
+            gone = [key for key, in_base in touched.items() if in_base and key not in table]
+            entries = len(since_base) + len(gone)
+            if entries <= old[0].entries // 4 + DELTA_SLACK and DELTAS_MAX > 1:
                 buffer = io.BytesIO()
-                _dump_chunk(buffer, (changed, removed))
-                data = buffer.getvalue()
-                return (*old, self._write_segment(name, data, len(changed) + len(removed), written))
+                _dump_chunk(buffer, (since_base, gone))
+                return (old[0], self._write_segment(name, buffer.getvalue(), entries, written))
         return (self._write_segment(name, table, len(table), written),)
 
     def _write_segment(self, name: str, data: bytes | dict[Any, Any], entries: int, written: list[str]) -> Segment:
