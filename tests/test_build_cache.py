@@ -495,6 +495,44 @@ def test_a_write_after_another_process_rewrote_the_cache_keeps_a_whole_cache(
         s.name for s in (*first.index.fields.values(), *(s for t in first.index.tables.values() for s in t))}
 
 
+@pytest.mark.parametrize("kept_as", ["the dict read", "a copy"])
+def test_a_table_changed_in_place_after_it_was_read_is_written_as_it_now_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept_as: str) -> None:
+    # A table read is not copied: it notes what is set or deleted in it (as the data files' pieces
+    # are, build after build), whatever way, and the next read gives it as it was written.
+    monkeypatch.setattr(cache_store, "TABLE_MIN", 1)
+    folder = tmp_path / "cache"
+    cache_store.Store(folder).write({"table": {f"k{n}": str(n) for n in range(300)}}, None)
+    store = cache_store.Store.open(folder)
+    table = store.fields()["table"]
+    table["k1"] = "set"
+    table["new"] = "added"
+    del table["k2"]
+    assert table.pop("k3") == "3" and table.pop("none", None) is None
+    assert table.setdefault("k4", "kept") == "4" and table.setdefault("other", "default") == "default"
+    table.update({"k5": "updated"}, k6="updated too")
+    table |= {"k7": "merged"}
+    table["k8"] = "8"  # (set to what it was)
+    table["k9"] = "changed"
+    table["k9"] = "9"  # (and back)
+    del table["new"]
+    table["new"] = "added again"
+    expected = dict(table)
+    store.write({"table": table if kept_as == "the dict read" else dict(table)}, None)
+    segments = store.index.tables["table"]
+    assert len(segments) == 2  # (the base, and a delta of what changed)
+    delta = pickle.loads((folder / segments[1].name).read_bytes())
+    assert delta[0] == {"k1": "set", "new": "added again", "other": "default", "k5": "updated",
+                        "k6": "updated too", "k7": "merged"} and sorted(delta[1]) == ["k2", "k3"]
+    assert cache_store.Store.open(folder).fields() == {"table": expected}
+    # A table read and cleared is written empty.
+    store = cache_store.Store.open(folder)
+    table = store.fields()["table"]
+    table.clear()
+    store.write({"table": table}, None)
+    assert cache_store.Store.open(folder).fields() == {"table": {}}
+
+
 def _templates_compiled_from_now_on(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """As in a new process, which has compiled no template yet: the names of the templates this one
     compiles from now on."""

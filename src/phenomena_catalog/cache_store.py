@@ -372,6 +372,73 @@ class _Reduced:
 _MISSING = object()
 
 
+class _Table(dict[Any, Any]):
+    """A table as read from the cache: a dict that notes, for each key set or deleted in it since,
+    the value it had as read (``_MISSING``: none), so that reading a table need not copy it to tell
+    later what changed (``Store._write_table``). It pickles as a plain dict."""
+
+    __slots__ = ("was",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.was: dict[Any, Any] = {}
+
+    def _note(self, key: Any) -> None:
+        if key not in self.was:
+            self.was[key] = dict.get(self, key, _MISSING)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._note(key)
+        dict.__setitem__(self, key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self._note(key)
+        dict.__delitem__(self, key)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        if key in self:
+            self._note(key)
+        return dict.pop(self, key, *default)
+
+    def popitem(self) -> tuple[Any, Any]:
+        key, value = dict.popitem(self)
+        self.was.setdefault(key, value)
+        return key, value
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self._note(key)
+        return dict.setdefault(self, key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def clear(self) -> None:
+        for key in self:
+            self._note(key)
+        dict.clear(self)
+
+    def __ior__(self, other: Any) -> _Table:  # type: ignore[misc]
+        self.update(other)
+        return self
+
+    def as_read(self) -> dict[Any, Any]:
+        """The table as it was read (itself, when nothing was set or deleted in it)."""
+        if not self.was:
+            return self
+        found = dict(self)
+        for key, value in self.was.items():
+            if value is _MISSING:
+                found.pop(key, None)
+            else:
+                found[key] = value
+        return found
+
+    def __reduce__(self) -> Any:
+        return dict, (dict(self),)
+
+
 class Store:
     """One cache folder: what was read from it, so that a write stores only what changed since."""
 
@@ -419,7 +486,7 @@ class Store:
         segments = self.index.tables.get(name)
         if segments is None:
             raise _Unusable(f"a table is missing ({name})")
-        table: dict[Any, Any] = {}
+        table = _Table()
         base = segments[0]
         data = self._kept_mapped(base)
         if base.chunks[-1:] != (base.size,):
@@ -427,7 +494,7 @@ class Store:
         parts = 0
         for start, end in itertools.pairwise((0, *base.chunks)):  # one pickle per TABLE_CHUNK entries
             chunk, found = _load_chunk(data[start:end], base)
-            table.update(chunk)
+            dict.update(table, chunk)
             parts += found
         touched: dict[Any, bool] = {}
         for delta in segments[1:]:  # (one: caches written before this code kept up to 16)
@@ -437,12 +504,12 @@ class Store:
                 if key not in touched:
                     touched[key] = key in table
             for key in removed:
-                del table[key]
-            table.update(changed)
+                dict.__delitem__(table, key)
+            dict.update(table, changed)
             parts += found
         if touched:
             self._touched[name] = touched
-        self._read[name] = dict(table)
+        self._read[name] = table  # (not a copy: the table notes what is set or deleted in it)
         if parts:
             self._parted.add(name)
         return table
@@ -551,15 +618,21 @@ class Store:
 
     def _write_table(self, name: str, table: dict[Any, Any], written: list[str]) -> tuple[Segment, ...]:
         old = self.index.tables.get(name)
-        read = self._read.get(name)
-        if old is not None and read is not None:
-            if name in self._parted:
-                changed, removed = _parted_changes(table, read)
+        found = self._read.get(name)
+        if old is not None and found is not None:
+            if table is found and type(table) is _Table:
+                # The table read, changed in place: what changed is among the keys it noted.
+                changed, removed = _noted_changes(table, name in self._parted)
+                read: Container[Any] = _WasIn(table)
             else:
-                with contextlib.suppress(Exception):  # (an __eq__ that cannot compare: looked at one by one)
-                    if table == read:  # (in C, each value compared by identity first: the usual case)
-                        return old
-                changed, removed = _changes(table, read)
+                read = found.as_read() if type(found) is _Table else found
+                if name in self._parted:
+                    changed, removed = _parted_changes(table, read)
+                else:
+                    with contextlib.suppress(Exception):  # (an __eq__ that cannot compare: looked at one by one)
+                        if table == read:  # (in C, each value compared by identity first: the usual case)
+                            return old
+                    changed, removed = _changes(table, read)
             if not changed and not removed:
                 return old
             if not _immutable_values(changed):
@@ -737,6 +810,42 @@ def _changes(table: dict[Any, Any], read: dict[Any, Any]) -> tuple[dict[Any, Any
     return changed, list(itertools.filterfalse(table.__contains__, read))
 
 
+def _noted_changes(table: _Table, parted: bool) -> tuple[dict[Any, Any], list[Any]]:
+    """``_changes`` of a table read and changed in place, from the keys it noted (``_Table``)."""
+    changed: dict[Any, Any] = {}
+    removed: list[Any] = []
+    for key, was in table.was.items():
+        value = dict.get(table, key, _MISSING)
+        if value is _MISSING:
+            if was is not _MISSING:
+                removed.append(key)
+        elif was is _MISSING or not (_same_parts(was, value) if parted else _same_value(was, value)):
+            changed[key] = value
+    return changed, removed
+
+
+def _same_value(old: Any, new: Any) -> bool:
+    if old is new:
+        return True
+    try:
+        return type(old) is type(new) and bool(old == new)
+    except Exception:  # (an __eq__ that cannot compare, or says so in an array: counted as changed)
+        return False
+
+
+class _WasIn:
+    """Whether a key was in a ``_Table`` as read."""
+
+    __slots__ = ("table",)
+
+    def __init__(self, table: _Table) -> None:
+        self.table = table
+
+    def __contains__(self, key: Any) -> bool:
+        was = self.table.was
+        return was[key] is not _MISSING if key in was else dict.__contains__(self.table, key)
+
+
 def _read_index(folder: Path) -> Index:
     try:
         with open(folder / INDEX, "rb") as handle:
@@ -769,7 +878,7 @@ def _explode(value: Any, path: str, trusted: Container[str] = (), depth: int = 0
     taken as a table without looking at its values: ``Store._write_table`` looks at those that
     changed (``_Mutable``)."""
     kind = type(value)
-    if kind is dict:
+    if kind is dict or kind is _Table:
         if len(value) >= TABLE_MIN and (path in trusted or _immutable_values(value)):
             return _TableRef(path), {path: value}
         if depth >= 4 or len(value) > _FEW:
