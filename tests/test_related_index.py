@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 import shutil
+import types
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from phenomena_catalog import related
 from phenomena_catalog.commands.build import build_site
 from phenomena_catalog.config import load_config
-from phenomena_catalog.executors import SerialExecutor
+from phenomena_catalog.executors import Executor, ProcessExecutor, SerialExecutor
 from phenomena_catalog.models import Paper
 from phenomena_catalog.related import RelatedIndex, RelatedPapers, related_papers, same_author_papers
 
@@ -196,6 +197,38 @@ def test_a_small_catalog_summed_into_a_table_gets_the_index_sparse_products_give
     dense, sparse = index_of(len(found)), index_of(0)
     for name in ("_top_slot", "_top_score", "_bound_slot", "_bound_score", "_similar", "_pkeys", "_pw", "_pin"):
         assert getattr(dense, name).tobytes() == getattr(sparse, name).tobytes(), name
+
+
+class _LateWorker(SerialExecutor):
+    """An executor whose started work runs only when its result is asked for, in this process:
+    as when the forked worker died before claiming anything (``_Forked`` then does the work here)."""
+
+    def start(self, work, size):  # type: ignore[no-untyped-def]
+        return types.SimpleNamespace(result=work)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.lists(papers, min_size=2, max_size=40), chunk=st.integers(1, 9))
+def test_rows_scored_in_two_processes_are_those_one_process_scores(
+        start: list[dict], chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A catalog computed afresh with an executor has its rows scored by a forked process from the
+    first chunk on and by this one from the last on: the same index as one process makes, whoever
+    scores what (a worker that does nothing, or one started in this process)."""
+    found = [_paper(f"p{i:03d}", **fields) for i, fields in enumerate(start)]
+    keywords = {paper.id: paper.keywords for paper in found}
+    monkeypatch.setattr(related, "_DENSE_PAPERS", 0)  # (the sparse products, which are shared out)
+    monkeypatch.setattr(related, "SCORE_CHUNK", chunk)
+
+    def index_of(executor: Executor | None) -> tuple[RelatedIndex, dict[str, RelatedPapers]]:
+        index = RelatedIndex(3, 2)
+        return index, index.update(found, lambda p: keywords[p.id], executor=executor)
+
+    alone, shown = index_of(None)
+    for executor in (ProcessExecutor(2, background_threshold=0), SerialExecutor(), _LateWorker()):
+        shared, shared_shown = index_of(executor)
+        for name in ("_top_slot", "_top_score", "_bound_slot", "_bound_score", "_similar", "_same"):
+            assert getattr(shared, name).tobytes() == getattr(alone, name).tobytes(), name
+        assert _shown(shared_shown) == _shown(shown)
 
 
 _PIECES = ("double", "Descent", "the", "of", "a", "tickets", "lotteries", "x", "2", "self-supervised", "-", "--",

@@ -23,6 +23,7 @@ top 6, as before IDF was rounded).
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import itertools
 import operator
@@ -38,8 +39,9 @@ from typing import Any
 
 import numpy as np
 
-from phenomena_catalog import packed
+from phenomena_catalog import executors, packed
 from phenomena_catalog.catalog import Catalog, paper_order
+from phenomena_catalog.executors import Executor
 from phenomena_catalog.models import Paper
 from phenomena_catalog.text_memo import TextMemo
 
@@ -511,6 +513,8 @@ SLACK = 8
 """Candidates a paper keeps beyond the ones it shows, so an update rarely needs its whole row again."""
 _FULL_SHARE = 8
 """An update that would change more than 1/_FULL_SHARE of the rows computes everything instead."""
+SCORE_CHUNK = 512
+"""Rows ``_score_all`` scores at a time (two processes claim them: small enough that they end together)."""
 _DENSE_PAPERS = 2500
 """Up to this many papers, scores are summed into a table of rows by papers (``_score_all``)."""
 _DENSE_CELLS = 1 << 21
@@ -518,6 +522,10 @@ _DENSE_CELLS = 1 << 21
 _DENSE_ROWS = 256
 """Rows of that table at a time: a row has at most QUERY_TERMS * POSTING_CAP products, so a few MB
 of products (all 1,000 rows of a 1,000-paper catalog at once took 29 MB more at the build's peak)."""
+
+
+def _done() -> None:
+    """Nothing left to collect."""
 
 
 def _idf(df: np.ndarray, n: int) -> np.ndarray:
@@ -780,13 +788,14 @@ class RelatedIndex:
 
     def update(self, papers: Sequence[Paper], keywords_of: Callable[[Paper], Sequence[str]],
                memo: TextMemo[PaperTermCounts] | None = None, digests: Mapping[str, str] | None = None,
-               context: object = None) -> RelatedLists:
+               context: object = None, executor: Executor | None = None) -> RelatedLists:
         """Each paper's related papers, by id, the index updated to ``papers``.
 
         ``keywords_of`` gives a paper's canonical keywords, and ``context`` is what they depend on
         besides the paper (the vocabulary); ``memo`` keeps term counts by text (``text_memo``).
         ``digests``: each paper's record digest, so only papers whose digest changed are looked at
-        (without it, every paper is compared with what the index last saw).
+        (without it, every paper is compared with what the index last saw). ``executor``: another
+        process scores rows beside this one when everything is computed afresh (``_score_all``).
         """
         by_id = self._by_slot(papers)
         moved: list[int] = []
@@ -795,8 +804,9 @@ class RelatedIndex:
         if by_id is None:
             by_id = sorted(papers, key=_ID)
             self._slot_of = {}
-            self._compute(by_id, keywords_of, memo)
-            self._compute_authors(by_id)
+            scored = self._compute(by_id, keywords_of, memo, executor)
+            self._compute_authors(by_id)  # (while another process scores rows, if one does)
+            scored()
             rows: set[int] | None = None
             slot_of = dict(zip(map(_ID, by_id), itertools.count()))
         else:
@@ -832,10 +842,11 @@ class RelatedIndex:
         return list(map(papers.__getitem__, np.argsort(slots).tolist()))
 
     def _compute(self, by_id: list[Paper], keywords_of: Callable[[Paper], Sequence[str]],
-                 memo: TextMemo[PaperTermCounts] | None) -> None:
-        """Everything from scratch. The counts go straight into typed arrays, a block of papers at a
-        time (``_count_terms``; or one paper at a time, ``_count_each``): holding every paper's
-        Counter at once took 1.2 GB at 50,000 papers."""
+                 memo: TextMemo[PaperTermCounts] | None, executor: Executor | None = None) -> Callable[[], None]:
+        """Everything from scratch but the same-author lists. The counts go straight into typed arrays,
+        a block of papers at a time (``_count_terms``; or one paper at a time, ``_count_each``):
+        holding every paper's Counter at once took 1.2 GB at 50,000 papers. Returns what collects
+        the rows another process scores (``_score_all``): call it before reading any row."""
         n = self._n = len(by_id)
         # (nothing to remember: every paper's counts at once, in arrays; else each paper's, kept)
         counted = None if memo is not None and memo.remembers else _count_terms(by_id, keywords_of)
@@ -878,8 +889,8 @@ class RelatedIndex:
         self._top_score = np.zeros((n, self.width))
         self._bound_slot = np.full(n, n, dtype=np.int32)
         self._bound_score = np.zeros(n)
-        self._score_all(n, postings)
         self.rows_recomputed = n
+        return self._score_all(n, postings, executor)
 
     def _set_queries(self, row: np.ndarray, col: np.ndarray, weight: np.ndarray, n: int) -> None:
         """Each row's QUERY_TERMS heaviest entries (ties: the paper's own term order), as CSR."""
@@ -901,11 +912,17 @@ class RelatedIndex:
         starts = np.searchsorted(capped, np.arange(len(self._terms) + 1, dtype=np.int64) * n)
         return starts, capped % n, weight[at][self._pin]
 
-    def _score_all(self, n: int, postings: tuple[np.ndarray, np.ndarray, np.ndarray], chunk: int = 2048) -> None:
+    def _score_all(self, n: int, postings: tuple[np.ndarray, np.ndarray, np.ndarray],
+                   executor: Executor | None = None) -> Callable[[], None]:
         """Every row's best candidates: its query weights times its query terms' capped postings,
-        summed (whole numbers: exact in any order) ``chunk`` rows at a time, by sparse matrix
+        summed (whole numbers: exact in any order) ``SCORE_CHUNK`` rows at a time, by sparse matrix
         products (scipy), or for a catalog of up to ``_DENSE_PAPERS`` papers into a table of
-        rows by papers (numpy: no scipy to import, a tenth of a second)."""
+        rows by papers (numpy: no scipy to import, a tenth of a second).
+
+        With an ``executor``, a forked process scores chunks from the first on while this one scores
+        them from the last on, until the two meet (``executors.claims``: each chunk is scored once,
+        however busy either process is). Returns what collects the other process's rows into this
+        one's (a row's best candidates are the same whichever process scores it)."""
         starts, slots, weights = postings
         keep = self.width + 1
         if n <= _DENSE_PAPERS:
@@ -922,15 +939,43 @@ class RelatedIndex:
                 found = np.flatnonzero(table)  # (every product is positive)
                 self._keep_chunk(first, np.searchsorted(found, np.arange(last - first + 1) * n), found % n,
                                  table[found], keep)
-            return
+            return _done
         import scipy.sparse  # type: ignore[import-untyped]  # imported here: only this stage needs it
 
         postings_matrix = scipy.sparse.csr_matrix((weights, slots, starts), shape=(len(self._terms), n))
         queries = scipy.sparse.csr_matrix((self._qw.astype(np.float64), self._qcol, self._qptr),
                                           shape=(n, len(self._terms)))
-        for first in range(0, n, chunk):
-            scores = (queries[first : first + chunk] @ postings_matrix).tocsr()
+
+        def score(first: int) -> int:
+            scores = (queries[first : first + SCORE_CHUNK] @ postings_matrix).tocsr()
             self._keep_chunk(first, scores.indptr, scores.indices, scores.data, keep)
+            return first
+
+        chunks = range(0, n, SCORE_CHUNK)
+        if executor is None or len(chunks) < 2:
+            for first in chunks:
+                score(first)
+            return _done
+        claimed = executors.claims(len(chunks))
+        beside = executor.start(functools.partial(self._rows_of, map(score, executors.claimed_from_front(
+            chunks, claimed))), n)
+        for first in executors.claimed_from_back(chunks, claimed):
+            score(first)
+
+        def collect() -> None:
+            for first, top_slot, top_score, bound_slot, bound_score in beside.result():
+                rows = slice(first, first + len(top_slot))
+                self._top_slot[rows], self._top_score[rows] = top_slot, top_score
+                self._bound_slot[rows], self._bound_score[rows] = bound_slot, bound_score
+
+        return collect
+
+    def _rows_of(self, firsts: Iterable[int]) -> list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """What ``_score_all`` keeps of each ``SCORE_CHUNK`` rows from each of ``firsts`` on (made
+        while they are iterated), as it is then."""
+        return [(first, self._top_slot[first : first + SCORE_CHUNK], self._top_score[first : first + SCORE_CHUNK],
+                 self._bound_slot[first : first + SCORE_CHUNK], self._bound_score[first : first + SCORE_CHUNK])
+                for first in firsts]
 
     def _keep_chunk(self, first: int, indptr: np.ndarray, candidates: np.ndarray, scores: np.ndarray,
                     keep: int) -> None:
@@ -1018,7 +1063,7 @@ class RelatedIndex:
         # (``np.union1d``, ``np.isin``: their ``np.unique`` imports numpy.ma, 9-13 ms of an edit's process)
         changed = packed.distinct(np.concatenate([slots, holder_slots[packed.within(holder_cols, shifted)]]))
         if len(changed) * _FULL_SHARE > n:
-            self._compute(by_id, keywords_of, memo)
+            self._compute(by_id, keywords_of, memo)()
             return None
         entries, local = _entries_of(self._indptr, changed)
         entry_cols = self._cols[entries]
@@ -1472,16 +1517,16 @@ def related_papers(papers: Sequence[Paper], keywords_of: Callable[[Paper], Seque
 
 def related_in_catalog(catalog: Catalog, memo: TextMemo[PaperTermCounts] | None = None,
                        index: RelatedIndex | None = None, digests: Mapping[str, str] | None = None,
-                       ) -> RelatedLists:
+                       executor: Executor | None = None) -> RelatedLists:
     """Each paper's related papers in an indexed catalog, keywords compared in their canonical spelling.
 
     ``memo``: each paper's term counts, kept from the last build (see ``text_memo``). ``index``:
     the last build's ``RelatedIndex``, updated to this catalog (its ``changed`` then says whose
     related papers changed), ``digests`` each record's digest (``Records.digests``); without an
-    index everything is computed from scratch."""
+    index everything is computed from scratch, its rows scored in two processes with an ``executor``."""
     return (index or RelatedIndex()).update(
         catalog.papers, lambda p: [k.name for k in catalog.paper_terms[p.id].keywords], memo, digests,
-        context=catalog.vocabulary)
+        context=catalog.vocabulary, executor=executor)
 
 
 _ID = operator.attrgetter("id")
