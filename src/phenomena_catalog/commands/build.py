@@ -744,9 +744,9 @@ def run(args: argparse.Namespace) -> int:
         result = replace(result, stages={**clock.stages, **result.stages}, cpu={**clock.cpu, **result.cpu})
     print(summary(result, args.out))
     if args.timings:
-        print(f"  {'start-up':<24} {'':>8} {started_cpu:6.2f} s CPU")
+        print(f"  {'start-up':<24} {'':>8} {started_cpu:6.3f} s CPU")
         for stage, seconds in result.stages.items():
             cpu = result.cpu.get(stage)
-            print(f"  {stage:<24} {seconds:6.2f} s" + ("" if cpu is None else f" {cpu:6.2f} s CPU"))
-        print(f"  {'whole process':<24} {'':>8} {time.process_time():6.2f} s CPU")
+            print(f"  {stage:<24} {seconds:6.3f} s" + ("" if cpu is None else f" {cpu:6.3f} s CPU"))
+        print(f"  {'whole process':<24} {'':>8} {time.process_time():6.3f} s CPU")
     return 0
