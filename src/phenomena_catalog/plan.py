@@ -628,10 +628,9 @@ class Planner:
         return tuple(map(self._id_at, map(id, papers)))
 
     def _year_of(self, paper_id: str) -> int:
-        """A paper's year, read from the index's outline where there is one: a paper read from the
-        build cache is made whole only when something reads its record (``models.Paper``)."""
-        state = self.catalog.state
-        return int(state.filings(paper_id)[2]) if state is not None else self._papers[paper_id].year
+        """A paper's year (a paper read from the build cache holds it without being made whole:
+        ``models.KEPT_FIELDS``)."""
+        return self._papers[paper_id].year
 
     @cached_property
     def facets(self) -> PaperFacets:
