@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import queue
 import re
 import shutil
@@ -308,37 +307,6 @@ def test_top_level_help_imports_no_command_module() -> None:
               "               or m.startswith('phenomena_catalog.commands.'))\nprint(heavy, file=sys.stderr)")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stderr.strip() == "[]"
-
-
-_PLUGINS_SCRIPT = """\
-import sys
-from phenomena_catalog.cli import without_pydantic_plugins
-without_pydantic_plugins()
-from phenomena_catalog.config import SiteConfig
-from pydantic import ValidationError
-assert SiteConfig(recent=3).recent == 3
-try:
-    SiteConfig(recent=-1)
-except ValidationError:
-    pass
-else:
-    raise AssertionError("not validated")
-print(sorted(m for m in sys.modules if m.startswith("importlib.metadata")), file=sys.stderr)
-"""
-
-
-@pytest.mark.parametrize(("setting", "loader_imported"), [(None, False), ("__all__", False), ("some-plugin", True)])
-def test_the_console_runs_without_pydantic_plugins_and_their_loader(setting: str | None, loader_imported: bool) -> None:
-    # pydantic's plugin loader imports importlib.metadata (0.012-0.03 s before the first record
-    # is read) to find plugins that are disabled: the console disables them unless the user chose
-    # which, and then leaves pydantic's loader out. Models validate as before.
-    env = {name: value for name, value in os.environ.items() if name != "PYDANTIC_DISABLE_PLUGINS"}
-    if setting is not None:
-        env["PYDANTIC_DISABLE_PLUGINS"] = setting
-    result = subprocess.run([sys.executable, "-c", _PLUGINS_SCRIPT], capture_output=True, text=True, env=env,
-                            check=False)
-    assert result.returncode == 0, result.stderr
-    assert ("importlib.metadata" in result.stderr) == loader_imported, result.stderr
 
 
 def test_the_registry_names_every_command_module() -> None:

@@ -109,6 +109,24 @@ def test_claimed_items_are_each_done_once_and_this_processs_own_first_here() -> 
     assert SerialExecutor().map_claimed(work, [1, 2, 3, 4], here=lambda n: n > 2) == [(parent, [3, 4, 1, 2])]
 
 
+def test_the_first_worker_does_its_own_work_then_claims_less_and_none_is_done_where_nothing_is_shared() -> None:
+    # ``first``: work of its own before the worker claims (a build writing its cache ahead); the
+    # claiming then leaves this process more of the items.
+    def work(share: Iterable[int]) -> tuple[str, list[int]]:
+        return "work", list(share)
+
+    def first(share: Iterable[int]) -> tuple[str, list[int]]:
+        time.sleep(0.2)
+        return "first", list(share)
+
+    mine, worker = ProcessExecutor(2, threshold=0).map_claimed(work, list(range(100)), here=lambda n: False,
+                                                               first=first)
+    assert mine[0] == "work" and worker[0] == "first"
+    assert sorted(set(mine[1] + worker[1])) == list(range(100)) and len(mine[1]) > len(worker[1])
+    assert ProcessExecutor(2).map_claimed(work, [1, 2], here=lambda n: False, first=first) == [("work", [1, 2])]
+    assert SerialExecutor().map_claimed(work, [1, 2], here=lambda n: False, first=first) == [("work", [1, 2])]
+
+
 def test_the_items_a_worker_claimed_are_done_here_when_it_dies() -> None:
     def work(share: Iterable[int]) -> list[int]:
         done = []

@@ -253,14 +253,15 @@ class EveryShareInAWorker:
     with the data files, in the build's process): what a worker made comes back only as its result."""
 
     def map_shares(self, work, items, *, cost=None, together=None, share_from=None):  # type: ignore[no-untyped-def]
-        return self._forked(work, [[items[i] for i in share] for share in share_out(items, 2, cost, together)])
+        return self._forked([work, work], [[items[i] for i in share] for share in share_out(items, 2, cost, together)])
 
-    def map_claimed(self, work, items, *, here, cost=None, share_from=None):  # type: ignore[no-untyped-def]
-        return self._forked(work, [[item for item in items if here(item)], [item for item in items if not here(item)]])
+    def map_claimed(self, work, items, *, here, cost=None, share_from=None, first=None):  # type: ignore[no-untyped-def]
+        return self._forked([work, first or work],
+                            [[item for item in items if here(item)], [item for item in items if not here(item)]])
 
-    def _forked(self, work, shares):  # type: ignore[no-untyped-def]
+    def _forked(self, works, shares):  # type: ignore[no-untyped-def]
         results = []
-        for share in shares:
+        for work, share in zip(works, shares, strict=True):
             read, write = os.pipe()
             pid = os.fork()
             if pid == 0:  # the worker

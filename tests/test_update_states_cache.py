@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import doctest
 import errno
+import os
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from phenomena_catalog import cache_store, packed
+from phenomena_catalog import build_cache, cache_store, packed
 from phenomena_catalog.commands.build import build_site
 from phenomena_catalog.config import load_config
 from phenomena_catalog.errors import UserError
@@ -156,14 +157,15 @@ def test_a_digest_edit_writes_small_deltas_of_the_update_states_not_the_whole_st
     assert site_files(catalog / "site") == site_files(reference)
 
 
-@pytest.mark.parametrize("where", ["here", "forked"])
+@pytest.mark.parametrize("processes", ["here", "forked"])
 @pytest.mark.parametrize("failure", ["check", "render"])
 def test_a_first_build_that_fails_leaves_no_state_written_ahead_behind(tmp_path: Path, failure: str,
-                                                                        where: str) -> None:
-    # A first build writes its update states to the next cache before it renders; if it fails, no
-    # index ever names them: each failed attempt would leave them behind (~200 MB at 50,000 papers).
-    # Forked, as a large catalog's first build runs them, the check runs in a process of its own
-    # beside the index stage, and the related papers' state is written by another process.
+                                                                       processes: str) -> None:
+    # A first build writes its update states (and its parse results, index and plan) to the next
+    # cache before it renders, some in other processes; if it fails, no index ever names them: each
+    # failed attempt would leave them behind (~200 MB at 50,000 papers). Forked, as a large
+    # catalog's first build runs them, the check runs in a process of its own beside the index
+    # stage, and still reports its problems.
     source = copy_fixture_catalog(tmp_path / "catalog")
     shutil.copytree(TEMPLATES, source / "templates")
     if failure == "check":  # two records of one paper: the check fails once related papers are made
@@ -173,7 +175,7 @@ def test_a_first_build_that_fails_leaves_no_state_written_ahead_behind(tmp_path:
         page.write_text(page.read_text(encoding="utf-8") + "{{ no_such_name }}\n", encoding="utf-8")
     for _ in range(2):
         with pytest.raises(UserError) as raised:
-            if where == "here":
+            if processes == "here":
                 build_copy(source, source / "site")
             else:
                 build_site(source / "papers", source / "templates", source / "site",
@@ -182,6 +184,48 @@ def test_a_first_build_that_fails_leaves_no_state_written_ahead_behind(tmp_path:
         if failure == "check":
             assert "chen2021sparse-copy.yaml (same DOI); keep one record and delete the other" in str(raised.value)
     assert sorted(path.name for path in cache_store.cache_folder(source / "site").glob("*.seg")) == []
+
+
+def test_a_first_build_writes_its_cache_ahead_in_its_other_processes_and_it_is_the_cache_written_at_the_end(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The parse results are written by a process of their own while the build indexes the records, the
+    # index, plan and check memo by the first render worker before it claims pages: none by the
+    # build itself at its end. The cache read back is the one a build in one process writes.
+    source = copy_fixture_catalog(tmp_path / "catalog")
+    shutil.copytree(TEMPLATES, source / "templates")
+    log = tmp_path / "written-ahead"
+    write_ahead = build_cache.write_ahead
+
+    def logged(out: Path, fields: dict[str, object]) -> dict[str, cache_store.Written]:
+        written = write_ahead(out, fields)
+        with log.open("a", encoding="utf-8") as handle:  # (from whichever process wrote them)
+            segments = " ".join(w.field.name for w in written.values())
+            handle.write(f"{os.getpid()}|{' '.join(sorted(written))}|{segments}\n")
+        return written
+
+    monkeypatch.setattr(build_cache, "write_ahead", logged)
+    build_site(source / "papers", source / "templates", source / "forked", load_config(source / "catalog.yaml"),
+               executor=ProcessExecutor(2, threshold=0, background_threshold=0))
+    writers = {}
+    for line in log.read_text(encoding="utf-8").splitlines():
+        pid, names, segments = line.split("|")
+        writers[names] = (int(pid), segments.split())
+    assert set(writers) == {"parsed stamps", "checked indexed planned", "related_index", "memos"}
+    assert writers["parsed stamps"][0] != os.getpid() and writers["checked indexed planned"][0] != os.getpid()
+    index = cache_store.Store.open(cache_store.cache_folder(source / "forked")).index
+    assert {index.fields[name].name for name in ("checked", "indexed", "parsed", "planned", "stamps")} == {
+        *writers["parsed stamps"][1], *writers["checked indexed planned"][1]}
+    build_copy(source, source / "here")
+    forked, here = build_cache.read_cache(source / "forked"), build_cache.read_cache(source / "here")
+    assert not forked.discarded and not here.discarded
+    for name in ("parsed", "stamps", "checked", "indexed", "planned"):
+        assert getattr(forked, name) == getattr(here, name), name
+    assert site_files(source / "forked") == site_files(source / "here")
+    record = source / "papers" / "chen2021sparse.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("digest: ", "digest: Edited. ", 1), encoding="utf-8")
+    assert build_copy(source, source / "forked").incremental
+    build_copy(source, source / "reference", use_cache=False)
+    assert site_files(source / "forked") == site_files(source / "reference")
 
 
 def test_a_cache_that_cannot_be_saved_leaves_no_state_written_ahead_behind(

@@ -211,8 +211,17 @@ def write_states_ahead(out: Path, related_index: RelatedIndex | None = None,
     written when the cache cannot be (a read-only or full disk): the build goes on holding them,
     and says so, if it must, when it saves its cache."""
     states = {"related_index": related_index, "memos": None if search is None else _kept_memos(search)}
+    return write_ahead(out, {name: value for name, value in states.items() if value is not None})
+
+
+def write_ahead(out: Path, fields: Mapping[str, Any]) -> dict[str, cache_store.Written]:
+    """Fields of ``out``'s next cache written now (``cache_store.write_ahead``), by name: by a process
+    that has the time while the build does other work (a build from scratch's save was 0.3 s at
+    10,000 papers, at its very end, the other core idle). Its cache then carries them in
+    ``BuildCache.written``, which must hold what the fields would (values never changed after).
+    None are written when the cache cannot be: the save writes them, and says why it cannot."""
     try:
-        return {name: cache_store.write_ahead(out, name, value) for name, value in states.items() if value is not None}
+        return {name: cache_store.write_ahead(out, name, value) for name, value in fields.items()}
     except OSError:
         return {}
 

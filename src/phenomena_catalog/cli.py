@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import types
 from collections.abc import Sequence
 
 from phenomena_catalog import __version__
@@ -85,11 +84,8 @@ def console() -> None:
     build does no linear algebra and runs a process per core (``executors``), so that thread only
     took 0.02-0.05 s of CPU time from the core a worker was loading records on. (A user's own
     setting stays.)
-
-    pydantic plugins (``without_pydantic_plugins``) are not loaded.
     """
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    without_pydantic_plugins()
     code = main()
     try:
         sys.stdout.flush()
@@ -97,27 +93,6 @@ def console() -> None:
     except OSError:  # (a closed pipe: nothing more can be said)
         pass
     os._exit(code)
-
-
-PYDANTIC_PLUGINS = "pydantic.plugin._loader"
-"""pydantic's module that finds and loads its plugins (``get_plugins``)."""
-
-
-def without_pydantic_plugins() -> None:
-    """Run without pydantic plugins: third-party code that pydantic would let watch or change how
-    records and settings are validated. ``PYDANTIC_DISABLE_PLUGINS=__all__``, pydantic's own
-    setting, unless the user set it (to disable only some plugins, say).
-
-    With every plugin disabled, pydantic's plugin loader finds none (``get_plugins()`` is empty);
-    loading it still imports ``importlib.metadata`` (email, zipfile, csv, socket...: 0.012-0.03 s
-    of CPU time, before a build reads its first record, when the first model is validated). Its
-    place is then taken by a module whose ``get_plugins`` says the same, at once."""
-    if os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__") not in ("__all__", "1", "true"):
-        return
-    if PYDANTIC_PLUGINS not in sys.modules:
-        loader = types.ModuleType(PYDANTIC_PLUGINS, "pydantic plugins, disabled (phenomena_catalog.cli)")
-        loader.get_plugins = tuple  # type: ignore[attr-defined]  # (no plugins: an empty tuple)
-        sys.modules[PYDANTIC_PLUGINS] = loader
 
 
 if __name__ == "__main__":

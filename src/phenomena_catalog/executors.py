@@ -50,11 +50,16 @@ class Executor(Protocol):
 
     def map_claimed(self, work: Callable[[Iterable[T]], R], items: Sequence[T], *,
                     here: Callable[[T], bool], cost: Callable[[T], float] | None = None,
-                    share_from: float | None = None) -> list[R]:
+                    share_from: float | None = None,
+                    first: Callable[[Iterable[T]], R] | None = None) -> list[R]:
         """``work`` applied to ``items`` as each process claims them, one at a time, so that all
         end together however long each item takes and however busy the machine: the items ``here``
         is true of go to this process (in their order), before any item it claims. ``cost`` and
-        ``share_from`` say whether the items are worth more than one process, as for ``map_shares``."""
+        ``share_from`` say whether the items are worth more than one process, as for ``map_shares``.
+        ``first``: what the first worker process does with the items it claims, in place of
+        ``work`` (work of its own, then ``work``: the claiming evens out the rest), when the
+        items are shared out; its result is the second. Unused when they are not: its caller
+        then does that work itself, if it must."""
         ...
 
     def start(self, work: Callable[[], R], size: int) -> Pending[R]:
@@ -74,6 +79,9 @@ class Pending(Generic[R]):
         """What the work returned; an exception it raised is raised here."""
         return self._value
 
+    def stop(self) -> None:
+        """Stop the work if it still runs elsewhere (its result is then not needed: a failed build)."""
+
 
 class SerialExecutor:
     """Everything in this process, as one share."""
@@ -86,7 +94,8 @@ class SerialExecutor:
 
     def map_claimed(self, work: Callable[[Iterable[T]], R], items: Sequence[T], *,
                     here: Callable[[T], bool], cost: Callable[[T], float] | None = None,
-                    share_from: float | None = None) -> list[R]:
+                    share_from: float | None = None,
+                    first: Callable[[Iterable[T]], R] | None = None) -> list[R]:
         return [work(_here_first(items, here))]
 
     def start(self, work: Callable[[], R], size: int) -> Pending[R]:
@@ -137,7 +146,8 @@ class ProcessExecutor:
 
     def map_claimed(self, work: Callable[[Iterable[T]], R], items: Sequence[T], *,
                     here: Callable[[T], bool], cost: Callable[[T], float] | None = None,
-                    share_from: float | None = None) -> list[R]:
+                    share_from: float | None = None,
+                    first: Callable[[Iterable[T]], R] | None = None) -> list[R]:
         """Each forked worker claims the items of its stretch of the others (those ``here`` is not
         true of) from its first on; this process, once its own items are done, claims from the last
         of each stretch on, until they meet. (Shares of estimated cost left this process 20% more
@@ -148,16 +158,17 @@ class ProcessExecutor:
         rest = [item for item in items if not here(item)]
         stretches = [len(rest) * number // (self.workers - 1) for number in range(self.workers)]
         claimed = claims(len(rest))  # (a worker claims from the front, this process from the back)
-        others = [_Forked(functools.partial(work, _ClaimedFromFront(rest, claimed, start, end)))
-                  for start, end in itertools.pairwise(stretches)]
+        others = [_Forked(functools.partial(first if first is not None and not number else work,
+                                            _ClaimedFromFront(rest, claimed, start, end)))
+                  for number, (start, end) in enumerate(itertools.pairwise(stretches))]
         try:
-            first = work(itertools.chain((item for item in items if here(item)),
-                                         _claimed_from_back(rest, claimed, stretches)))
+            mine = work(itertools.chain((item for item in items if here(item)),
+                                        _claimed_from_back(rest, claimed, stretches)))
         except BaseException:
             for other in others:
                 other.stop()
             raise
-        return [first, *(other.result() for other in others)]
+        return [mine, *(other.result() for other in others)]
 
     def _worth_sharing(self, items: Sequence[T], cost: Callable[[T], float] | None, share_from: float | None) -> bool:
         """Whether ``items`` are worth worker processes: ``threshold`` of them, or a total ``cost`` of
