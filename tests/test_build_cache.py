@@ -90,15 +90,53 @@ def test_an_edit_writes_a_small_delta_of_each_table_it_changed_and_nothing_else(
     assert cache_store.index_file(catalog / "site").read_bytes() == index and segments(catalog) == after
 
 
-def test_deltas_are_folded_into_a_new_base_and_every_build_reads_what_the_last_one_wrote(catalog: Path) -> None:
+def test_edits_keep_one_delta_of_each_table_and_every_build_reads_what_the_last_one_wrote(catalog: Path) -> None:
     papers = sorted(p.stem for p in (catalog / "papers").glob("[!_]*.yaml"))
     for number, paper in enumerate(papers[:20]):
         record = catalog / "papers" / f"{paper}.yaml"
         record.write_text(record.read_text(encoding="utf-8") + f"# edit {number}\n", encoding="utf-8")
         assert build_copy(catalog, catalog / "site").incremental
-    parsed = [name for name in named_segments(catalog) if name.startswith("parsed.")]
-    assert 2 <= len(parsed) <= cache_store.DELTAS_MAX  # a base (the field's shell too) and a few deltas
+        index = cache_store.Store.open(cache_store.cache_folder(catalog / "site")).index
+        assert all(len(segments) <= 2 for segments in index.tables.values())  # (a base and at most one delta)
     assert_same_as_a_build_from_scratch(catalog)
+
+
+def test_a_table_changed_write_after_write_keeps_one_delta_since_its_base_until_it_is_folded_into_a_new_base(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_store, "DELTA_SLACK", 0)  # (folded once the delta outgrows a quarter of the base)
+    folder = tmp_path / "cache"
+    table = {f"k{n}": str(n) for n in range(400)}
+    cache_store.Store(folder).write({"table": dict(table), "plain": 0}, None)
+    base = cache_store.Store.open(folder).index.tables["table"][0]
+    for write in range(1, 100):
+        store = cache_store.Store.open(folder)  # (a new build)
+        read = store.fields()["table"]
+        assert list(read.items()) == list(table.items())
+        # A value changed, an entry added, one removed, one added by an earlier write removed again.
+        table[f"k{write}"] = f"changed {write}"
+        table[f"new{write}"] = "added"
+        del table[f"k{399 - write}"]
+        if write > 1:
+            del table[f"new{write - 1}"]
+        read[f"k{write}"] = f"changed {write}"
+        read[f"new{write}"] = "added"
+        del read[f"k{399 - write}"]
+        if write > 1:
+            del read[f"new{write - 1}"]
+        store.write({"table": read, "plain": write}, None)
+        segments = store.index.tables["table"]
+        assert {p.name for p in folder.glob("*.seg")} == {
+            s.name for s in (*store.index.fields.values(), *(s for t in store.index.tables.values() for s in t))}
+        if segments[0] != base:  # folded: every entry in a new base, no delta
+            assert len(segments) == 1 and segments[0].entries == len(table)
+            assert 2 * write + 1 > base.entries // 4  # (no sooner than the delta outgrew a quarter of the base)
+            break
+        # One delta of what changed since the base: the values changed and the entries removed so
+        # far, and the one entry added and not removed since.
+        assert len(segments) == 2 and segments[1].entries == 2 * write + 1
+    else:
+        raise AssertionError("the delta was never folded into a new base")
+    assert cache_store.Store.open(folder).fields() == {"table": table, "plain": write}
 
 
 @pytest.mark.parametrize("damage", ["segment garbage", "segment truncated", "segment missing", "index truncated",
@@ -457,6 +495,44 @@ def test_a_write_after_another_process_rewrote_the_cache_keeps_a_whole_cache(
         s.name for s in (*first.index.fields.values(), *(s for t in first.index.tables.values() for s in t))}
 
 
+@pytest.mark.parametrize("kept_as", ["the dict read", "a copy"])
+def test_a_table_changed_in_place_after_it_was_read_is_written_as_it_now_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept_as: str) -> None:
+    # A table read is not copied: it notes what is set or deleted in it (as the data files' pieces
+    # are, build after build), whatever way, and the next read gives it as it was written.
+    monkeypatch.setattr(cache_store, "TABLE_MIN", 1)
+    folder = tmp_path / "cache"
+    cache_store.Store(folder).write({"table": {f"k{n}": str(n) for n in range(300)}}, None)
+    store = cache_store.Store.open(folder)
+    table = store.fields()["table"]
+    table["k1"] = "set"
+    table["new"] = "added"
+    del table["k2"]
+    assert table.pop("k3") == "3" and table.pop("none", None) is None
+    assert table.setdefault("k4", "kept") == "4" and table.setdefault("other", "default") == "default"
+    table.update({"k5": "updated"}, k6="updated too")
+    table |= {"k7": "merged"}
+    table["k8"] = "8"  # (set to what it was)
+    table["k9"] = "changed"
+    table["k9"] = "9"  # (and back)
+    del table["new"]
+    table["new"] = "added again"
+    expected = dict(table)
+    store.write({"table": table if kept_as == "the dict read" else dict(table)}, None)
+    segments = store.index.tables["table"]
+    assert len(segments) == 2  # (the base, and a delta of what changed)
+    delta = pickle.loads((folder / segments[1].name).read_bytes())
+    assert delta[0] == {"k1": "set", "new": "added again", "other": "default", "k5": "updated",
+                        "k6": "updated too", "k7": "merged"} and sorted(delta[1]) == ["k2", "k3"]
+    assert cache_store.Store.open(folder).fields() == {"table": expected}
+    # A table read and cleared is written empty.
+    store = cache_store.Store.open(folder)
+    table = store.fields()["table"]
+    table.clear()
+    store.write({"table": table}, None)
+    assert cache_store.Store.open(folder).fields() == {"table": {}}
+
+
 def _templates_compiled_from_now_on(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """As in a new process, which has compiled no template yet: the names of the templates this one
     compiles from now on."""
@@ -591,7 +667,7 @@ def test_a_table_rebuilt_with_equal_values_is_kept_and_only_what_changed_is_writ
         segments = after.index.tables["table"]
         if segments == before:
             return None
-        assert segments[:-1] == before
+        assert len(segments) == 2 and segments[0] == before[0]  # (the base, and one delta since it)
         return pickle.loads((folder / segments[-1].name).read_bytes())
 
     # Every value equal but a new object (as an update state packs its rows afresh for every write).
@@ -600,8 +676,10 @@ def test_a_table_rebuilt_with_equal_values_is_kept_and_only_what_changed_is_writ
     changed = {**table, "k3": b"edited", "new": 1}
     del changed["k5"]
     assert rewrite(changed) == ({"k3": b"edited", "new": 1}, ["k5"])
-    # A value of another type, equal to the one before (1 == True), while another one changed.
-    assert rewrite({**changed, "k1": b"edited too", "new": True}) == ({"k1": b"edited too", "new": True}, [])
+    # A value of another type, equal to the one before (1 == True), while another one changed: the
+    # delta holds what changed since the base, this write's changes and the last one's.
+    assert rewrite({**changed, "k1": b"edited too", "new": True}) == (
+        {"k3": b"edited", "k1": b"edited too", "new": True}, ["k5"])
     # Values whose equality raises are compared one by one, and counted as changed.
     held = {"a": _Held(np.arange(3)), "b": _Held(np.arange(4))}
     cache_store.Store(folder).write({"table": held}, None)

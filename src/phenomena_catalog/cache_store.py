@@ -12,9 +12,10 @@ needs it, and written only where it changed.
   nor numpy.
 - ``*.seg``: segment files, never changed once written. Each field of the ``BuildCache`` is one
   pickled segment, in which every large dict (parse results by record digest, data-file pieces,
-  memos, page fingerprints...) is a *table* of its own: a base segment and delta segments of the
-  entries added, changed or removed since, merged into a new base once the deltas grow to a quarter
-  of it. Found generically (``_explode``): a new field, or a new dict inside one, needs no code here.
+  memos, page fingerprints...) is a *table* of its own: a base segment and one delta segment of
+  the entries added, changed or removed since (each write that changes the table writes that delta
+  again, in place of the last one), merged into a new base once the delta grows to a quarter of it.
+  Found generically (``_explode``): a new field, or a new dict inside one, needs no code here.
   A table's values are compared by identity (then equality) with what was read, so they must never
   be changed in place: an entry is replaced, not mutated; only dicts of immutable values (strings,
   tuples, frozen dataclasses and models) are kept as tables. A type may say how tables keep its
@@ -71,8 +72,11 @@ INDEX = "index"
 
 TABLE_MIN = 256
 """A dict of this many entries or more is kept as a table (written as a delta when it changed a little)."""
-DELTAS_MAX = 16
-"""A table of more segments than this is written whole again."""
+DELTA_SLACK = 64
+"""A table's delta may hold this many entries more than a quarter of its base."""
+DELTAS_MAX = 2
+"""A table is at most this many segments: its base, and one delta of every entry changed since the
+base was written (1: every change writes the table whole)."""
 
 Stamp = tuple[int, int, int, int]
 """A file's size, modification and change times (ns) and inode: any write to it, or a file put in
@@ -368,6 +372,73 @@ class _Reduced:
 _MISSING = object()
 
 
+class _Table(dict[Any, Any]):
+    """A table as read from the cache: a dict that notes, for each key set or deleted in it since,
+    the value it had as read (``_MISSING``: none), so that reading a table need not copy it to tell
+    later what changed (``Store._write_table``). It pickles as a plain dict."""
+
+    __slots__ = ("was",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.was: dict[Any, Any] = {}
+
+    def _note(self, key: Any) -> None:
+        if key not in self.was:
+            self.was[key] = dict.get(self, key, _MISSING)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._note(key)
+        dict.__setitem__(self, key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self._note(key)
+        dict.__delitem__(self, key)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        if key in self:
+            self._note(key)
+        return dict.pop(self, key, *default)
+
+    def popitem(self) -> tuple[Any, Any]:
+        key, value = dict.popitem(self)
+        self.was.setdefault(key, value)
+        return key, value
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self._note(key)
+        return dict.setdefault(self, key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def clear(self) -> None:
+        for key in self:
+            self._note(key)
+        dict.clear(self)
+
+    def __ior__(self, other: Any) -> _Table:  # type: ignore[misc]
+        self.update(other)
+        return self
+
+    def as_read(self) -> dict[Any, Any]:
+        """The table as it was read (itself, when nothing was set or deleted in it)."""
+        if not self.was:
+            return self
+        found = dict(self)
+        for key, value in self.was.items():
+            if value is _MISSING:
+                found.pop(key, None)
+            else:
+                found[key] = value
+        return found
+
+    def __reduce__(self) -> Any:
+        return dict, (dict(self),)
+
+
 class Store:
     """One cache folder: what was read from it, so that a write stores only what changed since."""
 
@@ -380,6 +451,8 @@ class Store:
         """The segments whose CRC was found right here, by name: their stamps then, when settled."""
         self._parted: set[str] = set()
         """The tables read whose values hold parts of their segments (``_load_chunk``)."""
+        self._touched: dict[str, dict[Any, bool]] = {}
+        """Each table's keys its delta segments changed or removed, and whether its base held each."""
 
     # Reading -------------------------------------------------------------------------------------
 
@@ -413,7 +486,7 @@ class Store:
         segments = self.index.tables.get(name)
         if segments is None:
             raise _Unusable(f"a table is missing ({name})")
-        table: dict[Any, Any] = {}
+        table = _Table()
         base = segments[0]
         data = self._kept_mapped(base)
         if base.chunks[-1:] != (base.size,):
@@ -421,15 +494,22 @@ class Store:
         parts = 0
         for start, end in itertools.pairwise((0, *base.chunks)):  # one pickle per TABLE_CHUNK entries
             chunk, found = _load_chunk(data[start:end], base)
-            table.update(chunk)
+            dict.update(table, chunk)
             parts += found
-        for delta in segments[1:]:
+        touched: dict[Any, bool] = {}
+        for delta in segments[1:]:  # (one: caches written before this code kept up to 16)
             (changed, removed), found = _load_chunk(self._kept_mapped(delta), delta)
+            for key in itertools.chain(removed, changed):
+                # (first touched by this delta: in the table as read so far only if in the base)
+                if key not in touched:
+                    touched[key] = key in table
             for key in removed:
-                del table[key]
-            table.update(changed)
+                dict.__delitem__(table, key)
+            dict.update(table, changed)
             parts += found
-        self._read[name] = dict(table)
+        if touched:
+            self._touched[name] = touched
+        self._read[name] = table  # (not a copy: the table notes what is set or deleted in it)
         if parts:
             self._parted.add(name)
         return table
@@ -509,7 +589,7 @@ class Store:
             if not all((self.folder / name).exists() for name in kept):
                 # Another process rewrote the cache since it was read here and removed segments
                 # this index would name: write everything afresh.
-                self.index, self._read = Index({}, {}), {}
+                self.index, self._read, self._touched = Index({}, {}), {}, {}
                 return self.write(fields, quick)
             self._commit(index)
         except BaseException:
@@ -520,7 +600,7 @@ class Store:
         self.index = index
         # The tables as written may change in place hereafter: a later write from this process
         # writes them whole (a build reads the cache afresh; serve writes once, when it stops).
-        self._read = {}
+        self._read, self._touched = {}, {}
         self._collect(set(kept))
 
     def _with_checked(self, segment: Segment) -> Segment:
@@ -538,25 +618,41 @@ class Store:
 
     def _write_table(self, name: str, table: dict[Any, Any], written: list[str]) -> tuple[Segment, ...]:
         old = self.index.tables.get(name)
-        read = self._read.get(name)
-        if old is not None and read is not None:
-            if name in self._parted:
-                changed, removed = _parted_changes(table, read)
+        found = self._read.get(name)
+        if old is not None and found is not None:
+            if table is found and type(table) is _Table:
+                # The table read, changed in place: what changed is among the keys it noted.
+                changed, removed = _noted_changes(table, name in self._parted)
+                read: Container[Any] = _WasIn(table)
             else:
-                with contextlib.suppress(Exception):  # (an __eq__ that cannot compare: looked at one by one)
-                    if table == read:  # (in C, each value compared by identity first: the usual case)
-                        return old
-                changed, removed = _changes(table, read)
+                read = found.as_read() if type(found) is _Table else found
+                if name in self._parted:
+                    changed, removed = _parted_changes(table, read)
+                else:
+                    with contextlib.suppress(Exception):  # (an __eq__ that cannot compare: looked at one by one)
+                        if table == read:  # (in C, each value compared by identity first: the usual case)
+                            return old
+                    changed, removed = _changes(table, read)
             if not changed and not removed:
                 return old
             if not _immutable_values(changed):
                 raise _Mutable(name)
-            deltas = sum(s.entries for s in old[1:]) + len(changed) + len(removed)
-            if deltas <= old[0].entries // 4 + 64 and len(old) < DELTAS_MAX:
+            # One delta of every entry changed or removed since the base, in place of the last one:
+            # a build reads a base and at most one delta of each table (not one a build since the
+            # base), and the base is written again only once that delta is a quarter of it.
+            touched = dict(self._touched.get(name, {}))
+            for key in changed:
+                if key not in touched:
+                    touched[key] = key in read  # (no delta touched it: in the base if it was read)
+            for key in removed:
+                touched.setdefault(key, True)
+            since_base = {key: table[key] for key in touched if key in table}
+            gone = [key for key, in_base in touched.items() if in_base and key not in table]
+            entries = len(since_base) + len(gone)
+            if entries <= old[0].entries // 4 + DELTA_SLACK and DELTAS_MAX > 1:
                 buffer = io.BytesIO()
-                _dump_chunk(buffer, (changed, removed))
-                data = buffer.getvalue()
-                return (*old, self._write_segment(name, data, len(changed) + len(removed), written))
+                _dump_chunk(buffer, (since_base, gone))
+                return (old[0], self._write_segment(name, buffer.getvalue(), entries, written))
         return (self._write_segment(name, table, len(table), written),)
 
     def _write_segment(self, name: str, data: bytes | dict[Any, Any], entries: int, written: list[str]) -> Segment:
@@ -714,6 +810,42 @@ def _changes(table: dict[Any, Any], read: dict[Any, Any]) -> tuple[dict[Any, Any
     return changed, list(itertools.filterfalse(table.__contains__, read))
 
 
+def _noted_changes(table: _Table, parted: bool) -> tuple[dict[Any, Any], list[Any]]:
+    """``_changes`` of a table read and changed in place, from the keys it noted (``_Table``)."""
+    changed: dict[Any, Any] = {}
+    removed: list[Any] = []
+    for key, was in table.was.items():
+        value = dict.get(table, key, _MISSING)
+        if value is _MISSING:
+            if was is not _MISSING:
+                removed.append(key)
+        elif was is _MISSING or not (_same_parts(was, value) if parted else _same_value(was, value)):
+            changed[key] = value
+    return changed, removed
+
+
+def _same_value(old: Any, new: Any) -> bool:
+    if old is new:
+        return True
+    try:
+        return type(old) is type(new) and bool(old == new)
+    except Exception:  # (an __eq__ that cannot compare, or says so in an array: counted as changed)
+        return False
+
+
+class _WasIn:
+    """Whether a key was in a ``_Table`` as read."""
+
+    __slots__ = ("table",)
+
+    def __init__(self, table: _Table) -> None:
+        self.table = table
+
+    def __contains__(self, key: Any) -> bool:
+        was = self.table.was
+        return was[key] is not _MISSING if key in was else dict.__contains__(self.table, key)
+
+
 def _read_index(folder: Path) -> Index:
     try:
         with open(folder / INDEX, "rb") as handle:
@@ -746,7 +878,7 @@ def _explode(value: Any, path: str, trusted: Container[str] = (), depth: int = 0
     taken as a table without looking at its values: ``Store._write_table`` looks at those that
     changed (``_Mutable``)."""
     kind = type(value)
-    if kind is dict:
+    if kind is dict or kind is _Table:
         if len(value) >= TABLE_MIN and (path in trusted or _immutable_values(value)):
             return _TableRef(path), {path: value}
         if depth >= 4 or len(value) > _FEW:

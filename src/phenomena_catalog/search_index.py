@@ -40,9 +40,9 @@ import json
 import operator
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -253,29 +253,44 @@ class _Index:
     doc_files: list[str] = field(default_factory=list)
     manifest: str = ""
 
-    def packed(self) -> dict[str, object]:
+    def packed(self, kept: _KeptTerms | None = None) -> dict[str, object]:
         """The index as the build cache keeps it (``SearchIndexState``): tables of immutable values,
         each entry a group of terms (those sharing their first ``_GROUP`` characters: a new term
         joins its group, moving no other), a block of papers or a result chunk, so that
-        ``cache_store`` writes what an edit changed as a small delta; and a few small values."""
+        ``cache_store`` writes what an edit changed as a small delta; and a few small values.
+        ``kept``: the terms' table as the cache was read, whose groups the same as they were read
+        are kept, the very entries read (``cache_store`` then neither compares nor writes them)."""
         names = self.names
         keys = [name[:_GROUP] for name in names]
         # (no term at all, a catalog without records: no group)
         firsts = [0, *itertools.compress(range(1, len(keys)), map(operator.ne, keys[1:], keys))] if keys else []
         cuts = [*firsts, len(names)]
+        group_keys = [keys[first] for first in firsts]
         entries = self.starts[cuts].tolist()
         bounds = self.bounds[cuts].tolist()
         per_term = records(_TERM, len(names), top=self.top, doc_freq=self.doc_freq, size=self.sizes,
-                           entries=np.diff(self.starts), width=np.diff(self.bounds)).tobytes()
-        width = _TERM.itemsize
+                           entries=np.diff(self.starts), width=np.diff(self.bounds))
+        entry_records = records(_entry_dtype(self.count.dtype), len(self.doc), doc=self.doc, col=self.col,
+                                count=self.count, level=self.level, offset=self.offset)
+        same = np.zeros(len(firsts), dtype=bool)
+        if kept is not None and kept.keys == group_keys and kept.entries.dtype == entry_records.dtype:
+            # The groups whose terms' records and entries are those read, byte for byte, and whose
+            # names and fragments are too.
+            same = ~(packed.changed_rows(np.array(cuts), per_term, kept.term_cuts, kept.per_term)
+                     | packed.changed_rows(np.array(entries), entry_records, kept.entry_cuts, kept.entries))
+            for group in np.flatnonzero(same).tolist():
+                read = kept.table[group_keys[group]]
+                if (read[3] != self.fragments[bounds[group] : bounds[group + 1]]
+                        or read[0] != "\n".join(names[cuts[group] : cuts[group + 1]])):
+                    same[group] = False
         terms = {}
         for group, (first, stop) in enumerate(itertools.pairwise(cuts)):
+            if same[group]:
+                terms[keys[first]] = kept.table[keys[first]]  # type: ignore[union-attr]
+                continue
             a, b = entries[group], entries[group + 1]
-            terms[keys[first]] = (
-                "\n".join(names[first:stop]), per_term[first * width : stop * width],
-                records(_entry_dtype(self.count.dtype), b - a, doc=self.doc[a:b], col=self.col[a:b],
-                        count=self.count[a:b], level=self.level[a:b], offset=self.offset[a:b]).tobytes(),
-                self.fragments[bounds[group] : bounds[group + 1]])
+            terms[keys[first]] = ("\n".join(names[first:stop]), per_term[first:stop].tobytes(),
+                                  entry_records[a:b].tobytes(), self.fragments[bounds[group] : bounds[group + 1]])
         per_paper = packed.pack_fixed({"lengths": self.lengths, "prior": self.prior, "kind": self.kind_codes},
                                       _PAPER)
         return {
@@ -296,6 +311,11 @@ class _Index:
     @classmethod
     def unpacked(cls, state: dict[str, Any]) -> _Index:
         """The index ``packed`` made."""
+        return cls.unpacked_kept(state)[0]
+
+    @classmethod
+    def unpacked_kept(cls, state: dict[str, Any]) -> tuple[_Index, _KeptTerms]:
+        """The index ``packed`` made, and its terms' table as read (``packed``'s ``kept``)."""
         total, count_dtype = state["shape"]
         per_paper = packed.unpack_fixed(state["papers"], total, _PAPER)
         index = cls(packed.column(per_paper, "lengths"), packed.column(per_paper, "prior"))
@@ -327,7 +347,24 @@ class _Index:
         index.facet_files = [state["facet_files"][n] for n in range(len(state["facet_files"]))]
         index.doc_files = [state["doc_files"][n] for n in range(len(state["doc_files"]))]
         index.manifest = state["manifest"]
-        return index
+        term_counts = [len(group[1]) // _TERM.itemsize for group in groups]
+        entry_counts = [len(group[2]) // entries.dtype.itemsize for group in groups]
+        kept = _KeptTerms(terms, sorted(terms), np.cumsum([0, *term_counts], dtype=np.int64), per_term,
+                          np.cumsum([0, *entry_counts], dtype=np.int64), entries)
+        return index, kept
+
+
+class _KeptTerms(NamedTuple):
+    """The search index's terms as the build cache was read: its table (group key -> entry), the
+    groups' keys in order, where each group's terms and entries start (and the last one's end),
+    and every term's and entry's record."""
+
+    table: Mapping[str, tuple[str, Any, Any, str]]
+    keys: list[str]
+    term_cuts: np.ndarray
+    per_term: np.ndarray
+    entry_cuts: np.ndarray
+    entries: np.ndarray
 
 
 _GROUP = 3
@@ -363,6 +400,9 @@ class SearchIndexState:
 
     def __init__(self, keep: bool = True) -> None:
         self._last: _Index | None = None
+        self._kept: _KeptTerms | None = None
+        """The terms' table this state was read from (``__setstate__``), which writing it again
+        reuses where it is unchanged (``_Index.packed``)."""
         self._keep = keep
         """False for a state nothing will update again (a one-shot build's): it holds nothing."""
 
@@ -383,10 +423,12 @@ class SearchIndexState:
     def __getstate__(self) -> dict[str, object]:
         # The last index's tables themselves, not inside it: the build cache looks for tables only
         # a few levels down.
-        return {"last": None} if self._last is None else self._last.packed()
+        return {"last": None} if self._last is None else self._last.packed(self._kept)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self._last = None if "terms" not in state else _Index.unpacked(state)
+        self._last, self._kept = None, None
+        if "terms" in state:
+            self._last, self._kept = _Index.unpacked_kept(state)
         self._keep = True
 
 
