@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phenomena_catalog import cache_store, paper_texts, plan, records, render, urls, validate
+from phenomena_catalog import cache_store, list_filters, paper_texts, plan, records, render, urls, validate
 from phenomena_catalog import catalog as catalog_module
 from phenomena_catalog.build_cache import CACHE_FOLDER, KNOWN_LENGTH, BuildCache, Fingerprints, cache_file, read_cache
 from phenomena_catalog.catalog import TERM_KINDS, Catalog, Term, TopicEntry, index
@@ -298,7 +298,9 @@ def test_after_one_edit_the_whole_catalog_data_files_make_that_papers_pieces_onl
 
     monkeypatch.setattr(paper_texts, "paper_json", counted("json", paper_texts.paper_json))
     monkeypatch.setattr(paper_texts, "csl_item_json", counted("csl", paper_texts.csl_item_json))
-    monkeypatch.setattr(render, "bibtex_of", counted("bibtex", render.bibtex_of))
+    bibtex = paper_texts.PaperTexts.bibtex  # (the .bib files' entries: not the paper pages')
+    monkeypatch.setattr(paper_texts.PaperTexts, "bibtex",
+                        lambda self, paper, make: bibtex(self, paper, counted("bibtex", make)))
     record = source / "papers" / f"{PAPER}.yaml"
     record.write_text(record.read_text(encoding="utf-8").replace("Grokking: Generalization", "Grokking Edited:")
                       .replace("keywords: [Grokking, ", "keywords: [Grokking, Sparsity, "), encoding="utf-8")
@@ -871,3 +873,49 @@ def test_after_a_build_that_failed_past_related_papers_the_next_writes_every_pag
     after = site_files(site)
     assert after["papers/paper017.html"] != before["papers/paper017.html"]  # (its list names paper005 now)
     assert_same_as_a_build_from_scratch(source)
+
+
+def code_count(page: Path) -> int:
+    """The "Has code (N)" count of a list page's filter bar (0 when it offers none)."""
+    found = re.search(r"Has code \((\d+)\)", page.read_text(encoding="utf-8"))
+    return int(found[1]) if found else 0
+
+
+@pytest.mark.parametrize("kind", ["code", "year and code"])
+def test_an_edit_of_a_listed_paper_updates_its_lists_filter_counts_as_a_build_from_scratch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    # Each paper's facet values (year, venue, topics, kind, has code) are kept from build to build
+    # (list_filters.KeptFacets): only the edited paper's are worked out again.
+    source = tmp_path / "catalog"
+    made = synthetic_catalog(source, count=30, sitemap=False)
+    site = source / "site"
+    build_copy(source, site)
+    years = [record["year"] for record in made.values()]
+    paper_id = next(paper_id for paper_id, record in sorted(made.items()) if years.count(record["year"]) > 2)
+    record = made[paper_id]
+    # (lists of two papers or more have a filter bar)
+    new_year = next(year for year in sorted(set(years)) if year != record["year"] and years.count(year) > 1)
+    old_page, new_page = (site / urls.term_url("years", str(year)) for year in (record["year"], new_year))
+    old_before, new_before = code_count(old_page), code_count(new_page)
+    worked_out: list[str] = []
+    missing = list_filters._FacetValues.__missing__
+    monkeypatch.setattr(list_filters._FacetValues, "__missing__",
+                        lambda self, paper_id: worked_out.append(paper_id) or missing(self, paper_id))
+
+    if kind == "year and code":
+        record["code"] = True
+        record["year"] = new_year  # (so the page it joins counts one more paper with code)
+        record["venue"] = None
+    else:
+        record["code"] = not record["code"]
+    write_record(source / "papers", paper_id, record)
+    assert build_copy(source, site).incremental
+
+    assert worked_out == [paper_id]
+    if kind == "year and code":
+        assert code_count(new_page) == new_before + 1
+    else:
+        assert code_count(old_page) == old_before + (1 if record["code"] else -1)
+    reference = tmp_path / "reference"
+    build_copy(source, reference, use_cache=False)
+    assert site_files(site) == site_files(reference)

@@ -49,6 +49,7 @@ from phenomena_catalog.cache_store import CACHE_FOLDER as CACHE_FOLDER  # (where
 from phenomena_catalog.cache_store import FORMAT, Quick, Stamp, code_version, output_identity
 from phenomena_catalog.catalog import IndexState, PaperTerms, Term, TopicEntry
 from phenomena_catalog.config import SiteConfig
+from phenomena_catalog.list_filters import KeptFacets
 from phenomena_catalog.models import KEPT_AS, Paper
 from phenomena_catalog.paper_texts import PaperTexts
 from phenomena_catalog.plan import CatalogJsonFile, CslJsonFile, Page, PlanState, SearchIndexFile, TextMemos
@@ -58,6 +59,7 @@ from phenomena_catalog.render import ListEntries, Renderer, templates_digest
 from phenomena_catalog.search_index import SearchIndexState
 from phenomena_catalog.template_env import reuse_compiled
 from phenomena_catalog.validate import CheckMemo
+from phenomena_catalog.write import JoinedLayout
 
 for _kind, _reduce in KEPT_AS.items():  # (papers read back are made whole when first read)
     cache_store.keep_as(_kind, _reduce)
@@ -118,6 +120,11 @@ class BuildCache:
     entries: ListEntries = field(default_factory=ListEntries)
     """Papers' list entries as rendered (``render.ListEntries``): after an edit, the list pages showing
     the edited paper render its entry again and reuse the others'."""
+    joined: dict[str, JoinedLayout] = field(default_factory=dict)
+    """Where each paper's piece is in each data file joined from them, as the site holds it, by URL
+    (``write.write_joined``: a rebuild splices the pieces that changed into the file)."""
+    facets: KeptFacets | None = None
+    """The papers' facet values worked out (``list_filters.PaperFacets.kept``), for the next build's lists' filters."""
     compiled: dict[str, bytes] = field(default_factory=dict)
     """The templates as Jinja compiled them (``Renderer.compiled``): a build started in a new process
     does not compile them again (``template_env.reuse_compiled``)."""

@@ -8,9 +8,8 @@ hides and reorders entries from the choices made here. Without JavaScript the fu
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -53,24 +52,46 @@ class PaperFacets:
 
     A facet value is a number, its rank: the values of each facet are numbered in the order the
     filter bar shows them (years, then venues, topics, kinds, and "has code" last), so a list's
-    values come out of one count in display order, sorted as plain numbers."""
+    values come out of one count in display order, sorted as plain numbers. A paper's values are
+    one string, a character a value (``chr(rank)``): a list's are counted by one ``Counter`` of
+    their strings joined, in C."""
 
-    values: dict[str, tuple[int, ...]]
+    values: dict[str, str]
     """Each paper's facet values, by id (made when first asked for)."""
     meaning: list[tuple[int, str, str]]
     """Each value's facet (0 years, 1 venues, 2 topics, 3 kinds, 4 has code), the value the list
     entries carry and its label, by rank."""
-    single: dict[tuple[int, ...], ListFilters] = field(default_factory=dict, compare=False, repr=False)
+    single: dict[str, ListFilters] = field(default_factory=dict, compare=False, repr=False)
     """The filters of a list of one paper, by the paper's values (``list_filters``)."""
+
+    def kept(self) -> KeptFacets:
+        """The facet values worked out so far, for the next build (``paper_facets``)."""
+        return KeptFacets(tuple((facet, value) for facet, value, _ in self.meaning), dict(self.values))
+
+
+@dataclass(frozen=True)
+class KeptFacets:
+    """Papers' facet values a build worked out (``PaperFacets.kept``), for the next build of the
+    same taxonomy to reuse for the papers whose records did not change: they are the same while
+    every facet value keeps its rank. An edit lists its paper on pages that list thousands (its
+    topic's, its year's): their values are not worked out again (making each paper whole to read
+    whether it has a code link took most of an edit's plan stage)."""
+
+    ranks: tuple[tuple[int, str], ...]
+    """Each value's facet and value (``PaperFacets.meaning`` without the labels), by rank."""
+    values: dict[str, str]
+    """Each paper's values (``PaperFacets.values``), by id."""
 
 
 _YEARS, _VENUES, _TOPICS, _KINDS, _CODE = range(5)
 
 
-def paper_facets(catalog: Catalog) -> PaperFacets:
+def paper_facets(catalog: Catalog, kept: KeptFacets | None = None, changed: Collection[str] = ()) -> PaperFacets:
     """The facets of every paper of ``catalog``, each worked out when first asked for (a rebuild
     lists a few papers again, not all of them). Where each paper is filed is read from the index
-    stage's outline (``Catalog.state``), without making the paper's terms."""
+    stage's outline (``Catalog.state``), without making the paper's terms. ``kept``: those a
+    build of the same taxonomy and vocabulary worked out, kept for the papers but the ``changed``
+    ones (whose records changed since) while every value keeps its rank."""
     state = catalog.state
     if state is not None:
         years = [int(name) for (kind, _), (name, _, _) in state.terms.items() if kind == "years"]
@@ -84,11 +105,16 @@ def paper_facets(catalog: Catalog) -> PaperFacets:
     meaning += [(_TOPICS, entry.id, entry.name) for entry in catalog.topics]
     meaning += [(_KINDS, kind, KIND_NAMES[kind]) for kind in KINDS]
     meaning.append((_CODE, "", ""))
-    return PaperFacets(_FacetValues(catalog, {(facet, value): rank for rank, (facet, value, _) in enumerate(meaning)}),
-                       meaning)
+    ranks = [(facet, value) for facet, value, _ in meaning]
+    values = _FacetValues(catalog, {key: rank for rank, key in enumerate(ranks)})
+    if kept is not None and kept.ranks == tuple(ranks):
+        values.update(kept.values)
+        for paper_id in changed:
+            values.pop(paper_id, None)
+    return PaperFacets(values, meaning)
 
 
-class _FacetValues(dict[str, tuple[int, ...]]):
+class _FacetValues(dict[str, str]):
     """Each paper's facet values (``PaperFacets.values``), by id, made on first use."""
 
     def __init__(self, catalog: Catalog, rank: dict[tuple[int, str], int]) -> None:
@@ -97,7 +123,7 @@ class _FacetValues(dict[str, tuple[int, ...]]):
         self._rank = rank
         self._papers: dict[str, Paper] | None = None
 
-    def __missing__(self, paper_id: str) -> tuple[int, ...]:
+    def __missing__(self, paper_id: str) -> str:
         if self._papers is None:
             papers = self._catalog.papers
             ids = self._catalog.paper_ids if len(self._catalog.paper_ids) == len(papers) else map(_ID, papers)
@@ -115,7 +141,7 @@ class _FacetValues(dict[str, tuple[int, ...]]):
         found += [rank[(_TOPICS, topic_id)] for topic_id in topics]
         if paper.links.code:
             found.append(rank[(_CODE, "")])
-        values = self[paper_id] = tuple(found)
+        values = self[paper_id] = "".join(map(chr, found))
         return values
 
 
@@ -144,12 +170,12 @@ def paper_list(papers: Sequence[Paper], ids: Sequence[str], facets: PaperFacets)
         single = values[ids[0]]
         found = facets.single.get(single)
         if found is not None:
-            return PaperList([(int(facets.meaning[single[0]][1]), tuple(papers))], found)
-    counts = Counter(chain.from_iterable(map(values.__getitem__, ids)))
+            return PaperList([(int(facets.meaning[ord(single[0])][1]), tuple(papers))], found)
+    counts = Counter("".join(map(values.__getitem__, ids)))
     meaning = facets.meaning
     choices: tuple[list[Choice], ...] = ([], [], [], [], [])
     for rank in sorted(counts):
-        facet, value, label = meaning[rank]
+        facet, value, label = meaning[ord(rank)]
         choices[facet].append(Choice(value, label, counts[rank]))
     years, venues, topics, kinds, code = choices
     filters = ListFilters(total=len(ids), years=tuple(years), venues=tuple(venues), topics=tuple(topics),

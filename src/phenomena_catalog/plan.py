@@ -32,10 +32,19 @@ from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.exporters import topic_papers
 from phenomena_catalog.exporters.atom import newest_added
 from phenomena_catalog.exporters.bibtex import bibtex_entry
-from phenomena_catalog.exporters.json import CatalogOutline, catalog_layout, catalog_outline, outline_of
-from phenomena_catalog.list_filters import ListFilters, PaperFacets, paper_facets, paper_list
+from phenomena_catalog.exporters.csl import compact_csl_json_joined
+from phenomena_catalog.exporters.json import (
+    CatalogOutline,
+    JoinedText,
+    catalog_layout,
+    catalog_outline,
+    outline_of,
+    outlined_catalog_json_joined,
+)
+from phenomena_catalog.list_filters import KeptFacets, ListFilters, PaperFacets, paper_facets, paper_list
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import KIND_NAMES, KeywordEntry, Paper, Topic
+from phenomena_catalog.paper_texts import PaperTexts
 from phenomena_catalog.presentation import digest_html, paper_summary
 from phenomena_catalog.related import PaperTermCounts, RelatedLists, RelatedPapers, related_in_catalog
 from phenomena_catalog.repository import RECORDS_FOLDER, edit_url, suggest_url
@@ -267,6 +276,10 @@ class TopicBibtexFile:
 
     papers: tuple[Paper, ...]
 
+    def joined(self, texts: PaperTexts) -> JoinedText:
+        """The file's text as its papers' entries joined (``texts``: each paper's, kept from build to build)."""
+        return JoinedText("", "\n", "", self.papers, functools.partial(texts.bibtex, make=bibtex_of))
+
 
 @dataclass(frozen=True)
 class CatalogJsonFile:
@@ -283,6 +296,10 @@ class CatalogJsonFile:
     """The text before the papers' objects (``exporters.json.CatalogOutline``)."""
     tail: str
     """The text after them."""
+
+    def joined(self, texts: PaperTexts) -> JoinedText:
+        """The file's text as its papers' objects joined (``texts``: each paper's, kept from build to build)."""
+        return outlined_catalog_json_joined(self.head, self.papers, self.tail, texts.json)
 
 
 @dataclass(frozen=True)
@@ -324,8 +341,13 @@ class CslJsonFile:
     papers only: ``build_cache.Fingerprints``)."""
 
     papers: tuple[Paper, ...]
-    keywords: dict[str, tuple[str, ...]]
+    keywords: Mapping[str, tuple[str, ...]]
     """Each paper's canonical keywords, by id."""
+
+    def joined(self, texts: PaperTexts) -> JoinedText:
+        """The file's text as its papers' items joined (``texts``: each paper's, kept from build to build)."""
+        keywords = self.keywords
+        return compact_csl_json_joined(self.papers, lambda paper: texts.csl(paper, keywords[paper.id]))
 
 
 DataFile = TopicBibtexFile | CatalogJsonFile | SearchIndexFile | SitemapFile | AtomFeedFile | CslJsonFile
@@ -409,6 +431,17 @@ class Unit(NamedTuple):
         return None if self.shape is None else (self.shape, self.papers)
 
 
+class Replanned(NamedTuple):
+    """What ``PlanState.replan`` found."""
+
+    units: list[Unit]
+    """The units whose pages may differ from the last build's."""
+    state: PlanState
+    """What this build leaves for the next."""
+    changed: set[str]
+    """The papers whose data may show differently than in the last build (``PlanState.changed_papers``)."""
+
+
 @dataclass(frozen=True)
 class PlanState:
     """What one build planned, for the next build to plan only what changed (``replan``, ``stale_units``)."""
@@ -449,18 +482,18 @@ class PlanState:
         return changed
 
     def stale_units(self, units: list[Unit], catalog: Catalog, digests: dict[str, str],
-                    written: Container[str]) -> list[Unit]:
+                    written: Container[str], changed: set[str] | None = None) -> list[Unit]:
         """The units whose pages may differ from the last build's: those planned in every build,
-        new ones, those whose inputs changed, those that show a changed paper, and any whose page
-        is not among the ``written`` ones."""
-        changed = self.changed_papers(catalog, digests)
+        new ones, those whose inputs changed, those that show a ``changed`` paper (default:
+        ``changed_papers``), and any whose page is not among the ``written`` ones."""
+        changed = self.changed_papers(catalog, digests) if changed is None else changed
         last = self.inputs
         return [unit for unit in units
                 if unit.shape is None or last.get(unit.name) != (unit.shape, unit.papers)
                 or not changed.isdisjoint(unit.papers) or unit.name not in written]
 
     def replan(self, planner: Planner, digests: dict[str, str], related_changed: Collection[str],
-               written: Container[str]) -> tuple[list[Unit], PlanState] | None:
+               written: Container[str]) -> Replanned | None:
         """``stale_units`` without listing every unit, when only records changed and the index
         stage updated the last build's catalog (``Catalog.changes``): the units planned in every
         build, those that show a changed paper (or one filed under a renamed term), the pages of
@@ -518,8 +551,9 @@ class PlanState:
         kept.update((unit.name, (unit.shape, unit.papers)) for unit in units if unit.shape is not None)
         outline = self.outline if not changes.moved else None
         planner.reuse(outline)
-        return units, PlanState(kept, dict(digests), names, self.templates, groups_of,
-                                outline if outline is not None else planner.catalog_outline)
+        state = PlanState(kept, dict(digests), names, self.templates, groups_of,
+                          outline if outline is not None else planner.catalog_outline)
+        return Replanned(units, state, changed)
 
     @staticmethod
     def _moved_groups(planner: Planner, changes: IndexChanges) -> list[Hashable]:
@@ -621,21 +655,33 @@ class Planner:
         # thousand objects scattered in memory (which was most of the time taken to list the units).
         self._id_at = dict(zip(map(id, catalog.papers), ids, strict=True)).__getitem__
         self._outline: CatalogOutline | None = None
+        self._kept_facets: tuple[KeptFacets | None, Collection[str]] = (None, ())
         self.groups_of: dict[str, Hashable] = {}
         """Every unit's group, by name, once ``units`` listed them."""
 
     def _ids(self, papers: Sequence[Paper]) -> tuple[str, ...]:
         return tuple(map(self._id_at, map(id, papers)))
 
-    def _year_of(self, paper_id: str) -> int:
-        """A paper's year, read from the index's outline where there is one: a paper read from the
-        build cache is made whole only when something reads its record (``models.Paper``)."""
-        state = self.catalog.state
-        return int(state.filings(paper_id)[2]) if state is not None else self._papers[paper_id].year
+    def reuse_facets(self, kept: KeptFacets | None, changed: Collection[str]) -> None:
+        """Take the papers' facet values the last build worked out (``PlanState.facets``), but the
+        ``changed`` papers' (call it before any list is planned)."""
+        self._kept_facets = (kept, changed)
 
     @cached_property
     def facets(self) -> PaperFacets:
-        return paper_facets(self.catalog)
+        kept, changed = self._kept_facets
+        return paper_facets(self.catalog, kept, changed)
+
+    def kept_facets(self) -> KeptFacets | None:
+        """The papers' facet values to keep for the next build: those worked out for this one's
+        lists, or those it took from the last build (``reuse_facets``) when it planned no list."""
+        if "facets" in self.__dict__:
+            return self.facets.kept()
+        kept, changed = self._kept_facets
+        if kept is None or not changed:
+            return kept
+        return KeptFacets(kept.ranks, {paper_id: values for paper_id, values in kept.values.items()
+                                       if paper_id not in changed})
 
     @cached_property
     def _papers(self) -> dict[str, Paper]:
@@ -811,8 +857,8 @@ class Planner:
 
     def _csl_json(self) -> list[Page]:
         catalog = self.catalog
-        keywords = catalog.keyword_names_of(self.ids)
-        return [Page(urls.CSL_JSON, CslJsonFile(catalog.papers, keywords), cost=0.05 * len(catalog.papers))]
+        return [Page(urls.CSL_JSON, CslJsonFile(catalog.papers, _KeywordNames(catalog, self.ids)),
+                     cost=0.05 * len(catalog.papers))]
 
     def _not_found(self) -> list[Page]:
         return [Page(urls.NOT_FOUND, NotFoundPage(self.config.base_url or "/"))]
@@ -836,7 +882,8 @@ class Planner:
         # A topic without subtopics has its own papers only, already in catalog order.
         under = topic_papers(catalog, entry.id) if entry.children else entry.papers
         under_ids = self._ids(under)
-        timeline = timeline_of(map(self._year_of, under_ids), f"Papers on {entry.name} per year")
+        # (a paper read from the build cache holds its year before it is made whole: ``models.KEPT_FIELDS``)
+        timeline = timeline_of(map(_YEAR, under), f"Papers on {entry.name} per year")
         feed_url = urls.topic_feed_url(entry.id)
         # The page shows the topic and its parent, each with its subtopics' counts (``TopicEntry``).
         shape = (_topic_counts(entry), _topic_counts(parent) if parent else None, timeline.counts)
@@ -929,6 +976,36 @@ _GROUP_MAKERS = {
 """The ``Planner`` method that makes each kind of group's units."""
 
 
+class _KeywordNames(Mapping[str, tuple[str, ...]]):
+    """Each paper's canonical keywords (``Catalog.keyword_names``), by id, read when first asked
+    for: a rebuild that splices the edited papers' items into the CSL-JSON file (``write.write_joined``)
+    reads theirs only; one that writes the file whole, every paper's at once (``keyword_names_of``)."""
+
+    def __init__(self, catalog: Catalog, ids: tuple[str, ...]) -> None:
+        self._catalog = catalog
+        self._ids = ids
+        self._found: dict[str, tuple[str, ...]] = {}
+
+    def __getitem__(self, paper_id: str) -> tuple[str, ...]:
+        found = self._found.get(paper_id)
+        if found is None:
+            if len(self._found) >= _ONE_AT_A_TIME:
+                self._found = self._catalog.keyword_names_of(self._ids)
+                return self._found[paper_id]
+            found = self._found[paper_id] = self._catalog.keyword_names(paper_id)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+_ONE_AT_A_TIME = 64
+"""``_KeywordNames`` reads so many papers' keywords one at a time, then every paper's at once."""
+
+
 def _topic_counts(entry: TopicEntry) -> tuple[Any, ...]:
     """What a topic page shows of a topic entry and its subtopics: their counts of papers."""
     return (entry.id, entry.total, len(entry.papers), tuple(map(_topic_counts, entry.children)))
@@ -936,6 +1013,7 @@ def _topic_counts(entry: TopicEntry) -> tuple[Any, ...]:
 
 _ID = operator.attrgetter("id")
 _ADDED = operator.attrgetter("added")
+_YEAR = operator.attrgetter("year")
 
 
 def _feed(catalog: Catalog, newest: tuple[Paper, ...], title: str, page_url: str, config: SiteConfig) -> AtomFeedFile:

@@ -31,8 +31,6 @@ from phenomena_catalog.catalog import TERM_KINDS, PaperTerms
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.errors import Problem, UserError, display_path
 from phenomena_catalog.exporters.atom import FeedEntry, atom_feed
-from phenomena_catalog.exporters.csl import compact_csl_json_pieces
-from phenomena_catalog.exporters.json import joined_pieces, outlined_catalog_json_pieces
 from phenomena_catalog.markup import render_inline_markdown, render_markdown
 from phenomena_catalog.models import KIND_NAMES, Paper
 from phenomena_catalog.paper_texts import PaperTexts
@@ -46,7 +44,6 @@ from phenomena_catalog.plan import (
     SitemapFile,
     TemplateContext,
     TopicBibtexFile,
-    bibtex_of,
 )
 from phenomena_catalog.repository import suggest_url
 from phenomena_catalog.template_env import _COMPILED, page_templates, template_environment
@@ -278,14 +275,9 @@ class Renderer:
         """``render(page)`` a piece at a time: a data file joined from each paper's piece of text
         (``papers.json``: 80 MB at 50,000 papers) is made as it is written, never held whole."""
         context = page.context
-        if isinstance(context, TopicBibtexFile):
-            return joined_pieces((self.texts.bibtex(paper, bibtex_of) for paper in context.papers), "\n")
-        if isinstance(context, CatalogJsonFile):
-            # Compact: a download, not a file to diff (``catalog_json(..., indent=None)``).
-            return outlined_catalog_json_pieces(context.head, context.papers, context.tail, self.texts.json)
-        if isinstance(context, CslJsonFile):
-            keywords = context.keywords
-            return compact_csl_json_pieces(context.papers, lambda p: self.texts.csl(p, keywords[p.id]))
+        if isinstance(context, (TopicBibtexFile, CatalogJsonFile, CslJsonFile)):
+            # (papers.json compact: a download, not a file to diff: ``catalog_json(..., indent=None)``)
+            return context.joined(self.texts).pieces()
         return (self.render(page),)
 
     def _render_template(self, url: str, context: TemplateContext) -> str:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from phenomena_catalog.related import RelatedIndex
     from phenomena_catalog.search_index import SearchIndex, SearchIndexState
     from phenomena_catalog.validate import CheckMemo
+    from phenomena_catalog.write import JoinedLayout
 
 # The pipeline's modules (pydantic, Jinja, numpy...) are imported by the functions that run it:
 # a build that finds nothing changed (``unchanged``) never imports them.
@@ -235,7 +236,17 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
     from phenomena_catalog.catalog import index
     from phenomena_catalog.errors import UserError
     from phenomena_catalog.executors import collector_frozen, collector_paused
-    from phenomena_catalog.plan import BibtexShares, PlannedPages, Planner, PlanState, Unit, remember_bibtex
+    from phenomena_catalog.plan import (
+        BibtexShares,
+        CatalogJsonFile,
+        CslJsonFile,
+        PlannedPages,
+        Planner,
+        PlanState,
+        TopicBibtexFile,
+        Unit,
+        remember_bibtex,
+    )
     from phenomena_catalog.records import load
     from phenomena_catalog.related import RelatedIndex, related_in_catalog
     from phenomena_catalog.render import Renderer
@@ -250,6 +261,7 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
         update_folder,
         write_pieces,
     )
+    from phenomena_catalog.write import write_joined as write_joined_file
 
     clock = _StageClock()
     with collector_paused():
@@ -358,19 +370,27 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
             replanned = last.replan(planner, records.digests, related_changed, previous)
         # (after a template edit, the units whose inputs changed besides: ``Fingerprints.same``)
         inputs_changed: Container[str] | None = None
+        # The papers whose data may show differently than in the last build (None: not known): their
+        # pieces of the data files joined from them are made again, and spliced into the site's files
+        # (``write_joined``; written whole when not known), and their facets on lists worked out again.
+        papers_changed: set[str] | None = None
         if replanned is not None:
-            to_plan, planned = replanned
+            to_plan, planned, papers_changed = replanned
+            planner.reuse_facets(cache.facets, papers_changed)
         else:
             units = early_units if early_units is not None else planner.units()
             planned = PlanState.of(units, planner, records.digests, templates)
+            if previous is not None and cache.planned is not None:
+                papers_changed = cache.planned.changed_papers(catalog, records.digests)
+                planner.reuse_facets(cache.facets, papers_changed)
             # The others plan the pages they planned in the last build, which are in the site as they are.
             to_plan = (units if last is None or previous is None
-                       else last.stale_units(units, catalog, records.digests, previous))
+                       else last.stale_units(units, catalog, records.digests, previous, papers_changed))
             if last is None and previous is not None and cache.planned is not None:
                 # The templates changed: every page is planned, and one of a unit whose inputs did
                 # not change is the same where its templates are.
                 inputs_changed = {unit.name for unit in
-                                  cache.planned.stale_units(units, catalog, records.digests, previous)}
+                                  cache.planned.stale_units(units, catalog, records.digests, previous, papers_changed)}
         if previous is None:
             # From scratch, every unit is rendered: each is planned in the process that renders it
             # (``render_and_write``), but those planned in every build (the search index, the
@@ -421,13 +441,14 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
 
             def render_and_write(share: Iterable[Page | Unit],
                                  fields_ahead: Mapping[str, Any] | None = None,
-                                 ) -> tuple[dict[str, str], Made, dict[str, Written]]:
+                                 ) -> tuple[dict[str, str], Made, dict[str, Written], dict[str, JoinedLayout]]:
                 written_here = write_ahead(out, fields_ahead) if fields_ahead else {}
                 fingerprinted: dict[str, str] = {}  # (of the pages planned here)
                 joined: list[Page] = []
+                layouts: dict[str, JoinedLayout] = {}
                 for item in share:
                     if joined and not item.together:
-                        write_joined(joined)  # (before the pages this process claims: see below)
+                        write_joined(joined, layouts)  # (before the pages this process claims: see below)
                     if isinstance(item, Unit):
                         pages = item.make()
                         fingerprinted.update((page.url, fingerprints.from_scratch(page) if keep else "")
@@ -439,31 +460,42 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
                             joined.append(page)
                         else:
                             write_pieces(staging, page.url, renderer.pieces(page))
-                write_joined(joined)
+                write_joined(joined, layouts)
                 # A worker's memory is lost when it exits: it hands back the data files' pieces it made.
-                return fingerprinted, cache.texts.made(), written_here
+                return fingerprinted, cache.texts.made(), written_here, layouts
 
-            def write_joined(joined: list[Page]) -> None:
+            def write_joined(joined: list[Page], layouts: dict[str, JoinedLayout]) -> None:
                 """The files joined from each paper's piece of text, once this process's pages that list
                 papers are written (``together``: they come first): the pieces are kept (for the cache),
-                the papers' list entries no longer, so the pieces take the entries' memory."""
+                the papers' list entries no longer, so the pieces take the entries' memory. A file
+                the site holds as the last build laid it out is spliced (``write.write_joined``)."""
                 renderer.forget_entries()
                 for page in joined:
-                    write_pieces(staging, page.url, renderer.pieces(page))
+                    assert isinstance(page.context, (CatalogJsonFile, CslJsonFile, TopicBibtexFile))
+                    text = page.context.joined(renderer.texts)
+                    last_layout = cache.joined.get(page.url) if papers_changed is not None else None
+                    layouts[page.url] = write_joined_file(staging, page.url, text, last_layout, out / page.url,
+                                                          papers_changed or ())
                 joined.clear()
 
             # Each process claims the next pages as it goes, so both end together; the pages that list
             # papers (sharing the papers' entries this process renders) and the joined files (whose
             # pieces it keeps) are this process's, written before any page it claims.
+            # Where the papers' pieces are in the data files joined from them, as the site holds them:
+            # the last build's, but those this one writes (``write.write_joined``).
+            joined_layouts = dict(cache.joined) if previous is not None else {}
             # The first worker writes the next cache's fields known by now ahead, then claims pages.
             first = (functools.partial(render_and_write, fields_ahead={
                 "indexed": catalog.state, "planned": planned, "checked": checked.kept_for(records)}) if ahead else None)
-            for found, made, written_there in executor.map_claimed(
+            for found, made, written_there, laid_out in executor.map_claimed(
                     render_and_write, to_render, here=lambda item: item.together, cost=lambda item: item.cost,
                     share_from=SHARED_RENDER_COST if previous is None else None, first=first):
                 files.update(found)
                 cache.texts.add(made)
                 written.update(written_there)
+                joined_layouts.update(laid_out)
+            for url in joined_layouts.keys() - files.keys():
+                del joined_layouts[url]
             cache.texts.prune()
             copy_files(staging, to_copy)
             clock.lap("render and write pages")
@@ -476,7 +508,8 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
                        live, cache.texts, planned, related_index)
     if parsed_ahead is not None:
         written.update(parsed_ahead.result())
-    return result, replace(left, indexed=catalog.state, written=written, entries=cache.entries)
+    return result, replace(left, indexed=catalog.state, written=written, entries=cache.entries, joined=joined_layouts,
+                           facets=planner.kept_facets())
 
 
 SHARED_RENDER_COST = 200.0

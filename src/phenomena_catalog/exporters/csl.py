@@ -18,12 +18,12 @@ without a space is kept whole as a ``literal``. The item id is the record's id, 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from phenomena_catalog import arxiv_ids
 from phenomena_catalog.exporters.bibtex import entry_type
-from phenomena_catalog.exporters.json import joined_pieces
+from phenomena_catalog.exporters.json import JoinedText
 from phenomena_catalog.models import Paper
 
 CSL_TYPES = {"inproceedings": "paper-conference", "article": "article-journal", "misc": "article"}
@@ -85,11 +85,14 @@ def csl_item_json(paper: Paper, keywords: Iterable[str] = ()) -> str:
 def compact_csl_json(papers: Iterable[Paper], item_text: Callable[[Paper], str]) -> str:
     """``csl_json(..., indent=None)``: the items are ``item_text(paper)`` (``csl_item_json`` or a
     memo of it), joined as one ``json.dumps`` of the whole array joins them."""
-    return "".join(compact_csl_json_pieces(papers, item_text))  # one copy of the text
+    return "".join(compact_csl_json_pieces(list(papers), item_text))  # one copy of the text
 
 
-def compact_csl_json_pieces(papers: Iterable[Paper], item_text: Callable[[Paper], str]) -> Iterator[str]:
+def compact_csl_json_pieces(papers: Sequence[Paper], item_text: Callable[[Paper], str]) -> Iterator[str]:
     """``compact_csl_json``'s text a piece at a time, each item made as it is reached."""
-    yield "["
-    yield from joined_pieces(map(item_text, papers), ", ")
-    yield "]\n"
+    return compact_csl_json_joined(papers, item_text).pieces()
+
+
+def compact_csl_json_joined(papers: Sequence[Paper], item_text: Callable[[Paper], str]) -> JoinedText:
+    """``compact_csl_json``'s text as its items joined (``JoinedText``)."""
+    return JoinedText("[", ", ", "]\n", papers, item_text)

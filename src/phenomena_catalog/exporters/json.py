@@ -154,13 +154,39 @@ def outlined_catalog_json(head: str, papers: Sequence[Paper], tail: str,
     return "".join(outlined_catalog_json_pieces(head, papers, tail, paper_text))
 
 
-def outlined_catalog_json_pieces(head: str, papers: Iterable[Paper], tail: str,
+def outlined_catalog_json_pieces(head: str, papers: Sequence[Paper], tail: str,
                                  paper_text: Callable[[Paper], str] = paper_json) -> Iterator[str]:
     """``outlined_catalog_json``'s text a piece at a time, each paper's object made as it is
     reached: a build writes them to the file as they come, never holding the whole text."""
-    yield head
-    yield from joined_pieces(map(paper_text, papers), ",")
-    yield tail
+    return outlined_catalog_json_joined(head, papers, tail, paper_text).pieces()
+
+
+def outlined_catalog_json_joined(head: str, papers: Sequence[Paper], tail: str,
+                                 paper_text: Callable[[Paper], str] = paper_json) -> JoinedText:
+    """``outlined_catalog_json``'s text as its papers' objects joined between its outline's head and tail."""
+    return JoinedText(head, ",", tail, papers, paper_text)
+
+
+class JoinedText(NamedTuple):
+    """A text made of one piece per paper joined by ``separator``, between ``head`` and ``tail``
+    (``papers.json``, the CSL-JSON file, a topic's ``.bib``): a build writes it a piece at a time
+    (``pieces``), or splices the pieces that changed into the last build's file
+    (``write.write_joined``)."""
+
+    head: str
+    separator: str
+    tail: str
+    papers: Sequence[Paper]
+    piece: Callable[[Paper], str]
+    """A paper's piece of the text."""
+
+    def pieces(self) -> Iterator[str]:
+        """The text a piece at a time, each paper's made as it is reached."""
+        if self.head:
+            yield self.head
+        yield from joined_pieces(map(self.piece, self.papers), self.separator)
+        if self.tail:
+            yield self.tail
 
 
 def compact_catalog_json(
