@@ -707,6 +707,24 @@ def test_a_build_after_one_edit_does_not_import_the_title_comparison(cli_catalog
     assert "Edited." in (cli_catalog / "site" / "papers" / f"{PAPER}.html").read_text(encoding="utf-8")
 
 
+def test_the_data_files_pieces_are_kept_as_utf8_read_back_undecoded_and_are_the_files_pieces(catalog: Path) -> None:
+    # Each paper's piece of papers.json (and of the CSL-JSON and BibTeX files) is kept as its UTF-8
+    # bytes after its segment's pickle: read back, a part of the mapped file, decoded only when a
+    # build asks for that paper's piece (a spliced data file asks for the edited papers' only).
+    from phenomena_catalog.build_cache import read_cache
+
+    texts = read_cache(catalog / "site").texts
+    pieces = texts.__getstate__()["json"]
+    assert pieces and all(type(piece) is memoryview for piece in pieces.values())
+    written = (catalog / "site" / "papers.json").read_bytes()
+    assert all(bytes(piece) in written for piece in pieces.values())
+    assert any(not bytes(piece).isascii() for piece in pieces.values())  # (names with accents)
+    # ... and an edit rebuilds the site a build from scratch builds.
+    edit(catalog, PAPER, "Grokking: Generalization", "Grokking Édité:")
+    assert build_copy(catalog, catalog / "site").incremental
+    assert_same_as_a_build_from_scratch(catalog)
+
+
 def test_papers_read_from_the_cache_are_made_whole_when_first_read_and_equal_the_papers_parsed(
         catalog: Path) -> None:
     from phenomena_catalog.build_cache import read_cache

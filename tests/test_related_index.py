@@ -16,10 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from phenomena_catalog import related
+from phenomena_catalog.catalog import index, keyword_names
 from phenomena_catalog.commands.build import build_site
 from phenomena_catalog.config import load_config
 from phenomena_catalog.executors import Executor, ProcessExecutor, SerialExecutor
-from phenomena_catalog.models import Paper
+from phenomena_catalog.models import KeywordEntry, Paper, Topic
+from phenomena_catalog.records import Records
 from phenomena_catalog.related import RelatedIndex, RelatedPapers, related_papers, same_author_papers
 
 from conftest import TEMPLATES, copy_fixture_catalog
@@ -265,6 +267,62 @@ def test_terms_counted_in_arrays_are_each_papers_terms_of(
     assert at_once[0] == each[0]
     for mine, theirs in zip(at_once[1:], each[1:], strict=True):
         assert mine.dtype == theirs.dtype and mine.tolist() == theirs.tolist()
+
+
+_SPELLINGS = ("Double Descent", "double descent", "double-descent", "Double-Descent", "DD", "Grokking", "grokking",
+              "Lottery Tickets", "lottery ticket", "NTK")
+_VOCABULARY = [KeywordEntry(name="Double Descent", aliases=["DD"]), KeywordEntry(name="Lottery Tickets")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(start=st.lists(st.tuples(papers, st.lists(st.sampled_from(_SPELLINGS), max_size=4)), min_size=1, max_size=30),
+       vocabulary=st.booleans())
+def test_keywords_named_before_indexing_are_named_as_the_index_names_them(
+        start: list[tuple[dict, list[str]]], vocabulary: bool) -> None:
+    """A paper's keywords named from the records (``catalog.keyword_names``, for counting terms
+    before the index stage) are its ``PaperTerms.keywords``' names: spellings folded by the
+    vocabulary, each term once, named by its most frequent spelling."""
+    found = [_paper(f"p{i:03d}", **{**fields, "keywords": spelled}) for i, (fields, spelled) in enumerate(start)]
+    records = Records(papers=found, topics=[Topic(id=topic, title=topic.upper()) for topic in TOPICS],
+                      keywords=_VOCABULARY if vocabulary else [])
+    catalog, names = index(records), keyword_names(records)
+    for paper in found:
+        assert names(paper) == tuple(term.name for term in catalog.paper_terms[paper.id].keywords)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.lists(papers, min_size=0, max_size=30), share=st.sampled_from([0.0, 0.3, 0.5, 1.0]),
+       nul=st.booleans())
+def test_terms_counted_ahead_in_two_processes_are_those_counted_at_once(
+        start: list[dict], share: float, nul: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Term counts made before the index stage, the last papers by id in another process
+    (``count_terms_ahead``), are those one count of every paper gives (``_count_terms``): the
+    same terms in the same order, each paper's entries the same; and the index computed from them
+    is the same. A text holding a NUL leaves them to ``terms_of``, paper by paper."""
+    monkeypatch.setattr(related, "AHEAD_SHARE", share)
+    found = [_paper(f"p{i:03d}", **fields) for i, fields in enumerate(start)]
+    if nul and found:
+        found[-1] = found[-1].model_copy(update={"title": "a \x00 b"})
+    keywords = {paper.id: paper.keywords for paper in found}
+    by_id = sorted(found, key=lambda paper: paper.id)
+    at_once = related._count_terms(by_id, lambda p: keywords[p.id])
+    for executor in (ProcessExecutor(2, background_threshold=0), SerialExecutor()):
+        ahead = related.count_terms_ahead(found[::-1], lambda p: keywords[p.id], executor)
+        assert ahead.ids == tuple(paper.id for paper in by_id)
+        counted = ahead.result()
+        if at_once is None:
+            assert counted is None
+        else:
+            assert counted is not None and counted[0] == at_once[0]
+            for mine, theirs in zip(counted[1:], at_once[1:], strict=True):
+                assert mine.dtype == theirs.dtype and mine.tolist() == theirs.tolist()
+        alone, with_counts = RelatedIndex(3, 2), RelatedIndex(3, 2)
+        shown = alone.update(found, lambda p: keywords[p.id])
+        ahead = related.count_terms_ahead(found, lambda p: keywords[p.id], executor)
+        assert _shown(with_counts.update(found, lambda p: keywords[p.id], ahead=ahead)) == _shown(shown)
+        for name in ("_cols", "_counts", "_top_slot", "_top_score", "_similar"):
+            assert getattr(with_counts, name).tobytes() == getattr(alone, name).tobytes(), name
+        assert with_counts._terms == alone._terms
 
 
 @settings(max_examples=60, deadline=None)

@@ -165,7 +165,9 @@ def test_a_first_build_that_fails_leaves_no_state_written_ahead_behind(tmp_path:
                                                                        processes: str) -> None:
     # A first build writes its update states (and its parse results, index and plan) to the next
     # cache before it renders, some in other processes; if it fails, no index ever names them: each
-    # failed attempt would leave them behind (~200 MB at 50,000 papers).
+    # failed attempt would leave them behind (~200 MB at 50,000 papers). Forked, as a large
+    # catalog's first build runs them, the check runs in a process of its own beside the index
+    # stage, and still reports its problems.
     source = copy_fixture_catalog(tmp_path / "catalog")
     shutil.copytree(TEMPLATES, source / "templates")
     if failure == "check":  # two records of one paper: the check fails once related papers are made
@@ -174,21 +176,24 @@ def test_a_first_build_that_fails_leaves_no_state_written_ahead_behind(tmp_path:
         page = source / "templates" / "base.html"
         page.write_text(page.read_text(encoding="utf-8") + "{{ no_such_name }}\n", encoding="utf-8")
     for _ in range(2):
-        with pytest.raises(UserError):
+        with pytest.raises(UserError) as raised:
             if processes == "here":
                 build_copy(source, source / "site")
             else:
                 build_site(source / "papers", source / "templates", source / "site",
                            load_config(source / "catalog.yaml"),
                            executor=ProcessExecutor(2, threshold=0, background_threshold=0))
+        if failure == "check":
+            assert "chen2021sparse-copy.yaml (same DOI); keep one record and delete the other" in str(raised.value)
     assert sorted(path.name for path in cache_store.cache_folder(source / "site").glob("*.seg")) == []
 
 
 def test_a_first_build_writes_its_cache_ahead_in_its_other_processes_and_it_is_the_cache_written_at_the_end(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The parse results are written by a process of their own while the build indexes the records, the
-    # index, plan and check memo by the first render worker before it claims pages: none by the
-    # build itself at its end. The cache read back is the one a build in one process writes.
+    # index, plan and check memo by the first render worker before it claims pages, the data files'
+    # pieces and the list entries by the build once it has made them all, before it claims pages:
+    # none at its end. The cache read back is the one a build in one process writes.
     source = copy_fixture_catalog(tmp_path / "catalog")
     shutil.copytree(TEMPLATES, source / "templates")
     log = tmp_path / "written-ahead"
@@ -208,16 +213,21 @@ def test_a_first_build_writes_its_cache_ahead_in_its_other_processes_and_it_is_t
     for line in log.read_text(encoding="utf-8").splitlines():
         pid, names, segments = line.split("|")
         writers[names] = (int(pid), segments.split())
-    assert set(writers) == {"parsed stamps", "checked indexed planned", "related_index", "memos"}
+    assert set(writers) == {"parsed stamps", "checked indexed planned", "entries texts", "related_index", "memos"}
     assert writers["parsed stamps"][0] != os.getpid() and writers["checked indexed planned"][0] != os.getpid()
+    assert writers["entries texts"][0] == os.getpid()
     index = cache_store.Store.open(cache_store.cache_folder(source / "forked")).index
-    assert {index.fields[name].name for name in ("checked", "indexed", "parsed", "planned", "stamps")} == {
-        *writers["parsed stamps"][1], *writers["checked indexed planned"][1]}
+    ahead = ("checked", "entries", "indexed", "parsed", "planned", "stamps", "texts")
+    assert {index.fields[name].name for name in ahead} == {
+        *writers["parsed stamps"][1], *writers["checked indexed planned"][1], *writers["entries texts"][1]}
     build_copy(source, source / "here")
     forked, here = build_cache.read_cache(source / "forked"), build_cache.read_cache(source / "here")
     assert not forked.discarded and not here.discarded
     for name in ("parsed", "stamps", "checked", "indexed", "planned"):
         assert getattr(forked, name) == getattr(here, name), name
+    for name in ("texts", "entries"):  # (no __eq__: what they keep)
+        assert getattr(forked, name).__getstate__() == getattr(here, name).__getstate__(), name
+    assert len(forked.texts) > 0 and len(forked.entries) > 0
     assert site_files(source / "forked") == site_files(source / "here")
     record = source / "papers" / "chen2021sparse.yaml"
     record.write_text(record.read_text(encoding="utf-8").replace("digest: ", "digest: Edited. ", 1), encoding="utf-8")

@@ -7,6 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from phenomena_catalog import validate as validate_module
 from phenomena_catalog.cli import main
@@ -313,3 +315,17 @@ def test_an_arxiv_link_without_the_arxiv_field_still_finds_the_duplicate(catalog
         "papers/a-newer.yaml:6: links.paper: the same paper is already in papers/b-older.yaml "
         "(same arXiv id); keep one record and delete the other"
     )
+
+
+_LINK_PIECES = ("](", "<", ">", ")", "(", "]", " ", "\n", "a", "javascript:x", "https://e.org/a", "<a:b>", "mailto:q",
+                "data:x", "#top", "/page", "<https://x.org>", "](<javascript:y>)")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_LINK_PIECES), max_size=14).map("".join))
+def test_unsafe_link_targets_are_found_as_the_regular_expression_finds_them(digest: str) -> None:
+    """``_digest_link_targets`` tries the link pattern only where a link can start (a "](" or a
+    "<"): it finds the targets, in order, that the pattern's ``findall`` finds everywhere."""
+    found = [target for match in validate_module._MARKDOWN_LINK_TARGET.findall(digest)
+             if not validate_module._SAFE_SCHEME.match(target := match[0] or match[1])]
+    assert validate_module._digest_link_targets(digest) == found

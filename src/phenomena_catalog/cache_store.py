@@ -740,10 +740,14 @@ def _load_chunk(data: memoryview, segment: Segment) -> tuple[Any, int]:
 
 
 def _with_buffers(value: Any) -> Any:
-    """A chunk or delta with the large bytes in its values' tuples marked out of band (``_dump_chunk``)."""
+    """A chunk or delta with its values' large bytes, or those in its values' tuples, marked out of
+    band (``_dump_chunk``)."""
     if type(value) is tuple:  # (a delta)
         return (_with_buffers(value[0]), value[1])
     sample = next(iter(value.values()), None)
+    if type(sample) in _BYTES:
+        return {key: pickle.PickleBuffer(item) if type(item) in _BYTES and len(item) >= OUT_OF_BAND_MIN else item
+                for key, item in value.items()}
     if type(sample) is not tuple or not any(type(item) in _BYTES for item in sample):
         return value
     return {key: _buffers_in(item) if type(item) is tuple else item for key, item in value.items()}
@@ -758,8 +762,8 @@ def _buffers_in(items: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _parted_changes(table: dict[Any, Any], read: dict[Any, Any]) -> tuple[dict[Any, Any], list[Any]]:
-    """``_changes`` of a table whose values read hold parts of their segments (``memoryview``, in
-    tuples): each part compared as bytes (a copy, then ``memcmp``: comparing a memoryview with
+    """``_changes`` of a table whose values read hold parts of their segments (``memoryview``, or
+    in tuples): each part compared as bytes (a copy, then ``memcmp``: comparing a memoryview with
     bytes goes byte by byte, 20 times slower)."""
     get = read.get
     changed = {key: value for key, value in table.items()
@@ -768,17 +772,18 @@ def _parted_changes(table: dict[Any, Any], read: dict[Any, Any]) -> tuple[dict[A
 
 
 def _same_parts(old: Any, new: Any) -> bool:
-    if type(old) is not tuple or type(new) is not tuple or len(old) != len(new):
-        return False
-    for was, item in zip(old, new, strict=True):
-        if type(was) is memoryview:
-            # (most parts that changed differ in length or soon: copied only if not)
-            if type(item) is not bytes or len(was) != len(item) or was[:64].tobytes() != item[:64]:
-                return False
-            was = was.tobytes()
-        if was is not item and (type(was) is not type(item) or was != item):
+    if type(old) is not tuple or type(new) is not tuple:
+        return _same_part(old, new)
+    return len(old) == len(new) and all(map(_same_part, old, new))
+
+
+def _same_part(was: Any, item: Any) -> bool:
+    if type(was) is memoryview:
+        # (most parts that changed differ in length or soon: copied only if not)
+        if type(item) is not bytes or len(was) != len(item) or was[:64].tobytes() != item[:64]:
             return False
-    return True
+        was = was.tobytes()
+    return _same_value(was, item)
 
 
 def _changes(table: dict[Any, Any], read: dict[Any, Any]) -> tuple[dict[Any, Any], list[Any]]:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -56,8 +57,9 @@ class Term:
         first = (self.sort_key or self.slug)[:1].upper()
         return first if first.isalpha() else "#"
 
-    @property
+    @cached_property
     def url(self) -> str:
+        """Its page's address (made once: a build reads a term's about ten times)."""
         return urls.term_url(self.kind, self.slug)
 
 
@@ -85,8 +87,9 @@ class TopicEntry:
     def name(self) -> str:
         return self.topic.title
 
-    @property
+    @cached_property
     def url(self) -> str:
+        """Its page's address (made once: a build reads a topic's on each of its papers' pages)."""
         return urls.term_url("topics", self.topic.id)
 
 
@@ -281,6 +284,26 @@ def index(records: Records, last: IndexState | None = None) -> Catalog:
         (IndexState.of(records.papers, records.topics, records.keywords, records.digests), None)
     return replace(_catalog(state, by_id.__getitem__, records.topics, records.keywords), digests=records.digests,
                    changes=changes)
+
+
+def keyword_names(records: Records) -> Callable[[Paper], tuple[str, ...]]:
+    """Each paper's keywords as the catalog ``index`` makes of ``records`` names them
+    (``PaperTerms.keywords``: each distinct term once, by its ``term_name``), without indexing:
+    for a stage that reads them before the index stage is done (``related.count_terms_ahead``)."""
+    canonical = keyword_canonicalizer(records.keywords)
+    spelled = Counter(itertools.chain.from_iterable(paper.keywords for paper in records.papers))
+    name_of = {keyword: canonical(keyword) for keyword in spelled}
+    slug_of = {keyword: urls.slugify(name) for keyword, name in name_of.items()}.__getitem__
+    spellings: dict[str, dict[str, int]] = {}
+    for keyword, count in spelled.items():
+        found = spellings.setdefault(slug_of(keyword), {})
+        found[name_of[keyword]] = found.get(name_of[keyword], 0) + count
+    term_of = {slug: term_name(found) for slug, found in spellings.items()}.__getitem__
+
+    def names(paper: Paper) -> tuple[str, ...]:
+        return tuple(map(term_of, dict.fromkeys(map(slug_of, paper.keywords))))
+
+    return names
 
 
 @dataclass(frozen=True)

@@ -433,7 +433,7 @@ def _with_catalog_files(papers_dir: Path, listing: Listing, loaded: Records) -> 
     )
 
 
-def start_load(papers_dir: Path, executor: Executor, listing: Listing | None = None) -> Pending[Records]:
+def start_load(papers_dir: Path, executor: Executor, listing: Listing | None = None) -> Deferred:
     """The load stage of a build from scratch (``load`` without earlier results), started now and
     collected with ``result()``: a worker (``Executor.start``) reads the record files from the
     first on while this process goes on with its own work (importing the rest of the pipeline:
@@ -443,7 +443,7 @@ def start_load(papers_dir: Path, executor: Executor, listing: Listing | None = N
     by both, and this process's kept). The records are those ``load`` gives.
     """
     if not papers_dir.is_dir():
-        return _Deferred(functools.partial(load, papers_dir, listing=listing))  # (it says what is wrong)
+        return Deferred(functools.partial(load, papers_dir, listing=listing))  # (it says what is wrong)
     now = time.time_ns()
     files, listing = _record_paths(papers_dir, listing)
     shown = _shown_paths(files)
@@ -452,7 +452,7 @@ def start_load(papers_dir: Path, executor: Executor, listing: Listing | None = N
     has got to (``_at``), in memory the worker shares."""
     _at(claims, len(files), len(files))
     front = executor.start(functools.partial(_read_from_front, files, shown, claims), len(files))
-    return _Deferred(functools.partial(_joined, papers_dir, listing, files, shown, claims, front, now))
+    return Deferred(functools.partial(_joined, papers_dir, listing, files, shown, claims, front, now), len(files))
 
 
 _FRONT, _BACK = 1, 2
@@ -509,11 +509,13 @@ def _joined(papers_dir: Path, listing: Listing, files: list[str], shown: list[st
     return _with_catalog_files(papers_dir, listing, _assembled(shown, found, [None] * len(files), now))
 
 
-class _Deferred(Pending[Records]):
+class Deferred(Pending[Records]):
     """Records made when first asked for."""
 
-    def __init__(self, make: Callable[[], Records]) -> None:
+    def __init__(self, make: Callable[[], Records], size: int = 0) -> None:
         self._make: Callable[[], Records] | None = make
+        self.size = size
+        """How many record files there are (0: not known)."""
         self._records: Records | None = None
 
     def result(self) -> Records:

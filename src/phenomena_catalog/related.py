@@ -41,7 +41,7 @@ import numpy as np
 
 from phenomena_catalog import executors, packed
 from phenomena_catalog.catalog import Catalog, paper_order
-from phenomena_catalog.executors import Executor
+from phenomena_catalog.executors import Executor, Pending
 from phenomena_catalog.models import Paper
 from phenomena_catalog.text_memo import TextMemo
 
@@ -272,8 +272,7 @@ class _WordIds(dict[bytes, int]):
         return found
 
 
-def _count_terms(by_id: Sequence[Paper], keywords_of: Callable[[Paper], Sequence[str]]
-                 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray] | None:
+def _count_terms(by_id: Sequence[Paper], keywords_of: Callable[[Paper], Sequence[str]]) -> Counted | None:
     """Every paper's ``terms_of``, counted in arrays: the terms in order of first appearance
     (among all papers' terms, each paper's in its ``terms_of`` order); the papers' entries one
     after the other, each paper's in its ``terms_of`` order, as their terms' places in that list
@@ -443,6 +442,60 @@ def _count_terms(by_id: Sequence[Paper], keywords_of: Callable[[Paper], Sequence
     return names, np.concatenate(cols), np.concatenate(counts), np.concatenate(lengths)
 
 
+Counted = tuple[list[str], np.ndarray, np.ndarray, np.ndarray]
+"""``_count_terms``' result: the terms, and the entries' columns and counts and each paper's number of them."""
+
+AHEAD_SHARE = 0.3
+"""The share of the papers (the last ones by id) whose terms another process counts in
+``count_terms_ahead``. At 10,000 papers, counting every paper's terms takes about 0.65 s of CPU
+time; meanwhile the other core also checks the records (0.4 s) and writes the parse results to the
+next cache (0.2 s), and this process indexes the catalog (0.3 s) once its share is counted."""
+
+
+class CountedAhead:
+    """Every paper's term counts (``_count_terms``), counted before the index stage, the first
+    papers by id in the build's process and the others in another (``count_terms_ahead``)."""
+
+    def __init__(self, ids: tuple[str, ...], here: Counted | None, beside: Pending[Counted | None]) -> None:
+        self.ids = ids
+        """The papers' ids, in the order they were counted (by id)."""
+        self._here: Counted | None = here
+        self._beside: Pending[Counted | None] | None = beside
+
+    def result(self) -> Counted | None:
+        """The counts of every paper, as ``_count_terms`` counts them all at once (each term
+        numbered by where it first appears: those of the first papers, then the others' new ones
+        in the order the other process met them); None when a text holds a NUL. Asked for once:
+        the counts are then the caller's (this holds them no longer: 100 MB at 50,000 papers)."""
+        assert self._beside is not None, "asked for twice"
+        here, beside = self._here, self._beside.result()
+        self._here = self._beside = None
+        if here is None or beside is None:
+            return None
+        names, cols, counts, lengths = here
+        names_beside, cols_beside, counts_beside, lengths_beside = beside
+        number = dict(zip(names, itertools.count()))
+        column = np.fromiter(map(number.get, names_beside, itertools.repeat(-1)), dtype=np.int64,
+                             count=len(names_beside))
+        new = np.flatnonzero(column < 0)
+        column[new] = np.arange(len(names), len(names) + len(new))
+        return ([*names, *map(names_beside.__getitem__, new.tolist())],
+                np.concatenate([cols, column[cols_beside].astype(np.int32)]),
+                np.concatenate([counts, counts_beside]), np.concatenate([lengths, lengths_beside]))
+
+
+def count_terms_ahead(papers: Sequence[Paper], keywords_of: Callable[[Paper], Sequence[str]],
+                      executor: Executor) -> CountedAhead:
+    """Start counting every paper's terms (``RelatedIndex.update``'s first step, afresh) before
+    the catalog is indexed: the last ``AHEAD_SHARE`` of the papers by id in another process
+    (``Executor.start``), the others here, now. ``keywords_of``: a paper's keywords as the index
+    will name them (``catalog.keyword_names``)."""
+    by_id = sorted(papers, key=_ID)
+    first = len(by_id) - int(len(by_id) * AHEAD_SHARE)
+    beside = executor.start(functools.partial(_count_terms, by_id[first:], keywords_of), len(by_id) - first)
+    return CountedAhead(tuple(map(_ID, by_id)), _count_terms(by_id[:first], keywords_of), beside)
+
+
 @dataclass(frozen=True, slots=True)
 class PaperTermCounts:
     """One paper's weighted term counts (``terms_of``) in a compact form: what an incremental build
@@ -522,6 +575,14 @@ _DENSE_CELLS = 1 << 21
 _DENSE_ROWS = 256
 """Rows of that table at a time: a row has at most QUERY_TERMS * POSTING_CAP products, so a few MB
 of products (all 1,000 rows of a 1,000-paper catalog at once took 29 MB more at the build's peak)."""
+
+
+def prepare_related_papers(papers: int) -> None:
+    """Import what computing the related papers of ``papers`` papers afresh needs (scipy's sparse
+    matrices, above ``_DENSE_PAPERS``: 0.1 s), ahead of time: while another process reads the
+    records (``records.start_load``), rather than while the other process waits for these."""
+    if papers > _DENSE_PAPERS:
+        import scipy.sparse  # type: ignore[import-untyped]  # noqa: F401
 
 
 def _done() -> None:
@@ -788,7 +849,8 @@ class RelatedIndex:
 
     def update(self, papers: Sequence[Paper], keywords_of: Callable[[Paper], Sequence[str]],
                memo: TextMemo[PaperTermCounts] | None = None, digests: Mapping[str, str] | None = None,
-               context: object = None, executor: Executor | None = None) -> RelatedLists:
+               context: object = None, executor: Executor | None = None,
+               ahead: CountedAhead | None = None) -> RelatedLists:
         """Each paper's related papers, by id, the index updated to ``papers``.
 
         ``keywords_of`` gives a paper's canonical keywords, and ``context`` is what they depend on
@@ -796,6 +858,7 @@ class RelatedIndex:
         ``digests``: each paper's record digest, so only papers whose digest changed are looked at
         (without it, every paper is compared with what the index last saw). ``executor``: another
         process scores rows beside this one when everything is computed afresh (``_score_all``).
+        ``ahead``: the papers' term counts, counted already (``count_terms_ahead``), for a computation afresh.
         """
         by_id = self._by_slot(papers)
         moved: list[int] = []
@@ -804,7 +867,7 @@ class RelatedIndex:
         if by_id is None:
             by_id = sorted(papers, key=_ID)
             self._slot_of = {}
-            scored = self._compute(by_id, keywords_of, memo, executor)
+            scored = self._compute(by_id, keywords_of, memo, executor, ahead)
             self._compute_authors(by_id)  # (while another process scores rows, if one does)
             scored()
             rows: set[int] | None = None
@@ -842,14 +905,21 @@ class RelatedIndex:
         return list(map(papers.__getitem__, np.argsort(slots).tolist()))
 
     def _compute(self, by_id: list[Paper], keywords_of: Callable[[Paper], Sequence[str]],
-                 memo: TextMemo[PaperTermCounts] | None, executor: Executor | None = None) -> Callable[[], None]:
+                 memo: TextMemo[PaperTermCounts] | None, executor: Executor | None = None,
+                 ahead: CountedAhead | None = None) -> Callable[[], None]:
         """Everything from scratch but the same-author lists. The counts go straight into typed arrays,
         a block of papers at a time (``_count_terms``; or one paper at a time, ``_count_each``):
         holding every paper's Counter at once took 1.2 GB at 50,000 papers. Returns what collects
-        the rows another process scores (``_score_all``): call it before reading any row."""
+        the rows another process scores (``_score_all``): call it before reading any row. ``ahead``:
+        the counts made already, if they are of these papers (``count_terms_ahead``)."""
         n = self._n = len(by_id)
         # (nothing to remember: every paper's counts at once, in arrays; else each paper's, kept)
-        counted = None if memo is not None and memo.remembers else _count_terms(by_id, keywords_of)
+        if memo is not None and memo.remembers:
+            counted = None
+        elif ahead is not None and ahead.ids == tuple(map(_ID, by_id)):
+            counted = ahead.result()
+        else:
+            counted = _count_terms(by_id, keywords_of)
         if counted is None:
             counted = _count_each(by_id, keywords_of, memo)
         terms, col, counts, lengths = counted
@@ -940,7 +1010,7 @@ class RelatedIndex:
                 self._keep_chunk(first, np.searchsorted(found, np.arange(last - first + 1) * n), found % n,
                                  table[found], keep)
             return _done
-        import scipy.sparse  # type: ignore[import-untyped]  # imported here: only this stage needs it
+        import scipy.sparse  # imported here: only this stage needs it (``prepare_related_papers``)
 
         postings_matrix = scipy.sparse.csr_matrix((weights, slots, starts), shape=(len(self._terms), n))
         queries = scipy.sparse.csr_matrix((self._qw.astype(np.float64), self._qcol, self._qptr),
@@ -1517,16 +1587,17 @@ def related_papers(papers: Sequence[Paper], keywords_of: Callable[[Paper], Seque
 
 def related_in_catalog(catalog: Catalog, memo: TextMemo[PaperTermCounts] | None = None,
                        index: RelatedIndex | None = None, digests: Mapping[str, str] | None = None,
-                       executor: Executor | None = None) -> RelatedLists:
+                       executor: Executor | None = None, ahead: CountedAhead | None = None) -> RelatedLists:
     """Each paper's related papers in an indexed catalog, keywords compared in their canonical spelling.
 
     ``memo``: each paper's term counts, kept from the last build (see ``text_memo``). ``index``:
     the last build's ``RelatedIndex``, updated to this catalog (its ``changed`` then says whose
     related papers changed), ``digests`` each record's digest (``Records.digests``); without an
-    index everything is computed from scratch, its rows scored in two processes with an ``executor``."""
+    index everything is computed from scratch, its rows scored in two processes with an ``executor``
+    and its papers' terms counted already if ``ahead`` (``count_terms_ahead``)."""
     return (index or RelatedIndex()).update(
         catalog.papers, lambda p: [k.name for k in catalog.paper_terms[p.id].keywords], memo, digests,
-        context=catalog.vocabulary, executor=executor)
+        context=catalog.vocabulary, executor=executor, ahead=ahead)
 
 
 _ID = operator.attrgetter("id")

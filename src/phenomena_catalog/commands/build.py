@@ -20,7 +20,7 @@ from phenomena_catalog.theme import DEFAULT_TEMPLATES, check_templates_folder, t
 from phenomena_catalog.write import output_lock
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Container, Iterable, Mapping
+    from collections.abc import Callable, Collection, Container, Iterable, Mapping
 
     from phenomena_catalog.build_cache import BuildCache
     from phenomena_catalog.cache_store import Written
@@ -122,9 +122,13 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
     from phenomena_catalog.cache_store import Quick, output_identity
     from phenomena_catalog.paper_texts import PaperTexts
     from phenomena_catalog.plan import TextMemos
+    from phenomena_catalog.records import Deferred
+    from phenomena_catalog.related import prepare_related_papers
     from phenomena_catalog.search_index import SearchIndexState
     from phenomena_catalog.text_memo import TextMemo
 
+    if isinstance(loading, Deferred):  # (while the records are read beside, what related papers will need)
+        prepare_related_papers(loading.size)
     # (the pipeline's modules: numpy, pydantic's models, Jinja... which the cache's objects need too)
     stages = {"imports": time.perf_counter() - started}
     cpu = {"imports": time.process_time() - started_cpu}
@@ -233,7 +237,7 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
         write_ahead,
         write_states_ahead,
     )
-    from phenomena_catalog.catalog import index
+    from phenomena_catalog.catalog import index, keyword_names
     from phenomena_catalog.errors import UserError
     from phenomena_catalog.executors import collector_frozen, collector_paused
     from phenomena_catalog.plan import (
@@ -248,7 +252,7 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
         remember_bibtex,
     )
     from phenomena_catalog.records import load
-    from phenomena_catalog.related import RelatedIndex, related_in_catalog
+    from phenomena_catalog.related import RelatedIndex, count_terms_ahead, related_in_catalog
     from phenomena_catalog.render import Renderer
     from phenomena_catalog.search_index import SearchIndexState
     from phenomena_catalog.template_env import reuse_compiled, template_environment
@@ -291,10 +295,19 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
                                        len(records.papers)) if ahead else None)
         if parsed_ahead is not None and writing is not None:
             writing.append(parsed_ahead)
+        # A site built anew is checked in another process while this one indexes it (its problems
+        # are reported once related papers are done, as those of the check a rebuild runs here);
+        # the first step of related papers, counting each paper's terms, is taken before the index
+        # stage too, a share of it in another process (the catalog's keywords named as it will name them).
+        checking_beside = (executor.start(functools.partial(_checked, records, cache.checked), len(records.papers))
+                           if previous is None else None)
+        counting = (count_terms_ahead(records.papers, keyword_names(records), executor)
+                    if previous is None and not cache.parsed and not cache.memos.related.remembers else None)
         try:
             catalog = index(records, cache.indexed)
         except Exception:
-            problems = check(records, cache.checked)
+            problems = (checking_beside.result()[0] if checking_beside is not None
+                        else check(records, cache.checked))
             if problems:
                 raise UserError(problems) from None
             raise  # (a bug, then: index takes any records the check passes)
@@ -316,22 +329,27 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
         # A site built anew makes every paper's BibTeX entry before rendering: that process from the
         # first on, this one from the last once related papers are done, until they meet (``BibtexShares``).
         shared = BibtexShares(catalog.papers) if previous is None else None
-        beside = functools.partial(_check_then_search_and_templates, records, cache.checked, catalog,
+        beside = functools.partial(_check_then_search_and_templates, records,
+                                   cache.checked if checking_beside is None else None, catalog,
                                    search_state, templates_dir if compiling is None else None,
                                    out if ahead else None, bibtex=shared)
         checking = executor.start(beside, len(records.papers) if previous is None else 0)
         del search_state, beside  # (another process's, or written to the cache and not kept)
         early: Planner | None = None
         early_units: list[Unit] | None = None
+        writing_related: Pending[dict[str, Written]] | None = None
         try:
             # (the last build's RelatedIndex, updated: with no record changed, it only assembles them;
             # computed afresh, its rows are scored by a forked process beside this one)
-            related = related_in_catalog(catalog, cache.memos.related, related_index, records.digests, executor)
+            related = related_in_catalog(catalog, cache.memos.related, related_index, records.digests, executor,
+                                         counting)
             related_changed: Collection[str] | None = related_index.changed if states_as_site else None
             cache.memos.related.prune()
-            written = write_states_ahead(out, related_index=related_index) if ahead else {}
-            if written:
-                related_index = RelatedIndex()
+            # (pickled and written by another process, while this one lists the units)
+            writing_related = (executor.start(functools.partial(write_states_ahead, out, related_index=related_index),
+                                              len(records.papers)) if ahead else None)
+            if writing_related is not None and writing is not None:
+                writing.append(writing_related)
             clock.lap("related papers")
             if shared is not None:  # (this process's share of the work beside related papers)
                 # Every unit is listed first (which needs neither the search index nor the templates
@@ -340,9 +358,12 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
                 early_units = early.units()
                 shared.from_back()
         except Exception:
-            _problems_reported(checking)
+            _problems_reported(checking, checking_beside)
             raise
-        checked, (search, state), compiled, bibtex = _problems_reported(checking)
+        written = writing_related.result() if writing_related is not None else {}
+        if written:
+            related_index = RelatedIndex()
+        checked, (search, state), compiled, bibtex = _problems_reported(checking, checking_beside)
         if isinstance(state, dict):
             written.update(state)
         else:
@@ -440,15 +461,18 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
             make_folders(staging, page_urls)
 
             def render_and_write(share: Iterable[Page | Unit],
-                                 fields_ahead: Mapping[str, Any] | None = None,
+                                 fields_ahead: Callable[[], Mapping[str, Any]] | None = None,
+                                 pieces_ahead: bool = False,
                                  ) -> tuple[dict[str, str], Made, dict[str, Written], dict[str, JoinedLayout]]:
-                written_here = write_ahead(out, fields_ahead) if fields_ahead else {}
+                written_here = write_ahead(out, fields_ahead()) if fields_ahead is not None else {}
                 fingerprinted: dict[str, str] = {}  # (of the pages planned here)
                 joined: list[Page] = []
                 layouts: dict[str, JoinedLayout] = {}
                 for item in share:
                     if joined and not item.together:
                         write_joined(joined, layouts)  # (before the pages this process claims: see below)
+                        if pieces_ahead:  # (all made now: the claiming evens out their writing too)
+                            written_here.update(write_ahead(out, {"texts": cache.texts, "entries": cache.entries}))
                     if isinstance(item, Unit):
                         pages = item.make()
                         fingerprinted.update((page.url, fingerprints.from_scratch(page) if keep else "")
@@ -484,16 +508,23 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
             # Where the papers' pieces are in the data files joined from them, as the site holds them:
             # the last build's, but those this one writes (``write.write_joined``).
             joined_layouts = dict(cache.joined) if previous is not None else {}
-            # The first worker writes the next cache's fields known by now ahead, then claims pages.
-            first = (functools.partial(render_and_write, fields_ahead={
+            # The first worker writes the next cache's fields known by now ahead, then claims pages;
+            # this process writes the data files' pieces and the list entries once it has made them all.
+            # (the fields made there too: the check memo kept for these records is 8 ms at 10k)
+            first = (functools.partial(render_and_write, fields_ahead=lambda: {
                 "indexed": catalog.state, "planned": planned, "checked": checked.kept_for(records)}) if ahead else None)
+            made_elsewhere = False
             for found, made, written_there, laid_out in executor.map_claimed(
-                    render_and_write, to_render, here=lambda item: item.together, cost=lambda item: item.cost,
+                    functools.partial(render_and_write, pieces_ahead=ahead), to_render,
+                    here=lambda item: item.together, cost=lambda item: item.cost,
                     share_from=SHARED_RENDER_COST if previous is None else None, first=first):
                 files.update(found)
                 cache.texts.add(made)
                 written.update(written_there)
                 joined_layouts.update(laid_out)
+                made_elsewhere = made_elsewhere or any(made)
+            if made_elsewhere:  # (the pieces written ahead lack those a worker made: the save writes them)
+                written.pop("texts", None)
             for url in joined_layouts.keys() - files.keys():
                 del joined_layouts[url]
             cache.texts.prune()
@@ -581,18 +612,26 @@ def _compiled(templates_dir: Path) -> dict[str, bytes]:
     return compiled_templates(templates_dir)
 
 
-BesideRelatedPapers = tuple[list["Problem"], "CheckMemo",
+def _checked(records: Records, memo: CheckMemo) -> tuple[list[Problem], CheckMemo]:
+    """The check stage's problems, and its memo brought up to date (``validate.check``)."""
+    from phenomena_catalog.validate import check
+
+    return check(records, memo), memo
+
+
+BesideRelatedPapers = tuple[list["Problem"], "CheckMemo | None",
                             "tuple[SearchIndex, SearchIndexState | dict[str, Written], dict[str, bytes], "
                             "tuple[str, ...]] | None"]
 """The check's problems and memo; the search index, its update state (or where it was written in
 the next cache: ``write_states_ahead``), the compiled templates and the BibTeX entries."""
 
 
-def _check_then_search_and_templates(records: Records, memo: CheckMemo, catalog: Catalog | None = None,
+def _check_then_search_and_templates(records: Records, memo: CheckMemo | None, catalog: Catalog | None = None,
                                      search: SearchIndexState | None = None,
                                      templates_dir: Path | None = None, ahead: Path | None = None,
                                      bibtex: BibtexShares | None = None) -> BesideRelatedPapers:
-    """The check stage's problems and its memo brought up to date; then, if there are none and a
+    """The check stage's problems and its memo brought up to date (unless ``memo`` is None: checked
+    elsewhere, ``_checked``); then, if there are none and a
     ``catalog`` is given, its search index, ``search`` updated to it, the templates of ``templates_dir``
     compiled (``template_env.compiled_templates``; none without it) and the BibTeX entries ``bibtex``
     makes from the first paper on (in the catalog's order): the work a build from scratch does beside
@@ -605,7 +644,7 @@ def _check_then_search_and_templates(records: Records, memo: CheckMemo, catalog:
     from phenomena_catalog.template_env import compiled_templates
     from phenomena_catalog.validate import check
 
-    problems = check(records, memo)
+    problems = check(records, memo) if memo is not None else []
     if problems or catalog is None or search is None:
         return problems, memo, None
     index = build_search_index(catalog, search)
@@ -615,15 +654,24 @@ def _check_then_search_and_templates(records: Records, memo: CheckMemo, catalog:
 
 
 def _problems_reported(checking: Pending[BesideRelatedPapers],
+                       checked: Pending[tuple[list[Problem], CheckMemo]] | None = None,
                        ) -> tuple[CheckMemo, tuple[SearchIndex, SearchIndexState | dict[str, Written]],
                                   dict[str, bytes], tuple[str, ...]]:
     """The check's memo, the search index, the compiled templates and the BibTeX entries; the
-    check's problems, if it found any, as a UserError."""
+    check's problems, if it found any, as a UserError. ``checked``: the check, when it ran on its
+    own (``_checked``), not in ``checking``."""
     from phenomena_catalog.errors import UserError
 
-    problems, memo, made = checking.result()
+    if checked is not None:
+        problems, memo = checked.result()
+        if problems:
+            raise UserError(problems)
+    problems, beside_memo, made = checking.result()
     if problems:
         raise UserError(problems)
+    if checked is None:
+        assert beside_memo is not None
+        memo = beside_memo
     assert made is not None  # (asked for with the records' catalog)
     index, search, compiled, bibtex = made
     return memo, (index, search), compiled, bibtex
