@@ -289,3 +289,27 @@ def test_the_home_page_of_the_bundled_catalog_counts_with_thousands_separators(b
     stats = re.search(r'<p class="stats">([^<]*)</p>', home)
     assert stats is not None
     assert re.fullmatch(r"\d+ papers · \d,\d{3} authors · \d+ venues · \d+ keywords", stats.group(1))
+
+
+def test_the_authors_index_of_the_bundled_catalog_counts_with_thousands_separators(bundled_site: Path) -> None:
+    authors = (bundled_site / "authors" / "index.html").read_text(encoding="utf-8")
+    heading = re.search(r'<h1>Authors <span class="count">([^<]*)</span></h1>', authors)
+    assert heading is not None and re.fullmatch(r"\d,\d{3}", heading.group(1))
+
+
+def test_counts_of_a_thousand_papers_read_with_separators_on_list_pages(write_catalog, tmp_path: Path) -> None:
+    # (as on the home page and in the build's summary; filters.js and search.js recount the same way)
+    from phenomena_catalog.commands.build import build_site
+    from phenomena_catalog.config import SiteConfig
+
+    from conftest import TEMPLATES, VALID_RECORD
+
+    # 2,002 papers: 1,001 of 2022 and 1,001 of 2021 (lists show 500 papers a page).
+    papers = write_catalog({f"paper{n:04d}": VALID_RECORD.replace('title: "', f'title: "Paper {n}: ')
+                            .replace("year: 2022", f"year: {2021 + n % 2}") for n in range(2_002)})
+    build_site(papers, TEMPLATES, tmp_path / "site", SiteConfig())
+    topic = (tmp_path / "site" / "topics" / "grokking.html").read_text(encoding="utf-8")
+    assert '<span class="count">2,002 papers</span>' in topic
+    assert "BibTeX for these 2,002 papers" in topic
+    year = (tmp_path / "site" / "years" / "2022.html").read_text(encoding="utf-8")
+    assert '<span class="count">1,001 papers</span>' in year

@@ -216,6 +216,11 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 _COMPILED = _CompiledTemplates()
 
 
+def thousands(count: int) -> str:
+    """A count as the build's summary and the report write it: "2,356" (the ``thousands`` filter)."""
+    return f"{count:,}"
+
+
 def page_templates(env: jinja2.Environment) -> list[str]:
     """The names of the templates the renderer loads (``.html``), which ``compiled_templates``
     compiles beforehand: one list for both, or one would compile what the other never loads."""
@@ -268,4 +273,5 @@ def template_environment(templates_dir: Path | None) -> jinja2.Environment:
         bytecode_cache=_COMPILED,
     )
     env.filters["markdown"] = render_markdown
+    env.filters["thousands"] = thousands
     return env

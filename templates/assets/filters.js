@@ -48,11 +48,14 @@
     if (skip !== "code" && s.code && !item.code) return false;
     return true;
   }
+  // Counts read as the build writes them: "2,356".
+  function thousands(n) { return n.toLocaleString("en-US"); }
+
   function relabel(name, counts) {
     var select = control(name);
     if (!select) return;
     Array.prototype.forEach.call(select.options, function (option) {
-      if (option.value) option.textContent = option.getAttribute("data-label") + " (" + (counts[option.value] || 0) + ")";
+      if (option.value) option.textContent = option.getAttribute("data-label") + " (" + thousands(counts[option.value] || 0) + ")";
     });
   }
 
@@ -77,7 +80,7 @@
     relabel("topic", topics);
     relabel("kind", kinds);
     var codeLabel = control("code") && control("code").parentNode.querySelector("span");
-    if (codeLabel) codeLabel.textContent = codeLabel.getAttribute("data-label") + " (" + code + ")";
+    if (codeLabel) codeLabel.textContent = codeLabel.getAttribute("data-label") + " (" + thousands(code) + ")";
 
     // Order: newest first as built, oldest first, or one list by title.
     if (s.sort === "title") {
@@ -95,13 +98,13 @@
           .forEach(function (item) { list.appendChild(item.node); });
         end.parentNode.insertBefore(section, end);
         var count = section.querySelector("h2 .count");
-        if (count) count.textContent = String(perSection.get(section) || 0);
+        if (count) count.textContent = thousands(perSection.get(section) || 0);
         section.hidden = !perSection.get(section);
       });
     }
     var total = items.length;
-    status.textContent = (shown === total ? total + (total === 1 ? " paper" : " papers") :
-      shown + " of " + total + " papers") + (status.getAttribute("data-paged") ? " on this page" : "");
+    status.textContent = (shown === total ? thousands(total) + (total === 1 ? " paper" : " papers") :
+      thousands(shown) + " of " + thousands(total) + " papers") + (status.getAttribute("data-paged") ? " on this page" : "");
   }
 
   function toAddress() {

@@ -275,7 +275,7 @@
     label(controls.from, function (value) { return years[value] || 0; });
     label(controls.to, function (value) { return years[value] || 0; });
     if (controls.kind) label(controls.kind, function (value) { return kinds[kindNumber[value]] || 0; });
-    controls.code.parentNode.querySelector("span").textContent = "Has code (" + code + ")";
+    controls.code.parentNode.querySelector("span").textContent = "Has code (" + thousands(code) + ")";
   }
   function clearCounts() {
     [controls.topic, controls.venue, controls.from, controls.to, controls.kind].forEach(function (select) {
@@ -283,12 +283,15 @@
     });
     controls.code.parentNode.querySelector("span").textContent = "Has code";
   }
+  // Counts read as the build writes them: "2,356".
+  function thousands(n) { return n.toLocaleString("en-US"); }
+
   function label(select, count) {
     Array.prototype.forEach.call(select.options, function (option) {
       if (!option.value) return;
       if (!option.hasAttribute("data-label")) option.setAttribute("data-label", option.textContent);
       var name = option.getAttribute("data-label");
-      option.textContent = count ? name + " (" + count(option.value) + ")" : name;
+      option.textContent = count ? name + " (" + thousands(count(option.value)) + ")" : name;
     });
   }
 
@@ -374,7 +377,7 @@
         else if (state.sort === "old") results.sort(function (a, b) { return yearOf[a] - yearOf[b] || a - b; });
         else results.sort(function (a, b) { return scores.get(b) - scores.get(a) || a - b; });
         lastResults = results;
-        var n = results.length, text = n === 0 ? "No papers match." : n + (n === 1 ? " paper." : " papers.");
+        var n = results.length, text = n === 0 ? "No papers match." : thousands(n) + (n === 1 ? " paper." : " papers.");
         if (!n) { list.textContent = ""; more.hidden = true; status.textContent = text; return; }
         // The count changes with the list it counts, once the list is drawn.
         return showResults(results, 0, generation).then(function () {
