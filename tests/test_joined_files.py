@@ -104,3 +104,21 @@ def test_after_a_digest_edit_the_whole_catalog_data_files_are_spliced_as_a_build
             assert edit[1] in (site / name).read_text(encoding="utf-8")
         assert site_files(site) == site_files(reference)
         whole.clear()  # (the reference's, written whole)
+
+
+def test_a_data_file_deleted_from_the_site_is_written_whole_again_by_the_next_edit(tmp_path: Path, run_cli) -> None:
+    # The splice copies the site's own file; one deleted by hand (or unreadable) is no reason to
+    # fail every build from then on: it is written whole, as a build from scratch writes it.
+    source = copy_fixture_catalog(tmp_path / "catalog")
+    options = ("--papers", str(source / "papers"), "--config", str(source / "catalog.yaml"),
+               "--out", str(source / "site"))
+    assert run_cli("build", *options)[0] == 0
+    for name in (urls.CATALOG_JSON, urls.CSL_JSON, urls.topic_bibtex_url("grokking")):
+        (source / "site" / name).unlink()
+    record = source / "papers" / "power2022grokking.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("https://arxiv.org/abs/2201.02177",
+                                                                 "https://example.org/grokking"), encoding="utf-8")
+    code, out, err = run_cli("build", *options)
+    assert (code, err) == (0, "") and "re-rendered" in out
+    build_copy(source, tmp_path / "reference", use_cache=False)
+    assert site_files(source / "site") == site_files(tmp_path / "reference")

@@ -191,8 +191,9 @@ def test_a_first_build_that_fails_leaves_no_state_written_ahead_behind(tmp_path:
 def test_a_first_build_writes_its_cache_ahead_in_its_other_processes_and_it_is_the_cache_written_at_the_end(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The parse results are written by a process of their own while the build indexes the records, the
-    # index, plan and check memo by the first render worker before it claims pages: none by the
-    # build itself at its end. The cache read back is the one a build in one process writes.
+    # index, plan and check memo by the first render worker before it claims pages, the data files'
+    # pieces and the list entries by the build once it has made them all, before it claims pages:
+    # none at its end. The cache read back is the one a build in one process writes.
     source = copy_fixture_catalog(tmp_path / "catalog")
     shutil.copytree(TEMPLATES, source / "templates")
     log = tmp_path / "written-ahead"
@@ -212,16 +213,21 @@ def test_a_first_build_writes_its_cache_ahead_in_its_other_processes_and_it_is_t
     for line in log.read_text(encoding="utf-8").splitlines():
         pid, names, segments = line.split("|")
         writers[names] = (int(pid), segments.split())
-    assert set(writers) == {"parsed stamps", "checked indexed planned", "related_index", "memos"}
+    assert set(writers) == {"parsed stamps", "checked indexed planned", "entries texts", "related_index", "memos"}
     assert writers["parsed stamps"][0] != os.getpid() and writers["checked indexed planned"][0] != os.getpid()
+    assert writers["entries texts"][0] == os.getpid()
     index = cache_store.Store.open(cache_store.cache_folder(source / "forked")).index
-    assert {index.fields[name].name for name in ("checked", "indexed", "parsed", "planned", "stamps")} == {
-        *writers["parsed stamps"][1], *writers["checked indexed planned"][1]}
+    ahead = ("checked", "entries", "indexed", "parsed", "planned", "stamps", "texts")
+    assert {index.fields[name].name for name in ahead} == {
+        *writers["parsed stamps"][1], *writers["checked indexed planned"][1], *writers["entries texts"][1]}
     build_copy(source, source / "here")
     forked, here = build_cache.read_cache(source / "forked"), build_cache.read_cache(source / "here")
     assert not forked.discarded and not here.discarded
     for name in ("parsed", "stamps", "checked", "indexed", "planned"):
         assert getattr(forked, name) == getattr(here, name), name
+    for name in ("texts", "entries"):  # (no __eq__: what they keep)
+        assert getattr(forked, name).__getstate__() == getattr(here, name).__getstate__(), name
+    assert len(forked.texts) > 0 and len(forked.entries) > 0
     assert site_files(source / "forked") == site_files(source / "here")
     record = source / "papers" / "chen2021sparse.yaml"
     record.write_text(record.read_text(encoding="utf-8").replace("digest: ", "digest: Edited. ", 1), encoding="utf-8")

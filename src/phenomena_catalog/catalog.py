@@ -57,8 +57,9 @@ class Term:
         first = (self.sort_key or self.slug)[:1].upper()
         return first if first.isalpha() else "#"
 
-    @property
+    @cached_property
     def url(self) -> str:
+        """Its page's address (made once: a build reads a term's about ten times)."""
         return urls.term_url(self.kind, self.slug)
 
 
@@ -86,8 +87,9 @@ class TopicEntry:
     def name(self) -> str:
         return self.topic.title
 
-    @property
+    @cached_property
     def url(self) -> str:
+        """Its page's address (made once: a build reads a topic's on each of its papers' pages)."""
         return urls.term_url("topics", self.topic.id)
 
 

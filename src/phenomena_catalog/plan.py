@@ -13,7 +13,7 @@ import operator
 from collections.abc import Callable, Collection, Container, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property
-from itertools import groupby
+from itertools import compress, groupby
 from typing import Any, ClassVar, NamedTuple
 
 from markupsafe import Markup
@@ -510,7 +510,7 @@ class PlanState:
         changed = {paper_id for paper_id, digest in digests.items() if old.get(paper_id) != digest}
         if len(old) + len(changed) != len(digests):
             changed.update(old.keys() - digests.keys())
-        names = dict(self.names)
+        names = dict(self.names) if changes.terms else self.names
         for kind, slug in changes.terms:
             term = catalog.find_term(kind, slug)
             if term is None:
@@ -520,7 +520,11 @@ class PlanState:
                     changed.update(term.ids)  # (renamed: on the pages of all its papers)
                 names[(kind, slug)] = term.name
         inputs = self.inputs
-        stale = {name for name, (_, papers) in inputs.items() if not changed.isdisjoint(papers) or name not in written}
+        # (each unit's papers looked at in C, not a step of Python code a unit: 10.3 -> 7.2 ms at 10k,
+        # most of it the 300,000 ids the units list, which only a reverse index would not read)
+        stale = set(compress(inputs.keys(), map(operator.not_, map(changed.isdisjoint, map(_SECOND, inputs.values())))))
+        stale.update(inputs.keys() - written.keys() if isinstance(written, Mapping)
+                     else (name for name in inputs if name not in written))
         groups_of = self.groups
         made: dict[Hashable, list[Unit]] = {}
         if changes.moved:
@@ -544,7 +548,8 @@ class PlanState:
                 unit = made.setdefault(group, planner.group(group))[0]
                 if inputs.get(url) != (unit.shape, unit.papers):
                     stale.add(url)
-        groups = dict.fromkeys(group for name, group in groups_of.items() if name in stale or name not in inputs)
+        planned = stale.union(groups_of.keys() - inputs.keys())  # (and those planned in every build)
+        groups = dict.fromkeys(compress(groups_of.values(), map(planned.__contains__, groups_of.keys())))
         units = [unit for group in groups for unit in (made[group] if group in made else planner.group(group))
                  if unit.shape is None or unit.name in stale]
         kept = {name: found for name, found in inputs.items() if name in groups_of} if changes.moved else dict(inputs)
@@ -1013,6 +1018,7 @@ def _topic_counts(entry: TopicEntry) -> tuple[Any, ...]:
 
 _ID = operator.attrgetter("id")
 _ADDED = operator.attrgetter("added")
+_SECOND = operator.itemgetter(1)
 _YEAR = operator.attrgetter("year")
 
 

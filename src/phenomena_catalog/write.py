@@ -397,7 +397,10 @@ def _spliced(target: str, written: Path, joined: JoinedText, ids: list[str], las
     positions = _positions(ids, changed)
     separator = joined.separator.encode()
     tail = len(joined.tail.encode())
-    old = os.open(written, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        old = os.open(written, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:  # (deleted from the site by hand, say: written whole again rather than every build failing)
+        return None
     try:
         if os.fstat(old).st_size != last.size:
             return None

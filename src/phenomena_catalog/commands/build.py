@@ -20,7 +20,7 @@ from phenomena_catalog.theme import DEFAULT_TEMPLATES, check_templates_folder, t
 from phenomena_catalog.write import output_lock
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Container, Iterable, Mapping
+    from collections.abc import Callable, Collection, Container, Iterable, Mapping
 
     from phenomena_catalog.build_cache import BuildCache
     from phenomena_catalog.cache_store import Written
@@ -456,15 +456,18 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
             make_folders(staging, page_urls)
 
             def render_and_write(share: Iterable[Page | Unit],
-                                 fields_ahead: Mapping[str, Any] | None = None,
+                                 fields_ahead: Callable[[], Mapping[str, Any]] | None = None,
+                                 pieces_ahead: bool = False,
                                  ) -> tuple[dict[str, str], Made, dict[str, Written], dict[str, JoinedLayout]]:
-                written_here = write_ahead(out, fields_ahead) if fields_ahead else {}
+                written_here = write_ahead(out, fields_ahead()) if fields_ahead is not None else {}
                 fingerprinted: dict[str, str] = {}  # (of the pages planned here)
                 joined: list[Page] = []
                 layouts: dict[str, JoinedLayout] = {}
                 for item in share:
                     if joined and not item.together:
                         write_joined(joined, layouts)  # (before the pages this process claims: see below)
+                        if pieces_ahead:  # (all made now: the claiming evens out their writing too)
+                            written_here.update(write_ahead(out, {"texts": cache.texts, "entries": cache.entries}))
                     if isinstance(item, Unit):
                         pages = item.make()
                         fingerprinted.update((page.url, fingerprints.from_scratch(page) if keep else "")
@@ -500,16 +503,23 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
             # Where the papers' pieces are in the data files joined from them, as the site holds them:
             # the last build's, but those this one writes (``write.write_joined``).
             joined_layouts = dict(cache.joined) if previous is not None else {}
-            # The first worker writes the next cache's fields known by now ahead, then claims pages.
-            first = (functools.partial(render_and_write, fields_ahead={
+            # The first worker writes the next cache's fields known by now ahead, then claims pages;
+            # this process writes the data files' pieces and the list entries once it has made them all.
+            # (the fields made there too: the check memo kept for these records is 8 ms at 10k)
+            first = (functools.partial(render_and_write, fields_ahead=lambda: {
                 "indexed": catalog.state, "planned": planned, "checked": checked.kept_for(records)}) if ahead else None)
+            made_elsewhere = False
             for found, made, written_there, laid_out in executor.map_claimed(
-                    render_and_write, to_render, here=lambda item: item.together, cost=lambda item: item.cost,
+                    functools.partial(render_and_write, pieces_ahead=ahead), to_render,
+                    here=lambda item: item.together, cost=lambda item: item.cost,
                     share_from=SHARED_RENDER_COST if previous is None else None, first=first):
                 files.update(found)
                 cache.texts.add(made)
                 written.update(written_there)
                 joined_layouts.update(laid_out)
+                made_elsewhere = made_elsewhere or any(made)
+            if made_elsewhere:  # (the pieces written ahead lack those a worker made: the save writes them)
+                written.pop("texts", None)
             for url in joined_layouts.keys() - files.keys():
                 del joined_layouts[url]
             cache.texts.prune()
