@@ -919,3 +919,32 @@ def test_an_edit_of_a_listed_paper_updates_its_lists_filter_counts_as_a_build_fr
     reference = tmp_path / "reference"
     build_copy(source, reference, use_cache=False)
     assert site_files(site) == site_files(reference)
+
+
+
+def test_a_keyword_renamed_by_an_edit_of_most_of_its_papers_is_renamed_in_the_others_related_papers(
+        tmp_path: Path) -> None:
+    # A keyword term is named by its most frequent spelling: respelling it in most of its records
+    # renames it in the others, whose records did not change, and so in their related papers (a
+    # hyphen makes other words of it). Their keyword terms used to stay as they were until a build
+    # from scratch. (Enough papers that an edit updates the related papers rather than computing
+    # them afresh.)
+    source = copy_fixture_catalog(tmp_path / "catalog")
+    shutil.copytree(TEMPLATES, source / "templates")
+    rng = random.Random(7)
+    words = ["kernel", "width", "depth", "noise", "label", "sharpness", "flat", "minima", "descent", "gradient",
+             "feature", "lottery", "ticket"]
+    for number in range(160):
+        keywords = ["Loss Landscape" if number % 20 == 0 else rng.choice(words).title(), rng.choice(words).title()]
+        (source / "papers" / f"made{number:03d}.yaml").write_text(
+            f"title: {' '.join(rng.choices(words, k=6)).capitalize()} {number}\nauthors: [Ada Lovelace]\n"
+            f"year: {2010 + number % 15}\ntopics: [grokking]\nkeywords: [{', '.join(keywords)}]\n"
+            f"digest: {' '.join(rng.choices(words, k=30))}\nadded: 2024-01-01\n", encoding="utf-8")
+    build_copy(source, source / "site")
+    for number in range(0, 100, 20):  # (five of the eight papers that hold it)
+        record = source / "papers" / f"made{number:03d}.yaml"
+        record.write_text(record.read_text(encoding="utf-8").replace("Loss Landscape", "Loss-Landscape"),
+                          encoding="utf-8")
+    assert build_copy(source, source / "site").incremental
+    assert "Loss-Landscape" in (source / "site" / "papers" / "made140.html").read_text(encoding="utf-8")
+    assert_same_as_a_build_from_scratch(source)

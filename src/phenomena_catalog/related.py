@@ -1599,7 +1599,18 @@ def related_in_catalog(catalog: Catalog, memo: TextMemo[PaperTermCounts] | None 
     and its papers' terms counted already if ``ahead`` (``count_terms_ahead``)."""
     return (index or RelatedIndex()).update(
         catalog.papers, lambda p: [k.name for k in catalog.paper_terms[p.id].keywords], memo, digests,
-        context=catalog.vocabulary, executor=executor, ahead=ahead)
+        context=(catalog.vocabulary, _keyword_term_names(catalog)), executor=executor, ahead=ahead)
+
+
+def _keyword_term_names(catalog: Catalog) -> dict[str, str]:
+    """Each keyword term's name, by slug: what a paper's keyword terms are made of besides its record.
+    A term is named by its most frequent spelling, so an edit of some of its papers can rename it
+    for the others, whose records did not change: the index then looks at every paper again, as
+    after a vocabulary change (otherwise those papers kept their old keyword terms until rebuilt)."""
+    state = catalog.state
+    if state is not None:
+        return {slug: name for (kind, slug), (name, _, _) in state.terms.items() if kind == "keywords"}
+    return {term.slug: term.name for term in catalog.terms["keywords"]}
 
 
 _ID = operator.attrgetter("id")
