@@ -445,11 +445,13 @@ def _count_terms(by_id: Sequence[Paper], keywords_of: Callable[[Paper], Sequence
 Counted = tuple[list[str], np.ndarray, np.ndarray, np.ndarray]
 """``_count_terms``' result: the terms, and the entries' columns and counts and each paper's number of them."""
 
-AHEAD_SHARE = 0.3
+AHEAD_SHARE = 0.15
 """The share of the papers (the last ones by id) whose terms another process counts in
-``count_terms_ahead``. At 10,000 papers, counting every paper's terms takes about 0.65 s of CPU
+``count_terms_ahead``. At 10,000 papers, counting every paper's terms takes about 0.6 s of CPU
 time; meanwhile the other core also checks the records (0.4 s) and writes the parse results to the
-next cache (0.2 s), and this process indexes the catalog (0.3 s) once its share is counted."""
+next cache (0.2 s), and this process indexes the catalog (0.25 s) once its share is counted. (The
+search index, made on the other core while this process computes related papers, is the longer
+of the two after that: this process then makes the BibTeX entries, ``plan.BibtexShares``.)"""
 
 
 class CountedAhead:

@@ -337,19 +337,17 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
         del search_state, beside  # (another process's, or written to the cache and not kept)
         early: Planner | None = None
         early_units: list[Unit] | None = None
-        writing_related: Pending[dict[str, Written]] | None = None
         try:
-            # (the last build's RelatedIndex, updated: with no record changed, it only assembles them;
-            # computed afresh, its rows are scored by a forked process beside this one)
-            related = related_in_catalog(catalog, cache.memos.related, related_index, records.digests, executor,
-                                         counting)
+            # (the last build's RelatedIndex, updated: with no record changed, it only assembles them.
+            # Its rows are scored here: the process beside, making the search index, has the longer
+            # share of the work after the index stage.)
+            related = related_in_catalog(catalog, cache.memos.related, related_index, records.digests,
+                                         ahead=counting)
             related_changed: Collection[str] | None = related_index.changed if states_as_site else None
             cache.memos.related.prune()
-            # (pickled and written by another process, while this one lists the units)
-            writing_related = (executor.start(functools.partial(write_states_ahead, out, related_index=related_index),
-                                              len(records.papers)) if ahead else None)
-            if writing_related is not None and writing is not None:
-                writing.append(writing_related)
+            written = write_states_ahead(out, related_index=related_index) if ahead else {}
+            if written:
+                related_index = RelatedIndex()
             clock.lap("related papers")
             if shared is not None:  # (this process's share of the work beside related papers)
                 # Every unit is listed first (which needs neither the search index nor the templates
@@ -360,9 +358,6 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
         except Exception:
             _problems_reported(checking, checking_beside)
             raise
-        written = writing_related.result() if writing_related is not None else {}
-        if written:
-            related_index = RelatedIndex()
         checked, (search, state), compiled, bibtex = _problems_reported(checking, checking_beside)
         if isinstance(state, dict):
             written.update(state)
