@@ -468,6 +468,7 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
                         write_joined(joined, layouts)  # (before the pages this process claims: see below)
                         if pieces_ahead:  # (all made now: the claiming evens out their writing too)
                             written_here.update(write_ahead(out, {"texts": cache.texts, "entries": cache.entries}))
+                            pieces_ahead = False
                     if isinstance(item, Unit):
                         pages = item.make()
                         fingerprinted.update((page.url, fingerprints.from_scratch(page) if keep else "")
@@ -480,6 +481,9 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
                         else:
                             write_pieces(staging, page.url, renderer.pieces(page))
                 write_joined(joined, layouts)
+                if pieces_ahead and layouts:  # (the joined files were this process's, and the others
+                    # claimed every other page: written here all the same, so the save never waits on them)
+                    written_here.update(write_ahead(out, {"texts": cache.texts, "entries": cache.entries}))
                 # A worker's memory is lost when it exits: it hands back the data files' pieces it made.
                 return fingerprinted, cache.texts.made(), written_here, layouts
 
