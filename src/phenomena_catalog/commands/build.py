@@ -664,6 +664,9 @@ def _problems_reported(checking: Pending[BesideRelatedPapers],
     if checked is not None:
         problems, memo = checked.result()
         if problems:
+            # (the process beside may be writing the search state ahead: stopped before the failed
+            # build removes what it wrote, or its segment would outlive that clean-up)
+            checking.stop()
             raise UserError(problems)
     problems, beside_memo, made = checking.result()
     if problems:
