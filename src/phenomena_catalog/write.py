@@ -407,8 +407,10 @@ def _spliced(target: str, written: Path, joined: JoinedText, ids: list[str], las
         fd = os.open(target, _WRITE_FLAGS, 0o666)
         try:
             done = 0
-            for position in positions:
-                start = last.head + sum(old_lengths[:position]) + position * len(separator)
+            reached, start = 0, last.head  # (the old piece at ``reached`` starts at ``start``)
+            for position in positions:  # (in order: each old length is added up once)
+                start += sum(old_lengths[reached:position]) + (position - reached) * len(separator)
+                reached = position
                 end = start + old_lengths[position]
                 # The old piece sits between separators (or the head, or the tail), as ``last`` says.
                 if (position and os.pread(old, len(separator), start - len(separator)) != separator) or \
