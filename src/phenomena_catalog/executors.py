@@ -26,6 +26,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+P = TypeVar("P", bound="Pending[Any]")
 
 PARALLEL_THRESHOLD = 2000
 """Below this many items, starting worker processes costs more than it saves."""
@@ -81,6 +82,45 @@ class Pending(Generic[R]):
 
     def stop(self) -> None:
         """Stop the work if it still runs elsewhere (its result is then not needed: a failed build)."""
+
+
+class StartedWork:
+    """The executor of one build, holding every piece of work the build started beside its own
+    steps (``start``, and work started before it, ``held``): each is collected where the build
+    needs it (``Pending.result``), and a build that fails stops all of it at once (``stop_all``),
+    so no process is left writing (the next cache's fields ahead, say) after the failed build has
+    removed what it wrote. Sharing work out (``map_shares``, ``map_claimed``) is the executor's:
+    it returns only once every worker is done or stopped."""
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+        self._started: list[Pending[Any]] = []
+
+    def start(self, work: Callable[[], R], size: int) -> Pending[R]:
+        return self.held(self.executor.start(work, size))
+
+    def held(self, pending: P) -> P:
+        """``pending``, started before the build (its load, its templates compiling), held with the rest."""
+        self._started.append(pending)
+        return pending
+
+    def stop_all(self) -> None:
+        """Stop whatever still runs (work collected already is left as it is)."""
+        started, self._started = self._started, []
+        for pending in started:
+            pending.stop()
+
+    def map_shares(self, work: Callable[[list[T]], R], items: Sequence[T], *,
+                   cost: Callable[[T], float] | None = None,
+                   together: Callable[[T], bool] | None = None,
+                   share_from: float | None = None) -> list[R]:
+        return self.executor.map_shares(work, items, cost=cost, together=together, share_from=share_from)
+
+    def map_claimed(self, work: Callable[[Iterable[T]], R], items: Sequence[T], *,
+                    here: Callable[[T], bool], cost: Callable[[T], float] | None = None,
+                    share_from: float | None = None,
+                    first: Callable[[Iterable[T]], R] | None = None) -> list[R]:
+        return self.executor.map_claimed(work, items, here=here, cost=cost, share_from=share_from, first=first)
 
 
 class SerialExecutor:

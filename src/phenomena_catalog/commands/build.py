@@ -179,15 +179,19 @@ def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, 
           compiling: Pending[dict[str, bytes]] | None = None) -> tuple[BuildResult, BuildCache]:
     """Build the site from what ``cache`` says the last build made; returns what this one made
     (``_build``: its arguments)."""
+    from phenomena_catalog.executors import StartedWork
+
     states = [state for state in (cache.memos.search, cache.related_index) if state is not None]
-    writing: list[Pending[dict[str, Written]]] = []
+    work = StartedWork(executor)
+    for pending in (loading, compiling):
+        if pending is not None:
+            work.held(pending)
     try:
-        built = _build(papers_dir, templates_dir, out, config, executor, cache, listing, loading, keep,
+        built = _build(papers_dir, templates_dir, out, config, work, cache, listing, loading, keep,
                        states_ahead, states_as_site=not any(state in _AHEAD_OF_SITE for state in states),
-                       compiling=compiling, writing=writing)
+                       compiling=compiling)
     except BaseException:
-        for pending in writing:  # (before the caller removes what they wrote: ``cache_store.remove_unnamed``)
-            pending.stop()
+        work.stop_all()  # (before the caller removes what they wrote: ``cache_store.remove_unnamed``)
         # ``serve`` keeps its cache through a failed build, whose search index and related papers'
         # states may be updated already, the site not: until a build succeeds, what their updates
         # say changed is not how the site's pages differ.
@@ -205,8 +209,7 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
            cache: BuildCache, listing: cache_store.Listing | None = None,
            loading: Pending[Records] | None = None, keep: bool = True,
            states_ahead: bool = False, states_as_site: bool = True,
-           compiling: Pending[dict[str, bytes]] | None = None,
-           writing: list[Pending[dict[str, Written]]] | None = None) -> tuple[BuildResult, BuildCache]:
+           compiling: Pending[dict[str, bytes]] | None = None) -> tuple[BuildResult, BuildCache]:
     """Build the site from what ``cache`` says the last build made; returns what this one made.
     ``loading``: the load stage started already (``_load_beside_imports``), used if the cache has no parse results.
     ``keep``: False when what this build made will not be kept (``build --no-cache``): a site built
@@ -216,9 +219,8 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
     whose cache is only written, never used again in memory.
     ``compiling``: the site's templates, compiled in another process since the build started
     (``compile_beside_imports``); without it they are compiled beside related papers.
-    ``writing``: where a first build written to disk (``states_ahead``) puts the work it starts
-    that writes its next cache's fields ahead (``build_cache.write_ahead``), for its caller to stop
-    if the build fails.
+    ``executor``: the build's, holding the work it starts beside its steps (``build``'s
+    ``StartedWork``), which its caller stops if the build fails.
 
     ``states_as_site``: the search index's and related papers' states in ``cache`` were updated last
     by the build that wrote the site: their updates' ``SearchIndex.changed`` and
@@ -293,8 +295,6 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
         parsed_ahead = (executor.start(functools.partial(write_ahead, out, {"parsed": records.parsed,
                                                                             "stamps": records.stamps}),
                                        len(records.papers)) if ahead else None)
-        if parsed_ahead is not None and writing is not None:
-            writing.append(parsed_ahead)
         # A site built anew is checked in another process while this one indexes it (its problems
         # are reported once related papers are done, as those of the check a rebuild runs here);
         # the first step of related papers, counting each paper's terms, is taken before the index
@@ -663,10 +663,7 @@ def _problems_reported(checking: Pending[BesideRelatedPapers],
 
     if checked is not None:
         problems, memo = checked.result()
-        if problems:
-            # (the process beside may be writing the search state ahead: stopped before the failed
-            # build removes what it wrote, or its segment would outlive that clean-up)
-            checking.stop()
+        if problems:  # (the process beside, maybe writing the search state ahead, is stopped by ``build``)
             raise UserError(problems)
     problems, beside_memo, made = checking.result()
     if problems:
