@@ -166,7 +166,7 @@ def test_the_items_a_worker_claimed_are_done_here_when_it_dies() -> None:
 
 def test_a_short_list_is_shared_out_when_its_cost_says_it_is_worth_it() -> None:
     # A site built anew of a few hundred papers has fewer pages than the executor's threshold, but
-    # enough work to be worth a worker (``share_from``: commands.build.SHARED_RENDER_COST).
+    # enough work to be worth a worker (``share_from``: pipeline.SHARED_RENDER_COST).
     def work(share: list[int]) -> tuple[int, list[int]]:
         return os.getpid(), share
 

@@ -46,7 +46,7 @@ class Executor(Protocol):
         item for which ``together`` is true in the same share (so a cache inside ``work`` is
         filled once, not once per process). ``share_from``: a total ``cost`` from which the items
         are worth sharing out however few they are, for a caller whose costs are the work's own
-        (a build's pages from scratch: ``commands.build.SHARED_RENDER_COST``)."""
+        (a build's pages from scratch: ``pipeline.SHARED_RENDER_COST``)."""
         ...
 
     def map_claimed(self, work: Callable[[Iterable[T]], R], items: Sequence[T], *,
