@@ -790,7 +790,8 @@ def test_tables_kept_lazily_are_read_keys_first_and_an_edit_unpickles_few_of_the
     assert lazy == {"texts/json", "texts/bibtex", "texts/csl", "checked/papers"}
     unpickled: list[int] = []
     unpickle = cache_store._LazyTable.unpickled
-    monkeypatch.setattr(cache_store._LazyTable, "unpickled", lambda table, at: unpickled.append(at) or unpickle(table, at))  # (each value asked for)
+    monkeypatch.setattr(cache_store._LazyTable, "unpickled",  # (each value asked for)
+                        lambda table, at: unpickled.append(at) or unpickle(table, at))
     cache = read_cache(catalog / "site")
     pieces = cache.texts.__getstate__()["json"]
     papers = len(list((catalog / "papers").glob("[!_]*.yaml")))

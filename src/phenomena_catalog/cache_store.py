@@ -447,7 +447,7 @@ class _Unread:
     """A ``_LazyTable``'s value as read, not unpickled yet: what its ``was`` notes for a key set or
     deleted before its value was asked for."""
 
-    __slots__ = ("table", "at")
+    __slots__ = ("at", "table")
 
     def __init__(self, table: _LazyTable, at: int) -> None:
         self.table, self.at = table, at
@@ -465,10 +465,10 @@ class _LazyTable(MutableMapping[Any, Any]):
 
     Not a dict, so that nothing reads its values past it (a dict's C functions would)."""
 
-    __slots__ = ("_at", "_values", "_data", "_ends", "_raw", "was")
+    __slots__ = ("_at", "_data", "_ends", "_raw", "_values", "was")
 
     def __init__(self, keys: list[Any], data: memoryview, ends: array[int], raw: bool) -> None:
-        self._at: dict[Any, int] = dict(zip(keys, range(len(keys))))
+        self._at: dict[Any, int] = dict(zip(keys, range(len(keys)), strict=True))
         """Every key, in order, with where its value is in the segment (-1: not in it)."""
         self._values: dict[Any, Any] = {}
         """The values unpickled, set or changed since the segment was written, by key."""
@@ -573,8 +573,6 @@ class _LazyTable(MutableMapping[Any, Any]):
         return f"{type(self).__name__}({len(self)} entries)"
 
 
-_NOTING = (_Table, _LazyTable)
-"""The tables read that note what is set or deleted in them."""
 _LAZY_TRAILER = struct.Struct("<QQQ")
 _LAZILY: tuple[str, ...] = ()
 """The tables kept lazily (``keep_lazily``), by the start of their names."""
@@ -628,8 +626,8 @@ class Store:
     def __init__(self, folder: Path, index: Index | None = None) -> None:
         self.folder = folder
         self.index = index or Index({}, {})
-        self._read: dict[str, dict[Any, Any]] = {}
-        """Each table as read (a copy: the build may change the dict itself)."""
+        self._read: dict[str, _Table | _LazyTable] = {}
+        """Each table as read (not a copy: it notes what the build sets or deletes in it)."""
         self._checked: dict[str, Stamp] = {}
         """The segments whose CRC was found right here, by name: their stamps then, when settled."""
         self._parted: set[str] = set()
@@ -691,7 +689,7 @@ class Store:
                 # (first touched by this delta: in the table as read so far only if in the base)
                 if key not in touched:
                     touched[key] = key in table
-            if type(table) is _LazyTable:
+            if isinstance(table, _LazyTable):
                 table.apply(changed, removed)
             else:
                 for key in removed:
@@ -807,16 +805,16 @@ class Store:
             pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, self.folder / INDEX)
 
-    def _write_table(self, name: str, table: dict[Any, Any], written: list[str]) -> tuple[Segment, ...]:
+    def _write_table(self, name: str, table: Mapping[Any, Any], written: list[str]) -> tuple[Segment, ...]:
         old = self.index.tables.get(name)
         found = self._read.get(name)
         if old is not None and found is not None:
-            if table is found and type(table) in _NOTING:
+            if table is found:
                 # The table read, changed in place: what changed is among the keys it noted.
-                changed, removed = _noted_changes(table, name in self._parted)
-                read: Container[Any] = _WasIn(table)
+                changed, removed = _noted_changes(found, name in self._parted)
+                read: Container[Any] = _WasIn(found)
             else:
-                read = found.as_read() if type(found) in _NOTING else found
+                read = found.as_read()
                 if name in self._parted:
                     changed, removed = _parted_changes(table, read)
                 else:
@@ -846,7 +844,7 @@ class Store:
                 return (old[0], self._write_segment(name, buffer.getvalue(), entries, written))
         return (self._write_segment(name, table, len(table), written),)
 
-    def _write_segment(self, name: str, data: bytes | dict[Any, Any], entries: int, written: list[str]) -> Segment:
+    def _write_segment(self, name: str, data: bytes | Mapping[Any, Any], entries: int, written: list[str]) -> Segment:
         """A new segment file holding ``data``: bytes, or a table pickled straight into the file
         (never whole in memory: the parse results' are 80 MB at 50,000 records)."""
         file = f"{name.replace('/', '.')}.{os.getpid():x}{time.time_ns():x}.seg"
@@ -956,7 +954,7 @@ def _buffers_in(items: tuple[Any, ...]) -> tuple[Any, ...]:
                   for item in items])
 
 
-def _parted_changes(table: dict[Any, Any], read: dict[Any, Any]) -> tuple[dict[Any, Any], list[Any]]:
+def _parted_changes(table: Mapping[Any, Any], read: Mapping[Any, Any]) -> tuple[dict[Any, Any], list[Any]]:
     """``_changes`` of a table whose values read hold parts of their segments (``memoryview``, or
     in tuples): each part compared as bytes (a copy, then ``memcmp``: comparing a memoryview with
     bytes goes byte by byte, 20 times slower)."""
@@ -981,7 +979,7 @@ def _same_part(was: Any, item: Any) -> bool:
     return _same_value(was, item)
 
 
-def _changes(table: dict[Any, Any], read: dict[Any, Any]) -> tuple[dict[Any, Any], list[Any]]:
+def _changes(table: Mapping[Any, Any], read: Mapping[Any, Any]) -> tuple[dict[Any, Any], list[Any]]:
     """The entries of ``table`` that are new or changed since it was ``read`` (a value of another
     type, or unequal), and the keys gone from it.
 
@@ -1040,11 +1038,12 @@ def _same_value(old: Any, new: Any) -> bool:
 class _WasIn:
     """Whether a key was in a ``_Table`` as read."""
 
-    __slots__ = ("table", "has")
+    __slots__ = ("has", "table")
 
     def __init__(self, table: _Table | _LazyTable) -> None:
         self.table = table
-        self.has = table.keys().__contains__ if type(table) is _LazyTable else functools.partial(dict.__contains__, table)
+        self.has = (table.keys().__contains__ if type(table) is _LazyTable
+                    else functools.partial(dict.__contains__, table))
 
     def __contains__(self, key: Any) -> bool:
         was = self.table.was
