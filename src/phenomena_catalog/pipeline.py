@@ -377,7 +377,6 @@ class SiteBuild:
             if planned.site is not None:
                 clock.lap("fingerprint")
             joined = self.render_and_write(loaded, catalog, planned, checked, to_write)
-            clock.lap("render and write pages")
             clock.lap("swap in")
         return self.made(loaded, catalog, related, checked, planned, to_write, joined, beside_index)
 
@@ -692,6 +691,7 @@ class SiteBuild:
                 del joined[url]
             cache.texts.prune()
             copy_files(staging, to_write.to_copy)
+            self.clock.lap("render and write pages")  # (the folder's exit swaps the site in: ``run`` times that)
         return joined
 
     # -- what this build leaves ------------------------------------------------------------------
