@@ -86,6 +86,18 @@ def test_build_with_invalid_records_prints_every_problem_and_writes_nothing(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def test_a_first_build_that_fails_its_check_leaves_no_cache_folder_behind(
+        write_catalog, run_cli, tmp_path: Path) -> None:
+    # (records that parse, so the build reaches its check, having started its next cache meanwhile)
+    write_catalog({"b": VALID_RECORD.replace("topics: [grokking]", "topics: [grokkin]")})
+    _templates_here(tmp_path)
+    code, out, err = run_cli("build")
+    assert code == 1 and out == ""
+    assert err.endswith("1 problem found.\n")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert not (tmp_path / "site").exists()
+
+
 def test_failed_build_leaves_the_last_good_site_in_place(write_catalog, run_cli, tmp_path: Path) -> None:
     papers = write_catalog({"power2022grokking": VALID_RECORD})
     _templates_here(tmp_path)
