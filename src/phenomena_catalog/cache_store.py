@@ -606,8 +606,9 @@ def _dump_lazy(sink: Any, table: Mapping[Any, Any]) -> None:
     size = 0
     body = io.BytesIO()
     pickler = pickle.Pickler(body, protocol=pickle.HIGHEST_PROTOCOL)
-    if _KEPT_AS:
-        pickler.dispatch_table = {**copyreg.dispatch_table, **_KEPT_AS}
+    # Values read from a delta segment hold their large bytes as parts of its file (``_buffers_in``):
+    # pickled here as the bytes they are (a memoryview cannot be pickled).
+    pickler.dispatch_table = {**copyreg.dispatch_table, memoryview: _view_as_bytes, **_KEPT_AS}
     for key in keys:
         value = table[key]
         if raw:
@@ -623,6 +624,10 @@ def _dump_lazy(sink: Any, table: Mapping[Any, Any]) -> None:
     sink.write(header)
     sink.write(ends.tobytes())
     sink.write(_LAZY_TRAILER.pack(len(keys), size, len(header)))
+
+
+def _view_as_bytes(view: memoryview) -> tuple[type[bytes], tuple[bytes]]:
+    return bytes, (bytes(view),)
 
 
 class Store:
