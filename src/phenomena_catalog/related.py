@@ -486,16 +486,36 @@ class CountedAhead:
                 np.concatenate([counts, counts_beside]), np.concatenate([lengths, lengths_beside]))
 
 
+class TermCounting:
+    """Counting every paper's terms (``RelatedIndex.update``'s first step, afresh) before the
+    catalog is indexed, in two shares: the last ``AHEAD_SHARE`` of the papers by id in another
+    process (``beside``, started by the caller), the others here (``here``, which takes what the
+    other process will give). ``keywords_of``: a paper's keywords as the index will name them
+    (``catalog.keyword_names``)."""
+
+    def __init__(self, papers: Sequence[Paper], keywords_of: Callable[[Paper], Sequence[str]]) -> None:
+        self._by_id = sorted(papers, key=_ID)
+        self._first = len(self._by_id) - int(len(self._by_id) * AHEAD_SHARE)
+        self._keywords_of = keywords_of
+        self.size = len(self._by_id) - self._first
+        """The papers whose terms ``beside`` counts."""
+
+    def beside(self) -> Counted | None:
+        """The other process's share of the counts."""
+        return _count_terms(self._by_id[self._first :], self._keywords_of)
+
+    def here(self, beside: Pending[Counted | None]) -> CountedAhead:
+        """This process's share, counted now, and the other's, ``beside`` (``beside``'s, started)."""
+        return CountedAhead(tuple(map(_ID, self._by_id)), _count_terms(self._by_id[: self._first], self._keywords_of),
+                            beside)
+
+
 def count_terms_ahead(papers: Sequence[Paper], keywords_of: Callable[[Paper], Sequence[str]],
                       executor: Executor) -> CountedAhead:
-    """Start counting every paper's terms (``RelatedIndex.update``'s first step, afresh) before
-    the catalog is indexed: the last ``AHEAD_SHARE`` of the papers by id in another process
-    (``Executor.start``), the others here, now. ``keywords_of``: a paper's keywords as the index
-    will name them (``catalog.keyword_names``)."""
-    by_id = sorted(papers, key=_ID)
-    first = len(by_id) - int(len(by_id) * AHEAD_SHARE)
-    beside = executor.start(functools.partial(_count_terms, by_id[first:], keywords_of), len(by_id) - first)
-    return CountedAhead(tuple(map(_ID, by_id)), _count_terms(by_id[:first], keywords_of), beside)
+    """Start counting every paper's terms before the catalog is indexed (``TermCounting``): the
+    other process's share started with ``Executor.start``, this one's counted now."""
+    counting = TermCounting(papers, keywords_of)
+    return counting.here(executor.start(counting.beside, counting.size))
 
 
 @dataclass(frozen=True, slots=True)

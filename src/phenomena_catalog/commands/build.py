@@ -103,7 +103,8 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
                jobs: int | None = None, executor: Executor | None = None, use_cache: bool = True,
                inputs: tuple[str, tuple[str, ...]] | None = None,
                listing: cache_store.Listing | None = None,
-               compiling: Pending[dict[str, bytes]] | None = None) -> BuildResult:
+               compiling: Pending[dict[str, bytes]] | None = None,
+               loading: Pending[Records] | None = None) -> BuildResult:
     """Build the site: every stage in order. Raises UserError, leaving ``out`` untouched, on bad input.
 
     ``executor`` shares out parsing and rendering (default: one forked worker per core, or ``jobs``).
@@ -111,13 +112,15 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
     written (``build_cache``); the site is the same either way. ``inputs``: the digest of this build's
     ``build_inputs`` (``Inputs.digest``), taken before it read anything, kept in the cache for ``unchanged``;
     ``listing``: the records folder as ``build_inputs`` saw it (``Inputs.listing``), not listed again.
-    ``compiling``: the templates being compiled already (``compile_beside_imports``).
+    ``compiling``: the templates being compiled already (``compile_beside_imports``); ``loading``:
+    the load stage started already (``_load_beside_imports``), if the caller started it.
     """
     from phenomena_catalog.executors import ProcessExecutor
 
     executor = executor or ProcessExecutor(jobs)
     started, started_cpu = time.perf_counter(), time.process_time()
-    loading = _load_beside_imports(papers_dir, out, executor, use_cache, listing)
+    if loading is None:
+        loading = _load_beside_imports(papers_dir, out, executor, use_cache, listing)
     from phenomena_catalog.build_cache import BuildCache, read_cache, write_cache
     from phenomena_catalog.cache_store import Quick, output_identity
     from phenomena_catalog.paper_texts import PaperTexts
@@ -239,7 +242,7 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
     )
     from phenomena_catalog.catalog import index, keyword_names
     from phenomena_catalog.errors import UserError
-    from phenomena_catalog.executors import collector_frozen, collector_paused
+    from phenomena_catalog.executors import collector_frozen, collector_paused, start_in_turn
     from phenomena_catalog.plan import (
         BibtexShares,
         CatalogJsonFile,
@@ -252,7 +255,7 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
         remember_bibtex,
     )
     from phenomena_catalog.records import load
-    from phenomena_catalog.related import RelatedIndex, count_terms_ahead, related_in_catalog
+    from phenomena_catalog.related import RelatedIndex, TermCounting, related_in_catalog
     from phenomena_catalog.render import Renderer
     from phenomena_catalog.search_index import SearchIndexState
     from phenomena_catalog.template_env import reuse_compiled, template_environment
@@ -290,19 +293,24 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
         # made, by a process with the time: the save at the end took 0.3 s at 10,000 papers, the
         # other core idle. The parse results (0.2 s of it) are written beside the index stage.
         ahead = states_ahead and not cache.parsed
-        parsed_ahead = (executor.start(functools.partial(write_ahead, out, {"parsed": records.parsed,
-                                                                            "stamps": records.stamps}),
-                                       len(records.papers)) if ahead else None)
-        if parsed_ahead is not None and writing is not None:
-            writing.append(parsed_ahead)
         # A site built anew is checked in another process while this one indexes it (its problems
         # are reported once related papers are done, as those of the check a rebuild runs here);
         # the first step of related papers, counting each paper's terms, is taken before the index
         # stage too, a share of it in another process (the catalog's keywords named as it will name them).
-        checking_beside = (executor.start(functools.partial(_checked, records, cache.checked), len(records.papers))
-                           if previous is None else None)
-        counting = (count_terms_ahead(records.papers, keyword_names(records), executor)
+        # That process takes its share of the counts, then checks, then writes the parse results
+        # ahead, one after the other (``start_in_turn``): the counts are needed first.
+        counting = (TermCounting(records.papers, keyword_names(records))
                     if previous is None and not cache.parsed and not cache.memos.related.remembers else None)
+        beside_index = {name: work for name, work in (
+            ("counts", counting.beside if counting is not None else None),
+            ("check", functools.partial(_checked, records, cache.checked) if previous is None else None),
+            ("parsed", functools.partial(write_ahead, out, {"parsed": records.parsed, "stamps": records.stamps})
+             if ahead else None)) if work is not None}
+        started = dict(zip(beside_index, start_in_turn(executor, list(beside_index.values()), len(records.papers))))
+        checking_beside, parsed_ahead = started.get("check"), started.get("parsed")
+        if parsed_ahead is not None and writing is not None:
+            writing.append(parsed_ahead)
+        counted = counting.here(started["counts"]) if counting is not None else None
         try:
             catalog = index(records, cache.indexed)
         except Exception:
@@ -342,7 +350,7 @@ def _build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig,
             # Its rows are scored here: the process beside, making the search index, has the longer
             # share of the work after the index stage.)
             related = related_in_catalog(catalog, cache.memos.related, related_index, records.digests,
-                                         ahead=counting)
+                                         ahead=counted)
             related_changed: Collection[str] | None = related_index.changed if states_as_site else None
             cache.memos.related.prune()
             written = write_states_ahead(out, related_index=related_index) if ahead else {}
@@ -785,12 +793,21 @@ def run(args: argparse.Namespace) -> int:
         digest = None if inputs is None else inputs.digest()
         clock.last, clock.last_cpu = started, started_cpu
         clock.lap("list inputs")
+        # A site built anew starts its load stage before the settings are read and validated (0.1 s
+        # of pydantic): the worker reads records meanwhile, on the other core.
+        loading = (_load_beside_imports(args.papers, args.out, executor, not args.no_cache, listing)
+                   if executor is not None else None)
         from phenomena_catalog.config import load_config  # (and pydantic: counted with the settings)
 
-        config = load_config(args.config)
+        try:
+            config = load_config(args.config)
+        except BaseException:
+            if loading is not None:  # (its records are not needed: no worker is left reading them)
+                loading.stop()
+            raise
         clock.lap("settings")
         result = build_site(args.papers, templates, args.out, config, args.jobs, executor, use_cache=not args.no_cache,
-                            inputs=digest, listing=listing, compiling=compiling)
+                            inputs=digest, listing=listing, compiling=compiling, loading=loading)
         result = replace(result, stages={**clock.stages, **result.stages}, cpu={**clock.cpu, **result.cpu})
     print(summary(result, args.out))
     if args.timings:
