@@ -577,7 +577,7 @@ def test_a_site_built_anew_compiles_its_templates_beside_its_imports_and_loads_t
     from phenomena_catalog import template_env
 
     # A new process, which has compiled nothing: the build compiles the templates in another process
-    # from its start (commands.build.compile_beside_imports) and this one only loads them.
+    # from its start (pipeline.compile_beside_imports) and this one only loads them.
     compiled = _templates_compiled_from_now_on(monkeypatch)
     code, _, err = run_cli("build", "--jobs", "2")
     assert code == 0, err
@@ -598,7 +598,7 @@ def test_the_templates_compile_in_a_process_that_imports_only_jinja() -> None:
     # would take as long as the build's own imports, beside them on the other core.
     script = ("import sys\n"
               "from pathlib import Path\n"
-              "from phenomena_catalog.commands.build import _compiled\n"
+              "from phenomena_catalog.pipeline import _compiled\n"
               f"assert len(_compiled(Path({str(TEMPLATES)!r}))) > 10\n"
               "heavy = {'numpy', 'pydantic', 'yaml', 'phenomena_catalog.render', 'phenomena_catalog.plan'}\n"
               "assert not heavy & set(sys.modules), heavy & set(sys.modules)\n")

@@ -102,6 +102,23 @@ def test_missing_taxonomy_is_a_clear_error(tmp_path: Path, run_cli) -> None:
     assert err.splitlines()[0] == "papers/_topics.yaml: the topics file is missing"
 
 
+@pytest.mark.parametrize("command", ["validate", "build"])
+def test_an_unreadable_taxonomy_is_reported_once_not_as_every_records_unknown_topic(
+        command: str, write_catalog, run_cli) -> None:
+    papers = write_catalog({"power2022grokking": VALID_RECORD,
+                            "liu2022omnigrok": VALID_RECORD.replace("Grokking: Generalization Beyond Overfitting",
+                                                                    "Omnigrok: Grokking Beyond Algorithmic Data")})
+    taxonomy = papers / "_topics.yaml"
+    taxonomy.write_text(taxonomy.read_text(encoding="utf-8").replace("title: Grokking", "title: [Grokking", 1),
+                        encoding="utf-8")
+    code, _, err = run_cli(command)
+    assert code == 1
+    assert err.splitlines() == [
+        "papers/_topics.yaml:5: title: this list opens with '[' but is never closed; add ']' at the end of the line",
+        "1 problem found.",
+    ]
+
+
 def test_a_yml_file_is_not_silently_ignored(write_catalog, run_cli) -> None:
     papers = write_catalog({"power2022grokking": VALID_RECORD})
     (papers / "wang2024grokked.yml").write_text(VALID_RECORD.replace("Grokking:", "Grokked:"), encoding="utf-8")

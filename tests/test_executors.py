@@ -18,7 +18,7 @@ import pytest
 from phenomena_catalog.commands.build import build_site
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.errors import UserError
-from phenomena_catalog.executors import ProcessExecutor, SerialExecutor, start_in_turn
+from phenomena_catalog.executors import ProcessExecutor, SerialExecutor, StartedWork, start_in_turn
 
 from conftest import FIXTURES, TEMPLATES, VALID_RECORD
 
@@ -85,6 +85,26 @@ def test_work_started_and_never_collected_is_stopped() -> None:
     gc.collect()
     with pytest.raises(ChildProcessError):  # stopped and reaped: no longer this process's child
         os.waitpid(pid, os.WNOHANG)
+
+
+@pytest.mark.skipif(not Path(f"/proc/self/task/{os.getpid()}/children").exists(), reason="Linux's /proc")
+def test_a_builds_started_work_is_stopped_at_once_when_it_fails_whatever_was_collected(tmp_path: Path) -> None:
+    # A failed build stops everything it started (``StartedWork.stop_all``) before it removes what
+    # it wrote: a process left writing (the next cache's fields ahead) would write after that.
+    work = StartedWork(BESIDE)
+    collected = work.start(os.getpid, 1)
+    written = tmp_path / "written-after-the-failure"
+    writing = work.start(lambda: (time.sleep(2), written.write_text("late")), 1)
+    held = work.held(BESIDE.start(lambda: time.sleep(60), 1))
+    assert collected.result() != os.getpid()
+    running = {writing._pid, held._pid}  # type: ignore[attr-defined]
+    assert running <= _children()
+    work.stop_all()
+    assert not running & _children()
+    time.sleep(2.5)
+    assert not written.exists()
+    assert collected.result() != os.getpid()  # (what was collected stays as it was)
+    assert work.start(lambda: 7, 1).result() == 7  # (and the executor still works)
 
 
 def test_the_check_run_beside_index_and_related_papers_reports_the_records_problems(
@@ -173,7 +193,7 @@ def test_the_items_a_worker_claimed_are_done_here_when_it_dies() -> None:
 
 def test_a_short_list_is_shared_out_when_its_cost_says_it_is_worth_it() -> None:
     # A site built anew of a few hundred papers has fewer pages than the executor's threshold, but
-    # enough work to be worth a worker (``share_from``: commands.build.SHARED_RENDER_COST).
+    # enough work to be worth a worker (``share_from``: pipeline.SHARED_RENDER_COST).
     def work(share: list[int]) -> tuple[int, list[int]]:
         return os.getpid(), share
 

@@ -827,8 +827,8 @@ def test_an_incremental_check_checks_only_the_changed_records(tmp_path: Path,
 def _failed_on_a_template_then_built(source: Path, cache: BuildCache) -> BuildResult:
     """As serve does with ``cache``: a build of ``source`` that fails on a template error (past the
     related papers' and search index's updates), then the template fixed and built again."""
-    from phenomena_catalog.commands.build import build
     from phenomena_catalog.executors import SerialExecutor
+    from phenomena_catalog.pipeline import build
 
     site, config = source / "site", load_config(source / "catalog.yaml")
     template = source / "templates" / "paper.html"

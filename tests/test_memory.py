@@ -67,9 +67,9 @@ def test_serve_keeps_no_renderer_of_an_earlier_rebuild(tmp_path: Path) -> None:
     import weakref
 
     from phenomena_catalog.build_cache import read_cache
-    from phenomena_catalog.commands.build import build
     from phenomena_catalog.config import load_config
     from phenomena_catalog.executors import SerialExecutor
+    from phenomena_catalog.pipeline import build
     from phenomena_catalog.render import Renderer
 
     from conftest import TEMPLATES, copy_fixture_catalog

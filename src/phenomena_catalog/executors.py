@@ -26,6 +26,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+P = TypeVar("P", bound="Pending[Any]")
 
 PARALLEL_THRESHOLD = 2000
 """Below this many items, starting worker processes costs more than it saves."""
@@ -45,7 +46,7 @@ class Executor(Protocol):
         item for which ``together`` is true in the same share (so a cache inside ``work`` is
         filled once, not once per process). ``share_from``: a total ``cost`` from which the items
         are worth sharing out however few they are, for a caller whose costs are the work's own
-        (a build's pages from scratch: ``commands.build.SHARED_RENDER_COST``)."""
+        (a build's pages from scratch: ``pipeline.SHARED_RENDER_COST``)."""
         ...
 
     def map_claimed(self, work: Callable[[Iterable[T]], R], items: Sequence[T], *,
@@ -111,6 +112,45 @@ class _Part(Pending[Any]):
 
     def stop(self) -> None:
         self._together.stop()
+
+
+class StartedWork:
+    """The executor of one build, holding every piece of work the build started beside its own
+    steps (``start``, and work started before it, ``held``): each is collected where the build
+    needs it (``Pending.result``), and a build that fails stops all of it at once (``stop_all``),
+    so no process is left writing (the next cache's fields ahead, say) after the failed build has
+    removed what it wrote. Sharing work out (``map_shares``, ``map_claimed``) is the executor's:
+    it returns only once every worker is done or stopped."""
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+        self._started: list[Pending[Any]] = []
+
+    def start(self, work: Callable[[], R], size: int) -> Pending[R]:
+        return self.held(self.executor.start(work, size))
+
+    def held(self, pending: P) -> P:
+        """``pending``, started before the build (its load, its templates compiling), held with the rest."""
+        self._started.append(pending)
+        return pending
+
+    def stop_all(self) -> None:
+        """Stop whatever still runs (work collected already is left as it is)."""
+        started, self._started = self._started, []
+        for pending in started:
+            pending.stop()
+
+    def map_shares(self, work: Callable[[list[T]], R], items: Sequence[T], *,
+                   cost: Callable[[T], float] | None = None,
+                   together: Callable[[T], bool] | None = None,
+                   share_from: float | None = None) -> list[R]:
+        return self.executor.map_shares(work, items, cost=cost, together=together, share_from=share_from)
+
+    def map_claimed(self, work: Callable[[Iterable[T]], R], items: Sequence[T], *,
+                    here: Callable[[T], bool], cost: Callable[[T], float] | None = None,
+                    share_from: float | None = None,
+                    first: Callable[[Iterable[T]], R] | None = None) -> list[R]:
+        return self.executor.map_claimed(work, items, here=here, cost=cost, share_from=share_from, first=first)
 
 
 class SerialExecutor:

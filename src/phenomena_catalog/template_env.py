@@ -3,7 +3,8 @@
 The environment autoescapes everything and fails on any undefined name (``StrictUndefined``); its
 templates compile ``{{ ... }}`` to plain-text escaping (``escape_output``). This module imports only
 Jinja, markupsafe and the markdown filter, not the pipeline: a build from scratch compiles the site's
-templates in a process of its own while it imports the rest (``compiled_templates``, ``commands.build``).
+templates in a process of its own while it imports the rest
+(``compiled_templates``, ``pipeline.compile_beside_imports``).
 """
 
 from __future__ import annotations

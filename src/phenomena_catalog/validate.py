@@ -161,10 +161,13 @@ def _problems_of_each(records: Records, papers: Sequence[Paper], facts: Sequence
     """The problems each of ``papers`` has on its own (with its ``facts``): unknown topics, ``check_paper``'s."""
     topic_ids = [t.id for t in records.topics]
     known_topics = set(topic_ids)
+    # A taxonomy file that could not be read is reported once, at its own line: every record's
+    # topics would otherwise be "unknown" too (1,100 lines for the bundled catalog, burying it).
+    taxonomy_unread = not topic_ids and any(problem.path == records.topics_path for problem in records.problems)
     problems = []
     for paper, paper_found in zip(papers, facts, strict=True):
         found = [(f"topics.{index}", "topics", unknown_topic_message(topic, topic_ids, records.topics_path))
-                 for index, topic in enumerate(paper.topics) if topic not in known_topics]
+                 for index, topic in enumerate(paper.topics) if topic not in known_topics and not taxonomy_unread]
         found += paper_found.problems
         if found:
             lines = records.lines_of(paper.id)

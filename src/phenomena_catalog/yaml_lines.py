@@ -315,6 +315,15 @@ def parse_yaml(text: str, path: str, outline: Outline | None = None) -> tuple[An
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
         problem = err.problem or "the YAML is malformed"
+        if (err.context == "while scanning a quoted scalar" and err.context_mark is not None
+                and problem.startswith(("found unexpected end of stream", "found unexpected document"))):
+            # YAML reports the end of the file (or a later line) where the quote it never found a
+            # closing for would end: the mistake is where the quote opens.
+            opened = err.context_mark
+            quote = text[opened.index:opened.index + 1] if opened.index < len(text) else '"'
+            return None, [Problem(path, opened.line + 1, _key_on_line(text, opened.line + 1),
+                                  f"this value opens a quote ({quote}) that is never closed; "
+                                  f"add the closing {quote} at the end of the value")]
         if problem == "found character that cannot start any token" and mark is not None:
             problem = _describe_bad_start(text, mark.line, mark.column)
         better = explain_error(text, problem, line)

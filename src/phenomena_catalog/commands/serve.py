@@ -29,11 +29,12 @@ from phenomena_catalog import urls
 from phenomena_catalog.build_cache import BuildCache, LiveState, cache_file, file_fingerprint, read_cache, write_cache
 from phenomena_catalog.cache_store import output_identity
 from phenomena_catalog.catalog import TERM_KINDS, PaperTerms, Term, TopicEntry, index_catalog
-from phenomena_catalog.commands.build import add_source_arguments, build, build_inputs, summary, templates_folder
+from phenomena_catalog.commands.build import add_source_arguments, build_inputs, summary, templates_folder
 from phenomena_catalog.config import DEFAULT_CONFIG_FILE, load_config
 from phenomena_catalog.errors import UserError
 from phenomena_catalog.executors import Executor, ProcessExecutor, SerialExecutor
 from phenomena_catalog.models import Paper
+from phenomena_catalog.pipeline import build
 from phenomena_catalog.plan import CatalogJsonFile, Page, PaperPage, TemplateContext, TermsPage, TopicsPage
 from phenomena_catalog.records import is_record_name, load_papers
 from phenomena_catalog.related import RelatedPapers
