@@ -777,3 +777,77 @@ def test_a_table_read_whose_changed_value_is_mutable_is_written_as_no_table(
     again = cache_store.Store.open(folder)
     assert set(again.index.tables) == {"field/other"}
     assert again.fields() == {"field": {"table": {"a": "1", "b": ["2", "changed"]}, "other": {"c": "4"}}}
+
+
+def test_tables_kept_lazily_are_read_keys_first_and_an_edit_unpickles_few_of_their_values(
+        catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The data files' pieces and the check's facts are kept a value at a time: read back, a table
+    # knows its keys, and unpickles a value when first asked for it (``cache_store._LazyTable``).
+    from phenomena_catalog.build_cache import read_cache
+
+    index = cache_store.Store.open(cache_store.cache_folder(catalog / "site")).index
+    lazy = {name for name, found in index.tables.items() if found[0].lazy}
+    assert lazy == {"texts/json", "texts/bibtex", "texts/csl", "checked/papers"}
+    unpickled: list[int] = []
+    unpickle = cache_store._LazyTable.unpickled
+    monkeypatch.setattr(cache_store._LazyTable, "unpickled",  # (each value asked for)
+                        lambda table, at: unpickled.append(at) or unpickle(table, at))
+    cache = read_cache(catalog / "site")
+    pieces = cache.texts.__getstate__()["json"]
+    papers = len(list((catalog / "papers").glob("[!_]*.yaml")))
+    assert type(pieces) is cache_store._LazyTable and len(pieces) == len(cache.checked.papers) == papers
+    assert unpickled == []  # (keys only)
+    written = (catalog / "site" / "papers.json").read_bytes()
+    assert all(bytes(piece) in written for piece in pieces.values())  # (every piece, asked for)
+    assert len(unpickled) == papers
+    facts = cache.checked.papers
+    assert facts == pickle.loads(pickle.dumps(facts)) and type(pickle.loads(pickle.dumps(facts))) is dict
+    # An edit of a digest asks for none of them (a title's asks for every paper's facts: the
+    # duplicate check compares titles), and writes small deltas of what it changed.
+    unpickled.clear()
+    edit(catalog, PAPER, "long after", "long, long after")
+    assert build_copy(catalog, catalog / "site").incremental
+    assert unpickled == []
+    assert_same_as_a_build_from_scratch(catalog)
+    index = cache_store.Store.open(cache_store.cache_folder(catalog / "site")).index
+    assert all(len(index.tables[name]) == 2 and index.tables[name][1].entries <= 2 for name in lazy)
+    # ... which the next build reads back: a value set by a delta, its base's others, one removed.
+    unpickled.clear()
+    cache = read_cache(catalog / "site")
+    assert set(cache.checked.papers) == set(cache.texts.__getstate__()["csl"]) == set(cache.parsed)
+    assert len(cache.parsed) == papers
+    assert unpickled == []
+    edit(catalog, PAPER, "Grokking: Generalization", "Grokking Edited:")
+    assert build_copy(catalog, catalog / "site").incremental
+    assert_same_as_a_build_from_scratch(catalog)
+
+
+def test_a_lazy_table_notes_what_is_set_or_deleted_in_it_as_a_table_read_whole_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # (``_LazyTable`` and ``_Table`` side by side: the same writes, the same table read back)
+    monkeypatch.setattr(cache_store, "_LAZILY", ())
+    cache_store.keep_lazily("lazy")
+    values = {f"key{n}": (n, f"value {n}" * n) for n in range(300)}
+    store = cache_store.Store(tmp_path)
+    store.write({"lazy": dict(values), "whole": dict(values)}, None)
+    for step in range(0, 30, 10):
+        store = cache_store.Store.open(tmp_path)
+        fields = store.fields()
+        lazy, whole = fields["lazy"], fields["whole"]
+        assert type(lazy) is cache_store._LazyTable and type(whole) is cache_store._Table
+        for table in (lazy, whole):
+            table[f"key{step + 1}"] = (1, "changed")
+            del table[f"key{step + 2}"]
+            table.pop(f"key{step + 3}")
+            table[f"new{step}"] = (0, "new")
+            table.setdefault(f"key{step + 4}", (4, "not set"))
+            table.update({f"key{step + 5}": (5, "updated")})
+            table[f"key{step + 6}"] = values[f"key{step + 6}"]  # (the same value again: no change)
+        assert dict(lazy.items()) == dict(whole.items())
+        assert lazy.as_read() == whole.as_read() == values
+        store.write(fields, None)
+        values = dict(whole)
+        assert len(store.index.tables["lazy"]) == len(store.index.tables["whole"]) == 2
+        assert store.index.tables["lazy"][1].entries == store.index.tables["whole"][1].entries == 5 + step // 2
+        read = cache_store.Store.open(tmp_path).fields()
+        assert dict(read["lazy"].items()) == dict(read["whole"].items()) == values

@@ -156,6 +156,42 @@ def test_claimed_items_are_each_done_once_and_this_processs_own_first_here() -> 
     assert SerialExecutor().map_claimed(work, [1, 2, 3, 4], here=lambda n: n > 2) == [(parent, [3, 4, 1, 2])]
 
 
+@pytest.mark.skipif(not Path(f"/proc/self/task/{os.getpid()}/children").exists(), reason="Linux's /proc")
+def test_work_from_both_ends_does_each_item_once_and_hands_back_the_other_processs_part() -> None:
+    # (related papers' rows: scored into this process's arrays, the other process's handed back)
+    parent = os.getpid()
+    done_here: list[int] = []
+
+    def work(item: int) -> int:
+        if os.getpid() == parent:
+            done_here.append(item)
+        else:
+            time.sleep(0.002)  # (a worker slower than this process)
+        return item * 2
+
+    def hand_back(done: Iterable[int]) -> tuple[int, list[int]]:
+        return os.getpid(), list(done)
+
+    for executor in (BESIDE, StartedWork(BESIDE)):
+        done_here.clear()
+        pid, there = executor.from_both_ends(work, range(200), hand_back=hand_back, size=1).result()
+        assert pid != parent and there == [item * 2 for item in range(len(there))]  # (from the first on)
+        assert done_here == list(range(199, 199 - len(done_here), -1))  # (from the last on)
+        assert len(done_here) + len(there) - 200 <= 1 and len(done_here) > 100  # (each once: the faster did more)
+    # Where nothing is worth another process, every item is done here, and handed back here.
+    done_here.clear()
+    assert SerialExecutor().from_both_ends(work, [1, 2, 3], hand_back=hand_back, size=1).result() == (parent, [2, 4, 6])
+    assert done_here == [1, 2, 3]
+    # A build that fails stops the other process with the rest of its work.
+    started = StartedWork(BESIDE)
+    pending = started.from_both_ends(work, range(3), hand_back=lambda done: (list(done), time.sleep(60)), size=1)
+    pid = pending._pid  # type: ignore[attr-defined]
+    assert pid in _children()
+    started.stop_all()
+    with pytest.raises(ChildProcessError):  # stopped and reaped
+        os.waitpid(pid, os.WNOHANG)
+
+
 def test_the_first_worker_does_its_own_work_then_claims_less_and_none_is_done_where_nothing_is_shared() -> None:
     # ``first``: work of its own before the worker claims (a build writing its cache ahead); the
     # claiming then leaves this process more of the items.

@@ -11,7 +11,7 @@ import pytest
 from jinja2 import Environment, StrictUndefined, UndefinedError
 from markupsafe import Markup, escape
 
-from phenomena_catalog import render, template_env
+from phenomena_catalog import markup, render, template_env
 from phenomena_catalog.template_env import template_environment
 
 from conftest import HOSTILE, TEMPLATES, build_copy, copy_fixture_catalog, site_files
@@ -38,7 +38,7 @@ def test_output_is_escaped_as_stock_jinja_escapes_it(value: object) -> None:
 
 @pytest.mark.parametrize("value", [HOSTILE, "plain", "'\"&<>", "&amp; already", "", "é ✓ \u2028"])
 def test_the_python_escaping_kept_for_markupsafe_without_its_c_speedups_escapes_the_same(value: str) -> None:
-    assert template_env._replaced(value) == template_env._escaped_text(value) == str(escape(value))
+    assert markup.replaced(value) == markup.escaped_text(value) == str(escape(value))
 
 
 _LAYOUT = {

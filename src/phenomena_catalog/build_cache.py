@@ -63,6 +63,9 @@ from phenomena_catalog.write import JoinedLayout
 
 for _kind, _reduce in KEPT_AS.items():  # (papers read back are made whole when first read)
     cache_store.keep_as(_kind, _reduce)
+# An edit asks for its own papers' pieces of the data files and their check's facts only: those
+# tables are read back keys first, each value when first asked for.
+cache_store.keep_lazily("texts/", "checked/papers")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+W = TypeVar("W")
 P = TypeVar("P", bound="Pending[Any]")
 
 PARALLEL_THRESHOLD = 2000
@@ -67,6 +68,15 @@ class Executor(Protocol):
         """``work()``, run beside what this process does next where that pays (``size``: how many
         papers it works on); ``result()`` collects it. ``work`` must leave this process's objects
         as they are: what it changes in another process is lost. It returns what the caller needs."""
+        ...
+
+    def from_both_ends(self, work: Callable[[T], W], items: Sequence[T], *,
+                       hand_back: Callable[[Iterator[W]], R], size: int) -> Pending[R]:
+        """``work`` done on each of ``items`` once: by another process from the first on (``start``),
+        which hands back ``hand_back`` of what it did (``work``'s results, as it goes), and by this
+        one from the last on, until the two meet, however busy each is; returns once this process's
+        part is done, with the other's to collect. ``work`` changes this process's objects: the
+        other process's part must come back through ``hand_back``."""
         ...
 
 
@@ -129,6 +139,10 @@ class StartedWork:
     def start(self, work: Callable[[], R], size: int) -> Pending[R]:
         return self.held(self.executor.start(work, size))
 
+    def from_both_ends(self, work: Callable[[T], W], items: Sequence[T], *,
+                       hand_back: Callable[[Iterator[W]], R], size: int) -> Pending[R]:
+        return _from_both_ends(self.start, work, items, hand_back, size)
+
     def held(self, pending: P) -> P:
         """``pending``, started before the build (its load, its templates compiling), held with the rest."""
         self._started.append(pending)
@@ -171,6 +185,10 @@ class SerialExecutor:
     def start(self, work: Callable[[], R], size: int) -> Pending[R]:
         return Pending(work())
 
+    def from_both_ends(self, work: Callable[[T], W], items: Sequence[T], *,
+                       hand_back: Callable[[Iterator[W]], R], size: int) -> Pending[R]:
+        return _from_both_ends(self.start, work, items, hand_back, size)
+
 
 class ProcessExecutor:
     """One share per core for lists of at least ``threshold`` items: this process works on the
@@ -194,6 +212,10 @@ class ProcessExecutor:
         if self.workers == 1 or size < self.background_threshold or not hasattr(os, "fork"):
             return Pending(work())
         return _Forked(work)
+
+    def from_both_ends(self, work: Callable[[T], W], items: Sequence[T], *,
+                       hand_back: Callable[[Iterator[W]], R], size: int) -> Pending[R]:
+        return _from_both_ends(self.start, work, items, hand_back, size)
 
     def map_shares(self, work: Callable[[list[T]], R], items: Sequence[T], *,
                    cost: Callable[[T], float] | None = None,
@@ -255,6 +277,17 @@ def _run_share(work: Callable[[list[T]], R], items: Sequence[T], indexes: list[i
 def _here_first(items: Sequence[T], here: Callable[[T], bool]) -> Iterator[T]:
     """``items``, those ``here`` is true of first (each part in its order)."""
     return itertools.chain((item for item in items if here(item)), (item for item in items if not here(item)))
+
+
+def _from_both_ends(start: Callable[[Callable[[], R], int], Pending[R]], work: Callable[[T], W],
+                    items: Sequence[T], hand_back: Callable[[Iterator[W]], R], size: int) -> Pending[R]:
+    """``Executor.from_both_ends``, with the executor's ``start``. Where ``start`` runs the work
+    here at once, every item is done then, and none is left for this process's own part."""
+    claimed = claims(len(items))
+    other = start(functools.partial(hand_back, map(work, claimed_from_front(items, claimed))), size)
+    for item in claimed_from_back(items, claimed):
+        work(item)
+    return other
 
 
 FRONT, BACK = 1, 2

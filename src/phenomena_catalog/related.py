@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from phenomena_catalog import executors, packed
+from phenomena_catalog import packed
 from phenomena_catalog.catalog import Catalog, paper_order
 from phenomena_catalog.executors import Executor, Pending
 from phenomena_catalog.models import Paper
@@ -1012,9 +1012,9 @@ class RelatedIndex:
         rows by papers (numpy: no scipy to import, a tenth of a second).
 
         With an ``executor``, a forked process scores chunks from the first on while this one scores
-        them from the last on, until the two meet (``executors.claims``: each chunk is scored once,
-        however busy either process is). Returns what collects the other process's rows into this
-        one's (a row's best candidates are the same whichever process scores it)."""
+        them from the last on, until the two meet (``Executor.from_both_ends``: each chunk is scored
+        once, however busy either process is). Returns what collects the other process's rows into
+        this one's (a row's best candidates are the same whichever process scores it)."""
         starts, slots, weights = postings
         keep = self.width + 1
         if n <= _DENSE_PAPERS:
@@ -1048,11 +1048,7 @@ class RelatedIndex:
             for first in chunks:
                 score(first)
             return _done
-        claimed = executors.claims(len(chunks))
-        beside = executor.start(functools.partial(self._rows_of, map(score, executors.claimed_from_front(
-            chunks, claimed))), n)
-        for first in executors.claimed_from_back(chunks, claimed):
-            score(first)
+        beside = executor.from_both_ends(score, chunks, hand_back=self._rows_of, size=n)
 
         def collect() -> None:
             for first, top_slot, top_score, bound_slot, bound_score in beside.result():

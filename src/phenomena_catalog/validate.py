@@ -91,9 +91,14 @@ class CheckMemo:
     """The records of the last check that found nothing wrong (None: no such check yet)."""
 
     def kept_for(self, records: Records) -> CheckMemo:
-        """This memo without the facts of files that are no longer there."""
+        """This memo without the facts of files that are no longer there (forgotten here too: the
+        facts are looked at by key only, so that a memo read lazily from the build cache reads
+        none but those the check asked for)."""
         digests = set(records.digests.values())
-        return CheckMemo({d: f for d, f in self.papers.items() if d in digests}, self.near_titles, self.clean)
+        papers = self.papers
+        for gone in papers.keys() - digests:
+            del papers[gone]
+        return CheckMemo(papers, self.near_titles, self.clean)
 
 
 def check(records: Records, memo: CheckMemo | None = None) -> list[Problem]:

@@ -14,15 +14,15 @@ later changes the ids once, so a reader may show the feed's entries again one ti
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import posixpath
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
-from markupsafe import escape
-
 from phenomena_catalog import urls
+from phenomena_catalog.markup import escaped_text
 from phenomena_catalog.models import Paper
 
 FEED_ENTRIES = 50
@@ -56,23 +56,54 @@ def _timestamp(day: dt.date) -> str:
 
 
 def _element(name: str, text: str, indent: str = "    ") -> str:
-    return f"{indent}<{name}>{escape(text)}</{name}>\n"
+    # (markupsafe's escaping as plain text: ``escape`` makes a Markup object of each value, a third
+    # of a feed's time)
+    return f"{indent}<{name}>{escaped_text(text)}</{name}>\n"
+
+
+@functools.lru_cache(maxsize=4096)
+def _urn(name: str) -> str:
+    """The ``urn:uuid:`` id of ``name`` (a paper of several feeds gets its id once)."""
+    return uuid.uuid5(_NAMESPACE, name).urn
+
+
+def relative_to(folder: str) -> Callable[[str], str]:
+    """``posixpath.relpath(url, folder)`` for site-relative ``url``s, the relative path of each url's
+    folder worked out once: a feed links 50 paper pages of one folder, and ``relpath`` makes both
+    paths absolute (two ``getcwd`` calls) for each. The same text: a url whose last part is empty,
+    ``.`` or ``..``, or a part of ``folder`` (where ``relpath`` may cut it), goes to ``relpath``."""
+    start = folder or "."
+    parts = set(start.split("/"))
+    known: dict[str, str] = {}
+
+    def relative(url: str) -> str:
+        head, _, name = url.rpartition("/")
+        if not head or name in parts or name in ("", ".", ".."):
+            return posixpath.relpath(url, start)
+        found = known.get(head)
+        if found is None:
+            found = known[head] = posixpath.relpath(head, start)
+        return name if found == "." else f"{found}/{name}"
+
+    return relative
 
 
 def atom_feed(entries: Sequence[FeedEntry], *, title: str, feed_url: str, page_url: str,
               site_title: str, base_url: str | None) -> str:
     """An Atom document. ``feed_url`` and ``page_url`` are site-relative (``topics/grokking.atom``)."""
 
+    relative = relative_to(posixpath.dirname(feed_url))
+
     def address(url: str) -> str:
         """Absolute with ``base_url``; else relative to the feed's own folder."""
         if base_url:
             return urls.absolute_url(base_url, url)
-        return posixpath.relpath(url, posixpath.dirname(feed_url) or ".")
+        return relative(url)
 
     def entry_id(paper: Paper) -> str:
         if base_url:
             return urls.absolute_url(base_url, urls.paper_url(paper.id))
-        return uuid.uuid5(_NAMESPACE, paper.id).urn
+        return _urn(paper.id)
 
     feed_id = (urls.absolute_url(base_url, feed_url) if base_url
                else uuid.uuid5(_NAMESPACE, "feed:" + feed_url).urn)
@@ -80,8 +111,8 @@ def atom_feed(entries: Sequence[FeedEntry], *, title: str, feed_url: str, page_u
     out = ['<?xml version="1.0" encoding="utf-8"?>\n', '<feed xmlns="http://www.w3.org/2005/Atom">\n',
            _element("id", feed_id, "  "), _element("title", title, "  "),
            _element("updated", _timestamp(updated), "  "),
-           f'  <link rel="self" type="application/atom+xml" href="{escape(address(feed_url))}"/>\n',
-           f'  <link rel="alternate" type="text/html" href="{escape(address(page_url))}"/>\n',
+           f'  <link rel="self" type="application/atom+xml" href="{escaped_text(address(feed_url))}"/>\n',
+           f'  <link rel="alternate" type="text/html" href="{escaped_text(address(page_url))}"/>\n',
            f"  <author>\n{_element('name', site_title)}  </author>\n",
            "  <generator>phenomena-catalog</generator>\n"]
     for entry in entries:
@@ -89,13 +120,14 @@ def atom_feed(entries: Sequence[FeedEntry], *, title: str, feed_url: str, page_u
         out.append("  <entry>\n")
         out.append(_element("id", entry_id(paper)))
         out.append(_element("title", paper.title))
-        out.append(f'    <link rel="alternate" type="text/html" href="{escape(address(urls.paper_url(paper.id)))}"/>\n')
+        link = escaped_text(address(urls.paper_url(paper.id)))
+        out.append(f'    <link rel="alternate" type="text/html" href="{link}"/>\n')
         out.append(_element("published", _timestamp(paper.added)))
         out.append(_element("updated", _timestamp(paper.added)))
         for author in paper.authors:
             out.append(f"    <author>\n{_element('name', author, '      ')}    </author>\n")
         for category in entry.categories:
-            out.append(f'    <category term="{escape(category)}"/>\n')
+            out.append(f'    <category term="{escaped_text(category)}"/>\n')
         out.append(_element("summary", entry.summary))
         out.append("  </entry>\n")
     out.append("</feed>\n")
