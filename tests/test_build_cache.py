@@ -851,3 +851,55 @@ def test_a_lazy_table_notes_what_is_set_or_deleted_in_it_as_a_table_read_whole_d
         assert store.index.tables["lazy"][1].entries == store.index.tables["whole"][1].entries == 5 + step // 2
         read = cache_store.Store.open(tmp_path).fields()
         assert dict(read["lazy"].items()) == dict(read["whole"].items()) == values
+
+
+def test_settings_unchanged_since_the_last_build_are_read_back_rather_than_validated_again(
+        cli_catalog: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from phenomena_catalog import config
+
+    validated: list[Path | None] = []
+    load = config._loaded
+    monkeypatch.setattr(config, "_loaded", lambda path: validated.append(path) or load(path))
+    home = cli_catalog / "site" / "index.html"
+    cli_build(run_cli)
+    assert len(validated) == 1 and cache_store.settings_memo(cli_catalog / "site").exists()
+    edit(cli_catalog, PAPER, "long after", "long, long after")
+    assert "re-rendered" in cli_build(run_cli)
+    assert len(validated) == 1  # (read back)
+    assert "Fixture Catalog" in home.read_text(encoding="utf-8")
+    # The settings edited: validated again, and every page shows them.
+    settings = cli_catalog / "catalog.yaml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("Fixture Catalog", "Renamed Catalog"), encoding="utf-8")
+    cli_build(run_cli)
+    assert len(validated) == 2 and "Renamed Catalog" in home.read_text(encoding="utf-8")
+    # A mistake is reported as ever, though the last settings are kept.
+    settings.write_text(text + "recent: -1\n", encoding="utf-8")
+    code, _, err = run_cli("build", "--jobs", "1")
+    assert code == 1 and "catalog.yaml:4: recent:" in err
+    settings.write_text(text, encoding="utf-8")
+    cli_build(run_cli)
+    assert len(validated) == 4 and "Fixture Catalog" in home.read_text(encoding="utf-8")
+    # The environment the settings read (GitHub Actions' repository fills an unset one).
+    settings.write_text(text.replace("repository: https://github.com/example/phenomena-catalog\n", ""),
+                        encoding="utf-8")
+    cli_build(run_cli)
+    assert len(validated) == 5 and "github.com/example" not in home.read_text(encoding="utf-8")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "elsewhere/catalog")
+    cli_build(run_cli)
+    assert len(validated) == 6 and "github.com/elsewhere/catalog" in home.read_text(encoding="utf-8")
+    cli_build(run_cli)
+    assert len(validated) == 6
+    # A damaged memo is no matter: the settings are validated again, and kept anew.
+    cache_store.settings_memo(cli_catalog / "site").write_bytes(b"\x80\x05damaged")
+    edit(cli_catalog, PAPER, "long, long after", "long after")
+    cli_build(run_cli)
+    assert len(validated) == 7
+    edit(cli_catalog, PAPER, "long after", "long, long after")
+    cli_build(run_cli)
+    assert len(validated) == 7
+    assert_same_as_a_build_from_scratch(cli_catalog)  # (which validates them: no memo given)
+    # A build without a cache neither reads nor keeps them.
+    shutil.rmtree(cli_catalog / cache_store.CACHE_FOLDER)
+    cli_build(run_cli, "--no-cache")
+    assert len(validated) == 9 and not (cli_catalog / cache_store.CACHE_FOLDER).exists()

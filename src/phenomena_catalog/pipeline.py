@@ -254,6 +254,21 @@ class Checked:
 
 
 @dataclass(frozen=True)
+class UnitsToPlan:
+    """The units a build plans, and what its plan says of the last build's."""
+
+    to_plan: list[Unit]
+    state: PlanState
+    """Every unit and its inputs, for the next build's plan."""
+    papers_changed: set[str] | None = None
+    """The papers whose data may show differently than in the last build (None: not known): their
+    pieces of the data files joined from them are made again, and spliced into the site's files
+    (``write_joined``; written whole when not known), and their facets on lists worked out again."""
+    inputs_changed: Container[str] | None = None
+    """After a template edit, the units whose inputs changed besides (``Fingerprints.same``)."""
+
+
+@dataclass(frozen=True)
 class Planned:
     """The plan stage's pages: those to render, and those the site holds as they are."""
 
@@ -276,11 +291,9 @@ class Planned:
     copied: dict[str, Path]
     """The theme's and the catalog's static files, by URL."""
     papers_changed: set[str] | None
-    """The papers whose data may show differently than in the last build (None: not known): their
-    pieces of the data files joined from them are made again, and spliced into the site's files
-    (``write_joined``; written whole when not known), and their facets on lists worked out again."""
+    """As ``UnitsToPlan.papers_changed``."""
     inputs_changed: Container[str] | None
-    """After a template edit, the units whose inputs changed besides (``Fingerprints.same``)."""
+    """As ``UnitsToPlan.inputs_changed``."""
 
 
 @dataclass(frozen=True)
@@ -534,11 +547,10 @@ class SiteBuild:
     # -- plan ------------------------------------------------------------------------------------
 
     def plan(self, loaded: Loaded, catalog: Catalog, related: Related, checked: Checked) -> Planned:
-        """The pages to render: every one for a site built anew; for a rebuild, those of the units
-        whose inputs changed (``PlanState.replan`` when only records did; ``stale_units`` after a
-        template edit), the others' kept as the site holds them."""
+        """The pages to render (``units_to_plan``): every one for a site built anew; for a rebuild,
+        those of the units whose inputs changed, the others' kept as the site holds them."""
         from phenomena_catalog.build_cache import Fingerprints
-        from phenomena_catalog.plan import Planner, PlanState, Unit
+        from phenomena_catalog.plan import Planner, Unit
         from phenomena_catalog.render import Renderer
         from phenomena_catalog.write import copied_files
 
@@ -556,51 +568,60 @@ class SiteBuild:
         else:
             planner, early_units = Planner(catalog, source.config, related.lists, cache.memos.search,
                                            checked.search), None
-        templates = fingerprints.templates
-        # (after a template edit, any page may change: their fingerprints tell which)
-        last = None if site is None or cache.planned is None or cache.planned.templates != templates \
-            else cache.planned
-        replanned = None
-        if last is not None and site is not None and related.changed is not None:
-            # Only records changed: the units that show them or list or count the papers the index
-            # stage filed again, without listing every unit.
-            replanned = last.replan(planner, digests, related.changed, site)
-        inputs_changed: Container[str] | None = None
-        papers_changed: set[str] | None = None
-        if replanned is not None:
-            to_plan, state, papers_changed = replanned
-            planner.reuse_facets(cache.facets, papers_changed)
-        else:
-            units = early_units if early_units is not None else planner.units()
-            state = PlanState.of(units, planner, digests, templates)
-            if site is not None and cache.planned is not None:
-                papers_changed = cache.planned.changed_papers(catalog, digests)
-                planner.reuse_facets(cache.facets, papers_changed)
-            # The others plan the pages they planned in the last build, which are in the site as they are.
-            to_plan = (units if last is None or site is None
-                       else last.stale_units(units, catalog, digests, site, papers_changed))
-            if last is None and site is not None and cache.planned is not None:
-                # The templates changed: every page is planned, and one of a unit whose inputs did
-                # not change is the same where its templates are.
-                inputs_changed = {unit.name for unit in
-                                  cache.planned.stale_units(units, catalog, digests, site, papers_changed)}
+        units = self.units_to_plan(catalog, digests, planner, early_units, site, fingerprints.templates,
+                                   related.changed)
         if site is None:
             # From scratch, every unit is rendered: each is planned in the process that renders it
             # (``_PageWriter``), but those planned in every build (the search index, the
             # whole-catalog data files: no inputs declared), fingerprinted whole here.
-            to_render: list[Page | Unit] = [item for unit in to_plan
+            to_render: list[Page | Unit] = [item for unit in units.to_plan
                                             for item in (unit.make() if unit.shape is None else (unit,))]
             pages = [item for item in to_render if not isinstance(item, Unit)]
             page_urls = [item.name if isinstance(item, Unit) else item.url for item in to_render]
         else:
-            pages = [page for unit in to_plan for page in unit.make()]
+            pages = [page for unit in units.to_plan for page in unit.make()]
             to_render, page_urls = [*pages], [page.url for page in pages]
         cache.memos.search.prune()
-        stale = {unit.name for unit in to_plan}
-        kept = [name for name in state.groups if name not in stale]
+        stale = {unit.name for unit in units.to_plan}
+        kept = [name for name in units.state.groups if name not in stale]
         copied = copied_files(source.templates_dir, itertools.chain(page_urls, kept))
-        return Planned(renderer, fingerprints, planner, state, site, pages, to_render, page_urls, kept,
-                       len(page_urls) + len(kept), copied, papers_changed, inputs_changed)
+        return Planned(renderer, fingerprints, planner, units.state, site, pages, to_render, page_urls, kept,
+                       len(page_urls) + len(kept), copied, units.papers_changed, units.inputs_changed)
+
+    def units_to_plan(self, catalog: Catalog, digests: dict[str, str], planner: Planner,
+                      early_units: list[Unit] | None, site: dict[str, str] | None, templates: str,
+                      related_changed: Collection[str] | None) -> UnitsToPlan:
+        """The units whose pages this build plans: after an edit of records only, those that show
+        them or list or count the papers the index stage filed again (``PlanState.replan``, without
+        listing every unit); building anew, every unit; otherwise every unit is listed, and those
+        whose inputs changed since the last build are planned, or all of them after a template edit."""
+        from phenomena_catalog.plan import PlanState
+
+        cache = self.cache
+        # (after a template edit, any page may change: their fingerprints tell which)
+        last = (cache.planned if site is not None and cache.planned is not None and cache.planned.templates == templates
+                else None)
+        if last is not None and site is not None and related_changed is not None:
+            replanned = last.replan(planner, digests, related_changed, site)
+            if replanned is not None:
+                planner.reuse_facets(cache.facets, replanned[2])
+                return UnitsToPlan(*replanned)  # (the units, their state, the papers changed)
+        units = early_units if early_units is not None else planner.units()
+        state = PlanState.of(units, planner, digests, templates)
+        if site is None:
+            return UnitsToPlan(units, state)
+        papers_changed = None
+        if cache.planned is not None:
+            papers_changed = cache.planned.changed_papers(catalog, digests)
+            planner.reuse_facets(cache.facets, papers_changed)
+        if last is not None:
+            # The others plan the pages they planned in the last build, which are in the site as they are.
+            return UnitsToPlan(last.stale_units(units, catalog, digests, site, papers_changed), state, papers_changed)
+        # The templates changed: every page is planned, and one of a unit whose inputs did not change
+        # is the same where its templates are.
+        inputs_changed = (None if cache.planned is None else {
+            unit.name for unit in cache.planned.stale_units(units, catalog, digests, site, papers_changed)})
+        return UnitsToPlan(units, state, papers_changed, inputs_changed)
 
     # -- fingerprint -----------------------------------------------------------------------------
 

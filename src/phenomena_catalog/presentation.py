@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from html import unescape as html_unescape
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
@@ -22,8 +23,13 @@ from phenomena_catalog import arxiv_ids
 from phenomena_catalog.markup import render_markdown
 from phenomena_catalog.models import Paper
 
+if TYPE_CHECKING:
+    from phenomena_catalog.catalog import PaperTerms
+
 BYLINE_AUTHORS = 6
 """How many authors a paper's list entry names before "et al."."""
+RELATED_AUTHORS = 3
+"""How many authors a related paper's entry (on a paper's page) names before "et al."."""
 
 KIND_LABELS = {
     "topics": ("Topic", "Topics"),
@@ -41,10 +47,21 @@ LINK_LABELS = {
 """The button text of each kind of link a record may have."""
 
 
-def byline(authors: Sequence[str]) -> str:
-    """The authors a list entry shows: the first six, then "et al."."""
-    shown = ", ".join(authors[:BYLINE_AUTHORS])
-    return shown + ", et al." if len(authors) > BYLINE_AUTHORS else shown
+def byline(authors: Sequence[str], limit: int = BYLINE_AUTHORS) -> str:
+    """The authors a list entry shows: the first six (``limit``), then "et al."."""
+    shown = ", ".join(authors[:limit])
+    return shown + ", et al." if len(authors) > limit else shown
+
+
+def related_byline(authors: Sequence[str]) -> str:
+    """The authors a related paper's entry shows: the first three, then "et al."."""
+    return byline(authors, RELATED_AUTHORS)
+
+
+def topic_ids(terms: PaperTerms) -> str:
+    """The ids of a paper's topics, space-separated: its list entry's ``data-topics``, which
+    ``filters.js`` filters by."""
+    return " ".join([topic.id for topic in terms.topics])
 
 
 def venue_year(venue: str | None, year: int) -> str:

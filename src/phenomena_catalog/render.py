@@ -175,6 +175,8 @@ class Renderer:
             enumerate=enumerate,
             term_kinds=TERM_KINDS,
             byline=presentation.byline,
+            related_byline=presentation.related_byline,
+            topic_ids=presentation.topic_ids,
             venue_year=presentation.venue_year,
             paper_links=presentation.paper_links,
             # Templates take every address from urls.py, the one owner of the site's URL rules.
