@@ -444,15 +444,17 @@ def _count_terms(by_id: Sequence[Paper], keywords_of: Callable[[Paper], Sequence
 Counted = tuple[list[str], np.ndarray, np.ndarray, np.ndarray]
 """``_count_terms``' result: the terms, and the entries' columns and counts and each paper's number of them."""
 
-AHEAD_SHARE = 0.35
+AHEAD_SHARE = 0.25
 """The share of the papers (the last ones by id) whose terms another process counts
 (``TermCounting``). At 10,000 papers, counting every paper's terms takes about 0.6 s of CPU time;
-the other process then checks the records (0.4-0.5 s) and writes the parse results to the next
-cache (0.2-0.3 s), in turn, while this one indexes the catalog and makes every paper's terms (0.4-0.5
-s) once its share is counted (CPU at 25%: 0.83 s there, 0.96 s here). Better that process's share
-the longer: this one then waits for the counts while the search index starts on the other core,
-where with the shorter share that core idled until the index stage was done. (15% when the three
-ran in three processes at once.)"""
+the other process then checks the records (0.35-0.45 s) and writes the parse results to the next
+cache (0.2 s), in turn, while this one indexes the catalog and makes every paper's terms (0.25-0.35
+s) once its share is counted. That process's side should be the longer by a little: this one
+then waits for the counts while the search index already runs on the other core, where with the
+shorter side that core idles until the index stage is done. (Traced at 10k with both processes
+at a real-time priority, i.e. alone on the machine, CPU s there/here: 0.75/0.61 at 35%, the wait
+0.13 s; 0.74/0.77 and 0.91/0.81 at 25%, a wait of 0.05 s. 15% when the three ran at once in
+three processes.)"""
 
 
 class CountedAhead:
