@@ -144,15 +144,12 @@ def run(args: argparse.Namespace) -> int:
         clock = StageClock(started, started_cpu)
         digest = None if inputs is None else inputs.digest()
         clock.lap("list inputs")
-        from phenomena_catalog.config import keep_settings, load_config  # (and pydantic: counted with the settings)
+        from phenomena_catalog.config import load_config  # (and pydantic: counted with the settings)
 
-        memo = None if args.no_cache else cache_store.settings_memo(args.out)
-        config = load_config(args.config, memo)
+        config = load_config(args.config)
         clock.lap("settings")
         result = build_site(args.papers, templates, args.out, config, args.jobs, executor, use_cache=not args.no_cache,
                             inputs=digest, listing=listing, compiling=compiling)
-        if memo is not None:
-            keep_settings(memo, config)
         result = replace(result, stages={**clock.stages, **result.stages}, cpu={**clock.cpu, **result.cpu})
     print(summary(result, args.out))
     if args.timings:
