@@ -37,6 +37,31 @@ def test_build_prints_what_it_wrote_and_exits_0(write_catalog, run_cli, tmp_path
     assert (tmp_path / "site" / "papers" / "power2022grokking.html").is_file()
 
 
+def test_build_timings_give_the_swap_its_own_line(write_catalog, run_cli, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # The site swapped in (a build from scratch) or its changed files moved into it (a rebuild)
+    # are timed as "swap in", not as rendering: a slowed swap shows on that line, built anew or not.
+    from phenomena_catalog import write
+
+    def slowed(real):  # type: ignore[no-untyped-def]
+        def swap(*args):  # type: ignore[no-untyped-def]
+            time.sleep(0.25)
+            return real(*args)
+        return swap
+
+    monkeypatch.setattr(write, "_swap_in", slowed(write._swap_in))
+    monkeypatch.setattr(write, "_move_into", slowed(write._move_into))
+    write_catalog({"power2022grokking": VALID_RECORD})
+    _templates_here(tmp_path)
+    for edit in ("", "venue: ICLR\n"):
+        (tmp_path / "papers" / "power2022grokking.yaml").write_text(VALID_RECORD + edit, encoding="utf-8")
+        code, out, err = run_cli("build", "--timings")
+        assert code == 0, err
+        swap = re.search(r"^  swap in +(\d+\.\d+) s", out, re.MULTILINE)
+        assert swap is not None and float(swap[1]) >= 0.25, out
+    assert "re-rendered" in out  # (the second build updated the first's site)
+
+
 def test_home_page_counts_a_one_paper_catalog_in_the_singular(write_catalog, run_cli, tmp_path: Path) -> None:
     write_catalog({"power2022grokking": VALID_RECORD.replace("[Alethea Power, Yuri Burda]", "[Alethea Power]")
                    + "venue: ICLR\nkeywords: [grokking]\n"})
@@ -59,6 +84,18 @@ def test_build_with_invalid_records_prints_every_problem_and_writes_nothing(
                    "2 problems found.\n")
     assert not (tmp_path / "site").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_first_build_that_fails_its_check_leaves_no_cache_folder_behind(
+        write_catalog, run_cli, tmp_path: Path) -> None:
+    # (records that parse, so the build reaches its check, having started its next cache meanwhile)
+    write_catalog({"b": VALID_RECORD.replace("topics: [grokking]", "topics: [grokkin]")})
+    _templates_here(tmp_path)
+    code, out, err = run_cli("build")
+    assert code == 1 and out == ""
+    assert err.endswith("1 problem found.\n")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert not (tmp_path / "site").exists()
 
 
 def test_failed_build_leaves_the_last_good_site_in_place(write_catalog, run_cli, tmp_path: Path) -> None:

@@ -1211,6 +1211,10 @@ def remove_unnamed(out: Path) -> None:
     named = {segment.name for segment in (*index.fields.values(), *itertools.chain(*index.tables.values()))}
     with contextlib.suppress(OSError):
         Store(folder, index)._collect(named)
+    # A first build that failed leaves no empty cache folders behind (``rmdir``: only when empty).
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+        folder.parent.rmdir()
 
 
 def remove(out: Path) -> None:

@@ -25,6 +25,7 @@ that finds nothing changed (``commands.build.unchanged``) never imports them.
 from __future__ import annotations
 
 import functools
+import importlib
 import itertools
 import sys
 import time
@@ -93,58 +94,85 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
     executor = executor or ProcessExecutor(jobs)
     started, started_cpu = time.perf_counter(), time.process_time()
     loading = _load_beside_imports(papers_dir, out, executor, use_cache, listing)
-    from phenomena_catalog.build_cache import BuildCache, read_cache, write_cache
-    from phenomena_catalog.cache_store import Quick, output_identity
-    from phenomena_catalog.paper_texts import PaperTexts
-    from phenomena_catalog.plan import TextMemos
     from phenomena_catalog.records import Deferred
     from phenomena_catalog.related import prepare_related_papers
-    from phenomena_catalog.search_index import SearchIndexState
-    from phenomena_catalog.text_memo import TextMemo
 
     if isinstance(loading, Deferred):  # (while the records are read beside, what related papers will need)
         prepare_related_papers(loading.size)
     # (the pipeline's modules: numpy, pydantic's models, Jinja... which the cache's objects need too)
+    for module in _CACHED_BY_STAGES:
+        importlib.import_module(module)
     stages = {"imports": time.perf_counter() - started}
     cpu = {"imports": time.process_time() - started_cpu}
     with output_lock(out):  # a second build waits: two builds never mix their files
-        started, started_cpu = time.perf_counter(), time.process_time()
-        cache = read_cache(out) if use_cache else BuildCache()
-        reading, reading_cpu = time.perf_counter() - started, time.process_time() - started_cpu
-        # The cache file keeps no term counts of related papers (cheaper to count again than to
-        # save), and without a cache nothing: this build need not hold them (3 KB a paper).
-        search = cache.memos.search if use_cache else SearchIndexState(keep=False)
-        cache = replace(cache, memos=TextMemos(related=TextMemo(remember=False), search=search),
-                        texts=cache.texts if use_cache else PaperTexts(remember=False))
+        clock = StageClock()
+        last = _last_build(out, use_cache)
+        if use_cache:
+            clock.lap("read cache")
         try:
-            result, built = build(papers_dir, templates_dir, out, config, executor, cache, listing, loading,
+            result, built = build(papers_dir, templates_dir, out, config, executor, last, listing, loading,
                                   keep=use_cache, states_ahead=use_cache, compiling=compiling)
         except BaseException:
             if use_cache:  # (a first build's update states, written ahead for a cache now never made)
                 cache_store.remove_unnamed(out)
             raise
+        result = replace(result, stages={**stages, **clock.stages, **result.stages},
+                         cpu={**cpu, **clock.cpu, **result.cpu})
         if use_cache:
-            stages["read cache"], cpu["read cache"] = reading, reading_cpu
-        result = replace(result, stages={**stages, **result.stages}, cpu={**cpu, **result.cpu})
-        identity = output_identity(out)
-        quick = (None if inputs is None or identity is None
-                 else Quick(inputs[0], identity, result.papers, result.pages, result.files, inputs[1]))
-        # (an unchanged cache is not written again, unless to say which inputs it was made from)
-        if use_cache and (built is not cache or (quick is not None and quick != cache_store.stored_quick(out))):
-            # Only serve reads the pages and renderer a build keeps in memory (``live``): they go
-            # before the cache is pickled (contexts and rendered list entries: 60 MB at 50k papers).
-            built = replace(built, live=None)
-            started, started_cpu = time.perf_counter(), time.process_time()
-            try:
-                write_cache(out, built, quick)
-            except OSError as err:
-                # The site is written; without a cache the next build simply starts afresh.
-                cache_store.remove(out)
-                print(f"Note: the build cache could not be saved ({err.strerror or err}); "
-                      "the next build starts afresh.", file=sys.stderr)
-            result.stages["save cache"] = time.perf_counter() - started
-            result.cpu["save cache"] = time.process_time() - started_cpu
+            _save(out, built, last, result, inputs)
     return result
+
+
+_CACHED_BY_STAGES = tuple(f"phenomena_catalog.{name}" for name in (
+    "build_cache", "paper_texts", "plan", "search_index", "text_memo"))
+"""The modules of the objects a build cache holds, imported with the build's imports (before the
+cache is read, its time that of reading alone)."""
+
+
+def _last_build(out: Path, use_cache: bool) -> BuildCache:
+    """What the last build of ``out`` left (``read_cache``; nothing without ``use_cache``), with
+    memos this build fills and does not save."""
+    from phenomena_catalog.build_cache import BuildCache, read_cache
+    from phenomena_catalog.paper_texts import PaperTexts
+    from phenomena_catalog.plan import TextMemos
+    from phenomena_catalog.search_index import SearchIndexState
+    from phenomena_catalog.text_memo import TextMemo
+
+    cache = read_cache(out) if use_cache else BuildCache()
+    # The cache file keeps no term counts of related papers (cheaper to count again than to
+    # save), and without a cache nothing: this build need not hold them (3 KB a paper).
+    search = cache.memos.search if use_cache else SearchIndexState(keep=False)
+    return replace(cache, memos=TextMemos(related=TextMemo(remember=False), search=search),
+                   texts=cache.texts if use_cache else PaperTexts(remember=False))
+
+
+def _save(out: Path, built: BuildCache, last: BuildCache, result: BuildResult,
+          inputs: tuple[str, tuple[str, ...]] | None) -> None:
+    """The save stage: what this build leaves (``built``) written as ``out``'s cache, timed into
+    ``result``; not written again when it is the cache this build read (``last``) and says which
+    inputs it was made from already. A cache that cannot be written is removed."""
+    from phenomena_catalog.build_cache import write_cache
+    from phenomena_catalog.cache_store import Quick, output_identity
+
+    identity = output_identity(out)
+    quick = (None if inputs is None or identity is None
+             else Quick(inputs[0], identity, result.papers, result.pages, result.files, inputs[1]))
+    if built is last and (quick is None or quick == cache_store.stored_quick(out)):
+        return
+    # Only serve reads the pages and renderer a build keeps in memory (``live``): they go
+    # before the cache is pickled (contexts and rendered list entries: 60 MB at 50k papers).
+    built = replace(built, live=None)
+    clock = StageClock()
+    try:
+        write_cache(out, built, quick)
+    except OSError as err:
+        # The site is written; without a cache the next build simply starts afresh.
+        cache_store.remove(out)
+        print(f"Note: the build cache could not be saved ({err.strerror or err}); "
+              "the next build starts afresh.", file=sys.stderr)
+    clock.lap("save cache")
+    result.stages.update(clock.stages)
+    result.cpu.update(clock.cpu)
 
 
 def build(papers_dir: Path, templates_dir: Path, out: Path, config: SiteConfig, executor: Executor,
@@ -377,7 +405,6 @@ class SiteBuild:
             if planned.site is not None:
                 clock.lap("fingerprint")
             joined = self.render_and_write(loaded, catalog, planned, checked, to_write)
-            clock.lap("render and write pages")
             clock.lap("swap in")
         return self.made(loaded, catalog, related, checked, planned, to_write, joined, beside_index)
 
@@ -692,6 +719,7 @@ class SiteBuild:
                 del joined[url]
             cache.texts.prune()
             copy_files(staging, to_write.to_copy)
+            self.clock.lap("render and write pages")  # (the folder's exit swaps the site in: ``run`` times that)
         return joined
 
     # -- what this build leaves ------------------------------------------------------------------
