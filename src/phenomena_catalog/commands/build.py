@@ -154,11 +154,10 @@ def run(args: argparse.Namespace) -> int:
         # of pydantic): the worker reads records meanwhile, on the other core.
         loading = (load_beside_imports(args.papers, args.out, executor, not args.no_cache, listing)
                    if executor is not None else None)
-        from phenomena_catalog.config import keep_settings, load_config  # (and pydantic: counted with the settings)
+        from phenomena_catalog.config import load_config  # (and pydantic: counted with the settings)
 
-        memo = None if args.no_cache else cache_store.settings_memo(args.out)
         try:
-            config = load_config(args.config, memo)
+            config = load_config(args.config)
         except BaseException:
             if loading is not None:  # (its records are not needed: no worker is left reading them)
                 loading.stop()
@@ -166,8 +165,6 @@ def run(args: argparse.Namespace) -> int:
         clock.lap("settings")
         result = build_site(args.papers, templates, args.out, config, args.jobs, executor, use_cache=not args.no_cache,
                             inputs=digest, listing=listing, compiling=compiling, loading=loading)
-        if memo is not None:
-            keep_settings(memo, config)
         result = replace(result, stages={**clock.stages, **result.stages}, cpu={**clock.cpu, **result.cpu})
     print(summary(result, args.out))
     if args.timings:
