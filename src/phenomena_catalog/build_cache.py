@@ -48,7 +48,7 @@ from phenomena_catalog import cache_store
 from phenomena_catalog.cache_store import CACHE_FOLDER as CACHE_FOLDER  # (where they were defined before)
 from phenomena_catalog.cache_store import FORMAT, Quick, Stamp, code_version, output_identity
 from phenomena_catalog.catalog import IndexState, PaperTerms, Term, TopicEntry
-from phenomena_catalog.config import SiteConfig, settings_json
+from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.list_filters import KeptFacets
 from phenomena_catalog.models import KEPT_AS, Paper
 from phenomena_catalog.paper_texts import PaperTexts
@@ -194,7 +194,7 @@ def site_inputs(records: Records, config: SiteConfig, env: jinja2.Environment, c
     (``of_records``: ``records_digest(records)``, when it was taken already)."""
     digest = hashlib.blake2b(digest_size=16)
     of_records = records_digest(records) if of_records is None else of_records
-    digest.update(repr((FORMAT, code_version(), settings_json(config), of_records)).encode())
+    digest.update(repr((FORMAT, code_version(), config.model_dump_json(), of_records)).encode())
     assert env.loader is not None
     for name in sorted(env.list_templates()):
         digest.update(name.encode() + b"\0" + env.loader.get_source(env, name)[0].encode())
@@ -254,7 +254,7 @@ class Fingerprints:
         self._of_records = of_records
         """``records_digest(records)``: of every record, the taxonomy and the vocabulary (None: not taken)."""
         self._renderer = renderer
-        site = (FORMAT, code_version(), settings_json(config), records.topics, records.keywords)
+        site = (FORMAT, code_version(), config.model_dump_json(), records.topics, records.keywords)
         self._site = repr(site).encode()
         self.everywhere = hashlib.blake2b(self._site, digest_size=16).hexdigest()
         """A digest of what every page is made from (settings, taxonomy, vocabulary, code): when

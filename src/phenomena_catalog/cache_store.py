@@ -147,11 +147,6 @@ def cache_folder(out: Path) -> Path:
     return out.parent / CACHE_FOLDER / (out.name or "site")
 
 
-def settings_memo(out: Path) -> Path:
-    """Where the settings a build of ``out`` validated are kept for the next (``config.load_config``)."""
-    return cache_folder(out) / "settings"
-
-
 def index_file(out: Path) -> Path:
     """The cache's index (see the module's docstring): replaced whenever the cache is written."""
     return cache_folder(out) / INDEX
