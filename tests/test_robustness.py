@@ -268,6 +268,49 @@ def test_an_incremental_build_clears_what_a_killed_build_left(tmp_path: Path) ->
     assert sorted(path.name for path in tmp_path.glob(".site.*")) == []
 
 
+def test_ctrl_c_during_an_updates_swap_is_held_until_the_pages_of_deleted_records_are_gone_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A rebuild holds Ctrl-C while it moves its pages into the site, then raises it: it was raised
+    # before the pages of deleted records were deleted, which stayed in the updated site.
+    from phenomena_catalog import write
+
+    (tmp_path / "templates").mkdir()
+    _catalog(tmp_path, "alpha", count=3)
+    monkeypatch.chdir(tmp_path)
+    build = ["build", "--papers", "papers", "--templates", "templates", "--jobs", "1"]
+    assert main([*build, "--out", "site"]) == 0
+    (tmp_path / "papers" / "lovelace2002alpha.yaml").unlink()
+    moved = write._move_into
+
+    def interrupted(staging: Path, out: Path) -> None:
+        moved(staging, out)
+        signal.raise_signal(signal.SIGINT)  # (Ctrl-C as the pages are moved in)
+
+    monkeypatch.setattr(write, "_move_into", interrupted)
+    assert main([*build, "--out", "site"]) == 130
+    monkeypatch.setattr(write, "_move_into", moved)
+    assert not (tmp_path / "site" / "papers" / "lovelace2002alpha.html").exists()
+    assert main([*build, "--out", "reference", "--no-cache"]) == 0
+    assert _tree(tmp_path / "site") == _tree(tmp_path / "reference")
+
+
+def test_a_build_from_scratch_clears_what_a_killed_build_left(tmp_path: Path) -> None:
+    # As above, for a build that writes the site anew: a killed update's folder (its changed pages)
+    # went only with the next incremental build.
+    (tmp_path / "templates").mkdir()
+    _catalog(tmp_path, "alpha", count=3)
+    assert _build(tmp_path, "site").wait(timeout=600) == 0
+    for kind in ("building", "old", "updating"):
+        left = tmp_path / f".site.{kind}-99999" / "papers"
+        left.mkdir(parents=True)
+        (left / "lovelace2000alpha.html").write_text("half a site", encoding="utf-8")
+    again = _build(tmp_path, "site", "--no-cache")
+    out, err = again.communicate(timeout=600)
+    assert again.returncode == 0, err
+    assert "re-rendered" not in out  # (a build from scratch)
+    assert sorted(path.name for path in tmp_path.glob(".site.*")) == []
+
+
 def test_two_builds_at_once_never_mix_their_outputs(tmp_path: Path) -> None:
     _slow_templates(tmp_path)
     _catalog(tmp_path, "alpha", count=40)

@@ -91,7 +91,7 @@ def staging_folder(out: Path) -> Iterator[Path]:
     and removed here.
     """
     check_output_folder(out)
-    staging = _fresh_staging(out, "building", stale=("building", "old"))
+    staging = _fresh_staging(out, "building", stale=("building", "old", "updating"))
     try:
         yield staging
         try:
@@ -233,20 +233,21 @@ def update_folder(out: Path, removed: Iterable[str]) -> Iterator[Path]:
     staging = _fresh_staging(out, "updating", stale=("updating", "building", "old"))
     try:
         yield staging
-        # Only renames from here on (no data is written); Ctrl-C waits until they are all done.
+        # Only renames and deletions from here on (no data is written); Ctrl-C waits until they
+        # are all done, the removed files' deletion too (raised before it, it left them in the site).
         with _interrupts_deferred():
             # A new marker first: the folder's identity changes, so a build cache describing the
             # folder as it was is no longer trusted should this build be killed before keeping its own.
             (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
             os.replace(staging / MARKER, out / MARKER)
             _move_into(staging, out)
-        for url in sorted(removed):
-            (out / url).unlink(missing_ok=True)
-            # A folder the last of whose pages went away goes too, as in a build from scratch.
-            folder = (out / url).parent
-            while folder != out and folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-                folder = folder.parent
+            for url in sorted(removed):
+                (out / url).unlink(missing_ok=True)
+                # A folder the last of whose pages went away goes too, as in a build from scratch.
+                folder = (out / url).parent
+                while folder != out and folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
+                    folder = folder.parent
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
