@@ -365,6 +365,17 @@ def test_built_pages_carry_no_live_reload_script(fixture_site: Path) -> None:
     assert not [p for p in fixture_site.rglob("*.html") if LIVE_PATH in p.read_text(encoding="utf-8")]
 
 
+def test_ctrl_c_while_a_command_starts_exits_130_without_a_traceback() -> None:
+    # Ctrl-C as the command's modules are imported (a good share of a short build's time) raised
+    # KeyboardInterrupt before main's handler, and printed a traceback.
+    code = ("from phenomena_catalog import cli, commands\n"
+            "def interrupted(self): raise KeyboardInterrupt\n"
+            "commands.Command.load = interrupted\n"
+            "cli.console()\n")
+    result = subprocess.run([sys.executable, "-c", code, "build"], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stderr) == (130, "")
+
+
 def test_top_level_help_imports_no_command_module() -> None:
     # Start-up time is what `--help` costs: it must not import pydantic, Jinja or any command.
     script = ("import sys\nfrom phenomena_catalog.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n"

@@ -53,8 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # The command is the first word that is not an option (top-level options take no value).
     chosen = next((word for word in argv if not word.startswith("-")), "")
-    args = build_parser(only=chosen).parse_args(argv)
     try:
+        args = build_parser(only=chosen).parse_args(argv)  # (imports the command's modules: Ctrl-C is 130 here too)
         if any(command.name == args.command and command.collector_paused for command in REGISTRY):
             from phenomena_catalog.executors import collector_paused
 
