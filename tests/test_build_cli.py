@@ -180,6 +180,34 @@ def test_bad_settings_file_is_reported_with_its_line(write_catalog, run_cli, tmp
     ]
 
 
+def test_a_bad_settings_file_stops_the_worker_that_started_reading_the_records(
+        write_catalog, run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A site built anew starts reading its records in another process before the settings are
+    # validated; when they are not valid, that process is stopped and reaped, not left reading.
+    from phenomena_catalog import executors
+
+    write_catalog({f"paper{number}": VALID_RECORD.replace("power2022grokking", f"paper{number}")
+                   for number in range(executors.BACKGROUND_THRESHOLD)})
+    _templates_here(tmp_path)
+    (tmp_path / "catalog.yaml").write_text("recnet: 5\n")
+    started = []
+    start = executors.ProcessExecutor.start
+
+    def recorded(self: executors.ProcessExecutor, work, size: int):  # type: ignore[no-untyped-def]
+        pending = start(self, work, size)
+        started.append(pending)
+        return pending
+
+    monkeypatch.setattr(executors.ProcessExecutor, "start", recorded)
+    code, _, err = run_cli("build", "--jobs", "2")
+    assert code == 1 and "recnet: unknown field" in err
+    from phenomena_catalog.records import _read_from_front
+
+    reading = [pending for pending in started if isinstance(pending, executors._Forked)
+               and getattr(pending._work, "func", None) is _read_from_front]
+    assert len(reading) == 1 and reading[0]._pid is None  # stopped and reaped
+
+
 def test_validate_counts_one_paper_and_one_topic_in_the_singular(write_catalog, run_cli) -> None:
     write_catalog({"power2022grokking": VALID_RECORD},
                   topics="- id: grokking\n  title: Grokking\n  description: Late generalization.\n")

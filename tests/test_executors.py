@@ -18,7 +18,7 @@ import pytest
 from phenomena_catalog.commands.build import build_site
 from phenomena_catalog.config import SiteConfig
 from phenomena_catalog.errors import UserError
-from phenomena_catalog.executors import ProcessExecutor, SerialExecutor, StartedWork
+from phenomena_catalog.executors import ProcessExecutor, SerialExecutor, StartedWork, start_in_turn
 
 from conftest import FIXTURES, TEMPLATES, VALID_RECORD
 
@@ -33,6 +33,33 @@ def test_started_work_runs_in_another_process_and_hands_back_its_result() -> Non
     pid, found = pending.result()
     assert pid != os.getpid() and found == {"papers": list(range(100_000))}
     assert pending.result() == (pid, found)  # collected once, kept
+
+
+def test_work_started_in_turn_runs_in_order_in_one_other_process_and_each_result_comes_back() -> None:
+    log = []  # (in this process's memory: work run elsewhere leaves it as it is)
+
+    def first() -> tuple[int, float]:
+        log.append("first")
+        return os.getpid(), time.monotonic()
+
+    def second() -> tuple[int, float]:
+        log.append("second")
+        return os.getpid(), time.monotonic()
+
+    one, two = start_in_turn(BESIDE, [first, second], 1)
+    (first_pid, first_done), (second_pid, second_done) = one.result(), two.result()
+    assert first_pid == second_pid != os.getpid() and first_done <= second_done and log == []
+    assert start_in_turn(BESIDE, [], 1) == []
+    here = start_in_turn(SerialExecutor(), [first, second], 1)
+    assert [pending.result()[0] for pending in here] == [os.getpid()] * 2 and log == ["first", "second"]
+
+
+def test_stopping_work_started_in_turn_stops_its_process() -> None:
+    one, two = start_in_turn(BESIDE, [lambda: time.sleep(60), os.getpid], 1)
+    pid = one._together._pid  # type: ignore[attr-defined]
+    two.stop()
+    with pytest.raises(ChildProcessError):  # stopped and reaped
+        os.waitpid(pid, os.WNOHANG)
 
 
 def test_small_work_and_a_single_worker_run_here() -> None:

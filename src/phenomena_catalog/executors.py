@@ -94,6 +94,36 @@ class Pending(Generic[R]):
         """Stop the work if it still runs elsewhere (its result is then not needed: a failed build)."""
 
 
+def start_in_turn(executor: Executor, works: Sequence[Callable[[], Any]], size: int) -> list[Pending[Any]]:
+    """Each of ``works`` run one after the other, in order, in one process beside this one
+    (``Executor.start``; ``size``: how many papers they work on), rather than each in a process of
+    its own: on two cores, three processes started beside one that goes on with the build took
+    the build's process a third of its core while they ran, and left the other core idle once
+    they were done (the index stage at 10,000 papers). A work's ``Pending`` gives its result, once
+    all are done (they come back together: put first what is needed first); stopping one stops all."""
+    if not works:
+        return []
+    together = executor.start(functools.partial(_in_turn, tuple(works)), size)
+    return [_Part(together, number) for number in range(len(works))]
+
+
+def _in_turn(works: Sequence[Callable[[], Any]]) -> tuple[Any, ...]:
+    return tuple(work() for work in works)
+
+
+class _Part(Pending[Any]):
+    """One work's result among those ``start_in_turn`` started together."""
+
+    def __init__(self, together: Pending[tuple[Any, ...]], number: int) -> None:
+        self._together, self._number = together, number
+
+    def result(self) -> Any:
+        return self._together.result()[self._number]
+
+    def stop(self) -> None:
+        self._together.stop()
+
+
 class StartedWork:
     """The executor of one build, holding every piece of work the build started beside its own
     steps (``start``, and work started before it, ``held``): each is collected where the build

@@ -79,7 +79,8 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
                jobs: int | None = None, executor: Executor | None = None, use_cache: bool = True,
                inputs: tuple[str, tuple[str, ...]] | None = None,
                listing: cache_store.Listing | None = None,
-               compiling: Pending[dict[str, bytes]] | None = None) -> BuildResult:
+               compiling: Pending[dict[str, bytes]] | None = None,
+               loading: Pending[Records] | None = None) -> BuildResult:
     """Build the site: every stage in order. Raises UserError, leaving ``out`` untouched, on bad input.
 
     ``executor`` shares out parsing and rendering (default: one forked worker per core, or ``jobs``).
@@ -87,13 +88,15 @@ def build_site(papers_dir: Path, templates_dir: Path, out: Path, config: SiteCon
     written (``build_cache``); the site is the same either way. ``inputs``: the digest of this build's
     ``build_inputs`` (``Inputs.digest``), taken before it read anything, kept in the cache for ``unchanged``;
     ``listing``: the records folder as ``build_inputs`` saw it (``Inputs.listing``), not listed again.
-    ``compiling``: the templates being compiled already (``compile_beside_imports``).
+    ``compiling``: the templates being compiled already (``compile_beside_imports``); ``loading``:
+    the load stage started already (``load_beside_imports``), if the caller started it.
     """
     from phenomena_catalog.executors import ProcessExecutor
 
     executor = executor or ProcessExecutor(jobs)
     started, started_cpu = time.perf_counter(), time.process_time()
-    loading = _load_beside_imports(papers_dir, out, executor, use_cache, listing)
+    if loading is None:
+        loading = load_beside_imports(papers_dir, out, executor, use_cache, listing)
     from phenomena_catalog.records import Deferred
     from phenomena_catalog.related import prepare_related_papers
 
@@ -249,7 +252,7 @@ class BesideIndex:
     checking: Pending[tuple[list[Problem], CheckMemo]] | None
     """The check stage, in another process (a site built anew)."""
     counting: CountedAhead | None
-    """Related papers' first step: each paper's terms counted (``count_terms_ahead``)."""
+    """Related papers' first step: each paper's terms counted (``related.TermCounting``)."""
 
 
 @dataclass(frozen=True)
@@ -364,7 +367,7 @@ class SiteBuild:
 
     ``work``: the build's executor, holding the work started beside the stages (``build`` stops it
     if the build fails). ``listing``: the records folder as ``build_inputs`` saw it. ``loading``: the
-    load stage started already (``_load_beside_imports``), used if the cache has no parse results.
+    load stage started already (``load_beside_imports``), used if the cache has no parse results.
     ``keep``: False when what this build made will not be kept (``build --no-cache``): a site built
     anew then takes no fingerprint of its pages (0.8 s of CPU time at 10,000 papers).
     ``states_ahead``: a first build (``cache`` empty) writes its update states to the next cache
@@ -462,20 +465,26 @@ class SiteBuild:
         first step of related papers, counting each paper's terms, is taken before the index stage
         too, a share of it in another process (the catalog's keywords named as it will name them).
         A first build written to disk writes its parse results to the next cache meanwhile (0.2 s of
-        the save at 10,000 papers)."""
+        the save at 10,000 papers). One process does the three in turn (``executors.start_in_turn``:
+        the counts first, needed first): three processes at once took this one, the index stage's,
+        a share of its core while they ran, and left the other core idle once they were done."""
         from phenomena_catalog.build_cache import write_ahead
         from phenomena_catalog.catalog import keyword_names
-        from phenomena_catalog.related import count_terms_ahead
+        from phenomena_catalog.executors import start_in_turn
+        from phenomena_catalog.related import TermCounting
 
         records, cache, work, anew = loaded.records, self.cache, self.work, loaded.anew
-        parsed_ahead = (work.start(functools.partial(write_ahead, self.source.out,
-                                                     {"parsed": records.parsed, "stamps": records.stamps}),
-                                   len(records.papers)) if self.writes_ahead else None)
-        checking = (work.start(functools.partial(_checked, records, cache.checked), len(records.papers))
-                    if anew else None)
-        counting = (count_terms_ahead(records.papers, keyword_names(records), work)
+        counting = (TermCounting(records.papers, keyword_names(records))
                     if anew and not cache.parsed and not cache.memos.related.remembers else None)
-        return BesideIndex(parsed_ahead, checking, counting)
+        works = {name: job for name, job in (
+            ("counts", counting.beside if counting is not None else None),
+            ("check", functools.partial(_checked, records, cache.checked) if anew else None),
+            ("parsed", functools.partial(write_ahead, self.source.out, {"parsed": records.parsed,
+                                                                          "stamps": records.stamps})
+             if self.writes_ahead else None)) if job is not None}
+        started = dict(zip(works, start_in_turn(work, list(works.values()), len(records.papers)), strict=True))
+        return BesideIndex(started.get("parsed"), started.get("check"),
+                           counting.here(started["counts"]) if counting is not None else None)
 
     def index(self, loaded: Loaded, beside: BesideIndex) -> Catalog:
         """The catalog (``catalog.index``: the last build's updated). Records it cannot take are
@@ -845,7 +854,7 @@ def _search_files_kept(search: SearchIndex, pages: list[Page], previous: Mapping
     return kept
 
 
-def _load_beside_imports(papers_dir: Path, out: Path, executor: Executor, use_cache: bool,
+def load_beside_imports(papers_dir: Path, out: Path, executor: Executor, use_cache: bool,
                          listing: cache_store.Listing | None) -> Pending[Records] | None:
     """The load stage of a site built anew, started (``records.start_load``): a worker reads records
     while this process imports the rest of the pipeline (numpy, Jinja, the renderer...: 0.1-0.3 s),
@@ -867,7 +876,7 @@ def compile_beside_imports(templates_dir: Path, out: Path, jobs: int | None,
     """A site built anew compiles its templates in another process from the start (the build's
     executor, and the templates compiling): while this one lists its inputs and imports the
     settings' models and the pipeline (0.1 s or more with the other core idle, before the load
-    stage starts: ``_load_beside_imports``), rather than beside related papers, where at 1,000
+    stage starts: ``load_beside_imports``), rather than beside related papers, where at 1,000
     papers the check and search index waited for it (``_check_then_search_and_templates``). A
     rebuild has its templates compiled in the cache (``BuildCache.compiled``): None. Called first,
     so the other process imports only Jinja (``template_env``)."""

@@ -452,7 +452,8 @@ def start_load(papers_dir: Path, executor: Executor, listing: Listing | None = N
     has got to (``_at``), in memory the worker shares."""
     _at(claims, len(files), len(files))
     front = executor.start(functools.partial(_read_from_front, files, shown, claims), len(files))
-    return Deferred(functools.partial(_joined, papers_dir, listing, files, shown, claims, front, now), len(files))
+    return Deferred(functools.partial(_joined, papers_dir, listing, files, shown, claims, front, now), len(files),
+                    beside=front)
 
 
 _FRONT, _BACK = 1, 2
@@ -512,11 +513,13 @@ def _joined(papers_dir: Path, listing: Listing, files: list[str], shown: list[st
 class Deferred(Pending[Records]):
     """Records made when first asked for."""
 
-    def __init__(self, make: Callable[[], Records], size: int = 0) -> None:
+    def __init__(self, make: Callable[[], Records], size: int = 0, beside: Pending[Any] | None = None) -> None:
         self._make: Callable[[], Records] | None = make
         self.size = size
         """How many record files there are (0: not known)."""
         self._records: Records | None = None
+        self._beside = beside
+        """The worker reading a share of the records (``start_load``), stopped by ``stop``."""
 
     def result(self) -> Records:
         if self._make is not None:
@@ -524,3 +527,9 @@ class Deferred(Pending[Records]):
             self._records = make()
         assert self._records is not None
         return self._records
+
+    def stop(self) -> None:
+        """Stop the worker reading records, if one does (the records are then not needed: a failed build)."""
+        self._make = None
+        if self._beside is not None:
+            self._beside.stop()

@@ -13,7 +13,13 @@ from pathlib import Path
 
 from phenomena_catalog import cache_store
 from phenomena_catalog.cache_store import CACHE_FOLDER
-from phenomena_catalog.pipeline import BuildResult, StageClock, build_site, compile_beside_imports
+from phenomena_catalog.pipeline import (
+    BuildResult,
+    StageClock,
+    build_site,
+    compile_beside_imports,
+    load_beside_imports,
+)
 from phenomena_catalog.settings_file import ENVIRONMENT, settings_file
 from phenomena_catalog.theme import DEFAULT_TEMPLATES, check_templates_folder, template_folders
 from phenomena_catalog.write import output_lock
@@ -144,12 +150,21 @@ def run(args: argparse.Namespace) -> int:
         clock = StageClock(started, started_cpu)
         digest = None if inputs is None else inputs.digest()
         clock.lap("list inputs")
+        # A site built anew starts its load stage before the settings are read and validated (0.1 s
+        # of pydantic): the worker reads records meanwhile, on the other core.
+        loading = (load_beside_imports(args.papers, args.out, executor, not args.no_cache, listing)
+                   if executor is not None else None)
         from phenomena_catalog.config import load_config  # (and pydantic: counted with the settings)
 
-        config = load_config(args.config)
+        try:
+            config = load_config(args.config)
+        except BaseException:
+            if loading is not None:  # (its records are not needed: no worker is left reading them)
+                loading.stop()
+            raise
         clock.lap("settings")
         result = build_site(args.papers, templates, args.out, config, args.jobs, executor, use_cache=not args.no_cache,
-                            inputs=digest, listing=listing, compiling=compiling)
+                            inputs=digest, listing=listing, compiling=compiling, loading=loading)
         result = replace(result, stages={**clock.stages, **result.stages}, cpu={**clock.cpu, **result.cpu})
     print(summary(result, args.out))
     if args.timings:
