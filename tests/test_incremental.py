@@ -948,3 +948,47 @@ def test_a_keyword_renamed_by_an_edit_of_most_of_its_papers_is_renamed_in_the_ot
     assert build_copy(source, source / "site").incremental
     assert "Loss-Landscape" in (source / "site" / "papers" / "made140.html").read_text(encoding="utf-8")
     assert_same_as_a_build_from_scratch(source)
+
+
+def test_a_cache_an_edit_updated_is_saved_by_a_build_that_rewrites_its_tables_whole(tmp_path: Path) -> None:
+    # A cache table kept lazily (each paper's CSL item: a tuple holding the item's bytes) gets an
+    # edit's entries in a delta segment, read back as parts of that file (memoryviews); an edit of
+    # a quarter of the records or more writes the table whole again, entries from the delta among
+    # its values. Pickling those made the save fail with a traceback once the site was written.
+    source = tmp_path / "catalog"
+    made = synthetic_catalog(source, count=cache_store.TABLE_MIN + 44)  # (tables of their own in the cache)
+    for record in made.values():
+        record["digest"] = str(record["digest"]) * 4  # (CSL items long enough to be kept out of their pickle)
+    for paper_id, record in made.items():
+        write_record(source / "papers", paper_id, record)
+    build_copy(source, source / "site")
+    last = sorted(made)[-1]
+    made[last]["title"] = f"Edited {made[last]['title']}"
+    write_record(source / "papers", last, made[last])
+    assert build_copy(source, source / "site").incremental
+    for paper_id in sorted(made)[: len(made) // 3]:
+        made[paper_id]["title"] = f"Edited {made[paper_id]['title']}"
+        write_record(source / "papers", paper_id, made[paper_id])
+    assert build_copy(source, source / "site").incremental
+    assert read_cache(source / "site").site is not None  # (the cache was saved)
+    assert build_copy(source, source / "site").rendered == 0  # (and describes the site as it is)
+    assert_same_site_and_fingerprints_as_from_scratch(source)
+
+
+def test_a_catalog_whose_cache_tables_shrink_below_a_table_is_still_saved(tmp_path: Path) -> None:
+    # A table of fewer than TABLE_MIN entries is pickled inside its field, values read from the
+    # cache as parts of its file (memoryviews) among them: deleting records down past that size
+    # made every later build fail saving its cache with a traceback, until the cache was removed.
+    source = tmp_path / "catalog"
+    made = synthetic_catalog(source, count=cache_store.TABLE_MIN + 10)
+    for record in made.values():
+        record["digest"] = str(record["digest"]) * 4  # (pieces long enough to be kept out of their pickle)
+    for paper_id, record in made.items():
+        write_record(source / "papers", paper_id, record)
+    build_copy(source, source / "site")
+    for paper_id in sorted(made)[:20]:
+        del made[paper_id]
+        (source / "papers" / f"{paper_id}.yaml").unlink()
+    assert build_copy(source, source / "site").incremental
+    assert build_copy(source, source / "site").rendered == 0  # (the cache was saved, and describes the site)
+    assert_same_site_and_fingerprints_as_from_scratch(source)

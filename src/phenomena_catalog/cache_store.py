@@ -604,8 +604,7 @@ def _dump_lazy(sink: Any, table: Mapping[Any, Any]) -> None:
     size = 0
     body = io.BytesIO()
     pickler = pickle.Pickler(body, protocol=pickle.HIGHEST_PROTOCOL)
-    if _KEPT_AS:
-        pickler.dispatch_table = {**copyreg.dispatch_table, **_KEPT_AS}
+    pickler.dispatch_table = _dispatch_table()
     for key in keys:
         value = table[key]
         if raw:
@@ -621,6 +620,19 @@ def _dump_lazy(sink: Any, table: Mapping[Any, Any]) -> None:
     sink.write(header)
     sink.write(ends.tobytes())
     sink.write(_LAZY_TRAILER.pack(len(keys), size, len(header)))
+
+
+def _dispatch_table(kept_as: bool = True) -> dict[type, Callable[[Any], Any]]:
+    """How the cache's picklers pickle what plain pickle does not: bytes read back from the cache
+    as parts of its files (``_buffers_in``), which a table written again holds wherever they were
+    read (in a delta's values, in a table small enough now to be pickled in its field's shell),
+    as the bytes they are (a memoryview cannot be pickled); in tables, values of the types
+    ``keep_as`` names (``kept_as``)."""
+    return {**copyreg.dispatch_table, memoryview: _view_as_bytes, **(_KEPT_AS if kept_as else {})}
+
+
+def _view_as_bytes(view: memoryview) -> tuple[type[bytes], tuple[bytes]]:
+    return bytes, (bytes(view),)
 
 
 class Store:
@@ -903,8 +915,7 @@ def _dump_chunk(sink: Any, value: Any) -> None:
     buffers: list[pickle.PickleBuffer] = []
     body = io.BytesIO()
     pickler = pickle.Pickler(body, protocol=5, buffer_callback=buffers.append)
-    if _KEPT_AS:
-        pickler.dispatch_table = {**copyreg.dispatch_table, **_KEPT_AS}
+    pickler.dispatch_table = _dispatch_table()
     pickler.dump(_with_buffers(value))
     size = body.tell()
     sink.write(body.getbuffer())
@@ -1072,6 +1083,7 @@ def _read_index(folder: Path) -> Index:
 def _dump_shell(shell: Any) -> bytes:
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _dispatch_table(kept_as=False)
     pickler.persistent_id = lambda obj: obj.name if type(obj) is _TableRef else None  # type: ignore[method-assign]
     pickler.dump(shell)
     return buffer.getvalue()
