@@ -24,6 +24,9 @@ needs it, and written only where it changed.
   related-papers and search-index states) are kept after its pickle, out of band, and read back as
   parts of the mapped file (``memoryview``), neither copied nor paged in until read
   (``_dump_chunk``, ``_load_chunk``): the mapping lives as long as something holds such a part.
+  A table a rebuild reads only a few values of (the data files' pieces, the check's facts:
+  ``keep_lazily``) is kept instead as each value's own pickle, then its keys: read back, it knows
+  its keys at once and unpickles a value when first asked for it (``_LazyTable``, ``_dump_lazy``).
 
 Writing is atomic: new segments get new names, then a new index replaces the old one
 (``os.replace``), then the segments no index names are removed. A build killed at any point leaves

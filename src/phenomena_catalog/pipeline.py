@@ -237,6 +237,11 @@ class Loaded:
     site: dict[str, str] | None
     """The fingerprints of the files of the site this build updates; None: the site is built anew."""
 
+    @property
+    def anew(self) -> bool:
+        """Whether there is no site to update: every stage works from scratch, beside another."""
+        return self.site is None
+
 
 @dataclass(frozen=True)
 class BesideIndex:
@@ -323,6 +328,11 @@ class Planned:
     inputs_changed: Container[str] | None
     """As ``UnitsToPlan.inputs_changed``."""
 
+    @property
+    def anew(self) -> bool:
+        """Whether every page is rendered, into a new folder swapped in for the site's."""
+        return self.site is None
+
 
 @dataclass(frozen=True)
 class ToWrite:
@@ -405,7 +415,7 @@ class SiteBuild:
             planned = self.plan(loaded, catalog, related, checked)
             clock.lap("plan pages")
             to_write = self.fingerprint(planned, checked)
-            if planned.site is not None:
+            if not planned.anew:
                 clock.lap("fingerprint")
             joined = self.render_and_write(loaded, catalog, planned, checked, to_write)
             clock.lap("swap in")
@@ -463,7 +473,7 @@ class SiteBuild:
         from phenomena_catalog.executors import start_in_turn
         from phenomena_catalog.related import TermCounting
 
-        records, cache, work, anew = loaded.records, self.cache, self.work, loaded.site is None
+        records, cache, work, anew = loaded.records, self.cache, self.work, loaded.anew
         counting = (TermCounting(records.papers, keyword_names(records))
                     if anew and not cache.parsed and not cache.memos.related.remembers else None)
         works = {name: job for name, job in (
@@ -492,7 +502,7 @@ class SiteBuild:
             if problems:
                 raise UserError(problems) from None
             raise  # (a bug, then: index takes any records the check passes)
-        if loaded.site is None:
+        if loaded.anew:
             # Both processes read every paper's terms (related papers here, the search index beside):
             # made once, before the fork, not once in each (``Catalog.paper_terms`` makes them when
             # first asked for; 0.2 s at 10,000 papers).
@@ -513,7 +523,7 @@ class SiteBuild:
         from phenomena_catalog.plan import BibtexShares
         from phenomena_catalog.search_index import SearchIndexState
 
-        records, cache, anew, source = loaded.records, self.cache, loaded.site is None, self.source
+        records, cache, anew, source = loaded.records, self.cache, loaded.anew, self.source
         bibtex = BibtexShares(catalog.papers) if anew else None
         work = functools.partial(_check_then_search_and_templates, records,
                                  cache.checked if beside.checking is None else None, catalog,
@@ -705,7 +715,7 @@ class SiteBuild:
             # pieces it keeps) are this process's, written before any page it claims.
             # Where the papers' pieces are in the data files joined from them, as the site holds them:
             # the last build's, but those this one writes (``write.write_joined``).
-            joined = dict(cache.joined) if planned.site is not None else {}
+            joined = {} if planned.anew else dict(cache.joined)
             # The first worker writes the next cache's fields known by now ahead, then claims pages;
             # this process writes the data files' pieces and the list entries once it has made them all.
             # (the fields made there too: the check memo kept for these records is 8 ms at 10k)
@@ -716,7 +726,7 @@ class SiteBuild:
             for found, made, written_there, laid_out in self.work.map_claimed(
                     functools.partial(writer.render_and_write, pieces_ahead=ahead), to_write.to_render,
                     here=lambda item: item.together, cost=lambda item: item.cost,
-                    share_from=SHARED_RENDER_COST if planned.site is None else None, first=first):
+                    share_from=SHARED_RENDER_COST if planned.anew else None, first=first):
                 to_write.files.update(found)
                 cache.texts.add(made)
                 self.written.update(written_there)
@@ -742,7 +752,7 @@ class SiteBuild:
 
         cache, records, clock = self.cache, loaded.records, self.clock
         result = BuildResult(len(catalog.papers), planned.page_count, len(to_write.files), clock.total(),
-                             clock.stages, rendered=len(to_write.to_render), incremental=planned.site is not None,
+                             clock.stages, rendered=len(to_write.to_render), incremental=not planned.anew,
                              cpu=clock.cpu)
         live = LiveState({paper.id: paper for paper in records.papers}, records.digests,
                          PlannedPages(planned.pages, planned.planner, planned.state.groups), planned.renderer)
