@@ -274,12 +274,11 @@ def test_ctrl_c_during_an_updates_swap_is_held_until_the_pages_of_deleted_record
     # before the pages of deleted records were deleted, which stayed in the updated site.
     from phenomena_catalog import write
 
-    (tmp_path / "templates").mkdir()
-    _catalog(tmp_path, "alpha", count=3)
-    monkeypatch.chdir(tmp_path)
-    build = ["build", "--papers", "papers", "--templates", "templates", "--jobs", "1"]
-    assert main([*build, "--out", "site"]) == 0
-    (tmp_path / "papers" / "lovelace2002alpha.yaml").unlink()
+    out = tmp_path / "site"
+    with write.output_lock(out), write.staging_folder(out) as staging:  # (a site a build wrote)
+        (staging / "papers").mkdir()
+        for name in ("kept", "gone"):
+            (staging / "papers" / f"{name}.html").write_text(name, encoding="utf-8")
     moved = write._move_into
 
     def interrupted(staging: Path, out: Path) -> None:
@@ -287,28 +286,13 @@ def test_ctrl_c_during_an_updates_swap_is_held_until_the_pages_of_deleted_record
         signal.raise_signal(signal.SIGINT)  # (Ctrl-C as the pages are moved in)
 
     monkeypatch.setattr(write, "_move_into", interrupted)
-    assert main([*build, "--out", "site"]) == 130
-    monkeypatch.setattr(write, "_move_into", moved)
-    assert not (tmp_path / "site" / "papers" / "lovelace2002alpha.html").exists()
-    assert main([*build, "--out", "reference", "--no-cache"]) == 0
-    assert _tree(tmp_path / "site") == _tree(tmp_path / "reference")
-
-
-def test_a_build_from_scratch_clears_what_a_killed_build_left(tmp_path: Path) -> None:
-    # As above, for a build that writes the site anew: a killed update's folder (its changed pages)
-    # went only with the next incremental build.
-    (tmp_path / "templates").mkdir()
-    _catalog(tmp_path, "alpha", count=3)
-    assert _build(tmp_path, "site").wait(timeout=600) == 0
-    for kind in ("building", "old", "updating"):
-        left = tmp_path / f".site.{kind}-99999" / "papers"
-        left.mkdir(parents=True)
-        (left / "lovelace2000alpha.html").write_text("half a site", encoding="utf-8")
-    again = _build(tmp_path, "site", "--no-cache")
-    out, err = again.communicate(timeout=600)
-    assert again.returncode == 0, err
-    assert "re-rendered" not in out  # (a build from scratch)
-    assert sorted(path.name for path in tmp_path.glob(".site.*")) == []
+    with (pytest.raises(KeyboardInterrupt), write.output_lock(out),
+          write.update_folder(out, removed=["papers/gone.html"]) as staging):
+        (staging / "papers").mkdir()
+        (staging / "papers" / "kept.html").write_text("kept, edited", encoding="utf-8")
+    assert (out / "papers" / "kept.html").read_text(encoding="utf-8") == "kept, edited"
+    assert not (out / "papers" / "gone.html").exists()
+    assert not list(tmp_path.glob(".site.*"))
 
 
 def test_two_builds_at_once_never_mix_their_outputs(tmp_path: Path) -> None:
