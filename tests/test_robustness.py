@@ -286,10 +286,15 @@ def test_ctrl_c_during_an_updates_swap_is_held_until_the_pages_of_deleted_record
         signal.raise_signal(signal.SIGINT)  # (Ctrl-C as the pages are moved in)
 
     monkeypatch.setattr(write, "_move_into", interrupted)
-    with (pytest.raises(KeyboardInterrupt), write.output_lock(out),
-          write.update_folder(out, removed=["papers/gone.html"]) as staging):
-        (staging / "papers").mkdir()
-        (staging / "papers" / "kept.html").write_text("kept, edited", encoding="utf-8")
+    # (a suite started in the background has SIGINT ignored: a user's Ctrl-C reaches a default handler)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with (pytest.raises(KeyboardInterrupt), write.output_lock(out),
+              write.update_folder(out, removed=["papers/gone.html"]) as staging):
+            (staging / "papers").mkdir()
+            (staging / "papers" / "kept.html").write_text("kept, edited", encoding="utf-8")
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert (out / "papers" / "kept.html").read_text(encoding="utf-8") == "kept, edited"
     assert not (out / "papers" / "gone.html").exists()
     assert not list(tmp_path.glob(".site.*"))
